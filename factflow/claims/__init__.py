@@ -1,0 +1,133 @@
+"""Claims: split documents into sentences, drop boilerplate, score and type each sentence, merge claims.
+
+The stage function is :func:`extract_claims` (one document in, its scored sentences out) and
+:func:`merge_claims` (every document's claims in, one claim per distinct sentence out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from factflow.claims.signals import NOT_CHECKABLE_TYPES, assess, entities
+from factflow.claims.split import Boilerplate, split_sentences
+from factflow.config import ClaimsConfig
+from factflow.models import Appearance, Claim, Document, DocumentClaims, Problem, Sentence
+
+__all__ = [
+    "NOT_CHECKABLE_TYPES",
+    "claim_id",
+    "extract_claims",
+    "key_terms",
+    "merge_claims",
+    "normalise",
+]
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'"})
+_SPACE = re.compile(r"\s+")
+_EDGE = re.compile(r"^[\s\"'(\[]+|[\s\"')\].,;:!?]+$")
+_STOPWORDS = frozenset(
+    """a an the and or but of to in on at for from by with as is are was were be been being has have had
+    do does did this that these those it its he she they them his her their there here which who whom
+    whose what when where while also not no than then so such into over under about after before during
+    between against among just only most more less very currently now said says according all other
+    some any each both few many much up down out off again further once i we you me us our your my""".split()
+)
+
+
+def normalise(text: str) -> str:
+    """The form of a sentence that identifies it: Unicode-normalised, case-folded, quotes unified, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = _SPACE.sub(" ", text).strip()
+    return _EDGE.sub("", text).casefold()
+
+
+def claim_id(text: str) -> str:
+    """A stable id derived from the normalised text, so reruns and other documents give the same id."""
+    return "c-" + hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:12]
+
+
+def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
+    """Split one document into sentences and score each; boilerplate and verbatim repeats are dropped."""
+    is_boilerplate = Boilerplate(cfg.boilerplate_patterns)
+    sentences: list[Sentence] = []
+    seen: set[str] = set()
+    boilerplate = duplicates = 0
+    problems: list[Problem] = []
+    spans = split_sentences(doc.text, doc.body_start)
+    for start, end in spans:
+        text = doc.text[start:end]
+        if is_boilerplate(text):
+            boilerplate += 1
+            continue
+        key = normalise(text)
+        if not key or key in seen:
+            duplicates += bool(key)
+            continue
+        if len(sentences) >= cfg.max_sentences_per_document:
+            problems.append(Problem(
+                file=doc.path,
+                message=(
+                    f"document has more than {cfg.max_sentences_per_document:,} sentences; the rest were not scored "
+                    "(raise claims.max_sentences_per_document to score them)"
+                ),
+            ))
+            break
+        seen.add(key)
+        result = assess(text)
+        sentences.append(Sentence(
+            index=len(sentences), start=start, end=end, text=text,
+            score=result.score, reasons=result.reasons, type=result.type, checkable=result.checkable,  # type: ignore[arg-type]
+        ))
+    return DocumentClaims(
+        document=doc.id, sentences=sentences, boilerplate_dropped=boilerplate,
+        duplicates_dropped=duplicates, problems=problems,
+    )
+
+
+def key_terms(text: str, limit: int) -> list[str]:
+    """The terms a search for this claim should use: names first, then numbers and content words."""
+    terms: list[str] = []
+    seen: set[str] = set()
+
+    def add(term: str) -> None:
+        key = term.casefold()
+        if term and key not in seen and len(terms) < limit:
+            seen.add(key)
+            terms.append(term)
+
+    for name, _, _ in entities(text):
+        add(name)
+    for word in re.findall(r"\d[\d,.]*%?|[A-Za-z][\w’'-]{3,}", text):
+        if word.casefold() not in _STOPWORDS:
+            add(word.strip(".,"))
+    return terms
+
+
+def merge_claims(results: Iterable[DocumentClaims], threshold: float, context: int, max_terms: int = 6) -> list[Claim]:
+    """One claim per distinct sentence at or above the threshold, in document then sentence order."""
+    claims: dict[str, Claim] = {}
+    for result in sorted(results, key=lambda r: r.document):
+        for sentence in result.claims(threshold):
+            cid = claim_id(sentence.text)
+            appearance = Appearance(document=result.document, sentence_index=sentence.index)
+            if cid in claims:
+                claims[cid].appearances.append(appearance)
+                continue
+            i = sentence.index
+            claims[cid] = Claim(
+                id=cid,
+                document=result.document,
+                text=sentence.text,
+                sentence_index=i,
+                checkworthiness=sentence.score,
+                reasons=sentence.reasons,
+                type=sentence.type,
+                appearances=[appearance],
+                context_before=[s.text for s in result.sentences[max(0, i - context):i]],
+                context_after=[s.text for s in result.sentences[i + 1:i + 1 + context]],
+                key_terms=key_terms(sentence.text, max_terms),
+            )
+    return list(claims.values())

@@ -1,0 +1,283 @@
+"""Configuration models: every setting of factflow, validated strictly (unknown keys are errors).
+
+``config/factflow.yaml`` is read with :func:`load_config`; every field below has a default,
+so an empty file is a valid configuration, and every field is described for the README.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from factflow.errors import ConfigError
+from factflow.yamlio import load_model, read_text
+
+Slug = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$",
+        description="lower-case letters, digits, '.', '_' or '-'; used in file names",
+    ),
+]
+
+SourceKind = Literal[
+    "encyclopedia", "knowledge-base", "fact-check", "news-archive", "archive", "statistics", "topic"
+]
+ClaimType = Literal[
+    "statistic", "quantity", "event", "quote", "causal", "prediction", "opinion", "question", "other"
+]
+CLAIM_TYPES: tuple[str, ...] = ClaimType.__args__  # type: ignore[attr-defined]
+
+def _check_regexes(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+    return patterns
+
+
+def _check_unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} {value!r} appears twice; each must be unique")
+        seen.add(value)
+
+
+#: Fields a source URL template may use; each is URL-encoded before it is filled in.
+TEMPLATE_FIELDS = ("query", "phrase", "entity", "document_url")
+
+
+class Strict(BaseModel):
+    """Base of all config models: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestConfig(Strict):
+    """Where documents come from and what counts as one."""
+
+    patterns: list[str] = Field(
+        default=["*.txt"], min_length=1, description="Glob patterns (relative to the seeds folder, searched recursively) of documents to read."
+    )
+    max_file_bytes: int = Field(
+        default=5_000_000, ge=1, description="Files larger than this are skipped and reported as a problem."
+    )
+    byline_patterns: list[str] = Field(
+        default=[
+            r"^special to \S+",
+            r"^by [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}(?:,.*)?$",
+            r"^(?:staff|wire) report(?:s)?$",
+            r"^posted (?:on|by) .{0,60}$",
+        ],
+        description="Case-insensitive regular expressions; a short line near the top that matches one is the byline (metadata, not text).",
+    )
+
+    @field_validator("byline_patterns")
+    @classmethod
+    def _compile(cls, patterns: list[str]) -> list[str]:
+        return _check_regexes(patterns)
+
+
+class ClaimsConfig(Strict):
+    """How sentences become claims."""
+
+    threshold: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="A sentence whose check-worthiness score is at or above this is a claim."
+    )
+    context_sentences: int = Field(
+        default=1, ge=0, le=5, description="Sentences of context shown before and after a claim in its task."
+    )
+    max_sentences_per_document: int = Field(
+        default=5000, ge=1, description="Sentences beyond this in one document are not scored; the report says so."
+    )
+    boilerplate_patterns: list[str] = Field(
+        default=[],
+        description="Extra case-insensitive regular expressions; a sentence matching one is boilerplate (added to the built-in list).",
+    )
+
+    @field_validator("boilerplate_patterns")
+    @classmethod
+    def _compile(cls, patterns: list[str]) -> list[str]:
+        return _check_regexes(patterns)
+
+
+class SourceTemplate(Strict):
+    """One reference source: where a reviewer can start checking a claim."""
+
+    id: Slug
+    name: str = Field(min_length=1, description="Shown to reviewers, e.g. 'Wikipedia'.")
+    kind: SourceKind = Field(description="What sort of source this is.")
+    url: str = Field(
+        description="URL template; placeholders {query}, {phrase}, {entity}, {document_url} are filled from the claim, URL-encoded."
+    )
+    applies_to: list[ClaimType] = Field(
+        default=[], description="Claim types this source suits; empty means every type."
+    )
+    requires: list[Literal["entity", "document_url"]] = Field(
+        default=[], description="Fields the claim must have for this source to apply."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _template(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s{}]+", url):
+            raise ValueError("must be an http:// or https:// URL with a literal host")
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(url) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"is not a valid template: {exc}") from exc
+        unknown = names - set(TEMPLATE_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"uses unknown placeholder(s) {', '.join(sorted(unknown))}; allowed: "
+                + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+            )
+        return url
+
+
+DEFAULT_CATALOG = [
+    SourceTemplate(
+        id="wikipedia", name="Wikipedia search", kind="encyclopedia",
+        url="https://en.wikipedia.org/w/index.php?search={query}&ns0=1",
+    ),
+    SourceTemplate(
+        id="google-factcheck", name="Google Fact Check Explorer", kind="fact-check",
+        url="https://toolbox.google.com/factcheck/explorer/search/{query};hl=en",
+    ),
+    SourceTemplate(
+        id="wikidata", name="Wikidata", kind="knowledge-base",
+        url="https://www.wikidata.org/w/index.php?search={entity}", requires=["entity"],
+    ),
+    SourceTemplate(
+        id="gdelt", name="GDELT news archive", kind="news-archive",
+        url="https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html",
+    ),
+    SourceTemplate(
+        id="wayback", name="Wayback Machine copy of the article", kind="archive",
+        url="https://web.archive.org/web/*/{document_url}", requires=["document_url"],
+    ),
+]
+
+
+class SourcesConfig(Strict):
+    """Reference sources linked to every verification task."""
+
+    catalog: list[SourceTemplate] = Field(
+        default=DEFAULT_CATALOG, min_length=1, description="The source catalog, in the order tasks list them."
+    )
+    max_terms: int = Field(default=6, ge=1, le=20, description="Key terms taken from a claim for search links.")
+
+    @field_validator("catalog")
+    @classmethod
+    def _unique(cls, catalog: list[SourceTemplate]) -> list[SourceTemplate]:
+        _check_unique([s.id for s in catalog], "source id")
+        return catalog
+
+
+class RatingLevel(Strict):
+    """One label of the rating scale."""
+
+    label: Slug
+    rating_value: int | None = Field(
+        default=None, description="ClaimReview ratingValue (higher is truer); null for labels off the ordinal scale such as 'unverifiable'."
+    )
+    definition: str = Field(default="", description="Shown to reviewers when they choose a rating.")
+
+
+DEFAULT_SCALE = [
+    RatingLevel(label="true", rating_value=6, definition="The statement is accurate and nothing significant is missing."),
+    RatingLevel(label="mostly-true", rating_value=5, definition="Accurate but needs clarification or additional information."),
+    RatingLevel(label="half-true", rating_value=4, definition="Partially accurate but leaves out important details or takes things out of context."),
+    RatingLevel(label="mostly-false", rating_value=3, definition="Contains an element of truth but ignores critical facts that would give a different impression."),
+    RatingLevel(label="false", rating_value=2, definition="The statement is not accurate."),
+    RatingLevel(label="pants-on-fire", rating_value=1, definition="Not accurate and makes a ridiculous claim."),
+    RatingLevel(label="unverifiable", rating_value=None, definition="Public evidence is not enough to rate the statement."),
+]
+
+
+class Reviewer(Strict):
+    """A person who rates claims."""
+
+    id: Slug
+    name: str = Field(default="", description="Display name.")
+    expertise: list[str] = Field(default=[], description="Tags (claim types, topics) this reviewer is good at.")
+
+
+class ReviewConfig(Strict):
+    """Who reviews, how many per claim, on which scale."""
+
+    reviewers: list[Reviewer] = Field(
+        default=[Reviewer(id="reviewer-1", name="Reviewer 1"), Reviewer(id="reviewer-2", name="Reviewer 2")],
+        min_length=1,
+        description="The desk's reviewers.",
+    )
+    reviewers_per_claim: int = Field(default=2, ge=1, description="How many reviewers rate each claim.")
+    scale: list[RatingLevel] = Field(
+        default=DEFAULT_SCALE, min_length=2, description="Rating labels, ordered from truest to least true; off-scale labels (rating_value null) last."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReviewConfig:
+        _check_unique([r.id for r in self.reviewers], "reviewer id")
+        _check_unique([r.label for r in self.scale], "rating label")
+        if self.reviewers_per_claim > len(self.reviewers):
+            raise ValueError(
+                f"reviewers_per_claim is {self.reviewers_per_claim} but only {len(self.reviewers)} reviewer(s) are configured"
+            )
+        return self
+
+    @property
+    def labels(self) -> list[str]:
+        """The rating labels, in scale order."""
+        return [level.label for level in self.scale]
+
+
+class ReportConfig(Strict):
+    """Where the report goes."""
+
+    path: str = Field(default="reports/verdicts.yaml", description="Report file, relative to the output folder.")
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, path: str) -> str:
+        p = Path(path)
+        if p.is_absolute() or ".." in p.parts:
+            raise ValueError("must be a relative path inside the output folder")
+        return path
+
+
+class Config(Strict):
+    """The whole configuration of a run."""
+
+    ingest: IngestConfig = Field(default_factory=IngestConfig, description="Reading the seeds folder.")
+    claims: ClaimsConfig = Field(default_factory=ClaimsConfig, description="Finding claims.")
+    sources: SourcesConfig = Field(default_factory=SourcesConfig, description="Reference sources.")
+    review: ReviewConfig = Field(default_factory=ReviewConfig, description="Reviewers and the rating scale.")
+    report: ReportConfig = Field(default_factory=ReportConfig, description="The report.")
+
+
+class LoadedConfig(BaseModel):
+    """A validated config together with where it came from (for the report)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    config: Config
+    path: str | None
+    sha256: str | None
+
+
+def load_config(path: Path | None) -> LoadedConfig:
+    """Read and validate a config file; ``None`` gives the built-in defaults."""
+    if path is None:
+        return LoadedConfig(config=Config(), path=None, sha256=None)
+    text = read_text(path, ConfigError)
+    config = load_model(path, Config, ConfigError, text=text)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedConfig(config=config, path=str(path), sha256=digest)

@@ -1,0 +1,59 @@
+"""The one exception tree of factflow.
+
+    FactflowError
+    ├── ConfigError            the configuration is invalid; the run cannot start
+    ├── InputError             one input file is bad (path, line); the run goes on
+    │   └── VerdictError       a reviewer's verdict file is bad
+    └── SourceError            a reference source could not be resolved
+        ├── TransientSourceError   worth retrying (timeouts, 429, 5xx)
+        └── PermanentSourceError   not worth retrying (404, malformed answer)
+
+Low-level errors (yaml, pydantic, OSError, httpx) are translated at the boundary
+with ``raise Mapped(msg) from exc`` so callers only ever catch this tree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class FactflowError(Exception):
+    """Base of every error factflow raises on purpose."""
+
+
+class LocatedError(FactflowError):
+    """An error that points at a file and, where known, a line in it."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class ConfigError(LocatedError):
+    """The configuration file is missing or invalid."""
+
+
+class InputError(LocatedError):
+    """An input file (seed document, verdict file) cannot be used."""
+
+
+class VerdictError(InputError):
+    """A reviewer's verdict file is malformed or breaks the rules."""
+
+
+class SourceError(FactflowError):
+    """A reference source could not be resolved."""
+
+
+class TransientSourceError(SourceError):
+    """A source failed in a way that may succeed on retry."""
+
+
+class PermanentSourceError(SourceError):
+    """A source failed in a way that retrying will not fix."""

@@ -1,0 +1,231 @@
+"""The pipeline's data: pydantic models passed between stages and written to files."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from factflow.config import ClaimType
+
+SCHEMA_VERSION = "1.0"
+
+
+class Model(BaseModel):
+    """Base model: unknown fields are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(Model):
+    """Something wrong with one input file; the run went on without it."""
+
+    file: str = Field(description="Path of the file, relative to where the run was started or to the output folder.")
+    line: int | None = Field(default=None, description="1-based line number, when known.")
+    message: str = Field(description="What is wrong and what is allowed.")
+
+
+class Document(Model):
+    """One news article as read from the seeds folder."""
+
+    id: str = Field(description="File stem, unique within a run.")
+    path: str = Field(description="Path of the source file.")
+    title: str
+    byline: str | None = None
+    text: str = Field(description="The whole file text, newlines normalised to \\n.")
+    body_start: int = Field(default=0, description="Offset in text where the article body begins (after title and byline).")
+    sha256: str
+    encoding: str = "utf-8"
+
+
+class Reason(Model):
+    """One signal that raised or lowered a sentence's check-worthiness."""
+
+    signal: str
+    effect: Literal["raises", "lowers"]
+    evidence: str = Field(description="The words in the sentence that triggered the signal.")
+
+
+class Sentence(Model):
+    """One scored sentence of a document (a span of its text)."""
+
+    index: int = Field(description="Position among the document's kept sentences, from 0.")
+    start: int
+    end: int
+    text: str
+    score: float = Field(ge=0.0, le=1.0)
+    reasons: list[Reason]
+    type: ClaimType
+    checkable: bool
+
+
+class DocumentClaims(Model):
+    """What claim extraction found in one document."""
+
+    document: str
+    sentences: list[Sentence]
+    boilerplate_dropped: int = 0
+    duplicates_dropped: int = 0
+    problems: list[Problem] = []
+
+    def claims(self, threshold: float) -> list[Sentence]:
+        """Sentences worth checking: checkable and scored at or above the threshold."""
+        return [s for s in self.sentences if s.checkable and s.score >= threshold]
+
+
+class Appearance(Model):
+    """Where a claim's sentence appears."""
+
+    document: str
+    sentence_index: int
+
+
+class Source(Model):
+    """A reference source linked to a claim."""
+
+    id: str
+    title: str
+    url: str
+    kind: str
+
+
+class Claim(Model):
+    """A sentence worth checking, merged across every document it appears in."""
+
+    id: str
+    document: str = Field(description="The first document (in id order) the sentence appears in.")
+    text: str
+    sentence_index: int
+    checkworthiness: float
+    reasons: list[Reason]
+    type: ClaimType
+    appearances: list[Appearance]
+    context_before: list[str] = []
+    context_after: list[str] = []
+    key_terms: list[str] = []
+
+
+class Task(Model):
+    """A verification task: what one reviewer needs to check one claim."""
+
+    claim: str = Field(description="Claim id.")
+    text: str
+    question: str
+    type: ClaimType
+    checkworthiness: float
+    reasons: list[Reason]
+    document: dict[str, str]
+    context_before: list[str]
+    context_after: list[str]
+    appearances: list[Appearance]
+    assigned_to: list[str]
+    sources: list[Source]
+
+
+class Verdict(Model):
+    """A reviewer's verdict file, as the reviewer writes it."""
+
+    claim: str = Field(description="Claim id this verdict is for.")
+    reviewer: str
+    rating: str | None = Field(default=None, description="One label of the rating scale, or null while undecided.")
+    rationale: str | None = ""
+    evidence: list[str] = []
+    claim_text: str | None = Field(default=None, description="The claim text the verdict was given for.")
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _rating_on_scale(cls, value: Any, info: ValidationInfo) -> Any:
+        # YAML writers often leave `rating: true` unquoted; it means the label "true".
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        labels = (info.context or {}).get("labels")
+        if value is not None and labels is not None and value not in labels:
+            raise ValueError(f"{value!r} is not on the rating scale; allowed: {', '.join(labels)} (or null while undecided)")
+        return value
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _evidence_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        return value
+
+
+class VerdictRecord(Model):
+    """A verdict as the report shows it, with the file it came from."""
+
+    reviewer: str
+    rating: str | None
+    rationale: str | None
+    evidence: list[str]
+    file: str
+
+
+class Consensus(Model):
+    """Where the reviewers stand on one claim."""
+
+    status: Literal["pending", "agreed", "disputed"]
+    rating: str | None = None
+
+
+class ReportClaim(Model):
+    """A claim as listed in the report."""
+
+    id: str
+    document: str
+    text: str
+    sentence_index: int
+    checkworthiness: float
+    reasons: list[Reason]
+    type: ClaimType
+    appearances: list[Appearance]
+    sources: list[Source]
+    assigned_to: list[str]
+    verdicts: list[VerdictRecord]
+    consensus: Consensus
+
+
+class ReportDocument(Model):
+    """A document as listed in the report."""
+
+    id: str
+    path: str
+    title: str
+    sha256: str
+    sentences: int
+    claims: int
+
+
+class ConfigRef(Model):
+    """Which config the run used."""
+
+    path: str | None
+    sha256: str | None
+
+
+class Summary(Model):
+    """Totals an editor reads first."""
+
+    documents: int
+    sentences: int
+    claims: int
+    tasks: int
+    verdicts: int
+    by_type: dict[str, int]
+    by_consensus: dict[str, int]
+    by_rating: dict[str, int]
+    problems: int
+
+
+class Report(Model):
+    """The verdict report, ``reports/verdicts.yaml``."""
+
+    schema_version: str = SCHEMA_VERSION
+    generated_at: str
+    config: ConfigRef
+    summary: Summary
+    documents: list[ReportDocument]
+    claims: list[ReportClaim]
+    problems: list[Problem]

@@ -1,0 +1,124 @@
+"""The pipeline's stages as plain functions, and :func:`run_pipeline`, which runs them without Prefect.
+
+``flows/factcheck.py`` wraps the same stage functions in Prefect tasks; a test asserts both
+write the same report (timestamps aside).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from factflow.claims import extract_claims, merge_claims
+from factflow.config import LoadedConfig
+from factflow.ingest import load_documents
+from factflow.models import Claim, Document, DocumentClaims, Problem, Report, Source, Task
+from factflow.report import build_report, write_report
+from factflow.review import (
+    LoadedVerdict,
+    assign_reviewers,
+    build_tasks,
+    collect_verdicts,
+    write_stubs,
+    write_tasks,
+)
+from factflow.sources import link_sources
+
+#: Called as progress(stage, done, total) while a run advances.
+ProgressHook = Callable[[str, int, int], None]
+
+
+@dataclass
+class Plan:
+    """Claims with their sources, reviewers and tasks: everything derived from the documents."""
+
+    claims: list[Claim]
+    assignments: dict[str, list[str]]
+    sources: dict[str, list[Source]]
+    tasks: list[Task]
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the report, where it is, and what it wrote."""
+
+    report: Report
+    report_path: Path
+    tasks_written: int = 0
+    stubs_created: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def load_stage(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], list[Problem]]:
+    """Stage 1: read the seeds folder."""
+    return load_documents(seeds, loaded.config.ingest)
+
+
+def extract_stage(document: Document, loaded: LoadedConfig) -> DocumentClaims:
+    """Stage 2, per document: scored sentences."""
+    return extract_claims(document, loaded.config.claims)
+
+
+def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig) -> Plan:
+    """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks."""
+    cfg = loaded.config
+    claims = merge_claims(extractions, cfg.claims.threshold, cfg.claims.context_sentences, cfg.sources.max_terms)
+    sources = {c.id: link_sources(c, cfg.sources) for c in claims}
+    assignments = assign_reviewers(claims, cfg.review)
+    tasks = build_tasks(claims, documents, assignments, sources)
+    return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks)
+
+
+def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int, int]:
+    """Stage 4: write task files and create missing verdict stubs; returns (tasks written, stubs created)."""
+    written = write_tasks(plan.tasks, out)
+    created = write_stubs(plan.claims, plan.assignments, loaded.config.review, out)
+    return written, created
+
+
+def collect_stage(out: Path, plan: Plan, loaded: LoadedConfig) -> tuple[list[LoadedVerdict], list[Problem]]:
+    """Stage 5: read every reviewer's verdict file."""
+    return collect_verdicts(out, {c.id for c in plan.claims}, loaded.config.review)
+
+
+def report_stage(
+    out: Path,
+    loaded: LoadedConfig,
+    documents: Sequence[Document],
+    extractions: Sequence[DocumentClaims],
+    plan: Plan,
+    verdicts: Sequence[LoadedVerdict],
+    problems: Sequence[Problem],
+    generated_at: str | None = None,
+) -> tuple[Report, Path]:
+    """Stage 6: build the report and write it atomically."""
+    report = build_report(
+        loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
+        assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
+        generated_at=generated_at or now(),
+    )
+    path = out / loaded.config.report.path
+    write_report(report, path)
+    return report, path
+
+
+def now() -> str:
+    """The current UTC time, as the report shows it."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def run_pipeline(loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None) -> RunResult:
+    """Run every stage in this process, without Prefect."""
+    documents, problems = load_stage(seeds, loaded)
+    extractions = []
+    for i, document in enumerate(documents, 1):
+        extractions.append(extract_stage(document, loaded))
+        if progress:
+            progress("extract", i, len(documents))
+    plan = plan_stage(documents, extractions, loaded)
+    written, created = write_review_stage(plan, loaded, out)
+    verdicts, verdict_problems = collect_stage(out, plan, loaded)
+    report, path = report_stage(out, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)
+    return RunResult(report=report, report_path=path, tasks_written=written, stubs_created=created)

@@ -1,0 +1,125 @@
+"""Report: assemble the verdict report an editor reads and write it as YAML."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from factflow.config import CLAIM_TYPES, LoadedConfig
+from factflow.models import (
+    Claim,
+    ConfigRef,
+    Document,
+    DocumentClaims,
+    Problem,
+    Report,
+    ReportClaim,
+    ReportDocument,
+    Source,
+    Summary,
+    VerdictRecord,
+)
+from factflow.review import LoadedVerdict, consensus
+from factflow.yamlio import atomic_write_text, dump_yaml
+
+CONSENSUS_STATUSES = ("pending", "agreed", "disputed")
+
+
+def build_report(
+    *,
+    loaded: LoadedConfig,
+    documents: Sequence[Document],
+    extractions: Sequence[DocumentClaims],
+    claims: Sequence[Claim],
+    assignments: dict[str, list[str]],
+    sources: dict[str, list[Source]],
+    verdicts: Sequence[LoadedVerdict],
+    problems: Sequence[Problem],
+    generated_at: str,
+) -> Report:
+    """Put every stage's output together in the report's fixed order (document, then position)."""
+    cfg = loaded.config
+    by_claim: dict[str, list[VerdictRecord]] = {}
+    for lv in verdicts:
+        v = lv.verdict
+        by_claim.setdefault(v.claim, []).append(
+            VerdictRecord(reviewer=v.reviewer, rating=v.rating, rationale=v.rationale, evidence=v.evidence, file=lv.file)
+        )
+    extraction = {e.document: e for e in extractions}
+    claim_counts = Counter(c.document for c in claims)
+    report_claims = []
+    for c in claims:
+        records = sorted(by_claim.get(c.id, []), key=lambda r: r.reviewer)
+        report_claims.append(ReportClaim(
+            id=c.id, document=c.document, text=c.text, sentence_index=c.sentence_index,
+            checkworthiness=c.checkworthiness, reasons=c.reasons, type=c.type, appearances=c.appearances,
+            sources=sources.get(c.id, []), assigned_to=assignments.get(c.id, []), verdicts=records,
+            consensus=consensus(records, cfg.review.reviewers_per_claim),
+        ))
+    report_docs = [
+        ReportDocument(
+            id=d.id, path=d.path, title=d.title, sha256=d.sha256,
+            sentences=len(extraction[d.id].sentences) if d.id in extraction else 0,
+            claims=claim_counts.get(d.id, 0),
+        )
+        for d in sorted(documents, key=lambda d: d.id)
+    ]
+    all_problems = sorted(
+        list(problems) + [p for e in extractions for p in e.problems],
+        key=lambda p: (p.file, p.line or 0, p.message),
+    )
+    return Report(
+        generated_at=generated_at,
+        config=ConfigRef(path=loaded.path, sha256=loaded.sha256),
+        summary=summarise(report_docs, report_claims, cfg.review.labels, len(all_problems)),
+        documents=report_docs,
+        claims=report_claims,
+        problems=all_problems,
+    )
+
+
+def summarise(documents: Sequence[ReportDocument], claims: Sequence[ReportClaim], labels: Sequence[str], problems: int) -> Summary:
+    """Totals by claim type, consensus status and consensus rating (every key present, zeros included)."""
+    by_type = Counter(c.type for c in claims)
+    by_status = Counter(c.consensus.status for c in claims)
+    by_rating = Counter(c.consensus.rating for c in claims if c.consensus.rating)
+    return Summary(
+        documents=len(documents),
+        sentences=sum(d.sentences for d in documents),
+        claims=len(claims),
+        tasks=len(claims),
+        verdicts=sum(1 for c in claims for v in c.verdicts if v.rating is not None),
+        by_type={t: by_type[t] for t in CLAIM_TYPES},
+        by_consensus={s: by_status[s] for s in CONSENSUS_STATUSES},
+        by_rating={label: by_rating[label] for label in labels},
+        problems=problems,
+    )
+
+
+def report_text(report: Report) -> str:
+    """The report as YAML text."""
+    header = "# factflow verdict report. Written by factflow on every run; do not edit.\n"
+    return header + dump_yaml(report.model_dump(mode="json"))
+
+
+def write_report(report: Report, path: Path) -> None:
+    """Write the report atomically."""
+    atomic_write_text(path, report_text(report))
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of the report, as shipped in the package."""
+    text = resources.files("factflow").joinpath("schema/report.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def generated_schema() -> dict[str, Any]:
+    """The JSON Schema derived from the Report model (what the shipped file must equal)."""
+    schema = Report.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "urn:factflow:schema:report"
+    return schema

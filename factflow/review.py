@@ -1,0 +1,205 @@
+"""Review: assign reviewers, write task and verdict-stub files, collect verdicts, reach consensus.
+
+Files are the interface between people and the flow, and each file has one writer: the flow
+writes ``review/tasks/*.yaml``; a reviewer writes ``review/verdicts/<reviewer>/*.yaml``. The
+flow creates a verdict stub only when none exists and never rewrites or deletes one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from factflow.config import ReviewConfig
+from factflow.errors import VerdictError
+from factflow.models import Claim, Consensus, Document, Problem, Source, Task, Verdict, VerdictRecord
+from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model_node, node_line
+
+TASKS_DIR = Path("review/tasks")
+VERDICTS_DIR = Path("review/verdicts")
+
+_QUESTIONS = {
+    "statistic": "Is the figure in this claim accurate, and does it come from a reliable source?",
+    "quantity": "Are the quantities or comparisons in this claim accurate?",
+    "event": "Did this happen as described: who, what, where and when?",
+    "quote": "Did the named source say or report this, and is what they said accurate?",
+    "causal": "Does the evidence support the cause and effect this claim states?",
+    "other": "Is this claim accurate as stated?",
+}
+
+
+def question_for(claim: Claim) -> str:
+    """The question a reviewer answers for this claim, phrased for its type."""
+    return _QUESTIONS.get(claim.type, _QUESTIONS["other"])
+
+
+def assign_reviewers(claims: Iterable[Claim], cfg: ReviewConfig) -> dict[str, list[str]]:
+    """Reviewers for each claim, by rendezvous hashing: deterministic, spread evenly, and the
+    same for a claim whatever other claims the run has."""
+    assignments: dict[str, list[str]] = {}
+    for claim in claims:
+        ranked = sorted(
+            cfg.reviewers,
+            key=lambda r: hashlib.sha256(f"{claim.id}\x00{r.id}".encode()).hexdigest(),
+        )
+        assignments[claim.id] = sorted(r.id for r in ranked[: cfg.reviewers_per_claim])
+    return assignments
+
+
+def build_tasks(
+    claims: Sequence[Claim],
+    documents: Sequence[Document],
+    assignments: dict[str, list[str]],
+    sources: dict[str, list[Source]],
+) -> list[Task]:
+    """One verification task per claim."""
+    titles = {d.id: d.title for d in documents}
+    return [
+        Task(
+            claim=c.id, text=c.text, question=question_for(c), type=c.type,
+            checkworthiness=c.checkworthiness, reasons=c.reasons,
+            document={"id": c.document, "title": titles.get(c.document, "")},
+            context_before=c.context_before, context_after=c.context_after,
+            appearances=c.appearances, assigned_to=assignments[c.id], sources=sources[c.id],
+        )
+        for c in claims
+    ]
+
+
+def _task_text(task: Task) -> str:
+    header = f"# Verification task for claim {task.claim}. Written by factflow on every run; do not edit.\n"
+    return header + dump_yaml(task.model_dump(mode="json"))
+
+
+def write_tasks(tasks: Sequence[Task], out: Path) -> int:
+    """Write each task file atomically (only when its content changed); remove tasks of claims gone.
+
+    Returns the number of files written.
+    """
+    folder = out / TASKS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    wanted = set()
+    for task in tasks:
+        path = folder / f"{task.claim}.yaml"
+        wanted.add(path.name)
+        text = _task_text(task)
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except OSError:
+            pass
+        atomic_write_text(path, text)
+        written += 1
+    for stale in folder.glob("c-*.yaml"):
+        if stale.name not in wanted:
+            stale.unlink(missing_ok=True)
+    return written
+
+
+def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
+    """The text of a fresh verdict file, with comments that tell the reviewer what to fill in."""
+    one_line = " ".join(claim.text.split())
+    labels = ", ".join(cfg.labels)
+    header = (
+        f"# Verdict of {reviewer} on claim {claim.id}; the task is {TASKS_DIR}/{claim.id}.yaml\n"
+        f"# Claim: {one_line}\n"
+        f"# rating: one of {labels} (leave null until you decide)\n"
+        "# rationale: why, in a sentence or two. evidence: a list of http(s) URLs.\n"
+    )
+    body = {
+        "claim": claim.id,
+        "claim_text": claim.text,
+        "reviewer": reviewer,
+        "rating": None,
+        "rationale": "",
+        "evidence": [],
+    }
+    return header + dump_yaml(body)
+
+
+def write_stubs(claims: Sequence[Claim], assignments: dict[str, list[str]], cfg: ReviewConfig, out: Path) -> int:
+    """Create a verdict stub for every assignment that has no file yet; returns how many were created."""
+    created = 0
+    for claim in claims:
+        for reviewer in assignments[claim.id]:
+            path = out / VERDICTS_DIR / reviewer / f"{claim.id}.yaml"
+            if not path.exists() and create_exclusive(path, stub_text(claim, reviewer, cfg)):
+                created += 1
+    return created
+
+
+@dataclass(frozen=True)
+class LoadedVerdict:
+    """A valid verdict and the file it came from (relative to the output folder)."""
+
+    verdict: Verdict
+    file: str
+
+
+def _is_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def load_verdict(path: Path, out: Path, claim_ids: set[str], cfg: ReviewConfig) -> LoadedVerdict:
+    """Read and check one verdict file; raises VerdictError with file, line and what is allowed."""
+    shown = path.relative_to(out).as_posix() if path.is_relative_to(out) else str(path)
+    verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels})
+    known = [r.id for r in cfg.reviewers]
+    folder = path.parent.name
+    if verdict.reviewer not in known:
+        raise VerdictError(shown, f"reviewer: {verdict.reviewer!r} is not a configured reviewer; known: {', '.join(known)}",
+                           line=node_line(node, ["reviewer"]))
+    if verdict.reviewer != folder:
+        raise VerdictError(shown, f"reviewer: {verdict.reviewer!r} does not match the folder {folder!r}; "
+                           f"a verdict lives in {VERDICTS_DIR}/<reviewer>/", line=node_line(node, ["reviewer"]))
+    if verdict.claim not in claim_ids:
+        raise VerdictError(shown, f"claim: {verdict.claim!r} belongs to no known claim of this run "
+                           "(was the sentence edited or its document removed?)", line=node_line(node, ["claim"]))
+    if path.stem != verdict.claim:
+        raise VerdictError(shown, f"claim: {verdict.claim!r} does not match the file name {path.name!r}; "
+                           "name the file <claim-id>.yaml", line=node_line(node, ["claim"]))
+    if verdict.rating is not None and not (verdict.rationale or "").strip():
+        raise VerdictError(shown, f"rationale: a rating ({verdict.rating!r}) needs a rationale; say why in a sentence or two",
+                           line=node_line(node, ["rationale"]))
+    for i, url in enumerate(verdict.evidence):
+        if not isinstance(url, str) or not _is_url(url):
+            raise VerdictError(shown, f"evidence[{i}]: {url!r} is not an http(s) URL; list links such as https://example.org/page",
+                               line=node_line(node, ["evidence", i]))
+    return LoadedVerdict(verdict=verdict, file=shown)
+
+
+def collect_verdicts(out: Path, claim_ids: set[str], cfg: ReviewConfig) -> tuple[list[LoadedVerdict], list[Problem]]:
+    """Every valid verdict under the output folder, and a problem for each bad file."""
+    verdicts: list[LoadedVerdict] = []
+    problems: list[Problem] = []
+    root = out / VERDICTS_DIR
+    if not root.is_dir():
+        return verdicts, problems
+    for path in sorted(root.glob("*/*.yaml")):
+        if path.name.startswith("."):
+            continue  # an editor's or our own temporary file
+        try:
+            verdicts.append(load_verdict(path, out, claim_ids, cfg))
+        except VerdictError as exc:
+            problems.append(Problem(file=_relative(exc.path, out), line=exc.line, message=exc.message))
+    return verdicts, problems
+
+
+def _relative(path: str, out: Path) -> str:
+    p = Path(path)
+    return p.relative_to(out).as_posix() if p.is_absolute() and p.is_relative_to(out) else path
+
+
+def consensus(records: Sequence[VerdictRecord], required: int) -> Consensus:
+    """``pending`` with fewer ratings than required, ``agreed`` when all ratings match, else ``disputed``."""
+    ratings = [r.rating for r in records if r.rating is not None]
+    if len(ratings) < required:
+        return Consensus(status="pending")
+    if len(set(ratings)) == 1:
+        return Consensus(status="agreed", rating=ratings[0])
+    return Consensus(status="disputed")

@@ -1,0 +1,245 @@
+"""YAML in and out: one safe loader for every file a person writes, atomic writes for every file the flow writes.
+
+Every YAML file a person edits (config, verdicts) goes through :func:`load_model`, which
+validates it against a pydantic model and maps each validation error back to the YAML line
+it came from, so a message reads ``review/verdicts/reviewer-1/c-1a2b.yaml:3: rating: ...``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from factflow.errors import LocatedError
+
+M = TypeVar("M", bound=BaseModel)
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader with YAML 1.2 booleans.
+
+    Hand-written because PyYAML only implements YAML 1.1, where ``yes``, ``no``, ``on`` and
+    ``off`` are booleans: a reviewer's ``rationale: no`` must stay the word "no". No other
+    well-kept library gives a fast 1.2 loader with marks that PyYAML's node API exposes.
+    """
+
+
+SafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+class Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Safe dumper that writes multi-line text as literal blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialise plain data to readable, deterministic YAML (UTF-8 text, block style)."""
+    return yaml.dump(
+        data,
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML text safely, returning the data and its node tree (for line numbers)."""
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or "invalid YAML"
+        raise error(path, f"not valid YAML: {problem}", line=line) from exc
+    except yaml.YAMLError as exc:
+        raise error(path, f"not valid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def read_text(path: Path, error: type[LocatedError]) -> str:
+    """Read a UTF-8 text file, translating OS and decoding errors to ``error``."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise error(path, "file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+
+
+def node_line(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
+    """The 1-based line of the YAML node at ``loc`` (or of its deepest existing ancestor)."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    current: yaml.Node = node
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                if key_node.value == str(part):
+                    child = value_node
+                    line = key_node.start_mark.line + 1
+                    break
+        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(current.value):
+                child = current.value[part]
+                line = child.start_mark.line + 1
+        if child is None:
+            break
+        current = child
+    return line
+
+
+def _field_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str] | None:
+    """The keys allowed in the mapping at ``loc`` of ``model``, for "unknown key" messages."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = _model_in(field.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return None
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation such as ``list[Reviewer] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
+    """One readable line for one pydantic error: the dotted key, what is wrong, what is allowed."""
+    loc = tuple(p for p in err["loc"] if p not in ("__root__",))
+    dotted = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _field_keys(model, loc[:-1])
+        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+        return f"{dotted}: unknown key{hint}"
+    if kind == "missing":
+        return f"{dotted}: required key is missing"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    got = err.get("input")
+    shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    return f"{dotted}: {msg}{shown}" if dotted else f"{msg}{shown}"
+
+
+def load_model(
+    path: Path,
+    model: type[M],
+    error: type[LocatedError],
+    context: dict[str, Any] | None = None,
+    text: str | None = None,
+) -> M:
+    """Read, parse and validate one YAML file; any problem raises ``error`` naming file and line."""
+    return load_model_node(path, model, error, context, text)[0]
+
+
+def load_model_node(
+    path: Path,
+    model: type[M],
+    error: type[LocatedError],
+    context: dict[str, Any] | None = None,
+    text: str | None = None,
+) -> tuple[M, yaml.Node | None]:
+    """Like :func:`load_model`, also returning the YAML node tree for later line look-ups."""
+    if text is None:
+        text = read_text(path, error)
+    data, node = parse_yaml(text, path, error)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise error(path, f"expected a mapping of keys to values, found {type(data).__name__}", line=1)
+    try:
+        return model.model_validate(data, context=context), node
+    except ValidationError as exc:
+        errors = exc.errors()
+        lines = [describe_error(model, e) for e in errors]
+        message = lines[0]
+        if len(lines) > 1:
+            message += f" (and {len(lines) - 1} more: " + "; ".join(lines[1:]) + ")"
+        raise error(path, message, line=node_line(node, errors[0]["loc"])) from exc
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically: readers see the old or the new file, never a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def create_exclusive(path: Path, text: str) -> bool:
+    """Create ``path`` with ``text`` only if it does not exist; never overwrites. True if created.
+
+    The text is written to a temporary file first and then hard-linked into place, so the file
+    appears whole or not at all, and a file someone created meanwhile is left untouched.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return False
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)
