@@ -1,0 +1,174 @@
+"""The ``factflow`` command line. Each command is a few lines around the library.
+
+Only ``factflow run`` imports Prefect (and only with the default engine); every other command
+stays fast and works without a Prefect server.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from factflow import __version__
+from factflow.config import LoadedConfig, load_config
+from factflow.errors import FactflowError
+from factflow.pipeline import ProgressHook, RunResult, run_pipeline
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+_STAGES = {"extract": "Extracting claims", "review": "Writing tasks and report"}
+
+
+def handle_errors(func: F) -> F:
+    """Turn factflow's errors into ``Error: ...`` and exit status 1; tracebacks only with --debug."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FactflowError as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="factflow")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+def main(debug: bool) -> None:
+    """factflow: news articles in, verification tasks, reviewer verdicts and a YAML report out.
+
+    Example: factflow run --config config/factflow.yaml --seeds seeds --out .
+    """
+
+
+def prefect_defaults(home: Path) -> None:
+    """Isolate and quieten Prefect for a local run, leaving every setting the user made alone."""
+    os.environ.setdefault("PREFECT_HOME", str(home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's INFO lines (temporary server start/stop, task states) would bury the progress bar;
+    # warnings and errors still show.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[ProgressHook | None]:
+    """A rich progress bar, fed by the pipeline's progress hook."""
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=False) as bar:
+        ids: dict[str, Any] = {}
+
+        def hook(stage: str, done: int, total: int) -> None:
+            if stage not in ids:
+                ids[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
+            bar.update(ids[stage], completed=done, total=total)
+
+        yield hook
+
+
+def print_summary(result: RunResult, out: Path) -> None:
+    """The short summary a run ends with: totals, consensus, problems, where the report is."""
+    s = result.report.summary
+    table = Table(title="factflow run", show_header=True, header_style="bold")
+    table.add_column("", style="bold")
+    table.add_column("count", justify="right")
+    for label, value in [
+        ("documents", s.documents), ("sentences", s.sentences), ("claims", s.claims),
+        ("tasks", s.tasks), ("verdicts", s.verdicts),
+    ]:
+        table.add_row(label, str(value))
+    for status, count in s.by_consensus.items():
+        table.add_row(f"  {status}", str(count))
+    table.add_row("problems", str(s.problems), style="yellow" if s.problems else None)
+    stdout.print(table)
+    for problem in result.report.problems[:10]:
+        where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+        stderr.print(f"[yellow]problem[/yellow] {where}: {problem.message}", highlight=False, markup=True)
+    if len(result.report.problems) > 10:
+        stderr.print(f"... and {len(result.report.problems) - 10} more problems in the report")
+    shown = result.report_path.relative_to(out) if result.report_path.is_relative_to(out) else result.report_path
+    stdout.print(f"Report:   {shown}", highlight=False)
+    stdout.print("Tasks:    review/tasks/<claim-id>.yaml", highlight=False)
+    stdout.print("Verdicts: review/verdicts/<reviewer>/<claim-id>.yaml", highlight=False)
+
+
+def _load(config: Path | None) -> LoadedConfig:
+    return load_config(config)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+              show_default=True, help="Config file (YAML).")
+@click.option("--seeds", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
+              help="Folder of documents to read.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Folder that receives review/ and reports/.")
+@click.option("--engine", type=click.Choice(["prefect", "plain"]), default="prefect", show_default=True,
+              help="Run as a Prefect flow, or as plain Python in this process (same stages, same report).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@handle_errors
+def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> None:
+    """Run the pipeline: read seeds, extract claims, write tasks, collect verdicts, write the report.
+
+    Example: factflow run --seeds seeds --out .
+    """
+    loaded = _load(config_path)  # fail fast, with a clean message, before Prefect starts
+    if not seeds.is_dir():
+        raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
+    out.mkdir(parents=True, exist_ok=True)
+    with progress_bar(enabled=not quiet and sys.stderr.isatty() or os.environ.get("FACTFLOW_PROGRESS") == "1") as hook:
+        if engine == "plain":
+            result = run_pipeline(loaded, seeds, out, progress=hook)
+        else:
+            prefect_defaults(Path.cwd() / ".prefect")
+            from flows.factcheck import PROGRESS, factcheck
+
+            token = PROGRESS.set(hook)
+            try:
+                result = factcheck(config=str(config_path), seeds=str(seeds), out=str(out))
+            finally:
+                PROGRESS.reset(token)
+    print_summary(result, out)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+              show_default=True, help="Config file (YAML).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Folder that holds review/.")
+@handle_errors
+def check(config_path: Path, out: Path) -> None:
+    """Validate the config and every verdict file, without running the pipeline.
+
+    Exits 1 when a verdict file has a problem. Example: factflow check --out .
+    """
+    from factflow.review import TASKS_DIR, collect_verdicts
+
+    loaded = _load(config_path)
+    claim_ids = {p.stem for p in (out / TASKS_DIR).glob("c-*.yaml")}
+    verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review)
+    stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {len(problems)} with problems.")
+    for problem in problems:
+        where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+        stderr.print(f"{where}: {problem.message}", highlight=False, markup=False)
+    if problems:
+        sys.exit(1)

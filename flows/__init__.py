@@ -1,0 +1,1 @@
+"""Prefect flows: thin wrappers that run factflow's stages as Prefect tasks."""

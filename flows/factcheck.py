@@ -1,0 +1,108 @@
+"""The fact-check flow: seeds in, review queue and YAML verdict report out.
+
+Only Prefect wiring lives here; each task calls one stage function of ``factflow.pipeline``.
+Extraction runs per document (``.map``); the other stages run once per batch. Nothing here
+runs per sentence: a task run costs milliseconds and a corpus has tens of thousands.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from pathlib import Path
+
+from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from factflow.config import LoadedConfig, load_config
+from factflow.models import Document, DocumentClaims, Problem
+from factflow.pipeline import (
+    Plan,
+    ProgressHook,
+    RunResult,
+    collect_stage,
+    extract_stage,
+    load_stage,
+    plan_stage,
+    report_stage,
+    write_review_stage,
+)
+from factflow.review import LoadedVerdict
+
+#: Set by the CLI to draw a progress bar; flow parameters must stay serialisable, a callback is not.
+PROGRESS: ContextVar[ProgressHook | None] = ContextVar("factflow_progress", default=None)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    hook = PROGRESS.get()
+    if hook is not None:
+        hook(stage, done, total)
+
+
+@task(name="load-documents", cache_policy=NO_CACHE)
+def load_documents(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], list[Problem]]:
+    """Read the seeds folder."""
+    return load_stage(seeds, loaded)
+
+
+@task(name="extract-claims", cache_policy=NO_CACHE, task_run_name="extract-claims-{document.id}")
+def extract_claims(document: Document, loaded: LoadedConfig) -> DocumentClaims:
+    """Score one document's sentences."""
+    return extract_stage(document, loaded)
+
+
+@task(name="build-tasks", cache_policy=NO_CACHE)
+def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig) -> Plan:
+    """Merge claims, link sources, assign reviewers."""
+    return plan_stage(documents, extractions, loaded)
+
+
+@task(name="write-review-files", cache_policy=NO_CACHE)
+def write_review_files(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int, int]:
+    """Write task files and verdict stubs."""
+    return write_review_stage(plan, loaded, out)
+
+
+@task(name="collect-verdicts", cache_policy=NO_CACHE)
+def collect_verdicts(out: Path, plan: Plan, loaded: LoadedConfig) -> tuple[list[LoadedVerdict], list[Problem]]:
+    """Read every reviewer's verdicts."""
+    return collect_stage(out, plan, loaded)
+
+
+@task(name="write-report", cache_policy=NO_CACHE)
+def write_report(
+    out: Path,
+    loaded: LoadedConfig,
+    documents: list[Document],
+    extractions: list[DocumentClaims],
+    plan: Plan,
+    verdicts: list[LoadedVerdict],
+    problems: list[Problem],
+) -> RunResult:
+    """Build and write the report."""
+    report, path = report_stage(out, loaded, documents, extractions, plan, verdicts, problems)
+    return RunResult(report=report, report_path=path)
+
+
+@flow(name="factcheck", log_prints=False, validate_parameters=True)
+def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".") -> RunResult:
+    """Run the fact-check pipeline on a seeds folder and write the review queue and the report."""
+    loaded = load_config(Path(config) if config else None)
+    out_dir = Path(out)
+    documents, problems = load_documents(Path(seeds), loaded)
+    _progress("extract", 0, len(documents))
+    futures = extract_claims.map(documents, loaded=unmapped(loaded))
+    by_id: dict[str, DocumentClaims] = {}
+    for done, future in enumerate(as_completed(list(futures)), 1):
+        result = future.result()
+        by_id[result.document] = result
+        _progress("extract", done, len(documents))
+    extractions = [by_id[d.id] for d in documents]
+    plan = build_tasks(documents, extractions, loaded)
+    _progress("review", 0, 1)
+    written, created = write_review_files(plan, loaded, out_dir)
+    verdicts, verdict_problems = collect_verdicts(out_dir, plan, loaded)
+    result = write_report(out_dir, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)
+    _progress("review", 1, 1)
+    result.tasks_written, result.stubs_created = written, created
+    return result
