@@ -72,7 +72,7 @@ class IngestConfig(Strict):
     byline_patterns: list[str] = Field(
         default=[
             r"^special to \S+",
-            r"^by [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}(?:,.*)?$",
+            r"^by (?-i:[A-Z][\w.'’-]+(?: (?:and )?[A-Z][\w.'’-]+){0,4})(?:,.*)?$",
             r"^(?:staff|wire) report(?:s)?$",
             r"^posted (?:on|by) .{0,60}$",
         ],

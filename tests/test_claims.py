@@ -1,0 +1,159 @@
+"""Claim extraction: scoring, reasons, types, ids, merging; the seed article's expectations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from factflow.claims import claim_id, extract_claims, key_terms, merge_claims, normalise
+from factflow.claims.signals import assess, entities
+from factflow.config import ClaimsConfig, IngestConfig
+from factflow.ingest import load_documents, parse_document
+from factflow.models import Document
+
+
+def doc(text: str, doc_id: str = "d") -> Document:
+    return parse_document(doc_id, f"{doc_id}.txt", "Title\n\n" + text, IngestConfig(), "0" * 64)
+
+
+@pytest.fixture
+def seed_claims(seed_dir: Path) -> list[str]:
+    docs, _ = load_documents(seed_dir, IngestConfig())
+    result = extract_claims(docs[0], ClaimsConfig())
+    return [c.text for c in merge_claims([result], 0.5, 1)]
+
+
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "sent hundreds of soldiers",
+        "25 to 30 percent",
+        "seized the key northwestern city of Idlib, including an air force base",
+        "the regime controls only Quneitra",
+        "collapse of the Syrian army’s Division 52",
+        "Qassam Suleimani and Russian President Vladimir Putin in Moscow",
+    ],
+)
+def test_seed_claims_include(seed_claims: list[str], needle: str) -> None:
+    assert sum(needle in c for c in seed_claims) == 1
+
+
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "logged in",
+        "WorldTribune",
+        "I can’t see the Russian presence as changing the balance of power",
+        "Combat will continue in the coming year",
+    ],
+)
+def test_seed_claims_exclude(seed_claims: list[str], needle: str) -> None:
+    assert not any(needle in c for c in seed_claims)
+
+
+def test_seed_repeated_caption_counted_once(seed_dir: Path) -> None:
+    docs, _ = load_documents(seed_dir, IngestConfig())
+    result = extract_claims(docs[0], ClaimsConfig())
+    captions = [s for s in result.sentences if s.text.startswith("Russian Air Force technicians")]
+    assert len(captions) == 1 and result.duplicates_dropped == 1
+    assert result.boilerplate_dropped == 1
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Will the government raise taxes next year?", "question"),
+        ("I think the minister is doing a wonderful job.", "opinion"),
+        ("Unemployment will fall below 4 percent in the coming year.", "prediction"),
+        ("We believe this policy is wrong.", "opinion"),
+    ],
+)
+def test_questions_opinions_and_predictions_are_not_checkable(sentence: str, kind: str) -> None:
+    result = assess(sentence)
+    assert result.type == kind and not result.checkable and result.score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "signal"),
+    [
+        ("Unemployment fell to 4.1 percent in 2019, according to the Labor Department.", "statistic", "percentage"),
+        ("The city spent $3.2 million on the new bridge.", "statistic", "money"),
+        ("Thousands of protesters gathered in Berlin on Saturday.", "quantity", "quantity"),
+        ("Rebels seized the northern city of Idlib last week.", "event", "event"),
+        ("The outbreak led to the closure of 40 schools in Ohio.", "statistic", "number"),
+        ("Prices rose because the central bank raised interest rates, Reuters reported.", "causal", "causal"),
+    ],
+)
+def test_checkable_sentences_get_type_score_and_reasons(sentence: str, kind: str, signal: str) -> None:
+    result = assess(sentence)
+    assert result.checkable and result.type == kind
+    assert result.score >= 0.5
+    assert signal in {r.signal for r in result.reasons}
+    assert all(r.effect == "raises" for r in result.reasons if r.signal == signal)
+
+
+def test_reasons_name_what_lowered_the_score() -> None:
+    result = assess("Click here.")
+    lowered = {r.signal for r in result.reasons if r.effect == "lowers"}
+    assert {"imperative", "fragment"} <= lowered and result.score < 0.1
+
+
+def test_score_is_a_probability_and_deterministic() -> None:
+    for s in ["", "x", "The 5 biggest banks lost $4 billion in 2008, regulators said."]:
+        first, second = assess(s), assess(s)
+        assert 0.0 <= first.score <= 1.0 and first == second
+
+
+def test_entities_skip_an_ordinary_first_word() -> None:
+    names = [n for n, _, _ in entities("The Iranian Revolutionary Guards Corps (IRGC) met Vladimir Putin.")]
+    assert names == ["Iranian Revolutionary Guards Corps", "IRGC", "Vladimir Putin"]
+
+
+def test_claim_id_is_stable_under_quotes_case_and_spacing() -> None:
+    a = claim_id("“Assad controls 30 percent of Syria,” he said.")
+    b = claim_id('"assad controls  30 percent of syria," he said')
+    assert a == b and a.startswith("c-") and len(a) == 14
+    assert claim_id("Assad controls 31 percent of Syria.") != a
+    assert normalise("  Hello\n world. ") == "hello world"
+
+
+def test_same_sentence_in_two_documents_is_one_claim_with_two_appearances() -> None:
+    text = "Officials said 40 people died in the Ohio floods on Monday."
+    first = extract_claims(doc("Intro line here for context. " + text, "b-doc"), ClaimsConfig())
+    second = extract_claims(doc(text, "a-doc"), ClaimsConfig())
+    claims = [c for c in merge_claims([first, second], 0.5, 1) if "40 people" in c.text]
+    assert len(claims) == 1
+    (claim,) = claims
+    assert claim.document == "a-doc"
+    assert [(a.document, a.sentence_index) for a in claim.appearances] == [("a-doc", 0), ("b-doc", 1)]
+
+
+def test_claim_context_is_the_neighbouring_sentences() -> None:
+    result = extract_claims(doc("It was a quiet day. Rebels seized Idlib in March 2015. Nobody expected it."), ClaimsConfig())
+    (claim,) = [c for c in merge_claims([result], 0.5, 1) if "Idlib" in c.text]
+    assert claim.context_before == ["It was a quiet day."]
+    assert claim.context_after == ["Nobody expected it."]
+
+
+def test_threshold_decides_what_is_a_claim() -> None:
+    result = extract_claims(doc("Rebels seized Idlib in March 2015."), ClaimsConfig())
+    assert merge_claims([result], 0.0, 1) and not merge_claims([result], 1.0, 1)
+
+
+def test_sentence_limit_is_reported() -> None:
+    result = extract_claims(doc("One fact here. Two facts here. Three facts here."), ClaimsConfig(max_sentences_per_document=2))
+    assert len(result.sentences) == 2
+    assert "more than 2 sentences" in result.problems[0].message
+
+
+def test_claim_text_is_a_substring_of_the_document(seed_dir: Path) -> None:
+    docs, _ = load_documents(seed_dir, IngestConfig())
+    for s in extract_claims(docs[0], ClaimsConfig()).sentences:
+        assert docs[0].text[s.start:s.end] == s.text
+
+
+def test_key_terms_prefer_names_and_numbers() -> None:
+    terms = key_terms("According to Israeli intelligence, Assad controls just 25 to 30 percent of Syria.", 6)
+    assert terms[:3] == ["Israeli", "Assad", "Syria"]
+    assert "25" in terms

@@ -1,0 +1,78 @@
+"""Ingest: seeds folder to documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from factflow.config import IngestConfig
+from factflow.errors import InputError
+from factflow.ingest import load_documents, parse_document
+from tests.conftest import SEED, write
+
+
+def test_seed_title_byline_and_id(seed_dir: Path) -> None:
+    docs, problems = load_documents(seed_dir, IngestConfig())
+    assert problems == []
+    (doc,) = docs
+    assert doc.id == SEED.stem
+    assert doc.title == "Coordinated Iran-Russian military forces arriving to save Syria’s Assad"
+    assert doc.byline == "Special to WorldTribune.com"
+    body = doc.text[doc.body_start:]
+    assert "WorldTribune" not in body and body.lstrip().startswith("Russia and Iran")
+
+
+def test_by_line_with_author_name_is_metadata() -> None:
+    doc = parse_document("d", "d.txt", "Headline here\n\nBy Jane Q. Doe\n\nThe body.", IngestConfig(), "0" * 64)
+    assert doc.byline == "By Jane Q. Doe"
+    assert doc.text[doc.body_start:].strip() == "The body."
+
+
+def test_a_first_body_sentence_is_not_mistaken_for_a_byline() -> None:
+    doc = parse_document("d", "d.txt", "Headline\n\nBy noon, troops had left the city.", IngestConfig(), "0" * 64)
+    assert doc.byline is None
+
+
+def test_only_txt_files_are_read_in_path_order(tmp_path: Path) -> None:
+    write(tmp_path / "b.txt", "B title\n\nText.")
+    write(tmp_path / "sub" / "a.txt", "A title\n\nText.")
+    write(tmp_path / "notes.md", "ignored")
+    write(tmp_path / ".hidden" / "c.txt", "ignored")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.path for d in docs] == [str(tmp_path / "b.txt"), str(tmp_path / "sub" / "a.txt")]
+    assert problems == []
+
+
+def test_bad_files_become_problems_and_the_rest_is_read(tmp_path: Path) -> None:
+    write(tmp_path / "good.txt", "Good title\n\nA sentence.")
+    write(tmp_path / "empty.txt", "  \n\n")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02PNG")
+    write(tmp_path / "other" / "good.txt", "Same stem\n\nText.")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.id for d in docs] == ["good"]
+    messages = {Path(p.file).name + ":" + p.message.split(";")[0] for p in problems}
+    assert any(m.startswith("empty.txt:empty document") for m in messages)
+    assert any(m.startswith("binary.txt:binary file") for m in messages)
+    assert any("already used by" in p.message for p in problems)
+
+
+def test_file_over_the_size_limit_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path / "big.txt", "Title\n\n" + "word " * 100)
+    docs, problems = load_documents(tmp_path, IngestConfig(max_file_bytes=100))
+    assert docs == [] and "over the limit of 100" in problems[0].message
+
+
+def test_latin1_and_bom_crlf_files_are_decoded(tmp_path: Path) -> None:
+    (tmp_path / "latin.txt").write_bytes("Café title\n\nThe café opened in São Paulo.".encode("latin-1"))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfBOM title\r\n\r\nLine one.\r\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    by_id = {d.id: d for d in docs}
+    assert problems == []
+    assert by_id["latin"].title == "Café title" and by_id["latin"].encoding == "cp1252"
+    assert by_id["bom"].title == "BOM title" and "\r" not in by_id["bom"].text
+
+
+def test_missing_seeds_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="seeds folder not found"):
+        load_documents(tmp_path / "nope", IngestConfig())

@@ -1,0 +1,116 @@
+"""The sentence splitter and boilerplate filter."""
+
+from __future__ import annotations
+
+import pytest
+
+from factflow.claims.split import Boilerplate, split_sentences
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+def test_splits_plain_sentences() -> None:
+    assert sentences("Prices rose. Wages fell! Why? Nobody knows.") == [
+        "Prices rose.", "Wages fell!", "Why?", "Nobody knows.",
+    ]
+
+
+def test_splits_inside_a_multi_sentence_quote_and_keeps_quote_marks() -> None:
+    text = "He spoke. “I can’t see it changing. It will prolong the fighting. Combat will continue.” Then he left."
+    assert sentences(text) == [
+        "He spoke.",
+        "“I can’t see it changing.",
+        "It will prolong the fighting.",
+        "Combat will continue.”",
+        "Then he left.",
+    ]
+
+
+def test_does_not_split_before_a_lowercase_attribution() -> None:
+    assert sentences("“Is it true?” he asked. “The interest is to save the regime,” the source said.") == [
+        "“Is it true?” he asked.",
+        "“The interest is to save the regime,” the source said.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mr. Smith met Dr. Jones at St. Mary's hospital.",
+        "The U.S. Army sent troops to the U.K. base.",
+        "George W. Bush spoke with J. K. Rowling.",
+        "Inflation was 3.5 percent, up from 2.75 percent.",
+        "See https://example.org/a.b.html for the data.",
+        "He paused... and then went on.",
+        "Companies such as Acme Inc. and Foo Corp. were fined.",
+    ],
+)
+def test_abbreviations_initials_decimals_urls_and_ellipses_do_not_split(text: str) -> None:
+    assert sentences(text) == [text]
+
+
+def test_an_abbreviation_ending_a_sentence_keeps_it_joined_to_the_next() -> None:
+    # A known limit shared with most rule-based splitters: "p.m." may or may not end the sentence.
+    assert len(sentences("Troops arrived at 5 p.m. Local officials were not told.")) == 1
+
+
+def test_ellipsis_before_a_capital_ends_the_sentence() -> None:
+    assert sentences("It was over... The war had ended.") == ["It was over...", "The war had ended."]
+
+
+def test_paragraphs_are_boundaries_even_without_punctuation() -> None:
+    assert sentences("A headline without a period\n\nThe body starts here.") == [
+        "A headline without a period", "The body starts here.",
+    ]
+
+
+def test_hard_wrapped_lines_are_joined() -> None:
+    text = "The council voted on\nthe budget today. It passed."
+    assert sentences(text) == ["The council voted on\nthe budget today.", "It passed."]
+
+
+def test_spans_are_substrings_of_the_text() -> None:
+    text = "  First one.   Second one.\n\n  Third “one.” Fourth.  "
+    for start, end in split_sentences(text):
+        piece = text[start:end]
+        assert piece == piece.strip() and piece
+
+
+def test_offset_start_skips_the_head_of_the_text() -> None:
+    text = "Title\nBody one. Body two."
+    assert [text[s:e] for s, e in split_sentences(text, start=6)] == ["Body one.", "Body two."]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "You must be logged in to post a comment Login",
+        "Share this article on Facebook",
+        "Share:",
+        "Click here to subscribe to our newsletter.",
+        "Copyright 2016 Example Media. All rights reserved.",
+        "Follow us on Twitter",
+        "Advertisement",
+        "Leave a comment",
+    ],
+)
+def test_boilerplate_is_recognised(sentence: str) -> None:
+    assert Boilerplate()(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The minister said 40 percent of voters shared the view.",
+        "Rebels seized the city of Idlib, including an air force base.",
+        "Users must register their drones with the agency, officials said.",
+    ],
+)
+def test_news_sentences_are_not_boilerplate(sentence: str) -> None:
+    assert not Boilerplate()(sentence)
+
+
+def test_extra_boilerplate_patterns_from_config() -> None:
+    assert Boilerplate([r"^this story was produced by"])("This story was produced by Example Wire.")
