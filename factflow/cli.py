@@ -26,8 +26,8 @@ from factflow.pipeline import ProgressHook, RunResult, run_pipeline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-stdout = Console()
-stderr = Console(stderr=True)
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
 
 _STAGES = {"extract": "Extracting claims", "review": "Writing tasks and report"}
 

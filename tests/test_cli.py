@@ -1,0 +1,71 @@
+"""The command line: commands, messages and exit codes; no Prefect for non-flow commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from factflow.cli import main
+from tests.conftest import CONFIG, ROOT, write
+
+
+def test_non_flow_commands_do_not_import_prefect(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from factflow.cli import main\n"
+        "for args in (['--help'], ['check', '--config', sys.argv[1], '--out', sys.argv[2]]):\n"
+        "    try:\n"
+        "        main(args, standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "import factflow.pipeline\n"
+        "assert 'prefect' not in sys.modules, 'prefect was imported'\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(CONFIG), str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("ok")
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name, command in main.commands.items():
+        assert command.help and "Example:" in command.help, f"factflow {name} has no example in its help"
+
+
+def test_run_plain_engine_writes_review_queue_and_report(seed_dir: Path, out_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out_dir)])
+    assert result.exit_code == 0, result.output
+    assert "claims" in result.output and "Report:" in result.output
+    report = yaml.safe_load((out_dir / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+    assert report["summary"]["documents"] == 1
+    assert len(list((out_dir / "review" / "tasks").glob("c-*.yaml"))) == report["summary"]["claims"]
+
+
+def test_invalid_config_stops_with_one_clear_error_and_no_traceback(tmp_path: Path, seed_dir: Path) -> None:
+    bad = write(tmp_path / "bad.yaml", "claims:\n  threshold: high\n")
+    result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(bad), "--seeds", str(seed_dir), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"Error: {bad}:2: claims.threshold: Input should be a valid number" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "reports").exists()
+
+
+def test_missing_seeds_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "is not a folder" in result.output
+
+
+def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out_dir)]).exit_code == 0
+    ok = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert ok.exit_code == 0 and "0 with problems" in ok.output
+    victim = next((out_dir / "review" / "verdicts" / "reviewer-1").glob("c-*.yaml"))
+    victim.write_text(f"claim: {victim.stem}\nreviewer: reviewer-1\nrating: maybe\nrationale: x\n", encoding="utf-8")
+    bad = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert bad.exit_code == 1
+    assert f"review/verdicts/reviewer-1/{victim.name}:3: rating: 'maybe' is not on the rating scale" in bad.output

@@ -1,0 +1,58 @@
+"""The YAML report: shipped JSON Schema, real output valid against it, deterministic."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from factflow.config import LoadedConfig
+from factflow.pipeline import run_pipeline
+from factflow.report import generated_schema, report_schema
+
+
+def test_shipped_schema_matches_the_report_model() -> None:
+    # Regenerate with: python -c "import json,factflow.report as r; print(json.dumps(r.generated_schema(), indent=2, ensure_ascii=False))"
+    assert report_schema() == generated_schema()
+
+
+def test_real_report_validates_against_the_schema(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    result = run_pipeline(loaded, seed_dir, out_dir)
+    data = yaml.safe_load(result.report_path.read_text(encoding="utf-8"))
+    jsonschema.validate(data, report_schema())
+    assert data["schema_version"] == "1.0"
+    assert data["config"]["sha256"] == loaded.sha256
+    assert data["documents"][0]["sentences"] == data["summary"]["sentences"] > 0
+    assert data["summary"]["claims"] == len(data["claims"]) == data["summary"]["tasks"]
+
+
+def test_schema_rejects_a_report_missing_a_field(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    result = run_pipeline(loaded, seed_dir, out_dir)
+    data = yaml.safe_load(result.report_path.read_text(encoding="utf-8"))
+    del data["claims"][0]["consensus"]
+    try:
+        jsonschema.validate(data, report_schema())
+    except jsonschema.ValidationError as exc:
+        assert "consensus" in exc.message
+    else:
+        raise AssertionError("schema accepted a claim without consensus")
+
+
+def test_reruns_write_the_same_bytes_except_the_timestamp(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    first = run_pipeline(loaded, seed_dir, out_dir).report_path.read_text(encoding="utf-8")
+    second = run_pipeline(loaded, seed_dir, out_dir).report_path.read_text(encoding="utf-8")
+    stamp = re.compile(r"^generated_at: .*$", re.MULTILINE)
+    assert stamp.sub("", first) == stamp.sub("", second)
+    assert "’" in first  # UTF-8 text, not \u escapes
+
+
+def test_report_lists_claims_in_document_then_sentence_order(tmp_path: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "b.txt").write_text("B\n\nRebels seized Idlib in March 2015. Officials said 40 people died in Ohio on Monday.", encoding="utf-8")
+    (seeds / "a.txt").write_text("A\n\nThe city spent $3.2 million on the new bridge in 2019.", encoding="utf-8")
+    data = yaml.safe_load(run_pipeline(loaded, seeds, out_dir).report_path.read_text(encoding="utf-8"))
+    assert [(c["document"], c["sentence_index"]) for c in data["claims"]] == [("a", 0), ("b", 0), ("b", 1)]
+    assert [d["id"] for d in data["documents"]] == ["a", "b"]
