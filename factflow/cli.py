@@ -172,3 +172,7 @@ def check(config_path: Path, out: Path) -> None:
         stderr.print(f"{where}: {problem.message}", highlight=False, markup=False)
     if problems:
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

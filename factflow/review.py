@@ -110,7 +110,7 @@ def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
         f"# rating: one of {labels} (leave null until you decide)\n"
         "# rationale: why, in a sentence or two. evidence: a list of http(s) URLs.\n"
     )
-    body = {
+    body: dict[str, object] = {
         "claim": claim.id,
         "claim_text": claim.text,
         "reviewer": reviewer,

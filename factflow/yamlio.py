@@ -25,7 +25,7 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class SafeLoader(_BaseLoader):
     """PyYAML's safe loader with YAML 1.2 booleans.
 
     Hand-written because PyYAML only implements YAML 1.1, where ``yes``, ``no``, ``on`` and
@@ -45,7 +45,7 @@ SafeLoader.add_implicit_resolver(
 )
 
 
-class Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+class Dumper(_BaseDumper):
     """Safe dumper that writes multi-line text as literal blocks."""
 
 
@@ -114,10 +114,9 @@ def node_line(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
                     child = value_node
                     line = key_node.start_mark.line + 1
                     break
-        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(current.value):
-                child = current.value[part]
-                line = child.start_mark.line + 1
+        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(current.value):
+            child = current.value[part]
+            line = child.start_mark.line + 1
         if child is None:
             break
         current = child

@@ -94,8 +94,8 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
     futures = extract_claims.map(documents, loaded=unmapped(loaded))
     by_id: dict[str, DocumentClaims] = {}
     for done, future in enumerate(as_completed(list(futures)), 1):
-        result = future.result()
-        by_id[result.document] = result
+        extraction = future.result()
+        by_id[extraction.document] = extraction
         _progress("extract", done, len(documents))
     extractions = [by_id[d.id] for d in documents]
     plan = build_tasks(documents, extractions, loaded)

@@ -29,11 +29,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 _SPACE = re.compile(r"\s+")
 _EDGE = re.compile(r"^[\s\"'(\[]+|[\s\"')\].,;:!?]+$")
 _STOPWORDS = frozenset(
-    """a an the and or but of to in on at for from by with as is are was were be been being has have had
-    do does did this that these those it its he she they them his her their there here which who whom
-    whose what when where while also not no than then so such into over under about after before during
-    between against among just only most more less very currently now said says according all other
-    some any each both few many much up down out off again further once i we you me us our your my""".split()
+    ["a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "from", "by", "with", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "this", "that", "these", "those", "it", "its", "he", "she", "they", "them", "his", "her", "their", "there", "here", "which", "who", "whom", "whose", "what", "when", "where", "while", "also", "not", "no", "than", "then", "so", "such", "into", "over", "under", "about", "after", "before", "during", "between", "against", "among", "just", "only", "most", "more", "less", "very", "currently", "now", "said", "says", "according", "all", "other", "some", "any", "each", "both", "few", "many", "much", "up", "down", "out", "off", "again", "further", "once", "i", "we", "you", "me", "us", "our", "your", "my"]
 )
 
 

@@ -16,10 +16,7 @@ from factflow.models import Reason
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _SENTENCE_STARTERS = frozenset(
-    """a an the in on at of for to from by with as and but or so if when while after before since
-    this that these those it its he she they we i you his her their our my your there here what who
-    which why how where some many most all no not one two three also yet still then now last next
-    however meanwhile according mounting news""".split()
+    ["a", "an", "the", "in", "on", "at", "of", "for", "to", "from", "by", "with", "as", "and", "but", "or", "so", "if", "when", "while", "after", "before", "since", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "my", "your", "there", "here", "what", "who", "which", "why", "how", "where", "some", "many", "most", "all", "no", "not", "one", "two", "three", "also", "yet", "still", "then", "now", "last", "next", "however", "meanwhile", "according", "mounting", "news"]
 )
 
 

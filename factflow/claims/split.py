@@ -13,11 +13,7 @@ import re
 from collections.abc import Iterator
 
 ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof sen rep gov gen col lt sgt capt cmdr adm maj rev st jr sr inc corp co ltd llc
-    vs etc e.g i.e u.s u.k u.n a.m p.m no nos fig jan feb mar apr jun jul aug sep sept oct nov dec
-    mt ft approx dept est pres sec ave blvd rd hon messrs al op cf ed eds vol pp ch art
-    """.split()
+    ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "st", "jr", "sr", "inc", "corp", "co", "ltd", "llc", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "no", "nos", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx", "dept", "est", "pres", "sec", "ave", "blvd", "rd", "hon", "messrs", "al", "op", "cf", "ed", "eds", "vol", "pp", "ch", "art"]
 )
 
 # A terminal run (., !, ?, ellipsis) with any closing quotes or brackets, before whitespace.

@@ -1,0 +1,88 @@
+"""The Prefect flow, under Prefect's test harness: same report as the plain pipeline; quiet CLI run."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from factflow.config import LoadedConfig
+from factflow.pipeline import run_pipeline
+from factflow.report import report_schema
+from tests.conftest import CONFIG, ROOT
+
+pytestmark = pytest.mark.prefect
+
+_STAMP = re.compile(r"^generated_at: .*$", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def prefect_harness() -> Iterator[None]:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+def test_flow_writes_the_same_report_as_the_plain_pipeline(
+    prefect_harness: None, seed_dir: Path, tmp_path: Path, loaded: LoadedConfig
+) -> None:
+    from flows.factcheck import factcheck
+
+    flow_out, plain_out = tmp_path / "flow", tmp_path / "plain"
+    result = factcheck(config=str(CONFIG), seeds=str(seed_dir), out=str(flow_out))
+    run_pipeline(loaded, seed_dir, plain_out)
+    flow_text = (flow_out / "reports" / "verdicts.yaml").read_text(encoding="utf-8")
+    plain_text = (plain_out / "reports" / "verdicts.yaml").read_text(encoding="utf-8")
+    assert _STAMP.sub("", flow_text) == _STAMP.sub("", plain_text)
+    report = yaml.safe_load(flow_text)
+    jsonschema.validate(report, report_schema())
+    assert result.report.summary.claims == len(report["claims"]) > 0
+    texts = [c["text"] for c in report["claims"]]
+    for needle in ["hundreds of soldiers", "25 to 30 percent", "Idlib", "only Quneitra", "Division 52", "Putin in Moscow"]:
+        assert sum(needle in t for t in texts) == 1, needle
+    for needle in ["logged in", "WorldTribune", "I can’t see the Russian presence", "Combat will continue"]:
+        assert not any(needle in t for t in texts), needle
+    assert sum("Russian Air Force technicians" in t for t in texts) <= 1
+    stubs = list((flow_out / "review" / "verdicts").glob("*/c-*.yaml"))
+    assert len(stubs) == 2 * len(texts)
+
+
+def test_flow_collects_a_verdict_on_rerun(prefect_harness: None, seed_dir: Path, out_dir: Path) -> None:
+    from flows.factcheck import factcheck
+
+    first = factcheck(config=str(CONFIG), seeds=str(seed_dir), out=str(out_dir))
+    cid = first.report.claims[0].id
+    for reviewer in ("reviewer-1", "reviewer-2"):
+        (out_dir / "review" / "verdicts" / reviewer / f"{cid}.yaml").write_text(
+            f"claim: {cid}\nreviewer: {reviewer}\nrating: mostly-true\nrationale: Matches agency figures.\n"
+            "evidence: [https://example.org/source]\n",
+            encoding="utf-8",
+        )
+    second = factcheck(config=str(CONFIG), seeds=str(seed_dir), out=str(out_dir))
+    assert [c.id for c in second.report.claims] == [c.id for c in first.report.claims]
+    assert second.report.claims[0].consensus.status == "agreed"
+    assert second.report.summary.by_consensus["agreed"] == 1
+
+
+def test_cli_run_is_quiet_and_isolated(seed_dir: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow.cli", "run", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Traceback" not in output and "ERROR" not in output and "| INFO" not in output
+    assert "claims" in done.stdout and "Report:" in done.stdout
+    assert (tmp_path / ".prefect").is_dir(), "PREFECT_HOME should default to ./.prefect"
+    assert (tmp_path / "out" / "reports" / "verdicts.yaml").is_file()
+    assert ROOT.exists()
