@@ -29,7 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
-_STAGES = {"extract": "Extracting claims", "review": "Writing tasks and report"}
+_STAGES = {"start": "Starting Prefect", "extract": "Extracting claims", "review": "Writing tasks and report"}
 
 
 def handle_errors(func: F) -> F:
@@ -76,10 +76,14 @@ def progress_bar(enabled: bool) -> Iterator[ProgressHook | None]:
     columns = (TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=False) as bar:
         ids: dict[str, Any] = {}
+        totals: dict[str, int] = {}
 
         def hook(stage: str, done: int, total: int) -> None:
             if stage not in ids:
+                for earlier, task_id in ids.items():  # a new stage means the earlier ones are done
+                    bar.update(task_id, completed=totals[earlier])
                 ids[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
+            totals[stage] = total
             bar.update(ids[stage], completed=done, total=total)
 
         yield hook
@@ -142,6 +146,8 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> 
             prefect_defaults(Path.cwd() / ".prefect")
             from flows.factcheck import PROGRESS, factcheck
 
+            if hook:
+                hook("start", 0, 1)  # the temporary Prefect server takes a few seconds to start
             token = PROGRESS.set(hook)
             try:
                 result = factcheck(config=str(config_path), seeds=str(seeds), out=str(out))
