@@ -12,7 +12,7 @@ import string
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from factflow.errors import ConfigError
 from factflow.yamlio import load_model, read_text
@@ -50,6 +50,9 @@ def _check_unique(values: list[str], what: str) -> None:
         seen.add(value)
 
 
+#: A list of regular expressions, each checked to compile.
+Regexes = Annotated[list[str], AfterValidator(_check_regexes)]
+
 #: Fields a source URL template may use; each is URL-encoded before it is filled in.
 TEMPLATE_FIELDS = ("query", "phrase", "entity", "document_url")
 
@@ -69,7 +72,7 @@ class IngestConfig(Strict):
     max_file_bytes: int = Field(
         default=5_000_000, ge=1, description="Files larger than this are skipped and reported as a problem."
     )
-    byline_patterns: list[str] = Field(
+    byline_patterns: Regexes = Field(
         default=[
             r"^special to \S+",
             r"^by (?-i:[A-Z][\w.'’-]+(?: (?:and )?[A-Z][\w.'’-]+){0,4})(?:,.*)?$",
@@ -79,10 +82,6 @@ class IngestConfig(Strict):
         description="Case-insensitive regular expressions; a short line near the top that matches one is the byline (metadata, not text).",
     )
 
-    @field_validator("byline_patterns")
-    @classmethod
-    def _compile(cls, patterns: list[str]) -> list[str]:
-        return _check_regexes(patterns)
 
 
 class ClaimsConfig(Strict):
@@ -97,15 +96,11 @@ class ClaimsConfig(Strict):
     max_sentences_per_document: int = Field(
         default=5000, ge=1, description="Sentences beyond this in one document are not scored; the report says so."
     )
-    boilerplate_patterns: list[str] = Field(
+    boilerplate_patterns: Regexes = Field(
         default=[],
         description="Extra case-insensitive regular expressions; a sentence matching one is boilerplate (added to the built-in list).",
     )
 
-    @field_validator("boilerplate_patterns")
-    @classmethod
-    def _compile(cls, patterns: list[str]) -> list[str]:
-        return _check_regexes(patterns)
 
 
 class SourceTemplate(Strict):

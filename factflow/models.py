@@ -89,8 +89,8 @@ class Source(Model):
     kind: str
 
 
-class Claim(Model):
-    """A sentence worth checking, merged across every document it appears in."""
+class ClaimBase(Model):
+    """What identifies and describes a claim, wherever it is shown."""
 
     id: str
     document: str = Field(description="The first document (in id order) the sentence appears in.")
@@ -100,6 +100,11 @@ class Claim(Model):
     reasons: list[Reason]
     type: ClaimType
     appearances: list[Appearance]
+
+
+class Claim(ClaimBase):
+    """A sentence worth checking, merged across every document it appears in."""
+
     context_before: list[str] = []
     context_after: list[str] = []
     key_terms: list[str] = []
@@ -170,17 +175,9 @@ class Consensus(Model):
     rating: str | None = None
 
 
-class ReportClaim(Model):
+class ReportClaim(ClaimBase):
     """A claim as listed in the report."""
 
-    id: str
-    document: str
-    text: str
-    sentence_index: int
-    checkworthiness: float
-    reasons: list[Reason]
-    type: ClaimType
-    appearances: list[Appearance]
     sources: list[Source]
     assigned_to: list[str]
     verdicts: list[VerdictRecord]
