@@ -36,6 +36,9 @@ class Document(Model):
     body_start: int = Field(default=0, description="Offset in text where the article body begins (after title and byline).")
     sha256: str
     encoding: str = "utf-8"
+    url: str | None = Field(default=None, description="Where the article was published, when known.")
+    published: str | None = Field(default=None, description="Publication date (ISO 8601), when known.")
+    outlet: str | None = Field(default=None, description="The publication, when known.")
 
 
 class Reason(Model):
