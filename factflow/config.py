@@ -96,6 +96,10 @@ class ClaimsConfig(Strict):
     max_sentences_per_document: int = Field(
         default=5000, ge=1, description="Sentences beyond this in one document are not scored; the report says so."
     )
+    near_duplicate_similarity: float | None = Field(
+        default=0.8, gt=0.0, le=1.0,
+        description="Sentences whose word-bigram Jaccard similarity is at least this are one claim (null: exact repeats only).",
+    )
     boilerplate_patterns: Regexes = Field(
         default=[],
         description="Extra case-insensitive regular expressions; a sentence matching one is boilerplate (added to the built-in list).",

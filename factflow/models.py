@@ -60,6 +60,9 @@ class Sentence(Model):
     reasons: list[Reason]
     type: ClaimType
     checkable: bool
+    entities: list[Entity] = []
+    attribution: str | None = None
+    time: list[TimeExpression] = []
 
 
 class DocumentClaims(Model):
@@ -76,11 +79,33 @@ class DocumentClaims(Model):
         return [s for s in self.sentences if s.checkable and s.score >= threshold]
 
 
+class Entity(Model):
+    """A name, date or quantity found in a claim, with its character offsets in the claim text."""
+
+    text: str
+    kind: Literal["person", "organisation", "place", "nationality", "date", "quantity", "other"]
+    start: int
+    end: int
+
+
+class TimeExpression(Model):
+    """A relative time expression ("last month") and, when the document is dated, the dates it means."""
+
+    text: str
+    start: int
+    end: int
+    resolved: bool
+    date_from: str | None = None
+    date_to: str | None = None
+    note: str | None = Field(default=None, description="Why the expression is unresolved.")
+
+
 class Appearance(Model):
     """Where a claim's sentence appears."""
 
     document: str
     sentence_index: int
+    text: str | None = Field(default=None, description="The sentence as it appears here, when it differs (a near-duplicate).")
 
 
 class Source(Model):
@@ -103,6 +128,9 @@ class ClaimBase(Model):
     reasons: list[Reason]
     type: ClaimType
     appearances: list[Appearance]
+    entities: list[Entity] = []
+    attribution: str | None = Field(default=None, description="To whom the claim is attributed, if anyone.")
+    time: list[TimeExpression] = []
 
 
 class Claim(ClaimBase):
@@ -122,6 +150,9 @@ class Task(Model):
     type: ClaimType
     checkworthiness: float
     reasons: list[Reason]
+    entities: list[Entity] = []
+    attribution: str | None = None
+    time: list[TimeExpression] = []
     document: dict[str, str]
     context_before: list[str]
     context_after: list[str]

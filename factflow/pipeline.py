@@ -21,6 +21,7 @@ from factflow.review import (
     assign_reviewers,
     build_tasks,
     collect_verdicts,
+    load_known_claim_ids,
     write_stubs,
     write_tasks,
 )
@@ -61,10 +62,10 @@ def extract_stage(document: Document, loaded: LoadedConfig) -> DocumentClaims:
     return extract_claims(document, loaded.config.claims)
 
 
-def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig) -> Plan:
+def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
     """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks."""
     cfg = loaded.config
-    claims = merge_claims(extractions, cfg.claims.threshold, cfg.claims.context_sentences, cfg.sources.max_terms)
+    claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=load_known_claim_ids(out))
     sources = {c.id: link_sources(c, cfg.sources) for c in claims}
     assignments = assign_reviewers(claims, cfg.review)
     tasks = build_tasks(claims, documents, assignments, sources)
@@ -117,7 +118,7 @@ def run_pipeline(loaded: LoadedConfig, seeds: Path, out: Path, progress: Progres
         extractions.append(extract_stage(document, loaded))
         if progress:
             progress("extract", i, len(documents))
-    plan = plan_stage(documents, extractions, loaded)
+    plan = plan_stage(documents, extractions, loaded, out)
     written, created = write_review_stage(plan, loaded, out)
     verdicts, verdict_problems = collect_stage(out, plan, loaded)
     report, path = report_stage(out, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)
