@@ -156,6 +156,33 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> 
     print_summary(result, out)
 
 
+@main.group()
+def claims() -> None:
+    """Claim detection on its own.
+
+    Example: factflow claims score ../shared/data/checkworthy/dev-test.tsv > scores.tsv
+    """
+
+
+@claims.command("score")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--detector", type=click.Choice(["ngram", "signals"]), default="ngram", show_default=True,
+              help="The trained n-gram model, or the interpretable signals alone.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Label threshold (default: the detector's shipped one).")
+@handle_errors
+def claims_score(file: Path, detector: str, threshold: float | None) -> None:
+    """Score each sentence of a TSV (header Sentence_id<TAB>Text) for check-worthiness.
+
+    Writes Sentence_id<TAB>score<TAB>label (Yes/No) to stdout, one row per input row, in order;
+    each sentence is scored alone, by the same scorer the flow uses.
+
+    Example: factflow claims score sentences.tsv > scores.tsv
+    """
+    from factflow.claims.scoring import make_scorer, score_tsv
+
+    score_tsv(file, make_scorer(detector, threshold), sys.stdout)
+
+
 @main.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
               show_default=True, help="Config file (YAML).")

@@ -87,8 +87,13 @@ class IngestConfig(Strict):
 class ClaimsConfig(Strict):
     """How sentences become claims."""
 
-    threshold: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="A sentence whose check-worthiness score is at or above this is a claim."
+    detector: Literal["ngram", "signals"] = Field(
+        default="ngram",
+        description="What scores sentences: the trained n-gram model shipped in the package, or the interpretable signals alone.",
+    )
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="A checkable sentence scoring at or above this is a claim; null uses the detector's shipped threshold.",
     )
     context_sentences: int = Field(
         default=1, ge=0, le=5, description="Sentences of context shown before and after a claim in its task."

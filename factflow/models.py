@@ -60,6 +60,7 @@ class Sentence(Model):
     reasons: list[Reason]
     type: ClaimType
     checkable: bool
+    is_claim: bool = Field(description="Checkable and scored at or above the threshold.")
     entities: list[Entity] = []
     attribution: str | None = None
     time: list[TimeExpression] = []
@@ -74,9 +75,9 @@ class DocumentClaims(Model):
     duplicates_dropped: int = 0
     problems: list[Problem] = []
 
-    def claims(self, threshold: float) -> list[Sentence]:
+    def claims(self) -> list[Sentence]:
         """Sentences worth checking: checkable and scored at or above the threshold."""
-        return [s for s in self.sentences if s.checkable and s.score >= threshold]
+        return [s for s in self.sentences if s.is_claim]
 
 
 class Entity(Model):

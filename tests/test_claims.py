@@ -137,8 +137,10 @@ def test_claim_context_is_the_neighbouring_sentences() -> None:
 
 
 def test_threshold_decides_what_is_a_claim() -> None:
-    result = extract_claims(doc("Rebels seized Idlib in March 2015."), ClaimsConfig())
-    assert merge_claims([result], ClaimsConfig(threshold=0.0)) and not merge_claims([result], ClaimsConfig(threshold=1.0))
+    text = doc("Rebels seized Idlib in March 2015.")
+    low, high = ClaimsConfig(threshold=0.0), ClaimsConfig(threshold=1.0)
+    assert merge_claims([extract_claims(text, low)], low)
+    assert not merge_claims([extract_claims(text, high)], high)
 
 
 def test_sentence_limit_is_reported() -> None:

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 from factflow.claims.anatomy import find_attribution, find_entities, find_times
 from factflow.claims.dedupe import NearDuplicates
-from factflow.claims.signals import NOT_CHECKABLE_TYPES, assess, entities
+from factflow.claims.scoring import make_scorer
+from factflow.claims.signals import NOT_CHECKABLE_TYPES, entities
 from factflow.claims.split import Boilerplate, split_sentences
 from factflow.config import ClaimsConfig
 from factflow.models import Appearance, Claim, Document, DocumentClaims, Problem, Sentence
@@ -50,6 +51,7 @@ def claim_id(text: str) -> str:
 def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
     """Split one document into sentences and score each; boilerplate and verbatim repeats are dropped."""
     is_boilerplate = Boilerplate(cfg.boilerplate_patterns)
+    scorer = make_scorer(cfg.detector, cfg.threshold)
     sentences: list[Sentence] = []
     seen: set[str] = set()
     boilerplate = duplicates = 0
@@ -74,12 +76,13 @@ def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
             ))
             break
         seen.add(key)
-        result = assess(text)
+        result = scorer.assess(text)
         sentence = Sentence(
             index=len(sentences), start=start, end=end, text=text,
             score=result.score, reasons=result.reasons, type=result.type, checkable=result.checkable,  # type: ignore[arg-type]
+            is_claim=scorer.is_claim(result),
         )
-        if sentence.checkable and sentence.score >= cfg.threshold:
+        if sentence.is_claim:
             # Anatomy costs more than scoring, so only claims get it.
             sentence.entities = find_entities(text)
             sentence.attribution = find_attribution(text)
@@ -126,7 +129,7 @@ def merge_claims(
     near = NearDuplicates(cfg.near_duplicate_similarity) if cfg.near_duplicate_similarity else None
     context = cfg.context_sentences
     for result in sorted(results, key=lambda r: r.document):
-        for sentence in result.claims(cfg.threshold):
+        for sentence in result.claims():
             cid = claim_id(sentence.text)
             if cid not in claims and near is not None:
                 match = near.find(sentence.text)
