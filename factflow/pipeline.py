@@ -15,7 +15,7 @@ from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import load_documents
 from factflow.models import Claim, Document, DocumentClaims, Problem, Report, Source, Task
-from factflow.report import build_report, write_report
+from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
     LoadedVerdict,
     assign_reviewers,
@@ -95,12 +95,12 @@ def report_stage(
     generated_at: str | None = None,
 ) -> tuple[Report, Path]:
     """Stage 6: build the report and write it atomically."""
+    path = out / loaded.config.report.path
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(),
+        generated_at=generated_at or now(), previous=load_previous_report(path),
     )
-    path = out / loaded.config.report.path
     write_report(report, path)
     return report, path
 
