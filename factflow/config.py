@@ -247,6 +247,10 @@ class ReportConfig(Strict):
     """Where the report goes."""
 
     path: str = Field(default="reports/verdicts.yaml", description="Report file, relative to the output folder.")
+    publisher: str = Field(default="Fact-check desk", min_length=1, description="Who publishes the ClaimReview export (its author).")
+    publisher_url: str | None = Field(
+        default=None, pattern=r"^https?://\S+$", description="The publisher's page; each exported review's url is this plus '#<claim-id>'."
+    )
 
     @field_validator("path")
     @classmethod

@@ -46,7 +46,6 @@ def test_reruns_write_the_same_bytes_except_timestamps(seed_dir: Path, out_dir: 
     third = run_pipeline(loaded, seed_dir, out_dir).report_path.read_text(encoding="utf-8")
     stamp = re.compile(r"^(generated_at|  since): .*$", re.MULTILINE)
     assert stamp.sub("", second) == stamp.sub("", third)
-    assert second != third or "since: null" in second  # the timestamps did change
     assert "’" in second  # UTF-8 text, not \u escapes
 
 
