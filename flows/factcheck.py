@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 from prefect import flow, task, unmapped
 from prefect.artifacts import (
@@ -113,7 +115,8 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
     out_dir = Path(out)
     documents, problems = load_documents(Path(seeds), loaded)
     _progress("extract", 0, len(documents))
-    progress_id = create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)")
+    # In a synchronous flow this returns the artifact's id, not a coroutine.
+    progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
     futures = extract_claims.map(documents, loaded=unmapped(loaded))
     by_id: dict[str, DocumentClaims] = {}
     step = max(1, len(documents) // 50)  # at most ~50 updates: each is a call to the Prefect API

@@ -30,6 +30,7 @@ def _bar_chart(title: str, counts: dict[str, int], colour: str) -> str:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     labels = list(counts)
     values = [counts[k] for k in labels]
@@ -40,7 +41,7 @@ def _bar_chart(title: str, counts: dict[str, int], colour: str) -> str:
     ax.set_title(title, loc="left", fontsize=12)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlim(0, max(values + [1]) * 1.15)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "factflow"})
