@@ -159,6 +159,56 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, q
     print_summary(result, out)
 
 
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+              show_default=True, help="Config file (YAML).")
+@click.option("--seeds", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True, help="Folder of documents to read.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True, help="Folder that receives review/ and reports/.")
+@click.option("--cron", default=None, help="Run on this cron schedule, e.g. '0 */6 * * *'.")
+@click.option("--interval", type=click.IntRange(min=1), default=None, help="Run every SECONDS seconds.")
+@click.option("--timezone", default="UTC", show_default=True, help="Time zone of the cron schedule.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port of the local Prefect server (default: a free one).")
+@handle_errors
+def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval: int | None, timezone: str, port: int | None) -> None:
+    """Run the flow on a schedule on this machine, until Ctrl-C or SIGTERM.
+
+    Uses PREFECT_API_URL when set; otherwise starts a local Prefect server on 127.0.0.1, prints
+    the UI address, and stops that server when it stops. Default schedule: every 6 hours.
+
+    Example: factflow serve --cron "0 */6 * * *"
+    """
+    import signal
+
+    if cron and interval:
+        raise click.UsageError("give --cron or --interval, not both")
+    _load(config_path)  # a bad config stops here, with its message, before any server starts
+    if not cron and not interval:
+        cron = "0 */6 * * *"
+    prefect_defaults(Path.cwd() / ".prefect")
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    from flows.server import prefect_api
+
+    with prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
+        started = f" (started by factflow, pid {api.pid})" if api.pid else ""
+        stdout.print(f"Prefect UI: {api.ui}{started}", highlight=False)
+        when = f"cron '{cron}' ({timezone})" if cron else f"every {interval} s"
+        stdout.print(f"Serving factcheck {when}; Ctrl-C to stop.", highlight=False)
+        from flows.factcheck import factcheck
+
+        parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve())}
+        schedule: dict[str, Any] = {"cron": cron, "timezone": timezone} if cron else {"interval": interval}
+        try:
+            # limit=1: runs write the same output folder, so they take turns.
+            factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
+        except KeyboardInterrupt:
+            pass
+    stdout.print("Stopped.")
+
+
 @main.group()
 def claims() -> None:
     """Claim detection on its own.
