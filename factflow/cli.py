@@ -6,6 +6,7 @@ stays fast and works without a Prefect server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -201,11 +202,9 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
 
         parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve())}
         schedule: dict[str, Any] = {"cron": cron, "timezone": timezone} if cron else {"interval": interval}
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM: stop serving, then the server
             # limit=1: runs write the same output folder, so they take turns.
             factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
-        except KeyboardInterrupt:
-            pass
     stdout.print("Stopped.")
 
 
