@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from factflow import __version__
-from factflow.config import LoadedConfig, load_config
+from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError
 from factflow.pipeline import ProgressHook, RunResult, run_pipeline
 
@@ -122,6 +122,20 @@ def _load(config: Path | None) -> LoadedConfig:
     return load_config(config)
 
 
+def _task_runner(loaded: LoadedConfig, option: str | None) -> RunConfig:
+    """The run settings, with --task-runner (threads, dask, dask=ADDRESS) applied over the config."""
+    run_cfg = loaded.config.run
+    if option is None:
+        return run_cfg
+    name, _, address = option.partition("=")
+    if name not in ("threads", "dask") or (name == "threads" and address):
+        raise click.BadParameter(f"{option!r}: use threads, dask or dask=tcp://HOST:PORT", param_hint="--task-runner")
+    try:
+        return RunConfig(**(run_cfg.model_dump() | {"task_runner": name, "dask_address": address or None}))
+    except ValueError as exc:
+        raise click.BadParameter(f"{option!r}: the address must look like tcp://HOST:PORT", param_hint="--task-runner") from exc
+
+
 @main.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
               show_default=True, help="Config file (YAML).")
@@ -132,14 +146,17 @@ def _load(config: Path | None) -> LoadedConfig:
 @click.option("--engine", type=click.Choice(["prefect", "plain"]), default="prefect", show_default=True,
               help="Run as a Prefect flow, or as plain Python in this process (same stages, same report).")
 @click.option("--refresh", is_flag=True, help="Ignore the extraction cache: process every document again.")
+@click.option("--task-runner", "runner", default=None, metavar="threads|dask[=ADDRESS]",
+              help="Run extraction on threads, or on Dask: a local cluster, or the scheduler at ADDRESS (default: run.task_runner).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, quiet: bool) -> None:
+def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, runner: str | None, quiet: bool) -> None:
     """Run the pipeline: read seeds, extract claims, write tasks, collect verdicts, write the report.
 
     Example: factflow run --seeds seeds --out .
     """
     loaded = _load(config_path)  # fail fast, with a clean message, before Prefect starts
+    run_cfg = _task_runner(loaded, runner)
     if not seeds.is_dir():
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
     out.mkdir(parents=True, exist_ok=True)
@@ -148,13 +165,18 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, q
             result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
         else:
             prefect_defaults(Path.cwd() / ".prefect")
-            from flows.factcheck import PROGRESS, factcheck
+            from flows.factcheck import PROGRESS, run_factcheck
+            from flows.server import prefect_api
 
             if hook:
                 hook("start", 0, 1)  # the temporary Prefect server takes a few seconds to start
             token = PROGRESS.set(hook)
             try:
-                result = factcheck(config=str(config_path), seeds=str(seeds), out=str(out), refresh=refresh)
+                with contextlib.ExitStack() as stack:
+                    if run_cfg.task_runner == "dask":
+                        # Dask workers are other processes: they need a server they can all reach.
+                        stack.enter_context(prefect_api(Path(os.environ["PREFECT_HOME"])))
+                    result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh)
             finally:
                 PROGRESS.reset(token)
     print_summary(result, out)
