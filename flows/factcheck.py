@@ -56,7 +56,7 @@ def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh:
 
     with contextlib.ExitStack() as stack:
         address = run.dask_address or stack.enter_context(local_dask_cluster(run.dask_workers))
-        flow_ = factcheck.with_options(task_runner=DaskTaskRunner(address=address))
+        flow_ = factcheck.with_options(task_runner=DaskTaskRunner(address=address))  # type: ignore[arg-type]
         return flow_(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh)
 
 
