@@ -56,6 +56,15 @@ def main(debug: bool) -> None:
 
     Example: factflow run --config config/factflow.yaml --seeds seeds --out .
     """
+    import logging
+
+    log = logging.getLogger("factflow")
+    if not log.handlers:  # the domain's warnings (a run waiting for another) reach the terminal
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("Warning: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.WARNING)
+        log.propagate = False
 
 
 def prefect_defaults(home: Path) -> None:

@@ -260,6 +260,7 @@ class RunConfig(Strict):
         description="An existing Dask scheduler (tcp://host:port); null starts a local cluster.",
     )
     dask_workers: int = Field(default=2, ge=1, le=256, description="Workers of the local Dask cluster.")
+    lock_timeout: float = Field(default=900.0, ge=0, description="Seconds a run waits for another run on the same output folder to finish.")
 
 
 class ReportConfig(Strict):

@@ -6,18 +6,22 @@ write the same report (timestamps aside).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from factflow.cache import ExtractionCache, cache_key
+from factflow.cache import CACHE_DIR, ExtractionCache, cache_key
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import load_documents
+from factflow.lock import output_lock
 from factflow.models import Claim, Document, DocumentClaims, Problem, Report, Source, Task
 from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
+    TASKS_DIR,
+    VERDICTS_DIR,
     LoadedVerdict,
     assign_reviewers,
     build_tasks,
@@ -27,6 +31,8 @@ from factflow.review import (
     write_tasks,
 )
 from factflow.sources import link_sources
+
+log = logging.getLogger("factflow")
 
 #: Called as progress(stage, done, total) while a run advances.
 ProgressHook = Callable[[str, int, int], None]
@@ -135,15 +141,37 @@ def report_stage(
     return report, path
 
 
+def remove_stale_temp_files(out: Path, report_path: Path) -> int:
+    """Delete temporary files a killed run left behind (ours only: ``.<name>.<random>.tmp``); call under the lock."""
+    removed = 0
+    for folder, pattern in [
+        (report_path.parent, f".{report_path.name}.*.tmp"),
+        (out / TASKS_DIR, ".c-*.yaml.*.tmp"),
+        (out / VERDICTS_DIR, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
+        (out / CACHE_DIR, ".*.json.*.tmp"),
+    ]:
+        for path in folder.rglob(pattern) if folder.is_dir() else ():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def now() -> str:
     """The current UTC time, as the report shows it."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def run_pipeline(
-    loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None, refresh: bool = False
+    loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None, refresh: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Run every stage in this process, without Prefect."""
+    """Run every stage in this process, without Prefect (one run at a time per output folder)."""
+    with output_lock(out, loaded.config.run.lock_timeout, on_wait or log.warning):
+        remove_stale_temp_files(out, out / loaded.config.report.path)
+        return _run_locked(loaded, seeds, out, progress, refresh)
+
+
+def _run_locked(loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None, refresh: bool) -> RunResult:
     documents, problems = load_stage(seeds, loaded)
     extractions: list[DocumentClaims] = []
     counts = {"hits": 0, "misses": 0}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 from uuid import UUID
 
-from prefect import flow, task, unmapped
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from factflow.config import LoadedConfig, RunConfig, load_config
+from factflow.lock import output_lock
 from factflow.models import Document, DocumentClaims, Problem
 from factflow.pipeline import (
     Plan,
@@ -35,6 +36,7 @@ from factflow.pipeline import (
     extract_batch_stage,
     load_stage,
     plan_stage,
+    remove_stale_temp_files,
     report_stage,
     write_review_stage,
 )
@@ -152,7 +154,14 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
     """Run the fact-check pipeline on a seeds folder and write the review queue and the report."""
     loaded = load_config(Path(config) if config else None)
     out_dir = Path(out)
-    documents, problems = load_documents(Path(seeds), loaded)
+    with output_lock(out_dir, loaded.config.run.lock_timeout, get_run_logger().warning):
+        remove_stale_temp_files(out_dir, out_dir / loaded.config.report.path)
+        return _factcheck(loaded, Path(seeds), out_dir, refresh)
+
+
+def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) -> RunResult:
+    """The flow's body, run while the output folder is locked."""
+    documents, problems = load_documents(seeds, loaded)
     _progress("extract", 0, len(documents))
     # In a synchronous flow this returns the artifact's id, not a coroutine.
     progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
