@@ -29,7 +29,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
-_STAGES = {"start": "Starting Prefect", "extract": "Extracting claims", "review": "Writing tasks and report"}
+_STAGES = {
+    "start": "Starting Prefect", "extract": "Extracting claims", "resolve": "Resolving sources online",
+    "review": "Writing tasks and report",
+}
 
 
 def handle_errors(func: F) -> F:
@@ -128,14 +131,19 @@ def _load(config: Path | None) -> LoadedConfig:
               help="Folder that receives review/ and reports/.")
 @click.option("--engine", type=click.Choice(["prefect", "plain"]), default="prefect", show_default=True,
               help="Run as a Prefect flow, or as plain Python in this process (same stages, same report).")
+@click.option("--online", is_flag=True,
+              help="Resolve sources over HTTP and fetch the seeds' URL list (same as sources.online: true).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> None:
+def run(config_path: Path, seeds: Path, out: Path, engine: str, online: bool, quiet: bool) -> None:
     """Run the pipeline: read seeds, extract claims, write tasks, collect verdicts, write the report.
 
-    Example: factflow run --seeds seeds --out .
+    Offline by default; --online resolves sources with Wikipedia, Wikidata, the Wayback Machine
+    and (with FACTCHECK_API_KEY set) Google Fact Check Tools.
+
+    Example: factflow run --seeds seeds --out . --online
     """
-    loaded = _load(config_path)  # fail fast, with a clean message, before Prefect starts
+    loaded = _load(config_path).going_online(online)  # fail fast, with a clean message, before Prefect starts
     if not seeds.is_dir():
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
     out.mkdir(parents=True, exist_ok=True)
@@ -150,7 +158,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> 
                 hook("start", 0, 1)  # the temporary Prefect server takes a few seconds to start
             token = PROGRESS.set(hook)
             try:
-                result = factcheck(config=str(config_path), seeds=str(seeds), out=str(out))
+                result = factcheck(config=str(config_path), seeds=str(seeds), out=str(out), online=online)
             finally:
                 PROGRESS.reset(token)
     print_summary(result, out)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
-from factflow.ingest import load_documents
-from factflow.models import Claim, Document, DocumentClaims, Problem, Report, Source, Task
+from factflow.ingest import WebFetcher, load_documents
+from factflow.models import Claim, Document, DocumentClaims, ExistingFactCheck, Problem, Report, Source, Task
 from factflow.report import build_report, write_report
 from factflow.review import (
     LoadedVerdict,
@@ -24,7 +24,7 @@ from factflow.review import (
     write_stubs,
     write_tasks,
 )
-from factflow.sources import link_sources
+from factflow.sources import link_sources, resolve_sources
 
 #: Called as progress(stage, done, total) while a run advances.
 ProgressHook = Callable[[str, int, int], None]
@@ -38,6 +38,8 @@ class Plan:
     assignments: dict[str, list[str]]
     sources: dict[str, list[Source]]
     tasks: list[Task]
+    already_checked: dict[str, list[ExistingFactCheck]] = field(default_factory=dict)
+    requests_sent: int = 0
 
 
 @dataclass
@@ -51,9 +53,20 @@ class RunResult:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-def load_stage(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], list[Problem]]:
-    """Stage 1: read the seeds folder."""
-    return load_documents(seeds, loaded.config.ingest)
+def web_fetcher(loaded: LoadedConfig, out: Path | None) -> WebFetcher | None:
+    """How the URL list is fetched in this run: with the shared HTTP layer when online, not at all offline."""
+    cfg = loaded.config
+    if not cfg.sources.online:
+        return None
+    from factflow.web import fetch_urls
+
+    cache = (out if out is not None else Path.cwd()) / cfg.http.cache_dir
+    return lambda urls: fetch_urls(urls, cfg.ingest, cfg.http, cache)
+
+
+def load_stage(seeds: Path, loaded: LoadedConfig, out: Path | None = None) -> tuple[list[Document], list[Problem]]:
+    """Stage 1: read the seeds folder (and, online, fetch the articles its URL list names)."""
+    return load_documents(seeds, loaded.config.ingest, web=web_fetcher(loaded, out))
 
 
 def extract_stage(document: Document, loaded: LoadedConfig) -> DocumentClaims:
@@ -65,10 +78,26 @@ def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClai
     """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks."""
     cfg = loaded.config
     claims = merge_claims(extractions, cfg.claims.threshold, cfg.claims.context_sentences, cfg.sources.max_terms)
-    sources = {c.id: link_sources(c, cfg.sources) for c in claims}
+    by_id = {d.id: d for d in documents}
+    sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
     assignments = assign_reviewers(claims, cfg.review)
     tasks = build_tasks(claims, documents, assignments, sources)
     return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks)
+
+
+def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfig, out: Path) -> Plan:
+    """Stage 3b, per batch, online only: resolve the plan's sources over HTTP; offline the plan is returned as it is."""
+    if not loaded.config.sources.online or not plan.claims:
+        return plan
+    batch = resolve_sources(plan.claims, plan.sources, documents, loaded.config, out)
+    tasks = [
+        t.model_copy(update={"sources": batch.sources[t.claim], "already_checked": batch.already_checked.get(t.claim)})
+        for t in plan.tasks
+    ]
+    return Plan(
+        claims=plan.claims, assignments=plan.assignments, sources=batch.sources, tasks=tasks,
+        already_checked=batch.already_checked, requests_sent=batch.requests_sent,
+    )
 
 
 def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int, int]:
@@ -97,7 +126,7 @@ def report_stage(
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(),
+        generated_at=generated_at or now(), already_checked=plan.already_checked,
     )
     path = out / loaded.config.report.path
     write_report(report, path)
@@ -111,13 +140,18 @@ def now() -> str:
 
 def run_pipeline(loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None) -> RunResult:
     """Run every stage in this process, without Prefect."""
-    documents, problems = load_stage(seeds, loaded)
+    documents, problems = load_stage(seeds, loaded, out)
     extractions = []
     for i, document in enumerate(documents, 1):
         extractions.append(extract_stage(document, loaded))
         if progress:
             progress("extract", i, len(documents))
     plan = plan_stage(documents, extractions, loaded)
+    if progress and loaded.config.sources.online:
+        progress("resolve", 0, 1)
+    plan = resolve_stage(plan, documents, loaded, out)
+    if progress and loaded.config.sources.online:
+        progress("resolve", 1, 1)
     written, created = write_review_stage(plan, loaded, out)
     verdicts, verdict_problems = collect_stage(out, plan, loaded)
     report, path = report_stage(out, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)

@@ -25,6 +25,7 @@ from factflow.pipeline import (
     load_stage,
     plan_stage,
     report_stage,
+    resolve_stage,
     write_review_stage,
 )
 from factflow.review import LoadedVerdict
@@ -40,9 +41,9 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 @task(name="load-documents", cache_policy=NO_CACHE)
-def load_documents(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], list[Problem]]:
-    """Read the seeds folder."""
-    return load_stage(seeds, loaded)
+def load_documents(seeds: Path, loaded: LoadedConfig, out: Path) -> tuple[list[Document], list[Problem]]:
+    """Read the seeds folder (online: fetch its URL list too)."""
+    return load_stage(seeds, loaded, out)
 
 
 @task(name="extract-claims", cache_policy=NO_CACHE, task_run_name="extract-claims-{document.id}")
@@ -55,6 +56,17 @@ def extract_claims(document: Document, loaded: LoadedConfig) -> DocumentClaims:
 def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig) -> Plan:
     """Merge claims, link sources, assign reviewers."""
     return plan_stage(documents, extractions, loaded)
+
+
+@task(name="resolve-sources", cache_policy=NO_CACHE)
+def resolve_sources(plan: Plan, documents: list[Document], loaded: LoadedConfig, out: Path) -> Plan:
+    """Resolve every task's sources over HTTP, as one batch with one client (online runs only).
+
+    Not retried by Prefect: the HTTP layer already retries each request, and a source that still
+    fails stays a link marked unresolved, so this task does not fail on a network error. Not
+    cached by Prefect either: the on-disk HTTP cache makes a rerun send no request.
+    """
+    return resolve_stage(plan, documents, loaded, out)
 
 
 @task(name="write-review-files", cache_policy=NO_CACHE)
@@ -85,11 +97,14 @@ def write_report(
 
 
 @flow(name="factcheck", log_prints=False, validate_parameters=True)
-def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".") -> RunResult:
-    """Run the fact-check pipeline on a seeds folder and write the review queue and the report."""
-    loaded = load_config(Path(config) if config else None)
+def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", online: bool = False) -> RunResult:
+    """Run the fact-check pipeline on a seeds folder and write the review queue and the report.
+
+    ``online`` resolves sources over HTTP (as ``sources.online: true`` does).
+    """
+    loaded = load_config(Path(config) if config else None).going_online(online)
     out_dir = Path(out)
-    documents, problems = load_documents(Path(seeds), loaded)
+    documents, problems = load_documents(Path(seeds), loaded, out_dir)
     _progress("extract", 0, len(documents))
     futures = extract_claims.map(documents, loaded=unmapped(loaded))
     by_id: dict[str, DocumentClaims] = {}
@@ -99,6 +114,10 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
         _progress("extract", done, len(documents))
     extractions = [by_id[d.id] for d in documents]
     plan = build_tasks(documents, extractions, loaded)
+    if loaded.config.sources.online:
+        _progress("resolve", 0, 1)
+        plan = resolve_sources(plan, documents, loaded, out_dir)
+        _progress("resolve", 1, 1)
     _progress("review", 0, 1)
     written, created = write_review_files(plan, loaded, out_dir)
     verdicts, verdict_problems = collect_verdicts(out_dir, plan, loaded)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pytest
 
 from factflow.config import SourcesConfig, SourceTemplate
-from factflow.models import Appearance, Claim
+from factflow.models import Appearance, Claim, Document
 from factflow.sources import link_sources
 
 
@@ -34,7 +34,8 @@ def test_default_catalog_links_wikipedia_and_a_fact_check_search() -> None:
 def test_sources_needing_a_document_url_are_skipped_without_one() -> None:
     c = claim("Text.", ["Term"])
     assert "wayback" not in {s.id for s in link_sources(c, SourcesConfig())}
-    with_url = {s.id: s for s in link_sources(c, SourcesConfig(), document_url="https://news.example/a?b=1")}
+    doc = Document(id="d", path="d.txt", title="T", text="T", sha256="0" * 64, url="https://news.example/a?b=1")
+    with_url = {s.id: s for s in link_sources(c, SourcesConfig(), doc)}
     assert unquote(with_url["wayback"].url.rsplit("/", 1)[-1]) == "https://news.example/a?b=1"
 
 
