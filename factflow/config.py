@@ -294,8 +294,13 @@ class HttpConfig(Strict):
 
     @property
     def user_agent_header(self) -> str:
-        """The User-Agent header value, with the contact when one is set."""
-        return f"{self.user_agent} ({self.contact})" if self.contact else self.user_agent
+        """The User-Agent header value in Wikimedia's recommended form: ``name/version (about; contact) library/version``."""
+        import httpx  # here, not at the top: reading a config needs no HTTP library
+
+        agent = self.user_agent
+        if self.contact:
+            agent = f"{agent[:-1]}; {self.contact})" if agent.endswith(")") else f"{agent} ({self.contact})"
+        return f"{agent} httpx/{httpx.__version__}"
 
 
 class RatingLevel(Strict):

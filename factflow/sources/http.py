@@ -68,9 +68,10 @@ class PoliteTransport(httpx.AsyncBaseTransport):
         cfg: HttpConfig,
         secret_headers: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        """``secret_headers`` maps a URL prefix to headers sent only to URLs under it."""
         self.inner = inner
         self.cfg = cfg
-        self.secret_headers = {host.lower(): dict(h) for host, h in (secret_headers or {}).items()}
+        self.secret_headers = {prefix: dict(h) for prefix, h in (secret_headers or {}).items()}
         self.deadline = time.monotonic() + cfg.deadline_seconds
         self.sent = 0  #: requests that went to the network, retries included
         self._slots: dict[str, asyncio.Semaphore] = {}
@@ -92,7 +93,8 @@ class PoliteTransport(httpx.AsyncBaseTransport):
             self._next_start[host] = time.monotonic() + self.cfg.min_interval_seconds
 
     def _with_secrets(self, request: httpx.Request) -> httpx.Request:
-        extra = self.secret_headers.get(request.url.netloc.decode("ascii").lower())
+        url = str(request.url)
+        extra = next((h for prefix, h in self.secret_headers.items() if url.startswith(prefix)), None)
         if not extra:
             return request
         # A copy: the cache above keeps the original request, which must not hold the secret.

@@ -166,11 +166,10 @@ def api_key(config: Config, environ: Mapping[str, str] | None = None) -> str | N
 
 
 def secret_headers(config: Config, key: str | None) -> dict[str, dict[str, str]]:
-    """Headers added below the cache, per host: only the Fact Check Tools host gets the key."""
+    """Headers added below the cache, per URL prefix: only Fact Check Tools requests carry the key."""
     if not key:
         return {}
-    host = httpx.URL(config.sources.apis.factchecktools.base_url).netloc.decode("ascii").lower()
-    return {host: {API_KEY_HEADER: key}}
+    return {f"{config.sources.apis.factchecktools.base_url}/v1alpha1/": {API_KEY_HEADER: key}}
 
 
 def resolve_sources(
