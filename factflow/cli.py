@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -105,6 +106,10 @@ def print_summary(result: RunResult, out: Path) -> None:
         table.add_row(label, str(value))
     for status, count in s.by_consensus.items():
         table.add_row(f"  {status}", str(count))
+    statuses = Counter(source.status for claim in result.report.claims for source in claim.sources)
+    if statuses["resolved"] or statuses["unresolved"]:  # an online run
+        table.add_row("sources resolved", str(statuses["resolved"]))
+        table.add_row("sources unresolved", str(statuses["unresolved"]), style="yellow" if statuses["unresolved"] else None)
     table.add_row("problems", str(s.problems), style="yellow" if s.problems else None)
     stdout.print(table)
     for problem in result.report.problems[:10]:
