@@ -91,11 +91,9 @@ def link_sources(claim: Claim, cfg: SourcesConfig, document: Document | None = N
         url = fill(template, fields)
         if url is None:
             continue
-        if "{entity}" in template.url:
-            subject = fields["entity"]
-        elif "{document_url}" in template.url:
-            subject = fields["document_url"]
-        else:
-            subject = fields["query"]
+        subject = next(
+            (fields[name] for name in ("entity", "document_url", "phrase", "entities") if "{" + name + "}" in template.url),
+            fields["query"],
+        )
         sources.append(Source(id=template.id, title=f"{template.name}: {subject}", url=url, kind=template.kind))
     return sources
