@@ -15,12 +15,13 @@ from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import WebFetcher, load_documents
 from factflow.models import Claim, Document, DocumentClaims, ExistingFactCheck, Problem, Report, Source, Task
-from factflow.report import build_report, write_report
+from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
     LoadedVerdict,
     assign_reviewers,
     build_tasks,
     collect_verdicts,
+    load_known_claim_ids,
     write_stubs,
     write_tasks,
 )
@@ -74,10 +75,10 @@ def extract_stage(document: Document, loaded: LoadedConfig) -> DocumentClaims:
     return extract_claims(document, loaded.config.claims)
 
 
-def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig) -> Plan:
+def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
     """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks."""
     cfg = loaded.config
-    claims = merge_claims(extractions, cfg.claims.threshold, cfg.claims.context_sentences, cfg.sources.max_terms)
+    claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=load_known_claim_ids(out))
     by_id = {d.id: d for d in documents}
     sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
     assignments = assign_reviewers(claims, cfg.review)
@@ -123,12 +124,12 @@ def report_stage(
     generated_at: str | None = None,
 ) -> tuple[Report, Path]:
     """Stage 6: build the report and write it atomically."""
+    path = out / loaded.config.report.path
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(), already_checked=plan.already_checked,
+        generated_at=generated_at or now(), previous=load_previous_report(path), already_checked=plan.already_checked,
     )
-    path = out / loaded.config.report.path
     write_report(report, path)
     return report, path
 
@@ -146,7 +147,7 @@ def run_pipeline(loaded: LoadedConfig, seeds: Path, out: Path, progress: Progres
         extractions.append(extract_stage(document, loaded))
         if progress:
             progress("extract", i, len(documents))
-    plan = plan_stage(documents, extractions, loaded)
+    plan = plan_stage(documents, extractions, loaded, out)
     if progress and loaded.config.sources.online:
         progress("resolve", 0, 1)
     plan = resolve_stage(plan, documents, loaded, out)

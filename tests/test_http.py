@@ -64,7 +64,9 @@ def test_requests_to_one_host_keep_the_minimum_interval(api_server: HTTPServer) 
     assert run(many, http(min_interval_seconds=0.15, per_host_concurrency=4)) == [{"ok": True}] * 6
     gaps = [b - a for a, b in zip(arrivals.times, arrivals.times[1:], strict=False)]
     assert len(arrivals.times) == 6
-    assert min(gaps) >= 0.14, gaps
+    # Server-side arrival times jitter by a few milliseconds around the client's spaced starts.
+    assert min(gaps) >= 0.12, gaps
+    assert arrivals.times[-1] - arrivals.times[0] >= 5 * 0.15 - 0.02, gaps
 
 
 def test_no_more_than_the_per_host_limit_are_in_flight(api_server: HTTPServer) -> None:

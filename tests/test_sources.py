@@ -87,7 +87,7 @@ def _links_are_well_formed(sources: list) -> None:
 def _doc_claims(text: str, doc_id: str = "d") -> tuple[Document, list[Claim]]:
     doc = parse_document(doc_id, f"{doc_id}.txt", text, IngestConfig(), "0" * 64)
     extraction = extract_claims(doc, ClaimsConfig())
-    return doc, merge_claims([extraction], ClaimsConfig().threshold, 1)
+    return doc, merge_claims([extraction], ClaimsConfig())
 
 
 @pytest.mark.parametrize("text", [SEED.read_text(encoding="utf-8"), VARIED], ids=["seed", "varied"])

@@ -6,7 +6,6 @@ No test here touches the internet: every base URL points at the ``api_server`` f
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from tests import public_apis
 from tests.conftest import SEED, online_config, write
 
 DOC_URL = "https://news.example.org/2015/09/russia-syria"
-_STAMP = re.compile(r"^generated_at: .*$", re.MULTILINE)
 
 
 @pytest.fixture
@@ -119,7 +117,8 @@ def test_a_rerun_on_the_same_input_sends_no_request(api_server: HTTPServer, date
     api_server.clear_log()
     second = run_pipeline(loaded, dated_seed_dir, out)
     assert sent_first > 0 and len(api_server.log) == 0
-    assert _STAMP.sub("", (out / "reports" / "verdicts.yaml").read_text(encoding="utf-8")) == _STAMP.sub("", report_first)
+    report_second = (out / "reports" / "verdicts.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(report_second)["claims"] == yaml.safe_load(report_first)["claims"]
     assert [c.sources for c in second.report.claims] == [c.sources for c in first.report.claims]
 
 
