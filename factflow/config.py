@@ -58,6 +58,8 @@ TEMPLATE_FIELDS = (
     "query", "phrase", "entity", "entities", "document_url",
     "published", "date_from", "date_to", "datetime_from", "datetime_to",
 )
+#: Kinds of the entities claim extraction finds (``factflow.models.Entity.kind``).
+EntityKind = Literal["person", "organisation", "place", "nationality", "date", "quantity", "other"]
 #: The public APIs a catalog source can be resolved with when the run is online.
 ApiName = Literal["wikipedia", "wikidata", "wayback", "factchecktools"]
 
@@ -162,7 +164,7 @@ class SourceTemplate(Strict):
     url: str = Field(
         description=(
             "URL template; placeholders are filled from the claim and its document, URL-encoded: {query} (key terms), "
-            "{phrase} (the first three), {entity} (the first named entity), {entities} (all of them), {document_url}, "
+            "{phrase} (the first three), {entity} (the most specific named entity), {entities} (up to four), {document_url}, "
             "{published}, {date_from}, {date_to} (YYYY-MM-DD), {datetime_from}, {datetime_to} (YYYYMMDDhhmmss)."
         )
     )
@@ -172,6 +174,9 @@ class SourceTemplate(Strict):
     )
     applies_to: list[ClaimType] = Field(
         default=[], description="Claim types this source suits; empty means every type."
+    )
+    entity_kinds: list[EntityKind] = Field(
+        default=[], description="When set, the source applies only to claims naming an entity of one of these kinds (person, place, ...)."
     )
     keywords: Regexes = Field(
         default=[],

@@ -32,6 +32,7 @@ ENTITIES = {
     "Q192214": ("Latakia", "city in Syria"),
     "Q159": ("Russia", "country in Eastern Europe and Northern Asia"),
     "Q801": ("Israel", "country in Western Asia"),
+    "Q858": ("Syria", "country in Western Asia"),
 }
 ARCHIVED = {"https://news.example.org/2015/09/russia-syria": "20150915083000"}
 

@@ -10,7 +10,7 @@ import pytest
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import ClaimsConfig, IngestConfig, SourcesConfig, SourceTemplate
 from factflow.ingest import parse_document
-from factflow.models import Appearance, Claim, Document
+from factflow.models import Appearance, Claim, Document, Entity
 from factflow.sources import link_sources
 from tests.conftest import SEED
 
@@ -135,3 +135,19 @@ def test_a_claim_without_key_terms_still_gets_search_links() -> None:
 def test_unknown_placeholders_in_dated_urls_are_rejected() -> None:
     with pytest.raises(ValueError, match="unknown placeholder"):
         SourceTemplate(id="x", name="X", kind="news-archive", url="https://n.example/?q={query}", dated_url="https://n.example/?d={day}")
+
+
+def test_entity_kinds_pick_the_lookup_and_limit_a_source() -> None:
+    c = claim("Russian troops met Vladimir Putin in Moscow.", ["Russian", "Vladimir Putin", "Moscow"], "event").model_copy(update={
+        "entities": [
+            Entity(text="Russian", kind="nationality", start=0, end=7),
+            Entity(text="Vladimir Putin", kind="person", start=19, end=33),
+            Entity(text="Moscow", kind="place", start=37, end=43),
+        ]
+    })
+    sources = {s.id: s for s in link_sources(c, SourcesConfig())}
+    assert sources["wikidata"].url.endswith("search=Vladimir%20Putin")  # the person, not the first word
+    people = SourceTemplate(id="people", name="People", kind="knowledge-base", url="https://p.example/?q={entity}", entity_kinds=["person"])
+    places = SourceTemplate(id="orgs", name="Orgs", kind="knowledge-base", url="https://o.example/?q={entity}", entity_kinds=["organisation"])
+    cfg = SourcesConfig(catalog=[people, places])
+    assert [s.id for s in link_sources(c, cfg)] == ["people"]

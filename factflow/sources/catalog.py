@@ -27,12 +27,26 @@ def publication_date(published: str | None) -> date | None:
         return None
 
 
+#: Which named entity a knowledge-base lookup should start from: the most specific kind first.
+_ENTITY_PREFERENCE = ("person", "organisation", "place", "other", "nationality")
+
+
+def entity_names(claim: Claim) -> list[str]:
+    """The claim's named entities (not dates or quantities), most specific kind first, without repeats."""
+    if claim.entities:
+        rank = {kind: i for i, kind in enumerate(_ENTITY_PREFERENCE)}
+        named = sorted((e for e in claim.entities if e.kind in rank), key=lambda e: (rank[e.kind], e.start))
+        return list(dict.fromkeys(e.text for e in named))
+    # Claims built without entity extraction (older callers): capitalised names in text order.
+    return list(dict.fromkeys(name for name, _, _ in entities(claim.text)))
+
+
 def template_fields(claim: Claim, document: Document | None, cfg: SourcesConfig) -> dict[str, str]:
     """The raw (not yet encoded) values a URL template can use for this claim."""
     terms = claim.key_terms[: cfg.max_terms]
     if not terms:  # a claim with no key terms still needs a search: use its words
         terms = re.findall(r"[\w’'-]+", claim.text)[: cfg.max_terms]
-    names = list(dict.fromkeys(name for name, _, _ in entities(claim.text)))
+    names = entity_names(claim)
     fields = {
         "query": " ".join(terms),
         "phrase": " ".join(terms[:3]),
@@ -72,8 +86,10 @@ def _keyword_rx(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def applies(template: SourceTemplate, claim: Claim) -> bool:
-    """Whether a catalog source suits this claim: its type, and its topic keywords when it has any."""
+    """Whether a catalog source suits this claim: its type, entity kinds and topic keywords, each when set."""
     if template.applies_to and claim.type not in template.applies_to:
+        return False
+    if template.entity_kinds and not any(e.kind in template.entity_kinds for e in claim.entities):
         return False
     if template.keywords:
         text = " ".join([*claim.context_before, claim.text, *claim.context_after])
