@@ -157,6 +157,12 @@ class ExistingFactCheck(Model):
     title: str | None = None
     claim: str | None = Field(default=None, description="The claim text the publisher checked.")
     claimant: str | None = None
+    archived: Resolution | None = Field(default=None, description="The Wayback Machine snapshot of the fact-check, when there is one.")
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k != "archived"}
 
 
 class ClaimBase(Model):

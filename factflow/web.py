@@ -92,7 +92,8 @@ async def check_url(url: str, cfg: IngestConfig) -> None:
     for address in addresses:
         refusal = address_refusal(address, cfg)
         if refusal:
-            raise InputError(url, f"refused: {host} is {address}, {refusal}")
+            where = f"{address} is" if host.strip("[]") == address else f"{host} is {address},"
+            raise InputError(url, f"refused: {where} {refusal}")
 
 
 def extract_article(

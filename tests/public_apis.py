@@ -34,7 +34,10 @@ ENTITIES = {
     "Q801": ("Israel", "country in Western Asia"),
     "Q858": ("Syria", "country in Western Asia"),
 }
-ARCHIVED = {"https://news.example.org/2015/09/russia-syria": "20150915083000"}
+ARCHIVED = {
+    "https://news.example.org/2015/09/russia-syria": "20150915083000",
+    "https://www.politifact.com/factchecks/2015/sep/20/assad-territory/": "20150921120000",
+}
 
 
 def _json(data: Any, status: int = 200) -> Response:

@@ -90,6 +90,10 @@ def test_each_api_resolves_its_fields(api_server: HTTPServer, dated_seed_dir: Pa
         "title": "How much of Syria does Assad control?",
         "claim": "Assad controls only a quarter of Syria",
         "claimant": "Israeli intelligence",
+        "archived": {
+            "snapshot_url": "http://web.archive.org/web/20150921120000/https://www.politifact.com/factchecks/2015/sep/20/assad-territory/",
+            "timestamp": "2015-09-21T12:00:00Z",
+        },
     }]
     # Plain links (no API) are left as they were, and every task still has its news-archive window.
     assert sources["gdelt"]["status"] == "link"

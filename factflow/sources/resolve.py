@@ -91,6 +91,7 @@ class Resolver:
                 if not self.api_key:
                     return _unresolved(source, f"existing fact-checks not looked up: set the environment variable {self.apis.factchecktools.api_key_env}"), None
                 found = await self.fact_checks(fields)
+                found = list(await asyncio.gather(*(self._archive_check(check) for check in found)))
                 noun = "fact-check" if len(found) == 1 else "fact-checks"
                 return source.model_copy(update={"status": "resolved", "title": f"{source.title} ({len(found)} existing {noun})"}), found
             if api == "wikipedia":
@@ -121,6 +122,14 @@ class Resolver:
         except (SourceError, ValueError):
             return source
         return source.model_copy(update={"archived": snapshot}) if snapshot else source
+
+    async def _archive_check(self, check: ExistingFactCheck) -> ExistingFactCheck:
+        """A published fact-check with its Wayback Machine snapshot, when there is one."""
+        try:
+            snapshot = await self.wayback(check.url)
+        except (SourceError, ValueError):
+            return check
+        return check.model_copy(update={"archived": snapshot}) if snapshot else check
 
     async def resolve_claim(
         self, claim: Claim, sources: Sequence[Source], document: Document | None
