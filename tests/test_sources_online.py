@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import yaml
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from factflow.pipeline import run_pipeline
 from tests import public_apis
@@ -211,3 +214,21 @@ def test_seed_copy_without_metadata_resolves_without_a_wayback_source(
     for task in tasks(out).values():
         assert "wayback" not in by_id(task)
     assert not any(r.path == "/wayback/available" and "news.example.org" in r.url for r, _ in api_server.log)
+
+
+def test_a_slow_api_times_out_into_unresolved_sources(api_server: HTTPServer, dated_seed_dir: Path, tmp_path: Path, key: str) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.5)
+        return public_apis.wayback(request)
+
+    api_server.expect_request("/wayback/available").respond_with_handler(slow)
+    public_apis.install(api_server)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    result = run_pipeline(online_config(api_server, out, timeout_seconds=0.1, retries=1), dated_seed_dir, out)
+    assert time.monotonic() - started < 10
+    for claim in result.report.claims:
+        sources = {s.id: s for s in claim.sources}
+        assert sources["wayback"].status == "unresolved" and "timed out" in (sources["wayback"].reason or "")
+        assert sources["wayback"].url == f"https://web.archive.org/web/*/{quote(DOC_URL, safe='')}"
+    assert any(s.status == "resolved" for c in result.report.claims for s in c.sources)  # the fast APIs still answered
