@@ -12,6 +12,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -56,7 +57,7 @@ class Resolver:
         base = self.apis.wikipedia.base_url
         title = None
         for query in dict.fromkeys(q for q in (fields["phrase"], fields["entity"]) if q):
-            title = await self._once(f"wp-search:{query}", lambda q=query: apis.wikipedia_search(self.client, base, q))  # type: ignore[misc]
+            title = await self._once(f"wp-search:{query}", partial(apis.wikipedia_search, self.client, base, query))
             if title:
                 break
         if not title:
