@@ -302,7 +302,7 @@ class HttpConfig(Strict):
     min_interval_seconds: float = Field(default=0.2, ge=0, le=60, description="Minimum time between the starts of two requests to one host.")
     max_response_bytes: int = Field(default=5_000_000, ge=1_000, description="Larger responses are refused.")
     cache_dir: str = Field(
-        default=".cache/http", description="On-disk HTTP cache, relative to the output folder; a rerun on the same input sends no request."
+        default=".factflow-cache/http", description="On-disk HTTP cache, relative to the output folder; a rerun on the same input sends no request."
     )
     cache_ttl_hours: float = Field(default=168.0, gt=0, description="How long a cached response is reused.")
 
@@ -375,6 +375,25 @@ class ReviewConfig(Strict):
         return [level.label for level in self.scale]
 
 
+class CacheConfig(Strict):
+    """The extraction cache that lets reruns skip unchanged documents."""
+
+    enabled: bool = Field(default=True, description="Keep each document's extraction under <out>/.factflow-cache/ and reuse it.")
+    max_age_days: float = Field(default=30.0, gt=0, description="Cached extractions older than this are redone.")
+
+
+class RunConfig(Strict):
+    """How the flow runs."""
+
+    batch_size: int = Field(default=50, ge=1, le=10_000, description="Documents per extraction task (a Prefect task run costs milliseconds).")
+    task_runner: Literal["threads", "dask"] = Field(default="threads", description="Run extraction tasks on threads, or on a Dask cluster.")
+    dask_address: str | None = Field(
+        default=None, pattern=r"^(tcp|tls|ucx|inproc)://\S+$",
+        description="An existing Dask scheduler (tcp://host:port); null starts a local cluster.",
+    )
+    dask_workers: int = Field(default=2, ge=1, le=256, description="Workers of the local Dask cluster.")
+
+
 class ReportConfig(Strict):
     """Where the report goes."""
 
@@ -402,6 +421,8 @@ class Config(Strict):
     http: HttpConfig = Field(default_factory=HttpConfig, description="HTTP politeness, retries, limits and cache (online runs).")
     review: ReviewConfig = Field(default_factory=ReviewConfig, description="Reviewers and the rating scale.")
     report: ReportConfig = Field(default_factory=ReportConfig, description="The report.")
+    cache: CacheConfig = Field(default_factory=CacheConfig, description="The extraction cache.")
+    run: RunConfig = Field(default_factory=RunConfig, description="How the flow runs.")
 
 
 class LoadedConfig(BaseModel):

@@ -7,6 +7,8 @@ runs per sentence: a task run costs milliseconds and a corpus has tens of thousa
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import cast
@@ -22,14 +24,15 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
-from factflow.config import LoadedConfig, load_config
+from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.models import Document, DocumentClaims, Problem
 from factflow.pipeline import (
     Plan,
     ProgressHook,
     RunResult,
+    batches,
     collect_stage,
-    extract_stage,
+    extract_batch_stage,
     load_stage,
     plan_stage,
     report_stage,
@@ -37,6 +40,42 @@ from factflow.pipeline import (
     write_review_stage,
 )
 from factflow.review import LoadedVerdict
+
+
+def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh: bool = False, online: bool = False) -> RunResult:
+    """Run the flow with the task runner of ``run``: threads, or Dask (a local cluster, or ``dask_address``)."""
+    if run.task_runner == "threads":
+        return factcheck(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh, online=online)
+    import logging
+    import os
+
+    # Dask logs every scheduler, nanny and worker event at INFO; that would bury the progress bar.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read when distributed is imported
+    from prefect_dask import DaskTaskRunner
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+
+    with contextlib.ExitStack() as stack:
+        address = run.dask_address or stack.enter_context(local_dask_cluster(run.dask_workers))
+        flow_ = factcheck.with_options(task_runner=DaskTaskRunner(address=address))  # type: ignore[arg-type]
+        return flow_(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh, online=online)
+
+
+@contextlib.contextmanager
+def local_dask_cluster(workers: int) -> Iterator[str]:
+    """A local Dask cluster for one run (its scheduler address), closed workers first when the run ends."""
+    import logging
+
+    from distributed import LocalCluster
+
+    # One thread per worker process, since scoring is pure Python.
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.WARNING)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
 
 #: Set by the CLI to draw a progress bar; flow parameters must stay serialisable, a callback is not.
 PROGRESS: ContextVar[ProgressHook | None] = ContextVar("factflow_progress", default=None)
@@ -54,10 +93,10 @@ def load_documents(seeds: Path, loaded: LoadedConfig, out: Path) -> tuple[list[D
     return load_stage(seeds, loaded, out)
 
 
-@task(name="extract-claims", cache_policy=NO_CACHE, task_run_name="extract-claims-{document.id}")
-def extract_claims(document: Document, loaded: LoadedConfig) -> DocumentClaims:
-    """Score one document's sentences."""
-    return extract_stage(document, loaded)
+@task(name="extract-claims", cache_policy=NO_CACHE)
+def extract_claims(documents: list[Document], loaded: LoadedConfig, out: Path, refresh: bool) -> tuple[list[DocumentClaims], dict[str, int]]:
+    """Score a batch of documents' sentences (unchanged documents come from the extraction cache)."""
+    return extract_batch_stage(documents, loaded, out, refresh)
 
 
 @task(name="build-tasks", cache_policy=NO_CACHE)
@@ -121,7 +160,9 @@ def publish_summary(result: RunResult) -> None:
 
 
 @flow(name="factcheck", log_prints=False, validate_parameters=True)
-def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", online: bool = False) -> RunResult:
+def factcheck(
+    config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False, online: bool = False
+) -> RunResult:
     """Run the fact-check pipeline on a seeds folder and write the review queue and the report.
 
     ``online`` resolves sources over HTTP (as ``sources.online: true`` does).
@@ -132,15 +173,16 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
     _progress("extract", 0, len(documents))
     # In a synchronous flow this returns the artifact's id, not a coroutine.
     progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
-    futures = extract_claims.map(documents, loaded=unmapped(loaded))
+    futures = extract_claims.map(batches(documents, loaded.config.run.batch_size), loaded=unmapped(loaded),
+                                 out=unmapped(out_dir), refresh=unmapped(refresh))
     by_id: dict[str, DocumentClaims] = {}
-    step = max(1, len(documents) // 50)  # at most ~50 updates: each is a call to the Prefect API
-    for done, future in enumerate(as_completed(list(futures)), 1):
-        extraction = future.result()
-        by_id[extraction.document] = extraction
-        _progress("extract", done, len(documents))
-        if done % step == 0 or done == len(documents):
-            update_progress_artifact(progress_id, progress=100.0 * done / len(documents))
+    counts = {"hits": 0, "misses": 0}
+    for future in as_completed(list(futures)):
+        results, stats = future.result()
+        by_id.update((r.document, r) for r in results)
+        counts = {k: counts[k] + stats[k] for k in counts}
+        _progress("extract", len(by_id), len(documents))
+        update_progress_artifact(progress_id, progress=100.0 * len(by_id) / max(1, len(documents)))
     if not documents:
         update_progress_artifact(progress_id, progress=100.0)
     extractions = [by_id[d.id] for d in documents]
@@ -156,4 +198,5 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
     publish_summary(result)
     _progress("review", 1, 1)
     result.tasks_written, result.stubs_created = written, created
+    result.extracted, result.cached = counts["misses"], counts["hits"]
     return result

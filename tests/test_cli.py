@@ -90,3 +90,10 @@ def test_run_online_resolves_sources_and_says_how_many(
     assert online.exit_code == 0, online.output
     assert re.search(r"sources resolved\W+[1-9]", online.output), online.output
     assert public_apis.SECRET_KEY not in online.output and api_server.log
+
+
+def test_bad_task_runner_option_is_a_usage_error(seed_dir: Path, tmp_path: Path) -> None:
+    for value, message in [("spark", "use threads, dask or dask=tcp://HOST:PORT"), ("dask=localhost", "must look like tcp://HOST:PORT")]:
+        result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir),
+                                           "--out", str(tmp_path), "--task-runner", value])
+        assert result.exit_code == 2 and message in result.output

@@ -201,7 +201,7 @@ def test_offline_runs_send_nothing_and_mark_sources_as_links(api_server: HTTPSer
     assert api_server.log == []
     assert all(s.status == "link" for c in result.report.claims for s in c.sources)
     assert all(c.already_checked is None for c in result.report.claims)
-    assert not (out / ".cache").exists()
+    assert not (out / ".factflow-cache" / "http").exists()
 
 
 def test_seed_copy_without_metadata_resolves_without_a_wayback_source(
