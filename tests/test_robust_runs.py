@@ -84,9 +84,8 @@ def test_a_second_run_on_the_same_folder_waits_for_the_first(tmp_path: Path) -> 
 
 def test_a_run_that_cannot_get_the_lock_in_time_says_why(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with output_lock(out, 1), pytest.raises(OutputLockedError, match="another factflow run has been writing here for over 0 s"):
-        with output_lock(out, 0.2):
-            pass
+    with output_lock(out, 1), pytest.raises(OutputLockedError, match="another factflow run has been writing here for over 0 s"), output_lock(out, 0.2):
+        pass
 
 
 def test_two_runs_started_at_once_both_finish_with_a_whole_report(tmp_path: Path) -> None:
