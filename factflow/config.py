@@ -122,6 +122,10 @@ class ClaimsConfig(Strict):
     max_sentences_per_document: int = Field(
         default=5000, ge=1, description="Sentences beyond this in one document are not scored; the report says so."
     )
+    max_sentence_chars: int = Field(
+        default=3000, ge=100,
+        description="A longer 'sentence' (a run of text with no sentence end, such as a table or a one-line dump) is not scored; the report says so.",
+    )
     near_duplicate_similarity: float | None = Field(
         default=0.8, gt=0.0, le=1.0,
         description="Sentences whose word-bigram Jaccard similarity is at least this are one claim (null: exact repeats only).",

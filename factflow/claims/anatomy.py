@@ -132,8 +132,27 @@ def find_entities(sentence: str) -> list[Entity]:
         if _ABSOLUTE_DATE.fullmatch(text):
             continue
         found.append(Entity(text=text, kind="quantity", start=m.start(), end=m.start() + len(text)))
+    return _outermost(found)
+
+
+def _outermost(found: list[Entity]) -> list[Entity]:
+    """Entities not inside another entity's span (identical spans are both kept), in offset order.
+
+    One pass over the sorted entities, so a sentence with thousands of them stays linear.
+    """
     found.sort(key=lambda e: (e.start, -e.end))
-    return [e for i, e in enumerate(found) if not any(o.start <= e.start and e.end <= o.end and o is not e and (o.start, o.end) != (e.start, e.end) for o in found[:i])]
+    kept: list[Entity] = []
+    reach_before = -1  # furthest end of entities starting before the current start
+    group_start, group_reach = -1, -1  # the current start, and the furthest end seen at it
+    for e in found:
+        if e.start != group_start:
+            reach_before = max(reach_before, group_reach)
+            group_start, group_reach = e.start, -1
+        if reach_before >= e.end or group_reach > e.end:
+            continue
+        group_reach = max(group_reach, e.end)
+        kept.append(e)
+    return kept
 
 
 def find_attribution(sentence: str) -> str | None:

@@ -67,9 +67,9 @@ class Signal:
 
 
 SIGNALS: tuple[Signal, ...] = (
-    Signal("percentage", 1.3, pattern=_rx(r"\d+(?:[.,]\d+)?(?:\s*(?:to|-|–)\s*\d+(?:[.,]\d+)?)?\s*(?:%|percent\b|per cent\b|percentage points?\b)"), needs_digit=True),
-    Signal("money", 1.2, pattern=_rx(r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|[mbk]n?)\b)?|\d[\d,.]*\s?(?:million |billion |trillion )?(?:dollars|euros|pounds|rubles|yuan)\b"), needs_digit=True),
-    Signal("number", 1.0, pattern=_rx(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.]*\d)(?!\s*(?:%|percent))"), needs_digit=True),
+    Signal("percentage", 1.3, pattern=_rx(r"(?<!\d)\d++(?:[.,]\d++)?(?:\s*(?:to|-|–)\s*\d++(?:[.,]\d++)?)?\s*(?:%|percent\b|per cent\b|percentage points?\b)"), needs_digit=True),
+    Signal("money", 1.2, pattern=_rx(r"[$€£¥]\s?\d[\d,.]*+(?:\s?(?:million|billion|trillion|[mbk]n?)\b)?|(?<![\d,.])\d[\d,.]*+\s?(?:million |billion |trillion )?(?:dollars|euros|pounds|rubles|yuan)\b"), needs_digit=True),
+    Signal("number", 1.0, pattern=_rx(r"(?<![\w.])(?>\d[\d,]*(?:\.\d+)?)(?![\w.]*\d)(?!\s*(?:%|percent))"), needs_digit=True),
     Signal("quantity", 0.8, words=_words("hundreds thousands millions billions dozens twice doubled double tripled triple majority minority half third quarter")),
     Signal("date", 0.5, words=_MONTHS | _DAYS,
            pattern=_rx(r"\b(?:(?:19|20)\d\d\b|may \d|(?:last|this|past|previous) (?:week|month|year|decade|few (?:days|weeks|months|years))|(?:in )?recent (?:days|weeks|months|years)|earlier this (?:week|month|year))"),

@@ -17,7 +17,8 @@ ABBREVIATIONS = frozenset(
 )
 
 # A terminal run (., !, ?, ellipsis) with any closing quotes or brackets, before whitespace.
-_TERMINAL = re.compile(r"(?:\.{3}|…|[.!?])+[\"”’'»)\]]*(?=\s)")
+# Matched only from the start of a run, possessively, so a long run of dots costs linear time.
+_TERMINAL = re.compile(r"(?<![.!?…])[.!?…]++[\"”’'»)\]]*+(?=\s)")
 # What may start a new sentence: optional opening quotes/brackets, then an upper-case letter or digit.
 _STARTER = re.compile(r"\s+[\"“‘'«(\[]*[A-Z0-9\u00C0-\u00DE]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
