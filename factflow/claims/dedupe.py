@@ -27,9 +27,7 @@ class NearDuplicates:
     """An index of claim texts that finds the one a new sentence nearly repeats."""
 
     def __init__(self, similarity: float) -> None:
-        from datasketch import MinHashLSH  # imports scipy: paid only by runs that merge claims
-
-        from datasketch import MinHash
+        from datasketch import MinHash, MinHashLSH  # imports scipy: paid only by runs that merge claims
 
         self.similarity = similarity
         self._lsh = MinHashLSH(threshold=similarity, num_perm=_PERMUTATIONS)
