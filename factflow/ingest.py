@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -61,7 +63,13 @@ _BYLINE_SEARCH_LINES = 3
 
 
 def discover(seeds: Path, cfg: IngestConfig) -> list[Path]:
-    """Files under ``seeds`` matching the configured patterns, in a stable (sorted) order."""
+    """Files under ``seeds`` matching the configured patterns, in a stable (sorted) order.
+
+    A folder whose name matches a pattern (``notes.txt/``) is a folder, not a document: it is
+    skipped here and its files are read like any other folder's. Symbolic links to folders are
+    not followed (so a link loop cannot make the walk endless); links to files are checked by
+    :func:`read_document`.
+    """
     if not seeds.is_dir():
         raise InputError(seeds, "seeds folder not found; pass an existing folder with --seeds")
     found: set[Path] = set()
@@ -69,8 +77,23 @@ def discover(seeds: Path, cfg: IngestConfig) -> list[Path]:
         found.update(
             p for p in seeds.rglob(pattern)
             if not any(part.startswith(".") for part in p.relative_to(seeds).parts) and p.name != cfg.urls_file
+            and not (p.is_dir() and not p.is_symlink())
         )
     return sorted(found)
+
+
+def unreadable_folders(seeds: Path) -> list[Problem]:
+    """A problem for each folder under ``seeds`` that cannot be listed (its files would be missed silently)."""
+    problems: list[Problem] = []
+
+    def record(exc: OSError) -> None:
+        problems.append(Problem(
+            file=str(exc.filename), message=f"cannot read folder: {exc.strerror or exc}; the files in it were not read",
+        ))
+
+    for _folder, subfolders, _files in os.walk(seeds, onerror=record):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+    return problems
 
 
 def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
@@ -160,12 +183,17 @@ def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sh
 def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
     """Read one seed file into a document; raises InputError naming the file when it cannot."""
     shown = str(path)
+    if path.is_symlink():
+        _check_link(path, seeds)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
+    if path.is_dir():
+        raise InputError(shown, "a link to a folder; folders are not documents and links to them are not followed")
     if not path.is_file():
-        raise InputError(shown, "not a regular file; documents must be files")
+        # Checked before any open(): reading a named pipe or a device would block or never end.
+        raise InputError(shown, "not a regular file (a pipe, socket or device); documents must be files")
     if size > cfg.max_file_bytes:
         raise InputError(shown, f"file is {size:,} bytes, over the limit of {cfg.max_file_bytes:,} (ingest.max_file_bytes)")
     try:
@@ -179,11 +207,31 @@ def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
     return parse_text_document(path.stem, shown, text, cfg, digest, encoding)
 
 
+def _check_link(path: Path, seeds: Path) -> None:
+    """A symbolic link is read only when it ends at a file inside the seeds folder."""
+    shown = str(path)
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError as exc:  # Python 3.11 reports a loop this way
+        raise InputError(shown, "symbolic link loop; remove the link or point it at a file") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(shown, "symbolic link loop; remove the link or point it at a file") from exc
+        raise InputError(shown, f"broken symbolic link ({exc.strerror or exc}); remove it or point it at a file") from exc
+    root = seeds.resolve()
+    if not target.is_relative_to(root):
+        raise InputError(
+            shown, f"symbolic link to {target}, outside the seeds folder; links are read only within it "
+            "(copy the file into the seeds folder)",
+        )
+
+
 def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None) -> tuple[list[Document], list[Problem]]:
     """Read every document under ``seeds`` (and fetch its URL list with ``web``); bad inputs become problems."""
     documents: list[Document] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = unreadable_folders(seeds) if seeds.is_dir() else []
     ids: dict[str, str] = {}
+    texts: dict[str, str] = {}
     found: list[Document] = []
     for path in discover(seeds, cfg):
         try:
@@ -219,4 +267,12 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             continue
         ids[doc.id] = doc.path
         documents.append(doc)
+        digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        if digest in texts:
+            problems.append(Problem(
+                file=doc.path,
+                message=f"same text as {texts[digest]}; both are read and each claim they share lists both documents (remove one copy if it is a mistake)",
+            ))
+        else:
+            texts[digest] = doc.path
     return documents, problems

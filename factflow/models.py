@@ -279,6 +279,7 @@ class ReportDocument(Model):
     path: str
     title: str
     sha256: str
+    encoding: str = Field(default="utf-8", description="How the file's bytes were decoded: utf-8, utf-8-sig (with a byte-order mark), cp1252 or latin-1.")
     sentences: int
     claims: int
     url: str | None = None

@@ -50,19 +50,74 @@ def dump_yaml(data: Any) -> str:
     return emit(data)
 
 
+#: Values a YAML file may hold once its aliases are expanded: far above any config or verdict, far
+#: below what an alias bomb ("billion laughs") expands to.
+MAX_YAML_VALUES = 100_000
+
+
+def expanded_size(root: yaml.Node, limit: int = MAX_YAML_VALUES) -> int | None:
+    """How many values the node tree holds with every alias expanded; None when over ``limit`` or recursive.
+
+    Each node is measured once (aliases share nodes), so a bomb costs linear time to detect.
+    """
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node) -> int | None:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            return None  # an alias to one of its own ancestors: infinite when expanded
+        total = 1
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            in_progress.add(key)
+            children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+            for child in children:
+                child_size = size(child)
+                if child_size is None:
+                    return None
+                total += child_size
+                if total > limit:
+                    return None
+            in_progress.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
 def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[Any, yaml.Node | None]:
-    """Parse YAML text safely, returning the data and its node tree (for line numbers)."""
+    """Parse YAML text safely, returning the data and its node tree (for line numbers).
+
+    Only plain YAML is built (mappings, lists, strings, numbers, booleans, null): a tag such as
+    ``!!python/object/apply`` is refused, never run. Aliases that would expand to more than
+    :data:`MAX_YAML_VALUES` values, or into themselves, are refused before anything is built.
+    """
     loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None and expanded_size(node) is None:
+            raise error(
+                path, f"anchors and aliases (&name, *name) expand to more than {MAX_YAML_VALUES:,} values "
+                "or into themselves; write the values out instead", line=1,
+            )
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or "invalid YAML"
+        if problem.startswith("could not determine a constructor for the tag "):
+            tag = problem.removeprefix("could not determine a constructor for the tag ")
+            raise error(
+                path, f"the tag {tag} is not allowed; only plain YAML is read (mappings, lists, strings, numbers, "
+                "true/false, null), nothing is constructed or run", line=line,
+            ) from exc
         raise error(path, f"not valid YAML: {problem}", line=line) from exc
     except yaml.YAMLError as exc:
         raise error(path, f"not valid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise error(path, "not valid YAML: nested too deeply", line=1) from exc
     finally:
         loader.dispose()
     return data, node
