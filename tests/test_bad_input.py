@@ -1,0 +1,255 @@
+"""Bad seeds: every bad file is a problem that says what is wrong, the rest is read, nothing hangs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from factflow.config import ClaimsConfig, IngestConfig, LoadedConfig
+from factflow.ingest import load_documents
+from factflow.models import Problem
+from factflow.pipeline import run_pipeline
+from tests.conftest import SEED, write
+
+TEN_MB = 10 * 1024 * 1024
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the block runs longer than ``seconds``."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def by_name(problems: list[Problem]) -> dict[str, str]:
+    return {Path(p.file).name: p.message for p in problems}
+
+
+def with_config(loaded: LoadedConfig, ingest: IngestConfig | None = None, claims: ClaimsConfig | None = None) -> LoadedConfig:
+    update = {k: v for k, v in {"ingest": ingest, "claims": claims}.items() if v is not None}
+    return LoadedConfig(config=loaded.config.model_copy(update=update), path=None, sha256=None)
+
+
+def test_a_folder_of_bad_seeds_still_gives_a_whole_report(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    (seeds / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (seeds / "latin.txt").write_bytes("Café prices\n\nA café in São Paulo raised prices by 12% in 2015.".encode("latin-1"))
+    (seeds / "bom.txt").write_bytes(b"\xef\xbb\xbfBOM title\r\n\r\nThe army said 1,200 troops arrived in 2015.\r\n")
+    (seeds / "empty.txt").write_bytes(b"")
+    write(seeds / "folder.txt" / "inside.txt", "Inside a folder named folder.txt\n\nTroops left Aleppo in 2016.")
+    (seeds / "huge.txt").write_bytes(b"word " * (TEN_MB // 5))
+    with deadline(120):
+        result = run_pipeline(loaded, seeds, out)
+    report = yaml.safe_load(result.report_path.read_text(encoding="utf-8"))
+    docs = {d["id"]: d for d in report["documents"]}
+    assert set(docs) == {SEED.stem, "latin", "bom", "inside"}
+    assert docs["latin"]["encoding"] == "cp1252" and docs["latin"]["title"] == "Café prices"
+    assert docs["bom"]["encoding"] == "utf-8-sig" and docs["bom"]["title"] == "BOM title"
+    assert docs[SEED.stem]["encoding"] == "utf-8"
+    problems = {Path(p["file"]).name: p["message"] for p in report["problems"]}
+    assert set(problems) == {"binary.txt", "empty.txt", "huge.txt"}
+    assert problems["binary.txt"].startswith("binary file (contains NUL bytes)")
+    assert problems["empty.txt"].startswith("empty document")
+    assert f"file is {TEN_MB:,} bytes, over the limit of 5,000,000 (ingest.max_file_bytes)" in problems["huge.txt"]
+    assert report["summary"]["problems"] == 3
+
+
+def test_a_folder_named_like_a_document_is_walked_not_read(tmp_path: Path) -> None:
+    write(tmp_path / "notes.txt" / "a.txt", "A title\n\nText.")
+    (tmp_path / "empty.md").mkdir()
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.id for d in docs] == ["a"] and problems == []
+
+
+def test_symbolic_link_loops_and_links_out_of_the_seeds_folder_are_problems(tmp_path: Path) -> None:
+    seeds, outside = tmp_path / "seeds", tmp_path / "outside"
+    write(seeds / "real.txt", "Real title\n\nText.")
+    write(outside / "secret.txt", "Secret title\n\nNot for this run.")
+    (seeds / "loop-a.txt").symlink_to("loop-b.txt")
+    (seeds / "loop-b.txt").symlink_to("loop-a.txt")
+    (seeds / "self.txt").symlink_to("self.txt")
+    (seeds / "broken.txt").symlink_to("nowhere.txt")
+    (seeds / "secret.txt").symlink_to(outside / "secret.txt")
+    (seeds / "sub").mkdir()
+    (seeds / "sub" / "up").symlink_to("..", target_is_directory=True)  # a folder loop: never followed
+    (seeds / "sub" / "again.txt").symlink_to("../real.txt")  # inside the seeds folder: read
+    (seeds / "dir-link.txt").symlink_to(outside, target_is_directory=True)
+    with deadline(30):
+        docs, problems = load_documents(seeds, IngestConfig())
+    assert sorted(d.path for d in docs) == [str(seeds / "real.txt"), str(seeds / "sub" / "again.txt")]
+    messages = by_name(problems)
+    assert messages["loop-a.txt"].startswith("symbolic link loop") and messages["loop-b.txt"].startswith("symbolic link loop")
+    assert messages["self.txt"].startswith("symbolic link loop")
+    assert messages["broken.txt"].startswith("broken symbolic link")
+    assert messages["secret.txt"].startswith(f"symbolic link to {outside / 'secret.txt'}, outside the seeds folder")
+    assert "outside the seeds folder" in messages["dir-link.txt"]
+    assert messages["again.txt"].startswith("same text as")  # the link and its target are one text
+    assert len(problems) == 7
+
+
+def test_a_named_pipe_is_a_problem_and_is_never_opened(tmp_path: Path) -> None:
+    write(tmp_path / "good.txt", "Good title\n\nText.")
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it for reading would block until a writer comes
+    with deadline(30):
+        docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.id for d in docs] == ["good"]
+    assert by_name(problems)["pipe.txt"].startswith("not a regular file (a pipe, socket or device)")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(b"word " * (TEN_MB // 5), id="no-sentence-end"),
+        pytest.param(b"." * TEN_MB, id="dots"),
+        pytest.param(b"1" * TEN_MB, id="digits"),
+        pytest.param(b". , " * (TEN_MB // 4), id="punctuation"),
+        pytest.param(b"I think A. Smith said $1,2 " * (TEN_MB // 27), id="mixed"),
+    ],
+)
+def test_a_10_mb_file_of_one_line_is_read_in_bounded_time_when_the_limit_allows(tmp_path: Path, line: bytes) -> None:
+    from factflow.claims import extract_claims
+
+    (tmp_path / "one-line.txt").write_bytes(b"Title\n\n" + line)
+    start = time.perf_counter()
+    with deadline(120):
+        (doc,), problems = load_documents(tmp_path, IngestConfig(max_file_bytes=20_000_000))
+        result = extract_claims(doc, ClaimsConfig())
+    elapsed = time.perf_counter() - start
+    assert problems == []
+    # Linear work takes a few seconds here; the quadratic regexes this pins took hours.
+    assert elapsed < 60, f"{elapsed:.1f} s for 10 MB"
+    limits = [p.message for p in result.problems]
+    assert any("longer than 3,000 characters were not scored" in m and "claims.max_sentence_chars" in m for m in limits) or any(
+        "claims.max_sentences_per_document" in m for m in limits
+    ), limits
+
+
+def test_sentence_limits_are_reported_with_their_config_keys(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    text = "".join(f"The army said {i:,} troops arrived in Syria in 2015. " for i in range(2000))
+    write(seeds / "many.txt", "Many sentences\n\n" + text + "\n\n" + "x" * 400)
+    cfg = with_config(loaded, claims=loaded.config.claims.model_copy(update={"max_sentences_per_document": 100, "max_sentence_chars": 300}))
+    report = run_pipeline(cfg, seeds, out).report
+    messages = [p.message for p in report.problems]
+    assert any(m.startswith("document has more than 100 sentences") and "claims.max_sentences_per_document" in m for m in messages)
+    (doc,) = report.documents
+    assert doc.sentences == 100
+
+
+def test_a_long_sentence_is_reported_with_its_line(tmp_path: Path) -> None:
+    from factflow.claims import extract_claims
+
+    write(tmp_path / "d.txt", "Title\n\nA short sentence about 2015.\n\n" + "y" * 500 + "\n\nAnother one in 2016.")
+    (doc,), _ = load_documents(tmp_path, IngestConfig())
+    result = extract_claims(doc, ClaimsConfig(max_sentence_chars=200))
+    (problem,) = result.problems
+    assert problem.line == 5 and problem.message.startswith("1 sentence(s) longer than 200 characters were not scored")
+    assert [s.text for s in result.sentences] == ["A short sentence about 2015.", "Another one in 2016."]
+
+
+def test_the_same_text_under_two_names_is_read_once_per_name_and_its_claims_merge(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / "original.txt")
+    shutil.copy(SEED, seeds / "copy.txt")
+    report = run_pipeline(loaded, seeds, out).report
+    assert [d.id for d in report.documents] == ["copy", "original"]
+    (problem,) = report.problems
+    assert Path(problem.file).name == "original.txt" and problem.message.startswith(f"same text as {seeds / 'copy.txt'}")
+    assert report.claims and all({a.document for a in c.appearances} == {"copy", "original"} for c in report.claims)
+    assert len(list((out / "review" / "tasks").glob("c-*.yaml"))) == len(report.claims)
+
+
+# --- unreadable files -------------------------------------------------------------------------------
+# Permissions do not stop root (CI runs tests as root), so as root the check runs in a child
+# process as the unprivileged user 'nobody', where chmod 000 really refuses the read.
+
+_NOBODY = 65534
+
+
+def load_as_unprivileged(seeds: Path) -> dict[str, list]:
+    """load_documents as a user that file permissions apply to: this process, or 'nobody' when we are root.
+
+    As root, a forked child drops to 'nobody' (the code is already imported, so nothing has to be
+    reachable by that user but the seeds) and sends its result back through a pipe.
+    """
+    if os.geteuid() != 0:
+        return _load(seeds)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(_NOBODY)
+            os.setuid(_NOBODY)
+            with os.fdopen(write_end, "w") as pipe:
+                pipe.write(json.dumps(_load(seeds)))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        text = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0 and text, "the unprivileged child failed"
+    result: dict[str, list] = json.loads(text)
+    return result
+
+
+def _load(seeds: Path) -> dict[str, list]:
+    docs, problems = load_documents(seeds, IngestConfig())
+    return {"docs": [d.id for d in docs], "problems": [p.model_dump() for p in problems]}
+
+
+@pytest.fixture
+def world_readable_dir() -> Iterator[Path]:
+    """A folder under the system temp dir that another user can reach (pytest's tmp_path is owner-only)."""
+    folder = Path(tempfile.mkdtemp(prefix="factflow-perm-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def test_an_unreadable_file_and_an_unreadable_folder_are_problems(world_readable_dir: Path) -> None:
+    seeds = world_readable_dir / "seeds"
+    write(seeds / "good.txt", "Good title\n\nText.")
+    write(seeds / "locked.txt", "Locked title\n\nText.").chmod(0o000)
+    write(seeds / "closed" / "inside.txt", "Inside title\n\nText.")
+    for path in [seeds, seeds / "good.txt", seeds / "closed" / "inside.txt"]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    (seeds / "closed").chmod(0o000)
+    result = load_as_unprivileged(seeds)
+    assert result["docs"] == ["good"]
+    messages = {Path(p["file"]).name: p["message"] for p in result["problems"]}
+    assert messages == {
+        "locked.txt": "cannot read: Permission denied",
+        "closed": "cannot read folder: Permission denied; the files in it were not read",
+    }
