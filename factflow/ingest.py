@@ -184,7 +184,7 @@ def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
     """Read one seed file into a document; raises InputError naming the file when it cannot."""
     shown = str(path)
     if path.is_symlink():
-        _check_link(path, seeds)
+        _check_link(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -207,23 +207,17 @@ def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
     return parse_text_document(path.stem, shown, text, cfg, digest, encoding)
 
 
-def _check_link(path: Path, seeds: Path) -> None:
-    """A symbolic link is read only when it ends at a file inside the seeds folder."""
+def _check_link(path: Path) -> None:
+    """A symbolic link must end somewhere: a loop or a broken link is an error that says so."""
     shown = str(path)
     try:
-        target = path.resolve(strict=True)
+        path.resolve(strict=True)
     except RuntimeError as exc:  # Python 3.11 reports a loop this way
         raise InputError(shown, "symbolic link loop; remove the link or point it at a file") from exc
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise InputError(shown, "symbolic link loop; remove the link or point it at a file") from exc
         raise InputError(shown, f"broken symbolic link ({exc.strerror or exc}); remove it or point it at a file") from exc
-    root = seeds.resolve()
-    if not target.is_relative_to(root):
-        raise InputError(
-            shown, f"symbolic link to {target}, outside the seeds folder; links are read only within it "
-            "(copy the file into the seeds folder)",
-        )
 
 
 def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None) -> tuple[list[Document], list[Problem]]:
@@ -238,6 +232,8 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             found.append(read_document(path, seeds, cfg))
         except InputError as exc:
             problems.append(Problem(file=exc.path, line=exc.line, message=exc.message))
+    # Same text in two files is worth a word (likely a copy by mistake); corpora often repeat rows, so not there.
+    from_files = {id(doc) for doc in found}
     for path in discover_corpora(seeds, cfg):
         from factflow.corpus import read_corpus  # corpus.py builds on this module
 
@@ -267,6 +263,8 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             continue
         ids[doc.id] = doc.path
         documents.append(doc)
+        if id(doc) not in from_files:
+            continue
         digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
         if digest in texts:
             problems.append(Problem(

@@ -181,7 +181,7 @@ def remove_stale_temp_files(out: Path, report_path: Path) -> int:
         (report_path.parent, f".{report_path.name}.*.tmp"),
         (out / TASKS_DIR, ".c-*.yaml.*.tmp"),
         (out / VERDICTS_DIR, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
-        (out / CACHE_DIR, ".*.json.*.tmp"),
+        (out / CACHE_DIR.parent, ".*.json.*.tmp"),  # extractions and the report snapshot
     ]:
         for path in folder.rglob(pattern) if folder.is_dir() else ():
             path.unlink(missing_ok=True)
