@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from factflow.config import ClaimType
+from factflow.config import ClaimType, RatingLevel
 
 SCHEMA_VERSION = "1.0"
 
@@ -228,6 +228,46 @@ class ReportDocument(Model):
     sha256: str
     sentences: int
     claims: int
+    url: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+
+
+class VerdictChange(Model):
+    """A verdict that is new or whose rating changed since the previous report."""
+
+    claim: str
+    reviewer: str
+    rating_before: str | None
+    rating_after: str | None
+
+
+class ConsensusChange(Model):
+    """A claim whose consensus moved since the previous report."""
+
+    claim: str
+    status_before: str
+    rating_before: str | None
+    status_after: str
+    rating_after: str | None
+
+
+class GoneClaim(Model):
+    """A claim of the previous report that no document holds any more."""
+
+    id: str
+    text: str
+
+
+class Changes(Model):
+    """What changed since the previous report in the same place."""
+
+    since: str | None = Field(description="generated_at of the previous report; null when there was none.")
+    new_claims: list[str] = Field(description="Ids of claims the previous report did not have.")
+    claims_gone: list[GoneClaim]
+    new_verdicts: list[VerdictChange]
+    changed_verdicts: list[VerdictChange]
+    consensus_changes: list[ConsensusChange]
 
 
 class ConfigRef(Model):
@@ -258,6 +298,8 @@ class Report(Model):
     generated_at: str
     config: ConfigRef
     summary: Summary
+    scale: list[RatingLevel] = Field(description="The rating scale the verdicts use, truest first.")
+    changes: Changes
     documents: list[ReportDocument]
     claims: list[ReportClaim]
     problems: list[Problem]

@@ -18,11 +18,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from factflow.errors import LocatedError
+from factflow.yamlemit import emit
 
 M = TypeVar("M", bound=BaseModel)
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class SafeLoader(_BaseLoader):
@@ -45,29 +45,9 @@ SafeLoader.add_implicit_resolver(
 )
 
 
-class Dumper(_BaseDumper):
-    """Safe dumper that writes multi-line text as literal blocks."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-Dumper.add_representer(str, _represent_str)
-
-
 def dump_yaml(data: Any) -> str:
     """Serialise plain data to readable, deterministic YAML (UTF-8 text, block style)."""
-    return yaml.dump(
-        data,
-        Dumper=Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-    )
+    return emit(data)
 
 
 def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[Any, yaml.Node | None]:
@@ -205,10 +185,21 @@ def load_model_node(
         raise error(path, message, line=node_line(node, errors[0]["loc"])) from exc
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions of files we write: what open() would give, not mkstemp's owner-only 0600.
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` atomically: readers see the old or the new file, never a torn one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _FILE_MODE)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -230,6 +221,7 @@ def create_exclusive(path: Path, text: str) -> bool:
     if path.exists():
         return False
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _FILE_MODE)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

@@ -7,27 +7,74 @@ runs per sentence: a task run costs milliseconds and a corpus has tens of thousa
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 from prefect import flow, task, unmapped
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
-from factflow.config import LoadedConfig, load_config
+from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.models import Document, DocumentClaims, Problem
 from factflow.pipeline import (
     Plan,
     ProgressHook,
     RunResult,
+    batches,
     collect_stage,
-    extract_stage,
+    extract_batch_stage,
     load_stage,
     plan_stage,
     report_stage,
     write_review_stage,
 )
 from factflow.review import LoadedVerdict
+
+
+def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh: bool = False) -> RunResult:
+    """Run the flow with the task runner of ``run``: threads, or Dask (a local cluster, or ``dask_address``)."""
+    if run.task_runner == "threads":
+        return factcheck(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh)
+    import logging
+    import os
+
+    # Dask logs every scheduler, nanny and worker event at INFO; that would bury the progress bar.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read when distributed is imported
+    from prefect_dask import DaskTaskRunner
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+
+    with contextlib.ExitStack() as stack:
+        address = run.dask_address or stack.enter_context(local_dask_cluster(run.dask_workers))
+        flow_ = factcheck.with_options(task_runner=DaskTaskRunner(address=address))  # type: ignore[arg-type]
+        return flow_(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh)
+
+
+@contextlib.contextmanager
+def local_dask_cluster(workers: int) -> Iterator[str]:
+    """A local Dask cluster for one run (its scheduler address), closed workers first when the run ends."""
+    import logging
+
+    from distributed import LocalCluster
+
+    # One thread per worker process, since scoring is pure Python.
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.WARNING)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
 
 #: Set by the CLI to draw a progress bar; flow parameters must stay serialisable, a callback is not.
 PROGRESS: ContextVar[ProgressHook | None] = ContextVar("factflow_progress", default=None)
@@ -45,10 +92,10 @@ def load_documents(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], l
     return load_stage(seeds, loaded)
 
 
-@task(name="extract-claims", cache_policy=NO_CACHE, task_run_name="extract-claims-{document.id}")
-def extract_claims(document: Document, loaded: LoadedConfig) -> DocumentClaims:
-    """Score one document's sentences."""
-    return extract_stage(document, loaded)
+@task(name="extract-claims", cache_policy=NO_CACHE)
+def extract_claims(documents: list[Document], loaded: LoadedConfig, out: Path, refresh: bool) -> tuple[list[DocumentClaims], dict[str, int]]:
+    """Score a batch of documents' sentences (unchanged documents come from the extraction cache)."""
+    return extract_batch_stage(documents, loaded, out, refresh)
 
 
 @task(name="build-tasks", cache_policy=NO_CACHE)
@@ -84,25 +131,51 @@ def write_report(
     return RunResult(report=report, report_path=path)
 
 
+def publish_summary(result: RunResult) -> None:
+    """Show the run's summary in the Prefect UI: a table of totals and the Markdown summary."""
+    from factflow.export.summary import render
+
+    s = result.report.summary
+    rows = [
+        {"what": "documents", "count": s.documents}, {"what": "sentences", "count": s.sentences},
+        {"what": "claims", "count": s.claims}, {"what": "tasks", "count": s.tasks}, {"what": "verdicts", "count": s.verdicts},
+        *({"what": f"consensus: {k}", "count": v} for k, v in s.by_consensus.items()),
+        {"what": "problems", "count": s.problems},
+    ]
+    create_table_artifact(table=rows, key="factcheck-summary", description="Totals of this fact-check run")
+    create_markdown_artifact(markdown=render(result.report, "markdown")[0], key="factcheck-report",
+                             description=f"The verdict report, {result.report_path}")
+
+
 @flow(name="factcheck", log_prints=False, validate_parameters=True)
-def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".") -> RunResult:
+def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False) -> RunResult:
     """Run the fact-check pipeline on a seeds folder and write the review queue and the report."""
     loaded = load_config(Path(config) if config else None)
     out_dir = Path(out)
     documents, problems = load_documents(Path(seeds), loaded)
     _progress("extract", 0, len(documents))
-    futures = extract_claims.map(documents, loaded=unmapped(loaded))
+    # In a synchronous flow this returns the artifact's id, not a coroutine.
+    progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
+    futures = extract_claims.map(batches(documents, loaded.config.run.batch_size), loaded=unmapped(loaded),
+                                 out=unmapped(out_dir), refresh=unmapped(refresh))
     by_id: dict[str, DocumentClaims] = {}
-    for done, future in enumerate(as_completed(list(futures)), 1):
-        extraction = future.result()
-        by_id[extraction.document] = extraction
-        _progress("extract", done, len(documents))
+    counts = {"hits": 0, "misses": 0}
+    for future in as_completed(list(futures)):
+        results, stats = future.result()
+        by_id.update((r.document, r) for r in results)
+        counts = {k: counts[k] + stats[k] for k in counts}
+        _progress("extract", len(by_id), len(documents))
+        update_progress_artifact(progress_id, progress=100.0 * len(by_id) / max(1, len(documents)))
+    if not documents:
+        update_progress_artifact(progress_id, progress=100.0)
     extractions = [by_id[d.id] for d in documents]
     plan = build_tasks(documents, extractions, loaded, out_dir)
     _progress("review", 0, 1)
     written, created = write_review_files(plan, loaded, out_dir)
     verdicts, verdict_problems = collect_verdicts(out_dir, plan, loaded)
     result = write_report(out_dir, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)
+    publish_summary(result)
     _progress("review", 1, 1)
     result.tasks_written, result.stubs_created = written, created
+    result.extracted, result.cached = counts["misses"], counts["hits"]
     return result

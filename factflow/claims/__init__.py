@@ -105,6 +105,7 @@ def key_terms(text: str, limit: int) -> list[str]:
         key = term.casefold()
         if term and key not in seen and len(terms) < limit:
             seen.add(key)
+            seen.update(key.split())  # the words of "Russian Air Force" are not terms again
             terms.append(term)
 
     for name, _, _ in entities(text):
