@@ -107,12 +107,16 @@ def document_sentences(doc: Document, boilerplate: Boilerplate | None = None) ->
         yield text
 
 
-def sample(n: int, seed: int, per_article: int, news_dir: Path = NEWS_DIR) -> list[NewsSentence]:
-    """A seeded sample of sentences from articles not held out, at most ``per_article`` from each."""
+def sample(n: int, seed: int, per_article: int, news_dir: Path = NEWS_DIR, skip_labelled: bool = True) -> list[NewsSentence]:
+    """A seeded sample of sentences from articles not held out, at most ``per_article`` from each, none already labelled."""
     excluded = held_out(news_dir)
     rng = random.Random(seed)
     pool: list[NewsSentence] = []
-    seen: set[str] = set()  # a sentence repeated across articles (site furniture) is drawn once
+    # A sentence repeated across articles (site furniture) is drawn once; labelled ones are not drawn again.
+    seen: set[str] = set()
+    if LABELS.is_file() and skip_labelled:
+        with LABELS.open(encoding="utf-8", newline="") as fh:
+            seen.update(r["sentence_sha"] for r in csv.DictReader(fh, delimiter="\t"))
     for doc in articles(news_dir):
         if doc.id in excluded:
             continue
@@ -163,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--n", type=int, default=600)
     s.add_argument("--seed", type=int, default=3)
     s.add_argument("--per-article", type=int, default=4)
+    s.add_argument("--include-labelled", action="store_true", help="draw from sentences already in the labels file too (reproduces the first sample)")
     args = ap.parse_args(argv)
     out = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
     try:
@@ -172,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                 out.writerow([sent.article_id, sent.sha, "Yes" if label else "No", sent.text])
         else:
             out.writerow(["article_id", "sentence_sha", "text"])
-            for sent in sample(args.n, args.seed, args.per_article):
+            for sent in sample(args.n, args.seed, args.per_article, skip_labelled=not args.include_labelled):
                 out.writerow([sent.article_id, sent.sha, sent.text])
     except DataMissing as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -36,7 +36,7 @@ def test_missing_shared_data_is_named(tmp_path: Path) -> None:
 @needs_news
 def test_labelled_sentences_are_rebuilt_from_the_corpus_and_none_is_held_out() -> None:
     labelled = newsdev.load_labelled()
-    assert len(labelled) == 600
+    assert len(labelled) == 1000
     held = newsdev.held_out()
     assert held and not {s.article_id for s, _ in labelled} & held
     assert all(newsdev.sentence_sha(s.text) == s.sha for s, _ in labelled)
