@@ -19,6 +19,7 @@ from factflow.models import (
     ConsensusChange,
     Document,
     DocumentClaims,
+    ExistingFactCheck,
     GoneClaim,
     Problem,
     Report,
@@ -46,6 +47,7 @@ def build_report(
     verdicts: Sequence[LoadedVerdict],
     problems: Sequence[Problem],
     generated_at: str,
+    already_checked: dict[str, list[ExistingFactCheck]] | None = None,
     previous: dict[str, Any] | None = None,
 ) -> Report:
     """Put every stage's output together in the report's fixed order (document, then position)."""
@@ -64,7 +66,7 @@ def build_report(
         report_claims.append(ReportClaim(
             id=c.id, document=c.document, text=c.text, sentence_index=c.sentence_index,
             checkworthiness=c.checkworthiness, reasons=c.reasons, type=c.type, appearances=c.appearances,
-            sources=sources.get(c.id, []), assigned_to=assignments.get(c.id, []), verdicts=records,
+            sources=sources.get(c.id, []), already_checked=(already_checked or {}).get(c.id), assigned_to=assignments.get(c.id, []), verdicts=records,
             consensus=consensus(records, cfg.review.reviewers_per_claim),
         ))
     report_docs = [
