@@ -5,8 +5,8 @@
     python bench/newsdev.py sample --n 600        # a fresh seeded sample to label (not held out)
 
 Only ``bench/news-dev-labels.tsv`` (article_id, sentence_sha, label) is committed; the sentence
-texts stay in ../shared and are rebuilt here the way the pipeline sees them: each article's title
-line and content go through ``factflow.ingest.parse_document``, then ``split_sentences`` and the
+texts stay in ../shared and are rebuilt here the way the pipeline sees them: each article is read by
+``factflow.corpus.read_corpus`` (title line and content through ``parse_document``), then ``split_sentences`` and the
 boilerplate filter, and verbatim repeats within an article are dropped, as
 ``factflow.claims.extract_claims`` does. ``sentence_sha`` is the sha256 hex of
 ``factflow.claims.normalise(text)``. Articles listed in HELD_OUT.txt are never sampled; they are
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from factflow.claims import normalise  # noqa: E402
 from factflow.claims.split import Boilerplate, split_sentences  # noqa: E402
 from factflow.config import ClaimsConfig, IngestConfig  # noqa: E402
-from factflow.ingest import parse_document  # noqa: E402
+from factflow.corpus import read_corpus  # noqa: E402
 from factflow.models import Document  # noqa: E402
 
 NEWS_DIR = ROOT.parent / "shared" / "data" / "news"
@@ -76,19 +76,10 @@ def held_out(news_dir: Path = NEWS_DIR) -> frozenset[str]:
 
 
 def articles(news_dir: Path = NEWS_DIR) -> list[Document]:
-    """Every article of the corpus as a Document: title on the first line, then the content."""
-    csv.field_size_limit(10**9)
-    path = _require(news_dir / CORPUS)
-    docs: list[Document] = []
-    ingest = IngestConfig()
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            title = " ".join(row["title"].split())
-            text = f"{title}\n\n{row['content']}" if title else row["content"]
-            if not text.strip():
-                continue
-            doc = parse_document(row["id"], f"{CORPUS}#{row['id']}", text, ingest, hashlib.sha256(text.encode()).hexdigest())
-            docs.append(doc)
+    """Every article of the corpus as the pipeline reads it (``factflow.corpus.read_corpus``: title line, then the content)."""
+    docs, problems = read_corpus(_require(news_dir / CORPUS), IngestConfig())
+    if problems:
+        raise DataMissing(f"{news_dir / CORPUS}: {len(problems)} unreadable row(s), first: {problems[0].message}")
     return docs
 
 
