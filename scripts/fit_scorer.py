@@ -6,16 +6,21 @@
 
 The n-gram detector (scripts/train_checkworthy.py, trained on debates) over-flags news: links,
 credit lines, headings, promotional copy, advice. The blend is a logistic regression on a few
-inputs: the n-gram log-odds and one 0/1 input per signal of ``factflow.claims.signals``. It is fitted
-on ClaimBuster ``dev.tsv`` and the hand-labelled news development set (``bench/news-dev-labels.tsv``,
-texts rebuilt from ../shared), each domain weighted equally, so it keeps the debates while learning
-what news adds. A signal whose fitted weight points against its declared direction (say an
-"against" signal that the data would make raise the score) is dropped and the rest refitted, so a
-reason shown to a reviewer never says the opposite of what the score did.
+inputs: the n-gram log-odds and one 0/1 input per signal *against* a claim in
+``factflow.claims.signals`` (``--inputs all`` tries every signal; the positive ones did not
+generalise to dev-test). By default it is fitted on the hand-labelled news development set
+(``bench/news-dev-labels.tsv``, texts rebuilt from ../shared) with weight 1/2 and ClaimBuster
+``dev.tsv`` and ``dev-test.tsv`` with 1/4 each, so it keeps the debates while learning what news
+adds; the threshold maximises the same weighted mean of smoothed F1 curves (``--fit-on
+news-dev+dev`` leaves dev-test out as a check). A signal whose fitted weight points against its
+declared direction is dropped and the rest refitted, so a reason shown to a reviewer never says
+the opposite of what the score did. ``--gate`` compares never making questions, predictions and
+opinions claims (what the scorer does, and the only choice ``--write`` accepts) with gating
+questions only or nothing.
 
-Reported figures are 5-fold cross-validated (news folds group sentences by article; in each fold the
-threshold is chosen on the training part); dev-test.tsv is never used for fitting or threshold choice.
-Held-out news articles (HELD_OUT.txt) are never read. Seeded and deterministic; needs scikit-learn.
+Figures are printed 5-fold cross-validated (news folds group sentences by article; in each fold
+the threshold is chosen on the training part) and fitted on everything. Held-out news articles
+(HELD_OUT.txt) are never labelled or read here. Seeded and deterministic; needs scikit-learn.
 """
 
 from __future__ import annotations

@@ -91,7 +91,12 @@ def make_scorer(detector: str = "blend", threshold: float | None = None) -> Scor
     if detector not in DETECTORS:
         raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
     if threshold is None:
-        threshold = {"signals": SIGNALS_THRESHOLD, "blend": BLEND_THRESHOLD}.get(detector) or _ngram().threshold
+        if detector == "signals":
+            threshold = SIGNALS_THRESHOLD
+        elif detector == "blend":
+            threshold = BLEND_THRESHOLD
+        else:
+            threshold = _ngram().threshold
     return Scorer(detector=detector, threshold=threshold)
 
 
