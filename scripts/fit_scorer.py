@@ -20,7 +20,7 @@ questions only or nothing.
 
 Figures are printed 5-fold cross-validated (news folds group sentences by article; in each fold
 the threshold is chosen on the training part) and fitted on everything. Held-out news articles
-(HELD_OUT.txt) are never labelled or read here. Seeded and deterministic; needs scikit-learn.
+(HELD_OUT.txt) are never labelled or used here. Seeded and deterministic; needs scikit-learn.
 """
 
 from __future__ import annotations
