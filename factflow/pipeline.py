@@ -31,6 +31,7 @@ from factflow.review import (
     write_tasks,
 )
 from factflow.sources import link_sources, resolve_sources
+from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
 
@@ -141,6 +142,7 @@ def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int
     """Stage 4: write task files and create missing verdict stubs; returns (tasks written, stubs created)."""
     written = write_tasks(plan.tasks, out)
     created = write_stubs(plan.claims, plan.assignments, loaded.config.review, out)
+    flush_to_disk()  # one flush for the task files, stubs and cached extractions written without fsync
     return written, created
 
 
@@ -161,12 +163,14 @@ def report_stage(
 ) -> tuple[Report, Path]:
     """Stage 6: build the report and write it atomically."""
     path = out / loaded.config.report.path
+    snapshot = out / CACHE_DIR.parent / "report-snapshot.json"
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(), previous=load_previous_report(path), already_checked=plan.already_checked,
+        generated_at=generated_at or now(), previous=load_previous_report(path, snapshot),
+        already_checked=plan.already_checked,
     )
-    write_report(report, path)
+    write_report(report, path, snapshot)
     return report, path
 
 
