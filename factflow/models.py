@@ -57,7 +57,7 @@ class Sentence(Model):
     end: int
     text: str
     score: float = Field(ge=0.0, le=1.0)
-    reasons: list[Reason]
+    reasons: list[Reason] = Field(description="The signals found; kept for claims only.")
     type: ClaimType
     checkable: bool
     is_claim: bool = Field(description="Checkable and scored at or above the threshold.")

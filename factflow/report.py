@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from factflow.models import (
     VerdictRecord,
 )
 from factflow.review import LoadedVerdict, consensus
-from factflow.yamlio import SafeLoader, atomic_write_text, dump_yaml
+from factflow.yamlio import SafeLoader, atomic_write_chunks, atomic_write_text, dump_yaml
 
 CONSENSUS_STATUSES = ("pending", "agreed", "disputed")
 
@@ -138,10 +138,10 @@ def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, 
     return data if isinstance(data, dict) else None
 
 
-def report_snapshot(report: Report, text: str) -> dict[str, Any]:
-    """The fields of a report that the next run's ``changes`` compares, tied to the report's text."""
+def report_snapshot(report: Report, report_sha256: str) -> dict[str, Any]:
+    """The fields of a report that the next run's ``changes`` compares, tied to the report's text by its hash."""
     return {
-        "report_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "report_sha256": report_sha256,
         "generated_at": report.generated_at,
         "claims": [
             {"id": c.id, "text": c.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in c.verdicts],
@@ -192,18 +192,42 @@ def compute_changes(previous: dict[str, Any] | None, claims: Sequence[ReportClai
     )
 
 
+_HEADER = "# factflow verdict report. Written by factflow on every run; do not edit.\n"
+
+
+def report_chunks(report: Report) -> Iterator[str]:
+    """The report as YAML text, in pieces: a claim at a time, so tens of thousands of claims are
+    never all in memory as text and as plain data at once."""
+    yield _HEADER
+    for name in Report.model_fields:
+        value = getattr(report, name)
+        if name == "claims" and value:
+            yield "claims:\n"
+            for claim in value:
+                yield dump_yaml([claim.model_dump(mode="json")])
+        else:
+            data = value.model_dump(mode="json") if hasattr(value, "model_dump") else (
+                [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value] if isinstance(value, list) else value)
+            yield dump_yaml({name: data})
+
+
 def report_text(report: Report) -> str:
     """The report as YAML text."""
-    header = "# factflow verdict report. Written by factflow on every run; do not edit.\n"
-    return header + dump_yaml(report.model_dump(mode="json"))
+    return "".join(report_chunks(report))
 
 
 def write_report(report: Report, path: Path, snapshot: Path | None = None) -> None:
     """Write the report atomically (and, with ``snapshot``, what the next run's ``changes`` needs of it)."""
-    text = report_text(report)
-    atomic_write_text(path, text)
+    digest = hashlib.sha256()
+
+    def hashed() -> Iterator[str]:
+        for chunk in report_chunks(report):
+            digest.update(chunk.encode("utf-8"))
+            yield chunk
+
+    atomic_write_chunks(path, hashed())
     if snapshot is not None:
-        atomic_write_text(snapshot, json.dumps(report_snapshot(report, text), ensure_ascii=False))
+        atomic_write_text(snapshot, json.dumps(report_snapshot(report, digest.hexdigest()), ensure_ascii=False))
 
 
 def report_schema() -> dict[str, Any]:

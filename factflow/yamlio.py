@@ -202,7 +202,12 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
     thousands of files pass False and call :func:`flush_to_disk` once when they are done, since a
     killed process loses nothing either way and one fsync per file costs milliseconds each.
     """
-    tmp = _write_temp(path, text, durable)
+    atomic_write_chunks(path, [text], durable)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[str], durable: bool = True) -> None:
+    """Like :func:`atomic_write_text`, for text produced piece by piece (never all in memory)."""
+    tmp = _write_temp(path, chunks, durable)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -210,15 +215,16 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
         raise
 
 
-def _write_temp(path: Path, text: str, durable: bool) -> Path:
-    """Write ``text`` to a new temporary file beside ``path`` (``.<name>.<random>.tmp``) and return it."""
+def _write_temp(path: Path, chunks: Iterable[str], durable: bool) -> Path:
+    """Write the text to a new temporary file beside ``path`` (``.<name>.<random>.tmp``) and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
@@ -236,7 +242,7 @@ def create_exclusive(path: Path, text: str, durable: bool = True) -> bool:
     """
     if path.exists():
         return False
-    tmp = _write_temp(path, text, durable)
+    tmp = _write_temp(path, [text], durable)
     try:
         os.link(tmp, path)
     except FileExistsError:
