@@ -14,13 +14,17 @@ from pathlib import Path
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import load_documents
-from factflow.models import Claim, Document, DocumentClaims, Problem, Report, Source, Task
+from factflow.models import Claim, Document, DocumentClaims, Ledger, Problem, Report, Source, Task
 from factflow.report import build_report, write_report
 from factflow.review import (
     LoadedVerdict,
-    assign_reviewers,
+    assignments_from,
     build_tasks,
     collect_verdicts,
+    load_ledger,
+    plan_assignments,
+    rated_pairs,
+    write_ledger,
     write_stubs,
     write_tasks,
 )
@@ -38,6 +42,10 @@ class Plan:
     assignments: dict[str, list[str]]
     sources: dict[str, list[Source]]
     tasks: list[Task]
+    #: Every assignment ever made (``review/assignments.yaml``), this run's included.
+    ledger: Ledger | None = None
+    #: Problems met while planning (a damaged ledger).
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -61,26 +69,38 @@ def extract_stage(document: Document, loaded: LoadedConfig) -> DocumentClaims:
     return extract_claims(document, loaded.config.claims)
 
 
-def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig) -> Plan:
-    """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks."""
+def plan_stage(
+    documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path | None = None
+) -> Plan:
+    """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks.
+
+    With ``out``, the assignments already made there (its ledger, or its verdict files) are kept
+    and only claims short of reviewers are assigned.
+    """
     cfg = loaded.config
     claims = merge_claims(extractions, cfg.claims.threshold, cfg.claims.context_sentences, cfg.sources.max_terms)
     sources = {c.id: link_sources(c, cfg.sources) for c in claims}
-    assignments = assign_reviewers(claims, cfg.review)
+    previous, problems = load_ledger(out, cfg.review) if out is not None else (Ledger(), [])
+    rated = rated_pairs(out, cfg.review) if out is not None else set()
+    ledger = plan_assignments(claims, cfg.review, previous, rated, now())
+    assignments = assignments_from(ledger, claims, cfg.review)
     tasks = build_tasks(claims, documents, assignments, sources)
-    return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks)
+    return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks, ledger=ledger, problems=problems)
 
 
 def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int, int]:
     """Stage 4: write task files and create missing verdict stubs; returns (tasks written, stubs created)."""
     written = write_tasks(plan.tasks, out)
+    if plan.ledger is not None:
+        write_ledger(plan.ledger, out)
     created = write_stubs(plan.claims, plan.assignments, loaded.config.review, out)
     return written, created
 
 
 def collect_stage(out: Path, plan: Plan, loaded: LoadedConfig) -> tuple[list[LoadedVerdict], list[Problem]]:
     """Stage 5: read every reviewer's verdict file."""
-    return collect_verdicts(out, {c.id for c in plan.claims}, loaded.config.review)
+    verdicts, problems = collect_verdicts(out, {c.id for c in plan.claims}, loaded.config.review, plan.ledger)
+    return verdicts, plan.problems + problems
 
 
 def report_stage(
@@ -97,7 +117,7 @@ def report_stage(
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(),
+        generated_at=generated_at or now(), ledger=plan.ledger,
     )
     path = out / loaded.config.report.path
     write_report(report, path)
@@ -117,7 +137,7 @@ def run_pipeline(loaded: LoadedConfig, seeds: Path, out: Path, progress: Progres
         extractions.append(extract_stage(document, loaded))
         if progress:
             progress("extract", i, len(documents))
-    plan = plan_stage(documents, extractions, loaded)
+    plan = plan_stage(documents, extractions, loaded, out)
     written, created = write_review_stage(plan, loaded, out)
     verdicts, verdict_problems = collect_stage(out, plan, loaded)
     report, path = report_stage(out, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)

@@ -52,9 +52,9 @@ def extract_claims(document: Document, loaded: LoadedConfig) -> DocumentClaims:
 
 
 @task(name="build-tasks", cache_policy=NO_CACHE)
-def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig) -> Plan:
-    """Merge claims, link sources, assign reviewers."""
-    return plan_stage(documents, extractions, loaded)
+def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
+    """Merge claims, link sources, assign reviewers (keeping the assignments already made in ``out``)."""
+    return plan_stage(documents, extractions, loaded, out)
 
 
 @task(name="write-review-files", cache_policy=NO_CACHE)
@@ -98,7 +98,7 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
         by_id[extraction.document] = extraction
         _progress("extract", done, len(documents))
     extractions = [by_id[d.id] for d in documents]
-    plan = build_tasks(documents, extractions, loaded)
+    plan = build_tasks(documents, extractions, loaded, out_dir)
     _progress("review", 0, 1)
     written, created = write_review_files(plan, loaded, out_dir)
     verdicts, verdict_problems = collect_verdicts(out_dir, plan, loaded)

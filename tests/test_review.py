@@ -102,15 +102,15 @@ def test_filled_verdicts_are_collected_and_reach_consensus(first_run: dict, seed
     fill(out_dir, "reviewer-1", c, "true")  # unquoted YAML true still means the label "true"
     report = rerun(seed_dir, out_dir, loaded)
     by_id = {x["id"]: x for x in report["claims"]}
-    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "mostly-true"}
-    assert by_id[b]["consensus"] == {"status": "disputed", "rating": None}
-    assert by_id[c]["consensus"] == {"status": "pending", "rating": None}
+    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "mostly-true", "adjudicator": None}
+    assert by_id[b]["consensus"] == {"status": "disputed", "rating": None, "adjudicator": None}
+    assert by_id[c]["consensus"] == {"status": "pending", "rating": None, "adjudicator": None}
     assert by_id[c]["verdicts"][0]["rating"] == "true"
     assert by_id[a]["verdicts"][0] == {
         "reviewer": "reviewer-1", "rating": "mostly-true", "rationale": "Checked it.",
-        "evidence": ["https://example.org/a"], "file": f"review/verdicts/reviewer-1/{a}.yaml",
+        "evidence": ["https://example.org/a"], "file": f"review/verdicts/reviewer-1/{a}.yaml", "role": "reviewer",
     }
-    assert report["summary"]["by_consensus"] == {"pending": len(by_id) - 2, "agreed": 1, "disputed": 1}
+    assert report["summary"]["by_consensus"] == {"pending": len(by_id) - 2, "agreed": 1, "disputed": 1, "adjudicated": 0}
     assert report["summary"]["by_rating"]["mostly-true"] == 1
     assert report["summary"]["verdicts"] == 5
     assert report["problems"] == []
@@ -163,4 +163,4 @@ def test_bad_verdict_files_are_problems_and_the_rest_still_counts(
     assert problem["file"] == f"review/verdicts/reviewer-1/{bad}.yaml"
     assert problem["line"] == line
     assert expected in problem["message"]
-    assert {c["id"]: c for c in report["claims"]}[good]["consensus"] == {"status": "agreed", "rating": "false"}
+    assert {c["id"]: c for c in report["claims"]}[good]["consensus"] == {"status": "agreed", "rating": "false", "adjudicator": None}

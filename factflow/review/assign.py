@@ -1,0 +1,194 @@
+"""Assigning reviewers to claims: deterministic, balanced, expertise-aware and stable.
+
+Every assignment made is kept in ``review/assignments.yaml`` (the ledger, written by the flow).
+A run reads the ledger back first and only assigns what is missing: new claims, or claims
+short of ``reviewers_per_claim`` (say, after a reviewer left the config). So adding documents
+or reviewers never moves an existing assignment. If the ledger is lost, it is rebuilt from the
+verdict files, which the flow creates once per assignment and never deletes.
+
+Hand-written: assignment with capacities, preferences and a history to respect is specific to
+this desk; no library covers it, and the greedy rule below is short and easy to explain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from factflow.config import ReviewConfig, Reviewer
+from factflow.errors import InputError
+from factflow.models import AssignmentEntry, Claim, Ledger, Problem
+from factflow.review.files import VERDICTS_DIR
+from factflow.yamlio import atomic_write_text, dump_yaml, load_model, parse_yaml
+
+LEDGER_PATH = Path("review/assignments.yaml")
+
+
+def claim_tags(claim: Claim) -> set[str]:
+    """What a claim is about, for matching expertise: its type and the kinds of its entities."""
+    tags: set[str] = {claim.type}
+    # Entities (with a kind such as person, place, organisation) come from claim extraction when it provides them.
+    for entity in getattr(claim, "entities", None) or []:
+        kind = entity.get("kind") if isinstance(entity, dict) else getattr(entity, "kind", None)
+        if kind:
+            tags.add(str(kind).lower())
+    return tags
+
+
+def expertise_match(reviewer: Reviewer, claim: Claim, tags: set[str] | None = None) -> bool:
+    """True when one of the reviewer's expertise tags is the claim's type, an entity kind, or a topic word in its text."""
+    tags = claim_tags(claim) if tags is None else tags
+    text = claim.text.casefold()
+    for tag in reviewer.expertise:
+        wanted = tag.strip().casefold()
+        if not wanted:
+            continue
+        if wanted in tags or re.search(r"(?<!\w)" + re.escape(wanted) + r"(?!\w)", text):
+            return True
+    return False
+
+
+def _tiebreak(claim_id: str, reviewer_id: str) -> str:
+    # Rendezvous hash: a fixed, claim-specific order of reviewers, so ties do not always favour the first one.
+    return hashlib.sha256(f"{claim_id}\x00{reviewer_id}".encode()).hexdigest()
+
+
+def plan_assignments(
+    claims: Iterable[Claim],
+    cfg: ReviewConfig,
+    ledger: Ledger | None = None,
+    rated: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+    now: str = "",
+) -> Ledger:
+    """The ledger after assigning every claim that lacks reviewers; existing entries are never changed.
+
+    Each missing slot goes to the eligible reviewer (not yet on the claim, below ``max_open_tasks``)
+    with the lowest ``open tasks - expertise_weight * (expertise matches)``, then the fewest tasks
+    assigned in all, then a hash of claim and reviewer. New claims are taken in id order, so the
+    result does not depend on the order of documents. ``rated`` holds (reviewer, claim) pairs
+    already rated, which are not open.
+    """
+    claims = sorted(claims, key=lambda c: c.id)
+    entries: dict[str, AssignmentEntry] = dict(ledger.claims) if ledger else {}
+    reviewers = list(cfg.reviewers)
+    known = {r.id for r in reviewers}
+    open_load: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for claim in claims:
+        entry = entries.get(claim.id)
+        for rid in entry.reviewers if entry else {}:
+            total[rid] += 1
+            if (rid, claim.id) not in rated:
+                open_load[rid] += 1
+    for claim in claims:
+        entry = entries.get(claim.id) or AssignmentEntry(text=claim.text)
+        on_claim = dict(entry.reviewers)
+        missing = cfg.reviewers_per_claim - sum(1 for rid in on_claim if rid in known)
+        if missing <= 0:
+            continue
+        tags = claim_tags(claim)
+        for _ in range(missing):
+            eligible = [
+                r for r in reviewers
+                if r.id not in on_claim and (r.max_open_tasks is None or open_load[r.id] < r.max_open_tasks)
+            ]
+            if not eligible:
+                break  # everyone is busy: the claim waits for a later run to top it up
+            best = min(eligible, key=lambda r: (
+                open_load[r.id] - cfg.expertise_weight * expertise_match(r, claim, tags),
+                total[r.id],
+                _tiebreak(claim.id, r.id),
+            ))
+            on_claim[best.id] = now
+            open_load[best.id] += 1
+            total[best.id] += 1
+        entries[claim.id] = AssignmentEntry(text=entry.text or claim.text, reviewers=on_claim)
+    return Ledger(claims=dict(sorted(entries.items())))
+
+
+def assignments_from(ledger: Ledger, claims: Sequence[Claim], cfg: ReviewConfig) -> dict[str, list[str]]:
+    """Each current claim's configured reviewers, from the ledger, sorted by id."""
+    known = {r.id for r in cfg.reviewers}
+    return {
+        c.id: sorted(r for r in (ledger.claims[c.id].reviewers if c.id in ledger.claims else {}) if r in known)
+        for c in claims
+    }
+
+
+def assign_reviewers(
+    claims: Sequence[Claim],
+    cfg: ReviewConfig,
+    ledger: Ledger | None = None,
+    rated: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+    now: str = "",
+) -> dict[str, list[str]]:
+    """Reviewers for each claim (see :func:`plan_assignments`)."""
+    return assignments_from(plan_assignments(claims, cfg, ledger, rated, now), claims, cfg)
+
+
+def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
+    """The ledger the flow wrote, completed from the verdict files for any claim it lacks.
+
+    A verdict file under ``review/verdicts/<reviewer>/`` means that reviewer was assigned that
+    claim (the flow creates one stub per assignment), so a lost or damaged ledger is rebuilt.
+    """
+    problems: list[Problem] = []
+    path = out / LEDGER_PATH
+    ledger = Ledger()
+    if path.exists():
+        try:
+            ledger = load_model(path, Ledger, InputError)
+        except InputError as exc:
+            problems.append(Problem(file=LEDGER_PATH.as_posix(), line=exc.line,
+                                    message=f"{exc.message}; rebuilt from the verdict files (the flow rewrites this file)"))
+    entries = dict(ledger.claims)
+    known = {r.id for r in cfg.reviewers}
+    recovered: dict[str, dict[str, str]] = {}
+    texts: dict[str, str] = {}
+    root = out / VERDICTS_DIR
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if folder.name not in known:
+            continue
+        for stub in sorted(folder.glob("c-*.yaml")):
+            if stub.stem in entries:
+                continue
+            recovered.setdefault(stub.stem, {})[folder.name] = ""
+            if stub.stem not in texts:
+                texts[stub.stem] = _claim_text(stub)
+    for cid, reviewers in recovered.items():
+        entries[cid] = AssignmentEntry(text=texts.get(cid, ""), reviewers=reviewers)
+    return Ledger(claims=dict(sorted(entries.items()))), problems
+
+
+def _claim_text(path: Path) -> str:
+    try:
+        data, _ = parse_yaml(path.read_text(encoding="utf-8-sig"), path, InputError)
+    except (OSError, UnicodeDecodeError, InputError):
+        return ""
+    value = data.get("claim_text") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def ledger_text(ledger: Ledger) -> str:
+    """The ledger file's text."""
+    header = (
+        "# Reviewer assignments, written by factflow on every run; do not edit.\n"
+        "# Kept so that reruns never move an assignment: each claim's reviewers and when they were assigned (UTC).\n"
+    )
+    return header + dump_yaml(ledger.model_dump(mode="json"))
+
+
+def write_ledger(ledger: Ledger, out: Path) -> bool:
+    """Write the ledger atomically when it changed; True if written."""
+    path = out / LEDGER_PATH
+    text = ledger_text(ledger)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except OSError:
+        pass
+    atomic_write_text(path, text)
+    return True
