@@ -251,7 +251,8 @@ class ReviewConfig(Strict):
     )
     expertise_weight: float = Field(
         default=2.0, ge=0.0,
-        description="How many more open tasks an expert may carry before a non-expert is preferred; 0 ignores expertise.",
+        description="How many open tasks above an even share of the work an expert may carry for claims matching "
+        "their expertise before the rest goes by load alone; 0 ignores expertise.",
     )
     blind: bool = Field(
         default=False,

@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
-from factflow.config import LoadedConfig, ReviewConfig, Reviewer
-from factflow.models import Appearance, Claim, VerdictRecord
+from factflow.config import LoadedConfig
+from factflow.models import VerdictRecord
 from factflow.pipeline import run_pipeline
-from factflow.review import assign_reviewers, consensus
+from factflow.review import consensus
 from tests.conftest import write
-
-
-def claim(i: int) -> Claim:
-    return Claim(id=f"c-{i:012x}", document="d", text=f"Claim {i}.", sentence_index=i, checkworthiness=0.9,
-                 reasons=[], type="event", appearances=[Appearance(document="d", sentence_index=i)])
-
-
-def three_reviewers(per_claim: int = 2) -> ReviewConfig:
-    return ReviewConfig(reviewers=[Reviewer(id=f"r{i}") for i in range(1, 4)], reviewers_per_claim=per_claim)
-
-
-def test_assignment_is_deterministic_distinct_and_balanced() -> None:
-    claims = [claim(i) for i in range(300)]
-    first = assign_reviewers(claims, three_reviewers())
-    assert first == assign_reviewers(list(reversed(claims)), three_reviewers())
-    assert all(len(set(r)) == 2 for r in first.values())
-    load = Counter(r for rs in first.values() for r in rs)
-    assert max(load.values()) - min(load.values()) < 60  # 200 each on average
-
-
-def test_assignment_of_a_claim_does_not_depend_on_the_other_claims() -> None:
-    cfg = three_reviewers()
-    alone = assign_reviewers([claim(7)], cfg)
-    together = assign_reviewers([claim(i) for i in range(20)], cfg)
-    assert alone[claim(7).id] == together[claim(7).id]
 
 
 def record(reviewer: str, rating: str | None) -> VerdictRecord:

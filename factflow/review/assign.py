@@ -65,11 +65,17 @@ def plan_assignments(
 ) -> Ledger:
     """The ledger after assigning every claim that lacks reviewers; existing entries are never changed.
 
-    Each missing slot goes to the eligible reviewer (not yet on the claim, below ``max_open_tasks``)
-    with the lowest ``open tasks - expertise_weight * (expertise matches)``, then the fewest tasks
-    assigned in all, then a hash of claim and reviewer. New claims are taken in id order, so the
-    result does not depend on the order of documents. ``rated`` holds (reviewer, claim) pairs
-    already rated, which are not open.
+    Only eligible reviewers get a slot: not yet on the claim, and below their ``max_open_tasks``.
+    Two passes over the claims lacking reviewers, each in claim-id order (so the result does not
+    depend on the order of documents):
+
+    1. expertise: a claim goes to a matching reviewer whose open tasks stay below an even share
+       of all open work plus ``expertise_weight`` (the fewest open tasks first);
+    2. balance: every slot still empty goes to the reviewer with the fewest open tasks (then a
+       matching one, then the fewest tasks in all, then a hash of claim and reviewer).
+
+    Experts go first so that the claims nobody is expert in can even the load out afterwards.
+    ``rated`` holds (reviewer, claim) pairs already rated: those tasks are no longer open.
     """
     claims = sorted(claims, key=lambda c: c.id)
     entries: dict[str, AssignmentEntry] = dict(ledger.claims) if ledger else {}
@@ -83,29 +89,48 @@ def plan_assignments(
             total[rid] += 1
             if (rid, claim.id) not in rated:
                 open_load[rid] += 1
+    slots: dict[str, dict[str, str]] = {}
+    short: list[tuple[Claim, int]] = []
     for claim in claims:
-        entry = entries.get(claim.id) or AssignmentEntry(text=claim.text)
-        on_claim = dict(entry.reviewers)
-        missing = cfg.reviewers_per_claim - sum(1 for rid in on_claim if rid in known)
-        if missing <= 0:
-            continue
+        entry = entries.get(claim.id)
+        slots[claim.id] = dict(entry.reviewers) if entry else {}
+        missing = cfg.reviewers_per_claim - sum(1 for rid in slots[claim.id] if rid in known)
+        if missing > 0:
+            short.append((claim, missing))
+    if not short:
+        return Ledger(claims=dict(sorted(entries.items())))
+    share = (sum(open_load[r.id] for r in reviewers) + sum(m for _, m in short)) / len(reviewers)
+
+    def eligible(claim: Claim) -> list[Reviewer]:
+        return [r for r in reviewers if r.id not in slots[claim.id] and (r.max_open_tasks is None or open_load[r.id] < r.max_open_tasks)]
+
+    def give(claim: Claim, reviewer: Reviewer) -> None:
+        slots[claim.id][reviewer.id] = now
+        open_load[reviewer.id] += 1
+        total[reviewer.id] += 1
+
+    left: dict[str, int] = {}
+    for claim, missing in short:
         tags = claim_tags(claim)
         for _ in range(missing):
-            eligible = [
-                r for r in reviewers
-                if r.id not in on_claim and (r.max_open_tasks is None or open_load[r.id] < r.max_open_tasks)
-            ]
-            if not eligible:
+            experts = [r for r in eligible(claim) if expertise_match(r, claim, tags) and open_load[r.id] < share + cfg.expertise_weight]
+            if cfg.expertise_weight <= 0 or not experts:
+                left[claim.id] = left.get(claim.id, 0) + 1
+                continue
+            give(claim, min(experts, key=lambda r: (open_load[r.id], total[r.id], _tiebreak(claim.id, r.id))))
+    for claim, _ in short:
+        tags = claim_tags(claim)
+        for _ in range(left.get(claim.id, 0)):
+            candidates = eligible(claim)
+            if not candidates:
                 break  # everyone is busy: the claim waits for a later run to top it up
-            best = min(eligible, key=lambda r: (
-                open_load[r.id] - cfg.expertise_weight * expertise_match(r, claim, tags),
-                total[r.id],
-                _tiebreak(claim.id, r.id),
-            ))
-            on_claim[best.id] = now
-            open_load[best.id] += 1
-            total[best.id] += 1
-        entries[claim.id] = AssignmentEntry(text=entry.text or claim.text, reviewers=on_claim)
+            give(claim, min(candidates, key=lambda r: (
+                open_load[r.id], cfg.expertise_weight > 0 and not expertise_match(r, claim, tags), total[r.id], _tiebreak(claim.id, r.id),
+            )))
+    for claim, _ in short:
+        entry = entries.get(claim.id)
+        text = entry.text if entry and entry.text else claim.text
+        entries[claim.id] = AssignmentEntry(text=text, reviewers=dict(sorted(slots[claim.id].items())))
     return Ledger(claims=dict(sorted(entries.items())))
 
 
