@@ -92,7 +92,7 @@ def _ask_rating(cfg: ReviewConfig) -> str:
 
 def _ask_rationale() -> str:
     while True:
-        answer = _ask("Rationale (why, in a sentence or two)")
+        answer = _ask("Rationale (why, in a sentence or two)", default="")
         if answer:
             return answer
         click.echo("  A rating needs a rationale.")
