@@ -64,9 +64,11 @@ def test_the_run_collects_what_the_terminal_saved(queue: list[str], seed_dir: Pa
     assert report.problems == []
 
 
-def blind_config(tmp_path: Path, blind: bool) -> Path:
-    text = CONFIG.read_text(encoding="utf-8").replace("review:\n", f"review:\n  blind: {str(blind).lower()}\n", 1)
-    return write(tmp_path / f"blind-{blind}.yaml", text)
+def config_with(tmp_path: Path, name: str, **review: object) -> Path:
+    """The shipped config with some review settings changed."""
+    data = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    data["review"].update(review)
+    return write(tmp_path / f"{name}.yaml", yaml.safe_dump(data, sort_keys=False))
 
 
 @pytest.mark.parametrize("blind", [True, False])
@@ -74,7 +76,7 @@ def test_blind_mode_hides_the_other_verdict_until_you_have_rated(queue: list[str
     first = queue[0]
     write(out_dir / "review" / "verdicts" / "reviewer-2" / f"{first}.yaml",
           f"claim: {first}\nreviewer: reviewer-2\nrating: 'false'\nrationale: SECRET-REASON of reviewer 2.\n")
-    config = blind_config(tmp_path, blind)
+    config = config_with(tmp_path, f"blind-{blind}", blind=blind)
     done = review(out_dir, "3\nPartly right.\n\nq\n", config=config)
     assert done.returncode == 0, done.stderr
     before, _, after = done.stdout.partition("Saved review/verdicts/reviewer-1/")
@@ -93,8 +95,7 @@ def test_blind_mode_hides_the_other_verdict_until_you_have_rated(queue: list[str
 
 
 def test_an_adjudicator_gets_the_disputed_claims(queue: list[str], out_dir: Path, tmp_path: Path, seed_dir: Path) -> None:
-    text = CONFIG.read_text(encoding="utf-8").replace("review:\n", "review:\n  adjudicators:\n    - id: editor\n      name: The Editor\n", 1)
-    config = write(tmp_path / "adj.yaml", text)
+    config = config_with(tmp_path, "adjudicator", adjudicators=[{"id": "editor", "name": "The Editor"}])
     first = queue[0]
     for reviewer, rating in [("reviewer-1", "'true'"), ("reviewer-2", "'false'")]:
         write(out_dir / "review" / "verdicts" / reviewer / f"{first}.yaml",
