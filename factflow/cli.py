@@ -156,6 +156,94 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> 
     print_summary(result, out)
 
 
+@main.group()
+def claims() -> None:
+    """Claim detection on its own.
+
+    Example: factflow claims score ../shared/data/checkworthy/dev-test.tsv > scores.tsv
+    """
+
+
+@claims.command("score")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--detector", type=click.Choice(["ngram", "signals"]), default="ngram", show_default=True,
+              help="The trained n-gram model, or the interpretable signals alone.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Label threshold (default: the detector's shipped one).")
+@handle_errors
+def claims_score(file: Path, detector: str, threshold: float | None) -> None:
+    """Score each sentence of a TSV (header Sentence_id<TAB>Text) for check-worthiness.
+
+    Writes Sentence_id<TAB>score<TAB>label (Yes/No) to stdout, one row per input row, in order;
+    each sentence is scored alone, by the same scorer the flow uses.
+
+    Example: factflow claims score sentences.tsv > scores.tsv
+    """
+    from factflow.claims.scoring import make_scorer, score_tsv
+
+    score_tsv(file, make_scorer(detector, threshold), sys.stdout)
+
+
+_REPORT_OPTION = click.option(
+    "--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=Path("reports/verdicts.yaml"),
+    show_default=True, help="The report a run wrote.",
+)
+
+
+@main.group()
+def export() -> None:
+    """Export a report for other systems.
+
+    Example: factflow export claimreview --publisher "Desk" --publisher-url https://desk.example/checks > reviews.json
+    """
+
+
+@export.command("claimreview")
+@_REPORT_OPTION
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+              show_default=True, help="Config file: report.publisher and report.publisher_url are the defaults.")
+@click.option("--publisher", default=None, help="Who publishes the reviews (default: report.publisher).")
+@click.option("--publisher-url", default=None, help="The publisher's page (default: report.publisher_url).")
+@handle_errors
+def export_claimreview(report_path: Path, config_path: Path, publisher: str | None, publisher_url: str | None) -> None:
+    """Print schema.org ClaimReview JSON-LD for every claim with a consensus rating (agreed or adjudicated).
+
+    Example: factflow export claimreview --publisher-url https://desk.example/checks > reviews.json
+    """
+    import json
+
+    from factflow.export import load_report
+    from factflow.export.claimreview import claim_reviews
+
+    defaults = _load(config_path).config.report if config_path.exists() else None
+    publisher = publisher or (defaults.publisher if defaults else "Fact-check desk")
+    publisher_url = publisher_url or (defaults.publisher_url if defaults else None)
+    if not publisher_url:
+        raise click.UsageError("a ClaimReview needs the publisher's url: pass --publisher-url or set report.publisher_url in the config")
+    reviews = claim_reviews(load_report(report_path), publisher, publisher_url)
+    click.echo(json.dumps(reviews, indent=2, ensure_ascii=False))
+
+
+@main.command("report")
+@_REPORT_OPTION
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File to write (Markdown also writes its charts beside it); default: standard output.")
+@handle_errors
+def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
+    """Write a summary an editor reads: totals, charts of ratings and claim types, the claims with their links.
+
+    Example: factflow report --format html -o reports/summary.html
+    """
+    from factflow.export import load_report
+    from factflow.export.summary import write_summary
+
+    text, written = write_summary(load_report(report_path), fmt, output)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        stderr.print("Wrote " + ", ".join(str(p) for p in written), highlight=False)
+
+
 @main.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
               show_default=True, help="Config file (YAML).")

@@ -87,14 +87,23 @@ class IngestConfig(Strict):
 class ClaimsConfig(Strict):
     """How sentences become claims."""
 
-    threshold: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="A sentence whose check-worthiness score is at or above this is a claim."
+    detector: Literal["ngram", "signals"] = Field(
+        default="ngram",
+        description="What scores sentences: the trained n-gram model shipped in the package, or the interpretable signals alone.",
+    )
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="A checkable sentence scoring at or above this is a claim; null uses the detector's shipped threshold.",
     )
     context_sentences: int = Field(
         default=1, ge=0, le=5, description="Sentences of context shown before and after a claim in its task."
     )
     max_sentences_per_document: int = Field(
         default=5000, ge=1, description="Sentences beyond this in one document are not scored; the report says so."
+    )
+    near_duplicate_similarity: float | None = Field(
+        default=0.8, gt=0.0, le=1.0,
+        description="Sentences whose word-bigram Jaccard similarity is at least this are one claim (null: exact repeats only).",
     )
     boilerplate_patterns: Regexes = Field(
         default=[],
@@ -298,6 +307,10 @@ class ReportConfig(Strict):
     """Where the report goes."""
 
     path: str = Field(default="reports/verdicts.yaml", description="Report file, relative to the output folder.")
+    publisher: str = Field(default="Fact-check desk", min_length=1, description="Who publishes the ClaimReview export (its author).")
+    publisher_url: str | None = Field(
+        default=None, pattern=r"^https?://\S+$", description="The publisher's page; each exported review's url is this plus '#<claim-id>'."
+    )
 
     @field_validator("path")
     @classmethod

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from factflow.config import ClaimType
+from factflow.config import ClaimType, RatingLevel
 
 SCHEMA_VERSION = "1.0"
 
@@ -60,6 +60,10 @@ class Sentence(Model):
     reasons: list[Reason]
     type: ClaimType
     checkable: bool
+    is_claim: bool = Field(description="Checkable and scored at or above the threshold.")
+    entities: list[Entity] = []
+    attribution: str | None = None
+    time: list[TimeExpression] = []
 
 
 class DocumentClaims(Model):
@@ -71,9 +75,30 @@ class DocumentClaims(Model):
     duplicates_dropped: int = 0
     problems: list[Problem] = []
 
-    def claims(self, threshold: float) -> list[Sentence]:
+    def claims(self) -> list[Sentence]:
         """Sentences worth checking: checkable and scored at or above the threshold."""
-        return [s for s in self.sentences if s.checkable and s.score >= threshold]
+        return [s for s in self.sentences if s.is_claim]
+
+
+class Entity(Model):
+    """A name, date or quantity found in a claim, with its character offsets in the claim text."""
+
+    text: str
+    kind: Literal["person", "organisation", "place", "nationality", "date", "quantity", "other"]
+    start: int
+    end: int
+
+
+class TimeExpression(Model):
+    """A relative time expression ("last month") and, when the document is dated, the dates it means."""
+
+    text: str
+    start: int
+    end: int
+    resolved: bool
+    date_from: str | None = None
+    date_to: str | None = None
+    note: str | None = Field(default=None, description="Why the expression is unresolved.")
 
 
 class Appearance(Model):
@@ -81,6 +106,7 @@ class Appearance(Model):
 
     document: str
     sentence_index: int
+    text: str | None = Field(default=None, description="The sentence as it appears here, when it differs (a near-duplicate).")
 
 
 class Source(Model):
@@ -103,6 +129,9 @@ class ClaimBase(Model):
     reasons: list[Reason]
     type: ClaimType
     appearances: list[Appearance]
+    entities: list[Entity] = []
+    attribution: str | None = Field(default=None, description="To whom the claim is attributed, if anyone.")
+    time: list[TimeExpression] = []
 
 
 class Claim(ClaimBase):
@@ -122,6 +151,9 @@ class Task(Model):
     type: ClaimType
     checkworthiness: float
     reasons: list[Reason]
+    entities: list[Entity] = []
+    attribution: str | None = None
+    time: list[TimeExpression] = []
     document: dict[str, str]
     context_before: list[str]
     context_after: list[str]
@@ -260,6 +292,46 @@ class ReportDocument(Model):
     sha256: str
     sentences: int
     claims: int
+    url: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+
+
+class VerdictChange(Model):
+    """A verdict that is new or whose rating changed since the previous report."""
+
+    claim: str
+    reviewer: str
+    rating_before: str | None
+    rating_after: str | None
+
+
+class ConsensusChange(Model):
+    """A claim whose consensus moved since the previous report."""
+
+    claim: str
+    status_before: str
+    rating_before: str | None
+    status_after: str
+    rating_after: str | None
+
+
+class GoneClaim(Model):
+    """A claim of the previous report that no document holds any more."""
+
+    id: str
+    text: str
+
+
+class Changes(Model):
+    """What changed since the previous report in the same place."""
+
+    since: str | None = Field(description="generated_at of the previous report; null when there was none.")
+    new_claims: list[str] = Field(description="Ids of claims the previous report did not have.")
+    claims_gone: list[GoneClaim]
+    new_verdicts: list[VerdictChange]
+    changed_verdicts: list[VerdictChange]
+    consensus_changes: list[ConsensusChange]
 
 
 class ConfigRef(Model):
@@ -293,6 +365,8 @@ class Report(Model):
     generated_at: str
     config: ConfigRef
     summary: Summary
+    scale: list[RatingLevel] = Field(description="The rating scale the verdicts use, truest first.")
+    changes: Changes
     documents: list[ReportDocument]
     claims: list[ReportClaim]
     orphaned_verdicts: list[OrphanedVerdict] = Field(

@@ -15,12 +15,13 @@ from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import load_documents
 from factflow.models import Claim, Document, DocumentClaims, Ledger, Problem, Report, Source, Task
-from factflow.report import build_report, write_report
+from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
     LoadedVerdict,
     assignments_from,
     build_tasks,
     collect_verdicts,
+    load_known_claim_ids,
     load_ledger,
     plan_assignments,
     rated_pairs,
@@ -69,19 +70,17 @@ def extract_stage(document: Document, loaded: LoadedConfig) -> DocumentClaims:
     return extract_claims(document, loaded.config.claims)
 
 
-def plan_stage(
-    documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path | None = None
-) -> Plan:
+def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
     """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks.
 
-    With ``out``, the assignments already made there (its ledger, or its verdict files) are kept
-    and only claims short of reviewers are assigned.
+    The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
+    claims short of reviewers are assigned.
     """
     cfg = loaded.config
-    claims = merge_claims(extractions, cfg.claims.threshold, cfg.claims.context_sentences, cfg.sources.max_terms)
+    claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=load_known_claim_ids(out))
     sources = {c.id: link_sources(c, cfg.sources) for c in claims}
-    previous, problems = load_ledger(out, cfg.review) if out is not None else (Ledger(), [])
-    rated = rated_pairs(out, cfg.review) if out is not None else set()
+    previous, problems = load_ledger(out, cfg.review)
+    rated = rated_pairs(out, cfg.review)
     ledger = plan_assignments(claims, cfg.review, previous, rated, now())
     assignments = assignments_from(ledger, claims, cfg.review)
     tasks = build_tasks(claims, documents, assignments, sources)
@@ -114,12 +113,12 @@ def report_stage(
     generated_at: str | None = None,
 ) -> tuple[Report, Path]:
     """Stage 6: build the report and write it atomically."""
+    path = out / loaded.config.report.path
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(), ledger=plan.ledger,
+        generated_at=generated_at or now(), previous=load_previous_report(path), ledger=plan.ledger,
     )
-    path = out / loaded.config.report.path
     write_report(report, path)
     return report, path
 

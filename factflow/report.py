@@ -9,14 +9,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from factflow.config import CLAIM_TYPES, LoadedConfig
 from factflow.models import (
     Agreement,
+    Changes,
     Claim,
     ConfigRef,
     Consensus,
+    ConsensusChange,
     Document,
     DocumentClaims,
+    GoneClaim,
     Ledger,
     OrphanedVerdict,
     Problem,
@@ -26,10 +31,11 @@ from factflow.models import (
     ReviewerStats,
     Source,
     Summary,
+    VerdictChange,
     VerdictRecord,
 )
 from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
-from factflow.yamlio import atomic_write_text, dump_yaml
+from factflow.yamlio import SafeLoader, atomic_write_text, dump_yaml
 
 CONSENSUS_STATUSES = ("pending", "agreed", "disputed", "adjudicated")
 
@@ -45,6 +51,7 @@ def build_report(
     verdicts: Sequence[LoadedVerdict],
     problems: Sequence[Problem],
     generated_at: str,
+    previous: dict[str, Any] | None = None,
     ledger: Ledger | None = None,
 ) -> Report:
     """Put every stage's output together in the report's fixed order (document, then position)."""
@@ -90,6 +97,7 @@ def build_report(
             id=d.id, path=d.path, title=d.title, sha256=d.sha256,
             sentences=len(extraction[d.id].sentences) if d.id in extraction else 0,
             claims=claim_counts.get(d.id, 0),
+            url=d.url, published=d.published, outlet=d.outlet,
         )
         for d in sorted(documents, key=lambda d: d.id)
     ]
@@ -101,6 +109,8 @@ def build_report(
         generated_at=generated_at,
         config=ConfigRef(path=loaded.path, sha256=loaded.sha256),
         summary=summarise(report_docs, report_claims, cfg.review.labels, len(all_problems), agreed, stats, len(orphans)),
+        scale=list(cfg.review.scale),
+        changes=compute_changes(previous, report_claims),
         documents=report_docs,
         claims=report_claims,
         orphaned_verdicts=orphans,
@@ -134,6 +144,60 @@ def summarise(
         orphaned_verdicts=orphaned,
         agreement=agreed,
         reviewers=reviewers,
+    )
+
+
+def load_previous_report(path: Path) -> dict[str, Any] | None:
+    """The report a previous run left at ``path``, as plain data; None if there is none or it is unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    try:
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader is PyYAML's safe loader
+    except yaml.YAMLError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def compute_changes(previous: dict[str, Any] | None, claims: Sequence[ReportClaim]) -> Changes:
+    """New and gone claims, new and changed verdicts, and consensus moves since the previous report."""
+    if previous is None:
+        return Changes(
+            since=None, new_claims=[c.id for c in claims], claims_gone=[],
+            new_verdicts=[VerdictChange(claim=c.id, reviewer=v.reviewer, rating_before=None, rating_after=v.rating)
+                          for c in claims for v in c.verdicts if v.rating is not None],
+            changed_verdicts=[], consensus_changes=[],
+        )
+    before = {c.get("id"): c for c in previous.get("claims") or [] if isinstance(c, dict)}
+    now = {c.id for c in claims}
+    new_verdicts: list[VerdictChange] = []
+    changed_verdicts: list[VerdictChange] = []
+    consensus_changes: list[ConsensusChange] = []
+    for claim in claims:
+        old = before.get(claim.id)
+        old_ratings = {v.get("reviewer"): v.get("rating") for v in (old or {}).get("verdicts") or [] if isinstance(v, dict)}
+        for v in claim.verdicts:
+            if v.rating is None:
+                continue
+            if old_ratings.get(v.reviewer) is None:
+                new_verdicts.append(VerdictChange(claim=claim.id, reviewer=v.reviewer, rating_before=None, rating_after=v.rating))
+            elif old_ratings[v.reviewer] != v.rating:
+                changed_verdicts.append(VerdictChange(claim=claim.id, reviewer=v.reviewer, rating_before=old_ratings[v.reviewer], rating_after=v.rating))
+        if old is not None:
+            old_consensus = old.get("consensus") or {}
+            if (old_consensus.get("status"), old_consensus.get("rating")) != (claim.consensus.status, claim.consensus.rating):
+                consensus_changes.append(ConsensusChange(
+                    claim=claim.id, status_before=str(old_consensus.get("status")), rating_before=old_consensus.get("rating"),
+                    status_after=claim.consensus.status, rating_after=claim.consensus.rating,
+                ))
+    return Changes(
+        since=str(previous.get("generated_at")) if previous.get("generated_at") else None,
+        new_claims=[c.id for c in claims if c.id not in before],
+        claims_gone=[GoneClaim(id=str(cid), text=str(c.get("text", ""))) for cid, c in before.items() if cid not in now],
+        new_verdicts=new_verdicts,
+        changed_verdicts=changed_verdicts,
+        consensus_changes=consensus_changes,
     )
 
 

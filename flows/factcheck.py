@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 from prefect import flow, task, unmapped
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
@@ -84,6 +92,22 @@ def write_report(
     return RunResult(report=report, report_path=path)
 
 
+def publish_summary(result: RunResult) -> None:
+    """Show the run's summary in the Prefect UI: a table of totals and the Markdown summary."""
+    from factflow.export.summary import render
+
+    s = result.report.summary
+    rows = [
+        {"what": "documents", "count": s.documents}, {"what": "sentences", "count": s.sentences},
+        {"what": "claims", "count": s.claims}, {"what": "tasks", "count": s.tasks}, {"what": "verdicts", "count": s.verdicts},
+        *({"what": f"consensus: {k}", "count": v} for k, v in s.by_consensus.items()),
+        {"what": "problems", "count": s.problems},
+    ]
+    create_table_artifact(table=rows, key="factcheck-summary", description="Totals of this fact-check run")
+    create_markdown_artifact(markdown=render(result.report, "markdown")[0], key="factcheck-report",
+                             description=f"The verdict report, {result.report_path}")
+
+
 @flow(name="factcheck", log_prints=False, validate_parameters=True)
 def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".") -> RunResult:
     """Run the fact-check pipeline on a seeds folder and write the review queue and the report."""
@@ -91,18 +115,26 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
     out_dir = Path(out)
     documents, problems = load_documents(Path(seeds), loaded)
     _progress("extract", 0, len(documents))
+    # In a synchronous flow this returns the artifact's id, not a coroutine.
+    progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
     futures = extract_claims.map(documents, loaded=unmapped(loaded))
     by_id: dict[str, DocumentClaims] = {}
+    step = max(1, len(documents) // 50)  # at most ~50 updates: each is a call to the Prefect API
     for done, future in enumerate(as_completed(list(futures)), 1):
         extraction = future.result()
         by_id[extraction.document] = extraction
         _progress("extract", done, len(documents))
+        if done % step == 0 or done == len(documents):
+            update_progress_artifact(progress_id, progress=100.0 * done / len(documents))
+    if not documents:
+        update_progress_artifact(progress_id, progress=100.0)
     extractions = [by_id[d.id] for d in documents]
     plan = build_tasks(documents, extractions, loaded, out_dir)
     _progress("review", 0, 1)
     written, created = write_review_files(plan, loaded, out_dir)
     verdicts, verdict_problems = collect_verdicts(out_dir, plan, loaded)
     result = write_report(out_dir, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)
+    publish_summary(result)
     _progress("review", 1, 1)
     result.tasks_written, result.stubs_created = written, created
     return result

@@ -21,7 +21,7 @@ def doc(text: str, doc_id: str = "d") -> Document:
 def seed_claims(seed_dir: Path) -> list[str]:
     docs, _ = load_documents(seed_dir, IngestConfig())
     result = extract_claims(docs[0], ClaimsConfig())
-    return [c.text for c in merge_claims([result], 0.5, 1)]
+    return [c.text for c in merge_claims([result], ClaimsConfig())]
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_same_sentence_in_two_documents_is_one_claim_with_two_appearances() -> N
     text = "Officials said 40 people died in the Ohio floods on Monday."
     first = extract_claims(doc("Intro line here for context. " + text, "b-doc"), ClaimsConfig())
     second = extract_claims(doc(text, "a-doc"), ClaimsConfig())
-    claims = [c for c in merge_claims([first, second], 0.5, 1) if "40 people" in c.text]
+    claims = [c for c in merge_claims([first, second], ClaimsConfig()) if "40 people" in c.text]
     assert len(claims) == 1
     (claim,) = claims
     assert claim.document == "a-doc"
@@ -131,14 +131,16 @@ def test_same_sentence_in_two_documents_is_one_claim_with_two_appearances() -> N
 
 def test_claim_context_is_the_neighbouring_sentences() -> None:
     result = extract_claims(doc("It was a quiet day. Rebels seized Idlib in March 2015. Nobody expected it."), ClaimsConfig())
-    (claim,) = [c for c in merge_claims([result], 0.5, 1) if "Idlib" in c.text]
+    (claim,) = [c for c in merge_claims([result], ClaimsConfig()) if "Idlib" in c.text]
     assert claim.context_before == ["It was a quiet day."]
     assert claim.context_after == ["Nobody expected it."]
 
 
 def test_threshold_decides_what_is_a_claim() -> None:
-    result = extract_claims(doc("Rebels seized Idlib in March 2015."), ClaimsConfig())
-    assert merge_claims([result], 0.0, 1) and not merge_claims([result], 1.0, 1)
+    text = doc("Rebels seized Idlib in March 2015.")
+    low, high = ClaimsConfig(threshold=0.0), ClaimsConfig(threshold=1.0)
+    assert merge_claims([extract_claims(text, low)], low)
+    assert not merge_claims([extract_claims(text, high)], high)
 
 
 def test_sentence_limit_is_reported() -> None:

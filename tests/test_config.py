@@ -26,7 +26,7 @@ def test_empty_config_gives_defaults(tmp_path: Path) -> None:
     ("text", "line", "message"),
     [
         ("claims:\n  treshold: 0.4\n", 2,
-         "claims.treshold: unknown key; allowed keys: threshold, context_sentences, max_sentences_per_document, boilerplate_patterns"),
+         "claims.treshold: unknown key; allowed keys: detector, threshold, context_sentences, max_sentences_per_document"),
         ("claims:\n  threshold: 1.5\n", 2, "claims.threshold: Input should be less than or equal to 1 (got 1.5)"),
         ("review:\n  reviewers_per_claim: 3\n", 1, "reviewers_per_claim is 3 but only 2 reviewer(s) are configured"),
         ("review:\n  reviewers:\n    - id: Reviewer One\n", 3, "review.reviewers[0].id: String should match pattern"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -54,6 +55,30 @@ def test_flow_writes_the_same_report_as_the_plain_pipeline(
     assert sum("Russian Air Force technicians" in t for t in texts) <= 1
     stubs = list((flow_out / "review" / "verdicts").glob("*/c-*.yaml"))
     assert len(stubs) == 2 * len(texts)
+
+
+def test_flow_publishes_its_summary_and_progress_as_artifacts(prefect_harness: None, seed_dir: Path, out_dir: Path) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.factcheck import factcheck
+
+    state = factcheck(config=str(CONFIG), seeds=str(seed_dir), out=str(out_dir), return_state=True)
+    result = state.result()
+
+    async def artifacts() -> list:
+        async with get_client() as client:
+            return await client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+
+    found = {a.key: a for a in asyncio.run(artifacts())}
+    assert {"factcheck-summary", "factcheck-report", "factcheck-progress"} <= found.keys()
+    assert found["factcheck-progress"].data == 100.0
+    table = found["factcheck-summary"].data
+    rows = json.loads(table) if isinstance(table, str) else table
+    assert {"what": "claims", "count": result.report.summary.claims} in rows
+    assert "| Claim | Type | Consensus |" in found["factcheck-report"].data
 
 
 def test_flow_collects_a_verdict_on_rerun(prefect_harness: None, seed_dir: Path, out_dir: Path) -> None:

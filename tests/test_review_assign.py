@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from factflow.config import Config, LoadedConfig, ReviewConfig, Reviewer
-from factflow.models import Appearance, Claim
+from factflow.models import Appearance, Claim, Entity
 from factflow.pipeline import run_pipeline
 from factflow.review import LEDGER_PATH, assign_reviewers, claim_tags, expertise_match, plan_assignments
 from tests.conftest import write
@@ -63,10 +63,7 @@ def test_expertise_ignored_with_weight_zero() -> None:
 
 
 def test_entity_kinds_count_as_expertise_tags() -> None:
-    class ClaimWithEntities(Claim):
-        entities: list[dict[str, str]] = []
-
-    c = ClaimWithEntities(**claim(1).model_dump(), entities=[{"text": "Putin", "kind": "person"}])
+    c = claim(1, text="Putin met Assad.").model_copy(update={"entities": [Entity(text="Putin", kind="person", start=0, end=5)]})
     assert claim_tags(c) == {"event", "person"}
     assert expertise_match(Reviewer(id="r", expertise=["Person"]), c)
     assert not expertise_match(Reviewer(id="r", expertise=["place"]), c)

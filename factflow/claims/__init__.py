@@ -11,7 +11,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from factflow.claims.signals import NOT_CHECKABLE_TYPES, assess, entities
+from factflow.claims.anatomy import find_attribution, find_entities, find_times
+from factflow.claims.dedupe import NearDuplicates
+from factflow.claims.scoring import make_scorer
+from factflow.claims.signals import NOT_CHECKABLE_TYPES, entities
 from factflow.claims.split import Boilerplate, split_sentences
 from factflow.config import ClaimsConfig
 from factflow.models import Appearance, Claim, Document, DocumentClaims, Problem, Sentence
@@ -48,6 +51,7 @@ def claim_id(text: str) -> str:
 def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
     """Split one document into sentences and score each; boilerplate and verbatim repeats are dropped."""
     is_boilerplate = Boilerplate(cfg.boilerplate_patterns)
+    scorer = make_scorer(cfg.detector, cfg.threshold)
     sentences: list[Sentence] = []
     seen: set[str] = set()
     boilerplate = duplicates = 0
@@ -72,11 +76,18 @@ def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
             ))
             break
         seen.add(key)
-        result = assess(text)
-        sentences.append(Sentence(
+        result = scorer.assess(text)
+        sentence = Sentence(
             index=len(sentences), start=start, end=end, text=text,
             score=result.score, reasons=result.reasons, type=result.type, checkable=result.checkable,  # type: ignore[arg-type]
-        ))
+            is_claim=scorer.is_claim(result),
+        )
+        if sentence.is_claim:
+            # Anatomy costs more than scoring, so only claims get it.
+            sentence.entities = find_entities(text)
+            sentence.attribution = find_attribution(text)
+            sentence.time = find_times(text, doc.published)
+        sentences.append(sentence)
     return DocumentClaims(
         document=doc.id, sentences=sentences, boilerplate_dropped=boilerplate,
         duplicates_dropped=duplicates, problems=problems,
@@ -92,6 +103,7 @@ def key_terms(text: str, limit: int) -> list[str]:
         key = term.casefold()
         if term and key not in seen and len(terms) < limit:
             seen.add(key)
+            seen.update(key.split())  # the words of "Russian Air Force" are not terms again
             terms.append(term)
 
     for name, _, _ in entities(text):
@@ -102,15 +114,36 @@ def key_terms(text: str, limit: int) -> list[str]:
     return terms
 
 
-def merge_claims(results: Iterable[DocumentClaims], threshold: float, context: int, max_terms: int = 6) -> list[Claim]:
-    """One claim per distinct sentence at or above the threshold, in document then sentence order."""
+def merge_claims(
+    results: Iterable[DocumentClaims],
+    cfg: ClaimsConfig,
+    max_terms: int = 6,
+    known_ids: frozenset[str] = frozenset(),
+) -> list[Claim]:
+    """One claim per distinct sentence at or above the threshold, in document then sentence order.
+
+    Exact repeats share an id; near-duplicates (``cfg.near_duplicate_similarity``) join the first
+    claim they resemble as further appearances. When a group holds an id that earlier runs used
+    (``known_ids``), the group keeps that id, so reviewers' verdicts stay attached.
+    """
     claims: dict[str, Claim] = {}
+    near = NearDuplicates(cfg.near_duplicate_similarity) if cfg.near_duplicate_similarity else None
+    context = cfg.context_sentences
     for result in sorted(results, key=lambda r: r.document):
-        for sentence in result.claims(threshold):
+        for sentence in result.claims():
             cid = claim_id(sentence.text)
-            appearance = Appearance(document=result.document, sentence_index=sentence.index)
+            if cid not in claims and near is not None:
+                match = near.find(sentence.text)
+                if match is not None:
+                    claim = claims[match]
+                    claim.appearances.append(Appearance(document=result.document, sentence_index=sentence.index, text=sentence.text))
+                    if cid in known_ids and match not in known_ids:
+                        claims = {(cid if k == match else k): v for k, v in claims.items()}
+                        claim.id = cid
+                        near.rename(match, cid)
+                    continue
             if cid in claims:
-                claims[cid].appearances.append(appearance)
+                claims[cid].appearances.append(Appearance(document=result.document, sentence_index=sentence.index))
                 continue
             i = sentence.index
             claims[cid] = Claim(
@@ -121,9 +154,14 @@ def merge_claims(results: Iterable[DocumentClaims], threshold: float, context: i
                 checkworthiness=sentence.score,
                 reasons=sentence.reasons,
                 type=sentence.type,
-                appearances=[appearance],
+                appearances=[Appearance(document=result.document, sentence_index=i)],
+                entities=sentence.entities,
+                attribution=sentence.attribution,
+                time=sentence.time,
                 context_before=[s.text for s in result.sentences[max(0, i - context):i]],
                 context_after=[s.text for s in result.sentences[i + 1:i + 1 + context]],
                 key_terms=key_terms(sentence.text, max_terms),
             )
+            if near is not None:
+                near.add(cid, sentence.text)
     return list(claims.values())

@@ -11,14 +11,17 @@ Model file format (``checkworthy.npz``, read with ``np.load(allow_pickle=False)`
   ``word_seed``, ``char_seed``, ``boundaries``) and ``training`` (free-form metadata: data
   file sha256s, seed, chosen hyper-parameters, metrics).
 
-Features of one sentence, exactly as at training time (``scripts/train_checkworthy.py`` calls
-:meth:`Featurizer.indices`):
+Features of one sentence, the same at training time (``scripts/train_checkworthy.py`` builds its
+matrix with :meth:`Featurizer.features`) and at run time:
 
 1. text is NFKC-normalised, lower-cased, curly quotes and dashes made ASCII, every digit mapped to ``0``;
 2. tokens are runs of letters/digits (inner ``'``, ``.`` or ``,`` allowed) or single punctuation marks;
    ``<s>`` and ``</s>`` mark the sentence boundaries;
-3. word block: each token's bucket ``crc32(token, word_seed) mod 2**bits`` plus each adjacent pair's
-   bucket, mixed arithmetically from the two tokens' crc32 values (see :func:`_pair_bucket`);
+3. word block: each token's bucket ``crc32(token, word_seed) mod 2**bits`` (``zlib.crc32`` of the UTF-8
+   bytes with the seed as its start value) plus each adjacent pair's
+   bucket ``(((a * 0x9E3779B1 mod 2**32) XOR b) * 0x85EBCA6B mod 2**32) >> (32 - bits)`` from the two
+   tokens' crc32 values ``a``, ``b`` (arithmetic mixing avoids hashing a joined string per pair, and
+   the top bits of the product depend on all input bits);
 4. char block: every n-gram, ``char_min <= n <= char_max``, of ``" " + token + " "`` for tokens that
    start with a letter or digit, bucket ``crc32(ngram, char_seed) mod 2**bits``;
 5. each block's distinct buckets get the value ``1 / sqrt(number of distinct buckets in the block)``
@@ -36,6 +39,7 @@ import json
 import math
 import re
 import unicodedata
+import zipfile
 import zlib
 from collections.abc import Sequence
 from importlib import resources
@@ -61,13 +65,6 @@ _TOKEN = re.compile(r"[^\W_]+(?:['.,][^\W_]+)*|[^\w\s]")
 _MASK32 = 0xFFFFFFFF
 # Bounded so a long-running process that scores endless new vocabulary does not grow without limit.
 _CACHE_LIMIT = 200_000
-
-
-def _pair_bucket(left: int, right: int, shift: int) -> int:
-    """Bucket of an adjacent token pair from the two tokens' 32-bit hashes (top bits of a multiplicative mix)."""
-    # Arithmetic mixing avoids re-hashing a joined string per pair; the top bits of the product
-    # depend on all input bits, unlike the low bits.
-    return ((((left * 0x9E3779B1) & _MASK32) ^ right) * 0x85EBCA6B & _MASK32) >> shift
 
 
 class Featurizer:
@@ -111,13 +108,19 @@ class Featurizer:
         hit = self._cache.get(token)
         if hit is not None:
             return hit
-        seed, mask = self.char_seed, self._mask
+        seed, mask, crc = self.char_seed, self._mask, zlib.crc32
         grams: list[int] = []
         if token[0].isalnum():
             padded = f" {token} "
             size = len(padded)
+            raw = padded.encode("utf-8")
+            ascii_only = len(raw) == size
             for n in range(self.char_min, min(self.char_max, size) + 1):
-                grams.extend(zlib.crc32(padded[i:i + n].encode("utf-8"), seed) & mask for i in range(size - n + 1))
+                if ascii_only:
+                    # Slicing the bytes once encoded gives the same bytes as encoding each slice, faster.
+                    grams += [crc(raw[i:i + n], seed) & mask for i in range(size - n + 1)]
+                else:
+                    grams += [crc(padded[i:i + n].encode("utf-8"), seed) & mask for i in range(size - n + 1)]
         hit = (zlib.crc32(token.encode("utf-8"), self.word_seed), tuple(grams))
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
@@ -129,16 +132,17 @@ class Featurizer:
         toks = self.tokens(text)
         if self.boundaries:
             toks = ["<s>", *toks, "</s>"]
-        mask, shift = self._mask, self._shift
+        mask, shift, token = self._mask, self._shift, self._token
         words: list[int] = []
         chars: list[int] = []
         prev: int | None = None
         for tok in toks:
-            h, grams = self._token(tok)
+            h, grams = token(tok)
             words.append(h & mask)
             if prev is not None:
-                words.append(_pair_bucket(prev, h, shift))
-            chars.extend(grams)
+                # The pair bucket of the module docstring, inline because this loop is the hot path.
+                words.append(((((prev * 0x9E3779B1) & _MASK32) ^ h) * 0x85EBCA6B & _MASK32) >> shift)
+            chars += grams
             prev = h
         return words, chars
 
@@ -163,8 +167,9 @@ class Detector:
         """Wrap weights (one per hash bucket) and the featurizer that produced them."""
         if weights.shape != (1 << featurizer.bits,):
             raise ValueError(f"weights have shape {weights.shape}, expected ({1 << featurizer.bits},)")
-        # float32 for summing: the file keeps float16 to stay small; scores use these exact values.
-        self.weights = np.asarray(weights, dtype=np.float32)
+        # Rounded to the file's float16 so a model in memory scores exactly as its saved file does;
+        # held as float32 because summing float16 is slower.
+        self.weights = np.asarray(weights).astype(np.float16).astype(np.float32)
         self.bias = float(bias)
         self.threshold = float(threshold)
         self.featurizer = featurizer
@@ -188,22 +193,22 @@ class Detector:
                 raise ValueError(f"{source}: not a check-worthiness model (missing array {exc})") from None
         if header.get("format") != _FORMAT or header.get("version") != FORMAT_VERSION:
             raise ValueError(f"{source}: unsupported model format {header.get('format')!r} version {header.get('version')!r}")
+        if not 0.0 <= header["threshold"] <= 1.0:
+            raise ValueError(f"{source}: threshold {header['threshold']!r} is outside [0, 1]")
         return cls(
             weights=weights, bias=header["bias"], threshold=header["threshold"],
             featurizer=Featurizer.from_config(header["features"]), name=header.get("name", "ngram-lr"),
             training=header.get("training", {}),
         )
 
-    def save(self, path: Path, weights16: np.ndarray | None = None) -> None:
+    def save(self, path: Path) -> None:
         """Write the model file; byte-identical for identical inputs (fixed zip timestamps)."""
-        import zipfile
-
         header = {
             "format": _FORMAT, "version": FORMAT_VERSION, "name": self.name, "bias": self.bias,
             "threshold": self.threshold, "features": self.featurizer.config(), "training": self.training,
         }
-        arrays = {
-            "weights": np.asarray(self.weights if weights16 is None else weights16, dtype=np.float16),
+        arrays: dict[str, np.ndarray] = {
+            "weights": self.weights.astype(np.float16),
             "header": np.frombuffer(json.dumps(header, sort_keys=True, indent=1).encode("utf-8"), dtype=np.uint8),
         }
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -216,8 +221,16 @@ class Detector:
 
     def logit(self, text: str) -> float:
         """The linear score (log-odds) of one sentence."""
-        cols, vals = self.featurizer.features(text)
-        return self.bias + float(np.dot(self.weights[cols].astype(np.float64), vals))
+        z = self.bias
+        for block in self.featurizer.indices(text):
+            if block:
+                # Same value as dot(weights, features(text)): every distinct bucket has value 1/sqrt(n).
+                # A set dedupes small lists faster than np.unique; int hashing is not salted, so its
+                # order, and so the float sum, is the same in every process.
+                distinct = set(block)
+                u = np.fromiter(distinct, dtype=np.int64, count=len(distinct))
+                z += float(self.weights[u].sum(dtype=np.float64)) / math.sqrt(u.size)
+        return z
 
     def score(self, text: str) -> float:
         """Check-worthiness of one sentence, in [0, 1]."""

@@ -29,13 +29,7 @@ LEDGER_PATH = Path("review/assignments.yaml")
 
 def claim_tags(claim: Claim) -> set[str]:
     """What a claim is about, for matching expertise: its type and the kinds of its entities."""
-    tags: set[str] = {claim.type}
-    # Entities (with a kind such as person, place, organisation) come from claim extraction when it provides them.
-    for entity in getattr(claim, "entities", None) or []:
-        kind = entity.get("kind") if isinstance(entity, dict) else getattr(entity, "kind", None)
-        if kind:
-            tags.add(str(kind).lower())
-    return tags
+    return {claim.type} | {entity.kind for entity in claim.entities}
 
 
 def expertise_match(reviewer: Reviewer, claim: Claim, tags: set[str] | None = None) -> bool:

@@ -31,6 +31,13 @@ _QUESTIONS = {
 }
 
 
+def load_known_claim_ids(out: Path) -> frozenset[str]:
+    """Claim ids earlier runs used: those with a task file or a verdict file under ``out``."""
+    ids = {p.stem for p in (out / TASKS_DIR).glob("c-*.yaml")}
+    ids.update(p.stem for p in (out / VERDICTS_DIR).glob("*/c-*.yaml"))
+    return frozenset(ids)
+
+
 def question_for(claim: Claim) -> str:
     """The question a reviewer answers for this claim, phrased for its type."""
     return _QUESTIONS.get(claim.type, _QUESTIONS["other"])
@@ -48,6 +55,7 @@ def build_tasks(
         Task(
             claim=c.id, text=c.text, question=question_for(c), type=c.type,
             checkworthiness=c.checkworthiness, reasons=c.reasons,
+            entities=c.entities, attribution=c.attribution, time=c.time,
             document={"id": c.document, "title": titles.get(c.document, "")},
             context_before=c.context_before, context_after=c.context_after,
             appearances=c.appearances, assigned_to=assignments[c.id], sources=sources[c.id],

@@ -1,0 +1,21 @@
+"""Exports others consume: schema.org ClaimReview JSON-LD, and an HTML or Markdown summary for editors.
+
+Both read a written report (``reports/verdicts.yaml``), never the pipeline's internals, so they
+work on any report a run left behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from factflow.errors import InputError
+from factflow.models import Report
+from factflow.yamlio import load_model
+
+#: Consensus states that carry a rating others may publish.
+RATED = frozenset({"agreed", "adjudicated"})
+
+
+def load_report(path: Path) -> Report:
+    """Read and validate a report file; InputError names the file and line when it is not a valid report."""
+    return load_model(path, Report, InputError)

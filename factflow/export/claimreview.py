@@ -1,0 +1,59 @@
+"""schema.org ClaimReview JSON-LD for every claim with a consensus rating."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from factflow.export import RATED
+from factflow.models import Report, ReportClaim
+
+
+def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if v not in (None, [], {})}
+
+
+def claim_reviews(report: Report, publisher: str, publisher_url: str) -> list[dict[str, Any]]:
+    """One ClaimReview per claim whose consensus is agreed or adjudicated, in report order."""
+    values = [level.rating_value for level in report.scale if level.rating_value is not None]
+    best, worst = (max(values), min(values)) if values else (None, None)
+    by_label = {level.label: level for level in report.scale}
+    documents = {d.id: d for d in report.documents}
+    reviewed_on = report.generated_at[:10]
+    return [_review(c, by_label, documents, best, worst, publisher, publisher_url, reviewed_on)
+            for c in report.claims if c.consensus.status in RATED and c.consensus.rating]
+
+
+def _review(claim: ReportClaim, by_label: dict, documents: dict, best: int | None, worst: int | None,
+            publisher: str, publisher_url: str, reviewed_on: str) -> dict[str, Any]:
+    label = claim.consensus.rating or ""
+    level = by_label.get(label)
+    numeric = level is not None and level.rating_value is not None
+    first = documents.get(claim.document)
+    appearances = []
+    for a in claim.appearances:
+        doc = documents.get(a.document)
+        if doc is not None and doc.url and {"@type": "CreativeWork", "url": doc.url} not in appearances:
+            appearances.append({"@type": "CreativeWork", "url": doc.url})
+    outlet = first.outlet if first is not None else None
+    return _drop_empty({
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": f"{publisher_url.rstrip('/')}#{claim.id}",
+        "claimReviewed": " ".join(claim.text.split()),
+        "datePublished": reviewed_on,
+        "author": _drop_empty({"@type": "Organization", "name": publisher, "url": publisher_url}),
+        # An off-scale label such as "unverifiable" has no number: it is published by name only.
+        "reviewRating": _drop_empty({
+            "@type": "Rating",
+            "ratingValue": level.rating_value if numeric and level is not None else None,
+            "bestRating": best if numeric else None,
+            "worstRating": worst if numeric else None,
+            "alternateName": label,
+        }),
+        "itemReviewed": _drop_empty({
+            "@type": "Claim",
+            "author": {"@type": "Organization", "name": outlet} if outlet else None,
+            "datePublished": first.published if first is not None else None,
+            "appearance": appearances,
+        }),
+    })

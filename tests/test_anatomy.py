@@ -1,0 +1,115 @@
+"""Claim anatomy: entities with kinds and offsets, attribution, time expressions; near-duplicates."""
+
+from __future__ import annotations
+
+import pytest
+
+from factflow.claims import extract_claims, merge_claims
+from factflow.claims.anatomy import find_attribution, find_entities, find_times
+from factflow.claims.dedupe import jaccard, shingles
+from factflow.config import ClaimsConfig, IngestConfig
+from factflow.ingest import parse_document
+
+SULEIMANI = (
+    "The Iran-Russia coordination was likely discussed during a meeting last month between Quds Force "
+    "commander Qassam Suleimani and Russian President Vladimir Putin in Moscow."
+)
+
+
+def kinds(sentence: str) -> dict[str, str]:
+    return {e.text: e.kind for e in find_entities(sentence)}
+
+
+def test_people_organisations_and_places() -> None:
+    found = kinds(SULEIMANI)
+    assert found["Quds Force"] == "organisation"
+    assert found["Qassam Suleimani"] == "person"
+    assert found["Vladimir Putin"] == "person"  # the title "Russian President" is dropped
+    assert found["Moscow"] == "place"
+
+
+def test_places_come_from_the_gazetteer_not_capitalisation() -> None:
+    found = kinds("Rebels took Idlib, Latakia and Tartous while Hizbullah fought near Zabadani in Syria.")
+    assert {found[p] for p in ["Idlib", "Latakia", "Tartous", "Zabadani", "Syria"]} == {"place"}
+    assert found["Hizbullah"] == "organisation"
+    assert kinds("Troops left Narnia Heights Ridge.").get("Narnia Heights Ridge") != "place"
+
+
+def test_acronyms_dates_and_quantities_with_offsets() -> None:
+    sentence = "The IRGC sent hundreds of soldiers and $3.2 million to the U.S. in March 2015, up 25 to 30 percent."
+    entities = find_entities(sentence)
+    for e in entities:
+        assert sentence[e.start:e.end] == e.text
+    found = {e.text: e.kind for e in entities}
+    assert found["IRGC"] == "organisation"
+    assert found["hundreds of soldiers"] == "quantity"
+    assert found["$3.2 million"] == "quantity"
+    assert found["March 2015"] == "date"
+    assert found["25 to 30 percent"] == "quantity"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "who"),
+    [
+        ("According to Israeli intelligence, Assad controls just 25 to 30 percent of Syria.", "Israeli intelligence"),
+        ("Damascus is now under threat from ISIL, a source said.", "a source"),
+        ("“The Russian interest is to save the regime,” the source said.", "the source"),
+        ("The city spent $3 million, Mayor John Smith told reporters.", "Mayor John Smith"),
+        ("Prices rose 4 percent, said the Labor Department.", "the Labor Department"),
+        ("Prices rose 4 percent in May.", None),
+        ("He said prices rose.", None),
+    ],
+)
+def test_attribution(sentence: str, who: str | None) -> None:
+    assert find_attribution(sentence) == who
+
+
+def test_relative_time_resolved_against_the_publication_date() -> None:
+    (last_month,) = find_times(SULEIMANI, "2015-10-05")
+    assert (last_month.text, last_month.resolved, last_month.date_from, last_month.date_to) == ("last month", True, "2015-09-01", "2015-09-30")
+    (recent,) = find_times("Forces began arriving in recent days.", "2015-10-05")
+    assert (recent.date_from, recent.date_to) == ("2015-09-28", "2015-10-05")
+    (monday,) = find_times("Officials met on Monday.", "2015-10-07")  # a Wednesday
+    assert monday.date_from == monday.date_to == "2015-10-05"
+
+
+def test_relative_time_without_a_date_is_kept_and_flagged() -> None:
+    (t,) = find_times(SULEIMANI, None)
+    assert t.text == "last month" and not t.resolved and t.note == "document has no publication date"
+
+
+def test_claims_carry_their_anatomy() -> None:
+    doc = parse_document("d", "d.txt", "Title\n\n" + SULEIMANI, IngestConfig(), "0" * 64).model_copy(update={"published": "2015-10-05"})
+    (claim,) = merge_claims([extract_claims(doc, ClaimsConfig())], ClaimsConfig())
+    assert {e.kind for e in claim.entities} >= {"person", "organisation", "place"}
+    assert claim.time[0].resolved
+
+
+def test_near_duplicates_become_one_claim_with_several_appearances() -> None:
+    a = "Russian logistics forces began arriving in the coastal region of Syria in recent days to set up bases for fighter jets."
+    b = "Russian logistics forces began arriving in the coastal region of Syria in recent days to set up new bases for fighter jets."
+    assert jaccard(shingles(a), shingles(b)) >= 0.8
+    docs = [parse_document(i, f"{i}.txt", f"Title\n\n{text}", IngestConfig(), "0" * 64) for i, text in [("one", a), ("two", b)]]
+    claims = merge_claims([extract_claims(d, ClaimsConfig()) for d in docs], ClaimsConfig())
+    assert len(claims) == 1
+    assert [(x.document, x.text) for x in claims[0].appearances] == [("one", None), ("two", b)]
+    separate = merge_claims([extract_claims(d, ClaimsConfig()) for d in docs], ClaimsConfig(near_duplicate_similarity=None))
+    assert len(separate) == 2
+
+
+def test_a_near_duplicate_group_keeps_an_id_reviewers_already_use() -> None:
+    a = "Russian logistics forces began arriving in the coastal region of Syria in recent days to set up bases for fighter jets."
+    b = "Russian logistics forces began arriving in the coastal region of Syria in recent days to set up new bases for fighter jets."
+    docs = [parse_document(i, f"{i}.txt", f"Title\n\n{text}", IngestConfig(), "0" * 64) for i, text in [("one", a), ("two", b)]]
+    results = [extract_claims(d, ClaimsConfig()) for d in docs]
+    fresh = merge_claims(results, ClaimsConfig())
+    only_b = merge_claims(results[1:], ClaimsConfig())
+    kept = merge_claims(results, ClaimsConfig(), known_ids=frozenset({only_b[0].id}))
+    assert fresh[0].id != only_b[0].id
+    assert kept[0].id == only_b[0].id and len(kept[0].appearances) == 2
+
+
+def test_different_claims_are_not_merged() -> None:
+    a = "Assad controls 25 percent of Syria, according to Israeli intelligence."
+    b = "Assad controls 60 percent of Syria's population, according to the United Nations."
+    assert jaccard(shingles(a), shingles(b)) < 0.8

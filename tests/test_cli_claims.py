@@ -1,0 +1,91 @@
+"""`factflow claims score`: TSV in, Sentence_id/score/label out, the flow's own scorer."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from factflow.cli import main
+from factflow.config import LoadedConfig
+from factflow.pipeline import run_pipeline
+
+
+def score(path: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["claims", "score", str(path), *args])
+    return result.exit_code, result.output
+
+
+def rows(output: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(output), delimiter="\t"))
+
+
+def test_scores_every_row_in_order_with_quoting(tmp_path: Path) -> None:
+    src = tmp_path / "in.tsv"
+    src.write_text(
+        'Sentence_id\tText\tclass_label\n'
+        '7\t"He said ""40 percent"" of voters left, according to Gallup."\tYes\n'
+        '3\tThank you all for coming tonight.\tNo\n'
+        '9\t"Tabs\tinside and ""quotes"""\tNo\n',
+        encoding="utf-8",
+    )
+    code, out = score(src)
+    assert code == 0, out
+    table = rows(out)
+    assert table[0] == ["Sentence_id", "score", "label"]
+    assert [r[0] for r in table[1:]] == ["7", "3", "9"]
+    for _, value, label in table[1:]:
+        assert 0.0 <= float(value) <= 1.0 and label in {"Yes", "No"}
+    assert table[1][2] == "Yes" and table[2][2] == "No"
+
+
+def test_label_follows_the_threshold(tmp_path: Path) -> None:
+    src = tmp_path / "in.tsv"
+    src.write_text("Sentence_id\tText\n1\tRebels seized the city of Idlib in March 2015.\n", encoding="utf-8")
+    assert rows(score(src, "--threshold", "0")[1])[1][2] == "Yes"
+    assert rows(score(src, "--threshold", "1")[1])[1][2] == "No"
+    assert rows(score(src, "--detector", "signals")[1])[1][2] == "Yes"
+
+
+def test_header_only_gives_header_only(tmp_path: Path) -> None:
+    src = tmp_path / "in.tsv"
+    src.write_text("Sentence_id\tText\n", encoding="utf-8")
+    assert score(src) == (0, "Sentence_id\tscore\tlabel\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "in.tsv:1: empty file; expected a header line 'Sentence_id<TAB>Text'"),
+        ("id\tText\n1\tx\n", "in.tsv:1: missing column(s) Sentence_id in the header; found id, Text"),
+        ("Sentence_id\tText\n1\n", "in.tsv:2: row has 1 column(s), the header 2"),
+    ],
+)
+def test_bad_files_give_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    src = tmp_path / "in.tsv"
+    src.write_text(content, encoding="utf-8")
+    code, out = score(src)
+    assert code == 1 and message in out and "Traceback" not in out
+    assert "Sentence_id\tscore" not in out
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    code, out = score(tmp_path / "nope.tsv")
+    assert code == 1 and "nope.tsv: cannot read" in out
+
+
+def test_same_scores_as_the_flow(seed_dir: Path, out_dir: Path, loaded: LoadedConfig, tmp_path: Path) -> None:
+    run_pipeline(loaded, seed_dir, out_dir)
+    report = yaml.safe_load((out_dir / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+    src = tmp_path / "claims.tsv"
+    with src.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["Sentence_id", "Text"])
+        for claim in report["claims"]:
+            writer.writerow([claim["id"], claim["text"]])
+    table = rows(score(src)[1])[1:]
+    assert [(r[0], float(r[1]), r[2]) for r in table] == [(c["id"], c["checkworthiness"], "Yes") for c in report["claims"]]

@@ -1,0 +1,130 @@
+"""Exports: ClaimReview JSON-LD, the HTML and Markdown summaries, and the summary in a real browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factflow.cli import main
+from factflow.config import LoadedConfig
+from factflow.pipeline import run_pipeline
+from tests.conftest import ROOT, write
+
+ARTIFACTS = ROOT / ".pytest-artifacts"
+
+
+@pytest.fixture
+def rated_report(tmp_path: Path, loaded: LoadedConfig) -> Path:
+    """A run on two documents (one with front-matter-like metadata set) with agreed, disputed, unverifiable and pending claims."""
+    seeds = tmp_path / "seeds"
+    write(seeds / "a.txt", "Bridge costs\n\nThe city spent $3.2 million on the new bridge in 2019, officials said.\n"
+                            "Rebels seized the northern city of Idlib in March 2015.\n"
+                            "Unemployment fell to 4.1 percent in 2019, according to the Labor Department.\n"
+                            "Officials said 40 people died in the Ohio floods on Monday.\n")
+    out = tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    report = json.loads(json.dumps(__import__("yaml").safe_load((out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))))
+    ids = [c["id"] for c in report["claims"]]
+    ratings = {ids[0]: ("mostly-true", "mostly-true"), ids[1]: ("'false'", "half-true"), ids[2]: ("unverifiable", "unverifiable")}
+    for cid, (r1, r2) in ratings.items():
+        for reviewer, rating in (("reviewer-1", r1), ("reviewer-2", r2)):
+            write(out / "review" / "verdicts" / reviewer / f"{cid}.yaml",
+                  f"claim: {cid}\nreviewer: {reviewer}\nrating: {rating}\nrationale: Checked <b>sources</b>.\nevidence: [https://example.org/{cid}]\n")
+    run_pipeline(loaded, seeds, out)
+    return out / "reports" / "verdicts.yaml"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_claimreview_lists_only_claims_with_a_consensus_rating(rated_report: Path) -> None:
+    code, out = invoke("export", "claimreview", "--report", str(rated_report), "--publisher", "Desk", "--publisher-url", "https://desk.example/checks")
+    assert code == 0, out
+    reviews = json.loads(out)
+    assert [r["reviewRating"]["alternateName"] for r in reviews] == ["mostly-true", "unverifiable"]
+    first = reviews[0]
+    assert first["@context"] == "https://schema.org" and first["@type"] == "ClaimReview"
+    assert first["claimReviewed"].startswith("The city spent $3.2 million")
+    assert first["reviewRating"] == {"@type": "Rating", "ratingValue": 5, "bestRating": 6, "worstRating": 1, "alternateName": "mostly-true"}
+    assert first["itemReviewed"]["@type"] == "Claim"
+    assert first["author"] == {"@type": "Organization", "name": "Desk", "url": "https://desk.example/checks"}
+    assert first["url"].startswith("https://desk.example/checks#c-")
+    assert len(first["datePublished"]) == 10
+    assert "ratingValue" not in reviews[1]["reviewRating"]  # unverifiable is off the numeric scale
+
+
+def test_claimreview_names_the_outlet_date_and_appearance_when_known(rated_report: Path, tmp_path: Path) -> None:
+    from factflow.export import load_report
+    from factflow.export.claimreview import claim_reviews
+
+    report = load_report(rated_report)
+    doc = report.documents[0].model_copy(update={"url": "https://news.example/a", "published": "2019-05-02", "outlet": "Example News"})
+    report = report.model_copy(update={"documents": [doc]})
+    item = claim_reviews(report, "Desk", "https://desk.example")[0]["itemReviewed"]
+    assert item == {"@type": "Claim", "author": {"@type": "Organization", "name": "Example News"}, "datePublished": "2019-05-02",
+                    "appearance": [{"@type": "CreativeWork", "url": "https://news.example/a"}]}
+
+
+def test_claimreview_needs_a_publisher_url(rated_report: Path, tmp_path: Path) -> None:
+    code, out = invoke("export", "claimreview", "--report", str(rated_report), "--config", str(tmp_path / "none.yaml"))
+    assert code == 2 and "--publisher-url" in out
+
+
+def test_a_report_that_is_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
+    bad = write(tmp_path / "r.yaml", "schema_version: '1.0'\nclaims: 3\n")
+    code, out = invoke("report", "--report", str(bad))
+    assert code == 1 and f"{bad}:" in out and "required key is missing" in out
+
+
+def test_html_summary_shows_totals_charts_claims_and_links(rated_report: Path, tmp_path: Path) -> None:
+    out_file = tmp_path / "summary.html"
+    code, out = invoke("report", "--report", str(rated_report), "--format", "html", "-o", str(out_file))
+    assert code == 0, out
+    html = out_file.read_text(encoding="utf-8")
+    assert html.count("<svg") == 2
+    assert "The city spent $3.2 million" in html and 'href="https://en.wikipedia.org/w/index.php?search=' in html
+    assert 'href="https://example.org/c-' in html  # evidence links
+    assert "Checked &lt;b&gt;sources&lt;/b&gt;." in html  # reviewers' text is escaped
+    again = tmp_path / "again.html"
+    invoke("report", "--report", str(rated_report), "--format", "html", "-o", str(again))
+    assert again.read_bytes() == out_file.read_bytes()  # deterministic, charts included
+
+
+def test_markdown_summary_writes_its_charts_beside_it(rated_report: Path, tmp_path: Path) -> None:
+    out_file = tmp_path / "summary.md"
+    code, _ = invoke("report", "--report", str(rated_report), "--format", "markdown", "-o", str(out_file))
+    assert code == 0
+    text = out_file.read_text(encoding="utf-8")
+    assert "![Ratings (claims with a consensus)](summary-ratings.svg)" in text
+    assert (tmp_path / "summary-ratings.svg").read_text(encoding="utf-8").startswith("<svg")
+    assert "| The city spent $3.2 million" in text and "**mostly-true**" in text
+    code, stdout = invoke("report", "--report", str(rated_report), "--format", "markdown")
+    assert code == 0 and "Claims by type:" in stdout
+
+
+def test_html_summary_renders_in_headless_chromium(rated_report: Path, tmp_path: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (make test installs Debian's package when run as root)")
+    page = tmp_path / "summary.html"
+    assert invoke("report", "--report", str(rated_report), "-o", str(page))[0] == 0
+    flags = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "The city spent $3.2 million" in dom.stdout and dom.stdout.count("<svg") == 2
+    assert 'id="claims"' in dom.stdout and "agreed" in dom.stdout
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report-summary.png"
+    shot.unlink(missing_ok=True)
+    done = subprocess.run([*flags, "--window-size=1280,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and shot.stat().st_size > 10_000, done.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    print(f"screenshot: {shot}")
