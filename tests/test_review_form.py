@@ -149,3 +149,23 @@ def test_review_form_pauses_per_task_and_writes_the_verdict_file(
     # The next run of the fact-check pipeline collects what the form wrote.
     report = run_pipeline(loaded, seed_dir, out_dir).report
     assert {v.rating for c in report.claims for v in c.verdicts if v.reviewer == "reviewer-1"} == {None, "mostly-false", "false"}
+
+
+def test_prefect_yaml_deploys_the_review_flow_with_the_factcheck_flow(prefect_server: dict[str, str]) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    prefect = str(Path(sys.executable).parent / "prefect")
+    pool = subprocess.run([prefect, "work-pool", "create", "factflow", "--type", "process"],
+                          env=prefect_server, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert pool.returncode == 0, pool.stdout + pool.stderr
+    deployed = subprocess.run([prefect, "--no-prompt", "deploy", "--all"],
+                              env=prefect_server, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    with temporary_settings({PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+        deployments = {d.name: d for d in client.read_deployments()}
+        assert set(deployments) >= {"every-6-hours", "by-reviewer"}
+        review = deployments["by-reviewer"]
+        assert review.entrypoint == "flows/review.py:review"
+        assert review.parameter_openapi_schema["required"] == ["reviewer"]
+        assert client.read_flow(review.flow_id).name == "review"
