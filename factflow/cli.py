@@ -102,6 +102,13 @@ def print_summary(result: RunResult, out: Path) -> None:
         table.add_row(label, str(value))
     for status, count in s.by_consensus.items():
         table.add_row(f"  {status}", str(count))
+    alpha = s.agreement.krippendorff_alpha
+    table.add_row("agreement (alpha)", "n/a" if alpha is None else f"{alpha:.2f}")
+    if s.orphaned_verdicts:
+        table.add_row("orphaned verdicts", str(s.orphaned_verdicts))
+    overdue = sum(r.overdue for r in s.reviewers)
+    if overdue:
+        table.add_row("overdue tasks", str(overdue), style="yellow")
     table.add_row("problems", str(s.problems), style="yellow" if s.problems else None)
     stdout.print(table)
     for problem in result.report.problems[:10]:
