@@ -110,6 +110,8 @@ def print_summary(result: RunResult, out: Path) -> None:
     if overdue:
         table.add_row("overdue tasks", str(overdue), style="yellow")
     table.add_row("problems", str(s.problems), style="yellow" if s.problems else None)
+    table.add_row("documents extracted", str(result.extracted))
+    table.add_row("  from cache", str(result.cached))
     stdout.print(table)
     for problem in result.report.problems[:10]:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
@@ -135,9 +137,10 @@ def _load(config: Path | None) -> LoadedConfig:
               help="Folder that receives review/ and reports/.")
 @click.option("--engine", type=click.Choice(["prefect", "plain"]), default="prefect", show_default=True,
               help="Run as a Prefect flow, or as plain Python in this process (same stages, same report).")
+@click.option("--refresh", is_flag=True, help="Ignore the extraction cache: process every document again.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> None:
+def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, quiet: bool) -> None:
     """Run the pipeline: read seeds, extract claims, write tasks, collect verdicts, write the report.
 
     Example: factflow run --seeds seeds --out .
@@ -148,7 +151,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> 
     out.mkdir(parents=True, exist_ok=True)
     with progress_bar(enabled=not quiet and sys.stderr.isatty() or os.environ.get("FACTFLOW_PROGRESS") == "1") as hook:
         if engine == "plain":
-            result = run_pipeline(loaded, seeds, out, progress=hook)
+            result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
         else:
             prefect_defaults(Path.cwd() / ".prefect")
             from flows.factcheck import PROGRESS, factcheck
@@ -157,7 +160,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, quiet: bool) -> 
                 hook("start", 0, 1)  # the temporary Prefect server takes a few seconds to start
             token = PROGRESS.set(hook)
             try:
-                result = factcheck(config=str(config_path), seeds=str(seeds), out=str(out))
+                result = factcheck(config=str(config_path), seeds=str(seeds), out=str(out), refresh=refresh)
             finally:
                 PROGRESS.reset(token)
     print_summary(result, out)

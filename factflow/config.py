@@ -303,6 +303,25 @@ class ReviewConfig(Strict):
         return any(a.id == person for a in self.adjudicators)
 
 
+class CacheConfig(Strict):
+    """The extraction cache that lets reruns skip unchanged documents."""
+
+    enabled: bool = Field(default=True, description="Keep each document's extraction under <out>/.factflow-cache/ and reuse it.")
+    max_age_days: float = Field(default=30.0, gt=0, description="Cached extractions older than this are redone.")
+
+
+class RunConfig(Strict):
+    """How the flow runs."""
+
+    batch_size: int = Field(default=50, ge=1, le=10_000, description="Documents per extraction task (a Prefect task run costs milliseconds).")
+    task_runner: Literal["threads", "dask"] = Field(default="threads", description="Run extraction tasks on threads, or on a Dask cluster.")
+    dask_address: str | None = Field(
+        default=None, pattern=r"^(tcp|tls|ucx|inproc)://\S+$",
+        description="An existing Dask scheduler (tcp://host:port); null starts a local cluster.",
+    )
+    dask_workers: int = Field(default=2, ge=1, le=256, description="Workers of the local Dask cluster.")
+
+
 class ReportConfig(Strict):
     """Where the report goes."""
 
@@ -329,6 +348,8 @@ class Config(Strict):
     sources: SourcesConfig = Field(default_factory=SourcesConfig, description="Reference sources.")
     review: ReviewConfig = Field(default_factory=ReviewConfig, description="Reviewers and the rating scale.")
     report: ReportConfig = Field(default_factory=ReportConfig, description="The report.")
+    cache: CacheConfig = Field(default_factory=CacheConfig, description="The extraction cache.")
+    run: RunConfig = Field(default_factory=RunConfig, description="How the flow runs.")
 
 
 class LoadedConfig(BaseModel):

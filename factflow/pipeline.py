@@ -7,10 +7,11 @@ write the same report (timestamps aside).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from factflow.cache import ExtractionCache, cache_key
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import load_documents
@@ -57,7 +58,8 @@ class RunResult:
     report_path: Path
     tasks_written: int = 0
     stubs_created: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
+    extracted: int = 0
+    cached: int = 0
 
 
 def load_stage(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], list[Problem]]:
@@ -65,9 +67,37 @@ def load_stage(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], list[
     return load_documents(seeds, loaded.config.ingest)
 
 
-def extract_stage(document: Document, loaded: LoadedConfig) -> DocumentClaims:
-    """Stage 2, per document: scored sentences."""
-    return extract_claims(document, loaded.config.claims)
+def extract_stage(document: Document, loaded: LoadedConfig, cache: ExtractionCache | None = None) -> DocumentClaims:
+    """Stage 2, per document: scored sentences, from the cache when the document is unchanged."""
+    if cache is None:
+        return extract_claims(document, loaded.config.claims)
+    key = cache_key(document, loaded.config.claims)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = extract_claims(document, loaded.config.claims)
+    cache.put(key, result)
+    return result
+
+
+def extract_batch_stage(
+    documents: Sequence[Document], loaded: LoadedConfig, out: Path, refresh: bool = False
+) -> tuple[list[DocumentClaims], dict[str, int]]:
+    """Stage 2 for a batch of documents (one Prefect task): results in order, and cache hits and misses."""
+    cache = make_cache(loaded, out, refresh)
+    results = [extract_stage(d, loaded, cache) for d in documents]
+    return results, cache.stats() if cache else {"hits": 0, "misses": len(documents)}
+
+
+def make_cache(loaded: LoadedConfig, out: Path, refresh: bool = False) -> ExtractionCache | None:
+    """The extraction cache of an output folder, or None when the config turns it off."""
+    cfg = loaded.config.cache
+    return ExtractionCache.for_output(out, cfg.max_age_days, refresh) if cfg.enabled else None
+
+
+def batches(documents: Sequence[Document], size: int) -> list[list[Document]]:
+    """Documents in consecutive batches of at most ``size``."""
+    return [list(documents[i:i + size]) for i in range(0, len(documents), size)]
 
 
 def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
@@ -128,16 +158,22 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def run_pipeline(loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None) -> RunResult:
+def run_pipeline(
+    loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None, refresh: bool = False
+) -> RunResult:
     """Run every stage in this process, without Prefect."""
     documents, problems = load_stage(seeds, loaded)
-    extractions = []
-    for i, document in enumerate(documents, 1):
-        extractions.append(extract_stage(document, loaded))
+    extractions: list[DocumentClaims] = []
+    counts = {"hits": 0, "misses": 0}
+    for batch in batches(documents, loaded.config.run.batch_size):
+        results, stats = extract_batch_stage(batch, loaded, out, refresh)
+        extractions += results
+        counts = {k: counts[k] + stats[k] for k in counts}
         if progress:
-            progress("extract", i, len(documents))
+            progress("extract", len(extractions), len(documents))
     plan = plan_stage(documents, extractions, loaded, out)
     written, created = write_review_stage(plan, loaded, out)
     verdicts, verdict_problems = collect_stage(out, plan, loaded)
     report, path = report_stage(out, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)
-    return RunResult(report=report, report_path=path, tasks_written=written, stubs_created=created)
+    return RunResult(report=report, report_path=path, tasks_written=written, stubs_created=created,
+                     extracted=counts["misses"], cached=counts["hits"])

@@ -18,11 +18,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from factflow.errors import LocatedError
+from factflow.yamlemit import emit
 
 M = TypeVar("M", bound=BaseModel)
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class SafeLoader(_BaseLoader):
@@ -45,29 +45,9 @@ SafeLoader.add_implicit_resolver(
 )
 
 
-class Dumper(_BaseDumper):
-    """Safe dumper that writes multi-line text as literal blocks."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-Dumper.add_representer(str, _represent_str)
-
-
 def dump_yaml(data: Any) -> str:
     """Serialise plain data to readable, deterministic YAML (UTF-8 text, block style)."""
-    return yaml.dump(
-        data,
-        Dumper=Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-    )
+    return emit(data)
 
 
 def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[Any, yaml.Node | None]:

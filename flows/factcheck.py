@@ -28,8 +28,9 @@ from factflow.pipeline import (
     Plan,
     ProgressHook,
     RunResult,
+    batches,
     collect_stage,
-    extract_stage,
+    extract_batch_stage,
     load_stage,
     plan_stage,
     report_stage,
@@ -53,10 +54,10 @@ def load_documents(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], l
     return load_stage(seeds, loaded)
 
 
-@task(name="extract-claims", cache_policy=NO_CACHE, task_run_name="extract-claims-{document.id}")
-def extract_claims(document: Document, loaded: LoadedConfig) -> DocumentClaims:
-    """Score one document's sentences."""
-    return extract_stage(document, loaded)
+@task(name="extract-claims", cache_policy=NO_CACHE)
+def extract_claims(documents: list[Document], loaded: LoadedConfig, out: Path, refresh: bool) -> tuple[list[DocumentClaims], dict[str, int]]:
+    """Score a batch of documents' sentences (unchanged documents come from the extraction cache)."""
+    return extract_batch_stage(documents, loaded, out, refresh)
 
 
 @task(name="build-tasks", cache_policy=NO_CACHE)
@@ -109,7 +110,7 @@ def publish_summary(result: RunResult) -> None:
 
 
 @flow(name="factcheck", log_prints=False, validate_parameters=True)
-def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".") -> RunResult:
+def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False) -> RunResult:
     """Run the fact-check pipeline on a seeds folder and write the review queue and the report."""
     loaded = load_config(Path(config) if config else None)
     out_dir = Path(out)
@@ -117,15 +118,16 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
     _progress("extract", 0, len(documents))
     # In a synchronous flow this returns the artifact's id, not a coroutine.
     progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
-    futures = extract_claims.map(documents, loaded=unmapped(loaded))
+    futures = extract_claims.map(batches(documents, loaded.config.run.batch_size), loaded=unmapped(loaded),
+                                 out=unmapped(out_dir), refresh=unmapped(refresh))
     by_id: dict[str, DocumentClaims] = {}
-    step = max(1, len(documents) // 50)  # at most ~50 updates: each is a call to the Prefect API
-    for done, future in enumerate(as_completed(list(futures)), 1):
-        extraction = future.result()
-        by_id[extraction.document] = extraction
-        _progress("extract", done, len(documents))
-        if done % step == 0 or done == len(documents):
-            update_progress_artifact(progress_id, progress=100.0 * done / len(documents))
+    counts = {"hits": 0, "misses": 0}
+    for future in as_completed(list(futures)):
+        results, stats = future.result()
+        by_id.update((r.document, r) for r in results)
+        counts = {k: counts[k] + stats[k] for k in counts}
+        _progress("extract", len(by_id), len(documents))
+        update_progress_artifact(progress_id, progress=100.0 * len(by_id) / max(1, len(documents)))
     if not documents:
         update_progress_artifact(progress_id, progress=100.0)
     extractions = [by_id[d.id] for d in documents]
@@ -137,4 +139,5 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
     publish_summary(result)
     _progress("review", 1, 1)
     result.tasks_written, result.stubs_created = written, created
+    result.extracted, result.cached = counts["misses"], counts["hits"]
     return result

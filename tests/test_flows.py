@@ -93,6 +93,7 @@ def test_flow_collects_a_verdict_on_rerun(prefect_harness: None, seed_dir: Path,
             encoding="utf-8",
         )
     second = factcheck(config=str(CONFIG), seeds=str(seed_dir), out=str(out_dir))
+    assert (first.extracted, second.extracted, second.cached) == (1, 0, 1)  # the rerun took the seed from the cache
     assert [c.id for c in second.report.claims] == [c.id for c in first.report.claims]
     assert second.report.claims[0].consensus.status == "agreed"
     assert second.report.summary.by_consensus["agreed"] == 1

@@ -1,0 +1,82 @@
+"""Incremental reruns: unchanged documents come from the extraction cache; a changed one is redone alone."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import yaml
+
+from factflow.cache import ExtractionCache, cache_key
+from factflow.config import ClaimsConfig, LoadedConfig
+from factflow.ingest import load_documents
+from factflow.pipeline import run_pipeline
+from tests.conftest import write
+
+
+def corpus(folder: Path) -> Path:
+    for i in range(5):
+        write(folder / f"doc-{i}.txt", f"Title {i}\n\nOfficials said {40 + i} people died in the Ohio floods on Monday.\n"
+                                       f"The city spent ${i + 1}.5 million on the new bridge in 2019.\n")
+    return folder
+
+
+def report_without_stamps(out: Path) -> dict:
+    data = yaml.safe_load((out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+    data.pop("generated_at")
+    data.pop("changes")
+    return data
+
+
+def test_a_rerun_extracts_nothing_and_writes_the_same_report(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    first = run_pipeline(loaded, seeds, out)
+    assert (first.extracted, first.cached) == (5, 0)
+    before = report_without_stamps(out)
+    second = run_pipeline(loaded, seeds, out)
+    assert (second.extracted, second.cached) == (0, 5)
+    assert report_without_stamps(out) == before
+
+
+def test_a_changed_document_is_reprocessed_alone(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    write(seeds / "doc-3.txt", "Title 3\n\nOfficials said 99 people died in the Ohio floods on Monday.\n")
+    result = run_pipeline(loaded, seeds, out)
+    assert (result.extracted, result.cached) == (1, 4)
+    assert any("99 people" in c.text for c in result.report.claims)
+    assert not any("43 people" in c.text for c in result.report.claims)
+
+
+def test_refresh_ignores_the_cache(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    assert run_pipeline(loaded, seeds, out, refresh=True).extracted == 5
+
+
+def test_changed_claims_settings_miss_the_cache(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    stricter = LoadedConfig(config=loaded.config.model_copy(update={"claims": ClaimsConfig(threshold=0.9)}), path=None, sha256=None)
+    assert run_pipeline(stricter, seeds, out).extracted == 5
+
+
+def test_expired_and_corrupt_entries_are_redone(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    docs, _ = load_documents(seeds, loaded.config.ingest)
+    cache = ExtractionCache.for_output(out, max_age_days=30)
+    old = cache._path(cache_key(docs[0], loaded.config.claims))
+    past = time.time() - 31 * 86400
+    os.utime(old, (past, past))
+    cache._path(cache_key(docs[1], loaded.config.claims)).write_text("{not json", encoding="utf-8")
+    assert run_pipeline(loaded, seeds, out).extracted == 2
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    off = LoadedConfig(config=loaded.config.model_copy(update={"cache": loaded.config.cache.model_copy(update={"enabled": False})}), path=None, sha256=None)
+    run_pipeline(off, seeds, out)
+    assert run_pipeline(off, seeds, out).extracted == 5
+    assert not (out / ".factflow-cache").exists()
