@@ -226,8 +226,13 @@ class AssignmentEntry(Model):
 
 
 class Ledger(Model):
-    """``review/assignments.yaml``: every assignment the flow has made; kept so reruns never move one."""
+    """``review/assignments.json``: every assignment the flow has made; kept so reruns never move one."""
 
+    about: str = Field(
+        default="Reviewer assignments, written by factflow on every run; do not edit. Each claim's reviewers and when "
+        "they were assigned (UTC); reruns keep them, so an assignment never moves.",
+        description="What this file is.",
+    )
     claims: dict[str, AssignmentEntry] = {}
 
 

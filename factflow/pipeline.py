@@ -7,7 +7,7 @@ write the same report (timestamps aside).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,7 +44,7 @@ class Plan:
     assignments: dict[str, list[str]]
     sources: dict[str, list[Source]]
     tasks: list[Task]
-    #: Every assignment ever made (``review/assignments.yaml``), this run's included.
+    #: Every assignment ever made (``review/assignments.json``), this run's included.
     ledger: Ledger | None = None
     #: Problems met while planning (a damaged ledger).
     problems: list[Problem] = field(default_factory=list)

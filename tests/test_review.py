@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 from pathlib import Path
 
 import pytest
@@ -205,9 +205,11 @@ def test_majority_rule_adjudication_and_reviewer_stats_in_the_report(seed_dir: P
     fill(out_dir, "reviewer-2", c, "'false'")
     fill(out_dir, "reviewer-3", c, "'false'")
     fill(out_dir, "editor", c, "mostly-false")  # the editor's word is final
-    ledger = out_dir / "review" / "assignments.yaml"
-    old = re.sub(r"'\d{4}-\d\d-\d\dT[^']*'", "'2020-01-01T00:00:00+00:00'", ledger.read_text(encoding="utf-8"))
-    ledger.write_text(old, encoding="utf-8")
+    ledger = out_dir / "review" / "assignments.json"
+    data = json.loads(ledger.read_text(encoding="utf-8"))
+    for entry in data["claims"].values():
+        entry["reviewers"] = dict.fromkeys(entry["reviewers"], "2020-01-01T00:00:00+00:00")
+    ledger.write_text(json.dumps(data), encoding="utf-8")
     report = rerun(seed_dir, out_dir, loaded)
     by_id = {x["id"]: x for x in report["claims"]}
     assert by_id[a]["consensus"] == {"status": "agreed", "rating": "false", "adjudicator": None}

@@ -142,8 +142,9 @@ def test_a_lost_ledger_is_rebuilt_from_the_verdict_files(seed_dir: Path, out_dir
     shutil.copytree(seed_dir, seed_dir.parent / "copy")
     run_pipeline(cfg, seed_dir, out_dir)
     assert _assigned(out_dir) == before
-    write(out_dir / LEDGER_PATH, "claims: [broken\n")
+    write(out_dir / LEDGER_PATH, '{"claims": {\n  "c-1": [broken\n')
     result = run_pipeline(cfg, seed_dir, out_dir)
     assert _assigned(out_dir) == before
     assert [p.file for p in result.report.problems] == [LEDGER_PATH.as_posix()]
-    assert "rebuilt from the verdict files" in result.report.problems[0].message
+    assert "not valid JSON" in result.report.problems[0].message and "rebuilt from the verdict files" in result.report.problems[0].message
+    assert result.report.problems[0].line == 2

@@ -1,6 +1,6 @@
 """Assigning reviewers to claims: deterministic, balanced, expertise-aware and stable.
 
-Every assignment made is kept in ``review/assignments.yaml`` (the ledger, written by the flow).
+Every assignment made is kept in ``review/assignments.json`` (the ledger, written by the flow).
 A run reads the ledger back first and only assigns what is missing: new claims, or claims
 short of ``reviewers_per_claim`` (say, after a reviewer left the config). So adding documents
 or reviewers never moves an existing assignment. If the ledger is lost, it is rebuilt from the
@@ -13,18 +13,23 @@ this desk; no library covers it, and the greedy rule below is short and easy to 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from factflow.config import ReviewConfig, Reviewer
 from factflow.errors import InputError
 from factflow.models import AssignmentEntry, Claim, Ledger, Problem
 from factflow.review.files import VERDICTS_DIR
-from factflow.yamlio import atomic_write_text, dump_yaml, load_model, parse_yaml
+from factflow.yamlio import atomic_write_text, parse_yaml
 
-LEDGER_PATH = Path("review/assignments.yaml")
+# JSON rather than YAML: only the flow writes and reads this file, and at 20,000 claims PyYAML
+# takes seconds to read it where json takes a fraction of one (bench/review.py).
+LEDGER_PATH = Path("review/assignments.json")
 
 
 def claim_tags(claim: Claim) -> set[str]:
@@ -38,16 +43,28 @@ def expertise_match(reviewer: Reviewer, claim: Claim, tags: set[str] | None = No
     text = claim.text.casefold()
     for tag in reviewer.expertise:
         wanted = tag.strip().casefold()
-        if not wanted:
-            continue
-        if wanted in tags or re.search(r"(?<!\w)" + re.escape(wanted) + r"(?!\w)", text):
+        if wanted and (wanted in tags or _topic(wanted).search(text)):
             return True
     return False
+
+
+@lru_cache(maxsize=1024)
+def _topic(wanted: str) -> re.Pattern[str]:
+    """A topic tag as a whole word or phrase."""
+    return re.compile(r"(?<!\w)" + re.escape(wanted) + r"(?!\w)")
 
 
 def _tiebreak(claim_id: str, reviewer_id: str) -> str:
     # Rendezvous hash: a fixed, claim-specific order of reviewers, so ties do not always favour the first one.
     return hashlib.sha256(f"{claim_id}\x00{reviewer_id}".encode()).hexdigest()
+
+
+def _pick(claim_id: str, candidates: list[Reviewer], key: Callable[[Reviewer], tuple[Any, ...]]) -> Reviewer:
+    """The candidate with the lowest key; ties broken by the rendezvous hash (computed only for ties)."""
+    keys = [key(r) for r in candidates]
+    best = min(keys)
+    tied = [r for r, k in zip(candidates, keys, strict=True) if k == best]
+    return tied[0] if len(tied) == 1 else min(tied, key=lambda r: _tiebreak(claim_id, r.id))
 
 
 def plan_assignments(
@@ -103,24 +120,30 @@ def plan_assignments(
         open_load[reviewer.id] += 1
         total[reviewer.id] += 1
 
-    left: dict[str, int] = {}
-    for claim, missing in short:
-        tags = claim_tags(claim)
-        for _ in range(missing):
-            experts = [r for r in eligible(claim) if expertise_match(r, claim, tags) and open_load[r.id] < share + cfg.expertise_weight]
-            if cfg.expertise_weight <= 0 or not experts:
-                left[claim.id] = left.get(claim.id, 0) + 1
-                continue
-            give(claim, min(experts, key=lambda r: (open_load[r.id], total[r.id], _tiebreak(claim.id, r.id))))
+    with_expertise = [r for r in reviewers if r.expertise] if cfg.expertise_weight > 0 else []
+    experts_for: dict[str, set[str]] = {}
     for claim, _ in short:
         tags = claim_tags(claim)
+        experts_for[claim.id] = {r.id for r in with_expertise if expertise_match(r, claim, tags)}
+    def by_load(matching: set[str]) -> Callable[[Reviewer], tuple[Any, ...]]:
+        return lambda r: (open_load[r.id], r.id not in matching, total[r.id])
+
+    left: dict[str, int] = {}
+    for claim, missing in short:
+        for _ in range(missing):
+            matching = experts_for[claim.id]
+            experts = [r for r in eligible(claim) if r.id in matching and open_load[r.id] < share + cfg.expertise_weight] if matching else []
+            if not experts:
+                left[claim.id] = left.get(claim.id, 0) + 1
+                continue
+            give(claim, _pick(claim.id, experts, lambda r: (open_load[r.id], total[r.id])))
+    for claim, _ in short:
+        matching = experts_for[claim.id]
         for _ in range(left.get(claim.id, 0)):
             candidates = eligible(claim)
             if not candidates:
                 break  # everyone is busy: the claim waits for a later run to top it up
-            give(claim, min(candidates, key=lambda r: (
-                open_load[r.id], cfg.expertise_weight > 0 and not expertise_match(r, claim, tags), total[r.id], _tiebreak(claim.id, r.id),
-            )))
+            give(claim, _pick(claim.id, candidates, by_load(matching)))
     for claim, _ in short:
         entry = entries.get(claim.id)
         text = entry.text if entry and entry.text else claim.text
@@ -159,10 +182,12 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
     ledger = Ledger()
     if path.exists():
         try:
-            ledger = load_model(path, Ledger, InputError)
-        except InputError as exc:
-            problems.append(Problem(file=LEDGER_PATH.as_posix(), line=exc.line,
-                                    message=f"{exc.message}; rebuilt from the verdict files (the flow rewrites this file)"))
+            ledger = Ledger.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:  # json and pydantic errors are ValueErrors
+            line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
+            what = f"not valid JSON: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {str(exc).splitlines()[0]}"
+            problems.append(Problem(file=LEDGER_PATH.as_posix(), line=line,
+                                    message=f"{what}; rebuilt from the verdict files (the flow rewrites this file)"))
     entries = dict(ledger.claims)
     known = {r.id for r in cfg.reviewers}
     recovered: dict[str, dict[str, str]] = {}
@@ -192,12 +217,12 @@ def _claim_text(path: Path) -> str:
 
 
 def ledger_text(ledger: Ledger) -> str:
-    """The ledger file's text."""
-    header = (
-        "# Reviewer assignments, written by factflow on every run; do not edit.\n"
-        "# Kept so that reruns never move an assignment: each claim's reviewers and when they were assigned (UTC).\n"
-    )
-    return header + dump_yaml(ledger.model_dump(mode="json"))
+    """The ledger file's text: JSON, one claim per line."""
+    lines = [json.dumps(cid) + ": " + json.dumps(entry.model_dump(mode="json"), ensure_ascii=False) for cid, entry in ledger.claims.items()]
+    body = ",\n  ".join(lines)
+    about = json.dumps(ledger.about)
+    return f'{{\n"about": {about},\n"claims": {{\n  {body}\n}}\n}}\n' if lines else f'{{\n"about": {about},\n"claims": {{}}\n}}\n'
+
 
 
 def write_ledger(ledger: Ledger, out: Path) -> bool:

@@ -1,7 +1,7 @@
 """Review files: task files, verdict stubs, reading and checking verdicts, saving a verdict.
 
 Files are the interface between people and the flow, and each file has one writer: the flow
-writes ``review/tasks/*.yaml`` and ``review/assignments.yaml``; a reviewer (by hand, with
+writes ``review/tasks/*.yaml`` and ``review/assignments.json``; a reviewer (by hand, with
 ``factflow review`` or through the Prefect form) writes ``review/verdicts/<reviewer>/*.yaml``.
 The flow creates a verdict stub only when none exists and never rewrites or deletes one.
 """
