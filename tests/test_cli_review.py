@@ -131,3 +131,12 @@ def test_review_command_does_not_import_prefect(queue: list[str], out_dir: Path)
     done = subprocess.run([sys.executable, "-c", code, str(CONFIG), str(out_dir)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("ok") and "open task(s) for reviewer-1" in done.stdout
+
+
+def test_a_broken_file_of_your_own_is_shown_and_replaced_when_you_save(queue: list[str], out_dir: Path, loaded: LoadedConfig) -> None:
+    first = queue[0]
+    mine = write(out_dir / "review" / "verdicts" / "reviewer-1" / f"{first}.yaml", f"claim: {first}\nreviewer: reviewer-1\nrating: [oops\n")
+    done = review(out_dir, "5\nNo record of it.\n\nq\n")
+    assert done.returncode == 0, done.stderr
+    assert "Your file has a problem: not valid YAML" in done.stdout
+    assert load_verdict(mine, out_dir, set(queue), loaded.config.review).verdict.rating == "false"

@@ -169,3 +169,22 @@ def test_prefect_yaml_deploys_the_review_flow_with_the_factcheck_flow(prefect_se
         assert review.entrypoint == "flows/review.py:review"
         assert review.parameter_openapi_schema["required"] == ["reviewer"]
         assert client.read_flow(review.flow_id).name == "review"
+
+
+@pytest.mark.parametrize("blind", [True, False])
+def test_the_form_hides_other_verdicts_in_blind_mode(seed_dir: Path, out_dir: Path, loaded: LoadedConfig, blind: bool) -> None:
+    from flows.review import describe, verdict_form
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    cfg = loaded.config.review.model_copy(update={"blind": blind})
+    session = ReviewSession(out_dir, cfg, "reviewer-1")
+    first = session.open_tasks()[0].task.claim
+    (out_dir / "review" / "verdicts" / "reviewer-2" / f"{first}.yaml").write_text(
+        f"claim: {first}\nreviewer: reviewer-2\nrating: 'false'\nrationale: SECRET-REASON.\n", encoding="utf-8")
+    session.refresh()
+    item = session.open_tasks()[0]
+    text = describe(item, 1, 9, session, None)
+    assert ("SECRET-REASON" in text) is not blind
+    assert ("hidden until you rate" in text) is blind
+    schema = verdict_form(cfg).model_json_schema()
+    assert schema["properties"]["rating"]["enum"] == cfg.labels and schema["properties"]["evidence"]["type"] == "array"
