@@ -104,6 +104,7 @@ def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
         f"# Claim: {one_line}\n"
         f"# rating: one of {labels} (leave null until you decide)\n"
         "# rationale: why, in a sentence or two. evidence: a list of http(s) URLs.\n"
+        f"# Or answer in the terminal: factflow review --reviewer {reviewer}\n"
     )
     body: dict[str, object] = {
         "claim": claim.id,
