@@ -6,6 +6,7 @@ stays fast and works without a Prefect server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from factflow import __version__
-from factflow.config import LoadedConfig, load_config
+from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError
 from factflow.pipeline import ProgressHook, RunResult, run_pipeline
 
@@ -128,6 +129,20 @@ def _load(config: Path | None) -> LoadedConfig:
     return load_config(config)
 
 
+def _task_runner(loaded: LoadedConfig, option: str | None) -> RunConfig:
+    """The run settings, with --task-runner (threads, dask, dask=ADDRESS) applied over the config."""
+    run_cfg = loaded.config.run
+    if option is None:
+        return run_cfg
+    name, _, address = option.partition("=")
+    if name not in ("threads", "dask") or (name == "threads" and address):
+        raise click.BadParameter(f"{option!r}: use threads, dask or dask=tcp://HOST:PORT", param_hint="--task-runner")
+    try:
+        return RunConfig(**(run_cfg.model_dump() | {"task_runner": name, "dask_address": address or None}))
+    except ValueError as exc:
+        raise click.BadParameter(f"{option!r}: the address must look like tcp://HOST:PORT", param_hint="--task-runner") from exc
+
+
 @main.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
               show_default=True, help="Config file (YAML).")
@@ -138,14 +153,17 @@ def _load(config: Path | None) -> LoadedConfig:
 @click.option("--engine", type=click.Choice(["prefect", "plain"]), default="prefect", show_default=True,
               help="Run as a Prefect flow, or as plain Python in this process (same stages, same report).")
 @click.option("--refresh", is_flag=True, help="Ignore the extraction cache: process every document again.")
+@click.option("--task-runner", "runner", default=None, metavar="threads|dask[=ADDRESS]",
+              help="Run extraction on threads, or on Dask: a local cluster, or the scheduler at ADDRESS (default: run.task_runner).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, quiet: bool) -> None:
+def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, runner: str | None, quiet: bool) -> None:
     """Run the pipeline: read seeds, extract claims, write tasks, collect verdicts, write the report.
 
     Example: factflow run --seeds seeds --out .
     """
     loaded = _load(config_path)  # fail fast, with a clean message, before Prefect starts
+    run_cfg = _task_runner(loaded, runner)
     if not seeds.is_dir():
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
     out.mkdir(parents=True, exist_ok=True)
@@ -154,16 +172,69 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, q
             result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
         else:
             prefect_defaults(Path.cwd() / ".prefect")
-            from flows.factcheck import PROGRESS, factcheck
+            from flows.factcheck import PROGRESS, run_factcheck
+            from flows.server import prefect_api
 
             if hook:
                 hook("start", 0, 1)  # the temporary Prefect server takes a few seconds to start
             token = PROGRESS.set(hook)
             try:
-                result = factcheck(config=str(config_path), seeds=str(seeds), out=str(out), refresh=refresh)
+                with contextlib.ExitStack() as stack:
+                    if run_cfg.task_runner == "dask":
+                        # Dask workers are other processes: they need a server they can all reach.
+                        stack.enter_context(prefect_api(Path(os.environ["PREFECT_HOME"])))
+                    result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh)
             finally:
                 PROGRESS.reset(token)
     print_summary(result, out)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+              show_default=True, help="Config file (YAML).")
+@click.option("--seeds", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True, help="Folder of documents to read.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True, help="Folder that receives review/ and reports/.")
+@click.option("--cron", default=None, help="Run on this cron schedule, e.g. '0 */6 * * *'.")
+@click.option("--interval", type=click.IntRange(min=1), default=None, help="Run every SECONDS seconds.")
+@click.option("--timezone", default="UTC", show_default=True, help="Time zone of the cron schedule.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port of the local Prefect server (default: a free one).")
+@handle_errors
+def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval: int | None, timezone: str, port: int | None) -> None:
+    """Run the flow on a schedule on this machine, until Ctrl-C or SIGTERM.
+
+    Uses PREFECT_API_URL when set; otherwise starts a local Prefect server on 127.0.0.1, prints
+    the UI address, and stops that server when it stops. Default schedule: every 6 hours.
+
+    Example: factflow serve --cron "0 */6 * * *"
+    """
+    import signal
+
+    if cron and interval:
+        raise click.UsageError("give --cron or --interval, not both")
+    _load(config_path)  # a bad config stops here, with its message, before any server starts
+    if not cron and not interval:
+        cron = "0 */6 * * *"
+    prefect_defaults(Path.cwd() / ".prefect")
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    from flows.server import prefect_api
+
+    with prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
+        started = f" (started by factflow, pid {api.pid})" if api.pid else ""
+        stdout.print(f"Prefect UI: {api.ui}{started}", highlight=False)
+        when = f"cron '{cron}' ({timezone})" if cron else f"every {interval} s"
+        stdout.print(f"Serving factcheck {when}; Ctrl-C to stop.", highlight=False)
+        from flows.factcheck import factcheck
+
+        parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve())}
+        schedule: dict[str, Any] = {"cron": cron, "timezone": timezone} if cron else {"interval": interval}
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM: stop serving, then the server
+            # limit=1: runs write the same output folder, so they take turns.
+            factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
+    stdout.print("Stopped.")
 
 
 @main.group()

@@ -7,6 +7,8 @@ runs per sentence: a task run costs milliseconds and a corpus has tens of thousa
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import cast
@@ -22,7 +24,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
-from factflow.config import LoadedConfig, load_config
+from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.models import Document, DocumentClaims, Problem
 from factflow.pipeline import (
     Plan,
@@ -37,6 +39,42 @@ from factflow.pipeline import (
     write_review_stage,
 )
 from factflow.review import LoadedVerdict
+
+
+def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh: bool = False) -> RunResult:
+    """Run the flow with the task runner of ``run``: threads, or Dask (a local cluster, or ``dask_address``)."""
+    if run.task_runner == "threads":
+        return factcheck(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh)
+    import logging
+    import os
+
+    # Dask logs every scheduler, nanny and worker event at INFO; that would bury the progress bar.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read when distributed is imported
+    from prefect_dask import DaskTaskRunner
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+
+    with contextlib.ExitStack() as stack:
+        address = run.dask_address or stack.enter_context(local_dask_cluster(run.dask_workers))
+        flow_ = factcheck.with_options(task_runner=DaskTaskRunner(address=address))  # type: ignore[arg-type]
+        return flow_(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh)
+
+
+@contextlib.contextmanager
+def local_dask_cluster(workers: int) -> Iterator[str]:
+    """A local Dask cluster for one run (its scheduler address), closed workers first when the run ends."""
+    import logging
+
+    from distributed import LocalCluster
+
+    # One thread per worker process, since scoring is pure Python.
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.WARNING)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
 
 #: Set by the CLI to draw a progress bar; flow parameters must stay serialisable, a callback is not.
 PROGRESS: ContextVar[ProgressHook | None] = ContextVar("factflow_progress", default=None)

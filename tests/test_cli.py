@@ -69,3 +69,10 @@ def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
     bad = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
     assert bad.exit_code == 1
     assert f"review/verdicts/reviewer-1/{victim.name}:3: rating: 'maybe' is not on the rating scale" in bad.output
+
+
+def test_bad_task_runner_option_is_a_usage_error(seed_dir: Path, tmp_path: Path) -> None:
+    for value, message in [("spark", "use threads, dask or dask=tcp://HOST:PORT"), ("dask=localhost", "must look like tcp://HOST:PORT")]:
+        result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir),
+                                           "--out", str(tmp_path), "--task-runner", value])
+        assert result.exit_code == 2 and message in result.output
