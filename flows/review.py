@@ -86,13 +86,13 @@ def review(
     form = verdict_form(loaded.config.review)
     tasks = session.open_tasks()
     saved = skipped = 0
-    for number, item in enumerate(tasks, 1):
+    for number, first in enumerate(tasks, 1):
         error: str | None = None
         while True:
-            session.refresh()  # the reviewer may have rated it meanwhile, by hand or in the terminal
-            if not session.is_open(item.task):
+            session.refresh_claim(first.task.claim)  # it may have been rated meanwhile, by hand or in the terminal
+            item = session.open_task(first.task)
+            if item is None:
                 break
-            item = next((o for o in session.open_tasks() if o.task.claim == item.task.claim), item)
             answer: Any = pause_flow_run(
                 wait_for_input=form.with_initial_data(description=describe(item, number, len(tasks), session, error)),
                 timeout=int(timeout_hours * 3600),

@@ -12,7 +12,7 @@ from factflow.errors import VerdictError
 from factflow.models import Task, Verdict, VerdictRecord
 from factflow.review.assign import LEDGER_PATH, load_ledger
 from factflow.review.consensus import consensus
-from factflow.review.files import LoadedVerdict, collect_verdicts, load_tasks, save_verdict, verdict_path
+from factflow.review.files import VERDICTS_DIR, LoadedVerdict, collect_verdicts, load_tasks, load_verdict, save_verdict, verdict_path
 from factflow.yamlio import describe_error
 
 
@@ -56,6 +56,18 @@ class ReviewSession:
             Path(p.file).stem: p.message for p in problems if Path(p.file).parent.name == self.person
         }
 
+    def refresh_claim(self, claim: str) -> None:
+        """Re-read the verdict files of one claim only (cheap where ``refresh`` reads every file)."""
+        found: list[LoadedVerdict] = []
+        self.own_problems.pop(claim, None)
+        for path in sorted((self.out / VERDICTS_DIR).glob(f"*/{claim}.yaml")):
+            try:
+                found.append(load_verdict(path, self.out, self.claim_ids, self.cfg))
+            except VerdictError as exc:
+                if path.parent.name == self.person:
+                    self.own_problems[claim] = exc.message
+        self.by_claim[claim] = [lv for lv in found if not lv.orphaned]
+
     def records(self, claim: str) -> list[VerdictRecord]:
         """Every verdict on a claim, as the report shows it."""
         return [
@@ -87,13 +99,16 @@ class ReviewSession:
             return status == "disputed"
         return self.person in task.assigned_to
 
+    def open_task(self, task: Task) -> OpenTask | None:
+        """The task as this person sees it now, or None when it is not open for them."""
+        if not self.is_open(task):
+            return None
+        return OpenTask(task=task, file=verdict_path(self.out, self.person, task.claim), others=self.visible_others(task.claim),
+                        problem=self.own_problems.get(task.claim))
+
     def open_tasks(self) -> list[OpenTask]:
         """This person's open tasks, in document then sentence order."""
-        return [
-            OpenTask(task=t, file=verdict_path(self.out, self.person, t.claim), others=self.visible_others(t.claim),
-                     problem=self.own_problems.get(t.claim))
-            for t in self.tasks if self.is_open(t)
-        ]
+        return [item for item in (self.open_task(t) for t in self.tasks) if item is not None]
 
     def save(self, task: Task, rating: str, rationale: str, evidence: list[str], via: str) -> LoadedVerdict:
         """Check and write this person's verdict on a task (atomically); raises VerdictError when it breaks a rule."""

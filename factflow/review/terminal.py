@@ -121,7 +121,11 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
         return outcome
     click.echo(f"{len(tasks)} open task(s) for {who}. At the rating prompt: s skips a task, q quits; you can resume later.")
     _show_scale(session.cfg)
-    for number, item in enumerate(tasks, 1):
+    for number, listed in enumerate(tasks, 1):
+        session.refresh_claim(listed.task.claim)  # rated meanwhile (by hand, in the form)? then it is done
+        item = session.open_task(listed.task)
+        if item is None:
+            continue
         show_task(item, number, len(tasks), session)
         try:
             rating = _ask_rating(session.cfg)
@@ -145,6 +149,7 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
         outcome.saved += 1
         click.echo(f"Saved {saved.file}: {rating}.")
         if session.cfg.blind and not session.adjudicator:
+            session.refresh_claim(item.task.claim)
             others = session.visible_others(item.task.claim)
             if others:
                 click.echo("Now that you have rated, the other verdicts:")
