@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -30,7 +31,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
-_STAGES = {"start": "Starting Prefect", "extract": "Extracting claims", "review": "Writing tasks and report"}
+_STAGES = {
+    "start": "Starting Prefect", "extract": "Extracting claims", "resolve": "Resolving sources online",
+    "review": "Writing tasks and report",
+}
 
 
 def handle_errors(func: F) -> F:
@@ -56,6 +60,15 @@ def main(debug: bool) -> None:
 
     Example: factflow run --config config/factflow.yaml --seeds seeds --out .
     """
+    import logging
+
+    log = logging.getLogger("factflow")
+    if not log.handlers:  # the domain's warnings (a run waiting for another) reach the terminal
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("Warning: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.WARNING)
+        log.propagate = False
 
 
 def prefect_defaults(home: Path) -> None:
@@ -110,6 +123,10 @@ def print_summary(result: RunResult, out: Path) -> None:
     overdue = sum(r.overdue for r in s.reviewers)
     if overdue:
         table.add_row("overdue tasks", str(overdue), style="yellow")
+    statuses = Counter(source.status for claim in result.report.claims for source in claim.sources)
+    if statuses["resolved"] or statuses["unresolved"]:  # an online run
+        table.add_row("sources resolved", str(statuses["resolved"]))
+        table.add_row("sources unresolved", str(statuses["unresolved"]), style="yellow" if statuses["unresolved"] else None)
     table.add_row("problems", str(s.problems), style="yellow" if s.problems else None)
     table.add_row("documents extracted", str(result.extracted))
     table.add_row("  from cache", str(result.cached))
@@ -155,14 +172,19 @@ def _task_runner(loaded: LoadedConfig, option: str | None) -> RunConfig:
 @click.option("--refresh", is_flag=True, help="Ignore the extraction cache: process every document again.")
 @click.option("--task-runner", "runner", default=None, metavar="threads|dask[=ADDRESS]",
               help="Run extraction on threads, or on Dask: a local cluster, or the scheduler at ADDRESS (default: run.task_runner).")
+@click.option("--online", is_flag=True,
+              help="Resolve sources over HTTP and fetch the seeds' URL list (same as sources.online: true).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, runner: str | None, quiet: bool) -> None:
+def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, runner: str | None, online: bool, quiet: bool) -> None:
     """Run the pipeline: read seeds, extract claims, write tasks, collect verdicts, write the report.
 
-    Example: factflow run --seeds seeds --out .
+    Offline by default; --online resolves sources with Wikipedia, Wikidata, the Wayback Machine
+    and (with FACTCHECK_API_KEY set) Google Fact Check Tools.
+
+    Example: factflow run --seeds seeds --out . --online
     """
-    loaded = _load(config_path)  # fail fast, with a clean message, before Prefect starts
+    loaded = _load(config_path).going_online(online)  # fail fast, with a clean message, before Prefect starts
     run_cfg = _task_runner(loaded, runner)
     if not seeds.is_dir():
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
@@ -183,7 +205,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
                     if run_cfg.task_runner == "dask":
                         # Dask workers are other processes: they need a server they can all reach.
                         stack.enter_context(prefect_api(Path(os.environ["PREFECT_HOME"])))
-                    result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh)
+                    result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh, online=online)
             finally:
                 PROGRESS.reset(token)
     print_summary(result, out)

@@ -54,7 +54,14 @@ def _check_unique(values: list[str], what: str) -> None:
 Regexes = Annotated[list[str], AfterValidator(_check_regexes)]
 
 #: Fields a source URL template may use; each is URL-encoded before it is filled in.
-TEMPLATE_FIELDS = ("query", "phrase", "entity", "document_url")
+TEMPLATE_FIELDS = (
+    "query", "phrase", "entity", "entities", "document_url",
+    "published", "date_from", "date_to", "datetime_from", "datetime_to",
+)
+#: Kinds of the entities claim extraction finds (``factflow.models.Entity.kind``).
+EntityKind = Literal["person", "organisation", "place", "nationality", "date", "quantity", "other"]
+#: The public APIs a catalog source can be resolved with when the run is online.
+ApiName = Literal["wikipedia", "wikidata", "wayback", "factchecktools"]
 
 
 class Strict(BaseModel):
@@ -67,8 +74,22 @@ class IngestConfig(Strict):
     """Where documents come from and what counts as one."""
 
     patterns: list[str] = Field(
-        default=["*.txt"], min_length=1, description="Glob patterns (relative to the seeds folder, searched recursively) of documents to read."
+        default=["*.txt", "*.md", "*.html", "*.htm"],
+        min_length=1,
+        description="Glob patterns (relative to the seeds folder, searched recursively) of documents to read; *.html pages go through article extraction.",
     )
+    urls_file: str = Field(
+        default="urls.txt",
+        min_length=1,
+        description="Name of the file under the seeds folder that lists article URLs to fetch, one a line ('#' starts a comment); it is not itself a document. Fetched only when the run is online.",
+    )
+    allow_loopback: bool = Field(
+        default=False, description="Allow fetching URLs on loopback addresses (127.0.0.0/8, ::1); for tests and local mirrors."
+    )
+    allow_private: bool = Field(
+        default=False, description="Allow fetching URLs on private and link-local addresses (10/8, 172.16/12, 192.168/16, 169.254/16, fc00::/7, fe80::/10)."
+    )
+    max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed when fetching an article URL; each hop is checked like the first.")
     max_file_bytes: int = Field(
         default=5_000_000, ge=1, description="Files larger than this are skipped and reported as a problem."
     )
@@ -112,6 +133,28 @@ class ClaimsConfig(Strict):
 
 
 
+def _check_template(url: str) -> str:
+    if not re.match(r"^https?://[^/\s{}]+", url):
+        raise ValueError("must be an http:// or https:// URL with a literal host")
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(url) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"is not a valid template: {exc}") from exc
+    unknown = names - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ValueError(
+            f"uses unknown placeholder(s) {', '.join(sorted(unknown))}; allowed: "
+            + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+        )
+    return url
+
+
+def _check_base_url(url: str) -> str:
+    if not re.match(r"^https?://[^/\s]+$", url.rstrip("/")):
+        raise ValueError("must be an http:// or https:// URL of a host, without a path (e.g. https://en.wikipedia.org)")
+    return url.rstrip("/")
+
+
 class SourceTemplate(Strict):
     """One reference source: where a reviewer can start checking a claim."""
 
@@ -119,55 +162,107 @@ class SourceTemplate(Strict):
     name: str = Field(min_length=1, description="Shown to reviewers, e.g. 'Wikipedia'.")
     kind: SourceKind = Field(description="What sort of source this is.")
     url: str = Field(
-        description="URL template; placeholders {query}, {phrase}, {entity}, {document_url} are filled from the claim, URL-encoded."
+        description=(
+            "URL template; placeholders are filled from the claim and its document, URL-encoded: {query} (key terms), "
+            "{phrase} (the first three), {entity} (the most specific named entity), {entities} (up to four), {document_url}, "
+            "{published}, {date_from}, {date_to} (YYYY-MM-DD), {datetime_from}, {datetime_to} (YYYYMMDDhhmmss)."
+        )
+    )
+    dated_url: str | None = Field(
+        default=None,
+        description="Template used instead of url when the document's publication date is known (for a date window around it).",
     )
     applies_to: list[ClaimType] = Field(
         default=[], description="Claim types this source suits; empty means every type."
     )
-    requires: list[Literal["entity", "document_url"]] = Field(
+    entity_kinds: list[EntityKind] = Field(
+        default=[], description="When set, the source applies only to claims naming an entity of one of these kinds (person, place, ...)."
+    )
+    keywords: Regexes = Field(
+        default=[],
+        description="Case-insensitive regular expressions; when set, the source applies only to claims whose text or context matches one (topic sources).",
+    )
+    requires: list[Literal["entity", "document_url", "published"]] = Field(
         default=[], description="Fields the claim must have for this source to apply."
+    )
+    api: ApiName | None = Field(
+        default=None, description="The API (under sources.apis) that resolves this source when the run is online; null: a plain link."
     )
 
     @field_validator("url")
     @classmethod
     def _template(cls, url: str) -> str:
-        if not re.match(r"^https?://[^/\s{}]+", url):
-            raise ValueError("must be an http:// or https:// URL with a literal host")
-        try:
-            names = {name for _, name, _, _ in string.Formatter().parse(url) if name is not None}
-        except ValueError as exc:
-            raise ValueError(f"is not a valid template: {exc}") from exc
-        unknown = names - set(TEMPLATE_FIELDS)
-        if unknown:
-            raise ValueError(
-                f"uses unknown placeholder(s) {', '.join(sorted(unknown))}; allowed: "
-                + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
-            )
-        return url
+        return _check_template(url)
 
+    @field_validator("dated_url")
+    @classmethod
+    def _dated_template(cls, url: str | None) -> str | None:
+        return None if url is None else _check_template(url)
+
+
+_CONFLICT_WORDS = [
+    r"\b(?:war|wars|warfare|conflict|fighting|battle|offensive|airstrikes?|air ?strikes?|bomb(?:s|ing|ed)?|shell(?:ing|ed)|troops|soldiers|militar(?:y|ies)|militias?|rebels?|insurgen(?:ts?|cy)|forces|army|ceasefire|truce|siege|killed|casualt(?:y|ies)|wounded)\b",
+    r"\b(?:refugees?|displaced|displacement|asylum|humanitarian|famine|hunger|starvation|aid|relief|evacuat(?:e|ed|ion)|cholera|epidemic|earthquake|flood(?:s|ing)?|drought|disaster|shelters?|civilians?)\b",
+]
 
 DEFAULT_CATALOG = [
     SourceTemplate(
-        id="wikipedia", name="Wikipedia search", kind="encyclopedia",
-        url="https://en.wikipedia.org/w/index.php?search={query}&ns0=1",
+        id="wikipedia", name="Wikipedia", kind="encyclopedia",
+        url="https://en.wikipedia.org/w/index.php?search={query}&ns0=1", api="wikipedia",
     ),
     SourceTemplate(
         id="google-factcheck", name="Google Fact Check Explorer", kind="fact-check",
-        url="https://toolbox.google.com/factcheck/explorer/search/{query};hl=en",
+        url="https://toolbox.google.com/factcheck/explorer/search/{query};hl=en", api="factchecktools",
     ),
     SourceTemplate(
         id="wikidata", name="Wikidata", kind="knowledge-base",
-        url="https://www.wikidata.org/w/index.php?search={entity}", requires=["entity"],
+        url="https://www.wikidata.org/w/index.php?search={entity}", requires=["entity"], api="wikidata",
     ),
     SourceTemplate(
         id="gdelt", name="GDELT news archive", kind="news-archive",
-        url="https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html",
+        url="https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html&sort=datedesc",
+        dated_url=(
+            "https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html&sort=datedesc"
+            "&startdatetime={datetime_from}&enddatetime={datetime_to}"
+        ),
     ),
     SourceTemplate(
         id="wayback", name="Wayback Machine copy of the article", kind="archive",
-        url="https://web.archive.org/web/*/{document_url}", requires=["document_url"],
+        url="https://web.archive.org/web/*/{document_url}", requires=["document_url"], api="wayback",
+    ),
+    SourceTemplate(
+        id="reliefweb", name="ReliefWeb (conflict and humanitarian reports)", kind="topic",
+        url="https://reliefweb.int/updates?search={query}", keywords=_CONFLICT_WORDS,
     ),
 ]
+
+
+class ApiConfig(Strict):
+    """Where one public API lives (a test points it at a server on 127.0.0.1)."""
+
+    base_url: Annotated[str, AfterValidator(_check_base_url)] = Field(description="Scheme and host of the API, no path.")
+
+
+class FactCheckApiConfig(ApiConfig):
+    """Google Fact Check Tools: needs an API key, read from the environment, never written anywhere."""
+
+    api_key_env: str = Field(
+        default="FACTCHECK_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable holding the API key; without it, existing fact-checks are not looked up.",
+    )
+    language_code: str = Field(default="en", description="BCP-47 language of the fact-checks to find.")
+    page_size: int = Field(default=5, ge=1, le=50, description="Existing fact-checks fetched per claim.")
+
+
+class ApisConfig(Strict):
+    """The public APIs used to resolve sources when the run is online."""
+
+    wikipedia: ApiConfig = Field(default=ApiConfig(base_url="https://en.wikipedia.org"), description="MediaWiki search and the REST page summary.")
+    wikidata: ApiConfig = Field(default=ApiConfig(base_url="https://www.wikidata.org"), description="wbsearchentities and wbgetentities.")
+    wayback: ApiConfig = Field(default=ApiConfig(base_url="https://archive.org"), description="The Wayback Machine availability API.")
+    factchecktools: FactCheckApiConfig = Field(
+        default=FactCheckApiConfig(base_url="https://factchecktools.googleapis.com"), description="Google Fact Check Tools claims:search."
+    )
 
 
 class SourcesConfig(Strict):
@@ -177,12 +272,49 @@ class SourcesConfig(Strict):
         default=DEFAULT_CATALOG, min_length=1, description="The source catalog, in the order tasks list them."
     )
     max_terms: int = Field(default=6, ge=1, le=20, description="Key terms taken from a claim for search links.")
+    news_window_days: int = Field(
+        default=7, ge=0, le=365, description="Days either side of the document's publication date searched in the news archive."
+    )
+    online: bool = Field(default=False, description="Resolve sources over HTTP (same as `factflow run --online`); offline runs only build links.")
+    apis: ApisConfig = Field(default_factory=ApisConfig, description="Base URLs (and the key variable) of the APIs used online.")
 
     @field_validator("catalog")
     @classmethod
     def _unique(cls, catalog: list[SourceTemplate]) -> list[SourceTemplate]:
         _check_unique([s.id for s in catalog], "source id")
         return catalog
+
+
+class HttpConfig(Strict):
+    """The one HTTP layer (source resolution and URL ingest): politeness, retries, limits, cache."""
+
+    user_agent: str = Field(
+        default="factflow/0.1 (automated fact-check task pipeline)", min_length=1,
+        description="User-Agent sent with every request; the contact is appended (Wikimedia requires a way to reach you).",
+    )
+    contact: str = Field(default="", description="An e-mail address or URL where API operators can reach you; set it before going online.")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300, description="Per-request timeout (connect, read, write, pool).")
+    deadline_seconds: float = Field(default=120.0, gt=0, le=3600, description="Overall time budget of one stage's requests; what is left unresolved then stays a link.")
+    retries: int = Field(default=3, ge=0, le=10, description="Retries after a timeout, connection error, 429 or 5xx.")
+    backoff_seconds: float = Field(default=0.5, ge=0, le=60, description="First retry delay; doubles each retry, with jitter; a longer Retry-After wins.")
+    backoff_max_seconds: float = Field(default=30.0, ge=0, le=600, description="Longest wait before a retry (Retry-After included).")
+    per_host_concurrency: int = Field(default=2, ge=1, le=32, description="Requests in flight at once to one host.")
+    min_interval_seconds: float = Field(default=0.2, ge=0, le=60, description="Minimum time between the starts of two requests to one host.")
+    max_response_bytes: int = Field(default=5_000_000, ge=1_000, description="Larger responses are refused.")
+    cache_dir: str = Field(
+        default=".factflow-cache/http", description="On-disk HTTP cache, relative to the output folder; a rerun on the same input sends no request."
+    )
+    cache_ttl_hours: float = Field(default=168.0, gt=0, description="How long a cached response is reused.")
+
+    @property
+    def user_agent_header(self) -> str:
+        """The User-Agent header value in Wikimedia's recommended form: ``name/version (about; contact) library/version``."""
+        import httpx  # here, not at the top: reading a config needs no HTTP library
+
+        agent = self.user_agent
+        if self.contact:
+            agent = f"{agent[:-1]}; {self.contact})" if agent.endswith(")") else f"{agent} ({self.contact})"
+        return f"{agent} httpx/{httpx.__version__}"
 
 
 class RatingLevel(Strict):
@@ -320,6 +452,7 @@ class RunConfig(Strict):
         description="An existing Dask scheduler (tcp://host:port); null starts a local cluster.",
     )
     dask_workers: int = Field(default=2, ge=1, le=256, description="Workers of the local Dask cluster.")
+    lock_timeout: float = Field(default=900.0, ge=0, description="Seconds a run waits for another run on the same output folder to finish.")
 
 
 class ReportConfig(Strict):
@@ -346,6 +479,7 @@ class Config(Strict):
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Reading the seeds folder.")
     claims: ClaimsConfig = Field(default_factory=ClaimsConfig, description="Finding claims.")
     sources: SourcesConfig = Field(default_factory=SourcesConfig, description="Reference sources.")
+    http: HttpConfig = Field(default_factory=HttpConfig, description="HTTP politeness, retries, limits and cache (online runs).")
     review: ReviewConfig = Field(default_factory=ReviewConfig, description="Reviewers and the rating scale.")
     report: ReportConfig = Field(default_factory=ReportConfig, description="The report.")
     cache: CacheConfig = Field(default_factory=CacheConfig, description="The extraction cache.")
@@ -360,6 +494,13 @@ class LoadedConfig(BaseModel):
     config: Config
     path: str | None
     sha256: str | None
+
+    def going_online(self, online: bool = True) -> LoadedConfig:
+        """The same config with ``sources.online`` set (what ``factflow run --online`` does)."""
+        if not online or self.config.sources.online:
+            return self
+        sources = self.config.sources.model_copy(update={"online": True})
+        return self.model_copy(update={"config": self.config.model_copy(update={"sources": sources})})
 
 
 def load_config(path: Path | None) -> LoadedConfig:

@@ -1,14 +1,60 @@
-"""Ingest: turn the files of a seeds folder into documents (title, byline, body)."""
+"""Ingest: turn the files of a seeds folder into documents (title, byline, body, metadata).
+
+``*.txt`` and ``*.md`` files are plain text and may begin with YAML front matter (``title``,
+``url``, ``published``, ``outlet``); ``*.html`` pages go through article extraction
+(``factflow.web``); the URL list (``urls.txt``) names articles fetched when the run is online.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
 from factflow.models import Document, Problem
+from factflow.web import UrlLine, extract_article, read_url_list
+from factflow.yamlio import load_model
+
+#: Fetches the URL list's articles: (urls) -> (documents, problems). None when the run is offline.
+WebFetcher = Callable[[Sequence[UrlLine]], tuple[list[Document], list[Problem]]]
+_HTML_SUFFIXES = (".html", ".htm")
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+class FrontMatter(BaseModel):
+    """The YAML block a text document may begin with, between two '---' lines."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, description="The headline; the first line of the text otherwise.")
+    url: str | None = Field(default=None, description="Where the article was published (http or https).")
+    published: str | None = Field(default=None, description="Publication date or date-time, ISO 8601 (2015-09-14).")
+    outlet: str | None = Field(default=None, description="The publication.")
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not an ISO 8601 date such as 2015-09-14 or 2015-09-14T08:00:00Z") from exc
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
 
 _BYLINE_MAX_CHARS = 100
 _BYLINE_SEARCH_LINES = 3
@@ -20,7 +66,10 @@ def discover(seeds: Path, cfg: IngestConfig) -> list[Path]:
         raise InputError(seeds, "seeds folder not found; pass an existing folder with --seeds")
     found: set[Path] = set()
     for pattern in cfg.patterns:
-        found.update(p for p in seeds.rglob(pattern) if not any(part.startswith(".") for part in p.relative_to(seeds).parts))
+        found.update(
+            p for p in seeds.rglob(pattern)
+            if not any(part.startswith(".") for part in p.relative_to(seeds).parts) and p.name != cfg.urls_file
+        )
     return sorted(found)
 
 
@@ -73,6 +122,33 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
     )
 
 
+def split_front_matter(text: str, path: str) -> tuple[FrontMatter | None, str]:
+    """Front matter (validated, errors with file lines) and the text after it; (None, text) when there is none."""
+    if not text.startswith("---\n"):
+        return None, text
+    end = _FRONT_MATTER_END.search(text, 4)
+    if end is None:
+        raise InputError(path, "front matter opened with '---' is never closed; end it with a line '---'", line=1)
+    # A blank first line stands for the opening '---', so YAML line numbers are the file's.
+    block = "\n" + text[4:end.start()]
+    meta = load_model(Path(path), FrontMatter, InputError, text=block)
+    return meta, text[end.end():].lstrip("\n")
+
+
+def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8") -> Document:
+    """A text document, with its front matter (when it has one) as metadata."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    meta, body = split_front_matter(text, path)
+    if meta is None:
+        return parse_document(doc_id, path, text, cfg, sha256, encoding)
+    if meta.title:
+        first = next((line.strip() for line in body.split("\n") if line.strip()), "")
+        if first != meta.title.strip():
+            body = f"{meta.title.strip()}\n\n{body}"
+    doc = parse_document(doc_id, path, body, cfg, sha256, encoding)
+    return doc.model_copy(update={"url": meta.url, "published": meta.published, "outlet": meta.outlet})
+
+
 def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
     """Read one seed file into a document; raises InputError naming the file when it cannot."""
     shown = str(path)
@@ -88,22 +164,39 @@ def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
-    text, encoding = decode(raw, Path(shown))
     digest = hashlib.sha256(raw).hexdigest()
-    return parse_document(path.stem, shown, text, cfg, digest, encoding)
+    if path.suffix.lower() in _HTML_SUFFIXES:
+        return extract_article(raw, path.stem, shown, cfg, digest)
+    text, encoding = decode(raw, Path(shown))
+    return parse_text_document(path.stem, shown, text, cfg, digest, encoding)
 
 
-def load_documents(seeds: Path, cfg: IngestConfig) -> tuple[list[Document], list[Problem]]:
-    """Read every document under ``seeds``; bad files become problems and the rest are read."""
+def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None) -> tuple[list[Document], list[Problem]]:
+    """Read every document under ``seeds`` (and fetch its URL list with ``web``); bad inputs become problems."""
     documents: list[Document] = []
     problems: list[Problem] = []
     ids: dict[str, str] = {}
+    found: list[Document] = []
     for path in discover(seeds, cfg):
         try:
-            doc = read_document(path, seeds, cfg)
+            found.append(read_document(path, seeds, cfg))
         except InputError as exc:
             problems.append(Problem(file=exc.path, line=exc.line, message=exc.message))
-            continue
+    url_list = seeds / cfg.urls_file
+    if url_list.is_file():
+        urls, url_problems = read_url_list(url_list)
+        problems.extend(url_problems)
+        if web is None:
+            if urls:
+                problems.append(Problem(
+                    file=str(url_list),
+                    message=f"{len(urls)} URL(s) not fetched: the run is offline (run with --online or set sources.online: true)",
+                ))
+        else:
+            fetched, fetch_problems = web(urls)
+            found.extend(fetched)
+            problems.extend(fetch_problems)
+    for doc in found:
         if doc.id in ids:
             problems.append(Problem(
                 file=doc.path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
 
 from factflow.config import ClaimType, RatingLevel
 
@@ -109,6 +109,24 @@ class Appearance(Model):
     text: str | None = Field(default=None, description="The sentence as it appears here, when it differs (a near-duplicate).")
 
 
+class Resolution(Model):
+    """What an API said about a source (online runs); only the fields that API gives are set."""
+
+    title: str | None = Field(default=None, description="Wikipedia article title.")
+    extract: str | None = Field(default=None, description="One line from the Wikipedia article summary.")
+    url: str | None = Field(default=None, description="Canonical URL of the article or entity.")
+    wikidata_id: str | None = Field(default=None, description="Wikidata id (Q...) of the article or entity.")
+    label: str | None = Field(default=None, description="Wikidata label.")
+    description: str | None = Field(default=None, description="Wikidata description.")
+    snapshot_url: str | None = Field(default=None, description="Wayback Machine snapshot of the URL.")
+    timestamp: str | None = Field(default=None, description="When the snapshot was taken (ISO 8601).")
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None}
+
+
 class Source(Model):
     """A reference source linked to a claim."""
 
@@ -116,6 +134,35 @@ class Source(Model):
     title: str
     url: str
     kind: str
+    status: Literal["link", "resolved", "unresolved"] = Field(
+        default="link", description="link: built offline; resolved: an API confirmed it (online); unresolved: the API could not, see reason."
+    )
+    reason: str | None = Field(default=None, description="Why an online run could not resolve this source.")
+    resolved: Resolution | None = Field(default=None, description="What the API found (online runs).")
+    archived: Resolution | None = Field(default=None, description="The Wayback Machine snapshot of the resolved page (online runs).")
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k not in ("reason", "resolved", "archived")}
+
+
+class ExistingFactCheck(Model):
+    """A fact-check already published elsewhere (Google Fact Check Tools)."""
+
+    publisher: str
+    rating: str = Field(description="The publisher's textual rating, e.g. 'False'.")
+    url: str
+    date: str | None = Field(default=None, description="Review date, when given.")
+    title: str | None = None
+    claim: str | None = Field(default=None, description="The claim text the publisher checked.")
+    claimant: str | None = None
+    archived: Resolution | None = Field(default=None, description="The Wayback Machine snapshot of the fact-check, when there is one.")
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k != "archived"}
 
 
 class ClaimBase(Model):
@@ -160,6 +207,9 @@ class Task(Model):
     appearances: list[Appearance]
     assigned_to: list[str]
     sources: list[Source]
+    already_checked: list[ExistingFactCheck] | None = Field(
+        default=None, description="Fact-checks of this claim already published elsewhere; null when not looked up (offline, or no API key)."
+    )
 
 
 class Verdict(Model):
@@ -283,6 +333,9 @@ class ReportClaim(ClaimBase):
     """A claim as listed in the report."""
 
     sources: list[Source]
+    already_checked: list[ExistingFactCheck] | None = Field(
+        default=None, description="Fact-checks of this claim already published elsewhere; null when not looked up."
+    )
     assigned_to: list[str]
     verdicts: list[VerdictRecord]
     consensus: Consensus

@@ -6,18 +6,22 @@ write the same report (timestamps aside).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from factflow.cache import ExtractionCache, cache_key
+from factflow.cache import CACHE_DIR, ExtractionCache, cache_key
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
-from factflow.ingest import load_documents
-from factflow.models import Claim, Document, DocumentClaims, Ledger, Problem, Report, Source, Task
+from factflow.ingest import WebFetcher, load_documents
+from factflow.lock import output_lock
+from factflow.models import Claim, Document, DocumentClaims, ExistingFactCheck, Ledger, Problem, Report, Source, Task
 from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
+    TASKS_DIR,
+    VERDICTS_DIR,
     LoadedVerdict,
     assignments_from,
     build_tasks,
@@ -30,7 +34,9 @@ from factflow.review import (
     write_stubs,
     write_tasks,
 )
-from factflow.sources import link_sources
+from factflow.sources import link_sources, resolve_sources
+
+log = logging.getLogger("factflow")
 
 #: Called as progress(stage, done, total) while a run advances.
 ProgressHook = Callable[[str, int, int], None]
@@ -44,6 +50,8 @@ class Plan:
     assignments: dict[str, list[str]]
     sources: dict[str, list[Source]]
     tasks: list[Task]
+    already_checked: dict[str, list[ExistingFactCheck]] = field(default_factory=dict)
+    requests_sent: int = 0
     #: Every assignment ever made (``review/assignments.json``), this run's included.
     ledger: Ledger | None = None
     #: Problems met while planning (a damaged ledger).
@@ -62,9 +70,20 @@ class RunResult:
     cached: int = 0
 
 
-def load_stage(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], list[Problem]]:
-    """Stage 1: read the seeds folder."""
-    return load_documents(seeds, loaded.config.ingest)
+def web_fetcher(loaded: LoadedConfig, out: Path | None) -> WebFetcher | None:
+    """How the URL list is fetched in this run: with the shared HTTP layer when online, not at all offline."""
+    cfg = loaded.config
+    if not cfg.sources.online:
+        return None
+    from factflow.web import fetch_urls
+
+    cache = (out if out is not None else Path.cwd()) / cfg.http.cache_dir
+    return lambda urls: fetch_urls(urls, cfg.ingest, cfg.http, cache)
+
+
+def load_stage(seeds: Path, loaded: LoadedConfig, out: Path | None = None) -> tuple[list[Document], list[Problem]]:
+    """Stage 1: read the seeds folder (and, online, fetch the articles its URL list names)."""
+    return load_documents(seeds, loaded.config.ingest, web=web_fetcher(loaded, out))
 
 
 def extract_stage(document: Document, loaded: LoadedConfig, cache: ExtractionCache | None = None) -> DocumentClaims:
@@ -108,13 +127,30 @@ def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClai
     """
     cfg = loaded.config
     claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=load_known_claim_ids(out))
-    sources = {c.id: link_sources(c, cfg.sources) for c in claims}
+    by_id = {d.id: d for d in documents}
+    sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
     previous, problems = load_ledger(out, cfg.review)
     rated = rated_pairs(out, cfg.review)
     ledger = plan_assignments(claims, cfg.review, previous, rated, now())
     assignments = assignments_from(ledger, claims, cfg.review)
     tasks = build_tasks(claims, documents, assignments, sources)
     return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks, ledger=ledger, problems=problems)
+
+
+def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfig, out: Path) -> Plan:
+    """Stage 3b, per batch, online only: resolve the plan's sources over HTTP; offline the plan is returned as it is."""
+    if not loaded.config.sources.online or not plan.claims:
+        return plan
+    batch = resolve_sources(plan.claims, plan.sources, documents, loaded.config, out)
+    tasks = [
+        t.model_copy(update={"sources": batch.sources[t.claim], "already_checked": batch.already_checked.get(t.claim)})
+        for t in plan.tasks
+    ]
+    return Plan(
+        claims=plan.claims, assignments=plan.assignments, sources=batch.sources, tasks=tasks,
+        already_checked=batch.already_checked, requests_sent=batch.requests_sent,
+        ledger=plan.ledger, problems=plan.problems,
+    )
 
 
 def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int, int]:
@@ -147,10 +183,26 @@ def report_stage(
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(), previous=load_previous_report(path), ledger=plan.ledger,
+        generated_at=generated_at or now(), previous=load_previous_report(path), already_checked=plan.already_checked,
+        ledger=plan.ledger,
     )
     write_report(report, path)
     return report, path
+
+
+def remove_stale_temp_files(out: Path, report_path: Path) -> int:
+    """Delete temporary files a killed run left behind (ours only: ``.<name>.<random>.tmp``); call under the lock."""
+    removed = 0
+    for folder, pattern in [
+        (report_path.parent, f".{report_path.name}.*.tmp"),
+        (out / TASKS_DIR, ".c-*.yaml.*.tmp"),
+        (out / VERDICTS_DIR, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
+        (out / CACHE_DIR, ".*.json.*.tmp"),
+    ]:
+        for path in folder.rglob(pattern) if folder.is_dir() else ():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def now() -> str:
@@ -159,10 +211,17 @@ def now() -> str:
 
 
 def run_pipeline(
-    loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None, refresh: bool = False
+    loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None, refresh: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Run every stage in this process, without Prefect."""
-    documents, problems = load_stage(seeds, loaded)
+    """Run every stage in this process, without Prefect (one run at a time per output folder)."""
+    with output_lock(out, loaded.config.run.lock_timeout, on_wait or log.warning):
+        remove_stale_temp_files(out, out / loaded.config.report.path)
+        return _run_locked(loaded, seeds, out, progress, refresh)
+
+
+def _run_locked(loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None, refresh: bool) -> RunResult:
+    documents, problems = load_stage(seeds, loaded, out)
     extractions: list[DocumentClaims] = []
     counts = {"hits": 0, "misses": 0}
     for batch in batches(documents, loaded.config.run.batch_size):
@@ -172,6 +231,11 @@ def run_pipeline(
         if progress:
             progress("extract", len(extractions), len(documents))
     plan = plan_stage(documents, extractions, loaded, out)
+    if progress and loaded.config.sources.online:
+        progress("resolve", 0, 1)
+    plan = resolve_stage(plan, documents, loaded, out)
+    if progress and loaded.config.sources.online:
+        progress("resolve", 1, 1)
     written, created = write_review_stage(plan, loaded, out)
     verdicts, verdict_problems = collect_stage(out, plan, loaded)
     report, path = report_stage(out, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)

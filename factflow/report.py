@@ -21,6 +21,7 @@ from factflow.models import (
     ConsensusChange,
     Document,
     DocumentClaims,
+    ExistingFactCheck,
     GoneClaim,
     Ledger,
     OrphanedVerdict,
@@ -51,6 +52,7 @@ def build_report(
     verdicts: Sequence[LoadedVerdict],
     problems: Sequence[Problem],
     generated_at: str,
+    already_checked: dict[str, list[ExistingFactCheck]] | None = None,
     previous: dict[str, Any] | None = None,
     ledger: Ledger | None = None,
 ) -> Report:
@@ -81,8 +83,8 @@ def build_report(
         report_claims.append(ReportClaim(
             id=c.id, document=c.document, text=c.text, sentence_index=c.sentence_index,
             checkworthiness=c.checkworthiness, reasons=c.reasons, type=c.type, appearances=c.appearances,
-            sources=sources.get(c.id, []), assigned_to=assignments.get(c.id, []), verdicts=records,
-            consensus=consensus_of[c.id],
+            sources=sources.get(c.id, []), already_checked=(already_checked or {}).get(c.id), assigned_to=assignments.get(c.id, []),
+            verdicts=records, consensus=consensus_of[c.id],
         ))
     current = {c.id for c in claims}
     stats = reviewer_stats(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 from uuid import UUID
 
-from prefect import flow, task, unmapped
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from factflow.config import LoadedConfig, RunConfig, load_config
+from factflow.lock import output_lock
 from factflow.models import Document, DocumentClaims, Problem
 from factflow.pipeline import (
     Plan,
@@ -35,16 +36,18 @@ from factflow.pipeline import (
     extract_batch_stage,
     load_stage,
     plan_stage,
+    remove_stale_temp_files,
     report_stage,
+    resolve_stage,
     write_review_stage,
 )
 from factflow.review import LoadedVerdict
 
 
-def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh: bool = False) -> RunResult:
+def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh: bool = False, online: bool = False) -> RunResult:
     """Run the flow with the task runner of ``run``: threads, or Dask (a local cluster, or ``dask_address``)."""
     if run.task_runner == "threads":
-        return factcheck(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh)
+        return factcheck(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh, online=online)
     import logging
     import os
 
@@ -57,7 +60,7 @@ def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh:
     with contextlib.ExitStack() as stack:
         address = run.dask_address or stack.enter_context(local_dask_cluster(run.dask_workers))
         flow_ = factcheck.with_options(task_runner=DaskTaskRunner(address=address))  # type: ignore[arg-type]
-        return flow_(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh)
+        return flow_(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh, online=online)
 
 
 @contextlib.contextmanager
@@ -87,9 +90,9 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 @task(name="load-documents", cache_policy=NO_CACHE)
-def load_documents(seeds: Path, loaded: LoadedConfig) -> tuple[list[Document], list[Problem]]:
-    """Read the seeds folder."""
-    return load_stage(seeds, loaded)
+def load_documents(seeds: Path, loaded: LoadedConfig, out: Path) -> tuple[list[Document], list[Problem]]:
+    """Read the seeds folder (online: fetch its URL list too)."""
+    return load_stage(seeds, loaded, out)
 
 
 @task(name="extract-claims", cache_policy=NO_CACHE)
@@ -102,6 +105,17 @@ def extract_claims(documents: list[Document], loaded: LoadedConfig, out: Path, r
 def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
     """Merge claims, link sources, assign reviewers (keeping the assignments already made in ``out``)."""
     return plan_stage(documents, extractions, loaded, out)
+
+
+@task(name="resolve-sources", cache_policy=NO_CACHE)
+def resolve_sources(plan: Plan, documents: list[Document], loaded: LoadedConfig, out: Path) -> Plan:
+    """Resolve every task's sources over HTTP, as one batch with one client (online runs only).
+
+    Not retried by Prefect: the HTTP layer already retries each request, and a source that still
+    fails stays a link marked unresolved, so this task does not fail on a network error. Not
+    cached by Prefect either: the on-disk HTTP cache makes a rerun send no request.
+    """
+    return resolve_stage(plan, documents, loaded, out)
 
 
 @task(name="write-review-files", cache_policy=NO_CACHE)
@@ -148,11 +162,23 @@ def publish_summary(result: RunResult) -> None:
 
 
 @flow(name="factcheck", log_prints=False, validate_parameters=True)
-def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False) -> RunResult:
-    """Run the fact-check pipeline on a seeds folder and write the review queue and the report."""
-    loaded = load_config(Path(config) if config else None)
+def factcheck(
+    config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False, online: bool = False
+) -> RunResult:
+    """Run the fact-check pipeline on a seeds folder and write the review queue and the report.
+
+    ``online`` resolves sources over HTTP (as ``sources.online: true`` does).
+    """
+    loaded = load_config(Path(config) if config else None).going_online(online)
     out_dir = Path(out)
-    documents, problems = load_documents(Path(seeds), loaded)
+    with output_lock(out_dir, loaded.config.run.lock_timeout, get_run_logger().warning):
+        remove_stale_temp_files(out_dir, out_dir / loaded.config.report.path)
+        return _factcheck(loaded, Path(seeds), out_dir, refresh)
+
+
+def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) -> RunResult:
+    """The flow's body, run while the output folder is locked."""
+    documents, problems = load_documents(seeds, loaded, out_dir)
     _progress("extract", 0, len(documents))
     # In a synchronous flow this returns the artifact's id, not a coroutine.
     progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
@@ -170,6 +196,10 @@ def factcheck(config: str | None = "config/factflow.yaml", seeds: str = "seeds",
         update_progress_artifact(progress_id, progress=100.0)
     extractions = [by_id[d.id] for d in documents]
     plan = build_tasks(documents, extractions, loaded, out_dir)
+    if loaded.config.sources.online:
+        _progress("resolve", 0, 1)
+        plan = resolve_sources(plan, documents, loaded, out_dir)
+        _progress("resolve", 1, 1)
     _progress("review", 0, 1)
     written, created = write_review_files(plan, loaded, out_dir)
     verdicts, verdict_problems = collect_verdicts(out_dir, plan, loaded)

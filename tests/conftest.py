@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
 
-from factflow.config import LoadedConfig, load_config
+from factflow.config import Config, LoadedConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_5a79ae4ef19c807c.txt"
@@ -43,3 +46,29 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def api_server() -> Iterator[HTTPServer]:
+    """A real, threaded HTTP server on 127.0.0.1 (a free port); tests register the answers it gives."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()
+
+
+def online_config(server: HTTPServer, out: Path, **http: Any) -> LoadedConfig:
+    """The shipped config, online, with every API pointed at ``server`` and quick, polite-but-fast HTTP settings."""
+    base = load_config(CONFIG)
+    base_url = server.url_for("/").rstrip("/")
+    data = base.config.model_dump()
+    data["sources"]["online"] = True
+    for api in ("wikipedia", "wikidata", "wayback", "factchecktools"):
+        data["sources"]["apis"][api]["base_url"] = base_url
+    data["http"].update({"min_interval_seconds": 0.0, "backoff_seconds": 0.01, "timeout_seconds": 5.0, **http})
+    data["ingest"]["allow_loopback"] = True
+    return LoadedConfig(config=Config.model_validate(data), path=str(CONFIG), sha256=base.sha256)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from factflow.cli import main
-from tests.conftest import CONFIG, ROOT, write
+from tests import public_apis
+from tests.conftest import CONFIG, ROOT, online_config, write
 
 
 def test_non_flow_commands_do_not_import_prefect(tmp_path: Path) -> None:
@@ -69,6 +73,23 @@ def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
     bad = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
     assert bad.exit_code == 1
     assert f"review/verdicts/reviewer-1/{victim.name}:3: rating: 'maybe' is not on the rating scale" in bad.output
+
+
+def test_run_online_resolves_sources_and_says_how_many(
+    seed_dir: Path, out_dir: Path, tmp_path: Path, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACTCHECK_API_KEY", public_apis.SECRET_KEY)
+    public_apis.install(api_server)
+    data = online_config(api_server, out_dir).config.model_dump()
+    data["sources"]["online"] = False
+    config = write(tmp_path / "online.yaml", yaml.safe_dump(data, sort_keys=False))
+    args = ["run", "--engine", "plain", "--config", str(config), "--seeds", str(seed_dir), "--out", str(out_dir)]
+    offline = CliRunner().invoke(main, args)
+    assert offline.exit_code == 0 and "sources resolved" not in offline.output and api_server.log == []
+    online = CliRunner().invoke(main, [*args, "--online"])
+    assert online.exit_code == 0, online.output
+    assert re.search(r"sources resolved\W+[1-9]", online.output), online.output
+    assert public_apis.SECRET_KEY not in online.output and api_server.log
 
 
 def test_bad_task_runner_option_is_a_usage_error(seed_dir: Path, tmp_path: Path) -> None:

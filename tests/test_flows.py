@@ -13,11 +13,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from pytest_httpserver import HTTPServer
 
-from factflow.config import LoadedConfig
+from factflow.config import LoadedConfig, load_config
 from factflow.pipeline import run_pipeline
 from factflow.report import report_schema
-from tests.conftest import CONFIG, ROOT
+from tests import public_apis
+from tests.conftest import CONFIG, ROOT, online_config
 
 pytestmark = pytest.mark.prefect
 
@@ -112,3 +114,25 @@ def test_cli_run_is_quiet_and_isolated(seed_dir: Path, tmp_path: Path) -> None:
     assert (tmp_path / ".prefect").is_dir(), "PREFECT_HOME should default to ./.prefect"
     assert (tmp_path / "out" / "reports" / "verdicts.yaml").is_file()
     assert ROOT.exists()
+
+
+def test_online_flow_resolves_sources_like_the_plain_pipeline(
+    prefect_harness: None, seed_dir: Path, tmp_path: Path, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.factcheck import factcheck
+
+    monkeypatch.setenv("FACTCHECK_API_KEY", public_apis.SECRET_KEY)
+    public_apis.install(api_server)
+    loaded = online_config(api_server, tmp_path)
+    config = tmp_path / "online.yaml"
+    data = loaded.config.model_dump()
+    data["sources"]["online"] = False  # the flow's online parameter turns it on, as --online does
+    config.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    flow_out, plain_out = tmp_path / "flow", tmp_path / "plain"
+    result = factcheck(config=str(config), seeds=str(seed_dir), out=str(flow_out), online=True)
+    run_pipeline(load_config(config).going_online(), seed_dir, plain_out)
+    flow_text = (flow_out / "reports" / "verdicts.yaml").read_text(encoding="utf-8")
+    assert _STAMP.sub("", flow_text) == _STAMP.sub("", (plain_out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+    statuses = {s.status for c in result.report.claims for s in c.sources}
+    assert "resolved" in statuses
+    assert public_apis.SECRET_KEY not in flow_text

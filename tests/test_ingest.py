@@ -34,13 +34,14 @@ def test_a_first_body_sentence_is_not_mistaken_for_a_byline() -> None:
     assert doc.byline is None
 
 
-def test_only_txt_files_are_read_in_path_order(tmp_path: Path) -> None:
+def test_only_document_patterns_are_read_in_path_order(tmp_path: Path) -> None:
     write(tmp_path / "b.txt", "B title\n\nText.")
     write(tmp_path / "sub" / "a.txt", "A title\n\nText.")
-    write(tmp_path / "notes.md", "ignored")
+    write(tmp_path / "notes.md", "Notes title\n\nText.")
+    write(tmp_path / "notes.docx", "ignored")
     write(tmp_path / ".hidden" / "c.txt", "ignored")
     docs, problems = load_documents(tmp_path, IngestConfig())
-    assert [d.path for d in docs] == [str(tmp_path / "b.txt"), str(tmp_path / "sub" / "a.txt")]
+    assert [d.path for d in docs] == [str(tmp_path / "b.txt"), str(tmp_path / "notes.md"), str(tmp_path / "sub" / "a.txt")]
     assert problems == []
 
 

@@ -1,0 +1,44 @@
+"""One run at a time per output folder: a lock file that a second run waits on, with a clear message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from factflow.errors import FactflowError
+
+LOCK_FILE = ".factflow.lock"
+
+
+class OutputLockedError(FactflowError):
+    """Another run kept the output folder locked for longer than we were willing to wait."""
+
+
+@contextmanager
+def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold ``<out>/.factflow.lock`` for the block; a second run waits up to ``timeout`` seconds.
+
+    The lock is an OS file lock (flock on POSIX): it is released when its holder exits, even when
+    it is killed, so a crashed run never leaves the folder locked.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(out / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait is not None:
+            on_wait(f"another factflow run is writing to {out}; waiting for it to finish (up to {timeout:.0f} s)")
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as exc:
+            raise OutputLockedError(
+                f"{out}: another factflow run has been writing here for over {timeout:.0f} s; "
+                "wait for it, or give this run another --out (run.lock_timeout sets the wait)"
+            ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,11 @@
+"""Sources: the public references linked to each claim.
+
+Offline, :func:`link_sources` fills the catalog's URL templates (``catalog.py``). Online,
+:func:`resolve_sources` checks them against public APIs (``apis.py``) through one polite,
+cached HTTP client (``http.py``).
+"""
+
+from factflow.sources.catalog import applies, fill, link_sources, publication_date, template_fields
+from factflow.sources.resolve import ResolvedBatch, resolve_sources, resolve_with
+
+__all__ = ["ResolvedBatch", "applies", "fill", "link_sources", "publication_date", "resolve_sources", "resolve_with", "template_fields"]

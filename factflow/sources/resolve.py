@@ -1,0 +1,202 @@
+"""Online resolution: check every task's catalog sources against public APIs, concurrently, once per run.
+
+:func:`resolve_sources` is the stage function: offline links in, the same links out with
+``status`` (``resolved`` or ``unresolved`` and the reason), what each API found, Wayback
+snapshots of the pages cited, and fact-checks already published elsewhere. A source that
+cannot be resolved keeps its offline link; the run always succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+from factflow.config import Config, SourceTemplate
+from factflow.errors import SourceError
+from factflow.models import Claim, Document, ExistingFactCheck, Resolution, Source
+from factflow.sources import apis
+from factflow.sources.catalog import template_fields
+from factflow.sources.http import Memo, build_client, polite_transport, run_async
+
+T = TypeVar("T")
+
+#: The header Google APIs read an API key from; a header keeps the key out of URLs (and so of logs and the cache).
+API_KEY_HEADER = "X-Goog-Api-Key"
+
+
+@dataclass
+class ResolvedBatch:
+    """What resolution produced for a batch of claims."""
+
+    sources: dict[str, list[Source]]
+    already_checked: dict[str, list[ExistingFactCheck]] = field(default_factory=dict)
+    requests_sent: int = 0
+
+
+class Resolver:
+    """Resolves sources for many claims with one client, asking each distinct question once."""
+
+    def __init__(self, client: httpx.AsyncClient, config: Config, api_key: str | None) -> None:
+        self.client = client
+        self.config = config
+        self.api_key = api_key
+        self.memo = Memo()
+        self.apis = config.sources.apis
+
+    async def _once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        return await self.memo.once(key, make)
+
+    async def wikipedia(self, fields: dict[str, str]) -> Resolution | None:
+        base = self.apis.wikipedia.base_url
+        title = None
+        for query in dict.fromkeys(q for q in (fields["phrase"], fields["entity"]) if q):
+            title = await self._once(f"wp-search:{query}", partial(apis.wikipedia_search, self.client, base, query))
+            if title:
+                break
+        if not title:
+            return None
+        return await self._once(f"wp-summary:{title}", lambda: apis.wikipedia_summary(self.client, base, title))
+
+    async def wikidata(self, fields: dict[str, str]) -> Resolution | None:
+        base, name = self.apis.wikidata.base_url, fields["entity"]
+        entity_id = await self._once(f"wd-search:{name}", lambda: apis.wikidata_search(self.client, base, name))
+        if not entity_id:
+            return None
+        return await self._once(f"wd-entity:{entity_id}", lambda: apis.wikidata_entity(self.client, base, entity_id))
+
+    async def wayback(self, url: str) -> Resolution | None:
+        base = self.apis.wayback.base_url
+        return await self._once(f"wb:{url}", lambda: apis.wayback_snapshot(self.client, base, url))
+
+    async def fact_checks(self, fields: dict[str, str]) -> list[ExistingFactCheck]:
+        api = self.apis.factchecktools
+        query = fields["query"]
+        return await self._once(f"fc:{query}", lambda: apis.fact_checks(self.client, api.base_url, query, api.language_code, api.page_size))
+
+    async def resolve_one(
+        self, source: Source, template: SourceTemplate | None, fields: dict[str, str]
+    ) -> tuple[Source, list[ExistingFactCheck] | None]:
+        """One source of one claim: resolved with what was found, or unresolved with the reason."""
+        api = template.api if template else None
+        if api is None:
+            return source, None
+        try:
+            if api == "factchecktools":
+                if not self.api_key:
+                    return _unresolved(source, f"existing fact-checks not looked up: set the environment variable {self.apis.factchecktools.api_key_env}"), None
+                found = await self.fact_checks(fields)
+                found = list(await asyncio.gather(*(self._archive_check(check) for check in found)))
+                noun = "fact-check" if len(found) == 1 else "fact-checks"
+                return source.model_copy(update={"status": "resolved", "title": f"{source.title} ({len(found)} existing {noun})"}), found
+            if api == "wikipedia":
+                resolution = await self.wikipedia(fields)
+                missing = f"no Wikipedia article matches {fields['phrase'] or fields['entity']!r}"
+            elif api == "wikidata":
+                resolution = await self.wikidata(fields)
+                missing = f"no Wikidata entity matches {fields['entity']!r}"
+            else:
+                resolution = await self.wayback(fields["document_url"])
+                missing = f"no Wayback Machine snapshot of {fields['document_url']}"
+            if resolution is None:
+                return _unresolved(source, missing), None
+            name = template.name if template else source.id
+            page = resolution.snapshot_url or resolution.url or source.url
+            label = resolution.title or resolution.label or fields["document_url"]
+            resolved = source.model_copy(update={"status": "resolved", "url": page, "title": f"{name}: {label}", "resolved": resolution})
+            if api != "wayback" and resolution.url:
+                resolved = await self._archive(resolved, resolution.url)
+            return resolved, None
+        except (SourceError, ValueError) as exc:  # ValueError: a field of the answer failed validation
+            return _unresolved(source, str(exc).splitlines()[0]), None
+
+    async def _archive(self, source: Source, url: str) -> Source:
+        """Attach the Wayback Machine snapshot of a cited page, when there is one; a failure leaves the source as it is."""
+        try:
+            snapshot = await self.wayback(url)
+        except (SourceError, ValueError):
+            return source
+        return source.model_copy(update={"archived": snapshot}) if snapshot else source
+
+    async def _archive_check(self, check: ExistingFactCheck) -> ExistingFactCheck:
+        """A published fact-check with its Wayback Machine snapshot, when there is one."""
+        try:
+            snapshot = await self.wayback(check.url)
+        except (SourceError, ValueError):
+            return check
+        return check.model_copy(update={"archived": snapshot}) if snapshot else check
+
+    async def resolve_claim(
+        self, claim: Claim, sources: Sequence[Source], document: Document | None
+    ) -> tuple[list[Source], list[ExistingFactCheck] | None]:
+        """Every source of one claim, concurrently."""
+        fields = template_fields(claim, document, self.config.sources)
+        templates = {t.id: t for t in self.config.sources.catalog}
+        results = await asyncio.gather(*(self.resolve_one(s, templates.get(s.id), fields) for s in sources))
+        checked = next((found for _, found in results if found is not None), None)
+        return [s for s, _ in results], checked
+
+
+def _unresolved(source: Source, reason: str) -> Source:
+    return source.model_copy(update={"status": "unresolved", "reason": reason})
+
+
+async def resolve_with(
+    client: httpx.AsyncClient,
+    claims: Sequence[Claim],
+    sources: Mapping[str, Sequence[Source]],
+    documents: Sequence[Document],
+    config: Config,
+    api_key: str | None,
+) -> ResolvedBatch:
+    """Resolve every claim's sources with the given client (injected: tests pass their own)."""
+    resolver = Resolver(client, config, api_key)
+    by_id = {d.id: d for d in documents}
+    results = await asyncio.gather(*(resolver.resolve_claim(c, sources.get(c.id, []), by_id.get(c.document)) for c in claims))
+    resolved = ResolvedBatch(sources={})
+    for claim, (claim_sources, checked) in zip(claims, results, strict=True):
+        resolved.sources[claim.id] = claim_sources
+        if checked is not None:
+            resolved.already_checked[claim.id] = checked
+    polite = polite_transport(client)
+    resolved.requests_sent = polite.sent if polite else 0
+    return resolved
+
+
+def api_key(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
+    """The Fact Check Tools API key from the environment variable the config names, or None."""
+    value = (os.environ if environ is None else environ).get(config.sources.apis.factchecktools.api_key_env, "").strip()
+    return value or None
+
+
+def secret_headers(config: Config, key: str | None) -> dict[str, dict[str, str]]:
+    """Headers added below the cache, per URL prefix: only Fact Check Tools requests carry the key."""
+    if not key:
+        return {}
+    return {f"{config.sources.apis.factchecktools.base_url}/v1alpha1/": {API_KEY_HEADER: key}}
+
+
+def resolve_sources(
+    claims: Sequence[Claim],
+    sources: Mapping[str, Sequence[Source]],
+    documents: Sequence[Document],
+    config: Config,
+    out: Path,
+    client_factory: Callable[[], httpx.AsyncClient] | None = None,
+) -> ResolvedBatch:
+    """Stage function: resolve sources over HTTP with one polite, cached client for the whole batch."""
+    key = api_key(config)
+
+    async def main() -> ResolvedBatch:
+        cache = out / config.http.cache_dir
+        client = client_factory() if client_factory else build_client(config.http, cache, secret_headers(config, key))
+        async with client:
+            return await resolve_with(client, claims, sources, documents, config, key)
+
+    return run_async(main)

@@ -1,0 +1,110 @@
+"""Runs that are killed or overlap lose nothing: atomic files, a lock per output folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from factflow.config import LoadedConfig
+from factflow.lock import OutputLockedError, output_lock
+from factflow.pipeline import run_pipeline
+from tests.conftest import CONFIG, ROOT, SEED, write
+
+
+def corpus(folder: Path, n: int) -> Path:
+    seed = SEED.read_text(encoding="utf-8")
+    for i in range(n):
+        write(folder / f"doc-{i:03d}.txt", seed.replace("25 to 30 percent", f"{i} to {i + 5} percent").replace("hundreds", f"{i + 100}"))
+    return folder
+
+
+def every_yaml_parses(out: Path) -> int:
+    count = 0
+    for path in out.rglob("*.yaml"):
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+        count += 1
+    return count
+
+
+def test_a_run_killed_at_any_moment_leaves_whole_files_and_the_next_run_loses_nothing(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = corpus(tmp_path / "seeds", 60), tmp_path / "out"
+    write(tmp_path / "config.yaml", CONFIG.read_text(encoding="utf-8").replace("enabled: true", "enabled: false"))
+    first = run_pipeline(loaded, seeds, out)
+    cid = first.report.claims[0].id
+    mine = out / "review" / "verdicts" / "reviewer-1" / f"{cid}.yaml"
+    mine.write_text(f"claim: {cid}\nreviewer: reviewer-1\nrating: half-true\nrationale: Mine.\n", encoding="utf-8")
+    before = mine.read_bytes()
+    cmd = [sys.executable, "-m", "factflow.cli", "run", "--engine", "plain", "-q", "--refresh",
+           "--config", str(tmp_path / "config.yaml"), "--seeds", str(seeds), "--out", str(out)]
+    started = time.monotonic()
+    full = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert full.returncode == 0, full.stderr
+    duration = time.monotonic() - started
+    killed = 0
+    for fraction in (0.2, 0.45, 0.65, 0.8, 0.9, 0.97):
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * fraction)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        proc.wait(timeout=60)
+        assert every_yaml_parses(out) > 0  # the previous or the new version of each file, never a torn one
+        assert mine.read_bytes() == before
+    assert killed >= 3, f"runs finished before they could be killed ({duration:.1f} s each)"
+    after = run_pipeline(loaded, seeds, out)
+    assert list(out.rglob(".*.tmp")) == []  # what the killed runs left behind is cleared
+    verdicts = {v.reviewer: v.rating for c in after.report.claims if c.id == cid for v in c.verdicts}
+    assert verdicts["reviewer-1"] == "half-true"
+    assert mine.read_bytes() == before
+
+
+def test_a_second_run_on_the_same_folder_waits_for_the_first(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom factflow.lock import output_lock\n"
+         "with output_lock(Path(sys.argv[1]), 5):\n    print('locked', flush=True)\n    time.sleep(3)\n", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    messages: list[str] = []
+    started = time.monotonic()
+    with output_lock(out, 30, messages.append):
+        waited = time.monotonic() - started
+    holder.wait(timeout=30)
+    assert waited > 1.0
+    assert messages == [f"another factflow run is writing to {out}; waiting for it to finish (up to 30 s)"]
+
+
+def test_a_run_that_cannot_get_the_lock_in_time_says_why(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with output_lock(out, 1), pytest.raises(OutputLockedError, match="another factflow run has been writing here for over 0 s"), output_lock(out, 0.2):
+        pass
+
+
+def test_two_runs_started_at_once_both_finish_with_a_whole_report(tmp_path: Path) -> None:
+    seeds, out = corpus(tmp_path / "seeds", 20), tmp_path / "out"
+    cmd = [sys.executable, "-m", "factflow.cli", "run", "--engine", "plain", "-q", "--config", str(CONFIG), "--seeds", str(seeds), "--out", str(out)]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert any("waiting for it to finish" in err for _, err in outputs)
+    report = yaml.safe_load((out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+    assert report["summary"]["documents"] == 20
+
+
+def test_stale_temporary_files_are_removed_but_not_a_reviewers(tmp_path: Path, loaded: LoadedConfig, seed_dir: Path) -> None:
+    out = tmp_path / "out"
+    run_pipeline(loaded, seed_dir, out)
+    stale = [write(out / "reports" / ".verdicts.yaml.abc123.tmp", "half"),
+             write(out / "review" / "tasks" / ".c-000000000000.yaml.x1.tmp", "half")]
+    editors = write(out / "review" / "verdicts" / "reviewer-1" / ".notes.swp", "an editor's swap file")
+    run_pipeline(loaded, seed_dir, out)
+    assert not any(p.exists() for p in stale) and editors.exists()
+    assert os.path.exists(out / "reports" / "verdicts.yaml")

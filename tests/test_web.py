@@ -1,0 +1,192 @@
+"""Ingest from the web and from saved pages: URL lists, address checks, HTML extraction, front matter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from factflow.config import IngestConfig
+from factflow.ingest import load_documents
+from factflow.pipeline import load_stage, run_pipeline
+from tests.conftest import online_config, write
+
+ARTICLE_HTML = """<!DOCTYPE html>
+<html lang="en"><head>
+<title>Russian troops arrive in Latakia | Example Tribune</title>
+<meta property="og:site_name" content="Example Tribune">
+<meta property="og:title" content="Russian troops arrive in Latakia">
+<meta property="article:published_time" content="2015-09-14T08:00:00Z">
+<link rel="canonical" href="https://tribune.example.com/2015/09/14/latakia">
+</head><body>
+<nav><a href="/">Home</a> | <a href="/world">World</a> | <a href="/login">Log in</a></nav>
+<article>
+<h1>Russian troops arrive in Latakia</h1>
+<p>Russia sent hundreds of soldiers to the Syrian port of Latakia in September 2015, according to officials in Washington.</p>
+<p>The deployment was the largest Russian military move in the Middle East since 1973, the Pentagon said on Monday.</p>
+<p>Rebels in Idlib province used a heavy sandstorm as cover to seize an airbase last week, activists reported.</p>
+</article>
+<footer>Copyright 2015 Example Tribune. All rights reserved.</footer>
+</body></html>
+"""
+
+
+def ingest_online(server: HTTPServer, out: Path, **ingest: object) -> IngestConfig:
+    return online_config(server, out).config.ingest.model_copy(update=ingest)
+
+
+def test_listed_urls_are_fetched_and_extracted_with_metadata(api_server: HTTPServer, tmp_path: Path) -> None:
+    api_server.expect_request("/2015/09/14/latakia").respond_with_data(ARTICLE_HTML, content_type="text/html; charset=utf-8")
+    url = api_server.url_for("/2015/09/14/latakia")
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", f"# articles to check\n{url}\n\n{url}\n")
+    loaded = online_config(api_server, tmp_path / "out")
+    docs, problems = load_stage(seeds, loaded, tmp_path / "out")
+    assert problems == []
+    (doc,) = docs  # listed twice, fetched once; urls.txt itself is not a document
+    assert doc.id.startswith("web-") and doc.path == url and doc.url == url
+    assert doc.title == "Russian troops arrive in Latakia"
+    assert doc.published == "2015-09-14" and doc.outlet == "Example Tribune"
+    body = doc.text[doc.body_start:]
+    assert "hundreds of soldiers" in body and "Log in" not in body and "Copyright" not in body
+    assert len(api_server.log) == 1
+
+
+def test_private_link_local_and_non_http_urls_are_refused(api_server: HTTPServer, tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", "http://10.1.2.3/internal\nhttp://169.254.169.254/latest/meta-data\nftp://files.example.org/a.txt\nhttp://[fd00::1]/x\n")
+    docs, problems = load_stage(seeds, online_config(api_server, tmp_path / "out"), tmp_path / "out")
+    assert docs == []
+    by_line = {p.line: p.message for p in problems}
+    assert "refused" in by_line[1] and "private" in by_line[1] and "10.1.2.3" in by_line[1]
+    assert "refused" in by_line[2] and "link-local" in by_line[2]
+    assert "not an http:// or https:// URL" in by_line[3]
+    assert "refused" in by_line[4] and "private" in by_line[4]
+    assert all(p.file == str(seeds / "urls.txt") for p in problems)
+    assert api_server.log == []
+
+
+def test_loopback_is_refused_unless_allowed(api_server: HTTPServer, tmp_path: Path) -> None:
+    api_server.expect_request("/a").respond_with_data(ARTICLE_HTML, content_type="text/html")
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", api_server.url_for("/a") + "\n")
+    loaded = online_config(api_server, tmp_path / "out")
+    strict = loaded.model_copy(update={"config": loaded.config.model_copy(update={"ingest": loaded.config.ingest.model_copy(update={"allow_loopback": False})})})
+    docs, problems = load_stage(seeds, strict, tmp_path / "out")
+    assert docs == [] and "loopback" in problems[0].message and problems[0].line == 1
+    assert api_server.log == []
+
+
+def test_a_redirect_to_a_private_address_is_refused(api_server: HTTPServer, tmp_path: Path) -> None:
+    api_server.expect_request("/moved").respond_with_data("", status=302, headers={"Location": "http://192.168.1.1/admin"})
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", api_server.url_for("/moved") + "\n")
+    docs, problems = load_stage(seeds, online_config(api_server, tmp_path / "out"), tmp_path / "out")
+    assert docs == [] and "192.168.1.1" in problems[0].message and "refused" in problems[0].message
+    assert len(api_server.log) == 1
+
+
+def test_oversized_failing_and_non_article_pages_are_problems(api_server: HTTPServer, tmp_path: Path) -> None:
+    api_server.expect_request("/big").respond_with_data("<html><body>" + "<p>word</p>" * 5000 + "</body></html>", content_type="text/html")
+    api_server.expect_request("/missing").respond_with_data("no", status=404)
+    api_server.expect_request("/image").respond_with_data(b"\x89PNG\r\n", content_type="image/png")
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", "\n".join(api_server.url_for(p) for p in ("/big", "/missing", "/image")) + "\n")
+    loaded = online_config(api_server, tmp_path / "out")
+    small = loaded.model_copy(update={"config": loaded.config.model_copy(update={"ingest": loaded.config.ingest.model_copy(update={"max_file_bytes": 10_000})})})
+    docs, problems = load_stage(seeds, small, tmp_path / "out")
+    assert docs == []
+    by_line = {p.line: p.message for p in problems}
+    assert "over the limit of 10,000" in by_line[1]
+    assert "HTTP 404" in by_line[2]
+    assert "image/png" in by_line[3]
+
+
+def test_offline_runs_do_not_fetch_the_url_list(api_server: HTTPServer, tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", api_server.url_for("/a") + "\n")
+    docs, problems = load_documents(seeds, IngestConfig())
+    assert docs == [] and "not fetched: the run is offline" in problems[0].message
+    assert api_server.log == []
+
+
+def test_a_rerun_fetches_nothing_again(api_server: HTTPServer, tmp_path: Path) -> None:
+    api_server.expect_request("/a").respond_with_data(ARTICLE_HTML, content_type="text/html")
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", api_server.url_for("/a") + "\n")
+    loaded = online_config(api_server, tmp_path / "out")
+    first, _ = load_stage(seeds, loaded, tmp_path / "out")
+    second, _ = load_stage(seeds, loaded, tmp_path / "out")
+    assert first == second and len(api_server.log) == 1
+
+
+def test_a_saved_html_page_is_extracted(tmp_path: Path) -> None:
+    write(tmp_path / "latakia.html", ARTICLE_HTML)
+    (doc,), problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert doc.id == "latakia" and doc.title == "Russian troops arrive in Latakia"
+    assert doc.url == "https://tribune.example.com/2015/09/14/latakia"
+    assert doc.published == "2015-09-14" and doc.outlet == "Example Tribune"
+    assert "Pentagon said on Monday" in doc.text and "Home" not in doc.text
+
+
+def test_an_html_page_without_article_text_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path / "empty.html", "<html><head><title>x</title></head><body><script>var page = 1;</script></body></html>")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert docs == [] and "no article text" in problems[0].message
+
+
+def test_front_matter_sets_metadata(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "---\ntitle: Troops arrive\nurl: https://news.example.org/a?id=1\npublished: 2015-09-14\noutlet: Example News\n---\nRussia sent hundreds of soldiers.\n")
+    write(tmp_path / "b.txt", "---\npublished: 2015-09-14T08:00:00Z\n---\nHeadline of b\n\nBody of b.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    a, b = docs
+    assert (a.title, a.url, a.published, a.outlet) == ("Troops arrive", "https://news.example.org/a?id=1", "2015-09-14", "Example News")
+    assert a.text[a.body_start:].strip() == "Russia sent hundreds of soldiers."
+    assert (b.title, b.url, b.published) == ("Headline of b", None, "2015-09-14T08:00:00+00:00")
+    assert "---" not in b.text
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "message"),
+    [
+        ("title: T\npublished: last week\n", 3, "published: 'last week' is not an ISO 8601 date"),
+        ("title: T\nurl: news.example.org/a\n", 3, "url: must be an http:// or https:// URL"),
+        ("title: T\nauthor: Jane\n", 3, "author: unknown key; allowed keys: title, url, published, outlet"),
+        ("title: [unclosed\n", 3, "not valid YAML"),
+    ],
+)
+def test_bad_front_matter_is_a_problem_with_its_line(tmp_path: Path, front: str, line: int, message: str) -> None:
+    write(tmp_path / "bad.txt", f"---\n{front}---\nBody.\n")
+    write(tmp_path / "good.txt", "Good\n\nText.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.id for d in docs] == ["good"]
+    (problem,) = problems
+    assert problem.file == str(tmp_path / "bad.txt") and problem.line == line and message in problem.message
+
+
+def test_unclosed_front_matter_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path / "open.txt", "---\ntitle: T\nBody.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert docs == [] and problems[0].line == 1 and "never closed" in problems[0].message
+
+
+def test_a_fetched_article_feeds_the_wayback_and_news_window_links(api_server: HTTPServer, tmp_path: Path) -> None:
+    api_server.expect_request("/2015/09/14/latakia").respond_with_data(ARTICLE_HTML, content_type="text/html")
+    url = api_server.url_for("/2015/09/14/latakia")
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", url + "\n")
+    out = tmp_path / "out"
+    loaded = online_config(api_server, out)
+    data = loaded.config.model_dump()
+    data["sources"]["catalog"] = [s for s in data["sources"]["catalog"] if s["api"] is None]  # links only: nothing to resolve
+    loaded = loaded.model_copy(update={"config": type(loaded.config).model_validate(data)})
+    result = run_pipeline(loaded, seeds, out)
+    assert result.report.summary.documents == 1 and result.report.summary.claims > 0
+    for claim in result.report.claims:
+        ids = {s.id: s for s in claim.sources}
+        assert "startdatetime=20150907000000&enddatetime=20150921235959" in ids["gdelt"].url
+        assert "reliefweb" in ids  # a claim about troops and rebels is a conflict claim
+    assert len(api_server.log) == 1
