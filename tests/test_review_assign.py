@@ -7,13 +7,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from pytest_httpserver import HTTPServer
 
 from factflow.config import Config, LoadedConfig, ReviewConfig, Reviewer
 from factflow.models import Appearance, Claim, Entity
 from factflow.pipeline import run_pipeline
 from factflow.review import LEDGER_PATH, assign_reviewers, claim_tags, expertise_match, plan_assignments
-from tests.conftest import write
+from tests import public_apis
+from tests.conftest import online_config, write
 
 
 def claim(i: int, type_: str = "event", text: str | None = None) -> Claim:
@@ -148,3 +151,15 @@ def test_a_lost_ledger_is_rebuilt_from_the_verdict_files(seed_dir: Path, out_dir
     assert [p.file for p in result.report.problems] == [LEDGER_PATH.as_posix()]
     assert "not valid JSON" in result.report.problems[0].message and "rebuilt from the verdict files" in result.report.problems[0].message
     assert result.report.problems[0].line == 2
+
+
+def test_online_runs_keep_the_ledger_too(seed_dir: Path, out_dir: Path, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACTCHECK_API_KEY", public_apis.SECRET_KEY)
+    public_apis.install(api_server)
+    loaded = online_config(api_server, out_dir)
+    first = run_pipeline(loaded, seed_dir, out_dir).report
+    assert (out_dir / LEDGER_PATH).is_file() and api_server.log
+    assert any(s.status == "resolved" for c in first.claims for s in c.sources)
+    assert all(len(c.assigned_to) == 2 for c in first.claims) and all(r.assigned == len(first.claims) for r in first.summary.reviewers)
+    again = run_pipeline(loaded, seed_dir, out_dir).report
+    assert {c.id: c.assigned_to for c in again.claims} == {c.id: c.assigned_to for c in first.claims}
