@@ -83,7 +83,7 @@ class ExtractionCache:
 
     def put(self, key: str, value: DocumentClaims) -> None:
         """Store an extraction (atomically)."""
-        atomic_write_text(self._path(key), value.model_dump_json())
+        atomic_write_text(self._path(key), value.model_dump_json(), durable=False)
 
     def stats(self) -> dict[str, int]:
         """Hits and misses so far."""

@@ -70,6 +70,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CorpusColumns(Strict):
+    """Which column (CSV) or key (JSONL) holds each field of a document; the defaults fit FakeNewsCorpus."""
+
+    id: str = Field(default="id", min_length=1, description="The document id (required, unique).")
+    text: str = Field(default="content", min_length=1, description="The article text (required).")
+    title: str | None = Field(default="title", description="The headline; the first line of the text when absent or empty.")
+    url: str | None = Field(default="url", description="Where the article was published.")
+    outlet: str | None = Field(default="domain", description="The publication.")
+    published: str | None = Field(default="scraped_at", description="A date or date-time (ISO 8601 at its start); only the date is kept.")
+
+
+class CorpusConfig(Strict):
+    """Corpus files in the seeds folder: one document per row (CSV) or per line (JSONL)."""
+
+    patterns: list[str] = Field(default=["*.csv", "*.jsonl"], description="Glob patterns of corpus files under the seeds folder.")
+    columns: CorpusColumns = Field(default_factory=CorpusColumns, description="Where each document field is found.")
+
+
 class IngestConfig(Strict):
     """Where documents come from and what counts as one."""
 
@@ -102,7 +120,7 @@ class IngestConfig(Strict):
         ],
         description="Case-insensitive regular expressions; a short line near the top that matches one is the byline (metadata, not text).",
     )
-
+    corpus: CorpusConfig = Field(default_factory=lambda: CorpusConfig(), description="Corpus files: many documents in one CSV or JSONL file.")
 
 
 class ClaimsConfig(Strict):

@@ -73,6 +73,14 @@ def discover(seeds: Path, cfg: IngestConfig) -> list[Path]:
     return sorted(found)
 
 
+def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
+    """Corpus files (CSV, JSONL) under ``seeds``, sorted; hidden folders are skipped."""
+    found: set[Path] = set()
+    for pattern in cfg.corpus.patterns:
+        found.update(p for p in seeds.rglob(pattern) if p.is_file() and not any(part.startswith(".") for part in p.relative_to(seeds).parts))
+    return sorted(found)
+
+
 def decode(raw: bytes, path: Path) -> tuple[str, str]:
     """Decode file bytes as UTF-8 (BOM allowed), falling back to Windows-1252; returns text and encoding."""
     if b"\x00" in raw[:8192]:
@@ -182,6 +190,12 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             found.append(read_document(path, seeds, cfg))
         except InputError as exc:
             problems.append(Problem(file=exc.path, line=exc.line, message=exc.message))
+    for path in discover_corpora(seeds, cfg):
+        from factflow.corpus import read_corpus  # corpus.py builds on this module
+
+        corpus_docs, corpus_problems = read_corpus(path, cfg)
+        found.extend(corpus_docs)
+        problems.extend(corpus_problems)
     url_list = seeds / cfg.urls_file
     if url_list.is_file():
         urls, url_problems = read_url_list(url_list)

@@ -35,6 +35,7 @@ from factflow.review import (
     write_tasks,
 )
 from factflow.sources import link_sources, resolve_sources
+from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
 
@@ -159,6 +160,7 @@ def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int
     if plan.ledger is not None:
         write_ledger(plan.ledger, out)
     created = write_stubs(plan.claims, plan.assignments, loaded.config.review, out)
+    flush_to_disk()  # one flush for the task files, stubs and cached extractions written without fsync
     return written, created
 
 
@@ -180,13 +182,14 @@ def report_stage(
 ) -> tuple[Report, Path]:
     """Stage 6: build the report and write it atomically."""
     path = out / loaded.config.report.path
+    snapshot = out / CACHE_DIR.parent / "report-snapshot.json"
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(), previous=load_previous_report(path), already_checked=plan.already_checked,
-        ledger=plan.ledger,
+        generated_at=generated_at or now(), previous=load_previous_report(path, snapshot),
+        already_checked=plan.already_checked, ledger=plan.ledger,
     )
-    write_report(report, path)
+    write_report(report, path, snapshot)
     return report, path
 
 

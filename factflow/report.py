@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -149,17 +150,42 @@ def summarise(
     )
 
 
-def load_previous_report(path: Path) -> dict[str, Any] | None:
-    """The report a previous run left at ``path``, as plain data; None if there is none or it is unreadable."""
+def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, Any] | None:
+    """What :func:`compute_changes` needs of the report a previous run left at ``path``; None if none or unreadable.
+
+    Parsing a large YAML report takes seconds, so the run also keeps a JSON snapshot of the fields
+    ``changes`` compares; it is used when it belongs to exactly the report on disk (same SHA-256),
+    so a report edited, replaced or removed by hand is read (or missed) as it is.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError:
         return None
+    if snapshot is not None:
+        try:
+            data = json.loads(snapshot.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("report_sha256") == hashlib.sha256(raw).hexdigest():
+                return data
+        except (OSError, ValueError):
+            pass
     try:
-        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader is PyYAML's safe loader
+        data = yaml.load(raw.decode("utf-8", errors="replace"), Loader=SafeLoader)  # noqa: S506 - our safe loader
     except yaml.YAMLError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def report_snapshot(report: Report, text: str) -> dict[str, Any]:
+    """The fields of a report that the next run's ``changes`` compares, tied to the report's text."""
+    return {
+        "report_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "generated_at": report.generated_at,
+        "claims": [
+            {"id": c.id, "text": c.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in c.verdicts],
+             "consensus": c.consensus.model_dump(mode="json")}
+            for c in report.claims
+        ],
+    }
 
 
 def compute_changes(previous: dict[str, Any] | None, claims: Sequence[ReportClaim]) -> Changes:
@@ -209,9 +235,12 @@ def report_text(report: Report) -> str:
     return header + dump_yaml(report.model_dump(mode="json"))
 
 
-def write_report(report: Report, path: Path) -> None:
-    """Write the report atomically."""
-    atomic_write_text(path, report_text(report))
+def write_report(report: Report, path: Path, snapshot: Path | None = None) -> None:
+    """Write the report atomically (and, with ``snapshot``, what the next run's ``changes`` needs of it)."""
+    text = report_text(report)
+    atomic_write_text(path, text)
+    if snapshot is not None:
+        atomic_write_text(snapshot, json.dumps(report_snapshot(report, text), ensure_ascii=False))
 
 
 def report_schema() -> dict[str, Any]:

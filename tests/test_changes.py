@@ -70,3 +70,17 @@ def test_an_unreadable_previous_report_counts_as_none(seed_dir: Path, out_dir: P
     (out_dir / "reports" / "verdicts.yaml").write_text("claims: [broken\n", encoding="utf-8")
     run_pipeline(loaded, seed_dir, out_dir)
     assert report(out_dir)["changes"]["since"] is None
+
+
+def test_a_report_edited_by_hand_is_read_as_it_is_not_from_the_snapshot(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    from factflow.report import load_previous_report
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    path = out_dir / "reports" / "verdicts.yaml"
+    snapshot = out_dir / ".factflow-cache" / "report-snapshot.json"
+    assert "report_sha256" in (load_previous_report(path, snapshot) or {})  # the fast path
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["claims"].append({"id": "c-ffffffffffff", "text": "A claim added by hand.", "verdicts": [], "consensus": {"status": "pending", "rating": None}})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run_pipeline(loaded, seed_dir, out_dir)
+    assert report(out_dir)["changes"]["claims_gone"] == [{"id": "c-ffffffffffff", "text": "A claim added by hand."}]

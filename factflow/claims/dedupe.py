@@ -27,17 +27,20 @@ class NearDuplicates:
     """An index of claim texts that finds the one a new sentence nearly repeats."""
 
     def __init__(self, similarity: float) -> None:
-        from datasketch import MinHashLSH  # imports scipy: paid only by runs that merge claims
+        from datasketch import MinHash, MinHashLSH  # imports scipy: paid only by runs that merge claims
 
         self.similarity = similarity
         self._lsh = MinHashLSH(threshold=similarity, num_perm=_PERMUTATIONS)
+        template = MinHash(num_perm=_PERMUTATIONS, seed=1)
+        self._permutations, self._scheme = template.permutations, template.scheme
         self._shingles: dict[str, frozenset[str]] = {}
         self._keys: dict[str, str] = {}  # LSH key -> current claim id
 
     def _minhash(self, grams: frozenset[str]) -> Any:
         from datasketch import MinHash
 
-        m = MinHash(num_perm=_PERMUTATIONS, seed=1)
+        # Building the permutations is most of a MinHash's cost; they depend only on the seed.
+        m = MinHash(num_perm=_PERMUTATIONS, seed=1, permutations=self._permutations, scheme=self._scheme)
         m.update_batch([g.encode("utf-8") for g in sorted(grams)])
         return m
 

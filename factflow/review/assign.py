@@ -234,5 +234,5 @@ def write_ledger(ledger: Ledger, out: Path) -> bool:
             return False
     except OSError:
         pass
-    atomic_write_text(path, text)
+    atomic_write_text(path, text, durable=False)  # the run flushes once after writing its review files
     return True

@@ -87,7 +87,7 @@ def write_tasks(tasks: Sequence[Task], out: Path) -> int:
                 continue
         except OSError:
             pass
-        atomic_write_text(path, text)
+        atomic_write_text(path, text, durable=False)
         written += 1
     for stale in folder.glob("c-*.yaml"):
         if stale.name not in wanted:
@@ -123,7 +123,7 @@ def write_stubs(claims: Sequence[Claim], assignments: dict[str, list[str]], cfg:
     for claim in claims:
         for reviewer in assignments[claim.id]:
             path = out / VERDICTS_DIR / reviewer / f"{claim.id}.yaml"
-            if not path.exists() and create_exclusive(path, stub_text(claim, reviewer, cfg)):
+            if not path.exists() and create_exclusive(path, stub_text(claim, reviewer, cfg), durable=False):
                 created += 1
     return created
 

@@ -1,0 +1,110 @@
+"""Corpus files: many documents in one CSV (a row each) or JSONL (a line each) file.
+
+The column mapping (``ingest.corpus.columns``) says which column holds the id, the text and the
+metadata; the defaults fit the FakeNewsCorpus layout (id, content, title, url, domain,
+scraped_at). A bad row is a problem naming the file and its line; the other rows are read.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from factflow.config import IngestConfig
+from factflow.errors import InputError
+from factflow.ingest import parse_document
+from factflow.models import Document, Problem
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line, row, error) for each record; ``error`` explains a record that could not be parsed."""
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield number, None, f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
+                    continue
+                if not isinstance(value, dict):
+                    yield number, None, f"a JSON {type(value).__name__}, not an object; each line must be one JSON object"
+                    continue
+                yield number, value, None
+        return
+    csv.field_size_limit(2**31 - 1)
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None:
+            return
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                if None in row:
+                    yield start, None, f"has {len(reader.fieldnames) + len(row[None])} fields, the header {len(reader.fieldnames)}"
+                else:
+                    yield start, row, None
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            yield start, None, f"not valid CSV: {exc}"
+
+
+def _field(row: dict[str, Any], column: str | None) -> str | None:
+    if column is None:
+        return None
+    value = row.get(column)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Problem]]:
+    """Every valid row of a corpus file as a document, and a problem for each bad row."""
+    columns = cfg.corpus.columns
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    shown = str(path)
+    try:
+        records = list(_rows(path))
+    except OSError as exc:
+        return [], [Problem(file=shown, message=f"cannot read: {exc.strerror or exc}")]
+    if records and all(row is not None and columns.text not in row for _, row, _ in records[:1]):
+        found = ", ".join(k for k in (records[0][1] or {}) if k) or "nothing"
+        return [], [Problem(file=shown, line=1, message=f"no {columns.text!r} column (ingest.corpus.columns.text); found {found}")]
+    for line, row, error in records:
+        if row is None:
+            problems.append(Problem(file=shown, line=line, message=f"row {error}"))
+            continue
+        doc_id, text = _field(row, columns.id), _field(row, columns.text)
+        if doc_id is None:
+            problems.append(Problem(file=shown, line=line, message=f"row has no {columns.id!r} (ingest.corpus.columns.id); every document needs an id"))
+            continue
+        if text is None:
+            problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} has no text in {columns.text!r}"))
+            continue
+        if len(text.encode("utf-8")) > cfg.max_file_bytes:
+            problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} is over the limit of {cfg.max_file_bytes:,} bytes (ingest.max_file_bytes)"))
+            continue
+        title = _field(row, columns.title)
+        body = f"{title}\n\n{text}" if title else text
+        published = _field(row, columns.published)
+        try:
+            doc = parse_document(doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest())
+        except InputError as exc:
+            problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r}: {exc.message}"))
+            continue
+        documents.append(doc.model_copy(update={
+            "url": _field(row, columns.url),
+            "outlet": _field(row, columns.outlet),
+            "published": published[:10] if published and _DATE.match(published) else None,
+        }))
+    return documents, problems

@@ -1,0 +1,73 @@
+"""Corpus files: CSV and JSONL with one document per row; bad rows are problems."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from factflow.config import CorpusColumns, CorpusConfig, IngestConfig
+from factflow.ingest import load_documents
+from tests.conftest import SHARED, write
+
+NEWS = SHARED / "data" / "news" / "fakenewscorpus_sample.csv"
+
+
+def test_csv_rows_become_documents_with_metadata(tmp_path: Path) -> None:
+    write(tmp_path / "corpus.csv",
+          ",id,domain,url,content,scraped_at,title\n"
+          '0,17,example.com,https://example.com/a,"Officials said 40 people died.\nA second paragraph.",2018-01-25 16:17:44.789555,Floods kill 40\n'
+          "1,18,other.org,,Rebels seized Idlib in March 2015.,,\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    by_id = {d.id: d for d in docs}
+    first = by_id["17"]
+    assert (first.title, first.url, first.outlet, first.published) == ("Floods kill 40", "https://example.com/a", "example.com", "2018-01-25")
+    assert first.text[first.body_start:].strip().startswith("Officials said 40 people died.")
+    assert first.path.endswith("corpus.csv:2")
+    assert by_id["18"].title == "Rebels seized Idlib in March 2015." and by_id["18"].url is None
+
+
+def test_jsonl_lines_become_documents(tmp_path: Path) -> None:
+    lines = [{"id": "a", "content": "The city spent $3 million.", "title": "Bridge"}, {"id": 7, "content": "Prices rose 4 percent."}]
+    write(tmp_path / "c.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and sorted(d.id for d in docs) == ["7", "a"]
+
+
+def test_bad_rows_are_problems_with_lines_and_the_rest_is_read(tmp_path: Path) -> None:
+    write(tmp_path / "c.csv", "id,content\n1,Good text here.\n,No id here.\n3,\n4,Good again.,extra\n1,Duplicate id.\n")
+    write(tmp_path / "d.jsonl", '{"id": "x", "content": "Fine."}\n{broken\n[1, 2]\n\n{"id": "y"}\n')
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert sorted(d.id for d in docs) == ["1", "x"]
+    found = {(Path(p.file).name, p.line): p.message for p in problems}
+    assert "no 'id'" in found[("c.csv", 3)]
+    assert "has no text in 'content'" in found[("c.csv", 4)]
+    assert "has 3 fields, the header 2" in found[("c.csv", 5)]
+    assert "not valid JSON" in found[("d.jsonl", 2)]
+    assert "not an object" in found[("d.jsonl", 3)]
+    assert "has no text" in found[("d.jsonl", 5)]
+    assert any("already used by" in p.message and p.file.endswith("c.csv:6") for p in problems)
+
+
+def test_a_corpus_without_its_text_column_says_which_columns_it_has(tmp_path: Path) -> None:
+    write(tmp_path / "c.csv", "id,body\n1,Some text.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert docs == [] and problems[0].message == "no 'content' column (ingest.corpus.columns.text); found id, body"
+
+
+def test_the_column_mapping_is_configurable(tmp_path: Path) -> None:
+    write(tmp_path / "c.csv", "key,body,headline\nk1,Some text here.,A headline\n")
+    cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id="key", text="body", title="headline", url=None, outlet=None, published=None)))
+    (doc,), problems = load_documents(tmp_path, cfg)
+    assert problems == [] and (doc.id, doc.title) == ("k1", "A headline")
+
+
+def test_the_news_sample_reads_whole(tmp_path: Path) -> None:
+    if not NEWS.is_file():
+        pytest.skip(f"{NEWS} is absent (the shared data folder is not beside the project)")
+    (tmp_path / NEWS.name).symlink_to(NEWS)
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert len(docs) == 250 and problems == []
+    assert all(d.title and d.url for d in docs[:20])
