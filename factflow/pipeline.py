@@ -182,7 +182,8 @@ def report_stage(
 ) -> tuple[Report, Path]:
     """Stage 6: build the report and write it atomically."""
     path = out / loaded.config.report.path
-    snapshot = out / CACHE_DIR.parent / "report-snapshot.json"
+    # The snapshot lives in the cache folder, so with the cache turned off there is none.
+    snapshot = out / CACHE_DIR.parent / "report-snapshot.json" if loaded.config.cache.enabled else None
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,

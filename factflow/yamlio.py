@@ -195,15 +195,17 @@ def _current_umask() -> int:
 _FILE_MODE = 0o666 & ~_current_umask()
 
 
-def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
+def atomic_write_text(path: Path, text: str, durable: bool = True, suffix: str = ".tmp") -> None:
     """Replace ``path`` with ``text`` atomically: readers see the old or the new file, never a torn one.
 
     ``durable`` also flushes the file to disk before the rename (fsync), for power loss; writers of
     thousands of files pass False and call :func:`flush_to_disk` once when they are done, since a
     killed process loses nothing either way and one fsync per file costs milliseconds each.
+    ``suffix`` names the temporary file (``.<name>.<random><suffix>``): writers other than the flow
+    use their own, so a run's clean-up of its stale ``.tmp`` files never touches theirs.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.fchmod(fd, _FILE_MODE)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:

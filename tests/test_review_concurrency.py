@@ -91,4 +91,21 @@ def test_saving_while_the_flow_runs_loses_nothing(seed_dir: Path, out_dir: Path,
     assert report.problems == []
     rated = {(v.reviewer, c.id) for c in report.claims for v in c.verdicts if v.rating is not None}
     assert rated == {("reviewer-1", cid) for cid in mine} | {("reviewer-2", cid) for cid in theirs}
-    assert not list(out_dir.rglob(".*.tmp"))  # no temporary file left behind
+    assert not list(out_dir.rglob(".*.tmp")) and not list(out_dir.rglob(".*.saving"))  # no temporary file left behind
+
+
+def test_a_runs_clean_up_of_stale_temp_files_spares_a_reviewer_saving(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    from factflow.pipeline import remove_stale_temp_files
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    task = ReviewSession(out_dir, loaded.config.review, "reviewer-1").open_tasks()[0]
+    folder = task.file.parent
+    killed_run = folder / f".{task.file.name}.k1ll3d.tmp"  # what a killed run's stub creation leaves
+    saving = folder / f".{task.file.name}.r3v13w.saving"  # what factflow review or the form writes before the rename
+    killed_run.write_text("x", encoding="utf-8")
+    saving.write_text("x", encoding="utf-8")
+    remove_stale_temp_files(out_dir, out_dir / loaded.config.report.path)
+    assert not killed_run.exists() and saving.exists()
+    session = ReviewSession(out_dir, loaded.config.review, "reviewer-1")
+    session.save(task.task, "false", "Checked.", [], "a test")
+    assert [p.name for p in folder.glob(f".{task.file.name}.*.saving")] == [saving.name]  # its own temp file is renamed away

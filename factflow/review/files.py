@@ -260,7 +260,9 @@ def save_verdict(out: Path, verdict: Verdict, cfg: ReviewConfig, claim_ids: set[
     path = verdict_path(out, verdict.reviewer, verdict.claim)
     text = verdict_text(verdict, cfg, via)
     loaded = load_verdict(path, out, claim_ids, cfg, text=text)
-    atomic_write_text(path, text)
+    # Not ".tmp": a run clears stale ".tmp" files of killed runs in the verdict folders, and would
+    # delete this one mid-save (found by tests/test_review_concurrency.py).
+    atomic_write_text(path, text, suffix=".saving")
     return loaded
 
 
