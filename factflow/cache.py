@@ -30,9 +30,14 @@ CACHE_DIR = Path(".factflow-cache") / "extract"
 
 @lru_cache(maxsize=1)
 def _code_version() -> str:
-    """What changes the extraction output besides the document and config: the package version and the model file."""
-    model = resources.files("factflow").joinpath("claims/checkworthy.npz").read_bytes()
-    return f"{__version__}:{hashlib.sha256(model).hexdigest()[:16]}"
+    """What changes the extraction output besides the document and config: the package version and
+    every file of the claims package (the model file, the fitted scorer constants, the signals, the splitter)."""
+    digest = hashlib.sha256()
+    claims = resources.files("factflow").joinpath("claims")
+    for item in sorted(claims.iterdir(), key=lambda i: i.name):
+        if item.is_file() and item.name.endswith((".py", ".npz")):
+            digest.update(item.name.encode("utf-8") + b"\x00" + item.read_bytes() + b"\x00")
+    return f"{__version__}:{digest.hexdigest()[:16]}"
 
 
 def cache_key(document: Document, cfg: ClaimsConfig) -> str:

@@ -126,9 +126,12 @@ class IngestConfig(Strict):
 class ClaimsConfig(Strict):
     """How sentences become claims."""
 
-    detector: Literal["ngram", "signals"] = Field(
-        default="ngram",
-        description="What scores sentences: the trained n-gram model shipped in the package, or the interpretable signals alone.",
+    detector: Literal["blend", "ngram", "signals"] = Field(
+        default="blend",
+        description=(
+            "What scores sentences: blend (the trained n-gram model shipped in the package combined with the signals "
+            "against a claim, fitted on debates and news), ngram (the model alone) or signals (the interpretable signals alone)."
+        ),
     )
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0,

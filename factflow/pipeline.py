@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,32 +42,44 @@ log = logging.getLogger("factflow")
 ProgressHook = Callable[[str, int, int], None]
 
 
-@dataclass
 class Plan:
-    """Claims with their sources, reviewers and tasks: everything derived from the documents."""
+    """Claims with their sources, reviewers and tasks: everything derived from the documents.
 
-    claims: list[Claim]
-    assignments: dict[str, list[str]]
-    sources: dict[str, list[Source]]
-    tasks: list[Task]
-    already_checked: dict[str, list[ExistingFactCheck]] = field(default_factory=dict)
-    requests_sent: int = 0
-    #: Every assignment ever made (``review/assignments.json``), this run's included.
-    ledger: Ledger | None = None
-    #: Problems met while planning (a damaged ledger).
-    problems: list[Problem] = field(default_factory=list)
+    A plain class, like :class:`RunResult`, so Prefect does not walk it when a task returns it.
+    ``ledger`` holds every assignment ever made (``review/assignments.json``), this run's included;
+    ``problems``, those met while planning (a damaged ledger).
+    """
+
+    def __init__(
+        self, claims: list[Claim], assignments: dict[str, list[str]], sources: dict[str, list[Source]], tasks: list[Task],
+        already_checked: dict[str, list[ExistingFactCheck]] | None = None, requests_sent: int = 0,
+        ledger: Ledger | None = None, problems: list[Problem] | None = None,
+    ) -> None:
+        self.claims = claims
+        self.assignments = assignments
+        self.sources = sources
+        self.tasks = tasks
+        self.already_checked = already_checked or {}
+        self.requests_sent = requests_sent
+        self.ledger = ledger
+        self.problems = problems or []
 
 
-@dataclass
 class RunResult:
-    """What a run produced: the report, where it is, and what it wrote."""
+    """What a run produced: the report, where it is, and what it wrote.
 
-    report: Report
-    report_path: Path
-    tasks_written: int = 0
-    stubs_created: int = 0
-    extracted: int = 0
-    cached: int = 0
+    A plain class on purpose, not a dataclass or pydantic model: Prefect walks those when a flow
+    returns them, looking for futures, which takes seconds for a report of thousands of claims.
+    """
+
+    def __init__(self, report: Report, report_path: Path, tasks_written: int = 0, stubs_created: int = 0,
+                 extracted: int = 0, cached: int = 0) -> None:
+        self.report = report
+        self.report_path = report_path
+        self.tasks_written = tasks_written
+        self.stubs_created = stubs_created
+        self.extracted = extracted
+        self.cached = cached
 
 
 def web_fetcher(loaded: LoadedConfig, out: Path | None) -> WebFetcher | None:
@@ -182,8 +193,7 @@ def report_stage(
 ) -> tuple[Report, Path]:
     """Stage 6: build the report and write it atomically."""
     path = out / loaded.config.report.path
-    # The snapshot lives in the cache folder, so with the cache turned off there is none.
-    snapshot = out / CACHE_DIR.parent / "report-snapshot.json" if loaded.config.cache.enabled else None
+    snapshot = out / CACHE_DIR.parent / "report-snapshot.json"
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,

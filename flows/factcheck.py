@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 from uuid import UUID
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -23,6 +23,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.utilities.annotations import quote
 
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.lock import output_lock
@@ -77,6 +78,14 @@ def local_dask_cluster(workers: int) -> Iterator[str]:
         yield cluster.scheduler_address
     finally:
         cluster.close()
+
+
+T = TypeVar("T")
+
+
+def opaque(value: T) -> T:
+    """Pass ``value`` to a task without Prefect walking it for futures (typed as the value itself)."""
+    return cast(T, quote(value))
 
 
 #: Set by the CLI to draw a progress bar; flow parameters must stay serialisable, a callback is not.
@@ -182,6 +191,7 @@ def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) 
     _progress("extract", 0, len(documents))
     # In a synchronous flow this returns the artifact's id, not a coroutine.
     progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
+    # Mapped batches stay as they are: they may travel to Dask workers, and each is small.
     futures = extract_claims.map(batches(documents, loaded.config.run.batch_size), loaded=unmapped(loaded),
                                  out=unmapped(out_dir), refresh=unmapped(refresh))
     by_id: dict[str, DocumentClaims] = {}
@@ -195,15 +205,18 @@ def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) 
     if not documents:
         update_progress_artifact(progress_id, progress=100.0)
     extractions = [by_id[d.id] for d in documents]
-    plan = build_tasks(documents, extractions, loaded, out_dir)
+    # opaque(): these are plain data with no futures inside; without it Prefect walks every field
+    # of every claim looking for futures, which costs seconds per task at tens of thousands of claims.
+    plan = build_tasks(opaque(documents), opaque(extractions), opaque(loaded), out_dir)
     if loaded.config.sources.online:
         _progress("resolve", 0, 1)
-        plan = resolve_sources(plan, documents, loaded, out_dir)
+        plan = resolve_sources(opaque(plan), opaque(documents), opaque(loaded), out_dir)
         _progress("resolve", 1, 1)
     _progress("review", 0, 1)
-    written, created = write_review_files(plan, loaded, out_dir)
-    verdicts, verdict_problems = collect_verdicts(out_dir, plan, loaded)
-    result = write_report(out_dir, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)
+    written, created = write_review_files(opaque(plan), opaque(loaded), out_dir)
+    verdicts, verdict_problems = collect_verdicts(out_dir, opaque(plan), opaque(loaded))
+    result = write_report(out_dir, opaque(loaded), opaque(documents), opaque(extractions), opaque(plan), opaque(verdicts),
+                          opaque(problems + verdict_problems))
     publish_summary(result)
     _progress("review", 1, 1)
     result.tasks_written, result.stubs_created = written, created

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from factflow.cache import ExtractionCache, cache_key
+from factflow.cache import CACHE_DIR, ExtractionCache, cache_key
 from factflow.config import ClaimsConfig, LoadedConfig
 from factflow.ingest import load_documents
 from factflow.pipeline import run_pipeline
@@ -79,4 +79,5 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, loaded: LoadedConfig) -> No
     off = LoadedConfig(config=loaded.config.model_copy(update={"cache": loaded.config.cache.model_copy(update={"enabled": False})}), path=None, sha256=None)
     run_pipeline(off, seeds, out)
     assert run_pipeline(off, seeds, out).extracted == 5
-    assert not (out / ".factflow-cache").exists()
+    # The extraction cache stays off; the folder may still hold the report snapshot the "changes" section needs.
+    assert not (out / CACHE_DIR).exists()

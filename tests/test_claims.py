@@ -159,3 +159,25 @@ def test_key_terms_prefer_names_and_numbers() -> None:
     terms = key_terms("According to Israeli intelligence, Assad controls just 25 to 30 percent of Syria.", 6)
     assert terms[:3] == ["Israeli", "Assad", "Syria"]
     assert "25" in terms
+
+
+@pytest.mark.parametrize(
+    ("sentence", "signal"),
+    [
+        ("Source: http://www.example.com/2018/01/23/fed-suffers-biggest-drop/", "link"),
+        ("Republished with permission from Bill Marler and Marler Clark.", "credit line"),
+        ("The Bino Harness X offers the perfect solution for hunters carrying large optics.", "promotional"),
+        ("You can, of course, look for a tall refrigerator to save space in your home.", "advice"),
+        ("Global ENT Endoscopic Devices Market Forecast 2017-2021", "heading"),
+        ("Here is what the bookshop has to say about the gift box:", "heading"),
+    ],
+)
+def test_news_furniture_signals_lower_the_score(sentence: str, signal: str) -> None:
+    result = assess(sentence)
+    assert {r.signal: r.effect for r in result.reasons}.get(signal) == "lowers"
+
+
+def test_a_reported_prediction_is_a_checkable_quote() -> None:
+    reported = assess("The agency said on Monday that prices will rise by 4 percent next year.")
+    assert reported.checkable and reported.type == "statistic"
+    assert assess("Prices will rise by 4 percent next year.").type == "prediction"

@@ -30,7 +30,8 @@ __all__ = [
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'"})
 _SPACE = re.compile(r"\s+")
-_EDGE = re.compile(r"^[\s\"'(\[]+|[\s\"')\].,;:!?]+$")
+_EDGE_LEFT = " \"'(["
+_EDGE_RIGHT = " \"')].,;:!?"
 _STOPWORDS = frozenset(
     ["a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "from", "by", "with", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "this", "that", "these", "those", "it", "its", "he", "she", "they", "them", "his", "her", "their", "there", "here", "which", "who", "whom", "whose", "what", "when", "where", "while", "also", "not", "no", "than", "then", "so", "such", "into", "over", "under", "about", "after", "before", "during", "between", "against", "among", "just", "only", "most", "more", "less", "very", "currently", "now", "said", "says", "according", "all", "other", "some", "any", "each", "both", "few", "many", "much", "up", "down", "out", "off", "again", "further", "once", "i", "we", "you", "me", "us", "our", "your", "my"]
 )
@@ -40,7 +41,8 @@ def normalise(text: str) -> str:
     """The form of a sentence that identifies it: Unicode-normalised, case-folded, quotes unified, spaces collapsed."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _SPACE.sub(" ", text).strip()
-    return _EDGE.sub("", text).casefold()
+    # After the line above the only whitespace left is " ", so stripping these sets is _EDGE's job, faster.
+    return text.lstrip(_EDGE_LEFT).rstrip(_EDGE_RIGHT).casefold()
 
 
 def claim_id(text: str) -> str:

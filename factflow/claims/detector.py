@@ -146,6 +146,29 @@ class Featurizer:
             prev = h
         return words, chars
 
+    def distinct(self, text: str) -> tuple[set[int], set[int]]:
+        """Word-block and char-block buckets of one sentence as sets.
+
+        Each set is filled in the order :meth:`indices` lists the buckets, so it equals, and iterates
+        in the same order as, ``set(block)`` of that list (the scorer's float sum depends on the order).
+        """
+        toks = self.tokens(text)
+        if self.boundaries:
+            toks = ["<s>", *toks, "</s>"]
+        mask, shift, token = self._mask, self._shift, self._token
+        words: set[int] = set()
+        chars: set[int] = set()
+        add_word, add_chars = words.add, chars.update
+        prev: int | None = None
+        for tok in toks:
+            h, grams = token(tok)
+            add_word(h & mask)
+            if prev is not None:
+                add_word(((((prev * 0x9E3779B1) & _MASK32) ^ h) * 0x85EBCA6B & _MASK32) >> shift)
+            add_chars(grams)
+            prev = h
+        return words, chars
+
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Distinct buckets and their values (each block L2-normalised), concatenated over the blocks."""
         cols: list[np.ndarray] = []
@@ -222,12 +245,11 @@ class Detector:
     def logit(self, text: str) -> float:
         """The linear score (log-odds) of one sentence."""
         z = self.bias
-        for block in self.featurizer.indices(text):
-            if block:
+        for distinct in self.featurizer.distinct(text):
+            if distinct:
                 # Same value as dot(weights, features(text)): every distinct bucket has value 1/sqrt(n).
-                # A set dedupes small lists faster than np.unique; int hashing is not salted, so its
-                # order, and so the float sum, is the same in every process.
-                distinct = set(block)
+                # A set dedupes faster than np.unique; int hashing is not salted, so its order, and
+                # so the float sum, is the same in every process.
                 u = np.fromiter(distinct, dtype=np.int64, count=len(distinct))
                 z += float(self.weights[u].sum(dtype=np.float64)) / math.sqrt(u.size)
         return z

@@ -94,6 +94,16 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("hedge", -0.4, words=_words("may might could possibly perhaps apparently likely reportedly allegedly")),
     Signal("normative", -0.8, words=_words("should must ought good bad great terrible wonderful awful shameful disgraceful")),
     Signal("second person", -0.8, words=_words("you your")),
+    # Against, for news: what debate-trained models over-flag in articles (links and credit lines
+    # the boilerplate filter let through, promotional copy, how-to advice, personal anecdote).
+    Signal("link", -2.0, pattern=_rx(r"https?://|\bwww\.|\b[\w-]+\.(?:com|org|net|news|info|gov)\b"), gate=_words("http https www com org net news info gov")),
+    Signal("credit line", -1.5,
+           pattern=_rx(r"^\W*(?:by|via|source|sources|credit|credits|photo|image|filed under|tagged|contributed by|republished|reprinted|originally published|this (?:article|post|content) (?:was|has been|may be|is)|the post\b.*\bappeared first)\b"),
+           gate=_words("by via source sources credit credits photo image filed tagged contributed republished reprinted originally article post content")),
+    Signal("promotional", -1.0, words=_words("download downloadable discount buy shop premium exclusive guaranteed amazing incredible perfect offers")),
+    Signal("advice", -1.0, pattern=_rx(r"\b(?:how to|you can|you need|you should|you want|you will|you[’']ll|make sure|be sure|tips? (?:for|on|to)|(?:we|i) (?:highly )?recommend)\b"),
+           gate=_words("how you make be tips tip recommend")),
+    Signal("first person", -0.5, words=_words("i me my mine i'm i’m i've i’ve myself")),
     Signal("imperative", -2.0, pattern=_rx(r"^[\"“‘'(\[]*(?:click|share|subscribe|read|watch|call|join|sign|follow|support|donate|download|get|buy|visit|learn|check|see|don[’']t|please|let[’']s|imagine|consider)\b")),
 )
 
@@ -102,6 +112,9 @@ _BIAS = -1.6
 _ENTITY_WEIGHT = (0.6, 0.9)  # one entity, two or more
 _FRAGMENT_WORDS = 5
 _FRAGMENT_WEIGHT = -1.5
+# A sentence of news prose ends in punctuation; headings, captions, datelines and list items do not.
+_END = re.compile(r"[.!?…;\"”’'»)\]]\s*$")
+_HEADING_WEIGHT = -1.0
 #: Claim types that cannot be fact-checked: nothing has happened yet, or it is a view, or it asks.
 NOT_CHECKABLE_TYPES = frozenset({"question", "prediction", "opinion"})
 
@@ -149,10 +162,12 @@ def find_signals(sentence: str) -> dict[str, str]:
         found["named entities"] = ", ".join(n for n, _, _ in names[:4])
     if len(tokens) < _FRAGMENT_WORDS:
         found["fragment"] = f"{len(tokens)} words"
+    elif _END.search(sentence) is None:
+        found["heading"] = "no closing punctuation"
     return found
 
 
-_WEIGHTS = {s.name: s.weight for s in SIGNALS} | {"named entities": _ENTITY_WEIGHT[0], "fragment": _FRAGMENT_WEIGHT}
+_WEIGHTS = {s.name: s.weight for s in SIGNALS} | {"named entities": _ENTITY_WEIGHT[0], "fragment": _FRAGMENT_WEIGHT, "heading": _HEADING_WEIGHT}
 
 
 def assess(sentence: str) -> Assessment:
@@ -174,9 +189,11 @@ def claim_type(found: dict[str, str]) -> str:
     """The claim type implied by the signals found, most specific first."""
     if "question" in found:
         return "question"
-    if "prediction" in found:
+    # "X said ... will ..." reports what someone said, which can be checked; so does a reported view.
+    reported = "attribution" in found
+    if "prediction" in found and not reported:
         return "prediction"
-    if "first-person opinion" in found or ("normative" in found and "event" not in found):
+    if "first-person opinion" in found or ("normative" in found and "event" not in found and not reported):
         return "opinion"
     if "percentage" in found or "money" in found or ("number" in found and "date" not in found and "event" not in found):
         return "statistic"

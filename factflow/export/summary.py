@@ -76,7 +76,7 @@ def render(report: Report, fmt: str, chart_prefix: str | None = None) -> tuple[s
     HTML carries its charts inline. Markdown links to ``<chart_prefix><chart name>`` files the
     caller writes next to it; without a prefix it draws text bars instead.
     """
-    drawn = charts(report)
+    drawn = charts(report) if fmt == "html" or chart_prefix else []  # text bars need no drawing
     documents = {d.id: d for d in report.documents}
     template = _ENV.get_template("summary.html" if fmt == "html" else "summary.md")
     text = template.render(

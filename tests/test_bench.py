@@ -1,0 +1,36 @@
+"""The benchmark script runs, prints its tables, and names a missing file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import checkworthiness  # noqa: E402
+
+
+def test_benchmark_prints_metrics_speed_and_model_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "tiny.tsv"
+    data.write_text(
+        "Sentence_id\tText\tclass_label\n"
+        "1\tUnemployment fell to 4.1 percent in 2019, according to the Labor Department.\tYes\n"
+        "2\tI think the minister is doing a wonderful job.\tNo\n"
+        "3\tThe city spent $3.2 million on the new bridge.\tYes\n",
+        encoding="utf-8",
+    )
+    assert checkworthiness.main([str(data), "--news-dir", str(tmp_path), "--detectors", "blend", "signals", "--min-seconds", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "no news figures" in out and "HELD_OUT.txt not found" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("blend ", "signals ")) and "tiny.tsv" in line]
+    assert [r[0] for r in rows] == ["blend", "signals"]
+    assert all(r[3:5] == ["3", "2"] for r in rows)  # n and Yes
+    assert "sentences/s" in out and "MB, loaded in" in out
+
+
+def test_benchmark_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert checkworthiness.main([str(tmp_path / "nope.tsv")]) == 2
+    assert "nope.tsv" in capsys.readouterr().err
