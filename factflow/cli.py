@@ -269,8 +269,8 @@ def claims() -> None:
 
 @claims.command("score")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--detector", type=click.Choice(["blend", "ngram", "signals"]), default="blend", show_default=True,
-              help="blend: the trained n-gram model with the signals (default); ngram: the model alone; signals: the signals alone.")
+@click.option("--detector", type=click.Choice(["blend", "ngram", "signals"]), default="ngram", show_default=True,
+              help="ngram: the trained n-gram model (default); blend: the model with news-fitted signals; signals: the signals alone.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Label threshold (default: the detector's shipped one).")
 @handle_errors
 def claims_score(file: Path, detector: str, threshold: float | None) -> None:

@@ -127,7 +127,7 @@ class ClaimsConfig(Strict):
     """How sentences become claims."""
 
     detector: Literal["blend", "ngram", "signals"] = Field(
-        default="blend",
+        default="ngram",
         description=(
             "What scores sentences: blend (the trained n-gram model shipped in the package combined with the signals "
             "against a claim, fitted on debates and news), ngram (the model alone) or signals (the interpretable signals alone)."

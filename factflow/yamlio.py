@@ -204,19 +204,30 @@ def atomic_write_text(path: Path, text: str, durable: bool = True, suffix: str =
     ``suffix`` names the temporary file (``.<name>.<random><suffix>``): writers other than the flow
     use their own, so a run's clean-up of its stale ``.tmp`` files never touches theirs.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.fchmod(fd, _FILE_MODE)
+    tmp = _write_temp(path, text, durable, suffix)
     try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_temp(path: Path, text: str, durable: bool, suffix: str = ".tmp") -> Path:
+    """Write ``text`` to a new temporary file beside ``path`` (``.<name>.<random><suffix>``) and return it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    tmp = Path(name)
+    try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    return tmp
 
 
 def create_exclusive(path: Path, text: str, durable: bool = True) -> bool:
@@ -225,24 +236,16 @@ def create_exclusive(path: Path, text: str, durable: bool = True) -> bool:
     The text is written to a temporary file first and then hard-linked into place, so the file
     appears whole or not at all, and a file someone created meanwhile is left untouched.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.fchmod(fd, _FILE_MODE)
+    tmp = _write_temp(path, text, durable)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        return True
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+    return True
 
 
 def flush_to_disk() -> None:

@@ -8,11 +8,11 @@ The n-gram detector (scripts/train_checkworthy.py, trained on debates) over-flag
 credit lines, headings, promotional copy, advice. The blend is a logistic regression on a few
 inputs: the n-gram log-odds and one 0/1 input per signal *against* a claim in
 ``factflow.claims.signals`` (``--inputs all`` tries every signal; the positive ones did not
-generalise to dev-test). By default it is fitted on the hand-labelled news development set
-(``bench/news-dev-labels.tsv``, texts rebuilt from ../shared) with weight 1/2 and ClaimBuster
-``dev.tsv`` and ``dev-test.tsv`` with 1/4 each, so it keeps the debates while learning what news
-adds; the threshold maximises the same weighted mean of smoothed F1 curves (``--fit-on
-news-dev+dev`` leaves dev-test out as a check). A signal whose fitted weight points against its
+generalise to dev-test). Its weights are fitted on the hand-labelled news development set
+(``bench/news-dev-labels.tsv``, texts rebuilt from ../shared) and ClaimBuster ``dev.tsv``, half
+each; ``dev-test.tsv`` is never trained on (its NOTICE allows evaluation and threshold choice
+only). The threshold maximises a weighted mean of smoothed F1 curves: news-dev 1/2, dev and
+dev-test 1/4 each (``--threshold-on news-dev+dev`` leaves dev-test out entirely). A signal whose fitted weight points against its
 declared direction is dropped and the rest refitted, so a reason shown to a reviewer never says
 the opposite of what the score did. ``--gate`` compares never making questions, predictions and
 opinions claims (what the scorer does, and the only choice ``--write`` accepts) with gating
@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--gate", choices=sorted(GATES), default="all", help="claim types never made claims; the Scorer gates all of question, prediction, opinion")
     ap.add_argument("--write", action="store_true", help=f"write the fitted constants into {SCORING_PY.relative_to(ROOT)}")
-    ap.add_argument("--fit-on", choices=("news-dev+dev+dev-test", "news-dev+dev"), default="news-dev+dev+dev-test", help="labelled parts the blend and threshold are fitted on")
+    ap.add_argument("--threshold-on", choices=("news-dev+dev+dev-test", "news-dev+dev"), default="news-dev+dev+dev-test",
+                    help="labelled parts the threshold is chosen on; the weights are fitted on news-dev and dev only, "
+                         "since dev-test may choose thresholds but train no shipped model (its NOTICE)")
     ap.add_argument("--inputs", choices=("all", "against"), default="against", help="signals the blend may use: only those against a claim (shipped), or all")
     args = ap.parse_args(argv)
     global INPUTS
@@ -177,11 +179,13 @@ def main(argv: list[str] | None = None) -> int:
         rng.shuffle(order)
         folds[part] = np.empty(len(order), dtype=int)
         folds[part][order] = np.arange(len(order)) % FOLDS
-    fitted_on = args.fit_on.split("+")
-    # News and debates weigh the same; the two debate sets share their half.
-    share = {"news-dev": 0.5, "dev": 0.5, "dev-test": 0.0}
-    if "dev-test" in fitted_on:
-        share.update({"dev": 0.25, "dev-test": 0.25})
+    # Weights: news and debates weigh the same. dev-test never trains the shipped blend.
+    fitted_on = ["news-dev", "dev"]
+    share = {"news-dev": 0.5, "dev": 0.5}
+    # Threshold: the same, with dev-test (when asked) sharing the debates' half.
+    threshold_on = args.threshold_on.split("+")
+    thr_share = {"news-dev": 0.5, "dev": 0.25, "dev-test": 0.25} if "dev-test" in threshold_on else dict(share)
+    evaluated = threshold_on
 
     def fit_parts(masks: dict[str, np.ndarray], c: float) -> tuple[float, np.ndarray]:
         # Each part (domain) carries the same total weight.
@@ -192,17 +196,17 @@ def main(argv: list[str] | None = None) -> int:
 
     def threshold_for(masks: dict[str, np.ndarray], bias: float, coef: np.ndarray, gate: frozenset[str]) -> float:
         return choose_threshold(
-            [(labels[p][masks[p]], score(x[p][masks[p]], bias, coef), [k for k, m in zip(kinds[p], masks[p], strict=False) if m]) for p in fitted_on],
-            [share[p] for p in fitted_on], gate,
+            [(labels[p][masks[p]], score(x[p][masks[p]], bias, coef), [k for k, m in zip(kinds[p], masks[p], strict=False) if m]) for p in threshold_on],
+            [thr_share[p] for p in threshold_on], gate,
         )
 
     def cross_validate(c: float, gate: frozenset[str]) -> dict[str, tuple[float, ...]]:
-        oof = {p: (np.zeros(len(labels[p])), np.zeros(len(labels[p]), bool)) for p in fitted_on}
+        oof = {p: (np.zeros(len(labels[p])), np.zeros(len(labels[p]), bool)) for p in evaluated}
         for k in range(FOLDS):
-            train = {p: folds[p] != k for p in fitted_on}
+            train = {p: folds[p] != k for p in texts}
             bias, coef = fit_parts(train, c)
             thr = threshold_for(train, bias, coef, gate)
-            for p in fitted_on:
+            for p in evaluated:
                 held = folds[p] == k
                 s = gated(score(x[p][held], bias, coef), [kk for kk, h in zip(kinds[p], held, strict=False) if h], gate, thr)
                 oof[p][0][held] = s
@@ -213,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return f"P {r[0]:.3f} R {r[1]:.3f} F1 {r[2]:.3f} AP {r[3]:.3f}"
 
     print(", ".join(f"{p} {len(labels[p])} ({int(labels[p].sum())} Yes)" for p in texts) + f"; news-dev from {len(ids)} articles")
-    print(f"fitted on {args.fit_on}, weighted " + ", ".join(f"{p} {share[p]:g}" for p in fitted_on) + f"; {FOLDS}-fold cross-validation (news folds by article; threshold chosen on each fold's training part):")
+    print("weights fitted on " + ", ".join(f"{p} {share[p]:g}" for p in fitted_on) + "; threshold on " + ", ".join(f"{p} {thr_share[p]:g}" for p in threshold_on)
+          + f"; {FOLDS}-fold cross-validation (news folds by article; threshold chosen on each fold's training part):")
     results: dict[tuple[str, float], dict[str, tuple[float, ...]]] = {}
     for gate_name in ("all", "question", "none"):
         for c in C_GRID:
@@ -225,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen_c = max(C_GRID, key=lambda c: float(np.mean([v[2] for v in results[(args.gate, c)].values()])))
     cv = results[(args.gate, chosen_c)]
 
-    everything = {p: np.ones(len(labels[p]), bool) for p in texts}
+    everything = {p: np.ones(len(labels[p]), bool) for p in texts}  # fit_parts uses only the weight parts
     bias, coef = fit_parts(everything, chosen_c)
     threshold = threshold_for(everything, bias, coef, gate)
     print(f"\nshipped: gate={args.gate} C={chosen_c:g} threshold {threshold:.3f}")
@@ -235,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     for p in texts:
         s = gated(score(x[p], bias, coef), kinds[p], gate, threshold)
         final[p] = (*prf(labels[p], s >= threshold), average_precision(labels[p], s))
-        print(f"  {'fitted on it:' if p in fitted_on else 'not fitted on:':22s}{p:9s}{line(final[p])}")
+        role = "weights and threshold:" if p in fitted_on else ("threshold only:" if p in threshold_on else "not used:")
+        print(f"  {role:22s}{p:9s}{line(final[p])}")
     weights_out = {n: round(float(w), 4) for n, w in zip(names, coef, strict=False) if w != 0.0}
     print("  weights: " + ", ".join(f"{n} {w:+.3f}" for n, w in weights_out.items()) + f"; bias {bias:+.3f}")
 
@@ -248,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             f"BLEND_BIAS = {round(bias, 4)!r}\n"
             f"BLEND_WEIGHTS: dict[str, float] = {json.dumps(weights_out, ensure_ascii=False)}\n"
             f"BLEND_THRESHOLD = {threshold!r}\n"
-            f"BLEND_FIT: dict[str, object] = {json.dumps({'C': chosen_c, 'fitted_on': args.fit_on, 'inputs': args.inputs, 'cv_p_r_f1_ap': {p: [round(v, 3) for v in r] for p, r in cv.items()}})}\n"
+            f"BLEND_FIT: dict[str, object] = {json.dumps({'C': chosen_c, 'weights_on': '+'.join(fitted_on), 'threshold_on': args.threshold_on, 'inputs': args.inputs, 'cv_p_r_f1_ap': {p: [round(v, 3) for v in r] for p, r in cv.items()}})}\n"
             "# END fitted by scripts/fit_scorer.py\n"
         )
         text = SCORING_PY.read_text(encoding="utf-8")

@@ -13,11 +13,10 @@ from factflow.claims.signals import _WEIGHTS
 from factflow.config import ClaimsConfig
 
 
-def test_blend_is_the_default_detector_with_its_own_threshold() -> None:
-    scorer = make_scorer()
-    assert scorer.detector == ClaimsConfig().detector == "blend"
-    assert scorer.threshold == BLEND_THRESHOLD
-    assert make_scorer("ngram").threshold == default_detector().threshold
+def test_ngram_is_the_default_detector_and_blend_has_its_own_threshold() -> None:
+    scorer = make_scorer(ClaimsConfig().detector)
+    assert scorer.detector == "ngram" and scorer.threshold == default_detector().threshold
+    assert make_scorer("blend").threshold == BLEND_THRESHOLD
 
 
 def test_unknown_detector_is_refused() -> None:
