@@ -116,6 +116,13 @@ def print_summary(result: RunResult, out: Path) -> None:
         table.add_row(label, str(value))
     for status, count in s.by_consensus.items():
         table.add_row(f"  {status}", str(count))
+    alpha = s.agreement.krippendorff_alpha
+    table.add_row("agreement (alpha)", "n/a" if alpha is None else f"{alpha:.2f}")
+    if s.orphaned_verdicts:
+        table.add_row("orphaned verdicts", str(s.orphaned_verdicts))
+    overdue = sum(r.overdue for r in s.reviewers)
+    if overdue:
+        table.add_row("overdue tasks", str(overdue), style="yellow")
     statuses = Counter(source.status for claim in result.report.claims for source in claim.sources)
     if statuses["resolved"] or statuses["unresolved"]:  # an online run
         table.add_row("sources resolved", str(statuses["resolved"]))
@@ -351,17 +358,40 @@ def check(config_path: Path, out: Path) -> None:
 
     Exits 1 when a verdict file has a problem. Example: factflow check --out .
     """
-    from factflow.review import TASKS_DIR, collect_verdicts
+    from factflow.review import LEDGER_PATH, TASKS_DIR, collect_verdicts, load_ledger
 
     loaded = _load(config_path)
     claim_ids = {p.stem for p in (out / TASKS_DIR).glob("c-*.yaml")}
-    verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review)
+    ledger = load_ledger(out, loaded.config.review)[0] if (out / LEDGER_PATH).exists() else None
+    verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review, ledger)
     stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {len(problems)} with problems.")
     for problem in problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
         stderr.print(f"{where}: {problem.message}", highlight=False, markup=False)
     if problems:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--reviewer", "person", required=True, help="Your reviewer (or adjudicator) id, as in the config.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+              show_default=True, help="Config file (YAML).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Folder that holds review/ (the --out of factflow run).")
+@handle_errors
+def review(person: str, config_path: Path, out: Path) -> None:
+    """Rate your open tasks in the terminal: see each claim, its context and sources, give a verdict.
+
+    Each verdict is checked and saved to review/verdicts/<reviewer>/<claim-id>.yaml. At the rating
+    prompt, s skips a task and q quits; run it again to resume. Works with answers piped to stdin.
+
+    Example: factflow review --reviewer reviewer-1 --out .
+    """
+    from factflow.review import ReviewSession
+    from factflow.review.terminal import review_in_terminal
+
+    loaded = _load(config_path)
+    review_in_terminal(ReviewSession(out, loaded.config.review, person))
 
 
 if __name__ == "__main__":

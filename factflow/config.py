@@ -368,7 +368,31 @@ class Reviewer(Strict):
 
     id: Slug
     name: str = Field(default="", description="Display name.")
-    expertise: list[str] = Field(default=[], description="Tags (claim types, topics) this reviewer is good at.")
+    expertise: list[str] = Field(
+        default=[],
+        description="Tags this reviewer is good at: claim types (statistic, quote, ...), entity kinds (person, place, ...) "
+        "or topics (a word or phrase found in a claim's text, such as 'syria').",
+    )
+    max_open_tasks: int | None = Field(
+        default=None, ge=1, description="A reviewer with this many unrated tasks gets no new ones; null means no limit."
+    )
+
+    @property
+    def display(self) -> str:
+        """The name to show, falling back to the id."""
+        return self.name or self.id
+
+
+class Adjudicator(Strict):
+    """A senior editor whose verdict settles a disputed claim."""
+
+    id: Slug
+    name: str = Field(default="", description="Display name.")
+
+    @property
+    def display(self) -> str:
+        """The name to show, falling back to the id."""
+        return self.name or self.id
 
 
 class ReviewConfig(Strict):
@@ -383,10 +407,37 @@ class ReviewConfig(Strict):
     scale: list[RatingLevel] = Field(
         default=DEFAULT_SCALE, min_length=2, description="Rating labels, ordered from truest to least true; off-scale labels (rating_value null) last."
     )
+    adjudicators: list[Adjudicator] = Field(
+        default=[], description="Editors whose verdict settles a claim; their ids must differ from the reviewers'."
+    )
+    consensus: Literal["unanimous", "majority"] = Field(
+        default="unanimous",
+        description="'unanimous': every assigned reviewer gives the same rating; 'majority': more than half of "
+        "reviewers_per_claim give the same rating (PolitiFact's two of three editors).",
+    )
+    expertise_weight: float = Field(
+        default=2.0, ge=0.0,
+        description="How many open tasks above an even share of the work an expert may carry for claims matching "
+        "their expertise before the rest goes by load alone; 0 ignores expertise.",
+    )
+    blind: bool = Field(
+        default=False,
+        description="Blind review: factflow review and the Prefect form show a reviewer no other reviewer's verdict "
+        "on a claim until they have rated it themselves.",
+    )
+    due_hours: float | None = Field(
+        default=72.0, gt=0,
+        description="A task not rated this many hours after it was assigned is overdue; null means tasks are never overdue.",
+    )
+    unverifiable_in_alpha: Literal["missing", "lowest"] = Field(
+        default="missing",
+        description="How off-scale ratings (rating_value null, such as 'unverifiable') enter Krippendorff's alpha: "
+        "'missing' leaves them out; 'lowest' ranks them below the least true label.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ReviewConfig:
-        _check_unique([r.id for r in self.reviewers], "reviewer id")
+        _check_unique([r.id for r in self.reviewers] + [a.id for a in self.adjudicators], "reviewer or adjudicator id")
         _check_unique([r.label for r in self.scale], "rating label")
         if self.reviewers_per_claim > len(self.reviewers):
             raise ValueError(
@@ -398,6 +449,15 @@ class ReviewConfig(Strict):
     def labels(self) -> list[str]:
         """The rating labels, in scale order."""
         return [level.label for level in self.scale]
+
+    @property
+    def people(self) -> list[str]:
+        """Every id that may own a verdict folder: reviewers, then adjudicators."""
+        return [r.id for r in self.reviewers] + [a.id for a in self.adjudicators]
+
+    def is_adjudicator(self, person: str) -> bool:
+        """True when ``person`` is one of the adjudicators."""
+        return any(a.id == person for a in self.adjudicators)
 
 
 class CacheConfig(Strict):

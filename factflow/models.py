@@ -57,7 +57,7 @@ class Sentence(Model):
     end: int
     text: str
     score: float = Field(ge=0.0, le=1.0)
-    reasons: list[Reason]
+    reasons: list[Reason] = Field(description="The signals found; kept for claims only.")
     type: ClaimType
     checkable: bool
     is_claim: bool = Field(description="Checkable and scored at or above the threshold.")
@@ -251,13 +251,82 @@ class VerdictRecord(Model):
     rationale: str | None
     evidence: list[str]
     file: str
+    role: Literal["reviewer", "adjudicator"] = Field(default="reviewer", description="An adjudicator's verdict settles the claim.")
+
+
+ConsensusStatus = Literal["pending", "agreed", "disputed", "adjudicated"]
 
 
 class Consensus(Model):
     """Where the reviewers stand on one claim."""
 
-    status: Literal["pending", "agreed", "disputed"]
-    rating: str | None = None
+    status: ConsensusStatus = Field(
+        description="pending: too few ratings yet; agreed: the consensus rule is met; disputed: it cannot be met "
+        "without an adjudicator; adjudicated: an adjudicator's rating settles it."
+    )
+    rating: str | None = Field(default=None, description="The agreed or adjudicated rating.")
+    adjudicator: str | None = Field(default=None, description="Who settled the claim, when adjudicated.")
+
+
+class AssignmentEntry(Model):
+    """Who was assigned one claim, and when: a line of the assignments ledger."""
+
+    text: str = Field(default="", description="The claim text when it was first assigned.")
+    reviewers: dict[str, str] = Field(default={}, description="Reviewer id to the UTC time (ISO 8601) they were assigned.")
+
+
+class Ledger(Model):
+    """``review/assignments.json``: every assignment the flow has made; kept so reruns never move one."""
+
+    about: str = Field(
+        default="Reviewer assignments, written by factflow on every run; do not edit. Each claim's reviewers and when "
+        "they were assigned (UTC); reruns keep them, so an assignment never moves.",
+        description="What this file is.",
+    )
+    claims: dict[str, AssignmentEntry] = {}
+
+
+class OrphanedVerdict(Model):
+    """A verdict whose claim is no longer in the documents; kept so no verdict is lost."""
+
+    claim: str
+    claim_text: str | None = Field(description="The claim text the verdict was given for (from the file or the assignments ledger).")
+    reviewer: str
+    rating: str | None
+    rationale: str | None
+    evidence: list[str]
+    file: str
+
+
+class Agreement(Model):
+    """How far reviewers agree, over every claim with two or more ratings."""
+
+    krippendorff_alpha: float | None = Field(
+        description="Krippendorff's alpha, ordinal over the rating scale; null when there is not enough data "
+        "(no claim with two usable ratings, or only one value ever given)."
+    )
+    level: Literal["ordinal"] = "ordinal"
+    unverifiable: Literal["missing", "lowest"] = Field(description="How off-scale ratings entered alpha (review.unverifiable_in_alpha).")
+    percent_agreement: float | None = Field(
+        description="Share of pairs of ratings on the same claim that are the same label; null with no such pair."
+    )
+    claims_with_two_or_more_ratings: int
+    ratings: int = Field(description="Reviewer ratings on current claims (adjudicators' excluded).")
+
+
+class ReviewerStats(Model):
+    """One reviewer's workload and record."""
+
+    reviewer: str
+    name: str
+    assigned: int = Field(description="Current claims assigned to this reviewer.")
+    done: int = Field(description="Of those, the ones this reviewer has rated.")
+    open: int
+    overdue: int = Field(description="Open tasks assigned longer ago than review.due_hours.")
+    agreement_with_consensus: float | None = Field(
+        description="Share of this reviewer's ratings on agreed or adjudicated claims that equal the consensus rating; "
+        "null when there is none."
+    )
 
 
 class ReportClaim(ClaimBase):
@@ -343,6 +412,9 @@ class Summary(Model):
     by_consensus: dict[str, int]
     by_rating: dict[str, int]
     problems: int
+    orphaned_verdicts: int = 0
+    agreement: Agreement
+    reviewers: list[ReviewerStats]
 
 
 class Report(Model):
@@ -356,4 +428,7 @@ class Report(Model):
     changes: Changes
     documents: list[ReportDocument]
     claims: list[ReportClaim]
+    orphaned_verdicts: list[OrphanedVerdict] = Field(
+        description="Verdicts whose claim has left the documents (sentence edited away, document removed); never dropped."
+    )
     problems: list[Problem]

@@ -16,16 +16,20 @@ from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import WebFetcher, load_documents
 from factflow.lock import output_lock
-from factflow.models import Claim, Document, DocumentClaims, ExistingFactCheck, Problem, Report, Source, Task
+from factflow.models import Claim, Document, DocumentClaims, ExistingFactCheck, Ledger, Problem, Report, Source, Task
 from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
     TASKS_DIR,
     VERDICTS_DIR,
     LoadedVerdict,
-    assign_reviewers,
+    assignments_from,
     build_tasks,
     collect_verdicts,
     load_known_claim_ids,
+    load_ledger,
+    plan_assignments,
+    rated_pairs,
+    write_ledger,
     write_stubs,
     write_tasks,
 )
@@ -42,11 +46,14 @@ class Plan:
     """Claims with their sources, reviewers and tasks: everything derived from the documents.
 
     A plain class, like :class:`RunResult`, so Prefect does not walk it when a task returns it.
+    ``ledger`` holds every assignment ever made (``review/assignments.json``), this run's included;
+    ``problems``, those met while planning (a damaged ledger).
     """
 
     def __init__(
         self, claims: list[Claim], assignments: dict[str, list[str]], sources: dict[str, list[Source]], tasks: list[Task],
         already_checked: dict[str, list[ExistingFactCheck]] | None = None, requests_sent: int = 0,
+        ledger: Ledger | None = None, problems: list[Problem] | None = None,
     ) -> None:
         self.claims = claims
         self.assignments = assignments
@@ -54,6 +61,8 @@ class Plan:
         self.tasks = tasks
         self.already_checked = already_checked or {}
         self.requests_sent = requests_sent
+        self.ledger = ledger
+        self.problems = problems or []
 
 
 class RunResult:
@@ -123,14 +132,21 @@ def batches(documents: Sequence[Document], size: int) -> list[list[Document]]:
 
 
 def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
-    """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks."""
+    """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks.
+
+    The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
+    claims short of reviewers are assigned.
+    """
     cfg = loaded.config
     claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=load_known_claim_ids(out))
     by_id = {d.id: d for d in documents}
     sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
-    assignments = assign_reviewers(claims, cfg.review)
+    previous, problems = load_ledger(out, cfg.review)
+    rated = rated_pairs(out, cfg.review)
+    ledger = plan_assignments(claims, cfg.review, previous, rated, now())
+    assignments = assignments_from(ledger, claims, cfg.review)
     tasks = build_tasks(claims, documents, assignments, sources)
-    return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks)
+    return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks, ledger=ledger, problems=problems)
 
 
 def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfig, out: Path) -> Plan:
@@ -145,12 +161,15 @@ def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfi
     return Plan(
         claims=plan.claims, assignments=plan.assignments, sources=batch.sources, tasks=tasks,
         already_checked=batch.already_checked, requests_sent=batch.requests_sent,
+        ledger=plan.ledger, problems=plan.problems,
     )
 
 
 def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int, int]:
     """Stage 4: write task files and create missing verdict stubs; returns (tasks written, stubs created)."""
     written = write_tasks(plan.tasks, out)
+    if plan.ledger is not None:
+        write_ledger(plan.ledger, out)
     created = write_stubs(plan.claims, plan.assignments, loaded.config.review, out)
     flush_to_disk()  # one flush for the task files, stubs and cached extractions written without fsync
     return written, created
@@ -158,7 +177,8 @@ def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int
 
 def collect_stage(out: Path, plan: Plan, loaded: LoadedConfig) -> tuple[list[LoadedVerdict], list[Problem]]:
     """Stage 5: read every reviewer's verdict file."""
-    return collect_verdicts(out, {c.id for c in plan.claims}, loaded.config.review)
+    verdicts, problems = collect_verdicts(out, {c.id for c in plan.claims}, loaded.config.review, plan.ledger)
+    return verdicts, plan.problems + problems
 
 
 def report_stage(
@@ -178,7 +198,7 @@ def report_stage(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
         generated_at=generated_at or now(), previous=load_previous_report(path, snapshot),
-        already_checked=plan.already_checked,
+        already_checked=plan.already_checked, ledger=plan.ledger,
     )
     write_report(report, path, snapshot)
     return report, path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,27 +14,32 @@ import yaml
 
 from factflow.config import CLAIM_TYPES, LoadedConfig
 from factflow.models import (
+    Agreement,
     Changes,
     Claim,
     ConfigRef,
+    Consensus,
     ConsensusChange,
     Document,
     DocumentClaims,
     ExistingFactCheck,
     GoneClaim,
+    Ledger,
+    OrphanedVerdict,
     Problem,
     Report,
     ReportClaim,
     ReportDocument,
+    ReviewerStats,
     Source,
     Summary,
     VerdictChange,
     VerdictRecord,
 )
-from factflow.review import LoadedVerdict, consensus
-from factflow.yamlio import SafeLoader, atomic_write_text, dump_yaml
+from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
+from factflow.yamlio import SafeLoader, atomic_write_chunks, atomic_write_text, dump_yaml
 
-CONSENSUS_STATUSES = ("pending", "agreed", "disputed")
+CONSENSUS_STATUSES = ("pending", "agreed", "disputed", "adjudicated")
 
 
 def build_report(
@@ -50,26 +55,46 @@ def build_report(
     generated_at: str,
     already_checked: dict[str, list[ExistingFactCheck]] | None = None,
     previous: dict[str, Any] | None = None,
+    ledger: Ledger | None = None,
 ) -> Report:
     """Put every stage's output together in the report's fixed order (document, then position)."""
     cfg = loaded.config
     by_claim: dict[str, list[VerdictRecord]] = {}
+    orphans: list[OrphanedVerdict] = []
     for lv in verdicts:
         v = lv.verdict
-        by_claim.setdefault(v.claim, []).append(
-            VerdictRecord(reviewer=v.reviewer, rating=v.rating, rationale=v.rationale, evidence=v.evidence, file=lv.file)
-        )
+        if lv.orphaned:
+            if v.rating is not None or (v.rationale or "").strip():  # an untouched stub is no verdict to keep
+                orphans.append(OrphanedVerdict(claim=v.claim, claim_text=lv.claim_text, reviewer=v.reviewer, rating=v.rating,
+                                               rationale=v.rationale, evidence=v.evidence, file=lv.file))
+            continue
+        by_claim.setdefault(v.claim, []).append(VerdictRecord(
+            reviewer=v.reviewer, rating=v.rating, rationale=v.rationale, evidence=v.evidence, file=lv.file,
+            role="adjudicator" if cfg.review.is_adjudicator(v.reviewer) else "reviewer",
+        ))
+    adjudicators = [a.id for a in cfg.review.adjudicators]
+    consensus_of: dict[str, Consensus] = {}
     extraction = {e.document: e for e in extractions}
     claim_counts = Counter(c.document for c in claims)
     report_claims = []
     for c in claims:
-        records = sorted(by_claim.get(c.id, []), key=lambda r: r.reviewer)
+        records = sorted(by_claim.get(c.id, []), key=lambda r: (r.role != "reviewer", r.reviewer))
+        by_claim[c.id] = records
+        consensus_of[c.id] = consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators)
         report_claims.append(ReportClaim(
             id=c.id, document=c.document, text=c.text, sentence_index=c.sentence_index,
             checkworthiness=c.checkworthiness, reasons=c.reasons, type=c.type, appearances=c.appearances,
-            sources=sources.get(c.id, []), already_checked=(already_checked or {}).get(c.id), assigned_to=assignments.get(c.id, []), verdicts=records,
-            consensus=consensus(records, cfg.review.reviewers_per_claim),
+            sources=sources.get(c.id, []), already_checked=(already_checked or {}).get(c.id), assigned_to=assignments.get(c.id, []),
+            verdicts=records, consensus=consensus_of[c.id],
         ))
+    current = {c.id for c in claims}
+    stats = reviewer_stats(
+        {c.id: assignments.get(c.id, []) for c in claims},
+        {cid: recs for cid, recs in by_claim.items() if cid in current},
+        consensus_of, cfg.review, ledger, generated_at,
+    )
+    agreed = agreement([by_claim.get(c.id, []) for c in claims], cfg.review)
+    orphans.sort(key=lambda o: (o.claim, o.reviewer))
     report_docs = [
         ReportDocument(
             id=d.id, path=d.path, title=d.title, sha256=d.sha256, encoding=d.encoding,
@@ -86,16 +111,25 @@ def build_report(
     return Report(
         generated_at=generated_at,
         config=ConfigRef(path=loaded.path, sha256=loaded.sha256),
-        summary=summarise(report_docs, report_claims, cfg.review.labels, len(all_problems)),
+        summary=summarise(report_docs, report_claims, cfg.review.labels, len(all_problems), agreed, stats, len(orphans)),
         scale=list(cfg.review.scale),
         changes=compute_changes(previous, report_claims),
         documents=report_docs,
         claims=report_claims,
+        orphaned_verdicts=orphans,
         problems=all_problems,
     )
 
 
-def summarise(documents: Sequence[ReportDocument], claims: Sequence[ReportClaim], labels: Sequence[str], problems: int) -> Summary:
+def summarise(
+    documents: Sequence[ReportDocument],
+    claims: Sequence[ReportClaim],
+    labels: Sequence[str],
+    problems: int,
+    agreed: Agreement,
+    reviewers: list[ReviewerStats],
+    orphaned: int,
+) -> Summary:
     """Totals by claim type, consensus status and consensus rating (every key present, zeros included)."""
     by_type: Counter[str] = Counter(c.type for c in claims)
     by_status: Counter[str] = Counter(c.consensus.status for c in claims)
@@ -110,6 +144,9 @@ def summarise(documents: Sequence[ReportDocument], claims: Sequence[ReportClaim]
         by_consensus={s: by_status[s] for s in CONSENSUS_STATUSES},
         by_rating={label: by_rating[label] for label in labels},
         problems=problems,
+        orphaned_verdicts=orphaned,
+        agreement=agreed,
+        reviewers=reviewers,
     )
 
 
@@ -138,10 +175,10 @@ def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, 
     return data if isinstance(data, dict) else None
 
 
-def report_snapshot(report: Report, text: str) -> dict[str, Any]:
-    """The fields of a report that the next run's ``changes`` compares, tied to the report's text."""
+def report_snapshot(report: Report, report_sha256: str) -> dict[str, Any]:
+    """The fields of a report that the next run's ``changes`` compares, tied to the report's text by its hash."""
     return {
-        "report_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "report_sha256": report_sha256,
         "generated_at": report.generated_at,
         "claims": [
             {"id": c.id, "text": c.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in c.verdicts],
@@ -192,18 +229,42 @@ def compute_changes(previous: dict[str, Any] | None, claims: Sequence[ReportClai
     )
 
 
+_HEADER = "# factflow verdict report. Written by factflow on every run; do not edit.\n"
+
+
+def report_chunks(report: Report) -> Iterator[str]:
+    """The report as YAML text, in pieces: a claim at a time, so tens of thousands of claims are
+    never all in memory as text and as plain data at once."""
+    yield _HEADER
+    for name in Report.model_fields:
+        value = getattr(report, name)
+        if name == "claims" and value:
+            yield "claims:\n"
+            for claim in value:
+                yield dump_yaml([claim.model_dump(mode="json")])
+        else:
+            data = value.model_dump(mode="json") if hasattr(value, "model_dump") else (
+                [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value] if isinstance(value, list) else value)
+            yield dump_yaml({name: data})
+
+
 def report_text(report: Report) -> str:
     """The report as YAML text."""
-    header = "# factflow verdict report. Written by factflow on every run; do not edit.\n"
-    return header + dump_yaml(report.model_dump(mode="json"))
+    return "".join(report_chunks(report))
 
 
 def write_report(report: Report, path: Path, snapshot: Path | None = None) -> None:
     """Write the report atomically (and, with ``snapshot``, what the next run's ``changes`` needs of it)."""
-    text = report_text(report)
-    atomic_write_text(path, text)
+    digest = hashlib.sha256()
+
+    def hashed() -> Iterator[str]:
+        for chunk in report_chunks(report):
+            digest.update(chunk.encode("utf-8"))
+            yield chunk
+
+    atomic_write_chunks(path, hashed())
     if snapshot is not None:
-        atomic_write_text(snapshot, json.dumps(report_snapshot(report, text), ensure_ascii=False))
+        atomic_write_text(snapshot, json.dumps(report_snapshot(report, digest.hexdigest()), ensure_ascii=False))
 
 
 def report_schema() -> dict[str, Any]:

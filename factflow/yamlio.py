@@ -250,14 +250,21 @@ def _current_umask() -> int:
 _FILE_MODE = 0o666 & ~_current_umask()
 
 
-def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
+def atomic_write_text(path: Path, text: str, durable: bool = True, suffix: str = ".tmp") -> None:
     """Replace ``path`` with ``text`` atomically: readers see the old or the new file, never a torn one.
 
     ``durable`` also flushes the file to disk before the rename (fsync), for power loss; writers of
     thousands of files pass False and call :func:`flush_to_disk` once when they are done, since a
     killed process loses nothing either way and one fsync per file costs milliseconds each.
+    ``suffix`` names the temporary file (``.<name>.<random><suffix>``): writers other than the flow
+    use their own, so a run's clean-up of its stale ``.tmp`` files never touches theirs.
     """
-    tmp = _write_temp(path, text, durable)
+    atomic_write_chunks(path, [text], durable, suffix)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[str], durable: bool = True, suffix: str = ".tmp") -> None:
+    """Like :func:`atomic_write_text`, for text produced piece by piece (never all in memory)."""
+    tmp = _write_temp(path, chunks, durable, suffix)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -265,15 +272,16 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
         raise
 
 
-def _write_temp(path: Path, text: str, durable: bool) -> Path:
-    """Write ``text`` to a new temporary file beside ``path`` (``.<name>.<random>.tmp``) and return it."""
+def _write_temp(path: Path, chunks: Iterable[str], durable: bool, suffix: str = ".tmp") -> Path:
+    """Write the text to a new temporary file beside ``path`` (``.<name>.<random><suffix>``) and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     tmp = Path(name)
     try:
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
@@ -291,7 +299,7 @@ def create_exclusive(path: Path, text: str, durable: bool = True) -> bool:
     """
     if path.exists():
         return False
-    tmp = _write_temp(path, text, durable)
+    tmp = _write_temp(path, [text], durable)
     try:
         os.link(tmp, path)
     except FileExistsError:

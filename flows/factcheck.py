@@ -112,7 +112,7 @@ def extract_claims(documents: list[Document], loaded: LoadedConfig, out: Path, r
 
 @task(name="build-tasks", cache_policy=NO_CACHE)
 def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
-    """Merge claims, link sources, assign reviewers."""
+    """Merge claims, link sources, assign reviewers (keeping the assignments already made in ``out``)."""
     return plan_stage(documents, extractions, loaded, out)
 
 

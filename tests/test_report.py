@@ -57,3 +57,12 @@ def test_report_lists_claims_in_document_then_sentence_order(tmp_path: Path, out
     data = yaml.safe_load(run_pipeline(loaded, seeds, out_dir).report_path.read_text(encoding="utf-8"))
     assert [(c["document"], c["sentence_index"]) for c in data["claims"]] == [("a", 0), ("b", 0), ("b", 1)]
     assert [d["id"] for d in data["documents"]] == ["a", "b"]
+
+
+def test_the_report_written_a_claim_at_a_time_is_the_whole_report(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    from factflow.yamlio import dump_yaml
+
+    result = run_pipeline(loaded, seed_dir, out_dir)
+    written = result.report_path.read_text(encoding="utf-8")
+    assert written.startswith("# factflow verdict report.")
+    assert written.split("\n", 1)[1] == dump_yaml(result.report.model_dump(mode="json"))

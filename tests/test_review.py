@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
-from factflow.config import LoadedConfig, ReviewConfig, Reviewer
-from factflow.models import Appearance, Claim, VerdictRecord
+from factflow.config import LoadedConfig
+from factflow.models import VerdictRecord
 from factflow.pipeline import run_pipeline
-from factflow.review import assign_reviewers, consensus
+from factflow.review import consensus
 from tests.conftest import write
-
-
-def claim(i: int) -> Claim:
-    return Claim(id=f"c-{i:012x}", document="d", text=f"Claim {i}.", sentence_index=i, checkworthiness=0.9,
-                 reasons=[], type="event", appearances=[Appearance(document="d", sentence_index=i)])
-
-
-def three_reviewers(per_claim: int = 2) -> ReviewConfig:
-    return ReviewConfig(reviewers=[Reviewer(id=f"r{i}") for i in range(1, 4)], reviewers_per_claim=per_claim)
-
-
-def test_assignment_is_deterministic_distinct_and_balanced() -> None:
-    claims = [claim(i) for i in range(300)]
-    first = assign_reviewers(claims, three_reviewers())
-    assert first == assign_reviewers(list(reversed(claims)), three_reviewers())
-    assert all(len(set(r)) == 2 for r in first.values())
-    load = Counter(r for rs in first.values() for r in rs)
-    assert max(load.values()) - min(load.values()) < 60  # 200 each on average
-
-
-def test_assignment_of_a_claim_does_not_depend_on_the_other_claims() -> None:
-    cfg = three_reviewers()
-    alone = assign_reviewers([claim(7)], cfg)
-    together = assign_reviewers([claim(i) for i in range(20)], cfg)
-    assert alone[claim(7).id] == together[claim(7).id]
 
 
 def record(reviewer: str, rating: str | None) -> VerdictRecord:
@@ -102,15 +77,15 @@ def test_filled_verdicts_are_collected_and_reach_consensus(first_run: dict, seed
     fill(out_dir, "reviewer-1", c, "true")  # unquoted YAML true still means the label "true"
     report = rerun(seed_dir, out_dir, loaded)
     by_id = {x["id"]: x for x in report["claims"]}
-    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "mostly-true"}
-    assert by_id[b]["consensus"] == {"status": "disputed", "rating": None}
-    assert by_id[c]["consensus"] == {"status": "pending", "rating": None}
+    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "mostly-true", "adjudicator": None}
+    assert by_id[b]["consensus"] == {"status": "disputed", "rating": None, "adjudicator": None}
+    assert by_id[c]["consensus"] == {"status": "pending", "rating": None, "adjudicator": None}
     assert by_id[c]["verdicts"][0]["rating"] == "true"
     assert by_id[a]["verdicts"][0] == {
         "reviewer": "reviewer-1", "rating": "mostly-true", "rationale": "Checked it.",
-        "evidence": ["https://example.org/a"], "file": f"review/verdicts/reviewer-1/{a}.yaml",
+        "evidence": ["https://example.org/a"], "file": f"review/verdicts/reviewer-1/{a}.yaml", "role": "reviewer",
     }
-    assert report["summary"]["by_consensus"] == {"pending": len(by_id) - 2, "agreed": 1, "disputed": 1}
+    assert report["summary"]["by_consensus"] == {"pending": len(by_id) - 2, "agreed": 1, "disputed": 1, "adjudicated": 0}
     assert report["summary"]["by_rating"]["mostly-true"] == 1
     assert report["summary"]["verdicts"] == 5
     assert report["problems"] == []
@@ -163,4 +138,98 @@ def test_bad_verdict_files_are_problems_and_the_rest_still_counts(
     assert problem["file"] == f"review/verdicts/reviewer-1/{bad}.yaml"
     assert problem["line"] == line
     assert expected in problem["message"]
-    assert {c["id"]: c for c in report["claims"]}[good]["consensus"] == {"status": "agreed", "rating": "false"}
+    assert {c["id"]: c for c in report["claims"]}[good]["consensus"] == {"status": "agreed", "rating": "false", "adjudicator": None}
+
+
+# -- never lose a verdict: orphans ---------------------------------------------------------------
+
+
+def test_a_verdict_whose_sentence_was_edited_away_stays_in_the_report_as_orphaned(
+    first_run: dict, seed_dir: Path, out_dir: Path, loaded: LoadedConfig
+) -> None:
+    gone = next(c for c in first_run["claims"] if "25 to 30 percent" in c["text"])
+    mine = fill(out_dir, "reviewer-1", gone["id"], "half-true", rationale="ISW puts it nearer 20 percent.")
+    before = mine.read_bytes()
+    stub_of_gone = out_dir / "review" / "verdicts" / "reviewer-2" / f"{gone['id']}.yaml"
+    seed = next(seed_dir.glob("*.txt"))
+    seed.write_text(seed.read_text(encoding="utf-8").replace("25 to 30 percent", "a quarter"), encoding="utf-8")
+    report = rerun(seed_dir, out_dir, loaded)
+    assert gone["id"] not in {c["id"] for c in report["claims"]}
+    assert report["orphaned_verdicts"] == [{
+        "claim": gone["id"], "claim_text": gone["text"], "reviewer": "reviewer-1", "rating": "half-true",
+        "rationale": "ISW puts it nearer 20 percent.", "evidence": ["https://example.org/a"],
+        "file": f"review/verdicts/reviewer-1/{gone['id']}.yaml",
+    }]  # the hand-written file has no claim_text: it comes from the assignments ledger
+    assert report["summary"]["orphaned_verdicts"] == 1
+    assert report["problems"] == []
+    assert mine.read_bytes() == before and stub_of_gone.exists()  # the untouched stub is kept on disk, not reported
+    assert not (out_dir / "review" / "tasks" / f"{gone['id']}.yaml").exists()
+
+
+def test_verdicts_of_a_removed_document_are_all_kept(first_run: dict, seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    a, b = first_run["claims"][0], first_run["claims"][1]
+    fill(out_dir, "reviewer-1", a["id"], "'false'")
+    path = out_dir / "review" / "verdicts" / "reviewer-2" / f"{b['id']}.yaml"
+    stub = yaml.safe_load(path.read_text(encoding="utf-8"))
+    stub.update(rating="true", rationale="Confirmed by the ministry.")
+    path.write_text(yaml.safe_dump(stub), encoding="utf-8")
+    for seed in seed_dir.glob("*.txt"):
+        seed.unlink()
+    report = rerun(seed_dir, out_dir, loaded)
+    assert report["claims"] == []
+    assert [(o["claim"], o["reviewer"], o["rating"], o["claim_text"]) for o in report["orphaned_verdicts"]] == sorted([
+        (a["id"], "reviewer-1", "false", a["text"]), (b["id"], "reviewer-2", "true", b["text"]),
+    ])
+
+
+# -- consensus and agreement in the report --------------------------------------------------------
+
+
+def three_reviewer_config(**review: object) -> LoadedConfig:
+    from factflow.config import Config
+
+    cfg = {"reviewers": [{"id": "reviewer-1"}, {"id": "reviewer-2"}, {"id": "reviewer-3"}], "reviewers_per_claim": 3, **review}
+    return LoadedConfig(config=Config.model_validate({"review": cfg}), path=None, sha256=None)
+
+
+def test_majority_rule_adjudication_and_reviewer_stats_in_the_report(seed_dir: Path, out_dir: Path) -> None:
+    loaded = three_reviewer_config(consensus="majority", adjudicators=[{"id": "editor", "name": "The Editor"}], due_hours=1)
+    first = run_pipeline(loaded, seed_dir, out_dir).report
+    a, b, c = (x.id for x in first.claims[:3])
+    fill(out_dir, "reviewer-1", a, "'false'")
+    fill(out_dir, "reviewer-2", a, "'false'")  # two of three: agreed before the third rates
+    fill(out_dir, "reviewer-1", b, "'false'")
+    fill(out_dir, "reviewer-2", b, "'true'")
+    fill(out_dir, "reviewer-3", b, "half-true")  # no majority: disputed
+    fill(out_dir, "reviewer-1", c, "'true'")
+    fill(out_dir, "reviewer-2", c, "'false'")
+    fill(out_dir, "reviewer-3", c, "'false'")
+    fill(out_dir, "editor", c, "mostly-false")  # the editor's word is final
+    ledger = out_dir / "review" / "assignments.json"
+    data = json.loads(ledger.read_text(encoding="utf-8"))
+    for entry in data["claims"].values():
+        entry["reviewers"] = dict.fromkeys(entry["reviewers"], "2020-01-01T00:00:00+00:00")
+    ledger.write_text(json.dumps(data), encoding="utf-8")
+    report = rerun(seed_dir, out_dir, loaded)
+    by_id = {x["id"]: x for x in report["claims"]}
+    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "false", "adjudicator": None}
+    assert by_id[b]["consensus"]["status"] == "disputed"
+    assert by_id[c]["consensus"] == {"status": "adjudicated", "rating": "mostly-false", "adjudicator": "editor"}
+    assert by_id[c]["verdicts"][-1]["role"] == "adjudicator"
+    assert report["summary"]["by_consensus"]["adjudicated"] == 1
+    stats = {s["reviewer"]: s for s in report["summary"]["reviewers"]}
+    n = len(by_id)
+    assert stats["reviewer-1"] == {"reviewer": "reviewer-1", "name": "reviewer-1", "assigned": n, "done": 3, "open": n - 3,
+                                   "overdue": n - 3, "agreement_with_consensus": 0.5}  # right on a, wrong on c
+    assert stats["reviewer-3"]["done"] == 2 and stats["reviewer-3"]["agreement_with_consensus"] == 0.0
+    agreement = report["summary"]["agreement"]
+    assert agreement["claims_with_two_or_more_ratings"] == 3
+    assert agreement["percent_agreement"] == round(2 / 7, 4)  # a: 1 of 1 pair; b: 0 of 3; c: 1 of 3
+    assert agreement["krippendorff_alpha"] is not None and -1 <= agreement["krippendorff_alpha"] < 1
+    assert report["problems"] == []
+
+
+def test_overdue_needs_the_due_time_to_pass(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    report = rerun(seed_dir, out_dir, loaded)
+    assert all(s["overdue"] == 0 and s["open"] == s["assigned"] > 0 for s in report["summary"]["reviewers"])
+    assert report["summary"]["agreement"]["krippendorff_alpha"] is None

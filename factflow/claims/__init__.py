@@ -83,10 +83,12 @@ def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
             break
         seen.add(key)
         result = scorer.assess(text)
+        is_claim = scorer.is_claim(result)
         sentence = Sentence(
-            index=len(sentences), start=start, end=end, text=text,
-            score=result.score, reasons=result.reasons, type=result.type, checkable=result.checkable,  # type: ignore[arg-type]
-            is_claim=scorer.is_claim(result),
+            index=len(sentences), start=start, end=end, text=text, score=result.score,
+            # Only claims show their reasons; keeping every sentence's would double a corpus's memory.
+            reasons=result.reasons if is_claim else [],
+            type=result.type, checkable=result.checkable, is_claim=is_claim,  # type: ignore[arg-type]
         )
         if sentence.is_claim:
             # Anatomy costs more than scoring, so only claims get it.

@@ -1,22 +1,22 @@
-"""Review: assign reviewers, write task and verdict-stub files, collect verdicts, reach consensus.
+"""Review files: task files, verdict stubs, reading and checking verdicts, saving a verdict.
 
 Files are the interface between people and the flow, and each file has one writer: the flow
-writes ``review/tasks/*.yaml``; a reviewer writes ``review/verdicts/<reviewer>/*.yaml``. The
-flow creates a verdict stub only when none exists and never rewrites or deletes one.
+writes ``review/tasks/*.yaml`` and ``review/assignments.json``; a reviewer (by hand, with
+``factflow review`` or through the Prefect form) writes ``review/verdicts/<reviewer>/*.yaml``.
+The flow creates a verdict stub only when none exists and never rewrites or deletes one.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from factflow.config import ReviewConfig
-from factflow.errors import VerdictError
-from factflow.models import Claim, Consensus, Document, Problem, Source, Task, Verdict, VerdictRecord
-from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model_node, node_line
+from factflow.errors import InputError, VerdictError
+from factflow.models import Claim, Document, Ledger, Problem, Source, Task, Verdict
+from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, parse_yaml
 
 TASKS_DIR = Path("review/tasks")
 VERDICTS_DIR = Path("review/verdicts")
@@ -41,19 +41,6 @@ def load_known_claim_ids(out: Path) -> frozenset[str]:
 def question_for(claim: Claim) -> str:
     """The question a reviewer answers for this claim, phrased for its type."""
     return _QUESTIONS.get(claim.type, _QUESTIONS["other"])
-
-
-def assign_reviewers(claims: Iterable[Claim], cfg: ReviewConfig) -> dict[str, list[str]]:
-    """Reviewers for each claim, by rendezvous hashing: deterministic, spread evenly, and the
-    same for a claim whatever other claims the run has."""
-    assignments: dict[str, list[str]] = {}
-    for claim in claims:
-        ranked = sorted(
-            cfg.reviewers,
-            key=lambda r: hashlib.sha256(f"{claim.id}\x00{r.id}".encode()).hexdigest(),
-        )
-        assignments[claim.id] = sorted(r.id for r in ranked[: cfg.reviewers_per_claim])
-    return assignments
 
 
 def build_tasks(
@@ -117,6 +104,7 @@ def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
         f"# Claim: {one_line}\n"
         f"# rating: one of {labels} (leave null until you decide)\n"
         "# rationale: why, in a sentence or two. evidence: a list of http(s) URLs.\n"
+        f"# Or answer in the terminal: factflow review --reviewer {reviewer}\n"
     )
     body: dict[str, object] = {
         "claim": claim.id,
@@ -146,6 +134,10 @@ class LoadedVerdict:
 
     verdict: Verdict
     file: str
+    #: The claim is not in this run's documents any more; the report keeps the verdict as orphaned.
+    orphaned: bool = False
+    #: The claim text the verdict was given for, from the file or the assignments ledger.
+    claim_text: str | None = None
 
 
 def _is_url(value: str) -> bool:
@@ -153,11 +145,22 @@ def _is_url(value: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-def load_verdict(path: Path, out: Path, claim_ids: set[str], cfg: ReviewConfig) -> LoadedVerdict:
-    """Read and check one verdict file; raises VerdictError with file, line and what is allowed."""
+def load_verdict(
+    path: Path,
+    out: Path,
+    claim_ids: set[str],
+    cfg: ReviewConfig,
+    ledger: Ledger | None = None,
+    text: str | None = None,
+) -> LoadedVerdict:
+    """Read and check one verdict file (or ``text`` meant for it); raises VerdictError with file, line and what is allowed.
+
+    A verdict for a claim that is not in ``claim_ids`` but that the ledger knows, or whose file
+    carries ``claim_text``, is orphaned (kept for the report), not an error.
+    """
     shown = path.relative_to(out).as_posix() if path.is_relative_to(out) else str(path)
-    verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels})
-    known = [r.id for r in cfg.reviewers]
+    verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
+    known = cfg.people
     folder = path.parent.name
     if verdict.reviewer not in known:
         raise VerdictError(shown, f"reviewer: {verdict.reviewer!r} is not a configured reviewer; known: {', '.join(known)}",
@@ -165,7 +168,9 @@ def load_verdict(path: Path, out: Path, claim_ids: set[str], cfg: ReviewConfig) 
     if verdict.reviewer != folder:
         raise VerdictError(shown, f"reviewer: {verdict.reviewer!r} does not match the folder {folder!r}; "
                            f"a verdict lives in {VERDICTS_DIR}/<reviewer>/", line=node_line(node, ["reviewer"]))
-    if verdict.claim not in claim_ids:
+    ledger_entry = ledger.claims.get(verdict.claim) if ledger else None
+    orphaned = verdict.claim not in claim_ids
+    if orphaned and ledger_entry is None and not (verdict.claim_text or "").strip():
         raise VerdictError(shown, f"claim: {verdict.claim!r} belongs to no known claim of this run "
                            "(was the sentence edited or its document removed?)", line=node_line(node, ["claim"]))
     if path.stem != verdict.claim:
@@ -178,11 +183,14 @@ def load_verdict(path: Path, out: Path, claim_ids: set[str], cfg: ReviewConfig) 
         if not isinstance(url, str) or not _is_url(url):
             raise VerdictError(shown, f"evidence[{i}]: {url!r} is not an http(s) URL; list links such as https://example.org/page",
                                line=node_line(node, ["evidence", i]))
-    return LoadedVerdict(verdict=verdict, file=shown)
+    claim_text = verdict.claim_text or (ledger_entry.text if ledger_entry else None) or None
+    return LoadedVerdict(verdict=verdict, file=shown, orphaned=orphaned, claim_text=claim_text)
 
 
-def collect_verdicts(out: Path, claim_ids: set[str], cfg: ReviewConfig) -> tuple[list[LoadedVerdict], list[Problem]]:
-    """Every valid verdict under the output folder, and a problem for each bad file."""
+def collect_verdicts(
+    out: Path, claim_ids: set[str], cfg: ReviewConfig, ledger: Ledger | None = None
+) -> tuple[list[LoadedVerdict], list[Problem]]:
+    """Every valid verdict under the output folder (orphaned ones flagged), and a problem for each bad file."""
     verdicts: list[LoadedVerdict] = []
     problems: list[Problem] = []
     root = out / VERDICTS_DIR
@@ -192,10 +200,28 @@ def collect_verdicts(out: Path, claim_ids: set[str], cfg: ReviewConfig) -> tuple
         if path.name.startswith("."):
             continue  # an editor's or our own temporary file
         try:
-            verdicts.append(load_verdict(path, out, claim_ids, cfg))
+            verdicts.append(load_verdict(path, out, claim_ids, cfg, ledger))
         except VerdictError as exc:
             problems.append(Problem(file=_relative(exc.path, out), line=exc.line, message=exc.message))
     return verdicts, problems
+
+
+def rated_pairs(out: Path, cfg: ReviewConfig) -> set[tuple[str, str]]:
+    """(reviewer, claim id) for every verdict file that holds a rating; a broken file counts as not rated.
+
+    A light read, for counting open tasks when assigning: the full checks run when verdicts are collected.
+    """
+    pairs: set[tuple[str, str]] = set()
+    root = out / VERDICTS_DIR
+    for person in cfg.people:
+        for path in sorted((root / person).glob("c-*.yaml")):
+            try:
+                data, _ = parse_yaml(path.read_text(encoding="utf-8-sig"), path, VerdictError)
+            except (OSError, UnicodeDecodeError, VerdictError):
+                continue
+            if isinstance(data, dict) and data.get("rating") is not None:
+                pairs.add((person, path.stem))
+    return pairs
 
 
 def _relative(path: str, out: Path) -> str:
@@ -203,11 +229,55 @@ def _relative(path: str, out: Path) -> str:
     return p.relative_to(out).as_posix() if p.is_absolute() and p.is_relative_to(out) else path
 
 
-def consensus(records: Sequence[VerdictRecord], required: int) -> Consensus:
-    """``pending`` with fewer ratings than required, ``agreed`` when all ratings match, else ``disputed``."""
-    ratings = [r.rating for r in records if r.rating is not None]
-    if len(ratings) < required:
-        return Consensus(status="pending")
-    if len(set(ratings)) == 1:
-        return Consensus(status="agreed", rating=ratings[0])
-    return Consensus(status="disputed")
+def verdict_path(out: Path, reviewer: str, claim: str) -> Path:
+    """Where a reviewer's verdict on a claim lives."""
+    return out / VERDICTS_DIR / reviewer / f"{claim}.yaml"
+
+
+def verdict_text(verdict: Verdict, cfg: ReviewConfig, via: str) -> str:
+    """The text of a verdict file written for a reviewer (by ``factflow review`` or the Prefect form)."""
+    labels = ", ".join(cfg.labels)
+    header = (
+        f"# Verdict of {verdict.reviewer} on claim {verdict.claim}; saved with {via}. You may edit it by hand.\n"
+        f"# rating: one of {labels} (null while undecided)\n"
+    )
+    body = {
+        "claim": verdict.claim,
+        "claim_text": verdict.claim_text,
+        "reviewer": verdict.reviewer,
+        "rating": verdict.rating,
+        "rationale": verdict.rationale,
+        "evidence": list(verdict.evidence),
+    }
+    return header + dump_yaml(body)
+
+
+def save_verdict(out: Path, verdict: Verdict, cfg: ReviewConfig, claim_ids: set[str], via: str) -> LoadedVerdict:
+    """Check a verdict exactly as the flow will read it, then write its file atomically.
+
+    Raises VerdictError (nothing written) when the verdict breaks a rule.
+    """
+    path = verdict_path(out, verdict.reviewer, verdict.claim)
+    text = verdict_text(verdict, cfg, via)
+    loaded = load_verdict(path, out, claim_ids, cfg, text=text)
+    # Not ".tmp": a run clears stale ".tmp" files of killed runs in the verdict folders, and would
+    # delete this one mid-save (found by tests/test_review_concurrency.py).
+    atomic_write_text(path, text, suffix=".saving")
+    return loaded
+
+
+def load_tasks(out: Path) -> list[Task]:
+    """The task files the last run wrote, in document then sentence order (unreadable ones skipped: the flow rewrites them)."""
+    tasks: list[Task] = []
+    for path in sorted((out / TASKS_DIR).glob("c-*.yaml")):
+        try:
+            tasks.append(load_model(path, Task, InputError))
+        except InputError:
+            continue
+
+    def position(task: Task) -> tuple[str, int, str]:
+        doc = task.document.get("id", "")
+        index = next((a.sentence_index for a in task.appearances if a.document == doc), 0)
+        return doc, index, task.claim
+
+    return sorted(tasks, key=position)

@@ -1,0 +1,126 @@
+"""A reviewer's session: their open tasks and what they may see, shared by the terminal and the Prefect form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from factflow.config import ReviewConfig
+from factflow.errors import VerdictError
+from factflow.models import Task, Verdict, VerdictRecord
+from factflow.review.assign import LEDGER_PATH, load_ledger
+from factflow.review.consensus import consensus
+from factflow.review.files import VERDICTS_DIR, LoadedVerdict, collect_verdicts, load_tasks, load_verdict, save_verdict, verdict_path
+from factflow.yamlio import describe_error
+
+
+@dataclass
+class OpenTask:
+    """One claim waiting for this person's rating, with what they may see of the others' verdicts."""
+
+    task: Task
+    file: Path
+    #: Other people's rated verdicts this person may see now (empty in blind mode until they rate).
+    others: list[VerdictRecord] = field(default_factory=list)
+    #: A problem with this person's own file, if it has one (saving replaces the file).
+    problem: str | None = None
+
+
+class ReviewSession:
+    """What one reviewer or adjudicator has to do in an output folder, read from the files the flow wrote."""
+
+    def __init__(self, out: Path, cfg: ReviewConfig, person: str) -> None:
+        if person not in cfg.people:
+            raise VerdictError(
+                "--reviewer", f"{person!r} is not a configured reviewer or adjudicator; known: {', '.join(cfg.people)}"
+            )
+        if not (out / "review" / "tasks").is_dir():
+            raise VerdictError(out / "review" / "tasks", "no task files here; run `factflow run` first (or pass the right --out)")
+        self.out, self.cfg, self.person = out, cfg, person
+        self.adjudicator = cfg.is_adjudicator(person)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read tasks and verdict files (another reviewer or a run may have changed them)."""
+        self.tasks = load_tasks(self.out)
+        self.claim_ids = {t.claim for t in self.tasks}
+        ledger, _ = load_ledger(self.out, self.cfg) if (self.out / LEDGER_PATH).exists() else (None, [])
+        verdicts, problems = collect_verdicts(self.out, self.claim_ids, self.cfg, ledger)
+        self.by_claim: dict[str, list[LoadedVerdict]] = {}
+        for lv in verdicts:
+            if not lv.orphaned:
+                self.by_claim.setdefault(lv.verdict.claim, []).append(lv)
+        self.own_problems = {
+            Path(p.file).stem: p.message for p in problems if Path(p.file).parent.name == self.person
+        }
+
+    def refresh_claim(self, claim: str) -> None:
+        """Re-read the verdict files of one claim only (cheap where ``refresh`` reads every file)."""
+        found: list[LoadedVerdict] = []
+        self.own_problems.pop(claim, None)
+        for path in sorted((self.out / VERDICTS_DIR).glob(f"*/{claim}.yaml")):
+            try:
+                found.append(load_verdict(path, self.out, self.claim_ids, self.cfg))
+            except VerdictError as exc:
+                if path.parent.name == self.person:
+                    self.own_problems[claim] = exc.message
+        self.by_claim[claim] = [lv for lv in found if not lv.orphaned]
+
+    def records(self, claim: str) -> list[VerdictRecord]:
+        """Every verdict on a claim, as the report shows it."""
+        return [
+            VerdictRecord(
+                reviewer=lv.verdict.reviewer, rating=lv.verdict.rating, rationale=lv.verdict.rationale,
+                evidence=lv.verdict.evidence, file=lv.file,
+                role="adjudicator" if self.cfg.is_adjudicator(lv.verdict.reviewer) else "reviewer",
+            )
+            for lv in sorted(self.by_claim.get(claim, []), key=lambda lv: lv.verdict.reviewer)
+        ]
+
+    def has_rated(self, claim: str) -> bool:
+        """True when this person's file for the claim holds a valid rating."""
+        return any(r.reviewer == self.person and r.rating is not None for r in self.records(claim))
+
+    def visible_others(self, claim: str) -> list[VerdictRecord]:
+        """Other people's ratings this person may see: none in blind mode until they have rated (adjudicators see all)."""
+        if self.cfg.blind and not self.adjudicator and not self.has_rated(claim):
+            return []
+        return [r for r in self.records(claim) if r.reviewer != self.person and r.rating is not None]
+
+    def is_open(self, task: Task) -> bool:
+        """A reviewer's task is open while they have not rated it; an adjudicator's, while the claim is disputed."""
+        if self.has_rated(task.claim):
+            return False
+        if self.adjudicator:
+            status = consensus(self.records(task.claim), self.cfg.reviewers_per_claim, self.cfg.consensus,
+                               [a.id for a in self.cfg.adjudicators]).status
+            return status == "disputed"
+        return self.person in task.assigned_to
+
+    def open_task(self, task: Task) -> OpenTask | None:
+        """The task as this person sees it now, or None when it is not open for them."""
+        if not self.is_open(task):
+            return None
+        return OpenTask(task=task, file=verdict_path(self.out, self.person, task.claim), others=self.visible_others(task.claim),
+                        problem=self.own_problems.get(task.claim))
+
+    def open_tasks(self) -> list[OpenTask]:
+        """This person's open tasks, in document then sentence order."""
+        return [item for item in (self.open_task(t) for t in self.tasks) if item is not None]
+
+    def save(self, task: Task, rating: str, rationale: str, evidence: list[str], via: str) -> LoadedVerdict:
+        """Check and write this person's verdict on a task (atomically); raises VerdictError when it breaks a rule."""
+        try:
+            verdict = Verdict.model_validate(
+                {"claim": task.claim, "claim_text": task.text, "reviewer": self.person, "rating": rating,
+                 "rationale": rationale.strip(), "evidence": [e.strip() for e in evidence if e.strip()]},
+                context={"labels": self.cfg.labels},
+            )
+        except ValidationError as exc:
+            where = verdict_path(self.out, self.person, task.claim)
+            raise VerdictError(where, describe_error(Verdict, exc.errors()[0])) from exc
+        saved = save_verdict(self.out, verdict, self.cfg, self.claim_ids, via)
+        self.by_claim[task.claim] = [lv for lv in self.by_claim.get(task.claim, []) if lv.verdict.reviewer != self.person] + [saved]
+        return saved

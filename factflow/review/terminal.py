@@ -1,0 +1,162 @@
+"""``factflow review``: walk a reviewer through their open tasks in the terminal.
+
+Plain prompts on stdin/stdout (click), so a program can drive it through a pipe as well as a
+person at a keyboard. Every verdict is checked like a hand-written file and saved atomically;
+quitting (``q``, or the end of the input) keeps what was saved, and the next session resumes
+with the tasks still open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import click
+
+from factflow.config import ReviewConfig
+from factflow.errors import VerdictError
+from factflow.models import VerdictRecord
+from factflow.review.session import OpenTask, ReviewSession
+
+VIA = "factflow review"
+
+
+@dataclass
+class Outcome:
+    """What a terminal session did."""
+
+    saved: int = 0
+    skipped: int = 0
+    left: int = 0
+    quit: bool = False
+
+
+def _show_scale(cfg: ReviewConfig) -> None:
+    click.echo("Ratings:")
+    for i, level in enumerate(cfg.scale, 1):
+        click.echo(f"  {i}. {level.label:<14} {level.definition}")
+
+
+def _show_others(others: list[VerdictRecord]) -> None:
+    for r in others:
+        role = " (adjudicator)" if r.role == "adjudicator" else ""
+        click.echo(f"  {r.reviewer}{role}: {r.rating}. {(r.rationale or '').strip()}")
+        for url in r.evidence:
+            click.echo(f"      {url}")
+
+
+def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -> None:
+    """Print what a reviewer needs to rate one claim: the claim, its context, the sources, the others' verdicts."""
+    t = item.task
+    click.echo("")
+    click.echo(click.style(f"--- Task {number} of {total}: {t.claim} ({t.type}, check-worthiness {t.checkworthiness:.2f}) ---", bold=True))
+    click.echo(f"Document: {t.document.get('title', '')} ({t.document.get('id', '')})")
+    if t.context_before:
+        click.echo("Before:   " + " ".join(t.context_before))
+    click.echo(click.style("Claim:    " + " ".join(t.text.split()), bold=True))
+    if t.context_after:
+        click.echo("After:    " + " ".join(t.context_after))
+    click.echo(f"Question: {t.question}")
+    if t.sources:
+        click.echo("Sources:")
+        for source in t.sources:
+            click.echo(f"  - {source.title}: {source.url}")
+    if session.adjudicator or not session.cfg.blind:
+        if item.others:
+            click.echo("Verdicts so far:")
+            _show_others(item.others)
+    else:
+        click.echo("Other reviewers' verdicts: hidden until you rate (blind review).")
+    if item.problem:
+        click.echo(click.style(f"Your file has a problem: {item.problem}. Saving here replaces it.", fg="yellow"))
+
+
+def _ask(text: str, default: str | None = None) -> str:
+    value: str = click.prompt(text, default=default, show_default=False, prompt_suffix=": ")
+    return value.strip()
+
+
+def _ask_rating(cfg: ReviewConfig) -> str:
+    labels = cfg.labels
+    while True:
+        answer = _ask(f"Rating (1-{len(labels)} or a label; s = skip, q = quit)")
+        low = answer.casefold()
+        if low in ("s", "skip", "q", "quit"):
+            return low[0]
+        if answer.isdigit() and 1 <= int(answer) <= len(labels):
+            return labels[int(answer) - 1]
+        if low in labels:
+            return low
+        click.echo(f"  {answer!r} is not a rating; type 1-{len(labels)} or one of {', '.join(labels)}, s or q.")
+
+
+def _ask_rationale() -> str:
+    while True:
+        answer = _ask("Rationale (why, in a sentence or two)", default="")
+        if answer:
+            return answer
+        click.echo("  A rating needs a rationale.")
+
+
+def _ask_evidence() -> list[str]:
+    urls: list[str] = []
+    while True:
+        answer = _ask(f"Evidence URL {len(urls) + 1} (empty line when done)", default="")
+        if not answer:
+            return urls
+        parsed = urlparse(answer)
+        if parsed.scheme in ("http", "https") and parsed.netloc:
+            urls.append(answer)
+        else:
+            click.echo(f"  {answer!r} is not an http(s) URL; paste a link such as https://example.org/page.")
+
+
+def review_in_terminal(session: ReviewSession) -> Outcome:
+    """Ask for a verdict on each open task; returns what was saved, skipped and left open."""
+    outcome = Outcome()
+    tasks = session.open_tasks()
+    who = session.person + (" (adjudicator)" if session.adjudicator else "")
+    if not tasks:
+        click.echo(f"No open tasks for {who}.")
+        return outcome
+    click.echo(f"{len(tasks)} open task(s) for {who}. At the rating prompt: s skips a task, q quits; you can resume later.")
+    _show_scale(session.cfg)
+    for number, listed in enumerate(tasks, 1):
+        session.refresh_claim(listed.task.claim)  # rated meanwhile (by hand, in the form)? then it is done
+        item = session.open_task(listed.task)
+        if item is None:
+            continue
+        show_task(item, number, len(tasks), session)
+        try:
+            rating = _ask_rating(session.cfg)
+            if rating in ("s", "q"):
+                outcome.skipped += rating == "s"
+                if rating == "q":
+                    outcome.quit = True
+                    break
+                continue
+            rationale = _ask_rationale()
+            evidence = _ask_evidence()
+        except click.Abort:  # end of input (a pipe ran dry, Ctrl-D) or Ctrl-C: stop, keep what was saved
+            outcome.quit = True
+            break
+        try:
+            saved = session.save(item.task, rating, rationale, evidence, VIA)
+        except VerdictError as exc:
+            click.echo(click.style(f"Not saved: {exc}", fg="red"))
+            outcome.skipped += 1
+            continue
+        outcome.saved += 1
+        click.echo(f"Saved {saved.file}: {rating}.")
+        if session.cfg.blind and not session.adjudicator:
+            session.refresh_claim(item.task.claim)
+            others = session.visible_others(item.task.claim)
+            if others:
+                click.echo("Now that you have rated, the other verdicts:")
+                _show_others(others)
+    session.refresh()
+    outcome.left = len(session.open_tasks())
+    click.echo("")
+    click.echo(f"Saved {outcome.saved}, skipped {outcome.skipped}, {outcome.left} still open. "
+               "Run `factflow review` again to continue; the next run collects your verdicts.")
+    return outcome

@@ -1,0 +1,142 @@
+"""`factflow review` in the terminal, driven through stdin by a program as a reviewer would type."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from factflow.config import LoadedConfig, load_config
+from factflow.pipeline import run_pipeline
+from factflow.review import ReviewSession, load_verdict
+from tests.conftest import CONFIG, ROOT, write
+
+
+def review(out: Path, answers: str, reviewer: str = "reviewer-1", config: Path = CONFIG) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "factflow.cli", "review", "--reviewer", reviewer, "--config", str(config), "--out", str(out)],
+        input=answers, capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+
+
+@pytest.fixture
+def queue(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> list[str]:
+    """The claim ids of reviewer-1's open tasks after a first run, in the order the terminal shows them."""
+    run_pipeline(loaded, seed_dir, out_dir)
+    return [t.task.claim for t in ReviewSession(out_dir, loaded.config.review, "reviewer-1").open_tasks()]
+
+
+def test_rate_skip_quit_and_resume(queue: list[str], out_dir: Path, loaded: LoadedConfig) -> None:
+    first, second, third = queue[:3]
+    # rate the first (by number, after a wrong answer; one bad URL re-asked), skip the second, quit.
+    done = review(out_dir, "maybe\n2\n\nMatches the ISW map of September 2015.\nnot-a-url\nhttps://example.org/isw\n\ns\nq\n")
+    assert done.returncode == 0, done.stderr
+    assert "'maybe' is not a rating" in done.stdout and "A rating needs a rationale." in done.stdout
+    assert "'not-a-url' is not an http(s) URL" in done.stdout
+    assert f"Task 1 of {len(queue)}: {first}" in done.stdout and "Sources:" in done.stdout and "Question:" in done.stdout
+    assert "mostly-true    Accurate but needs clarification" in done.stdout  # the scale with its definitions
+    assert f"Saved 1, skipped 1, {len(queue) - 1} still open." in done.stdout
+    path = out_dir / "review" / "verdicts" / "reviewer-1" / f"{first}.yaml"
+    verdict = load_verdict(path, out_dir, set(queue), loaded.config.review).verdict
+    assert (verdict.rating, verdict.rationale, verdict.evidence) == ("mostly-true", "Matches the ISW map of September 2015.",
+                                                                    ["https://example.org/isw"])
+    assert verdict.claim_text and yaml.safe_load(path.read_text(encoding="utf-8"))["claim_text"] == verdict.claim_text
+    # resume: the rated task is gone, the skipped one comes first; a label works as well as a number.
+    again = review(out_dir, "pants-on-fire\nNo such meeting took place.\n\n")
+    assert again.returncode == 0, again.stderr
+    assert f"Task 1 of {len(queue) - 1}: {second}" in again.stdout and first not in again.stdout
+    assert f"Task 2 of {len(queue) - 1}: {third}" in again.stdout  # then the input ran dry: a quit, not a crash
+    assert "Traceback" not in again.stderr
+    assert yaml.safe_load((out_dir / "review" / "verdicts" / "reviewer-1" / f"{second}.yaml").read_text(encoding="utf-8"))["rating"] == "pants-on-fire"
+
+
+def test_the_run_collects_what_the_terminal_saved(queue: list[str], seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    answers = "".join(f"{i % 6 + 1}\nReason {i}.\nhttps://example.org/{i}\n\n" for i in range(len(queue)))
+    done = review(out_dir, answers)
+    assert f"Saved {len(queue)}, skipped 0, 0 still open." in done.stdout
+    assert "No open tasks for reviewer-1." in review(out_dir, "").stdout
+    report = run_pipeline(loaded, seed_dir, out_dir).report
+    ratings = {c.id: v.rating for c in report.claims for v in c.verdicts if v.reviewer == "reviewer-1"}
+    assert ratings == {cid: loaded.config.review.labels[i % 6] for i, cid in enumerate(queue)}
+    assert report.problems == []
+
+
+def config_with(tmp_path: Path, name: str, **review: object) -> Path:
+    """The shipped config with some review settings changed."""
+    data = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    data["review"].update(review)
+    return write(tmp_path / f"{name}.yaml", yaml.safe_dump(data, sort_keys=False))
+
+
+@pytest.mark.parametrize("blind", [True, False])
+def test_blind_mode_hides_the_other_verdict_until_you_have_rated(queue: list[str], out_dir: Path, tmp_path: Path, blind: bool) -> None:
+    first = queue[0]
+    write(out_dir / "review" / "verdicts" / "reviewer-2" / f"{first}.yaml",
+          f"claim: {first}\nreviewer: reviewer-2\nrating: 'false'\nrationale: SECRET-REASON of reviewer 2.\n")
+    config = config_with(tmp_path, f"blind-{blind}", blind=blind)
+    done = review(out_dir, "3\nPartly right.\n\nq\n", config=config)
+    assert done.returncode == 0, done.stderr
+    before, _, after = done.stdout.partition("Saved review/verdicts/reviewer-1/")
+    if blind:
+        assert "SECRET-REASON" not in before and "hidden until you rate" in before
+        assert "SECRET-REASON" in after  # shown once reviewer-1 has given theirs
+    else:
+        assert "SECRET-REASON" in before
+    session = ReviewSession(out_dir, load_config(config).config.review, "reviewer-1")
+    assert [r.reviewer for r in session.visible_others(first)] == ["reviewer-2"]
+    second_claim = queue[1]
+    write(out_dir / "review" / "verdicts" / "reviewer-2" / f"{second_claim}.yaml",
+          f"claim: {second_claim}\nreviewer: reviewer-2\nrating: 'true'\nrationale: Fine.\n")
+    session.refresh()
+    assert [r.reviewer for r in session.visible_others(second_claim)] == ([] if blind else ["reviewer-2"])
+
+
+def test_an_adjudicator_gets_the_disputed_claims(queue: list[str], out_dir: Path, tmp_path: Path, seed_dir: Path) -> None:
+    config = config_with(tmp_path, "adjudicator", adjudicators=[{"id": "editor", "name": "The Editor"}])
+    first = queue[0]
+    for reviewer, rating in [("reviewer-1", "'true'"), ("reviewer-2", "'false'")]:
+        write(out_dir / "review" / "verdicts" / reviewer / f"{first}.yaml",
+              f"claim: {first}\nreviewer: {reviewer}\nrating: {rating}\nrationale: Because.\n")
+    done = review(out_dir, "half-true\nBoth have a point.\n\n", reviewer="editor", config=config)
+    assert done.returncode == 0, done.stderr
+    assert "1 open task(s) for editor (adjudicator)" in done.stdout and "Verdicts so far:" in done.stdout
+    report = run_pipeline(load_config(config), seed_dir, out_dir).report
+    settled = next(c for c in report.claims if c.id == first).consensus
+    assert (settled.status, settled.rating, settled.adjudicator) == ("adjudicated", "half-true", "editor")
+
+
+def test_unknown_reviewer_and_missing_tasks_are_clear_errors(queue: list[str], out_dir: Path, tmp_path: Path) -> None:
+    wrong = review(out_dir, "", reviewer="nobody")
+    assert wrong.returncode == 1 and "Error: --reviewer: 'nobody' is not a configured reviewer" in wrong.stderr
+    empty = review(tmp_path / "empty", "")
+    assert empty.returncode == 1 and "run `factflow run` first" in empty.stderr
+    assert "Traceback" not in wrong.stderr + empty.stderr
+
+
+def test_review_command_does_not_import_prefect(queue: list[str], out_dir: Path) -> None:
+    code = (
+        "import sys, io\n"
+        "sys.stdin = io.StringIO('q\\n')\n"
+        "from factflow.cli import main\n"
+        "try:\n"
+        "    main(['review', '--reviewer', 'reviewer-1', '--config', sys.argv[1], '--out', sys.argv[2]], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "assert 'prefect' not in sys.modules, 'prefect was imported'\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(CONFIG), str(out_dir)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("ok") and "open task(s) for reviewer-1" in done.stdout
+
+
+def test_a_broken_file_of_your_own_is_shown_and_replaced_when_you_save(queue: list[str], out_dir: Path, loaded: LoadedConfig) -> None:
+    first = queue[0]
+    mine = write(out_dir / "review" / "verdicts" / "reviewer-1" / f"{first}.yaml", f"claim: {first}\nreviewer: reviewer-1\nrating: [oops\n")
+    done = review(out_dir, "5\nNo record of it.\n\nq\n")
+    assert done.returncode == 0, done.stderr
+    assert "Your file has a problem: not valid YAML" in done.stdout
+    assert load_verdict(mine, out_dir, set(queue), loaded.config.review).verdict.rating == "false"

@@ -1,0 +1,190 @@
+"""The review flow's form, against a real `prefect server` on 127.0.0.1 started (and stopped) by the test."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from factflow.config import LoadedConfig
+from factflow.pipeline import run_pipeline
+from factflow.review import ReviewSession, load_verdict
+from tests.conftest import CONFIG, ROOT
+
+pytestmark = pytest.mark.prefect
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop(proc: subprocess.Popen[Any]) -> None:
+    """Stop a process we started, and the children it started (its own process group), by its id."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A real Prefect server on a free loopback port, with its own PREFECT_HOME."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING")
+    log = (home / "server.log").open("w")
+    prefect = Path(sys.executable).parent / "prefect"
+    server = subprocess.Popen(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, (home / "server.log").read_text()
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "prefect server did not become healthy"
+            time.sleep(0.5)
+        yield {**env, "PREFECT_API_URL": api}
+    finally:
+        _stop(server)
+        log.close()
+
+
+def _paused(client: Any, run_id: Any, after: str | None, deadline: float) -> tuple[Any, str]:
+    """Wait for the flow run to pause with a pause key other than ``after``; returns its state and key."""
+    while time.monotonic() < deadline:
+        state = client.read_flow_run(run_id).state
+        if state is not None and state.is_paused() and state.state_details.pause_key != after:
+            return state, state.state_details.pause_key
+        if state is not None and state.is_final():
+            raise AssertionError(f"flow run ended early: {state}")
+        time.sleep(0.3)
+    raise AssertionError("flow run did not pause")
+
+
+def test_review_form_pauses_per_task_and_writes_the_verdict_file(
+    prefect_server: dict[str, str], seed_dir: Path, out_dir: Path, loaded: LoadedConfig
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.flow_runs import resume_flow_run
+    from prefect.input.actions import read_flow_run_input
+    from prefect.input.run_input import keyset_from_paused_state
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    tasks = ReviewSession(out_dir, loaded.config.review, "reviewer-1").open_tasks()
+    assert len(tasks) >= 3
+    code = (
+        "import json, sys\n"
+        "from flows.review import review\n"
+        "print(json.dumps(review(reviewer='reviewer-1', config=sys.argv[1], out=sys.argv[2], poll_seconds=1)))\n"
+    )
+    flow_proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(CONFIG), str(out_dir)], cwd=ROOT, env=prefect_server,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    try:
+        with temporary_settings({PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+            while not (runs := client.read_flow_runs()):
+                assert flow_proc.poll() is None and time.monotonic() < deadline, flow_proc.stderr.read() if flow_proc.stderr else ""
+                time.sleep(0.3)
+            run_id = runs[0].id
+            # 1. The first form shows the claim, its sources and the scale, and offers the scale as the rating's choices.
+            state, key = _paused(client, run_id, None, deadline)
+            keyset = keyset_from_paused_state(state)
+            description = read_flow_run_input(keyset["description"], flow_run_id=run_id)
+            schema = read_flow_run_input(keyset["schema"], flow_run_id=run_id)
+            first = tasks[0].task
+            assert " ".join(first.text.split()) in description and first.sources[0].url in description
+            assert "`pants-on-fire`: Not accurate and makes a ridiculous claim." in description
+            assert schema["properties"]["rating"]["enum"] == loaded.config.review.labels
+            resume_flow_run(run_id, run_input={"rating": "mostly-false", "rationale": "The ISW map says otherwise.",
+                                               "evidence": ["https://example.org/isw-map"]})
+            # 2. A verdict that breaks a rule is not saved: the same claim comes back with the reason.
+            state, key = _paused(client, run_id, key, deadline)
+            resume_flow_run(run_id, run_input={"rating": "false", "rationale": "Wrong.", "evidence": ["javascript:alert(1)"]})
+            state, key = _paused(client, run_id, key, deadline)
+            description = read_flow_run_input(keyset_from_paused_state(state)["description"], flow_run_id=run_id)
+            assert "Not saved" in description and "is not an http(s) URL" in description
+            assert " ".join(tasks[1].task.text.split()) in description
+            resume_flow_run(run_id, run_input={"rating": "false", "rationale": "Wrong.", "evidence": []})
+            # 3. Skip every other task.
+            for _ in tasks[2:]:
+                state, key = _paused(client, run_id, key, deadline)
+                resume_flow_run(run_id, run_input={"rating": "true", "skip": True})
+        out, err = flow_proc.communicate(timeout=120)
+    finally:
+        _stop(flow_proc)
+    assert flow_proc.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1]) == {"saved": 2, "skipped": len(tasks) - 2, "left": len(tasks) - 2}
+    claim_ids = {t.task.claim for t in tasks}
+    saved = load_verdict(tasks[0].file, out_dir, claim_ids, loaded.config.review).verdict
+    assert (saved.rating, saved.rationale, saved.evidence) == ("mostly-false", "The ISW map says otherwise.", ["https://example.org/isw-map"])
+    assert load_verdict(tasks[1].file, out_dir, claim_ids, loaded.config.review).verdict.rating == "false"
+    assert yaml.safe_load(tasks[2].file.read_text(encoding="utf-8"))["rating"] is None
+    # The next run of the fact-check pipeline collects what the form wrote.
+    report = run_pipeline(loaded, seed_dir, out_dir).report
+    assert {v.rating for c in report.claims for v in c.verdicts if v.reviewer == "reviewer-1"} == {None, "mostly-false", "false"}
+
+
+def test_prefect_yaml_deploys_the_review_flow_with_the_factcheck_flow(prefect_server: dict[str, str]) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    prefect = str(Path(sys.executable).parent / "prefect")
+    pool = subprocess.run([prefect, "work-pool", "create", "factflow", "--type", "process"],
+                          env=prefect_server, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert pool.returncode == 0, pool.stdout + pool.stderr
+    deployed = subprocess.run([prefect, "--no-prompt", "deploy", "--all"],
+                              env=prefect_server, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    with temporary_settings({PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+        deployments = {d.name: d for d in client.read_deployments()}
+        assert set(deployments) >= {"every-6-hours", "by-reviewer"}
+        review = deployments["by-reviewer"]
+        assert review.entrypoint == "flows/review.py:review"
+        assert review.parameter_openapi_schema["required"] == ["reviewer"]
+        assert client.read_flow(review.flow_id).name == "review"
+
+
+@pytest.mark.parametrize("blind", [True, False])
+def test_the_form_hides_other_verdicts_in_blind_mode(seed_dir: Path, out_dir: Path, loaded: LoadedConfig, blind: bool) -> None:
+    from flows.review import describe, verdict_form
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    cfg = loaded.config.review.model_copy(update={"blind": blind})
+    session = ReviewSession(out_dir, cfg, "reviewer-1")
+    first = session.open_tasks()[0].task.claim
+    (out_dir / "review" / "verdicts" / "reviewer-2" / f"{first}.yaml").write_text(
+        f"claim: {first}\nreviewer: reviewer-2\nrating: 'false'\nrationale: SECRET-REASON.\n", encoding="utf-8")
+    session.refresh()
+    item = session.open_tasks()[0]
+    text = describe(item, 1, 9, session, None)
+    assert ("SECRET-REASON" in text) is not blind
+    assert ("hidden until you rate" in text) is blind
+    schema = verdict_form(cfg).model_json_schema()
+    assert schema["properties"]["rating"]["enum"] == cfg.labels and schema["properties"]["evidence"]["type"] == "array"
