@@ -10,6 +10,7 @@ import pytest
 from factflow.config import LoadedConfig, load_config
 from factflow.errors import ConfigError
 from factflow.pipeline import run_pipeline
+from factflow.review.assign import LEDGER_PATH
 from tests.conftest import SEED, write
 
 
@@ -25,6 +26,7 @@ def assert_only_expected_files(tmp_path: Path, out: Path, before: set[Path], rev
         assert (
             (parts[:2] == ("review", "tasks") and len(parts) == 3 and parts[2].startswith("c-"))
             or (parts[:2] == ("review", "verdicts") and len(parts) == 4 and parts[2] in reviewers and parts[3].startswith("c-"))
+            or rel == LEDGER_PATH  # the assignment ledger
             or parts[0] in ("reports", ".factflow-cache")
             or rel.name.startswith(".factflow")  # the lock file
         ), f"unexpected file {rel}"
