@@ -86,7 +86,8 @@ def prefect_api(home: Path, port: int | None = None, timeout: float = 120) -> It
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    # PREFECT_UI_API_URL: the UI in the browser must call this server's port, not the default 4200.
+    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_API_URL=url)
     log_path = home / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -46,6 +46,11 @@ def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tm
             time.sleep(0.5)
         import asyncio
 
+        import httpx
+
+        # The UI served there calls this server's API (not the default port 4200).
+        assert httpx.get(f"{ui}/ui-settings", timeout=10).json()["api_url"] == f"{ui}/api"
+
         from prefect.client.orchestration import get_client
         from prefect.client.schemas.filters import (
             DeploymentFilter,
