@@ -72,8 +72,10 @@ def local_dask_cluster(workers: int) -> Iterator[str]:
     from distributed import LocalCluster
 
     # One thread per worker process, since scoring is pure Python.
+    # Workers log only what is critical: at shutdown a worker may report a heartbeat the closing
+    # scheduler no longer answers, which is harmless; a task that fails reaches us through Prefect.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.WARNING)
+                           silence_logs=logging.CRITICAL)
     try:
         yield cluster.scheduler_address
     finally:
