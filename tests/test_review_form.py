@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,26 +18,16 @@ import yaml
 from factflow.config import LoadedConfig
 from factflow.pipeline import run_pipeline
 from factflow.review import ReviewSession, load_verdict
+from flows.server import free_port, stop
 from tests.conftest import CONFIG, ROOT
 
 pytestmark = pytest.mark.prefect
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[Any]) -> None:
-    """Stop a process we started, and the children it started (its own process group), by its id."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+# The same start-and-stop helpers `factflow serve` uses: a free loopback port, and a stop by
+# process group id (SIGTERM, then SIGKILL).
+_free_port = free_port
+_stop = stop
 
 
 @pytest.fixture(scope="module")
