@@ -23,6 +23,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from factflow.config import LoadedConfig, RunConfig, load_config
@@ -172,7 +173,10 @@ def publish_summary(result: RunResult) -> None:
                              description=f"The verdict report, {result.report_path}")
 
 
-@flow(name="factcheck", log_prints=False, validate_parameters=True)
+# Extraction is pure Python, so threads do not run it in parallel (the GIL); Prefect's default of
+# one thread per task would start every batch at once and hold them all in memory. Two threads
+# keep one batch going while another waits on the disk.
+@flow(name="factcheck", log_prints=False, validate_parameters=True, task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def factcheck(
     config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False, online: bool = False
 ) -> RunResult:
