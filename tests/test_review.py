@@ -233,3 +233,15 @@ def test_overdue_needs_the_due_time_to_pass(seed_dir: Path, out_dir: Path, loade
     report = rerun(seed_dir, out_dir, loaded)
     assert all(s["overdue"] == 0 and s["open"] == s["assigned"] > 0 for s in report["summary"]["reviewers"])
     assert report["summary"]["agreement"]["krippendorff_alpha"] is None
+
+
+def test_rerun_rewrites_no_unchanged_task_but_restores_an_edited_one(first_run: dict, seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    again = run_pipeline(loaded, seed_dir, out_dir)
+    assert again.tasks_written == 0
+    task = out_dir / "review" / "tasks" / f"{first_run['claims'][0]['id']}.yaml"
+    original = task.read_text(encoding="utf-8")
+    task.write_text(original.replace("question:", "question: EDITED"), encoding="utf-8")
+    restored = run_pipeline(loaded, seed_dir, out_dir)
+    assert restored.tasks_written == 1 and task.read_text(encoding="utf-8") == original
+    task.unlink()
+    assert run_pipeline(loaded, seed_dir, out_dir).tasks_written == 1 and task.read_text(encoding="utf-8") == original

@@ -8,17 +8,22 @@ The flow creates a verdict stub only when none exists and never rewrites or dele
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
+from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
 from factflow.models import Claim, Document, Ledger, Problem, Source, Task, Verdict
 from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, parse_yaml
 
 TASKS_DIR = Path("review/tasks")
+TASKS_MANIFEST = CACHE_DIR.parent / "tasks-manifest.json"
 VERDICTS_DIR = Path("review/verdicts")
 
 _QUESTIONS = {
@@ -72,26 +77,45 @@ def _task_text(task: Task) -> str:
 def write_tasks(tasks: Sequence[Task], out: Path) -> int:
     """Write each task file atomically (only when its content changed); remove tasks of claims gone.
 
+    Rendering YAML for every task on every run costs seconds at ten thousand claims, so a manifest
+    in the cache folder remembers, per file, the hash of the task it holds and the file's size and
+    modification time: an unchanged task whose file is untouched is skipped without rendering.
     Returns the number of files written.
     """
     folder = out / TASKS_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / TASKS_MANIFEST
+    try:
+        manifest: dict[str, list[Any]] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    fresh: dict[str, list[Any]] = {}
     written = 0
-    wanted = set()
     for task in tasks:
         path = folder / f"{task.claim}.yaml"
-        wanted.add(path.name)
-        text = _task_text(task)
+        digest = hashlib.sha256(task.model_dump_json().encode("utf-8")).hexdigest()
+        known = manifest.get(path.name)
         try:
-            if path.read_text(encoding="utf-8") == text:
+            stat = path.stat()
+            if known == [digest, stat.st_size, stat.st_mtime_ns]:
+                fresh[path.name] = known
                 continue
         except OSError:
             pass
-        atomic_write_text(path, text, durable=False)
-        written += 1
+        text = _task_text(task)
+        try:
+            unchanged = path.read_text(encoding="utf-8") == text
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            atomic_write_text(path, text, durable=False)
+            written += 1
+        stat = path.stat()
+        fresh[path.name] = [digest, stat.st_size, stat.st_mtime_ns]
     for stale in folder.glob("c-*.yaml"):
-        if stale.name not in wanted:
+        if stale.name not in fresh:
             stale.unlink(missing_ok=True)
+    atomic_write_text(manifest_path, json.dumps(fresh), durable=False)
     return written
 
 
