@@ -74,10 +74,30 @@ class DocumentClaims(Model):
     boilerplate_dropped: int = 0
     duplicates_dropped: int = 0
     problems: list[Problem] = []
+    sentence_count: int | None = Field(
+        default=None, description="How many sentences were scored, when ``sentences`` keeps only claims and their context.",
+    )
 
     def claims(self) -> list[Sentence]:
         """Sentences worth checking: checkable and scored at or above the threshold."""
         return [s for s in self.sentences if s.is_claim]
+
+    def scored(self) -> int:
+        """How many sentences were scored (kept or not)."""
+        return len(self.sentences) if self.sentence_count is None else self.sentence_count
+
+    def compact(self, context: int) -> DocumentClaims:
+        """Only what later stages read: the claims, the ``context`` sentences either side of each, and the count.
+
+        A corpus has ten times more sentences than claims; a run keeps every document's result
+        until the report is written, so this is most of its memory.
+        """
+        keep: set[int] = set()
+        for s in self.sentences:
+            if s.is_claim:
+                keep.update(range(s.index - context, s.index + context + 1))
+        kept = [s for s in self.sentences if s.index in keep]
+        return self.model_copy(update={"sentences": kept, "sentence_count": self.scored()})
 
 
 class Entity(Model):

@@ -98,7 +98,7 @@ def build_report(
     report_docs = [
         ReportDocument(
             id=d.id, path=d.path, title=d.title, sha256=d.sha256, encoding=d.encoding,
-            sentences=len(extraction[d.id].sentences) if d.id in extraction else 0,
+            sentences=extraction[d.id].scored() if d.id in extraction else 0,
             claims=claim_counts.get(d.id, 0),
             url=d.url, published=d.published, outlet=d.outlet,
         )

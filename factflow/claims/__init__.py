@@ -143,9 +143,13 @@ def merge_claims(
     (``known_ids``), the group keeps that id, so reviewers' verdicts stay attached.
     """
     claims: dict[str, Claim] = {}
-    near = NearDuplicates(cfg.near_duplicate_similarity) if cfg.near_duplicate_similarity else None
+    ordered = sorted(results, key=lambda r: r.document)
+    near = None
+    if cfg.near_duplicate_similarity:
+        near = NearDuplicates(cfg.near_duplicate_similarity, (s.text for r in ordered for s in r.claims()))
     context = cfg.context_sentences
-    for result in sorted(results, key=lambda r: r.document):
+    for result in ordered:
+        by_index = {s.index: s.text for s in result.sentences}  # a compact result keeps only claims and their context
         for sentence in result.claims():
             cid = claim_id(sentence.text)
             if cid not in claims and near is not None:
@@ -174,8 +178,8 @@ def merge_claims(
                 entities=sentence.entities,
                 attribution=sentence.attribution,
                 time=sentence.time,
-                context_before=[s.text for s in result.sentences[max(0, i - context):i]],
-                context_after=[s.text for s in result.sentences[i + 1:i + 1 + context]],
+                context_before=[by_index[j] for j in range(max(0, i - context), i) if j in by_index],
+                context_after=[by_index[j] for j in range(i + 1, i + 1 + context) if j in by_index],
                 key_terms=key_terms(sentence.text, max_terms),
             )
             if near is not None:
