@@ -22,6 +22,7 @@ from factflow.review import (
     TASKS_DIR,
     VERDICTS_DIR,
     LoadedVerdict,
+    ParsedVerdicts,
     assignments_from,
     build_tasks,
     collect_verdicts,
@@ -47,13 +48,14 @@ class Plan:
 
     A plain class, like :class:`RunResult`, so Prefect does not walk it when a task returns it.
     ``ledger`` holds every assignment ever made (``review/assignments.json``), this run's included;
-    ``problems``, those met while planning (a damaged ledger).
+    ``problems``, those met while planning (a damaged ledger); ``verdict_files``, the verdict files
+    parsed so far, so collecting them does not parse them again.
     """
 
     def __init__(
         self, claims: list[Claim], assignments: dict[str, list[str]], sources: dict[str, list[Source]], tasks: list[Task],
         already_checked: dict[str, list[ExistingFactCheck]] | None = None, requests_sent: int = 0,
-        ledger: Ledger | None = None, problems: list[Problem] | None = None,
+        ledger: Ledger | None = None, problems: list[Problem] | None = None, verdict_files: ParsedVerdicts | None = None,
     ) -> None:
         self.claims = claims
         self.assignments = assignments
@@ -63,6 +65,7 @@ class Plan:
         self.requests_sent = requests_sent
         self.ledger = ledger
         self.problems = problems or []
+        self.verdict_files = verdict_files
 
 
 class RunResult:
@@ -99,14 +102,15 @@ def load_stage(seeds: Path, loaded: LoadedConfig, out: Path | None = None) -> tu
 
 
 def extract_stage(document: Document, loaded: LoadedConfig, cache: ExtractionCache | None = None) -> DocumentClaims:
-    """Stage 2, per document: scored sentences, from the cache when the document is unchanged."""
+    """Stage 2, per document: its claims with their context (compact), from the cache when the document is unchanged."""
+    cfg = loaded.config.claims
     if cache is None:
-        return extract_claims(document, loaded.config.claims)
-    key = cache_key(document, loaded.config.claims)
+        return extract_claims(document, cfg).compact(cfg.context_sentences)
+    key = cache_key(document, cfg)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    result = extract_claims(document, loaded.config.claims)
+    result = extract_claims(document, cfg).compact(cfg.context_sentences)
     cache.put(key, result)
     return result
 
@@ -142,11 +146,13 @@ def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClai
     by_id = {d.id: d for d in documents}
     sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
     previous, problems = load_ledger(out, cfg.review)
-    rated = rated_pairs(out, cfg.review)
+    verdict_files = ParsedVerdicts(out, cfg.review)
+    rated = rated_pairs(out, cfg.review, verdict_files)
     ledger = plan_assignments(claims, cfg.review, previous, rated, now())
     assignments = assignments_from(ledger, claims, cfg.review)
     tasks = build_tasks(claims, documents, assignments, sources)
-    return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks, ledger=ledger, problems=problems)
+    return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks, ledger=ledger, problems=problems,
+                verdict_files=verdict_files)
 
 
 def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfig, out: Path) -> Plan:
@@ -161,7 +167,7 @@ def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfi
     return Plan(
         claims=plan.claims, assignments=plan.assignments, sources=batch.sources, tasks=tasks,
         already_checked=batch.already_checked, requests_sent=batch.requests_sent,
-        ledger=plan.ledger, problems=plan.problems,
+        ledger=plan.ledger, problems=plan.problems, verdict_files=plan.verdict_files,
     )
 
 
@@ -177,7 +183,9 @@ def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int
 
 def collect_stage(out: Path, plan: Plan, loaded: LoadedConfig) -> tuple[list[LoadedVerdict], list[Problem]]:
     """Stage 5: read every reviewer's verdict file."""
-    verdicts, problems = collect_verdicts(out, {c.id for c in plan.claims}, loaded.config.review, plan.ledger)
+    parsed = plan.verdict_files or ParsedVerdicts(out, loaded.config.review)
+    verdicts, problems = collect_verdicts(out, {c.id for c in plan.claims}, loaded.config.review, plan.ledger, parsed)
+    parsed.save()
     return verdicts, plan.problems + problems
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,53 @@ def test_rerun_rewrites_no_unchanged_task_but_restores_an_edited_one(first_run: 
     assert restored.tasks_written == 1 and task.read_text(encoding="utf-8") == original
     task.unlink()
     assert run_pipeline(loaded, seed_dir, out_dir).tasks_written == 1 and task.read_text(encoding="utf-8") == original
+
+
+# -- reruns parse only the verdict files that changed ---------------------------------------------
+
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    import factflow.review.files as files
+
+    parsed: list[Path] = []
+    real = files.load_model_node
+
+    def counting(path: Path, *args: object, **kwargs: object) -> object:
+        parsed.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "load_model_node", counting)
+    return parsed
+
+
+def test_a_rerun_parses_only_changed_verdict_files_and_sees_every_edit(
+    first_run: dict, seed_dir: Path, out_dir: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = first_run["claims"][0]["id"]
+    mine = fill(out_dir, "reviewer-1", cid, "half-true", rationale="Mine.")
+    rerun(seed_dir, out_dir, loaded)
+    parsed = count_parses(monkeypatch)
+    assert rerun(seed_dir, out_dir, loaded)["claims"][0]["verdicts"][0]["rating"] == "half-true"
+    assert parsed == []  # every file is unchanged since the last run
+    # An edit of the same size, with the modification time put back, is still seen (its change time moved).
+    stat = mine.stat()
+    fill(out_dir, "reviewer-1", cid, "'false'", rationale="Mine!!!")
+    assert mine.stat().st_size == stat.st_size
+    os.utime(mine, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    report = rerun(seed_dir, out_dir, loaded)
+    assert report["claims"][0]["verdicts"][0]["rating"] == "false"
+    assert parsed == [mine]
+
+
+def test_a_remembered_verdict_that_breaks_a_rule_of_this_run_is_reported_with_its_line(
+    first_run: dict, seed_dir: Path, out_dir: Path, loaded: LoadedConfig
+) -> None:
+    cid = first_run["claims"][0]["id"]
+    fill(out_dir, "reviewer-1", cid, "half-true")
+    rerun(seed_dir, out_dir, loaded)  # remembered as a valid verdict
+    review = loaded.config.review
+    renamed = review.model_copy(update={"reviewers": [review.reviewers[1], review.reviewers[1].model_copy(update={"id": "reviewer-3"})]})
+    changed = loaded.model_copy(update={"config": loaded.config.model_copy(update={"review": renamed})})
+    report = rerun(seed_dir, out_dir, changed)
+    problems = [p for p in report["problems"] if p["file"] == f"review/verdicts/reviewer-1/{cid}.yaml"]
+    assert [(p["line"], "not a configured reviewer" in p["message"]) for p in problems] == [(2, True)]

@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import yaml
+
 from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
 from factflow.models import Claim, Document, Ledger, Problem, Source, Task, Verdict
-from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, parse_yaml
+from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line
 
 TASKS_DIR = Path("review/tasks")
 TASKS_MANIFEST = CACHE_DIR.parent / "tasks-manifest.json"
 VERDICTS_DIR = Path("review/verdicts")
+VERDICT_CACHE = CACHE_DIR.parent / "verdicts.json"
 
 _QUESTIONS = {
     "statistic": "Is the figure in this claim accurate, and does it come from a reliable source?",
@@ -169,6 +172,60 @@ def _is_url(value: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
+class ParsedVerdicts:
+    """Verdict files already parsed, remembered by file identity, so a rerun does not parse thousands of unchanged files.
+
+    An entry is keyed by the file's inode, size, modification and change times: every write to
+    the file (an editor's save, a rename over it) changes its change time, which no tool can set
+    back. Only files that parsed into a :class:`Verdict` are remembered, and the checks that depend
+    on the run (reviewer, claim, rationale, evidence) run on every read. Kept in the output's cache
+    folder; only a run writes it (atomically); an unreadable one, or one made for another rating
+    scale, is ignored.
+    """
+
+    def __init__(self, out: Path, cfg: ReviewConfig) -> None:
+        self.path = out / VERDICT_CACHE
+        self.scale = list(cfg.labels)
+        self._entries: dict[str, list[Any]] = {}
+        self._fresh: dict[str, list[Any]] = {}
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            if saved.get("labels") == self.scale and isinstance(saved.get("files"), dict):
+                self._entries = saved["files"]
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    @staticmethod
+    def _identity(path: Path) -> list[int] | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+    def cached(self, path: Path) -> Verdict | None:
+        """The verdict ``path`` held when it was last parsed, if the file has not changed since."""
+        identity = self._identity(path)
+        entry = self._fresh.get(str(path)) or self._entries.get(str(path))
+        if identity is None or entry is None or entry[0] != identity:
+            return None
+        self._fresh[str(path)] = entry
+        # Built without validation: it was validated when stored, and only a run writes this file.
+        return Verdict.model_construct(**entry[1])
+
+    def parse(self, path: Path, cfg: ReviewConfig) -> tuple[Verdict, yaml.Node | None]:
+        """Parse ``path`` (the file's identity is taken first: a change while reading means a new parse next time)."""
+        identity = self._identity(path)
+        verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels})
+        if identity is not None:
+            self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
+        return verdict, node
+
+    def save(self) -> None:
+        """Keep what this run parsed or found unchanged (files gone are forgotten)."""
+        atomic_write_text(self.path, json.dumps({"labels": self.scale, "files": self._fresh}), durable=False)
+
+
 def load_verdict(
     path: Path,
     out: Path,
@@ -176,14 +233,32 @@ def load_verdict(
     cfg: ReviewConfig,
     ledger: Ledger | None = None,
     text: str | None = None,
+    parsed: ParsedVerdicts | None = None,
 ) -> LoadedVerdict:
     """Read and check one verdict file (or ``text`` meant for it); raises VerdictError with file, line and what is allowed.
 
     A verdict for a claim that is not in ``claim_ids`` but that the ledger knows, or whose file
-    carries ``claim_text``, is orphaned (kept for the report), not an error.
+    carries ``claim_text``, is orphaned (kept for the report), not an error. ``parsed`` skips
+    parsing a file that has not changed since a run last parsed it.
     """
+    if parsed is not None and text is None:
+        verdict = parsed.cached(path)
+        if verdict is not None:
+            try:
+                return _checked(verdict, None, path, out, claim_ids, cfg, ledger)
+            except VerdictError:
+                pass  # parse it again below, for the line numbers of the message
+        verdict, node = parsed.parse(path, cfg)
+    else:
+        verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
+    return _checked(verdict, node, path, out, claim_ids, cfg, ledger)
+
+
+def _checked(
+    verdict: Verdict, node: yaml.Node | None, path: Path, out: Path, claim_ids: set[str], cfg: ReviewConfig, ledger: Ledger | None
+) -> LoadedVerdict:
+    """The checks of :func:`load_verdict` that depend on the run: reviewer, folder, claim, rationale, evidence."""
     shown = path.relative_to(out).as_posix() if path.is_relative_to(out) else str(path)
-    verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
     known = cfg.people
     folder = path.parent.name
     if verdict.reviewer not in known:
@@ -212,9 +287,12 @@ def load_verdict(
 
 
 def collect_verdicts(
-    out: Path, claim_ids: set[str], cfg: ReviewConfig, ledger: Ledger | None = None
+    out: Path, claim_ids: set[str], cfg: ReviewConfig, ledger: Ledger | None = None, parsed: ParsedVerdicts | None = None
 ) -> tuple[list[LoadedVerdict], list[Problem]]:
-    """Every valid verdict under the output folder (orphaned ones flagged), and a problem for each bad file."""
+    """Every valid verdict under the output folder (orphaned ones flagged), and a problem for each bad file.
+
+    With ``parsed``, unchanged files are not parsed again (the caller saves it).
+    """
     verdicts: list[LoadedVerdict] = []
     problems: list[Problem] = []
     root = out / VERDICTS_DIR
@@ -224,26 +302,29 @@ def collect_verdicts(
         if path.name.startswith("."):
             continue  # an editor's or our own temporary file
         try:
-            verdicts.append(load_verdict(path, out, claim_ids, cfg, ledger))
+            verdicts.append(load_verdict(path, out, claim_ids, cfg, ledger, parsed=parsed))
         except VerdictError as exc:
             problems.append(Problem(file=_relative(exc.path, out), line=exc.line, message=exc.message))
     return verdicts, problems
 
 
-def rated_pairs(out: Path, cfg: ReviewConfig) -> set[tuple[str, str]]:
+def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = None) -> set[tuple[str, str]]:
     """(reviewer, claim id) for every verdict file that holds a rating; a broken file counts as not rated.
 
-    A light read, for counting open tasks when assigning: the full checks run when verdicts are collected.
+    For counting open tasks when assigning: the full checks run when verdicts are collected.
     """
+    parsed = parsed or ParsedVerdicts(out, cfg)
     pairs: set[tuple[str, str]] = set()
     root = out / VERDICTS_DIR
     for person in cfg.people:
         for path in sorted((root / person).glob("c-*.yaml")):
-            try:
-                data, _ = parse_yaml(path.read_text(encoding="utf-8-sig"), path, VerdictError)
-            except (OSError, UnicodeDecodeError, VerdictError):
-                continue
-            if isinstance(data, dict) and data.get("rating") is not None:
+            verdict = parsed.cached(path)
+            if verdict is None:
+                try:
+                    verdict, _ = parsed.parse(path, cfg)
+                except VerdictError:
+                    continue
+            if verdict.rating is not None:
                 pairs.add((person, path.stem))
     return pairs
 
