@@ -169,14 +169,14 @@ def publish_summary(result: RunResult) -> None:
         {"what": "problems", "count": s.problems},
     ]
     create_table_artifact(table=rows, key="factcheck-summary", description="Totals of this fact-check run")
-    create_markdown_artifact(markdown=render(result.report, "markdown")[0], key="factcheck-report",
+    create_markdown_artifact(markdown=render(result.report, "markdown", max_claims=100)[0], key="factcheck-report",
                              description=f"The verdict report, {result.report_path}")
 
 
 # Extraction is pure Python, so threads do not run it in parallel (the GIL); Prefect's default of
 # one thread per task would start every batch at once and hold them all in memory. Two threads
 # keep one batch going while another waits on the disk.
-@flow(name="factcheck", log_prints=False, validate_parameters=True, task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+@flow(name="factcheck", log_prints=False, validate_parameters=True, task_runner=ThreadPoolTaskRunner(max_workers=1))  # type: ignore[arg-type]
 def factcheck(
     config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False, online: bool = False
 ) -> RunResult:

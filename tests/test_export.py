@@ -109,6 +109,21 @@ def test_markdown_summary_writes_its_charts_beside_it(rated_report: Path, tmp_pa
     assert code == 0 and "Claims by type:" in stdout
 
 
+def test_a_capped_summary_lists_disputed_claims_first_and_counts_the_rest(rated_report: Path) -> None:
+    from factflow.export import load_report
+    from factflow.export.summary import render
+
+    report = load_report(rated_report)
+    disputed = next(c for c in report.claims if c.consensus.status == "disputed")
+    text, _ = render(report, "markdown", max_claims=1)
+    assert text.count("<br>`c-") == 1 and f"`{disputed.id}`" in text
+    assert f"{len(report.claims) - 1} more claims are in the report." in text
+    full, _ = render(report, "markdown")
+    assert full.count("<br>`c-") == len(report.claims) and "more claims" not in full
+    bars = [line for line in full.splitlines() if line.startswith("- ") and "█" in line]
+    assert bars and all(0 < line.count("█") <= 40 for line in bars)
+
+
 def test_html_summary_renders_in_headless_chromium(rated_report: Path, tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -70,18 +70,28 @@ _ENV = Environment(
 )
 
 
-def render(report: Report, fmt: str, chart_prefix: str | None = None) -> tuple[str, list[Chart]]:
+def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims: int | None = None) -> tuple[str, list[Chart]]:
     """The summary text in ``fmt`` (html or markdown) and the charts it refers to.
 
     HTML carries its charts inline. Markdown links to ``<chart_prefix><chart name>`` files the
-    caller writes next to it; without a prefix it draws text bars instead.
+    caller writes next to it; without a prefix it draws text bars instead. ``max_claims`` lists
+    at most that many claims, those needing attention first (disputed, then the rest by
+    check-worthiness), and as many problems, and says how many more the report holds.
     """
     drawn = charts(report) if fmt == "html" or chart_prefix else []  # text bars need no drawing
     documents = {d.id: d for d in report.documents}
+    shown = report.claims
+    if max_claims is not None and len(shown) > max_claims:
+        ranked = sorted(range(len(shown)), key=lambda i: (shown[i].consensus.status != "disputed", -shown[i].checkworthiness, i))
+        shown = [shown[i] for i in sorted(ranked[:max_claims])]
+    by_type = {kind: count for kind, count in report.summary.by_type.items() if count}
+    widest = max(by_type.values(), default=1)
+    bars = {kind: "█" * max(1, round(40 * count / widest)) for kind, count in by_type.items()}  # at most 40 wide
     template = _ENV.get_template("summary.html" if fmt == "html" else "summary.md")
     text = template.render(
-        report=report, charts=drawn, documents=documents, colours=_COLOURS, chart_prefix=chart_prefix,
-        rated=RATED, max=max,
+        report=report, claims=shown, hidden=len(report.claims) - len(shown), charts=drawn, documents=documents,
+        problems=report.problems[:max_claims], hidden_problems=len(report.problems[max_claims:]) if max_claims is not None else 0,
+        colours=_COLOURS, chart_prefix=chart_prefix, rated=RATED, max=max, bars=bars,
     )
     return text, drawn
 
