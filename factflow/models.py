@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
-
 from pydantic.dataclasses import dataclass
 
 from factflow.config import ClaimType, RatingLevel
@@ -43,13 +42,13 @@ class Document(Model):
     outlet: str | None = Field(default=None, description="The publication, when known.")
 
 
-#: The claim's small parts (a sentence, its reasons, entities, times, appearances) are slotted
+#: The claim's small parts (a sentence, its reasons, entities, times, appearances, sources, verdicts) are slotted
 #: pydantic dataclasses, not models: a corpus holds hundreds of thousands of them, and a model
 #: instance (its __dict__ and fields-set) costs about 550 bytes where these cost about 130.
-record = dataclass(slots=True, config=ConfigDict(extra="forbid"))
+_RECORD = ConfigDict(extra="forbid")
 
 
-@record
+@dataclass(slots=True, config=_RECORD)
 class Reason:
     """One signal that raised or lowered a sentence's check-worthiness."""
 
@@ -58,7 +57,7 @@ class Reason:
     evidence: Annotated[str, Field(description="The words in the sentence that triggered the signal.")]
 
 
-@record
+@dataclass(slots=True, config=_RECORD)
 class Entity:
     """A name, date or quantity found in a claim, with its character offsets in the claim text."""
 
@@ -68,7 +67,7 @@ class Entity:
     end: int
 
 
-@record
+@dataclass(slots=True, config=_RECORD)
 class TimeExpression:
     """A relative time expression ("last month") and, when the document is dated, the dates it means."""
 
@@ -81,7 +80,7 @@ class TimeExpression:
     note: Annotated[str | None, Field(description="Why the expression is unresolved.")] = None
 
 
-@record
+@dataclass(slots=True, config=_RECORD)
 class Appearance:
     """Where a claim's sentence appears."""
 
@@ -90,7 +89,7 @@ class Appearance:
     text: Annotated[str | None, Field(description="The sentence as it appears here, when it differs (a near-duplicate).")] = None
 
 
-@record
+@dataclass(slots=True, config=_RECORD)
 class Sentence:
     """One scored sentence of a document (a span of its text)."""
 
@@ -160,19 +159,20 @@ class Resolution(Model):
         return {k: v for k, v in data.items() if v is not None}
 
 
-class Source(Model):
+@dataclass(slots=True, config=_RECORD)
+class Source:
     """A reference source linked to a claim."""
 
     id: str
     title: str
     url: str
     kind: str
-    status: Literal["link", "resolved", "unresolved"] = Field(
-        default="link", description="link: built offline; resolved: an API confirmed it (online); unresolved: the API could not, see reason."
-    )
-    reason: str | None = Field(default=None, description="Why an online run could not resolve this source.")
-    resolved: Resolution | None = Field(default=None, description="What the API found (online runs).")
-    archived: Resolution | None = Field(default=None, description="The Wayback Machine snapshot of the resolved page (online runs).")
+    status: Annotated[Literal["link", "resolved", "unresolved"], Field(
+        description="link: built offline; resolved: an API confirmed it (online); unresolved: the API could not, see reason."
+    )] = "link"
+    reason: Annotated[str | None, Field(description="Why an online run could not resolve this source.")] = None
+    resolved: Annotated[Resolution | None, Field(description="What the API found (online runs).")] = None
+    archived: Annotated[Resolution | None, Field(description="The Wayback Machine snapshot of the resolved page (online runs).")] = None
 
     @model_serializer(mode="wrap")
     def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -276,7 +276,8 @@ class Verdict(Model):
         return value
 
 
-class VerdictRecord(Model):
+@dataclass(slots=True, config=_RECORD)
+class VerdictRecord:
     """A verdict as the report shows it, with the file it came from."""
 
     reviewer: str
@@ -284,21 +285,22 @@ class VerdictRecord(Model):
     rationale: str | None
     evidence: list[str]
     file: str
-    role: Literal["reviewer", "adjudicator"] = Field(default="reviewer", description="An adjudicator's verdict settles the claim.")
+    role: Annotated[Literal["reviewer", "adjudicator"], Field(description="An adjudicator's verdict settles the claim.")] = "reviewer"
 
 
 ConsensusStatus = Literal["pending", "agreed", "disputed", "adjudicated"]
 
 
-class Consensus(Model):
+@dataclass(slots=True, config=_RECORD)
+class Consensus:
     """Where the reviewers stand on one claim."""
 
-    status: ConsensusStatus = Field(
+    status: Annotated[ConsensusStatus, Field(
         description="pending: too few ratings yet; agreed: the consensus rule is met; disputed: it cannot be met "
         "without an adjudicator; adjudicated: an adjudicator's rating settles it."
-    )
-    rating: str | None = Field(default=None, description="The agreed or adjudicated rating.")
-    adjudicator: str | None = Field(default=None, description="Who settled the claim, when adjudicated.")
+    )]
+    rating: Annotated[str | None, Field(description="The agreed or adjudicated rating.")] = None
+    adjudicator: Annotated[str | None, Field(description="Who settled the claim, when adjudicated.")] = None
 
 
 class AssignmentEntry(Model):

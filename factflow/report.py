@@ -182,7 +182,7 @@ def report_snapshot(report: Report, report_sha256: str) -> dict[str, Any]:
         "generated_at": report.generated_at,
         "claims": [
             {"id": c.id, "text": c.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in c.verdicts],
-             "consensus": c.consensus.model_dump(mode="json")}
+             "consensus": {"status": c.consensus.status, "rating": c.consensus.rating, "adjudicator": c.consensus.adjudicator}}
             for c in report.claims
         ],
     }

@@ -32,7 +32,7 @@ def shingles(text: str) -> frozenset[int]:
     words = _WORD.findall(text.casefold())
     if len(words) <= 2:
         return frozenset([hash(tuple(words))])
-    return frozenset(map(hash, zip(words, words[1:])))
+    return frozenset(map(hash, zip(words, words[1:], strict=False)))  # pairs of neighbours
 
 
 def numbers(text: str) -> tuple[str, ...]:

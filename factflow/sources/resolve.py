@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -94,7 +94,7 @@ class Resolver:
                 found = await self.fact_checks(fields)
                 found = list(await asyncio.gather(*(self._archive_check(check) for check in found)))
                 noun = "fact-check" if len(found) == 1 else "fact-checks"
-                return source.model_copy(update={"status": "resolved", "title": f"{source.title} ({len(found)} existing {noun})"}), found
+                return replace(source, status="resolved", title=f"{source.title} ({len(found)} existing {noun})"), found
             if api == "wikipedia":
                 resolution = await self.wikipedia(fields)
                 missing = f"no Wikipedia article matches {fields['phrase'] or fields['entity']!r}"
@@ -109,7 +109,7 @@ class Resolver:
             name = template.name if template else source.id
             page = resolution.snapshot_url or resolution.url or source.url
             label = resolution.title or resolution.label or fields["document_url"]
-            resolved = source.model_copy(update={"status": "resolved", "url": page, "title": f"{name}: {label}", "resolved": resolution})
+            resolved = replace(source, status="resolved", url=page, title=f"{name}: {label}", resolved=resolution)
             if api != "wayback" and resolution.url:
                 resolved = await self._archive(resolved, resolution.url)
             return resolved, None
@@ -122,7 +122,7 @@ class Resolver:
             snapshot = await self.wayback(url)
         except (SourceError, ValueError):
             return source
-        return source.model_copy(update={"archived": snapshot}) if snapshot else source
+        return replace(source, archived=snapshot) if snapshot else source
 
     async def _archive_check(self, check: ExistingFactCheck) -> ExistingFactCheck:
         """A published fact-check with its Wayback Machine snapshot, when there is one."""
@@ -144,7 +144,7 @@ class Resolver:
 
 
 def _unresolved(source: Source, reason: str) -> Source:
-    return source.model_copy(update={"status": "unresolved", "reason": reason})
+    return replace(source, status="unresolved", reason=reason)
 
 
 async def resolve_with(
