@@ -7,6 +7,7 @@ stays fast and works without a Prefect server.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from collections import Counter
@@ -194,20 +195,21 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
             result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
         else:
             prefect_defaults(Path.cwd() / ".prefect")
-            from flows.factcheck import PROGRESS, run_factcheck
             from flows.server import prefect_api
 
             if hook:
                 hook("start", 0, 1)  # the temporary Prefect server takes a few seconds to start
-            token = PROGRESS.set(hook)
-            try:
-                with contextlib.ExitStack() as stack:
-                    if run_cfg.task_runner == "dask":
-                        # Dask workers are other processes: they need a server they can all reach.
-                        stack.enter_context(prefect_api(Path(os.environ["PREFECT_HOME"])))
+            # Without PREFECT_API_URL, a temporary server for this run (Dask workers reach it too),
+            # booting while Prefect and the flow are imported here.
+            with prefect_api(Path(os.environ["PREFECT_HOME"]), temporary=True,
+                             while_starting=lambda: importlib.import_module("flows.factcheck")):
+                from flows.factcheck import PROGRESS, run_factcheck
+
+                token = PROGRESS.set(hook)
+                try:
                     result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh, online=online)
-            finally:
-                PROGRESS.reset(token)
+                finally:
+                    PROGRESS.reset(token)
     print_summary(result, out)
 
 

@@ -1,20 +1,25 @@
-"""Start and stop a local Prefect server for commands that need a long-running one.
+"""Start and stop a local Prefect server.
 
-Schedules (``factflow serve``), forms in the UI and Dask workers need a real server: the temporary
-one a plain run starts lives inside that one process. :func:`prefect_api` uses ``PREFECT_API_URL``
-when it is set, and otherwise starts ``prefect server start`` on 127.0.0.1, waits until it
-answers, and stops it (and only it, by its process id) when the block ends.
+Schedules (``factflow serve``) and forms in the UI need a real server (``prefect server start``,
+with its services). A run needs only an API for the time it runs: :func:`prefect_api` with
+``temporary=True`` starts the same light server Prefect starts by itself when no
+``PREFECT_API_URL`` is set, but from here, so that (1) it boots while this process is still
+importing and loading (it takes seconds), (2) this process never imports Prefect's server
+package (seconds and ~80 MB, only to launch it), and (3) Dask workers can reach it too.
+:func:`prefect_api` uses ``PREFECT_API_URL`` when it is set, and otherwise starts a server on
+127.0.0.1, waits until it answers, and stops it (and only it, by its process id) when the block ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,11 +81,31 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
         process.wait(timeout=timeout)
 
 
+def _die_with_parent() -> None:
+    """In the child before it runs: ask Linux to stop it if we die (killed, so our cleanup never runs).
+
+    Linux sends the signal when the thread that started the child ends: start servers from the main thread.
+    """
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @contextmanager
-def prefect_api(home: Path, port: int | None = None, timeout: float = 120) -> Iterator[PrefectAPI]:
-    """The Prefect API to use: ``PREFECT_API_URL`` if set, else a local server started for this block."""
+def prefect_api(
+    home: Path, port: int | None = None, timeout: float = 120, temporary: bool = False,
+    while_starting: Callable[[], object] | None = None,
+) -> Iterator[PrefectAPI]:
+    """The Prefect API to use: ``PREFECT_API_URL`` if set, else a local server started for this block.
+
+    ``temporary``: the light server of one run (no UI, no scheduler). ``while_starting`` runs
+    while the server boots (imports, say), before waiting for it to answer.
+    """
     existing = os.environ.get("PREFECT_API_URL")
     if existing:
+        if while_starting:
+            while_starting()
         yield PrefectAPI(url=existing.rstrip("/"), pid=None)
         return
     home.mkdir(parents=True, exist_ok=True)
@@ -88,18 +113,36 @@ def prefect_api(home: Path, port: int | None = None, timeout: float = 120) -> It
     url = f"http://127.0.0.1:{port}/api"
     # PREFECT_UI_API_URL: the UI in the browser must call this server's port, not the default 4200.
     env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_API_URL=url)
-    log_path = home / "server.log"
+    if temporary:
+        # What prefect.server.api.server.SubprocessASGIServer runs for its temporary server (Prefect 3.9).
+        env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1")
+        command = ["uvicorn", "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+                   "--port", str(port), "--log-level", "error", "--lifespan", "on"]
+    else:
+        command = ["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    log_path = home / ("temporary-server.log" if temporary else "server.log")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [sys.executable, "-m", *command], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
+        # Set before waiting: Prefect reads its settings when it is imported, perhaps while starting.
+        os.environ["PREFECT_API_URL"] = url  # for Prefect imported from now on, and for processes started from here
         try:
-            wait_healthy(url, process, timeout, log_path)
-            os.environ["PREFECT_API_URL"] = url
-            try:
+            with _api_setting(url):
+                if while_starting:
+                    while_starting()
+                wait_healthy(url, process, timeout, log_path)
                 yield PrefectAPI(url=url, pid=process.pid)
-            finally:
-                os.environ.pop("PREFECT_API_URL", None)
         finally:
+            os.environ.pop("PREFECT_API_URL", None)
             stop(process)
+
+
+def _api_setting(url: str) -> contextlib.AbstractContextManager[object]:
+    """Point an already imported Prefect at ``url`` for a block (it read the environment when imported)."""
+    if "prefect.settings" not in sys.modules:
+        return contextlib.nullcontext()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    return temporary_settings(updates={PREFECT_API_URL: url})
