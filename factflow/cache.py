@@ -12,31 +12,36 @@ document.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from factflow import __version__
-from factflow.config import ClaimsConfig
-from factflow.models import Document, DocumentClaims
-from factflow.yamlio import atomic_write_text
+from factflow.config import ClaimsConfig, Config
+from factflow.models import Claim, Document, DocumentClaims, Source
+from factflow.yamlio import atomic_write_chunks, atomic_write_text
 
 CACHE_DIR = Path(".factflow-cache") / "extract"
 
 
-@lru_cache(maxsize=1)
-def _code_version() -> str:
-    """What changes the extraction output besides the document and config: the package version and
-    every file of the claims package (the model file, the fitted scorer constants, the signals, the splitter)."""
+@lru_cache(maxsize=4)
+def _code_version(*packages: str) -> str:
+    """What changes a cached output besides its input and config: the package version and every
+    file of these subpackages (for extraction, the claims package: model file, fitted scorer
+    constants, signals, splitter), and the data models."""
     digest = hashlib.sha256()
-    claims = resources.files("factflow").joinpath("claims")
-    for item in sorted(claims.iterdir(), key=lambda i: i.name):
-        if item.is_file() and item.name.endswith((".py", ".npz")):
-            digest.update(item.name.encode("utf-8") + b"\x00" + item.read_bytes() + b"\x00")
+    root = resources.files("factflow")
+    digest.update(root.joinpath("models.py").read_bytes())
+    for package in packages or ("claims",):
+        for item in sorted(root.joinpath(package).iterdir(), key=lambda i: i.name):
+            if item.is_file() and item.name.endswith((".py", ".npz")):
+                digest.update(item.name.encode("utf-8") + b"\x00" + item.read_bytes() + b"\x00")
     return f"{__version__}:{digest.hexdigest()[:16]}"
 
 
@@ -93,3 +98,70 @@ class ExtractionCache:
     def stats(self) -> dict[str, int]:
         """Hits and misses so far."""
         return {"hits": self.hits, "misses": self.misses}
+
+
+CLAIMS_CACHE = CACHE_DIR.parent / "claims.json"
+
+
+class _Merged(BaseModel):
+    key: str
+    #: Ids a near-duplicate group's id could be chosen from, and those of them in use after the run that saved it.
+    contested: list[str]
+    known: list[str]
+    claims: list[Claim]
+    sources: dict[str, list[Source]]
+
+
+def claims_key(documents: Iterable[Document], cfg: Config) -> str:
+    """The key of a run's merged claims and their linked sources: every input they derive from
+    (besides the claim ids earlier runs used, checked apart: see :func:`load_merged`)."""
+    digest = hashlib.sha256(_code_version("claims", "sources").encode("utf-8"))
+    for part in (cfg.claims.model_dump_json(), cfg.sources.model_dump_json()):
+        digest.update(part.encode("utf-8") + b"\x00")
+    for document in sorted(documents, key=lambda d: d.id):  # its text, and the title, URL and date that fill source links
+        digest.update(cache_key(document, cfg.claims).encode("utf-8"))
+        digest.update(document.model_dump_json(exclude={"text"}).encode("utf-8") + b"\x00")
+    return digest.hexdigest()
+
+
+def _contested(claims: Iterable[Claim]) -> set[str]:
+    """Ids that could name a near-duplicate group: only there do the ids earlier runs used change the merge."""
+    from factflow.claims import claim_id  # (the claims package imports this module)
+
+    ids: set[str] = set()
+    for claim in claims:
+        texts = [a.text for a in claim.appearances if a.text]
+        if texts:
+            ids.update([claim.id, claim_id(claim.text), *(claim_id(t) for t in texts)])
+    return ids
+
+
+def load_merged(out: Path, key: str, known_ids: frozenset[str]) -> tuple[list[Claim], dict[str, list[Source]]] | None:
+    """The merged claims and sources the last run of ``out`` saved, if made from the same inputs
+    and the same ids in use among those a near-duplicate group could take."""
+    try:
+        merged = _Merged.model_validate_json((out / CLAIMS_CACHE).read_bytes())
+    except (OSError, ValidationError, ValueError):
+        return None
+    if merged.key != key or sorted(known_ids.intersection(merged.contested)) != merged.known:
+        return None
+    return merged.claims, merged.sources
+
+
+def save_merged(out: Path, key: str, known_ids: frozenset[str], claims: list[Claim], sources: dict[str, list[Source]]) -> None:
+    """Keep this run's merged claims and sources for the next run (one entry: the latest)."""
+    contested = _contested(claims)
+    # The run about to write a task file for every claim: by the next run their ids are in use too.
+    head = {"key": key, "contested": sorted(contested), "known": sorted((known_ids | {c.id for c in claims}) & contested)}
+    source_list = TypeAdapter(list[Source])
+
+    def chunks() -> Iterator[str]:  # a claim at a time: the whole file is tens of MB at ten thousand claims
+        yield json.dumps(head)[:-1] + ', "claims": ['
+        for i, claim in enumerate(claims):
+            yield ("," if i else "") + claim.model_dump_json()
+        yield '], "sources": {'
+        for i, (cid, linked) in enumerate(sources.items()):
+            yield ("," if i else "") + json.dumps(cid) + ":" + source_list.dump_json(linked).decode("utf-8")
+        yield "}}"
+
+    atomic_write_chunks(out / CLAIMS_CACHE, chunks(), durable=False)

@@ -140,6 +140,10 @@ class DocumentClaims(Model):
         kept = [s for s in self.sentences if s.index in keep]
         return self.model_copy(update={"sentences": kept, "sentence_count": self.scored()})
 
+    def without_sentences(self) -> DocumentClaims:
+        """Only the counts and problems: what the report needs once claims are merged."""
+        return self.model_copy(update={"sentences": [], "sentence_count": self.scored()})
+
 
 class Resolution(Model):
     """What an API said about a source (online runs); only the fields that API gives are set."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from factflow.cache import CACHE_DIR, ExtractionCache, cache_key
+from factflow.cache import CACHE_DIR, ExtractionCache, cache_key, claims_key, load_merged, save_merged
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import WebFetcher, load_documents
@@ -135,16 +135,27 @@ def batches(documents: Sequence[Document], size: int) -> list[list[Document]]:
     return [list(documents[i:i + size]) for i in range(0, len(documents), size)]
 
 
-def plan_stage(documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
+def plan_stage(
+    documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path, refresh: bool = False
+) -> Plan:
     """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks.
 
     The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
-    claims short of reviewers are assigned.
+    claims short of reviewers are assigned. Merged claims and their sources come from the cache
+    when nothing they derive from changed (unless ``refresh``).
     """
     cfg = loaded.config
-    claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=load_known_claim_ids(out))
-    by_id = {d.id: d for d in documents}
-    sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
+    known = load_known_claim_ids(out)
+    key = claims_key(documents, cfg) if cfg.cache.enabled else ""
+    merged = load_merged(out, key, known) if cfg.cache.enabled and not refresh else None
+    if merged is not None:  # nothing they derive from changed since the last run
+        claims, sources = merged
+    else:
+        claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known)
+        by_id = {d.id: d for d in documents}
+        sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
+        if cfg.cache.enabled:
+            save_merged(out, key, known, claims, sources)
     previous, problems = load_ledger(out, cfg.review)
     verdict_files = ParsedVerdicts(out, cfg.review)
     rated = rated_pairs(out, cfg.review, verdict_files)
@@ -252,7 +263,8 @@ def _run_locked(loaded: LoadedConfig, seeds: Path, out: Path, progress: Progress
         counts = {k: counts[k] + stats[k] for k in counts}
         if progress:
             progress("extract", len(extractions), len(documents))
-    plan = plan_stage(documents, extractions, loaded, out)
+    plan = plan_stage(documents, extractions, loaded, out, refresh)
+    extractions = [e.without_sentences() for e in extractions]  # merged: the report needs only counts now
     if progress and loaded.config.sources.online:
         progress("resolve", 0, 1)
     plan = resolve_stage(plan, documents, loaded, out)

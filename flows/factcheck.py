@@ -114,9 +114,9 @@ def extract_claims(documents: list[Document], loaded: LoadedConfig, out: Path, r
 
 
 @task(name="build-tasks", cache_policy=NO_CACHE)
-def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig, out: Path) -> Plan:
+def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig, out: Path, refresh: bool) -> Plan:
     """Merge claims, link sources, assign reviewers (keeping the assignments already made in ``out``)."""
-    return plan_stage(documents, extractions, loaded, out)
+    return plan_stage(documents, extractions, loaded, out, refresh)
 
 
 @task(name="resolve-sources", cache_policy=NO_CACHE)
@@ -191,11 +191,12 @@ def factcheck(
         return _factcheck(loaded, Path(seeds), out_dir, refresh)
 
 
-def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) -> RunResult:
-    """The flow's body, run while the output folder is locked."""
-    documents, problems = load_documents(seeds, loaded, out_dir)
-    _progress("extract", 0, len(documents))
-    # In a synchronous flow this returns the artifact's id, not a coroutine.
+def _extract(documents: list[Document], loaded: LoadedConfig, out_dir: Path, refresh: bool) -> tuple[list[DocumentClaims], dict[str, int]]:
+    """Extraction, a task per batch of documents: results in document order, cache hits and misses.
+
+    The futures (which hold every result) end with this function, so the results can be freed
+    once the flow is done with them.
+    """
     progress_id = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress", description="Documents whose claims are extracted (%)"))
     # Mapped batches stay as they are: they may travel to Dask workers, and each is small.
     futures = extract_claims.map(batches(documents, loaded.config.run.batch_size), loaded=unmapped(loaded),
@@ -210,10 +211,19 @@ def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) 
         update_progress_artifact(progress_id, progress=100.0 * len(by_id) / max(1, len(documents)))
     if not documents:
         update_progress_artifact(progress_id, progress=100.0)
-    extractions = [by_id[d.id] for d in documents]
+    return [by_id[d.id] for d in documents], counts
+
+
+def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) -> RunResult:
+    """The flow's body, run while the output folder is locked."""
+    documents, problems = load_documents(seeds, loaded, out_dir)
+    _progress("extract", 0, len(documents))
+    # In a synchronous flow this returns the artifact's id, not a coroutine.
+    extractions, counts = _extract(documents, loaded, out_dir, refresh)
     # opaque(): these are plain data with no futures inside; without it Prefect walks every field
     # of every claim looking for futures, which costs seconds per task at tens of thousands of claims.
-    plan = build_tasks(opaque(documents), opaque(extractions), opaque(loaded), out_dir)
+    plan = build_tasks(opaque(documents), opaque(extractions), opaque(loaded), out_dir, refresh)
+    extractions = [e.without_sentences() for e in extractions]  # merged: the report needs only counts now
     if loaded.config.sources.online:
         _progress("resolve", 0, 1)
         plan = resolve_sources(opaque(plan), opaque(documents), opaque(loaded), out_dir)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
 from factflow.cache import CACHE_DIR, ExtractionCache, cache_key
@@ -81,3 +83,54 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, loaded: LoadedConfig) -> No
     assert run_pipeline(off, seeds, out).extracted == 5
     # The extraction cache stays off; the folder may still hold the report snapshot the "changes" section needs.
     assert not (out / CACHE_DIR).exists()
+
+
+def count_merges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    import factflow.pipeline as pipeline
+
+    calls: list[int] = []
+    real = pipeline.merge_claims
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "merge_claims", counting)
+    return calls
+
+
+def test_a_rerun_reuses_the_merged_claims_and_a_changed_document_merges_again(
+    tmp_path: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    before = report_without_stamps(out)
+    merges = count_merges(monkeypatch)
+    run_pipeline(loaded, seeds, out)
+    assert merges == [] and report_without_stamps(out) == before
+    write(seeds / "doc-2.txt", "Title 2\n\nRebels seized the northern city of Idlib in March 2015.\n")
+    run_pipeline(loaded, seeds, out)
+    assert merges == [1]
+    assert any("Idlib" in c["text"] for c in report_without_stamps(out)["claims"])
+    run_pipeline(loaded, seeds, out, refresh=True)
+    assert merges == [1, 1]
+
+
+def test_a_near_duplicate_id_taken_into_use_is_not_hidden_by_the_cache(tmp_path: Path, loaded: LoadedConfig) -> None:
+    from factflow.claims import claim_id
+
+    a = "Russian logistics forces began arriving in the coastal region of Syria in recent days to set up bases for fighter jets."
+    b = "Russian logistics forces began arriving in the coastal region of Syria in recent days to set up new bases for fighter jets."
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    write(seeds / "one.txt", f"One\n\n{a}\n")
+    write(seeds / "two.txt", f"Two\n\n{b}\n")
+    run_pipeline(loaded, seeds, out)
+    assert [c["id"] for c in report_without_stamps(out)["claims"]] == [claim_id(a)]
+    # The group's id falls out of use (its task and stubs deleted) and a reviewer's verdict uses the
+    # near-duplicate's own id (say, from a run on document two alone): the group takes that id.
+    for path in out.glob(f"review/**/{claim_id(a)}.yaml"):
+        path.unlink()
+    write(out / "review" / "verdicts" / "reviewer-1" / f"{claim_id(b)}.yaml",
+          f"claim: {claim_id(b)}\nclaim_text: {b}\nreviewer: reviewer-1\nrating: 'false'\nrationale: Checked.\n")
+    run_pipeline(loaded, seeds, out)
+    assert [c["id"] for c in report_without_stamps(out)["claims"]] == [claim_id(b)]
