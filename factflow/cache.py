@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from factflow import __version__
 from factflow.config import ClaimsConfig, Config
@@ -103,13 +103,26 @@ class ExtractionCache:
 CLAIMS_CACHE = CACHE_DIR.parent / "claims.json"
 
 
-class _Merged(BaseModel):
+class Merged:
+    """A run's merged claims, their linked sources, and each document's extraction counts and problems.
+
+    A plain class, so Prefect does not walk it for futures when a task returns it.
+    """
+
+    def __init__(self, claims: list[Claim], sources: dict[str, list[Source]], extractions: list[DocumentClaims]) -> None:
+        self.claims = claims
+        self.sources = sources
+        self.extractions = extractions
+
+
+class _MergedFile(BaseModel):
     key: str
     #: Ids a near-duplicate group's id could be chosen from, and those of them in use after the run that saved it.
     contested: list[str]
     known: list[str]
     claims: list[Claim]
     sources: dict[str, list[Source]]
+    extractions: list[DocumentClaims] = Field(description="Without their sentences: what the report needs.")
 
 
 def claims_key(documents: Iterable[Document], cfg: Config) -> str:
@@ -136,20 +149,26 @@ def _contested(claims: Iterable[Claim]) -> set[str]:
     return ids
 
 
-def load_merged(out: Path, key: str, known_ids: frozenset[str]) -> tuple[list[Claim], dict[str, list[Source]]] | None:
-    """The merged claims and sources the last run of ``out`` saved, if made from the same inputs
-    and the same ids in use among those a near-duplicate group could take."""
+def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: float) -> Merged | None:
+    """What the last run of ``out`` merged, if made from the same inputs and the same ids in use
+    among those a near-duplicate group could take, and not older than ``max_age_days``."""
+    path = out / CLAIMS_CACHE
     try:
-        merged = _Merged.model_validate_json((out / CLAIMS_CACHE).read_bytes())
+        if time.time() - path.stat().st_mtime > max_age_days * 86400:
+            return None
+        saved = _MergedFile.model_validate_json(path.read_bytes())
     except (OSError, ValidationError, ValueError):
         return None
-    if merged.key != key or sorted(known_ids.intersection(merged.contested)) != merged.known:
+    if saved.key != key or sorted(known_ids.intersection(saved.contested)) != saved.known:
         return None
-    return merged.claims, merged.sources
+    return Merged(saved.claims, saved.sources, saved.extractions)
 
 
-def save_merged(out: Path, key: str, known_ids: frozenset[str], claims: list[Claim], sources: dict[str, list[Source]]) -> None:
-    """Keep this run's merged claims and sources for the next run (one entry: the latest)."""
+def save_merged(
+    out: Path, key: str, known_ids: frozenset[str], claims: list[Claim], sources: dict[str, list[Source]],
+    extractions: Iterable[DocumentClaims],
+) -> None:
+    """Keep this run's merged claims, sources and extraction counts for the next run (one entry: the latest)."""
     contested = _contested(claims)
     # The run about to write a task file for every claim: by the next run their ids are in use too.
     head = {"key": key, "contested": sorted(contested), "known": sorted((known_ids | {c.id for c in claims}) & contested)}
@@ -162,6 +181,9 @@ def save_merged(out: Path, key: str, known_ids: frozenset[str], claims: list[Cla
         yield '], "sources": {'
         for i, (cid, linked) in enumerate(sources.items()):
             yield ("," if i else "") + json.dumps(cid) + ":" + source_list.dump_json(linked).decode("utf-8")
-        yield "}}"
+        yield '}, "extractions": ['
+        for i, extraction in enumerate(extractions):
+            yield ("," if i else "") + extraction.without_sentences().model_dump_json()
+        yield "]}"
 
     atomic_write_chunks(out / CLAIMS_CACHE, chunks(), durable=False)

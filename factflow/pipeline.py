@@ -7,11 +7,11 @@ write the same report (timestamps aside).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from factflow.cache import CACHE_DIR, ExtractionCache, cache_key, claims_key, load_merged, save_merged
+from factflow.cache import CACHE_DIR, ExtractionCache, Merged, cache_key, claims_key, load_merged, save_merged
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.ingest import WebFetcher, load_documents
@@ -24,8 +24,8 @@ from factflow.review import (
     LoadedVerdict,
     ParsedVerdicts,
     assignments_from,
-    build_tasks,
     collect_verdicts,
+    iter_tasks,
     load_known_claim_ids,
     load_ledger,
     plan_assignments,
@@ -49,23 +49,28 @@ class Plan:
     A plain class, like :class:`RunResult`, so Prefect does not walk it when a task returns it.
     ``ledger`` holds every assignment ever made (``review/assignments.json``), this run's included;
     ``problems``, those met while planning (a damaged ledger); ``verdict_files``, the verdict files
-    parsed so far, so collecting them does not parse them again.
+    parsed so far, so collecting them does not parse them again. Tasks are built one at a time
+    when they are written (:meth:`tasks`): kept all at once they would double the claims' memory.
     """
 
     def __init__(
-        self, claims: list[Claim], assignments: dict[str, list[str]], sources: dict[str, list[Source]], tasks: list[Task],
+        self, claims: list[Claim], assignments: dict[str, list[str]], sources: dict[str, list[Source]], titles: dict[str, str],
         already_checked: dict[str, list[ExistingFactCheck]] | None = None, requests_sent: int = 0,
         ledger: Ledger | None = None, problems: list[Problem] | None = None, verdict_files: ParsedVerdicts | None = None,
     ) -> None:
         self.claims = claims
         self.assignments = assignments
         self.sources = sources
-        self.tasks = tasks
+        self.titles = titles
         self.already_checked = already_checked or {}
         self.requests_sent = requests_sent
         self.ledger = ledger
         self.problems = problems or []
         self.verdict_files = verdict_files
+
+    def tasks(self) -> Iterator[Task]:
+        """One verification task per claim, in claim order."""
+        return iter_tasks(self.claims, self.titles, self.assignments, self.sources, self.already_checked)
 
 
 class RunResult:
@@ -135,35 +140,42 @@ def batches(documents: Sequence[Document], size: int) -> list[list[Document]]:
     return [list(documents[i:i + size]) for i in range(0, len(documents), size)]
 
 
+def reuse_stage(documents: Sequence[Document], loaded: LoadedConfig, out: Path, refresh: bool = False) -> Merged | None:
+    """Stage 2, when nothing changed: the last run's merged claims, sources and extraction counts,
+    if they derive from exactly these documents, settings and code (None otherwise, or on ``refresh``)."""
+    cfg = loaded.config
+    if not cfg.cache.enabled or refresh:
+        return None
+    return load_merged(out, claims_key(documents, cfg), load_known_claim_ids(out), cfg.cache.max_age_days)
+
+
 def plan_stage(
-    documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path, refresh: bool = False
+    documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path,
+    merged: Merged | None = None,
 ) -> Plan:
     """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks.
 
     The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
-    claims short of reviewers are assigned. Merged claims and their sources come from the cache
-    when nothing they derive from changed (unless ``refresh``).
+    claims short of reviewers are assigned. With ``merged`` (from :func:`reuse_stage`) the claims
+    and sources are taken from it; otherwise they are merged and linked, and kept for the next run.
     """
     cfg = loaded.config
     known = load_known_claim_ids(out)
-    key = claims_key(documents, cfg) if cfg.cache.enabled else ""
-    merged = load_merged(out, key, known) if cfg.cache.enabled and not refresh else None
-    if merged is not None:  # nothing they derive from changed since the last run
-        claims, sources = merged
+    if merged is not None:
+        claims, sources = merged.claims, merged.sources
     else:
         claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known)
         by_id = {d.id: d for d in documents}
         sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
         if cfg.cache.enabled:
-            save_merged(out, key, known, claims, sources)
+            save_merged(out, claims_key(documents, cfg), known, claims, sources, extractions)
     previous, problems = load_ledger(out, cfg.review)
     verdict_files = ParsedVerdicts(out, cfg.review)
     rated = rated_pairs(out, cfg.review, verdict_files)
     ledger = plan_assignments(claims, cfg.review, previous, rated, now())
     assignments = assignments_from(ledger, claims, cfg.review)
-    tasks = build_tasks(claims, documents, assignments, sources)
-    return Plan(claims=claims, assignments=assignments, sources=sources, tasks=tasks, ledger=ledger, problems=problems,
-                verdict_files=verdict_files)
+    return Plan(claims=claims, assignments=assignments, sources=sources, titles={d.id: d.title for d in documents},
+                ledger=ledger, problems=problems, verdict_files=verdict_files)
 
 
 def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfig, out: Path) -> Plan:
@@ -171,12 +183,8 @@ def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfi
     if not loaded.config.sources.online or not plan.claims:
         return plan
     batch = resolve_sources(plan.claims, plan.sources, documents, loaded.config, out)
-    tasks = [
-        t.model_copy(update={"sources": batch.sources[t.claim], "already_checked": batch.already_checked.get(t.claim)})
-        for t in plan.tasks
-    ]
     return Plan(
-        claims=plan.claims, assignments=plan.assignments, sources=batch.sources, tasks=tasks,
+        claims=plan.claims, assignments=plan.assignments, sources=batch.sources, titles=plan.titles,
         already_checked=batch.already_checked, requests_sent=batch.requests_sent,
         ledger=plan.ledger, problems=plan.problems, verdict_files=plan.verdict_files,
     )
@@ -184,7 +192,7 @@ def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfi
 
 def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int, int]:
     """Stage 4: write task files and create missing verdict stubs; returns (tasks written, stubs created)."""
-    written = write_tasks(plan.tasks, out)
+    written = write_tasks(plan.tasks(), out)
     if plan.ledger is not None:
         write_ledger(plan.ledger, out)
     created = write_stubs(plan.claims, plan.assignments, loaded.config.review, out)
@@ -213,13 +221,14 @@ def report_stage(
     """Stage 6: build the report and write it atomically."""
     path = out / loaded.config.report.path
     snapshot = out / CACHE_DIR.parent / "report-snapshot.json"
+    previous = load_previous_report(path, snapshot)
     report = build_report(
         loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
         assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(), previous=load_previous_report(path, snapshot),
+        generated_at=generated_at or now(), previous=previous,
         already_checked=plan.already_checked, ledger=plan.ledger,
     )
-    write_report(report, path, snapshot)
+    write_report(report, path, snapshot, previous)
     return report, path
 
 
@@ -255,15 +264,21 @@ def run_pipeline(
 
 def _run_locked(loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None, refresh: bool) -> RunResult:
     documents, problems = load_stage(seeds, loaded, out)
+    merged = reuse_stage(documents, loaded, out, refresh)
     extractions: list[DocumentClaims] = []
     counts = {"hits": 0, "misses": 0}
-    for batch in batches(documents, loaded.config.run.batch_size):
-        results, stats = extract_batch_stage(batch, loaded, out, refresh)
-        extractions += results
-        counts = {k: counts[k] + stats[k] for k in counts}
-        if progress:
-            progress("extract", len(extractions), len(documents))
-    plan = plan_stage(documents, extractions, loaded, out, refresh)
+    if merged is not None:  # nothing changed: no document to extract, no claim to merge
+        extractions, counts = merged.extractions, {"hits": len(documents), "misses": 0}
+    else:
+        for batch in batches(documents, loaded.config.run.batch_size):
+            results, stats = extract_batch_stage(batch, loaded, out, refresh)
+            extractions += results
+            counts = {k: counts[k] + stats[k] for k in counts}
+            if progress:
+                progress("extract", len(extractions), len(documents))
+    if progress:
+        progress("extract", len(documents), len(documents))
+    plan = plan_stage(documents, extractions, loaded, out, merged)
     extractions = [e.without_sentences() for e in extractions]  # merged: the report needs only counts now
     if progress and loaded.config.sources.online:
         progress("resolve", 0, 1)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from factflow import __version__
 from factflow.config import CLAIM_TYPES, LoadedConfig
 from factflow.models import (
+    SCHEMA_VERSION,
     Agreement,
     Changes,
     Claim,
@@ -175,15 +180,20 @@ def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, 
     return data if isinstance(data, dict) else None
 
 
-def report_snapshot(report: Report, report_sha256: str) -> dict[str, Any]:
-    """The fields of a report that the next run's ``changes`` compares, tied to the report's text by its hash."""
+def report_snapshot(report: Report, report_sha256: str, spans: Sequence[list[Any]] = ()) -> dict[str, Any]:
+    """The fields of a report that the next run's ``changes`` compares, tied to the report's text by its hash.
+
+    ``spans``, one per claim: the key of the claim's content and where its YAML lies in the
+    report file ([key, byte offset, byte length]), so the next run copies unchanged claims' text.
+    """
     return {
         "report_sha256": report_sha256,
         "generated_at": report.generated_at,
         "claims": [
             {"id": c.id, "text": c.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in c.verdicts],
-             "consensus": {"status": c.consensus.status, "rating": c.consensus.rating, "adjudicator": c.consensus.adjudicator}}
-            for c in report.claims
+             "consensus": {"status": c.consensus.status, "rating": c.consensus.rating, "adjudicator": c.consensus.adjudicator},
+             **({"span": spans[i]} if spans else {})}
+            for i, c in enumerate(report.claims)
         ],
     }
 
@@ -235,17 +245,36 @@ _HEADER = "# factflow verdict report. Written by factflow on every run; do not e
 def report_chunks(report: Report) -> Iterator[str]:
     """The report as YAML text, in pieces: a claim at a time, so tens of thousands of claims are
     never all in memory as text and as plain data at once."""
-    yield _HEADER
+    return (text for _, text in _pieces(report))
+
+
+@lru_cache(maxsize=1)
+def _emitter_version() -> bytes:
+    """What a claim's YAML depends on besides its content: our version and the emitter's code."""
+    return (__version__ + SCHEMA_VERSION).encode("utf-8") + resources.files("factflow").joinpath("yamlemit.py").read_bytes()
+
+
+def claim_key(claim: ReportClaim) -> str:
+    """A key of everything a claim's YAML shows: equal keys, equal text."""
+    return hashlib.sha256(_emitter_version() + claim.model_dump_json().encode("utf-8")).hexdigest()[:32]
+
+
+def _pieces(report: Report, reuse: Callable[[str, str], str | None] | None = None) -> Iterator[tuple[str | None, str]]:
+    """The report's text in pieces, each claim's with its key (others' with None); ``reuse(id, key)``
+    may return a claim's text as an earlier run wrote it, instead of emitting it again."""
+    yield None, _HEADER
     for name in Report.model_fields:
         value = getattr(report, name)
         if name == "claims" and value:
-            yield "claims:\n"
+            yield None, "claims:\n"
             for claim in value:
-                yield dump_yaml([claim.model_dump(mode="json")])
+                key = claim_key(claim)
+                text = reuse(claim.id, key) if reuse else None
+                yield key, text if text is not None else dump_yaml([claim.model_dump(mode="json")])
         else:
             data = value.model_dump(mode="json") if hasattr(value, "model_dump") else (
                 [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value] if isinstance(value, list) else value)
-            yield dump_yaml({name: data})
+            yield None, dump_yaml({name: data})
 
 
 def report_text(report: Report) -> str:
@@ -253,18 +282,48 @@ def report_text(report: Report) -> str:
     return "".join(report_chunks(report))
 
 
-def write_report(report: Report, path: Path, snapshot: Path | None = None) -> None:
-    """Write the report atomically (and, with ``snapshot``, what the next run's ``changes`` needs of it)."""
+def write_report(report: Report, path: Path, snapshot: Path | None = None, previous: dict[str, Any] | None = None) -> None:
+    """Write the report atomically (and, with ``snapshot``, what the next run's ``changes`` needs of it).
+
+    ``previous``, the snapshot of the report now at ``path`` (from :func:`load_previous_report`,
+    which checks it belongs to that file): unchanged claims' text is copied from that file rather
+    than emitted again, which is most of a rerun's report writing at ten thousand claims.
+    """
     digest = hashlib.sha256()
+    spans: list[list[Any]] = []
+    with contextlib.ExitStack() as stack:
+        reuse = None
+        from_snapshot = bool(previous and previous.get("report_sha256"))  # not a report parsed from its YAML
+        old_spans = {c.get("id"): c.get("span") for c in (previous or {}).get("claims") or []
+                     if from_snapshot and isinstance(c, dict) and c.get("span")}
+        if old_spans:
+            try:
+                old = stack.enter_context(path.open("rb"))
+            except OSError:
+                old_spans = {}
 
-    def hashed() -> Iterator[str]:
-        for chunk in report_chunks(report):
-            digest.update(chunk.encode("utf-8"))
-            yield chunk
+            def reuse(claim_id: str, key: str) -> str | None:
+                span = old_spans.get(claim_id)
+                if not span or span[0] != key:
+                    return None
+                try:
+                    return os.pread(old.fileno(), span[2], span[1]).decode("utf-8")
+                except (OSError, UnicodeDecodeError):
+                    return None
 
-    atomic_write_chunks(path, hashed())
+        def hashed() -> Iterator[str]:
+            offset = 0
+            for key, chunk in _pieces(report, reuse if old_spans else None):
+                data = chunk.encode("utf-8")
+                digest.update(data)
+                if key is not None:
+                    spans.append([key, offset, len(data)])
+                offset += len(data)
+                yield chunk
+
+        atomic_write_chunks(path, hashed())
     if snapshot is not None:
-        atomic_write_text(snapshot, json.dumps(report_snapshot(report, digest.hexdigest()), ensure_ascii=False))
+        atomic_write_text(snapshot, json.dumps(report_snapshot(report, digest.hexdigest(), spans), ensure_ascii=False))
 
 
 def report_schema() -> dict[str, Any]:

@@ -26,6 +26,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from factflow.cache import Merged
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.lock import output_lock
 from factflow.models import Document, DocumentClaims, Problem
@@ -41,6 +42,7 @@ from factflow.pipeline import (
     remove_stale_temp_files,
     report_stage,
     resolve_stage,
+    reuse_stage,
     write_review_stage,
 )
 from factflow.review import LoadedVerdict
@@ -114,9 +116,15 @@ def extract_claims(documents: list[Document], loaded: LoadedConfig, out: Path, r
 
 
 @task(name="build-tasks", cache_policy=NO_CACHE)
-def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig, out: Path, refresh: bool) -> Plan:
+def build_tasks(documents: list[Document], extractions: list[DocumentClaims], loaded: LoadedConfig, out: Path, merged: Merged | None) -> Plan:
     """Merge claims, link sources, assign reviewers (keeping the assignments already made in ``out``)."""
-    return plan_stage(documents, extractions, loaded, out, refresh)
+    return plan_stage(documents, extractions, loaded, out, merged)
+
+
+@task(name="reuse-claims", cache_policy=NO_CACHE)
+def reuse_claims(documents: list[Document], loaded: LoadedConfig, out: Path, refresh: bool) -> Merged | None:
+    """The last run's merged claims, when they derive from exactly these documents, settings and code."""
+    return reuse_stage(documents, loaded, out, refresh)
 
 
 @task(name="resolve-sources", cache_policy=NO_CACHE)
@@ -219,10 +227,15 @@ def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) 
     documents, problems = load_documents(seeds, loaded, out_dir)
     _progress("extract", 0, len(documents))
     # In a synchronous flow this returns the artifact's id, not a coroutine.
-    extractions, counts = _extract(documents, loaded, out_dir, refresh)
     # opaque(): these are plain data with no futures inside; without it Prefect walks every field
     # of every claim looking for futures, which costs seconds per task at tens of thousands of claims.
-    plan = build_tasks(opaque(documents), opaque(extractions), opaque(loaded), out_dir, refresh)
+    merged = reuse_claims(opaque(documents), opaque(loaded), out_dir, refresh)
+    if merged is not None:  # nothing changed: no document to extract, no claim to merge
+        extractions, counts = merged.extractions, {"hits": len(documents), "misses": 0}
+        _progress("extract", len(documents), len(documents))
+    else:
+        extractions, counts = _extract(documents, loaded, out_dir, refresh)
+    plan = build_tasks(opaque(documents), opaque(extractions), opaque(loaded), out_dir, opaque(merged))
     extractions = [e.without_sentences() for e in extractions]  # merged: the report needs only counts now
     if loaded.config.sources.online:
         _progress("resolve", 0, 1)

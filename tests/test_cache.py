@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from factflow.cache import CACHE_DIR, ExtractionCache, cache_key
+from factflow.cache import CACHE_DIR, CLAIMS_CACHE, ExtractionCache, cache_key
 from factflow.config import ClaimsConfig, LoadedConfig
 from factflow.ingest import load_documents
 from factflow.pipeline import run_pipeline
@@ -73,7 +73,11 @@ def test_expired_and_corrupt_entries_are_redone(tmp_path: Path, loaded: LoadedCo
     past = time.time() - 31 * 86400
     os.utime(old, (past, past))
     cache._path(cache_key(docs[1], loaded.config.claims)).write_text("{not json", encoding="utf-8")
+    # Nothing changed, so the run's merged claims would serve without any document's entry: age them too.
+    os.utime(out / CLAIMS_CACHE, (past, past))
     assert run_pipeline(loaded, seeds, out).extracted == 2
+    (out / CLAIMS_CACHE).write_text("{not json", encoding="utf-8")
+    assert run_pipeline(loaded, seeds, out).extracted == 0  # every document's entry is fresh again
 
 
 def test_the_cache_can_be_turned_off(tmp_path: Path, loaded: LoadedConfig) -> None:

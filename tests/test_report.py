@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
 from factflow.config import LoadedConfig
 from factflow.pipeline import run_pipeline
-from factflow.report import generated_schema, report_schema
+from factflow.report import generated_schema, report_schema, report_text
 
 
 def test_shipped_schema_matches_the_report_model() -> None:
@@ -66,3 +67,32 @@ def test_the_report_written_a_claim_at_a_time_is_the_whole_report(seed_dir: Path
     written = result.report_path.read_text(encoding="utf-8")
     assert written.startswith("# factflow verdict report.")
     assert written.split("\n", 1)[1] == dump_yaml(result.report.model_dump(mode="json"))
+
+
+def test_a_rerun_copies_unchanged_claims_text_and_never_from_an_edited_report(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import factflow.report as report_module
+    from tests.conftest import write
+
+    path = out_dir / "reports" / "verdicts.yaml"
+    run_pipeline(loaded, seed_dir, out_dir)
+    emitted: list[object] = []
+    real = report_module.dump_yaml
+    monkeypatch.setattr(report_module, "dump_yaml", lambda data: emitted.append(data) or real(data))
+    second = run_pipeline(loaded, seed_dir, out_dir)
+    claims = second.report.claims
+    assert not [d for d in emitted if isinstance(d, list)]  # no claim emitted again: all copied
+    assert path.read_text(encoding="utf-8") == report_text(second.report)
+    emitted.clear()  # (report_text emitted every claim)
+    # A rating changes one claim: only that one is emitted again.
+    write(out_dir / "review" / "verdicts" / "reviewer-1" / f"{claims[0].id}.yaml",
+          f"claim: {claims[0].id}\nreviewer: reviewer-1\nrating: half-true\nrationale: Checked.\n")
+    third = run_pipeline(loaded, seed_dir, out_dir)
+    assert [d[0]["id"] for d in emitted if isinstance(d, list)] == [claims[0].id]
+    assert path.read_text(encoding="utf-8") == report_text(third.report)
+    # Someone edits the report by hand: its text is never copied again.
+    path.write_text(path.read_text(encoding="utf-8").replace(claims[1].text[:30], "EDITED BY HAND"), encoding="utf-8")
+    fourth = run_pipeline(loaded, seed_dir, out_dir)
+    assert "EDITED BY HAND" not in path.read_text(encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == report_text(fourth.report)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import yaml
 from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
-from factflow.models import Claim, Document, Ledger, Problem, Source, Task, Verdict
+from factflow.models import Claim, Document, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict
 from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line
 
 TASKS_DIR = Path("review/tasks")
@@ -58,18 +58,27 @@ def build_tasks(
     sources: dict[str, list[Source]],
 ) -> list[Task]:
     """One verification task per claim."""
-    titles = {d.id: d.title for d in documents}
-    return [
-        Task(
+    return list(iter_tasks(claims, {d.id: d.title for d in documents}, assignments, sources))
+
+
+def iter_tasks(
+    claims: Iterable[Claim],
+    titles: dict[str, str],
+    assignments: dict[str, list[str]],
+    sources: dict[str, list[Source]],
+    already_checked: dict[str, list[ExistingFactCheck]] | None = None,
+) -> Iterator[Task]:
+    """One verification task per claim, made as they are asked for; ``titles`` are the documents' titles by id."""
+    for c in claims:
+        yield Task(
             claim=c.id, text=c.text, question=question_for(c), type=c.type,
             checkworthiness=c.checkworthiness, reasons=c.reasons,
             entities=c.entities, attribution=c.attribution, time=c.time,
             document={"id": c.document, "title": titles.get(c.document, "")},
             context_before=c.context_before, context_after=c.context_after,
             appearances=c.appearances, assigned_to=assignments[c.id], sources=sources[c.id],
+            already_checked=(already_checked or {}).get(c.id),
         )
-        for c in claims
-    ]
 
 
 def _task_text(task: Task) -> str:
@@ -77,7 +86,7 @@ def _task_text(task: Task) -> str:
     return header + dump_yaml(task.model_dump(mode="json"))
 
 
-def write_tasks(tasks: Sequence[Task], out: Path) -> int:
+def write_tasks(tasks: Iterable[Task], out: Path) -> int:
     """Write each task file atomically (only when its content changed); remove tasks of claims gone.
 
     Rendering YAML for every task on every run costs seconds at ten thousand claims, so a manifest
