@@ -41,6 +41,10 @@ class Document(Model):
     published: str | None = Field(default=None, description="Publication date (ISO 8601), when known.")
     outlet: str | None = Field(default=None, description="The publication, when known.")
 
+    def without_text(self) -> Document:
+        """The document's metadata, its text emptied: all the stages after planning read (a corpus's text is tens of MB)."""
+        return self.model_copy(update={"text": ""})
+
 
 #: The claim's small parts (a sentence, its reasons, entities, times, appearances, sources, verdicts) are slotted
 #: pydantic dataclasses, not models: a corpus holds hundreds of thousands of them, and a model

@@ -279,7 +279,9 @@ def _run_locked(loaded: LoadedConfig, seeds: Path, out: Path, progress: Progress
     if progress:
         progress("extract", len(documents), len(documents))
     plan = plan_stage(documents, extractions, loaded, out, merged)
-    extractions = [e.without_sentences() for e in extractions]  # merged: the report needs only counts now
+    # Merged: later stages need only the extraction counts and the documents' metadata.
+    extractions = [e.without_sentences() for e in extractions]
+    documents = [d.without_text() for d in documents]
     if progress and loaded.config.sources.online:
         progress("resolve", 0, 1)
     plan = resolve_stage(plan, documents, loaded, out)

@@ -237,7 +237,9 @@ def _factcheck(loaded: LoadedConfig, seeds: Path, out_dir: Path, refresh: bool) 
     else:
         extractions, counts = _extract(documents, loaded, out_dir, refresh)
     plan = build_tasks(opaque(documents), opaque(extractions), opaque(loaded), out_dir, opaque(merged))
-    extractions = [e.without_sentences() for e in extractions]  # merged: the report needs only counts now
+    # Merged: later stages need only the extraction counts and the documents' metadata.
+    extractions = [e.without_sentences() for e in extractions]
+    documents = [d.without_text() for d in documents]
     if loaded.config.sources.online:
         _progress("resolve", 0, 1)
         plan = resolve_sources(opaque(plan), opaque(documents), opaque(loaded), out_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +40,33 @@ _QUESTIONS = {
 }
 
 
+def yaml_files(folder: Path, prefix: str = "c-") -> list[str]:
+    """Names of the ``<prefix>*.yaml`` files in ``folder``, sorted; none if it is missing.
+
+    os.scandir rather than Path.glob: a run lists tens of thousands of verdict files several
+    times, and pathlib's globbing and sorting cost seconds there.
+    """
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if e.name.startswith(prefix) and e.name.endswith(".yaml"))
+    except OSError:
+        return []
+
+
+def reviewer_folders(out: Path) -> list[str]:
+    """Names of the folders under ``review/verdicts/``, sorted."""
+    try:
+        with os.scandir(out / VERDICTS_DIR) as entries:
+            return sorted(e.name for e in entries if e.is_dir())
+    except OSError:
+        return []
+
+
 def load_known_claim_ids(out: Path) -> frozenset[str]:
     """Claim ids earlier runs used: those with a task file or a verdict file under ``out``."""
-    ids = {p.stem for p in (out / TASKS_DIR).glob("c-*.yaml")}
-    ids.update(p.stem for p in (out / VERDICTS_DIR).glob("*/c-*.yaml"))
+    ids = {name[:-5] for name in yaml_files(out / TASKS_DIR)}
+    for person in reviewer_folders(out):
+        ids.update(name[:-5] for name in yaml_files(out / VERDICTS_DIR / person))
     return frozenset(ids)
 
 
@@ -156,10 +180,15 @@ def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
 def write_stubs(claims: Sequence[Claim], assignments: dict[str, list[str]], cfg: ReviewConfig, out: Path) -> int:
     """Create a verdict stub for every assignment that has no file yet; returns how many were created."""
     created = 0
+    existing: dict[str, set[str]] = {}  # each reviewer's files, listed once (create_exclusive still never overwrites)
     for claim in claims:
+        name = f"{claim.id}.yaml"
         for reviewer in assignments[claim.id]:
-            path = out / VERDICTS_DIR / reviewer / f"{claim.id}.yaml"
-            if not path.exists() and create_exclusive(path, stub_text(claim, reviewer, cfg), durable=False):
+            if reviewer not in existing:
+                existing[reviewer] = set(yaml_files(out / VERDICTS_DIR / reviewer))
+            if name in existing[reviewer]:
+                continue
+            if create_exclusive(out / VERDICTS_DIR / reviewer / name, stub_text(claim, reviewer, cfg), durable=False):
                 created += 1
     return created
 
@@ -197,6 +226,7 @@ class ParsedVerdicts:
         self.scale = list(cfg.labels)
         self._entries: dict[str, list[Any]] = {}
         self._fresh: dict[str, list[Any]] = {}
+        self._built: dict[str, tuple[list[int], Verdict]] = {}  # (identity, verdict) already made this run
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             if saved.get("labels") == self.scale and isinstance(saved.get("files"), dict):
@@ -215,12 +245,18 @@ class ParsedVerdicts:
     def cached(self, path: Path) -> Verdict | None:
         """The verdict ``path`` held when it was last parsed, if the file has not changed since."""
         identity = self._identity(path)
-        entry = self._fresh.get(str(path)) or self._entries.get(str(path))
+        key = str(path)
+        built = self._built.get(key)
+        if built is not None and built[0] == identity:
+            return built[1]
+        entry = self._fresh.get(key) or self._entries.get(key)
         if identity is None or entry is None or entry[0] != identity:
             return None
-        self._fresh[str(path)] = entry
+        self._fresh[key] = entry
         # Built without validation: it was validated when stored, and only a run writes this file.
-        return Verdict.model_construct(**entry[1])
+        verdict = Verdict.model_construct(**entry[1])
+        self._built[key] = (identity, verdict)
+        return verdict
 
     def parse(self, path: Path, cfg: ReviewConfig) -> tuple[Verdict, yaml.Node | None]:
         """Parse ``path`` (the file's identity is taken first: a change while reading means a new parse next time)."""
@@ -228,6 +264,7 @@ class ParsedVerdicts:
         verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels})
         if identity is not None:
             self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
+            self._built[str(path)] = (identity, verdict)
         return verdict, node
 
     def save(self) -> None:
@@ -267,7 +304,7 @@ def _checked(
     verdict: Verdict, node: yaml.Node | None, path: Path, out: Path, claim_ids: set[str], cfg: ReviewConfig, ledger: Ledger | None
 ) -> LoadedVerdict:
     """The checks of :func:`load_verdict` that depend on the run: reviewer, folder, claim, rationale, evidence."""
-    shown = path.relative_to(out).as_posix() if path.is_relative_to(out) else str(path)
+    shown = _shown(path, out)
     known = cfg.people
     folder = path.parent.name
     if verdict.reviewer not in known:
@@ -307,13 +344,14 @@ def collect_verdicts(
     root = out / VERDICTS_DIR
     if not root.is_dir():
         return verdicts, problems
-    for path in sorted(root.glob("*/*.yaml")):
-        if path.name.startswith("."):
-            continue  # an editor's or our own temporary file
-        try:
-            verdicts.append(load_verdict(path, out, claim_ids, cfg, ledger, parsed=parsed))
-        except VerdictError as exc:
-            problems.append(Problem(file=_relative(exc.path, out), line=exc.line, message=exc.message))
+    for person in reviewer_folders(out):
+        for name in yaml_files(root / person, prefix=""):
+            if name.startswith("."):
+                continue  # an editor's or our own temporary file
+            try:
+                verdicts.append(load_verdict(root / person / name, out, claim_ids, cfg, ledger, parsed=parsed))
+            except VerdictError as exc:
+                problems.append(Problem(file=_relative(exc.path, out), line=exc.line, message=exc.message))
     return verdicts, problems
 
 
@@ -326,7 +364,9 @@ def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = No
     pairs: set[tuple[str, str]] = set()
     root = out / VERDICTS_DIR
     for person in cfg.people:
-        for path in sorted((root / person).glob("c-*.yaml")):
+        folder = root / person
+        for name in yaml_files(folder):
+            path = folder / name
             verdict = parsed.cached(path)
             if verdict is None:
                 try:
@@ -336,6 +376,13 @@ def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = No
             if verdict.rating is not None:
                 pairs.add((person, path.stem))
     return pairs
+
+
+def _shown(path: Path, out: Path) -> str:
+    """``path`` as messages and the report show it: relative to ``out`` when inside it (string
+    operations: pathlib's relative_to costs seconds over tens of thousands of files)."""
+    text, root = str(path), str(out).rstrip(os.sep) + os.sep
+    return text[len(root):].replace(os.sep, "/") if text.startswith(root) else text
 
 
 def _relative(path: str, out: Path) -> str:
