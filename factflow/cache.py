@@ -38,7 +38,7 @@ def _code_version(*packages: str) -> str:
     digest = hashlib.sha256()
     root = resources.files("factflow")
     digest.update(root.joinpath("models.py").read_bytes())
-    for package in packages or ("claims",):
+    for package in packages:
         for item in sorted(root.joinpath(package).iterdir(), key=lambda i: i.name):
             if item.is_file() and item.name.endswith((".py", ".npz")):
                 digest.update(item.name.encode("utf-8") + b"\x00" + item.read_bytes() + b"\x00")
@@ -48,7 +48,7 @@ def _code_version(*packages: str) -> str:
 def cache_key(document: Document, cfg: ClaimsConfig) -> str:
     """The key of one document's extraction: its text and metadata, the claims settings, the code."""
     parts = [
-        _code_version(),
+        _code_version("claims"),
         cfg.model_dump_json(),
         document.model_dump_json(include={"id", "path", "text", "body_start", "published"}),
     ]

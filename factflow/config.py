@@ -10,7 +10,7 @@ import hashlib
 import re
 import string
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -524,8 +524,12 @@ class LoadedConfig(BaseModel):
         """The same config with ``sources.online`` set (what ``factflow run --online`` does)."""
         if not online or self.config.sources.online:
             return self
-        sources = self.config.sources.model_copy(update={"online": True})
-        return self.model_copy(update={"config": self.config.model_copy(update={"sources": sources})})
+        return self.with_changes("sources", online=True)
+
+    def with_changes(self, section: str, **changes: Any) -> LoadedConfig:
+        """The same config with some settings of one section replaced (not validated again)."""
+        part = getattr(self.config, section).model_copy(update=changes)
+        return self.model_copy(update={"config": self.config.model_copy(update={section: part})})
 
 
 def load_config(path: Path | None) -> LoadedConfig:

@@ -160,10 +160,10 @@ def plan_stage(
     and sources are taken from it; otherwise they are merged and linked, and kept for the next run.
     """
     cfg = loaded.config
-    known = load_known_claim_ids(out)
     if merged is not None:
         claims, sources = merged.claims, merged.sources
     else:
+        known = load_known_claim_ids(out)
         claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known)
         by_id = {d.id: d for d in documents}
         sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}

@@ -282,6 +282,32 @@ def report_text(report: Report) -> str:
     return "".join(report_chunks(report))
 
 
+def _copier(previous: dict[str, Any] | None, path: Path, stack: contextlib.ExitStack) -> Callable[[str, str], str | None] | None:
+    """Reads an unchanged claim's text from the report at ``path``, by the spans its snapshot
+    ``previous`` recorded; None when there is nothing to copy from (a report parsed from its
+    YAML has no spans, and its text is never copied)."""
+    if not previous or not previous.get("report_sha256"):
+        return None
+    spans = {c.get("id"): c.get("span") for c in previous.get("claims") or [] if isinstance(c, dict) and c.get("span")}
+    if not spans:
+        return None
+    try:
+        old = stack.enter_context(path.open("rb"))
+    except OSError:
+        return None
+
+    def copy(claim_id: str, key: str) -> str | None:
+        span = spans.get(claim_id)
+        if not span or span[0] != key:
+            return None
+        try:
+            return os.pread(old.fileno(), span[2], span[1]).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    return copy
+
+
 def write_report(report: Report, path: Path, snapshot: Path | None = None, previous: dict[str, Any] | None = None) -> None:
     """Write the report atomically (and, with ``snapshot``, what the next run's ``changes`` needs of it).
 
@@ -292,28 +318,11 @@ def write_report(report: Report, path: Path, snapshot: Path | None = None, previ
     digest = hashlib.sha256()
     spans: list[list[Any]] = []
     with contextlib.ExitStack() as stack:
-        reuse = None
-        from_snapshot = bool(previous and previous.get("report_sha256"))  # not a report parsed from its YAML
-        old_spans = {c.get("id"): c.get("span") for c in (previous or {}).get("claims") or []
-                     if from_snapshot and isinstance(c, dict) and c.get("span")}
-        if old_spans:
-            try:
-                old = stack.enter_context(path.open("rb"))
-            except OSError:
-                old_spans = {}
-
-            def reuse(claim_id: str, key: str) -> str | None:
-                span = old_spans.get(claim_id)
-                if not span or span[0] != key:
-                    return None
-                try:
-                    return os.pread(old.fileno(), span[2], span[1]).decode("utf-8")
-                except (OSError, UnicodeDecodeError):
-                    return None
+        reuse = _copier(previous, path, stack)
 
         def hashed() -> Iterator[str]:
             offset = 0
-            for key, chunk in _pieces(report, reuse if old_spans else None):
+            for key, chunk in _pieces(report, reuse):
                 data = chunk.encode("utf-8")
                 digest.update(data)
                 if key is not None:

@@ -82,7 +82,7 @@ def test_expired_and_corrupt_entries_are_redone(tmp_path: Path, loaded: LoadedCo
 
 def test_the_cache_can_be_turned_off(tmp_path: Path, loaded: LoadedConfig) -> None:
     seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
-    off = LoadedConfig(config=loaded.config.model_copy(update={"cache": loaded.config.cache.model_copy(update={"enabled": False})}), path=None, sha256=None)
+    off = loaded.with_changes("cache", enabled=False)
     run_pipeline(off, seeds, out)
     assert run_pipeline(off, seeds, out).extracted == 5
     # The extraction cache stays off; the folder may still hold the report snapshot the "changes" section needs.

@@ -291,8 +291,7 @@ def test_a_remembered_verdict_that_breaks_a_rule_of_this_run_is_reported_with_it
     fill(out_dir, "reviewer-1", cid, "half-true")
     rerun(seed_dir, out_dir, loaded)  # remembered as a valid verdict
     review = loaded.config.review
-    renamed = review.model_copy(update={"reviewers": [review.reviewers[1], review.reviewers[1].model_copy(update={"id": "reviewer-3"})]})
-    changed = loaded.model_copy(update={"config": loaded.config.model_copy(update={"review": renamed})})
+    changed = loaded.with_changes("review", reviewers=[review.reviewers[1], review.reviewers[1].model_copy(update={"id": "reviewer-3"})])
     report = rerun(seed_dir, out_dir, changed)
     problems = [p for p in report["problems"] if p["file"] == f"review/verdicts/reviewer-1/{cid}.yaml"]
     assert [(p["line"], "not a configured reviewer" in p["message"]) for p in problems] == [(2, True)]

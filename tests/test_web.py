@@ -72,7 +72,7 @@ def test_loopback_is_refused_unless_allowed(api_server: HTTPServer, tmp_path: Pa
     seeds = tmp_path / "seeds"
     write(seeds / "urls.txt", api_server.url_for("/a") + "\n")
     loaded = online_config(api_server, tmp_path / "out")
-    strict = loaded.model_copy(update={"config": loaded.config.model_copy(update={"ingest": loaded.config.ingest.model_copy(update={"allow_loopback": False})})})
+    strict = loaded.with_changes("ingest", allow_loopback=False)
     docs, problems = load_stage(seeds, strict, tmp_path / "out")
     assert docs == [] and "loopback" in problems[0].message and problems[0].line == 1
     assert api_server.log == []
@@ -94,7 +94,7 @@ def test_oversized_failing_and_non_article_pages_are_problems(api_server: HTTPSe
     seeds = tmp_path / "seeds"
     write(seeds / "urls.txt", "\n".join(api_server.url_for(p) for p in ("/big", "/missing", "/image")) + "\n")
     loaded = online_config(api_server, tmp_path / "out")
-    small = loaded.model_copy(update={"config": loaded.config.model_copy(update={"ingest": loaded.config.ingest.model_copy(update={"max_file_bytes": 10_000})})})
+    small = loaded.with_changes("ingest", max_file_bytes=10_000)
     docs, problems = load_stage(seeds, small, tmp_path / "out")
     assert docs == []
     by_line = {p.line: p.message for p in problems}

@@ -90,7 +90,7 @@ def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims
     template = _ENV.get_template("summary.html" if fmt == "html" else "summary.md")
     text = template.render(
         report=report, claims=shown, hidden=len(report.claims) - len(shown), charts=drawn, documents=documents,
-        problems=report.problems[:max_claims], hidden_problems=len(report.problems[max_claims:]) if max_claims is not None else 0,
+        problems=report.problems[:max_claims], hidden_problems=max(0, len(report.problems) - (max_claims or len(report.problems))),
         colours=_COLOURS, chart_prefix=chart_prefix, rated=RATED, max=max, bars=bars,
     )
     return text, drawn

@@ -22,7 +22,7 @@ import yaml
 from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
-from factflow.models import Claim, Document, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict
+from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict
 from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line
 
 TASKS_DIR = Path("review/tasks")
@@ -73,16 +73,6 @@ def load_known_claim_ids(out: Path) -> frozenset[str]:
 def question_for(claim: Claim) -> str:
     """The question a reviewer answers for this claim, phrased for its type."""
     return _QUESTIONS.get(claim.type, _QUESTIONS["other"])
-
-
-def build_tasks(
-    claims: Sequence[Claim],
-    documents: Sequence[Document],
-    assignments: dict[str, list[str]],
-    sources: dict[str, list[Source]],
-) -> list[Task]:
-    """One verification task per claim."""
-    return list(iter_tasks(claims, {d.id: d.title for d in documents}, assignments, sources))
 
 
 def iter_tasks(
