@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""The news development set: sentences of ../shared/data/news/ articles, labelled Yes/No by hand.
+"""The news labels: every sentence of the ../shared/data/news/ articles not held out, labelled Yes/No by hand.
 
     python bench/newsdev.py show                  # the labelled sentences, rebuilt from ../shared
+    python bench/newsdev.py agreement             # Cohen's kappa of the double-labelled sentences
     python bench/newsdev.py sample --n 600        # a fresh seeded sample to label (not held out)
 
-Only ``bench/news-dev-labels.tsv`` (article_id, sentence_sha, label) is committed; the sentence
+Only ``bench/news-labels.tsv`` (article_id, sentence_sha, label, and the first and second
+annotators' labels) is committed; ``bench/news-dev-labels.tsv`` is an earlier, independent pass
+over 1,000 of the same sentences, kept for the agreement figure; the sentence
 texts stay in ../shared and are rebuilt here the way the pipeline sees them: each article is read by
 ``factflow.corpus.read_corpus`` (title line and content through ``parse_document``), then ``split_sentences`` and the
 boilerplate filter, and verbatim repeats within an article are dropped, as
@@ -35,7 +38,9 @@ from factflow.models import Document  # noqa: E402
 
 NEWS_DIR = ROOT.parent / "shared" / "data" / "news"
 CORPUS = "fakenewscorpus_sample.csv"
-LABELS = ROOT / "bench" / "news-dev-labels.tsv"
+LABELS = ROOT / "bench" / "news-labels.tsv"
+NEWS_LABELS = LABELS
+EARLIER_LABELS = ROOT / "bench" / "news-dev-labels.tsv"
 
 
 class DataMissing(Exception):
@@ -53,6 +58,41 @@ class NewsSentence:
     def sha(self) -> str:
         """sha256 hex of the normalised text: the sentence's identity in the labels file."""
         return sentence_sha(self.text)
+
+
+def in_dev_fold(article_id: str) -> bool:
+    """The fixed development fold of the news labels: about a fifth of the articles, by a hash of the id."""
+    return int(hashlib.sha256(article_id.encode("utf-8")).hexdigest(), 16) % 5 == 0
+
+
+def cohen_kappa(a: list[str], b: list[str]) -> float:
+    """Cohen's kappa of two annotators' labels of the same items."""
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    expected = sum((a.count(k) / n) * (b.count(k) / n) for k in set(a) | set(b))
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def agreement(labels: Path = LABELS, earlier: Path = EARLIER_LABELS) -> list[str]:
+    """Lines that report the annotators' agreement: the double-labelled sample, and the earlier pass."""
+    with labels.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    both = [r for r in rows if r["second"]]
+    first, second = [r["first"] for r in both], [r["second"] for r in both]
+    disagree = [r for r in both if r["first"] != r["second"]]
+    out = [
+        f"{len(rows):,} sentences labelled, {sum(r['label'] == 'Yes' for r in rows):,} Yes",
+        f"double-labelled sample: {len(both):,} sentences, raw agreement {1 - len(disagree) / len(both):.3f}, "
+        f"Cohen's kappa {cohen_kappa(first, second):.3f}; {len(disagree)} disagreements settled by a third reading "
+        f"({sum(r['label'] == r['first'] for r in disagree)} for the first annotator, {sum(r['label'] == r['second'] for r in disagree)} for the second)",
+    ]
+    if earlier.is_file():
+        with earlier.open(encoding="utf-8", newline="") as fh:
+            old = {(r["article_id"], r["sentence_sha"]): r["label"] for r in csv.DictReader(fh, delimiter="\t")}
+        pairs = [(old[(r["article_id"], r["sentence_sha"])], r["first"]) for r in rows if (r["article_id"], r["sentence_sha"]) in old]
+        out.append(f"earlier independent pass ({earlier.name}): {len(pairs):,} sentences in common, "
+                   f"Cohen's kappa with the first annotator {cohen_kappa([p for p, _ in pairs], [q for _, q in pairs]):.3f}")
+    return out
 
 
 def sentence_sha(text: str) -> str:
@@ -154,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="The hand-labelled news development set.")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("show", help="print article_id, sentence_sha, label, text of the labelled set")
+    sub.add_parser("agreement", help="print the annotators' agreement (Cohen's kappa)")
     s = sub.add_parser("sample", help="print a seeded sample of sentences to label (held-out articles excluded)")
     s.add_argument("--n", type=int, default=600)
     s.add_argument("--seed", type=int, default=3)
@@ -162,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     out = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
     try:
-        if args.command == "show":
+        if args.command == "agreement":
+            print("\n".join(agreement()))
+        elif args.command == "show":
             out.writerow(["article_id", "sentence_sha", "label", "text"])
             for sent, label in load_labelled():
                 out.writerow([sent.article_id, sent.sha, "Yes" if label else "No", sent.text])
