@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 from pydantic.dataclasses import dataclass
 
 from factflow.config import ClaimType, RatingLevel
+from factflow.text import scrub
 
 SCHEMA_VERSION = "1.0"
+
 
 
 class Model(BaseModel):
@@ -24,6 +26,12 @@ class Problem(Model):
     file: str = Field(description="Path of the file, relative to where the run was started or to the output folder.")
     line: int | None = Field(default=None, description="1-based line number, when known.")
     message: str = Field(description="What is wrong and what is allowed.")
+
+
+def unexpected_problem(file: str, line: int | None, exc: BaseException) -> Problem:
+    """The problem entry for an input that failed in a way no check foresaw: the run goes on without it."""
+    detail = " ".join(str(exc).split())[:300] or "no detail"
+    return Problem(file=file, line=line, message=f"could not be read ({type(exc).__name__}: {scrub(detail)}); it was skipped")
 
 
 class Document(Model):

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from factflow.errors import LocatedError
+from factflow.text import scrub
 from factflow.yamlemit import emit
 
 M = TypeVar("M", bound=BaseModel)
@@ -26,23 +27,75 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SafeLoader(_BaseLoader):
-    """PyYAML's safe loader with YAML 1.2 booleans.
+    """PyYAML's safe loader reading YAML 1.2 core types only; text that looks like something else stays text.
 
     Hand-written because PyYAML only implements YAML 1.1, where ``yes``, ``no``, ``on`` and
-    ``off`` are booleans: a reviewer's ``rationale: no`` must stay the word "no". No other
-    well-kept library gives a fast 1.2 loader with marks that PyYAML's node API exposes.
+    ``off`` are booleans, ``2015-02-30`` is a date (and an error), ``0b1`` and ``0o17`` are
+    numbers and ``1:20`` is sexagesimal: a reviewer's ``rationale: no`` must stay the word "no".
+    See :func:`_core_schema`. No other well-kept library gives a fast 1.2 loader with marks that
+    PyYAML's node API exposes.
     """
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping; a key written twice is an error at its second line (YAML forbids it, PyYAML keeps the last)."""
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            marker = (key_node.tag, key_node.value)
+            if marker in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None,
+                    f"duplicate key {key_node.value!r} (first on line {seen[marker]}); write each key once",
+                    key_node.start_mark,
+                )
+            seen[marker] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
-SafeLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-SafeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
+        """A decimal integer; one too long for Python to convert stays text (validation then says what is allowed)."""
+        text = str(self.construct_scalar(node))
+        try:
+            return int(text.replace("_", ""))
+        except ValueError:
+            return text
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        """A YAML 1.2 float (the resolver below admits only 1.2 forms)."""
+        text = str(self.construct_scalar(node)).lower()
+        if text.endswith((".inf", ".nan")):
+            return float(text.replace(".", ""))
+        return float(text)
+
+
+def _core_schema() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """Implicit resolvers of the YAML 1.2 core schema: null, true/false, decimal ints and floats, merge keys.
+
+    Everything else a YAML 1.1 reader would turn into another type (dates, ``0b``/``0x``/octal
+    and sexagesimal numbers, ``yes``/``no``, ``=``) stays a string here.
+    """
+    rules = [
+        ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+        ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", list("-+0123456789")),
+        (
+            "tag:yaml.org,2002:float",
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+            list("-+.0123456789"),
+        ),
+        ("tag:yaml.org,2002:merge", r"^<<$", ["<"]),
+    ]
+    resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, pattern, firsts in rules:
+        rx = re.compile(pattern)
+        for first in firsts:
+            resolvers.setdefault(first, []).append((tag, rx))  # in order: "12" is an int before a float
+    return resolvers
+
+
+SafeLoader.yaml_implicit_resolvers = _core_schema()
+SafeLoader.add_constructor("tag:yaml.org,2002:int", SafeLoader.construct_yaml_int)
+SafeLoader.add_constructor("tag:yaml.org,2002:float", SafeLoader.construct_yaml_float)
 
 
 def dump_yaml(data: Any) -> str:
@@ -114,6 +167,9 @@ def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[
                 "true/false, null), nothing is constructed or run", line=line,
             ) from exc
         raise error(path, f"not valid YAML: {problem}", line=line) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control, U+FFFE): no mark, a position
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        raise error(path, f"not valid YAML: character {exc.character!r} is not allowed in a YAML file", line=line) from exc
     except yaml.YAMLError as exc:
         raise error(path, f"not valid YAML: {exc}") from exc
     except RecursionError as exc:
@@ -186,6 +242,12 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a 5,000-digit number is not worth echoing)."""
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 200 else f"a {len(str(abs(value))):,}-digit number"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
     """One readable line for one pydantic error: the dotted key, what is wrong, what is allowed."""
     loc = tuple(p for p in err["loc"] if p not in ("__root__",))
@@ -199,7 +261,7 @@ def describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
         return f"{dotted}: required key is missing"
     msg = str(err["msg"]).removeprefix("Value error, ")
     got = err.get("input")
-    shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    shown = "" if isinstance(got, dict | list) or got is None else f" (got {_short(got)})"
     return f"{dotted}: {msg}{shown}" if dotted else f"{msg}{shown}"
 
 
@@ -225,6 +287,7 @@ def load_model_node(
     if text is None:
         text = read_text(path, error)
     data, node = parse_yaml(text, path, error)
+    data = scrub(data)  # a "\ud800" escape must not reach a model: no file could be written with it
     if data is None:
         data = {}
     if not isinstance(data, dict):

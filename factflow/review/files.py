@@ -23,6 +23,7 @@ from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
 from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict
+from factflow.yamlemit import comment
 from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line
 
 TASKS_DIR = Path("review/tasks")
@@ -147,11 +148,10 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
 
 def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
     """The text of a fresh verdict file, with comments that tell the reviewer what to fill in."""
-    one_line = " ".join(claim.text.split())
     labels = ", ".join(cfg.labels)
     header = (
         f"# Verdict of {reviewer} on claim {claim.id}; the task is {TASKS_DIR}/{claim.id}.yaml\n"
-        f"# Claim: {one_line}\n"
+        f"# Claim: {comment(claim.text)}\n"
         f"# rating: one of {labels} (leave null until you decide)\n"
         "# rationale: why, in a sentence or two. evidence: a list of http(s) URLs.\n"
         f"# Or answer in the terminal: factflow review --reviewer {reviewer}\n"
