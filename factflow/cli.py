@@ -7,6 +7,7 @@ stays fast and works without a Prefect server.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import sys
@@ -24,7 +25,7 @@ from rich.table import Table
 
 from factflow import __version__
 from factflow.config import LoadedConfig, RunConfig, load_config
-from factflow.errors import FactflowError
+from factflow.errors import FactflowError, WriteError
 from factflow.pipeline import ProgressHook, RunResult, run_pipeline
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +50,11 @@ def handle_errors(func: F) -> F:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            # A write outside our atomic writers (a cache database, the lock file) that the disk refused.
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or click.get_current_context().find_root().params.get("debug"):
+                raise
+            raise click.ClickException(str(WriteError(exc.filename or "the output folder", exc))) from exc
 
     return wrapper  # type: ignore[return-value]
 

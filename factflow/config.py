@@ -64,6 +64,14 @@ EntityKind = Literal["person", "organisation", "place", "nationality", "date", "
 ApiName = Literal["wikipedia", "wikidata", "wayback", "factchecktools"]
 
 
+def _relative_inside(path: str) -> str:
+    """A path relative to the output folder that stays inside it (no absolute path, no ``..``, not the folder itself)."""
+    p = Path(path)
+    if p.is_absolute() or ".." in p.parts or not p.parts or "\x00" in path:
+        raise ValueError("must be a relative path inside the output folder, such as reports/verdicts.yaml")
+    return path
+
+
 class Strict(BaseModel):
     """Base of all config models: unknown keys are errors, values are immutable."""
 
@@ -331,6 +339,11 @@ class HttpConfig(Strict):
     )
     cache_ttl_hours: float = Field(default=168.0, gt=0, description="How long a cached response is reused.")
 
+    @field_validator("cache_dir")
+    @classmethod
+    def _inside_out(cls, path: str) -> str:
+        return _relative_inside(path)
+
     @property
     def user_agent_header(self) -> str:
         """The User-Agent header value in Wikimedia's recommended form: ``name/version (about; contact) library/version``."""
@@ -492,10 +505,7 @@ class ReportConfig(Strict):
     @field_validator("path")
     @classmethod
     def _relative(cls, path: str) -> str:
-        p = Path(path)
-        if p.is_absolute() or ".." in p.parts:
-            raise ValueError("must be a relative path inside the output folder")
-        return path
+        return _relative_inside(path)
 
 
 class Config(Strict):

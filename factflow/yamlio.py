@@ -7,8 +7,10 @@ it came from, so a message reads ``review/verdicts/reviewer-1/c-1a2b.yaml:3: rat
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from factflow.errors import LocatedError
+from factflow.errors import LocatedError, WriteError
 from factflow.text import scrub
 from factflow.yamlemit import emit
 
@@ -191,6 +193,45 @@ def read_text(path: Path, error: type[LocatedError]) -> str:
         raise error(path, f"cannot read: {exc.strerror or exc}") from exc
 
 
+#: The largest verdict (or other person-written review) file read: far above any real one.
+MAX_REVIEW_FILE_BYTES = 1_000_000
+
+
+def read_plain_file(path: Path, error: type[LocatedError], max_bytes: int = MAX_REVIEW_FILE_BYTES) -> str:
+    """Read a UTF-8 file that must be a regular file of at most ``max_bytes``, never following a symbolic link.
+
+    Opened without blocking and checked before reading: a named pipe would hang the run, a link
+    to ``/dev/zero`` would never end, a link elsewhere would read a file that is not ours.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError as exc:
+        raise error(path, "file not found") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(path, "a symbolic link; files here must be plain files, links are not followed") from exc
+        raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(path, "not a regular file (a pipe, socket or device); files here must be plain files")
+        if info.st_size > max_bytes:
+            raise error(path, f"file is {info.st_size:,} bytes, over the limit of {max_bytes:,}; is it the right file?")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise error(path, f"file is over the limit of {max_bytes:,} bytes; is it the right file?")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+
+
 def node_line(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
     """The 1-based line of the YAML node at ``loc`` (or of its deepest existing ancestor)."""
     if node is None:
@@ -330,6 +371,9 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str], durable: bool = True,
     tmp = _write_temp(path, chunks, durable, suffix)
     try:
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(path, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -337,8 +381,11 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str], durable: bool = True,
 
 def _write_temp(path: Path, chunks: Iterable[str], durable: bool, suffix: str = ".tmp") -> Path:
     """Write the text to a new temporary file beside ``path`` (``.<name>.<random><suffix>``) and return it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     tmp = Path(name)
     try:
         os.fchmod(fd, _FILE_MODE)
@@ -348,6 +395,9 @@ def _write_temp(path: Path, chunks: Iterable[str], durable: bool, suffix: str = 
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
+    except OSError as exc:  # disk full, quota, size limit: one line, and the old file stays as it was
+        tmp.unlink(missing_ok=True)
+        raise WriteError(path, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -367,6 +417,8 @@ def create_exclusive(path: Path, text: str, durable: bool = True) -> bool:
         os.link(tmp, path)
     except FileExistsError:
         return False
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return True

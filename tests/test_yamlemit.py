@@ -8,8 +8,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factflow.yamlemit import comment, emit
 from factflow.text import scrub
+from factflow.yamlemit import comment, emit
 from factflow.yamlio import SafeLoader
 
 scalars = st.one_of(

@@ -25,7 +25,8 @@ from factflow.config import ReviewConfig, Reviewer
 from factflow.errors import InputError
 from factflow.models import AssignmentEntry, Claim, Ledger, Problem
 from factflow.review.files import VERDICTS_DIR, reviewer_folders, yaml_files
-from factflow.yamlio import atomic_write_text, parse_yaml
+from factflow.text import scrub
+from factflow.yamlio import atomic_write_text, parse_yaml, read_plain_file
 
 # JSON rather than YAML: only the flow writes and reads this file, and at 20,000 claims PyYAML
 # takes seconds to read it where json takes a fraction of one (bench/review.py).
@@ -214,11 +215,11 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
 
 def _claim_text(path: Path) -> str:
     try:
-        data, _ = parse_yaml(path.read_text(encoding="utf-8-sig"), path, InputError)
-    except (OSError, UnicodeDecodeError, InputError):
+        data, _ = parse_yaml(read_plain_file(path, InputError), path, InputError)
+    except Exception:  # noqa: BLE001 - an unreadable file gives no text; collecting verdicts reports it
         return ""
     value = data.get("claim_text") if isinstance(data, dict) else None
-    return value if isinstance(value, str) else ""
+    return scrub(value) if isinstance(value, str) else ""
 
 
 def ledger_text(ledger: Ledger) -> str:

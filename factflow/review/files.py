@@ -22,9 +22,10 @@ import yaml
 from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
-from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict
+from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict, unexpected_problem
+from factflow.text import shown_name
 from factflow.yamlemit import comment
-from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line
+from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, read_plain_file
 
 TASKS_DIR = Path("review/tasks")
 TASKS_MANIFEST = CACHE_DIR.parent / "tasks-manifest.json"
@@ -58,7 +59,7 @@ def reviewer_folders(out: Path) -> list[str]:
     """Names of the folders under ``review/verdicts/``, sorted."""
     try:
         with os.scandir(out / VERDICTS_DIR) as entries:
-            return sorted(e.name for e in entries if e.is_dir())
+            return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
     except OSError:
         return []
 
@@ -131,9 +132,9 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
             pass
         text = _task_text(task)
         try:
-            unchanged = path.read_text(encoding="utf-8") == text
-        except OSError:
-            unchanged = False
+            unchanged = read_plain_file(path, InputError, max_bytes=len(text.encode("utf-8"))) == text
+        except InputError:
+            unchanged = False  # missing, or not a plain file of ours: replaced below
         if not unchanged:
             atomic_write_text(path, text, durable=False)
             written += 1
@@ -227,7 +228,7 @@ class ParsedVerdicts:
     @staticmethod
     def _identity(path: Path) -> list[int] | None:
         try:
-            st = path.stat()
+            st = os.lstat(path)  # a link's own identity: a link is never parsed, so never remembered
         except OSError:
             return None
         return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
@@ -251,7 +252,8 @@ class ParsedVerdicts:
     def parse(self, path: Path, cfg: ReviewConfig) -> tuple[Verdict, yaml.Node | None]:
         """Parse ``path`` (the file's identity is taken first: a change while reading means a new parse next time)."""
         identity = self._identity(path)
-        verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels})
+        text = read_plain_file(path, VerdictError)
+        verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
         if identity is not None:
             self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
             self._built[str(path)] = (identity, verdict)
@@ -286,6 +288,8 @@ def load_verdict(
                 pass  # parse it again below, for the line numbers of the message
         verdict, node = parsed.parse(path, cfg)
     else:
+        if text is None:
+            text = read_plain_file(path, VerdictError)
         verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
     return _checked(verdict, node, path, out, claim_ids, cfg, ledger)
 
@@ -342,6 +346,8 @@ def collect_verdicts(
                 verdicts.append(load_verdict(root / person / name, out, claim_ids, cfg, ledger, parsed=parsed))
             except VerdictError as exc:
                 problems.append(Problem(file=_relative(exc.path, out), line=exc.line, message=exc.message))
+            except Exception as exc:  # noqa: BLE001 - one bad verdict file is one problem, whatever went wrong in it
+                problems.append(unexpected_problem(shown_name(_shown(root / person / name, out)), None, exc))
     return verdicts, problems
 
 
@@ -361,7 +367,7 @@ def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = No
             if verdict is None:
                 try:
                     verdict, _ = parsed.parse(path, cfg)
-                except VerdictError:
+                except Exception:  # noqa: BLE001 - a broken file counts as not rated; collecting reports it
                     continue
             if verdict.rating is not None:
                 pairs.add((person, path.stem))
