@@ -46,8 +46,11 @@ class FrontMatter(BaseModel):
         if isinstance(value, datetime | date):
             return value.isoformat()
         if isinstance(value, str):
+            # Read as text (the YAML loader makes no dates) and checked here, so 2015-02-30 is a clear message.
             try:
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if len(value.strip()) == 10:
+                    return date.fromisoformat(value.strip()).isoformat()
+                return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
             except ValueError as exc:
                 raise ValueError(f"{value!r} is not an ISO 8601 date such as 2015-09-14 or 2015-09-14T08:00:00Z") from exc
         return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
 from pydantic.dataclasses import dataclass
@@ -12,6 +13,27 @@ from factflow.text import scrub
 
 SCHEMA_VERSION = "1.0"
 
+
+
+#: Characters no URL holds raw (RFC 3986): in a link they could end it and start markup.
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+
+
+def check_link(url: str) -> str:
+    """``url`` when it may become a link (http or https with a host, no whitespace, controls or markup characters); else ValueError.
+
+    The one rule for every URL shown as a link (evidence, API answers, exports): ``javascript:``,
+    ``data:`` and text that would break out of an attribute or a Markdown link never pass.
+    """
+    if any(ch.isspace() or not ch.isprintable() or ch in _NOT_IN_URLS for ch in url):
+        raise ValueError("a URL may not hold whitespace, control characters or any of \" < > \\ ^ ` { | }")
+    try:
+        parsed = urlsplit(url)
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc})") from exc
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host, such as https://example.org/page")
+    return url
 
 
 class Model(BaseModel):

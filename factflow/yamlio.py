@@ -52,7 +52,7 @@ class SafeLoader(_BaseLoader):
                     key_node.start_mark,
                 )
             seen[marker] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
         """A decimal integer; one too long for Python to convert stays text (validation then says what is allowed)."""

@@ -15,14 +15,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import yaml
 
 from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
-from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict, unexpected_problem
+from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict, check_link, unexpected_problem
 from factflow.text import shown_name
 from factflow.yamlemit import comment
 from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, read_plain_file
@@ -197,8 +196,11 @@ class LoadedVerdict:
 
 
 def _is_url(value: str) -> bool:
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+    try:
+        check_link(value)
+    except ValueError:
+        return False
+    return True
 
 
 class ParsedVerdicts:
@@ -320,7 +322,8 @@ def _checked(
                            line=node_line(node, ["rationale"]))
     for i, url in enumerate(verdict.evidence):
         if not isinstance(url, str) or not _is_url(url):
-            raise VerdictError(shown, f"evidence[{i}]: {url!r} is not an http(s) URL; list links such as https://example.org/page",
+            raise VerdictError(shown, f"evidence[{i}]: {url!r} is not an http(s) URL without spaces or control characters; "
+                               "list links such as https://example.org/page",
                                line=node_line(node, ["evidence", i]))
     claim_text = verdict.claim_text or (ledger_entry.text if ledger_entry else None) or None
     return LoadedVerdict(verdict=verdict, file=shown, orphaned=orphaned, claim_text=claim_text)
