@@ -320,10 +320,9 @@ def export_claimreview(report_path: Path, config_path: Path, publisher: str | No
 
     Example: factflow export claimreview --publisher-url https://desk.example/checks > reviews.json
     """
-    import json
 
     from factflow.export import load_report
-    from factflow.export.claimreview import claim_reviews
+    from factflow.export.claimreview import claim_reviews, to_json
 
     defaults = _load(config_path).config.report if config_path.exists() else None
     publisher = publisher or (defaults.publisher if defaults else "Fact-check desk")
@@ -331,7 +330,7 @@ def export_claimreview(report_path: Path, config_path: Path, publisher: str | No
     if not publisher_url:
         raise click.UsageError("a ClaimReview needs the publisher's url: pass --publisher-url or set report.publisher_url in the config")
     reviews = claim_reviews(load_report(report_path), publisher, publisher_url)
-    click.echo(json.dumps(reviews, indent=2, ensure_ascii=False))
+    click.echo(to_json(reviews))
 
 
 @main.command("report")
