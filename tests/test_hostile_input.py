@@ -142,3 +142,25 @@ def test_a_run_over_hostile_seeds_finishes_and_names_each_bad_file(tmp_path: Pat
         break
     second = run_pipeline(loaded, seeds, out)
     assert len(second.report.claims) == len(result.report.claims)
+
+
+@pytest.mark.parametrize("report", [
+    "claims: 5\n", "- x\n", "claims:\n- id: c-1\n  consensus: [1]\n  verdicts: 7\n", "claims:\n- id: 12\n  verdicts:\n  - reviewer: r\n    rating: 12\n",
+    "[" * 5000 + "]" * 5000 + "\n", "generated_at: 2015-02-30\nclaims: []\n", "\x00\x01binary",
+])
+def test_an_old_report_of_any_shape_never_stops_the_next_run(seed_dir: Path, out_dir: Path, loaded: LoadedConfig, report: str) -> None:
+    run_pipeline(loaded, seed_dir, out_dir)
+    shutil.rmtree(out_dir / ".factflow-cache")  # no snapshot: the old report itself is read
+    (out_dir / "reports/verdicts.yaml").write_text(report, encoding="utf-8")
+    result = run_pipeline(loaded, seed_dir, out_dir)
+    assert result.report.claims and result.report.changes.new_claims == [c.id for c in result.report.claims]
+
+
+def test_a_pipe_where_the_report_was_does_not_hang_the_run(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    from tests.test_bad_input import deadline
+
+    (out_dir / "reports").mkdir()
+    os.mkfifo(out_dir / "reports/verdicts.yaml")
+    with deadline(60):
+        result = run_pipeline(loaded, seed_dir, out_dir)
+    assert (out_dir / "reports/verdicts.yaml").is_file() and result.report.claims
