@@ -188,7 +188,7 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
                 ledger = Ledger.model_validate_json(raw)  # parsed in pydantic's core: a third of the time
             except ValueError:
                 ledger = Ledger.model_validate(json.loads(raw.decode("utf-8")))  # the same error, with its line
-        except (OSError, UnicodeDecodeError, ValueError) as exc:  # json and pydantic errors are ValueErrors
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # json and pydantic errors are ValueErrors
             line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
             what = f"not valid JSON: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {str(exc).splitlines()[0]}"
             problems.append(Problem(file=LEDGER_PATH.as_posix(), line=line,

@@ -114,8 +114,10 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
     manifest_path = out / TASKS_MANIFEST
     try:
         manifest: dict[str, list[Any]] = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}  # not ours any more: every task is compared with its file instead
     fresh: dict[str, list[Any]] = {}
     written = 0
     for task in tasks:
@@ -224,7 +226,7 @@ class ParsedVerdicts:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             if saved.get("labels") == self.scale and isinstance(saved.get("files"), dict):
                 self._entries = saved["files"]
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):
             pass
 
     @staticmethod
@@ -243,7 +245,7 @@ class ParsedVerdicts:
         if built is not None and built[0] == identity:
             return built[1]
         entry = self._fresh.get(key) or self._entries.get(key)
-        if identity is None or entry is None or entry[0] != identity:
+        if identity is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != identity or not isinstance(entry[1], dict):
             return None
         self._fresh[key] = entry
         # Built without validation: it was validated when stored, and only a run writes this file.
