@@ -25,8 +25,9 @@ import httpx
 
 from factflow.config import HttpConfig, IngestConfig
 from factflow.errors import InputError
-from factflow.models import Document, Problem, unexpected_problem
+from factflow.models import Document, Problem, check_link, unexpected_problem
 from factflow.sources.http import build_client, run_async
+from factflow.yamlio import read_plain_file
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
@@ -46,16 +47,18 @@ def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
     urls: list[UrlLine] = []
     problems: list[Problem] = []
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(file=str(path), message=f"cannot read the URL list: {exc}")]
+        text = read_plain_file(path, InputError, max_bytes=10_000_000, follow_links=True)  # a seed may be a link
+    except InputError as exc:
+        return [], [Problem(file=str(path), message=f"cannot read the URL list: {exc.message}")]
     seen: set[str] = set()
     for number, raw in enumerate(text.splitlines(), 1):
         url = raw.split("#", 1)[0].strip() if raw.lstrip().startswith("#") else raw.strip()
         if not url:
             continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            check_link(url)
+            httpx.URL(url)  # what the client will parse: an odd port or IPv6 literal fails here, as a problem
+        except (ValueError, httpx.InvalidURL):
             problems.append(Problem(file=str(path), line=number, message=f"{url!r} is not an http:// or https:// URL; only those are fetched"))
             continue
         if url not in seen:

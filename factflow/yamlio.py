@@ -197,14 +197,14 @@ def read_text(path: Path, error: type[LocatedError]) -> str:
 MAX_REVIEW_FILE_BYTES = 1_000_000
 
 
-def read_plain_file(path: Path, error: type[LocatedError], max_bytes: int = MAX_REVIEW_FILE_BYTES) -> str:
+def read_plain_file(path: Path, error: type[LocatedError], max_bytes: int = MAX_REVIEW_FILE_BYTES, follow_links: bool = False) -> str:
     """Read a UTF-8 file that must be a regular file of at most ``max_bytes``, never following a symbolic link.
 
     Opened without blocking and checked before reading: a named pipe would hang the run, a link
     to ``/dev/zero`` would never end, a link elsewhere would read a file that is not ours.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW))
     except FileNotFoundError as exc:
         raise error(path, "file not found") from exc
     except OSError as exc:

@@ -164,3 +164,20 @@ def test_a_pipe_where_the_report_was_does_not_hang_the_run(seed_dir: Path, out_d
     with deadline(60):
         result = run_pipeline(loaded, seed_dir, out_dir)
     assert (out_dir / "reports/verdicts.yaml").is_file() and result.report.claims
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["http://[::1", "http://a.example:99999/x", "javascript:alert(1)", "https://ok.example/a b", "https://ok.example/a",
+                     "http://[::ffff:127.0.0.1]/", "https://\u202eexample.org/", "http://%zz/", "HTTP://A.EXAMPLE/"]),
+), max_size=8))
+def test_any_url_list_line_is_a_url_to_fetch_or_a_problem_with_its_line(tmp_path: Path, lines: list[str]) -> None:
+    from factflow.models import check_link
+    from factflow.web import read_url_list
+
+    path = tmp_path / "urls.txt"
+    path.write_text("\n".join(line.replace("\r", "") for line in lines) + "\n", encoding="utf-8", errors="replace")
+    urls, problems = read_url_list(path)
+    assert all(check_link(u.url) == u.url and u.line >= 1 for u in urls)
+    assert all(p.line is not None for p in problems)
