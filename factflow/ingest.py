@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
-from factflow.models import Document, Problem, unexpected_problem
+from factflow.models import Document, Problem, check_link, unexpected_problem
 from factflow.text import shown_name
 from factflow.web import UrlLine, extract_article, read_url_list
 from factflow.yamlio import load_model
@@ -58,9 +58,7 @@ class FrontMatter(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
+        return None if value is None else check_link(value)
 
 _BYLINE_MAX_CHARS = 100
 _BYLINE_SEARCH_LINES = 3
