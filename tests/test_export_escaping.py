@@ -86,7 +86,7 @@ def assert_only_web_links(links: Links) -> None:
         assert check_link(target) == target, target
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=HOSTILE_TEXT, url=HOSTILE_URLS)
 def test_summaries_link_only_web_urls_and_escape_everything_else(base_report: Report, text: str, url: str) -> None:
     report = hostile_report(base_report, text, url)

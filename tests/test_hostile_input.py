@@ -36,7 +36,7 @@ LOOK_ALIKES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(LOOK_ALIKES)
 def test_yaml_look_alikes_are_read_as_text_or_refused_with_a_line(value: str) -> None:
     try:
