@@ -26,7 +26,7 @@ from rich.table import Table
 from factflow import __version__
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError, WriteError
-from factflow.pipeline import ProgressHook, RunResult, run_pipeline
+from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_pipeline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -196,6 +196,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
     if not seeds.is_dir():
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
     out.mkdir(parents=True, exist_ok=True)
+    check_output_paths(out, seeds, loaded)  # fail fast, before Prefect starts; the run checks again under its lock
     with progress_bar(enabled=not quiet and sys.stderr.isatty() or os.environ.get("FACTFLOW_PROGRESS") == "1") as hook:
         if engine == "plain":
             result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
