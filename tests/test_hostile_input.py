@@ -184,3 +184,28 @@ def test_any_url_list_line_is_a_url_to_fetch_or_a_problem_with_its_line(tmp_path
     urls, problems = read_url_list(path)
     assert all(check_link(u.url) == u.url and u.line >= 1 for u in urls)
     assert all(p.line is not None for p in problems)
+
+
+VERDICT_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | LOOK_ALIKES | st.text(max_size=20)
+    | st.sampled_from(["true", "mostly-true", "reviewer-1", "c-0123456789ab", "https://example.org/a", "javascript:x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["claim", "reviewer", "rating", "rationale", "evidence", "claim_text", "other"]), VERDICT_VALUES, max_size=7))
+def test_a_verdict_file_holding_any_values_is_a_verdict_or_one_error_with_its_line(loaded: LoadedConfig, values: dict[str, object]) -> None:
+    from factflow.yamlio import dump_yaml
+
+    out = Path("/nonexistent-out")
+    path = out / "review/verdicts/reviewer-1/c-0123456789ab.yaml"
+    text = dump_yaml({"claim": "c-0123456789ab", "reviewer": "reviewer-1", **values})
+    try:
+        read = load_verdict(path, out, {"c-0123456789ab"}, loaded.config.review, text=text)
+    except VerdictError as exc:
+        assert "\n" not in exc.message or exc.line is not None
+        return
+    assert read.verdict.rating is None or read.verdict.rating in loaded.config.review.labels
+    assert all(isinstance(url, str) and url.startswith(("http://", "https://")) for url in read.verdict.evidence)
