@@ -7,6 +7,7 @@ stays fast and works without a Prefect server.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import sys
@@ -24,8 +25,8 @@ from rich.table import Table
 
 from factflow import __version__
 from factflow.config import LoadedConfig, RunConfig, load_config
-from factflow.errors import FactflowError
-from factflow.pipeline import ProgressHook, RunResult, run_pipeline
+from factflow.errors import FactflowError, WriteError
+from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_pipeline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +50,11 @@ def handle_errors(func: F) -> F:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            # A write outside our atomic writers (a cache database, the lock file) that the disk refused.
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or click.get_current_context().find_root().params.get("debug"):
+                raise
+            raise click.ClickException(str(WriteError(exc.filename or "the output folder", exc))) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -190,6 +196,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
     if not seeds.is_dir():
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
     out.mkdir(parents=True, exist_ok=True)
+    check_output_paths(out, seeds, loaded)  # fail fast, before Prefect starts; the run checks again under its lock
     with progress_bar(enabled=not quiet and sys.stderr.isatty() or os.environ.get("FACTFLOW_PROGRESS") == "1") as hook:
         if engine == "plain":
             result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
@@ -314,10 +321,9 @@ def export_claimreview(report_path: Path, config_path: Path, publisher: str | No
 
     Example: factflow export claimreview --publisher-url https://desk.example/checks > reviews.json
     """
-    import json
 
     from factflow.export import load_report
-    from factflow.export.claimreview import claim_reviews
+    from factflow.export.claimreview import claim_reviews, to_json
 
     defaults = _load(config_path).config.report if config_path.exists() else None
     publisher = publisher or (defaults.publisher if defaults else "Fact-check desk")
@@ -325,7 +331,7 @@ def export_claimreview(report_path: Path, config_path: Path, publisher: str | No
     if not publisher_url:
         raise click.UsageError("a ClaimReview needs the publisher's url: pass --publisher-url or set report.publisher_url in the config")
     reviews = claim_reviews(load_report(report_path), publisher, publisher_url)
-    click.echo(json.dumps(reviews, indent=2, ensure_ascii=False))
+    click.echo(to_json(reviews))
 
 
 @main.command("report")

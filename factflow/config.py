@@ -53,6 +53,18 @@ def _check_unique(values: list[str], what: str) -> None:
 #: A list of regular expressions, each checked to compile.
 Regexes = Annotated[list[str], AfterValidator(_check_regexes)]
 
+
+def _check_globs(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        parts = Path(pattern).parts
+        if not pattern.strip() or Path(pattern).is_absolute() or ".." in parts or "\x00" in pattern:
+            raise ValueError(f"{pattern!r} must be a glob relative to the seeds folder, such as *.txt or news/*.md")
+    return patterns
+
+
+#: Glob patterns searched under the seeds folder: relative, never reaching outside it.
+Globs = Annotated[list[str], AfterValidator(_check_globs)]
+
 #: Fields a source URL template may use; each is URL-encoded before it is filled in.
 TEMPLATE_FIELDS = (
     "query", "phrase", "entity", "entities", "document_url",
@@ -64,10 +76,22 @@ EntityKind = Literal["person", "organisation", "place", "nationality", "date", "
 ApiName = Literal["wikipedia", "wikidata", "wayback", "factchecktools"]
 
 
-class Strict(BaseModel):
-    """Base of all config models: unknown keys are errors, values are immutable."""
+def _relative_inside(path: str) -> str:
+    """A path relative to the output folder that stays inside it (no absolute path, no ``..``, not the folder itself)."""
+    p = Path(path)
+    if p.is_absolute() or ".." in p.parts or not p.parts or "\x00" in path:
+        raise ValueError("must be a relative path inside the output folder, such as reports/verdicts.yaml")
+    return path
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Strict(BaseModel):
+    """Base of all config models: unknown keys are errors, values are immutable, types are not coerced.
+
+    Strict types: ``threshold: true`` is an error, not 1.0, and ``batch_size: "50"`` is an error,
+    not 50 (a number is still accepted where a decimal is expected).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class CorpusColumns(Strict):
@@ -84,14 +108,14 @@ class CorpusColumns(Strict):
 class CorpusConfig(Strict):
     """Corpus files in the seeds folder: one document per row (CSV) or per line (JSONL)."""
 
-    patterns: list[str] = Field(default=["*.csv", "*.jsonl"], description="Glob patterns of corpus files under the seeds folder.")
+    patterns: Globs = Field(default=["*.csv", "*.jsonl"], description="Glob patterns of corpus files under the seeds folder.")
     columns: CorpusColumns = Field(default_factory=CorpusColumns, description="Where each document field is found.")
 
 
 class IngestConfig(Strict):
     """Where documents come from and what counts as one."""
 
-    patterns: list[str] = Field(
+    patterns: Globs = Field(
         default=["*.txt", "*.md", "*.html", "*.htm"],
         min_length=1,
         description="Glob patterns (relative to the seeds folder, searched recursively) of documents to read; *.html pages go through article extraction.",
@@ -109,7 +133,7 @@ class IngestConfig(Strict):
     )
     max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed when fetching an article URL; each hop is checked like the first.")
     max_file_bytes: int = Field(
-        default=5_000_000, ge=1, description="Files larger than this are skipped and reported as a problem."
+        default=5_000_000, ge=1, le=1_000_000_000, description="Files larger than this are skipped and reported as a problem."
     )
     byline_patterns: Regexes = Field(
         default=[
@@ -121,6 +145,13 @@ class IngestConfig(Strict):
         description="Case-insensitive regular expressions; a short line near the top that matches one is the byline (metadata, not text).",
     )
     corpus: CorpusConfig = Field(default_factory=lambda: CorpusConfig(), description="Corpus files: many documents in one CSV or JSONL file.")
+
+    @field_validator("urls_file")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if "/" in name or "\\" in name or "\x00" in name or name in (".", ".."):
+            raise ValueError(f"{name!r} must be a file name in the seeds folder, such as urls.txt (no folders)")
+        return name
 
 
 class ClaimsConfig(Strict):
@@ -141,10 +172,10 @@ class ClaimsConfig(Strict):
         default=1, ge=0, le=5, description="Sentences of context shown before and after a claim in its task."
     )
     max_sentences_per_document: int = Field(
-        default=5000, ge=1, description="Sentences beyond this in one document are not scored; the report says so."
+        default=5000, ge=1, le=10_000_000, description="Sentences beyond this in one document are not scored; the report says so."
     )
     max_sentence_chars: int = Field(
-        default=3000, ge=100,
+        default=3000, ge=100, le=10_000_000,
         description="A longer 'sentence' (a run of text with no sentence end, such as a table or a one-line dump) is not scored; the report says so.",
     )
     near_duplicate_similarity: float | None = Field(
@@ -325,11 +356,16 @@ class HttpConfig(Strict):
     backoff_max_seconds: float = Field(default=30.0, ge=0, le=600, description="Longest wait before a retry (Retry-After included).")
     per_host_concurrency: int = Field(default=2, ge=1, le=32, description="Requests in flight at once to one host.")
     min_interval_seconds: float = Field(default=0.2, ge=0, le=60, description="Minimum time between the starts of two requests to one host.")
-    max_response_bytes: int = Field(default=5_000_000, ge=1_000, description="Larger responses are refused.")
+    max_response_bytes: int = Field(default=5_000_000, ge=1_000, le=1_000_000_000, description="Larger responses are refused.")
     cache_dir: str = Field(
         default=".factflow-cache/http", description="On-disk HTTP cache, relative to the output folder; a rerun on the same input sends no request."
     )
-    cache_ttl_hours: float = Field(default=168.0, gt=0, description="How long a cached response is reused.")
+    cache_ttl_hours: float = Field(default=168.0, gt=0, le=87_600, description="How long a cached response is reused.")
+
+    @field_validator("cache_dir")
+    @classmethod
+    def _inside_out(cls, path: str) -> str:
+        return _relative_inside(path)
 
     @property
     def user_agent_header(self) -> str:
@@ -347,7 +383,7 @@ class RatingLevel(Strict):
 
     label: Slug
     rating_value: int | None = Field(
-        default=None, description="ClaimReview ratingValue (higher is truer); null for labels off the ordinal scale such as 'unverifiable'."
+        default=None, ge=-1_000_000, le=1_000_000, description="ClaimReview ratingValue (higher is truer); null for labels off the ordinal scale such as 'unverifiable'."
     )
     definition: str = Field(default="", description="Shown to reviewers when they choose a rating.")
 
@@ -374,7 +410,7 @@ class Reviewer(Strict):
         "or topics (a word or phrase found in a claim's text, such as 'syria').",
     )
     max_open_tasks: int | None = Field(
-        default=None, ge=1, description="A reviewer with this many unrated tasks gets no new ones; null means no limit."
+        default=None, ge=1, le=1_000_000, description="A reviewer with this many unrated tasks gets no new ones; null means no limit."
     )
 
     @property
@@ -403,7 +439,7 @@ class ReviewConfig(Strict):
         min_length=1,
         description="The desk's reviewers.",
     )
-    reviewers_per_claim: int = Field(default=2, ge=1, description="How many reviewers rate each claim.")
+    reviewers_per_claim: int = Field(default=2, ge=1, le=100, description="How many reviewers rate each claim.")
     scale: list[RatingLevel] = Field(
         default=DEFAULT_SCALE, min_length=2, description="Rating labels, ordered from truest to least true; off-scale labels (rating_value null) last."
     )
@@ -416,7 +452,7 @@ class ReviewConfig(Strict):
         "reviewers_per_claim give the same rating (PolitiFact's two of three editors).",
     )
     expertise_weight: float = Field(
-        default=2.0, ge=0.0,
+        default=2.0, ge=0.0, le=1_000.0,
         description="How many open tasks above an even share of the work an expert may carry for claims matching "
         "their expertise before the rest goes by load alone; 0 ignores expertise.",
     )
@@ -426,7 +462,7 @@ class ReviewConfig(Strict):
         "on a claim until they have rated it themselves.",
     )
     due_hours: float | None = Field(
-        default=72.0, gt=0,
+        default=72.0, gt=0, le=87_600,
         description="A task not rated this many hours after it was assigned is overdue; null means tasks are never overdue.",
     )
     unverifiable_in_alpha: Literal["missing", "lowest"] = Field(
@@ -464,7 +500,7 @@ class CacheConfig(Strict):
     """The extraction cache that lets reruns skip unchanged documents."""
 
     enabled: bool = Field(default=True, description="Keep each document's extraction under <out>/.factflow-cache/ and reuse it.")
-    max_age_days: float = Field(default=30.0, gt=0, description="Cached extractions older than this are redone.")
+    max_age_days: float = Field(default=30.0, gt=0, le=36_500, description="Cached extractions older than this are redone.")
 
 
 class RunConfig(Strict):
@@ -477,7 +513,7 @@ class RunConfig(Strict):
         description="An existing Dask scheduler (tcp://host:port); null starts a local cluster.",
     )
     dask_workers: int = Field(default=2, ge=1, le=256, description="Workers of the local Dask cluster.")
-    lock_timeout: float = Field(default=900.0, ge=0, description="Seconds a run waits for another run on the same output folder to finish.")
+    lock_timeout: float = Field(default=900.0, ge=0, le=86_400, description="Seconds a run waits for another run on the same output folder to finish.")
 
 
 class ReportConfig(Strict):
@@ -492,10 +528,7 @@ class ReportConfig(Strict):
     @field_validator("path")
     @classmethod
     def _relative(cls, path: str) -> str:
-        p = Path(path)
-        if p.is_absolute() or ".." in p.parts:
-            raise ValueError("must be a relative path inside the output folder")
-        return path
+        return _relative_inside(path)
 
 
 class Config(Strict):

@@ -18,7 +18,8 @@ from typing import Any
 from factflow.config import IngestConfig
 from factflow.errors import InputError
 from factflow.ingest import parse_document
-from factflow.models import Document, Problem
+from factflow.models import Document, Problem, unexpected_problem
+from factflow.text import scrub, shown_name
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -38,7 +39,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]
                 if not isinstance(value, dict):
                     yield number, None, f"a JSON {type(value).__name__}, not an object; each line must be one JSON object"
                     continue
-                yield number, value, None
+                yield number, scrub(value), None
         return
     csv.field_size_limit(2**31 - 1)
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
@@ -72,7 +73,7 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
     columns = cfg.corpus.columns
     documents: list[Document] = []
     problems: list[Problem] = []
-    shown = str(path)
+    shown = shown_name(str(path))
     try:
         records = list(_rows(path))
     except OSError as exc:
@@ -81,30 +82,41 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
         found = ", ".join(k for k in (records[0][1] or {}) if k) or "nothing"
         return [], [Problem(file=shown, line=1, message=f"no {columns.text!r} column (ingest.corpus.columns.text); found {found}")]
     for line, row, error in records:
-        if row is None:
-            problems.append(Problem(file=shown, line=line, message=f"row {error}"))
-            continue
-        doc_id, text = _field(row, columns.id), _field(row, columns.text)
-        if doc_id is None:
-            problems.append(Problem(file=shown, line=line, message=f"row has no {columns.id!r} (ingest.corpus.columns.id); every document needs an id"))
-            continue
-        if text is None:
-            problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} has no text in {columns.text!r}"))
-            continue
-        if len(text.encode("utf-8")) > cfg.max_file_bytes:
-            problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} is over the limit of {cfg.max_file_bytes:,} bytes (ingest.max_file_bytes)"))
-            continue
-        title = _field(row, columns.title)
-        body = f"{title}\n\n{text}" if title else text
-        published = _field(row, columns.published)
         try:
-            doc = parse_document(doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest())
-        except InputError as exc:
-            problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r}: {exc.message}"))
-            continue
-        documents.append(doc.model_copy(update={
-            "url": _field(row, columns.url),
-            "outlet": _field(row, columns.outlet),
-            "published": published[:10] if published and _DATE.match(published) else None,
-        }))
+            _read_row(line, row, error, shown, cfg, documents, problems)
+        except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
+            problems.append(unexpected_problem(shown, line, exc))
     return documents, problems
+
+
+def _read_row(
+    line: int, row: dict[str, Any] | None, error: str | None, shown: str, cfg: IngestConfig, documents: list[Document], problems: list[Problem]
+) -> None:
+    """One corpus record: a document appended to ``documents``, or a problem to ``problems``."""
+    columns = cfg.corpus.columns
+    if row is None:
+        problems.append(Problem(file=shown, line=line, message=f"row {error}"))
+        return
+    doc_id, text = _field(row, columns.id), _field(row, columns.text)
+    if doc_id is None:
+        problems.append(Problem(file=shown, line=line, message=f"row has no {columns.id!r} (ingest.corpus.columns.id); every document needs an id"))
+        return
+    if text is None:
+        problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} has no text in {columns.text!r}"))
+        return
+    if len(text.encode("utf-8")) > cfg.max_file_bytes:
+        problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} is over the limit of {cfg.max_file_bytes:,} bytes (ingest.max_file_bytes)"))
+        return
+    title = _field(row, columns.title)
+    body = f"{title}\n\n{text}" if title else text
+    published = _field(row, columns.published)
+    try:
+        doc = parse_document(doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest())
+    except InputError as exc:
+        problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r}: {exc.message}"))
+        return
+    documents.append(doc.model_copy(update={
+        "url": _field(row, columns.url),
+        "outlet": _field(row, columns.outlet),
+        "published": published[:10] if published and _DATE.match(published) else None,
+    }))

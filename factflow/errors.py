@@ -4,6 +4,8 @@
     ├── ConfigError            the configuration is invalid; the run cannot start
     ├── InputError             one input file is bad (path, line); the run goes on
     │   └── VerdictError       a reviewer's verdict file is bad
+    ├── OutputError            an output path is not safe to write (a link, inside the seeds); the run stops
+    ├── WriteError             the OS refused a write (disk full, quota); earlier files are whole
     └── SourceError            a reference source could not be resolved
         ├── TransientSourceError   worth retrying (timeouts, 429, 5xx)
         └── PermanentSourceError   not worth retrying (404, malformed answer)
@@ -14,6 +16,7 @@ with ``raise Mapped(msg) from exc`` so callers only ever catch this tree.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -45,6 +48,25 @@ class InputError(LocatedError):
 
 class VerdictError(InputError):
     """A reviewer's verdict file is malformed or breaks the rules."""
+
+
+class OutputError(LocatedError):
+    """An output path the run would write is not safe: a symbolic link, a reviewer's folder, the seeds."""
+
+
+class WriteError(FactflowError):
+    """The operating system refused a write (disk full, quota, file size limit); nothing earlier was lost.
+
+    Every file is written to a temporary file and renamed into place, so the file being written
+    keeps its old content and every file written before it is whole.
+    """
+
+    def __init__(self, path: Path | str, exc: OSError) -> None:
+        self.path = str(path)
+        self.errno = exc.errno
+        reasons = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file size limit reached"}
+        reason = reasons.get(exc.errno or 0, f"cannot write ({exc.strerror or exc})")
+        super().__init__(f"{reason} writing {self.path}; nothing was lost")
 
 
 class SourceError(FactflowError):

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
-from factflow.models import Document, Problem
+from factflow.models import Document, Problem, check_link, unexpected_problem
+from factflow.text import shown_name
 from factflow.web import UrlLine, extract_article, read_url_list
 from factflow.yamlio import load_model
 
@@ -45,8 +46,11 @@ class FrontMatter(BaseModel):
         if isinstance(value, datetime | date):
             return value.isoformat()
         if isinstance(value, str):
+            # Read as text (the YAML loader makes no dates) and checked here, so 2015-02-30 is a clear message.
             try:
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if len(value.strip()) == 10:
+                    return date.fromisoformat(value.strip()).isoformat()
+                return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
             except ValueError as exc:
                 raise ValueError(f"{value!r} is not an ISO 8601 date such as 2015-09-14 or 2015-09-14T08:00:00Z") from exc
         return value
@@ -54,9 +58,7 @@ class FrontMatter(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
+        return None if value is None else check_link(value)
 
 _BYLINE_MAX_CHARS = 100
 _BYLINE_SEARCH_LINES = 3
@@ -88,7 +90,7 @@ def unreadable_folders(seeds: Path) -> list[Problem]:
 
     def record(exc: OSError) -> None:
         problems.append(Problem(
-            file=str(exc.filename), message=f"cannot read folder: {exc.strerror or exc}; the files in it were not read",
+            file=shown_name(str(exc.filename)), message=f"cannot read folder: {exc.strerror or exc}; the files in it were not read",
         ))
 
     for _folder, subfolders, _files in os.walk(seeds, onerror=record):
@@ -182,7 +184,7 @@ def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sh
 
 def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
     """Read one seed file into a document; raises InputError naming the file when it cannot."""
-    shown = str(path)
+    shown = shown_name(str(path))
     if path.is_symlink():
         _check_link(path)
     try:
@@ -202,14 +204,14 @@ def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
     digest = hashlib.sha256(raw).hexdigest()
     if path.suffix.lower() in _HTML_SUFFIXES:
-        return extract_article(raw, path.stem, shown, cfg, digest)
+        return extract_article(raw, shown_name(path.stem), shown, cfg, digest)
     text, encoding = decode(raw, Path(shown))
-    return parse_text_document(path.stem, shown, text, cfg, digest, encoding)
+    return parse_text_document(shown_name(path.stem), shown, text, cfg, digest, encoding)
 
 
 def _check_link(path: Path) -> None:
     """A symbolic link must end somewhere: a loop or a broken link is an error that says so."""
-    shown = str(path)
+    shown = shown_name(str(path))
     try:
         path.resolve(strict=True)
     except RuntimeError as exc:  # Python 3.11 reports a loop this way
@@ -232,12 +234,17 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             found.append(read_document(path, seeds, cfg))
         except InputError as exc:
             problems.append(Problem(file=exc.path, line=exc.line, message=exc.message))
+        except Exception as exc:  # noqa: BLE001 - one bad file is one problem, whatever went wrong in it
+            problems.append(unexpected_problem(shown_name(str(path)), None, exc))
     # Same text in two files is worth a word (likely a copy by mistake); corpora often repeat rows, so not there.
     from_files = {id(doc) for doc in found}
     for path in discover_corpora(seeds, cfg):
         from factflow.corpus import read_corpus  # corpus.py builds on this module
 
-        corpus_docs, corpus_problems = read_corpus(path, cfg)
+        try:
+            corpus_docs, corpus_problems = read_corpus(path, cfg)
+        except Exception as exc:  # noqa: BLE001 - a corpus that cannot be read at all is one problem
+            corpus_docs, corpus_problems = [], [unexpected_problem(shown_name(str(path)), None, exc)]
         found.extend(corpus_docs)
         problems.extend(corpus_problems)
     url_list = seeds / cfg.urls_file

@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
 from pydantic.dataclasses import dataclass
 
 from factflow.config import ClaimType, RatingLevel
+from factflow.text import scrub
 
 SCHEMA_VERSION = "1.0"
+
+
+
+#: Characters no URL holds raw (RFC 3986): in a link they could end it and start markup.
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+
+
+def check_link(url: str) -> str:
+    """``url`` when it may become a link (http or https with a host, no whitespace, controls or markup characters); else ValueError.
+
+    The one rule for every URL shown as a link (evidence, API answers, exports): ``javascript:``,
+    ``data:`` and text that would break out of an attribute or a Markdown link never pass.
+    """
+    if any(ch.isspace() or not ch.isprintable() or ch in _NOT_IN_URLS for ch in url):
+        raise ValueError("a URL may not hold whitespace, control characters or any of \" < > \\ ^ ` { | }")
+    try:
+        parsed = urlsplit(url)
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc})") from exc
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host, such as https://example.org/page")
+    return url
 
 
 class Model(BaseModel):
@@ -24,6 +48,12 @@ class Problem(Model):
     file: str = Field(description="Path of the file, relative to where the run was started or to the output folder.")
     line: int | None = Field(default=None, description="1-based line number, when known.")
     message: str = Field(description="What is wrong and what is allowed.")
+
+
+def unexpected_problem(file: str, line: int | None, exc: BaseException) -> Problem:
+    """The problem entry for an input that failed in a way no check foresaw: the run goes on without it."""
+    detail = " ".join(str(exc).split())[:300] or "no detail"
+    return Problem(file=file, line=line, message=f"could not be read ({type(exc).__name__}: {scrub(detail)}); it was skipped")
 
 
 class Document(Model):

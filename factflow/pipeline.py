@@ -7,6 +7,7 @@ write the same report (timestamps aside).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from factflow.cache import CACHE_DIR, ExtractionCache, Merged, cache_key, claims_key, load_merged, save_merged
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
+from factflow.errors import OutputError
 from factflow.ingest import WebFetcher, load_documents
 from factflow.lock import output_lock
 from factflow.models import Claim, Document, DocumentClaims, ExistingFactCheck, Ledger, Problem, Report, Source, Task
@@ -232,6 +234,50 @@ def report_stage(
     return report, path
 
 
+REVIEW_DIR = TASKS_DIR.parent
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
+    """Refuse to start when a path the run writes is not ours alone; raises OutputError before anything is written.
+
+    The folders the run writes into must be real folders (a symbolic link there would send task
+    files elsewhere and let the clean-up delete files there), and the report and the HTTP cache
+    must lie inside ``--out`` but outside ``review/`` (a reviewer's verdict) and the seeds.
+    """
+    cfg = loaded.config
+    root = out.resolve()
+    owned = [REVIEW_DIR, TASKS_DIR, VERDICTS_DIR, CACHE_DIR.parent, CACHE_DIR, Path(cfg.report.path).parent, Path(cfg.http.cache_dir)]
+    verdicts = out / VERDICTS_DIR
+    if verdicts.is_dir() and not verdicts.is_symlink():
+        owned += [VERDICTS_DIR / name for name in sorted(os.listdir(verdicts))]
+    for relative in owned:
+        current = out
+        for part in relative.parts:
+            current = current / part
+            if current.is_symlink():
+                raise OutputError(current, "is a symbolic link; the folders a run writes into must be real folders "
+                                  "inside the output folder (replace the link with a folder)")
+    seeds_root = seeds.resolve()
+    report = (out / cfg.report.path).resolve()
+    review = (out / REVIEW_DIR).resolve()
+    for key, target in (("report.path", report), ("http.cache_dir", (out / cfg.http.cache_dir).resolve())):
+        shown = cfg.report.path if key == "report.path" else cfg.http.cache_dir
+        if not _inside(target, root) or target == root:
+            raise OutputError(out, f"{key}: {shown!r} must name a path inside the output folder, not the folder itself")
+        if _inside(target, review):
+            raise OutputError(out, f"{key}: {shown!r} lies in review/, where tasks and reviewers' verdicts live; choose e.g. reports/verdicts.yaml")
+        if _inside(target, seeds_root):
+            raise OutputError(out, f"{key}: {shown!r} lies in the seeds folder {seeds}; the run never writes there")
+    if report.is_dir():
+        raise OutputError(out, f"report.path: {cfg.report.path!r} is a folder; name a file such as reports/verdicts.yaml")
+    if _inside(review, seeds_root) or _inside(seeds_root, review):
+        raise OutputError(out, f"the seeds folder {seeds} and the output's review/ folder overlap; keep them apart")
+
+
 def remove_stale_temp_files(out: Path, report_path: Path) -> int:
     """Delete temporary files a killed run left behind (ours only: ``.<name>.<random>.tmp``); call under the lock."""
     removed = 0
@@ -258,6 +304,7 @@ def run_pipeline(
 ) -> RunResult:
     """Run every stage in this process, without Prefect (one run at a time per output folder)."""
     with output_lock(out, loaded.config.run.lock_timeout, on_wait or log.warning):
+        check_output_paths(out, seeds, loaded)
         remove_stale_temp_files(out, out / loaded.config.report.path)
         return _run_locked(loaded, seeds, out, progress, refresh)
 

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from factflow import __version__
 from factflow.config import CLAIM_TYPES, LoadedConfig
@@ -162,22 +164,75 @@ def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, 
     ``changes`` compares; it is used when it belongs to exactly the report on disk (same SHA-256),
     so a report edited, replaced or removed by hand is read (or missed) as it is.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    raw = _read_regular(path)
+    if raw is None:
         return None
     if snapshot is not None:
         try:
             data = json.loads(snapshot.read_text(encoding="utf-8"))
             if isinstance(data, dict) and data.get("report_sha256") == hashlib.sha256(raw).hexdigest():
-                return data
-        except (OSError, ValueError):
+                return _previous_shape(data)
+        except (OSError, ValueError, RecursionError):
             pass
     try:
         data = yaml.load(raw.decode("utf-8", errors="replace"), Loader=SafeLoader)  # noqa: S506 - our safe loader
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):
         return None
-    return data if isinstance(data, dict) else None
+    return _previous_shape(data)
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _PreviousVerdict(_Lenient):
+    reviewer: str
+    rating: str | None = None
+
+
+class _PreviousConsensus(_Lenient):
+    status: str | None = None
+    rating: str | None = None
+
+
+class _PreviousClaim(_Lenient):
+    id: str
+    text: str = ""
+    verdicts: list[_PreviousVerdict] = []
+    consensus: _PreviousConsensus = _PreviousConsensus()
+
+
+class _PreviousReport(_Lenient):
+    """The members of a previous report that ``changes`` reads, with their types: an edited or odd report is ignored."""
+
+    generated_at: str | None = None
+    claims: list[_PreviousClaim] = []
+
+
+def _previous_shape(data: Any) -> dict[str, Any] | None:
+    """``data`` when it has the shape of a report (or its snapshot), else None (then every claim counts as new)."""
+    try:
+        return _PreviousReport.model_validate(data).model_dump()
+    except ValidationError:
+        return None
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file, or None when it is missing, unreadable, or a pipe or device (never blocks)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def report_snapshot(report: Report, report_sha256: str, spans: Sequence[list[Any]] = ()) -> dict[str, Any]:

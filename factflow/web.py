@@ -11,10 +11,11 @@ text and metadata (title, publication date, outlet) come from trafilatura, which
 from __future__ import annotations
 
 import asyncio
+import codecs
 import hashlib
 import ipaddress
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,9 @@ import httpx
 
 from factflow.config import HttpConfig, IngestConfig
 from factflow.errors import InputError
-from factflow.models import Document, Problem
+from factflow.models import Document, Problem, check_link, unexpected_problem
 from factflow.sources.http import build_client, run_async
+from factflow.yamlio import read_plain_file
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
@@ -45,16 +47,18 @@ def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
     urls: list[UrlLine] = []
     problems: list[Problem] = []
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(file=str(path), message=f"cannot read the URL list: {exc}")]
+        text = read_plain_file(path, InputError, max_bytes=10_000_000, follow_links=True)  # a seed may be a link
+    except InputError as exc:
+        return [], [Problem(file=str(path), message=f"cannot read the URL list: {exc.message}")]
     seen: set[str] = set()
     for number, raw in enumerate(text.splitlines(), 1):
         url = raw.split("#", 1)[0].strip() if raw.lstrip().startswith("#") else raw.strip()
         if not url:
             continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            check_link(url)
+            httpx.URL(url)  # what the client will parse: an odd port or IPv6 literal fails here, as a problem
+        except (ValueError, httpx.InvalidURL):
             problems.append(Problem(file=str(path), line=number, message=f"{url!r} is not an http:// or https:// URL; only those are fetched"))
             continue
         if url not in seen:
@@ -63,37 +67,119 @@ def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
     return urls, problems
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def effective_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The IPv4 address an IPv6 address stands for (mapped ``::ffff:a.b.c.d``, 6to4, Teredo, NAT64), else itself."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return ip.ipv4_mapped
+        if ip.sixtofour is not None:
+            return ip.sixtofour
+        if ip.teredo is not None:
+            return ip.teredo[1]
+        if ip in _NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
 def address_refusal(address: str, cfg: IngestConfig) -> str | None:
-    """Why an IP address may not be fetched from under this config, or None when it may."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    """Why an IP address may not be fetched from under this config, or None when it may.
+
+    An address is classed by what it reaches: ``[::ffff:127.0.0.1]`` is loopback. Anything that is
+    not a global unicast address (private, shared, reserved, multicast, documentation) is private.
+    """
+    ip = effective_address(ipaddress.ip_address(address.split("%", 1)[0]))
     if ip.is_loopback:
         return None if cfg.allow_loopback else "a loopback address (set ingest.allow_loopback to allow it)"
     if ip.is_link_local:
         return None if cfg.allow_private else "a link-local address (set ingest.allow_private to allow it)"
-    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+    if not ip.is_global or ip.is_multicast:
         return None if cfg.allow_private else "a private or reserved address (set ingest.allow_private to allow it)"
     return None
 
 
+class RefusedAddress(httpx.TransportError):
+    """The host of a URL resolves to an address the config does not allow; nothing was sent."""
+
+
+#: Resolves a host name to IP addresses: (host, port) -> addresses. Tests pass a stand-in DNS.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    """The host's addresses from the system resolver."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """Connects to the address that was checked: resolve once, check every address, connect to that IP.
+
+    Checking a name and then letting the connection resolve it again is open to DNS rebinding (a
+    host that answers a public address, then a loopback one); here the request goes to the checked
+    IP, with the original Host header and, for https, the original name for SNI and certificates.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, cfg: IngestConfig, resolve: Resolver | None = None) -> None:
+        self.inner = inner
+        self.cfg = cfg
+        self.resolve = resolve or system_resolve
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        try:
+            addresses = [str(ipaddress.ip_address(host))]
+        except ValueError:
+            try:
+                addresses = await self.resolve(host, port)
+            except OSError as exc:
+                raise RefusedAddress(f"cannot resolve host {host!r}: {exc.strerror or exc}") from exc
+            if not addresses:
+                raise RefusedAddress(f"cannot resolve host {host!r}: no address") from None
+        for address in addresses:
+            refusal = address_refusal(address, self.cfg)
+            if refusal:
+                where = f"{address} is" if host == address else f"{host} is {address},"
+                raise RefusedAddress(f"refused: {where} {refusal}")
+        pinned = request.url.copy_with(host=addresses[0])
+        extensions = dict(request.extensions)
+        if request.url.scheme == "https" and pinned.host != host:
+            extensions["sni_hostname"] = host
+        outgoing = httpx.Request(request.method, pinned, headers=request.headers, stream=request.stream, extensions=extensions)
+        return await self.inner.handle_async_request(outgoing)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 async def check_url(url: str, cfg: IngestConfig) -> None:
-    """Refuse a URL that is not http(s) or whose host resolves to an address the config does not allow."""
+    """Refuse a URL that is not http(s), or whose host is an IP address the config does not allow.
+
+    Host names are resolved, checked and pinned when connecting (:class:`PinnedTransport`).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(url, "only http:// and https:// URLs are fetched")
-    host = parts.hostname
+    host = parts.hostname.strip("[]")
     try:
-        addresses = [str(ipaddress.ip_address(host))]
+        address = str(ipaddress.ip_address(host))
     except ValueError:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise InputError(url, f"cannot resolve host {host!r}: {exc.strerror or exc}") from exc
-        addresses = sorted({str(info[4][0]) for info in infos})
-    for address in addresses:
-        refusal = address_refusal(address, cfg)
-        if refusal:
-            where = f"{address} is" if host.strip("[]") == address else f"{host} is {address},"
-            raise InputError(url, f"refused: {where} {refusal}")
+        return
+    refusal = address_refusal(address, cfg)
+    if refusal:
+        raise InputError(url, f"refused: {address} is {refusal}")
+
+
+def _charset(response: httpx.Response) -> str:
+    """The response's declared charset when Python knows it, else UTF-8 (read with replacement characters)."""
+    name = response.charset_encoding or "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except (LookupError, ValueError):
+        return "utf-8"
 
 
 def extract_article(
@@ -156,7 +242,9 @@ async def fetch_article(client: httpx.AsyncClient, url: str, cfg: IngestConfig, 
                     chunks.append(chunk)
                 raw = b"".join(chunks)
                 kind = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-                charset = response.charset_encoding or "utf-8"
+                charset = _charset(response)
+        except RefusedAddress as exc:
+            raise InputError(url, str(exc)) from exc
         except httpx.TimeoutException as exc:
             raise InputError(url, f"timed out fetching {current}") from exc
         except httpx.HTTPError as exc:
@@ -179,6 +267,8 @@ async def fetch_all(client: httpx.AsyncClient, urls: Sequence[UrlLine], cfg: Ing
     for entry, result in zip(urls, results, strict=True):
         if isinstance(result, InputError):
             problems.append(Problem(file=entry.file, line=entry.line, message=str(result)))
+        elif isinstance(result, Exception):  # an article no check foresaw: one problem, the run goes on
+            problems.append(unexpected_problem(entry.file, entry.line, result))
         elif isinstance(result, BaseException):
             raise result
         else:
@@ -186,13 +276,15 @@ async def fetch_all(client: httpx.AsyncClient, urls: Sequence[UrlLine], cfg: Ing
     return documents, problems
 
 
-def fetch_urls(urls: Sequence[UrlLine], ingest: IngestConfig, http: HttpConfig, cache_dir: Path | None) -> tuple[list[Document], list[Problem]]:
-    """Fetch and extract every listed article with one polite, cached client."""
+def fetch_urls(
+    urls: Sequence[UrlLine], ingest: IngestConfig, http: HttpConfig, cache_dir: Path | None, resolve: Resolver | None = None
+) -> tuple[list[Document], list[Problem]]:
+    """Fetch and extract every listed article with one polite, cached client that connects only to checked addresses."""
     if not urls:
         return [], []
 
     async def main() -> tuple[list[Document], list[Problem]]:
-        async with build_client(http, cache_dir) as client:
+        async with build_client(http, cache_dir, inner=PinnedTransport(httpx.AsyncHTTPTransport(), ingest, resolve)) as client:
             return await fetch_all(client, urls, ingest, min(ingest.max_file_bytes, http.max_response_bytes))
 
     return run_async(main)

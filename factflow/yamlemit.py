@@ -16,6 +16,8 @@ import math
 import re
 from typing import Any
 
+import yaml
+
 _WIDTH = 100
 # Plain scalars we can emit without quotes: start with a letter, digit or a few safe marks, and
 # contain no YAML indicators that would change their meaning.
@@ -34,17 +36,42 @@ _FOLDABLE = re.compile(r"\S+(?: \S+)*")  # single spaces between words only: fol
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    # A lone surrogate has no UTF-8 form, and libyaml refuses its escape: it is written as U+FFFD.
+    return "\\ufffd" if 0xD800 <= code <= 0xDFFF else f"\\u{code:04x}"
+
+
 def _quoted(text: str) -> str:
-    return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(text, ensure_ascii=False))
+    return _NOT_PRINTABLE.sub(_escape, json.dumps(text, ensure_ascii=False))
+
+
+#: PyYAML's YAML 1.1 resolver, the widest common reading: a plain scalar it resolves to anything
+#: but a string (a date, 0b1, 0o17, 1:20, yes, =) is quoted, so every reader gets the string back.
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _resolves_to_str(text: str) -> bool:
+    return bool(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG)
 
 
 def _plain_ok(text: str) -> bool:
     if not text or not text.isprintable() or text != text.strip() or _PLAIN.fullmatch(text) is None:
         return False
-    # Every special plain form is short or starts like a number; skip the costly check for prose.
+    # Asked of the YAML resolver (1.1) and of YAML 1.2's forms (0o17, .5e3) alike.
+    if not _resolves_to_str(text):
+        return False
+    # YAML 1.2's own forms are short or start like a number; skip that check for prose.
     if (len(text) < 40 or text[0] in "0123456789+-.") and _SPECIAL.fullmatch(text) is not None:
         return False
     return _NOT_PRINTABLE.search(text) is None
+
+
+def comment(text: str) -> str:
+    """Text for a ``#`` comment line: one line, with what YAML may not hold raw escaped as \\uXXXX."""
+    one_line = " ".join(text.split())
+    return _NOT_PRINTABLE.sub(_escape, one_line)
 
 
 def scalar(value: Any) -> str:

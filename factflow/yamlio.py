@@ -7,8 +7,10 @@ it came from, so a message reads ``review/verdicts/reviewer-1/c-1a2b.yaml:3: rat
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,7 +19,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from factflow.errors import LocatedError
+from factflow.errors import LocatedError, WriteError
+from factflow.text import scrub
 from factflow.yamlemit import emit
 
 M = TypeVar("M", bound=BaseModel)
@@ -26,23 +29,75 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SafeLoader(_BaseLoader):
-    """PyYAML's safe loader with YAML 1.2 booleans.
+    """PyYAML's safe loader reading YAML 1.2 core types only; text that looks like something else stays text.
 
     Hand-written because PyYAML only implements YAML 1.1, where ``yes``, ``no``, ``on`` and
-    ``off`` are booleans: a reviewer's ``rationale: no`` must stay the word "no". No other
-    well-kept library gives a fast 1.2 loader with marks that PyYAML's node API exposes.
+    ``off`` are booleans, ``2015-02-30`` is a date (and an error), ``0b1`` and ``0o17`` are
+    numbers and ``1:20`` is sexagesimal: a reviewer's ``rationale: no`` must stay the word "no".
+    See :func:`_core_schema`. No other well-kept library gives a fast 1.2 loader with marks that
+    PyYAML's node API exposes.
     """
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping; a key written twice is an error at its second line (YAML forbids it, PyYAML keeps the last)."""
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            marker = (key_node.tag, key_node.value)
+            if marker in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None,
+                    f"duplicate key {key_node.value!r} (first on line {seen[marker]}); write each key once",
+                    key_node.start_mark,
+                )
+            seen[marker] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
-SafeLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-SafeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
+        """A decimal integer; one too long for Python to convert stays text (validation then says what is allowed)."""
+        text = str(self.construct_scalar(node))
+        try:
+            return int(text.replace("_", ""))
+        except ValueError:
+            return text
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        """A YAML 1.2 float (the resolver below admits only 1.2 forms)."""
+        text = str(self.construct_scalar(node)).lower()
+        if text.endswith((".inf", ".nan")):
+            return float(text.replace(".", ""))
+        return float(text)
+
+
+def _core_schema() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """Implicit resolvers of the YAML 1.2 core schema: null, true/false, decimal ints and floats, merge keys.
+
+    Everything else a YAML 1.1 reader would turn into another type (dates, ``0b``/``0x``/octal
+    and sexagesimal numbers, ``yes``/``no``, ``=``) stays a string here.
+    """
+    rules = [
+        ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+        ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", list("-+0123456789")),
+        (
+            "tag:yaml.org,2002:float",
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+            list("-+.0123456789"),
+        ),
+        ("tag:yaml.org,2002:merge", r"^<<$", ["<"]),
+    ]
+    resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, pattern, firsts in rules:
+        rx = re.compile(pattern)
+        for first in firsts:
+            resolvers.setdefault(first, []).append((tag, rx))  # in order: "12" is an int before a float
+    return resolvers
+
+
+SafeLoader.yaml_implicit_resolvers = _core_schema()
+SafeLoader.add_constructor("tag:yaml.org,2002:int", SafeLoader.construct_yaml_int)
+SafeLoader.add_constructor("tag:yaml.org,2002:float", SafeLoader.construct_yaml_float)
 
 
 def dump_yaml(data: Any) -> str:
@@ -114,6 +169,9 @@ def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[
                 "true/false, null), nothing is constructed or run", line=line,
             ) from exc
         raise error(path, f"not valid YAML: {problem}", line=line) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control, U+FFFE): no mark, a position
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        raise error(path, f"not valid YAML: character {exc.character!r} is not allowed in a YAML file", line=line) from exc
     except yaml.YAMLError as exc:
         raise error(path, f"not valid YAML: {exc}") from exc
     except RecursionError as exc:
@@ -133,6 +191,45 @@ def read_text(path: Path, error: type[LocatedError]) -> str:
         raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
     except OSError as exc:
         raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+
+
+#: The largest verdict (or other person-written review) file read: far above any real one.
+MAX_REVIEW_FILE_BYTES = 1_000_000
+
+
+def read_plain_file(path: Path, error: type[LocatedError], max_bytes: int = MAX_REVIEW_FILE_BYTES, follow_links: bool = False) -> str:
+    """Read a UTF-8 file that must be a regular file of at most ``max_bytes``, never following a symbolic link.
+
+    Opened without blocking and checked before reading: a named pipe would hang the run, a link
+    to ``/dev/zero`` would never end, a link elsewhere would read a file that is not ours.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW))
+    except FileNotFoundError as exc:
+        raise error(path, "file not found") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(path, "a symbolic link; files here must be plain files, links are not followed") from exc
+        raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(path, "not a regular file (a pipe, socket or device); files here must be plain files")
+        if info.st_size > max_bytes:
+            raise error(path, f"file is {info.st_size:,} bytes, over the limit of {max_bytes:,}; is it the right file?")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise error(path, f"file is over the limit of {max_bytes:,} bytes; is it the right file?")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
 
 
 def node_line(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
@@ -186,6 +283,12 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a 5,000-digit number is not worth echoing)."""
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 200 else f"a {len(str(abs(value))):,}-digit number"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
     """One readable line for one pydantic error: the dotted key, what is wrong, what is allowed."""
     loc = tuple(p for p in err["loc"] if p not in ("__root__",))
@@ -199,7 +302,7 @@ def describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
         return f"{dotted}: required key is missing"
     msg = str(err["msg"]).removeprefix("Value error, ")
     got = err.get("input")
-    shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    shown = "" if isinstance(got, dict | list) or got is None else f" (got {_short(got)})"
     return f"{dotted}: {msg}{shown}" if dotted else f"{msg}{shown}"
 
 
@@ -225,6 +328,7 @@ def load_model_node(
     if text is None:
         text = read_text(path, error)
     data, node = parse_yaml(text, path, error)
+    data = scrub(data)  # a "\ud800" escape must not reach a model: no file could be written with it
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -267,6 +371,9 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str], durable: bool = True,
     tmp = _write_temp(path, chunks, durable, suffix)
     try:
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(path, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -274,8 +381,11 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str], durable: bool = True,
 
 def _write_temp(path: Path, chunks: Iterable[str], durable: bool, suffix: str = ".tmp") -> Path:
     """Write the text to a new temporary file beside ``path`` (``.<name>.<random><suffix>``) and return it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     tmp = Path(name)
     try:
         os.fchmod(fd, _FILE_MODE)
@@ -285,6 +395,9 @@ def _write_temp(path: Path, chunks: Iterable[str], durable: bool, suffix: str = 
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
+    except OSError as exc:  # disk full, quota, size limit: one line, and the old file stays as it was
+        tmp.unlink(missing_ok=True)
+        raise WriteError(path, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -304,6 +417,8 @@ def create_exclusive(path: Path, text: str, durable: bool = True) -> bool:
         os.link(tmp, path)
     except FileExistsError:
         return False
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return True

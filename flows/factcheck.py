@@ -35,6 +35,7 @@ from factflow.pipeline import (
     ProgressHook,
     RunResult,
     batches,
+    check_output_paths,
     collect_stage,
     extract_batch_stage,
     load_stage,
@@ -196,6 +197,7 @@ def factcheck(
     loaded = load_config(Path(config) if config else None).going_online(online)
     out_dir = Path(out)
     with output_lock(out_dir, loaded.config.run.lock_timeout, get_run_logger().warning):
+        check_output_paths(out_dir, Path(seeds), loaded)
         remove_stale_temp_files(out_dir, out_dir / loaded.config.report.path)
         return _factcheck(loaded, Path(seeds), out_dir, refresh)
 

@@ -8,7 +8,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factflow.yamlemit import emit
+from factflow.text import scrub
+from factflow.yamlemit import comment, emit
 from factflow.yamlio import SafeLoader
 
 scalars = st.one_of(
@@ -46,3 +47,31 @@ def test_readable_output_for_a_report_like_value() -> None:
     text = emit({"claims": [{"id": "c-1", "text": "word " * 30 + "end.", "tags": [], "consensus": {"status": "pending", "rating": None}}]})
     assert text.startswith("claims:\n- id: c-1\n  text: >-\n    word word")
     assert "  consensus:\n    status: pending\n    rating: null\n" in text
+
+
+# What a YAML 1.1 or 1.2 reader could take for something other than a string: numbers in every
+# base, sexagesimal, dates that exist or not, specials. Generated, not listed: the class, not examples.
+look_alikes = st.one_of(
+    st.from_regex(r"[-+]?(?:0b[01_]*|0x[0-9a-fA-F_]*|0o?[0-7_]*|[0-9_]+(?::[0-9_]+)*(?:\.[0-9_]*)?|\.[0-9_]*(?:[eE][-+]?[0-9]+)?)", fullmatch=True),
+    st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?)?)?", fullmatch=True),
+    st.sampled_from(["0b1", "0b_", "0x_", "0o17", "1_000", "190:20:30", "2015-02-30", "+.inf", "-.Inf", ".NaN", "Y", "n", "On", "OFF", "~", "", "=", "<<"]),
+    st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Cs", "Zl", "Zp", "Cf", "Co", "Cn"]), max_size=8),
+)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.dictionaries(look_alikes, look_alikes, max_size=4), look_alikes)
+def test_implicit_type_look_alikes_are_quoted_and_read_back_as_text(mapping: dict[str, str], item: str) -> None:
+    value = scrub({"id": item, "title": item, "more": mapping, "list": [item]})  # lone surrogates are written as U+FFFD
+    text = emit(value)
+    assert yaml.safe_load(text) == value, text
+    assert yaml.load(text, Loader=SafeLoader) == value, text  # noqa: S506 - our safe loader
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == value, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80) | st.text(max_size=80))
+def test_a_comment_of_any_text_keeps_the_file_readable(text: str) -> None:
+    document = f"# Claim: {comment(text)}\nclaim: c-1\n"
+    assert yaml.load(document, Loader=SafeLoader) == {"claim": "c-1"}  # noqa: S506 - our safe loader
+    assert "\n" not in comment(text)

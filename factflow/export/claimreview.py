@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from factflow.export import RATED
-from factflow.models import Report, ReportClaim
+from factflow.models import Report, ReportClaim, check_link
+
+
+def to_json(reviews: list[dict[str, Any]]) -> str:
+    """The reviews as JSON safe to embed in an HTML ``<script type="application/ld+json">``.
+
+    ``<``, ``>`` and ``&`` (and the line separators JavaScript reads as line ends) are written as
+    ``\\u`` escapes: a claim holding ``</script>`` cannot end the script element.
+    """
+    text = json.dumps(reviews, indent=2, ensure_ascii=False)
+    for ch in "<>&\u2028\u2029":
+        text = text.replace(ch, f"\\u{ord(ch):04x}")
+    return text
+
+
+def _link(url: str | None) -> str | None:
+    try:
+        return check_link(url) if url else None
+    except ValueError:
+        return None  # only http(s) URLs reach a link
 
 
 def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
@@ -32,8 +52,9 @@ def _review(claim: ReportClaim, by_label: dict, documents: dict, best: int | Non
     appearances = []
     for a in claim.appearances:
         doc = documents.get(a.document)
-        if doc is not None and doc.url and {"@type": "CreativeWork", "url": doc.url} not in appearances:
-            appearances.append({"@type": "CreativeWork", "url": doc.url})
+        url = _link(doc.url) if doc is not None else None
+        if url and {"@type": "CreativeWork", "url": url} not in appearances:
+            appearances.append({"@type": "CreativeWork", "url": url})
     outlet = first.outlet if first is not None else None
     return _drop_empty({
         "@context": "https://schema.org",
@@ -41,7 +62,7 @@ def _review(claim: ReportClaim, by_label: dict, documents: dict, best: int | Non
         "url": f"{publisher_url.rstrip('/')}#{claim.id}",
         "claimReviewed": " ".join(claim.text.split()),
         "datePublished": reviewed_on,
-        "author": _drop_empty({"@type": "Organization", "name": publisher, "url": publisher_url}),
+        "author": _drop_empty({"@type": "Organization", "name": publisher, "url": _link(publisher_url)}),
         # An off-scale label such as "unverifiable" has no number: it is published by name only.
         "reviewRating": _drop_empty({
             "@type": "Rating",

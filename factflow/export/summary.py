@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from factflow.export import RATED
-from factflow.models import Report
+from factflow.models import Report, check_link
 
 _COLOURS = {"pending": "#9aa5b1", "agreed": "#2f855a", "adjudicated": "#2b6cb0", "disputed": "#c05621"}
 
@@ -61,6 +62,38 @@ def charts(report: Report) -> list[Chart]:
     ]
 
 
+#: What starts inline markup in CommonMark and GFM: emphasis, code, links, images, raw HTML and
+#: entities, table cells, strikethrough. Each is backslash-escaped (CommonMark escapes any of them).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!])")
+
+
+def markdown_text(value: object) -> str:
+    """Text for a Markdown table cell: one line, with what would start markup escaped (no HTML, links or emphasis)."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_code(value: object) -> str:
+    """Text for inside a Markdown code span: one line, no backtick (which would end it), no unescaped cell bar."""
+    return " ".join(str(value).split()).replace("`", "'").replace("|", "\\|")
+
+
+def link(url: object) -> str | None:
+    """``url`` when it may be a link (http or https, no whitespace, controls or markup characters), else None."""
+    try:
+        return check_link(str(url))
+    except ValueError:
+        return None
+
+
+def markdown_link(url: object) -> str | None:
+    """A link destination for Markdown: :func:`link`, with the characters that could end it percent-encoded."""
+    checked = link(url)
+    if checked is None:
+        return None
+    return checked.translate({ord(c): f"%{ord(c):02X}" for c in "()"})
+
+
 _ENV = Environment(
     loader=PackageLoader("factflow.export", "templates"),
     autoescape=select_autoescape(["html"]),
@@ -68,6 +101,7 @@ _ENV = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+_ENV.filters.update(md=markdown_text, md_code=markdown_code, link=link, md_link=markdown_link)
 
 
 def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims: int | None = None) -> tuple[str, list[Chart]]:

@@ -25,7 +25,8 @@ from factflow.config import ReviewConfig, Reviewer
 from factflow.errors import InputError
 from factflow.models import AssignmentEntry, Claim, Ledger, Problem
 from factflow.review.files import VERDICTS_DIR, reviewer_folders, yaml_files
-from factflow.yamlio import atomic_write_text, parse_yaml
+from factflow.text import scrub
+from factflow.yamlio import atomic_write_text, parse_yaml, read_plain_file
 
 # JSON rather than YAML: only the flow writes and reads this file, and at 20,000 claims PyYAML
 # takes seconds to read it where json takes a fraction of one (bench/review.py).
@@ -187,7 +188,7 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
                 ledger = Ledger.model_validate_json(raw)  # parsed in pydantic's core: a third of the time
             except ValueError:
                 ledger = Ledger.model_validate(json.loads(raw.decode("utf-8")))  # the same error, with its line
-        except (OSError, UnicodeDecodeError, ValueError) as exc:  # json and pydantic errors are ValueErrors
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # json and pydantic errors are ValueErrors
             line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
             what = f"not valid JSON: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {str(exc).splitlines()[0]}"
             problems.append(Problem(file=LEDGER_PATH.as_posix(), line=line,
@@ -214,11 +215,11 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
 
 def _claim_text(path: Path) -> str:
     try:
-        data, _ = parse_yaml(path.read_text(encoding="utf-8-sig"), path, InputError)
-    except (OSError, UnicodeDecodeError, InputError):
+        data, _ = parse_yaml(read_plain_file(path, InputError), path, InputError)
+    except Exception:  # noqa: BLE001 - an unreadable file gives no text; collecting verdicts reports it
         return ""
     value = data.get("claim_text") if isinstance(data, dict) else None
-    return value if isinstance(value, str) else ""
+    return scrub(value) if isinstance(value, str) else ""
 
 
 def ledger_text(ledger: Ledger) -> str:

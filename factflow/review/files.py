@@ -15,15 +15,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import yaml
 
 from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
-from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict
-from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line
+from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict, check_link, unexpected_problem
+from factflow.text import shown_name
+from factflow.yamlemit import comment
+from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, read_plain_file
 
 TASKS_DIR = Path("review/tasks")
 TASKS_MANIFEST = CACHE_DIR.parent / "tasks-manifest.json"
@@ -57,7 +58,7 @@ def reviewer_folders(out: Path) -> list[str]:
     """Names of the folders under ``review/verdicts/``, sorted."""
     try:
         with os.scandir(out / VERDICTS_DIR) as entries:
-            return sorted(e.name for e in entries if e.is_dir())
+            return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
     except OSError:
         return []
 
@@ -113,8 +114,10 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
     manifest_path = out / TASKS_MANIFEST
     try:
         manifest: dict[str, list[Any]] = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}  # not ours any more: every task is compared with its file instead
     fresh: dict[str, list[Any]] = {}
     written = 0
     for task in tasks:
@@ -130,9 +133,9 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
             pass
         text = _task_text(task)
         try:
-            unchanged = path.read_text(encoding="utf-8") == text
-        except OSError:
-            unchanged = False
+            unchanged = read_plain_file(path, InputError, max_bytes=len(text.encode("utf-8"))) == text
+        except InputError:
+            unchanged = False  # missing, or not a plain file of ours: replaced below
         if not unchanged:
             atomic_write_text(path, text, durable=False)
             written += 1
@@ -147,11 +150,10 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
 
 def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
     """The text of a fresh verdict file, with comments that tell the reviewer what to fill in."""
-    one_line = " ".join(claim.text.split())
     labels = ", ".join(cfg.labels)
     header = (
         f"# Verdict of {reviewer} on claim {claim.id}; the task is {TASKS_DIR}/{claim.id}.yaml\n"
-        f"# Claim: {one_line}\n"
+        f"# Claim: {comment(claim.text)}\n"
         f"# rating: one of {labels} (leave null until you decide)\n"
         "# rationale: why, in a sentence or two. evidence: a list of http(s) URLs.\n"
         f"# Or answer in the terminal: factflow review --reviewer {reviewer}\n"
@@ -196,8 +198,11 @@ class LoadedVerdict:
 
 
 def _is_url(value: str) -> bool:
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+    try:
+        check_link(value)
+    except ValueError:
+        return False
+    return True
 
 
 class ParsedVerdicts:
@@ -221,13 +226,13 @@ class ParsedVerdicts:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             if saved.get("labels") == self.scale and isinstance(saved.get("files"), dict):
                 self._entries = saved["files"]
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):
             pass
 
     @staticmethod
     def _identity(path: Path) -> list[int] | None:
         try:
-            st = path.stat()
+            st = os.lstat(path)  # a link's own identity: a link is never parsed, so never remembered
         except OSError:
             return None
         return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
@@ -240,7 +245,7 @@ class ParsedVerdicts:
         if built is not None and built[0] == identity:
             return built[1]
         entry = self._fresh.get(key) or self._entries.get(key)
-        if identity is None or entry is None or entry[0] != identity:
+        if identity is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != identity or not isinstance(entry[1], dict):
             return None
         self._fresh[key] = entry
         # Built without validation: it was validated when stored, and only a run writes this file.
@@ -251,7 +256,8 @@ class ParsedVerdicts:
     def parse(self, path: Path, cfg: ReviewConfig) -> tuple[Verdict, yaml.Node | None]:
         """Parse ``path`` (the file's identity is taken first: a change while reading means a new parse next time)."""
         identity = self._identity(path)
-        verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels})
+        text = read_plain_file(path, VerdictError)
+        verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
         if identity is not None:
             self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
             self._built[str(path)] = (identity, verdict)
@@ -286,6 +292,8 @@ def load_verdict(
                 pass  # parse it again below, for the line numbers of the message
         verdict, node = parsed.parse(path, cfg)
     else:
+        if text is None:
+            text = read_plain_file(path, VerdictError)
         verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
     return _checked(verdict, node, path, out, claim_ids, cfg, ledger)
 
@@ -316,7 +324,8 @@ def _checked(
                            line=node_line(node, ["rationale"]))
     for i, url in enumerate(verdict.evidence):
         if not isinstance(url, str) or not _is_url(url):
-            raise VerdictError(shown, f"evidence[{i}]: {url!r} is not an http(s) URL; list links such as https://example.org/page",
+            raise VerdictError(shown, f"evidence[{i}]: {url!r} is not an http(s) URL without spaces or control characters; "
+                               "list links such as https://example.org/page",
                                line=node_line(node, ["evidence", i]))
     claim_text = verdict.claim_text or (ledger_entry.text if ledger_entry else None) or None
     return LoadedVerdict(verdict=verdict, file=shown, orphaned=orphaned, claim_text=claim_text)
@@ -342,6 +351,8 @@ def collect_verdicts(
                 verdicts.append(load_verdict(root / person / name, out, claim_ids, cfg, ledger, parsed=parsed))
             except VerdictError as exc:
                 problems.append(Problem(file=_relative(exc.path, out), line=exc.line, message=exc.message))
+            except Exception as exc:  # noqa: BLE001 - one bad verdict file is one problem, whatever went wrong in it
+                problems.append(unexpected_problem(shown_name(_shown(root / person / name, out)), None, exc))
     return verdicts, problems
 
 
@@ -361,7 +372,7 @@ def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = No
             if verdict is None:
                 try:
                     verdict, _ = parsed.parse(path, cfg)
-                except VerdictError:
+                except Exception:  # noqa: BLE001 - a broken file counts as not rated; collecting reports it
                     continue
             if verdict.rating is not None:
                 pairs.add((person, path.stem))

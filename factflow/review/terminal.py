@@ -9,13 +9,12 @@ with the tasks still open.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 import click
 
 from factflow.config import ReviewConfig
 from factflow.errors import VerdictError
-from factflow.models import VerdictRecord
+from factflow.models import VerdictRecord, check_link
 from factflow.review.session import OpenTask, ReviewSession
 
 VIA = "factflow review"
@@ -104,11 +103,10 @@ def _ask_evidence() -> list[str]:
         answer = _ask(f"Evidence URL {len(urls) + 1} (empty line when done)", default="")
         if not answer:
             return urls
-        parsed = urlparse(answer)
-        if parsed.scheme in ("http", "https") and parsed.netloc:
-            urls.append(answer)
-        else:
-            click.echo(f"  {answer!r} is not an http(s) URL; paste a link such as https://example.org/page.")
+        try:
+            urls.append(check_link(answer))  # the rule the verdict file is checked by
+        except ValueError:
+            click.echo(f"  {answer!r} is not an http(s) URL without spaces or control characters; paste a link such as https://example.org/page.")
 
 
 def review_in_terminal(session: ReviewSession) -> Outcome:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
@@ -38,6 +39,62 @@ CACHE_FILE = "factflow-http.sqlite"
 
 class DeadlineExceeded(httpx.TimeoutException):
     """The stage's overall time budget (http.deadline_seconds) ran out."""
+
+
+class ResponseTooLarge(httpx.TransportError):
+    """A response body (decoded) is over http.max_response_bytes; it was not read further."""
+
+
+#: Content encodings we decode ourselves, capped as we go (see :func:`read_capped`).
+ACCEPTED_ENCODINGS = "gzip, deflate"
+_DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+
+
+def _decoder(encoding: str) -> Any:
+    """A zlib decompressor for a Content-Encoding, None for identity; others are refused (we never ask for them)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj(32 + zlib.MAX_WBITS)  # zlib-wrapped as the RFC says (or gzip)
+    raise httpx.DecodingError(f"content-encoding {encoding!r} is not accepted (we ask for {ACCEPTED_ENCODINGS})")
+
+
+async def read_capped(response: httpx.Response, limit: int) -> bytes:
+    """The body of a streamed response, decoded, refused as soon as it passes ``limit`` bytes.
+
+    Decoding here, chunk by chunk with a bounded output, is what stops a gzip bomb: 1.5 MB that
+    inflate to 1.5 GB cost at most ``limit`` bytes of memory, and nothing oversized reaches the cache.
+    """
+    declared = response.headers.get("content-length", "")
+    encoding = response.headers.get("content-encoding", "")
+    if declared.isdigit() and int(declared) > limit and not encoding:
+        raise ResponseTooLarge(f"response of {int(declared):,} bytes is over the limit of {limit:,} (http.max_response_bytes)")
+    decoder = _decoder(encoding)
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_raw():
+            data = chunk
+            while data:
+                if decoder is None:
+                    piece, data = data, b""
+                else:
+                    piece = decoder.decompress(data, limit - len(body) + 1)
+                    data = decoder.unconsumed_tail
+                body += piece
+                if len(body) > limit:
+                    raise ResponseTooLarge(f"response is over the limit of {limit:,} bytes (http.max_response_bytes)")
+        if decoder is not None:
+            body += decoder.flush()
+    except zlib.error as exc:
+        raise httpx.DecodingError(f"cannot decode the {encoding} body: {exc}") from exc
+    finally:
+        await response.aclose()
+    if len(body) > limit:
+        raise ResponseTooLarge(f"response is over the limit of {limit:,} bytes (http.max_response_bytes)")
+    return bytes(body)
 
 
 def retry_after(response: httpx.Response, now: float | None = None) -> float | None:
@@ -124,7 +181,9 @@ class PoliteTransport(httpx.AsyncBaseTransport):
                 await self._wait_turn(host)
                 self.sent += 1
                 try:
-                    response = await asyncio.wait_for(self.inner.handle_async_request(outgoing), self._remaining())
+                    # Headers and the whole body within what is left of the deadline: a server that
+                    # trickles a byte a second is cancelled when the stage's time is up.
+                    response = await asyncio.wait_for(self._fetch(outgoing), self._remaining())
                 except TimeoutError as exc:
                     raise DeadlineExceeded(f"deadline of {self.cfg.deadline_seconds:g} s reached") from exc
                 except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -141,6 +200,14 @@ class PoliteTransport(httpx.AsyncBaseTransport):
                 await response.aclose()
             await asyncio.sleep(delay)
             attempt += 1
+
+    async def _fetch(self, request: httpx.Request) -> httpx.Response:
+        """Send one request and read its body whole, decoded and capped (the layers above get plain bytes)."""
+        streamed = await self.inner.handle_async_request(request)
+        body = await read_capped(streamed, self.cfg.max_response_bytes)
+        headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _DROPPED_HEADERS]
+        extensions = {k: v for k, v in streamed.extensions.items() if k in ("http_version", "reason_phrase")}
+        return httpx.Response(streamed.status_code, headers=headers, content=body, request=request, extensions=extensions)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -163,7 +230,10 @@ def build_client(
         transport = AsyncCacheTransport(next_transport=transport, storage=storage)
     return httpx.AsyncClient(
         transport=transport,
-        headers={"User-Agent": cfg.user_agent_header, "Accept": "application/json, text/html;q=0.9, */*;q=0.5"},
+        headers={
+            "User-Agent": cfg.user_agent_header, "Accept": "application/json, text/html;q=0.9, */*;q=0.5",
+            "Accept-Encoding": ACCEPTED_ENCODINGS,
+        },
         timeout=httpx.Timeout(cfg.timeout_seconds),
         follow_redirects=False,
     )
@@ -190,6 +260,8 @@ async def get_json(client: httpx.AsyncClient, url: str, params: Mapping[str, str
         response = await client.get(url, params=params)
     except DeadlineExceeded as exc:
         raise TransientSourceError(f"{where}: {exc}") from exc
+    except (ResponseTooLarge, httpx.DecodingError) as exc:
+        raise PermanentSourceError(f"{where}: {exc}") from exc
     except httpx.TimeoutException as exc:
         raise TransientSourceError(f"{where}: timed out ({type(exc).__name__})") from exc
     except httpx.HTTPError as exc:
@@ -202,7 +274,7 @@ async def get_json(client: httpx.AsyncClient, url: str, params: Mapping[str, str
         raise PermanentSourceError(f"{where}: response of {len(response.content):,} bytes is over the limit")
     try:
         return response.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise PermanentSourceError(f"{where}: malformed JSON ({exc.__class__.__name__})") from exc
 
 

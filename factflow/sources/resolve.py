@@ -115,12 +115,14 @@ class Resolver:
             return resolved, None
         except (SourceError, ValueError) as exc:  # ValueError: a field of the answer failed validation
             return _unresolved(source, str(exc).splitlines()[0]), None
+        except Exception as exc:  # noqa: BLE001 - one odd answer costs one source, never the run
+            return _unresolved(source, f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"), None
 
     async def _archive(self, source: Source, url: str) -> Source:
         """Attach the Wayback Machine snapshot of a cited page, when there is one; a failure leaves the source as it is."""
         try:
             snapshot = await self.wayback(url)
-        except (SourceError, ValueError):
+        except Exception:  # noqa: BLE001 - no snapshot: the source stays as it is
             return source
         return replace(source, archived=snapshot) if snapshot else source
 
@@ -128,7 +130,7 @@ class Resolver:
         """A published fact-check with its Wayback Machine snapshot, when there is one."""
         try:
             snapshot = await self.wayback(check.url)
-        except (SourceError, ValueError):
+        except Exception:  # noqa: BLE001 - no snapshot: the fact-check stays as it is
             return check
         return check.model_copy(update={"archived": snapshot}) if snapshot else check
 

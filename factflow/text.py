@@ -1,0 +1,29 @@
+"""Text from the outside world made safe to keep and write: no lone surrogates, file names shown as text."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings (keys included) replaced by U+FFFD.
+
+    Lone surrogates come from JSON escapes (``"\\ud800"``), YAML escapes and file names that are
+    not UTF-8; no file can be written with them, so every input is scrubbed where it enters.
+    """
+    if isinstance(value, str):
+        return value if value.isascii() or _SURROGATE.search(value) is None else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+def shown_name(name: str) -> str:
+    """A file name fit for messages, ids and reports: bytes that are not UTF-8 become U+FFFD."""
+    return scrub(name) if name.isascii() else os.fsencode(name).decode("utf-8", errors="replace")

@@ -1,0 +1,80 @@
+"""Config files written carelessly or with hostile intent: each mistake is one ConfigError naming file, line and key."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from factflow.config import Config, load_config
+from factflow.errors import ConfigError
+
+
+def numeric_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every key of the config whose value is a number (int or float, optional or not), as a path of keys."""
+    keys: list[tuple[str, ...]] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        args = set(typing.get_args(annotation)) or {annotation}
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys += numeric_keys(annotation, (*prefix, name))
+        elif args & {int, float} and bool not in args:
+            keys.append((*prefix, name))
+    return keys
+
+
+NUMERIC = [k for k in numeric_keys(Config) if k[:2] != ("sources", "apis")]  # an API section needs its base_url too
+HOSTILE = st.sampled_from([
+    "true", "false", "yes", "9" * 5000, "-" + "9" * 400, "1e400", ".inf", "-.inf", ".nan", "0x10", "0b1", "1_000", "1:30",
+    "2015-02-30", "'5'", "[]", "{}", "~",
+])
+
+
+def nested(keys: tuple[str, ...], value: str) -> str:
+    lines = [f"{'  ' * depth}{key}:" for depth, key in enumerate(keys[:-1])]
+    lines.append(f"{'  ' * (len(keys) - 1)}{keys[-1]}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def test_every_number_of_the_config_is_found() -> None:
+    assert ("claims", "threshold") in NUMERIC and ("run", "batch_size") in NUMERIC and ("http", "max_response_bytes") in NUMERIC
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.sampled_from(NUMERIC), value=HOSTILE)
+def test_a_number_key_holding_anything_else_is_one_error_with_file_line_and_key(tmp_path: Path, key: tuple[str, ...], value: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(nested(key, value), encoding="utf-8")
+    try:
+        loaded = load_config(path)
+    except ConfigError as exc:
+        assert exc.line == len(key), str(exc)
+        assert ".".join(key) in exc.message, str(exc)
+        assert "\n" not in str(exc) and len(str(exc)) < 400
+        return
+    # Accepted only when YAML's core schema reads it as a finite number inside the bounds, or as null where null is allowed.
+    got: Any = loaded.config
+    for part in key:
+        got = getattr(got, part)
+    assert got is None and value == "~" or (isinstance(got, int | float) and not isinstance(got, bool))
+
+
+@pytest.mark.parametrize(("text", "line", "what"), [
+    ("claims:\n  threshold: 0.5\n  threshold: 0.6\n", 3, "duplicate key 'threshold'"),
+    ("ingest:\n  patterns: ['/etc/passwd']\n", 2, "relative to the seeds folder"),
+    ("ingest:\n  corpus:\n    patterns: ['../*.csv']\n", 3, "relative to the seeds folder"),
+    ("ingest:\n  urls_file: ../urls.txt\n", 2, "file name in the seeds folder"),
+    ("http:\n  cache_dir: /tmp/cache\n", 2, "inside the output folder"),
+    ("report:\n  path: ..\n", 2, "inside the output folder"),
+])
+def test_duplicates_and_paths_outside_the_project_are_errors(tmp_path: Path, text: str, line: int, what: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.line == line and what in caught.value.message

@@ -1,0 +1,211 @@
+"""Hostile input on the reading path: whatever a file, row or name holds, it costs one problem line, never the run.
+
+Each class of input is generated (hypothesis), not listed: dates that do not exist, numbers in
+every base, lone surrogates, control characters, file names that are not UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from factflow.config import IngestConfig, LoadedConfig
+from factflow.corpus import read_corpus
+from factflow.errors import InputError, VerdictError
+from factflow.ingest import split_front_matter
+from factflow.models import Claim
+from factflow.pipeline import run_pipeline
+from factflow.review.files import load_verdict, stub_text
+from factflow.text import scrub
+from factflow.yamlio import SafeLoader, parse_yaml
+from tests.conftest import SEED, write
+
+# Plain scalars a YAML 1.1 reader turns into dates, numbers in other bases, sexagesimal, or errors.
+LOOK_ALIKES = st.one_of(
+    st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:Z|[-+][0-9]{1,2})?)?", fullmatch=True),
+    st.from_regex(r"[-+]?(?:0b[01_]*|0x[0-9a-fA-F_]*|0o?[0-7_]*|[0-9_]+(?::[0-9_]+)+(?:\.[0-9_]*)?)", fullmatch=True),
+    st.integers(min_value=4000, max_value=6000).map(lambda n: "9" * n),
+    st.sampled_from(["2015-02-30", "0b_", "0x_", "0b1", "=", "<<", "yes", "off", ".nan", "1:20"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(LOOK_ALIKES)
+def test_yaml_look_alikes_are_read_as_text_or_refused_with_a_line(value: str) -> None:
+    try:
+        data, _ = parse_yaml(f"published: {value}\nrationale: {value}\n", "v.yaml", InputError)
+    except InputError as exc:
+        assert exc.line is not None
+        return
+    for read in data.values():
+        assert isinstance(read, str | int | float) and not isinstance(read, bool) or read is None
+        if isinstance(read, int):
+            assert str(read) == value.lstrip("+") or int(value) == read
+
+
+@pytest.mark.parametrize("value", ["2015-02-30", "2015-02-28", "0b_", "0x_", "1:20:30", "9" * 5000])
+def test_front_matter_dates_are_checked_as_strings(value: str) -> None:
+    text = f"---\ntitle: T\npublished: {value}\n---\nBody.\n"
+    try:
+        meta, _ = split_front_matter(text, "a.txt")
+    except InputError as exc:
+        assert exc.line == 3 and "published" in exc.message and "ISO 8601" in exc.message
+    else:
+        assert meta is not None and meta.published == value == "2015-02-28"
+
+
+def test_a_key_written_twice_is_an_error_at_its_second_line() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_yaml("rating: false\nrationale: x\nrating: true\n", "v.yaml", InputError)
+    assert caught.value.line == 3 and "duplicate key 'rating'" in caught.value.message
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(alphabet=st.characters(codec=None), max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+ROWS = st.dictionaries(st.sampled_from(["id", "content", "title", "url", "domain", "scraped_at", "x"]), JSON_VALUES, max_size=6)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(ROWS | JSON_VALUES, min_size=1, max_size=6))
+def test_any_jsonl_row_is_a_document_or_a_problem_with_its_line(tmp_path: Path, rows: list[object]) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")  # ensure_ascii: "\ud800" escapes
+    documents, problems = read_corpus(path, IngestConfig())
+    if isinstance(rows[0], dict) and "content" not in rows[0]:
+        assert not documents and len(problems) == 1  # the file has no text column: one problem says so
+    else:
+        assert len(documents) + len(problems) == len(rows)  # every line: a document or a problem
+    for problem in problems:
+        assert problem.line is not None or "column" in problem.message
+    for doc in documents:
+        json.dumps(doc.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")  # writable: no lone surrogate
+        doc.model_dump_json()
+
+
+CLAIM_TEXTS = st.text(alphabet=st.characters(codec=None), min_size=1, max_size=120) | st.text(
+    alphabet=st.characters(categories=["Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"]), min_size=1, max_size=20
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(CLAIM_TEXTS)
+def test_a_verdict_stub_for_any_claim_text_reads_back(loaded: LoadedConfig, text: str) -> None:
+    claim = Claim.model_construct(id="c-0123456789ab", text=text)
+    stub = stub_text(claim, "reviewer-1", loaded.config.review)
+    out = Path("/nonexistent-out")
+    path = out / "review/verdicts/reviewer-1/c-0123456789ab.yaml"
+    verdict = load_verdict(path, out, {claim.id}, loaded.config.review, text=stub)
+    assert verdict.verdict.claim_text == scrub(text)
+
+
+def test_a_control_character_in_a_verdict_is_a_problem_with_its_line(tmp_path: Path, loaded: LoadedConfig) -> None:
+    out = tmp_path / "out"
+    path = out / "review/verdicts/reviewer-1/c-0123456789ab.yaml"
+    write(path, "claim: c-0123456789ab\nreviewer: reviewer-1\nrationale: bad \x01 byte\n")
+    with pytest.raises(VerdictError) as caught:
+        load_verdict(path, out, {"c-0123456789ab"}, loaded.config.review)
+    assert caught.value.line == 3
+
+
+def test_a_run_over_hostile_seeds_finishes_and_names_each_bad_file(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    seeds.mkdir()
+    body = SEED.read_text(encoding="utf-8")
+    shutil.copy(SEED, seeds / SEED.name)
+    write(seeds / "nodate.txt", f"---\npublished: 2015-02-30\n---\n{body}")
+    write(seeds / "0b_.txt", "0b1\n\nThe unemployment rate rose to 12 percent in 2015, the ministry said on Monday.\n")
+    (seeds / os.fsdecode(b"caf\xe9.txt")).write_text("Caf\n\nThe army said 1,200 troops arrived in Syria in 2015.\n", encoding="utf-8")
+    rows = [{"id": "s", "content": "Lone \ud800 surrogate: the army said 3,000 troops arrived in 2014."}, {"id": 1, "content": ["x"]}, {"id": "z", "content": {"a": 1}}]
+    write(seeds / "rows.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n")
+    result = run_pipeline(loaded, seeds, out)
+    problems = {(Path(p.file).name, p.line): p.message for p in result.report.problems}
+    assert ("nodate.txt", 2) in problems and "2015-02-30" in problems[("nodate.txt", 2)]
+    titles = {d.id: d.title for d in result.report.documents}
+    assert titles["0b_"] == "0b1" and "caf\ufffd" in titles
+    report = (out / "reports/verdicts.yaml").read_text(encoding="utf-8")
+    again = yaml.load(report, Loader=SafeLoader)  # noqa: S506 - our safe loader
+    assert {d["id"]: d["title"] for d in again["documents"]}["0b_"] == "0b1"
+    assert yaml.safe_load(report)["documents"]  # a YAML 1.1 reader too
+    shutil.rmtree(out / ".factflow-cache")
+    for stub in (out / "review/verdicts/reviewer-1").glob("c-*.yaml"):
+        stub.write_text(stub.read_text(encoding="utf-8").replace('rationale: ""', "rationale: 2015-02-30"), encoding="utf-8")
+        break
+    second = run_pipeline(loaded, seeds, out)
+    assert len(second.report.claims) == len(result.report.claims)
+
+
+OLD_REPORTS = [
+    "claims: 5\n", "- x\n", "claims:\n- id: c-1\n  consensus: [1]\n  verdicts: 7\n", "claims:\n- id: 12\n  verdicts:\n  - reviewer: r\n    rating: 12\n",
+    "[" * 5000 + "]" * 5000 + "\n", "generated_at: 2015-02-30\nclaims: []\n", "\x00\x01binary",
+]
+
+
+def test_an_old_report_of_any_shape_never_stops_the_next_run(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    run_pipeline(loaded, seed_dir, out_dir)
+    for report in OLD_REPORTS:
+        shutil.rmtree(out_dir / ".factflow-cache", ignore_errors=True)  # no snapshot: the old report itself is read
+        (out_dir / "reports/verdicts.yaml").write_text(report, encoding="utf-8")
+        result = run_pipeline(loaded, seed_dir, out_dir)
+        assert result.report.claims and result.report.changes.new_claims == [c.id for c in result.report.claims], report[:40]
+
+
+def test_a_pipe_where_the_report_was_does_not_hang_the_run(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    from tests.test_bad_input import deadline
+
+    (out_dir / "reports").mkdir()
+    os.mkfifo(out_dir / "reports/verdicts.yaml")
+    with deadline(60):
+        result = run_pipeline(loaded, seed_dir, out_dir)
+    assert (out_dir / "reports/verdicts.yaml").is_file() and result.report.claims
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["http://[::1", "http://a.example:99999/x", "javascript:alert(1)", "https://ok.example/a b", "https://ok.example/a",
+                     "http://[::ffff:127.0.0.1]/", "https://\u202eexample.org/", "http://%zz/", "HTTP://A.EXAMPLE/"]),
+), max_size=8))
+def test_any_url_list_line_is_a_url_to_fetch_or_a_problem_with_its_line(tmp_path: Path, lines: list[str]) -> None:
+    from factflow.models import check_link
+    from factflow.web import read_url_list
+
+    path = tmp_path / "urls.txt"
+    path.write_text("\n".join(line.replace("\r", "") for line in lines) + "\n", encoding="utf-8", errors="replace")
+    urls, problems = read_url_list(path)
+    assert all(check_link(u.url) == u.url and u.line >= 1 for u in urls)
+    assert all(p.line is not None for p in problems)
+
+
+VERDICT_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | LOOK_ALIKES | st.text(max_size=20)
+    | st.sampled_from(["true", "mostly-true", "reviewer-1", "c-0123456789ab", "https://example.org/a", "javascript:x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["claim", "reviewer", "rating", "rationale", "evidence", "claim_text", "other"]), VERDICT_VALUES, max_size=7))
+def test_a_verdict_file_holding_any_values_is_a_verdict_or_one_error_with_its_line(loaded: LoadedConfig, values: dict[str, object]) -> None:
+    from factflow.yamlio import dump_yaml
+
+    out = Path("/nonexistent-out")
+    path = out / "review/verdicts/reviewer-1/c-0123456789ab.yaml"
+    text = dump_yaml({"claim": "c-0123456789ab", "reviewer": "reviewer-1", **values})
+    try:
+        read = load_verdict(path, out, {"c-0123456789ab"}, loaded.config.review, text=text)
+    except VerdictError as exc:
+        assert "\n" not in exc.message or exc.line is not None
+        return
+    assert read.verdict.rating is None or read.verdict.rating in loaded.config.review.labels
+    assert all(isinstance(url, str) and url.startswith(("http://", "https://")) for url in read.verdict.evidence)

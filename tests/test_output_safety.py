@@ -1,0 +1,110 @@
+"""The output folder is ours and nothing else: no pipe, device or link in review/ hangs or misleads a run,
+no configured path lands on a reviewer's verdict or the seeds, and a refused write is one line."""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from factflow.config import LoadedConfig
+from factflow.errors import OutputError, WriteError
+from factflow.pipeline import run_pipeline
+from tests.conftest import CONFIG, ROOT
+from tests.test_bad_input import deadline
+
+
+def verdict_files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted((out / "review/verdicts").rglob("c-*.yaml")) if p.is_file()}
+
+
+def test_pipes_devices_links_and_huge_files_in_a_verdict_folder_are_problems(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    run_pipeline(loaded, seed_dir, out_dir)
+    folder = out_dir / "review/verdicts/reviewer-1"
+    stub = next(folder.glob("c-*.yaml"))
+    os.mkfifo(folder / "c-000000000001.yaml")
+    (folder / "c-000000000002.yaml").symlink_to("/dev/zero")
+    (folder / "c-000000000003.yaml").symlink_to(stub)
+    (folder / "c-000000000004.yaml").write_bytes(b"rationale: " + b"x" * 2_000_000 + b"\n")
+    with deadline(60):
+        result = run_pipeline(loaded, seed_dir, out_dir)
+    problems = {Path(p.file).name: p.message for p in result.report.problems}
+    assert "not a regular file" in problems["c-000000000001.yaml"]
+    assert "symbolic link" in problems["c-000000000002.yaml"] and "symbolic link" in problems["c-000000000003.yaml"]
+    assert "over the limit" in problems["c-000000000004.yaml"]
+
+
+@pytest.mark.parametrize("where", ["review/tasks", "review/verdicts/reviewer-1", "review"])
+def test_a_folder_of_the_output_that_is_a_link_is_refused_before_anything_is_written(
+    where: str, seed_dir: Path, tmp_path: Path, loaded: LoadedConfig
+) -> None:
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "c-unrelated.yaml").write_text("someone else's file\n", encoding="utf-8")
+    (out / where).parent.mkdir(parents=True, exist_ok=True)
+    (out / where).symlink_to(elsewhere)
+    with pytest.raises(OutputError, match="symbolic link"):
+        run_pipeline(loaded, seed_dir, out)
+    assert [p.name for p in elsewhere.iterdir()] == ["c-unrelated.yaml"]
+    assert not (out / "reports").exists()
+
+
+@pytest.mark.parametrize("path", ["review/verdicts/reviewer-1/c-x.yaml", "review/report.yaml", ".", "seeds/report.yaml", "reports"])
+def test_a_report_path_on_a_verdict_the_seeds_or_a_folder_is_refused(path: str, tmp_path: Path, loaded: LoadedConfig) -> None:
+    out = tmp_path
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("Title\n\nThe army said 1,200 troops arrived in 2015.\n", encoding="utf-8")
+    (out / "reports").mkdir()
+    before = sorted(p for p in out.rglob("*"))
+    with pytest.raises(OutputError, match="report.path"):
+        run_pipeline(loaded.with_changes("report", path=path), seeds, out)
+    assert sorted(p for p in out.rglob("*") if p.name != ".factflow.lock") == before  # nothing written
+
+
+def test_an_http_cache_outside_the_output_folder_is_a_config_error(tmp_path: Path) -> None:
+    from factflow.config import load_config
+    from factflow.errors import ConfigError
+
+    config = tmp_path / "c.yaml"
+    config.write_text("http:\n  cache_dir: ../elsewhere\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cache_dir"):
+        load_config(config)
+
+
+def test_disk_full_is_named_in_one_line() -> None:
+    fd = os.open("/dev/full", os.O_WRONLY)
+    try:
+        with pytest.raises(OSError) as caught:
+            os.write(fd, b"x")  # the kernel's own "No space left on device"
+    finally:
+        os.close(fd)
+    assert str(WriteError("out/reports/verdicts.yaml", caught.value)) == "disk full writing out/reports/verdicts.yaml; nothing was lost"
+
+
+def _limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2_000, 2_000))
+
+
+def test_a_write_the_os_refuses_ends_the_run_with_one_line_and_loses_nothing(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    run_pipeline(loaded, seed_dir, out_dir)
+    report = (out_dir / "reports/verdicts.yaml").read_bytes()
+    verdicts = verdict_files(out_dir)
+    (out_dir / ".factflow-cache").rename(out_dir / ".old-cache")  # so the rerun has files to write again
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow.cli", "run", "--engine", "plain", "--quiet", "--config", str(CONFIG),
+         "--seeds", str(seed_dir), "--out", str(out_dir)],
+        capture_output=True, text=True, cwd=ROOT, preexec_fn=_limit_file_size, timeout=120, check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert re.fullmatch(r"Error: file size limit reached writing \S+; nothing was lost\n", done.stderr), done.stderr
+    assert (out_dir / "reports/verdicts.yaml").read_bytes() == report
+    assert verdict_files(out_dir) == verdicts
+    assert not [p for p in out_dir.rglob(".*.tmp")]
