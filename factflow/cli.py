@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from factflow import __version__
+from factflow.claims import registry
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError, WriteError
 from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_pipeline
@@ -278,15 +279,15 @@ def claims() -> None:
 
 @claims.command("score")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--detector", type=click.Choice(["blend", "ngram", "signals"]), default="ngram", show_default=True,
-              help="ngram: the trained n-gram model (default); blend: the model with news-fitted signals; signals: the signals alone.")
+@click.option("--detector", type=click.Choice(registry.names()), default=registry.DEFAULT, show_default=True,
+              help="The detector, as in claims.detector: " + registry.describe() + ".")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Label threshold (default: the detector's shipped one).")
 @handle_errors
 def claims_score(file: Path, detector: str, threshold: float | None) -> None:
     """Score each sentence of a TSV (header Sentence_id<TAB>Text) for check-worthiness.
 
     Writes Sentence_id<TAB>score<TAB>label (Yes/No) to stdout, one row per input row, in order;
-    each sentence is scored alone, by the same scorer the flow uses.
+    each sentence is scored by the same scorer the flow uses (read in batches, written in order).
 
     Example: factflow claims score sentences.tsv > scores.tsv
     """

@@ -181,3 +181,48 @@ def test_a_reported_prediction_is_a_checkable_quote() -> None:
     reported = assess("The agency said on Monday that prices will rise by 4 percent next year.")
     assert reported.checkable and reported.type == "statistic"
     assert assess("Prices will rise by 4 percent next year.").type == "prediction"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("The MiG 29 was first flown in 1977.", "event"),  # a model name and a year: no figure to check
+        ("He flew a MiG 29 over the base.", "other"),
+        ("Division 52 withdrew from the area.", "other"),
+        ("Russia deployed S-400 missiles to Syria.", "event"),
+        ("It felt like it was 1984 all over again.", "event"),
+        ("The Boeing 737 crashed near Jakarta, killing 189 people.", "statistic"),  # 189 people is a figure
+        ("In March 2015 about 300 soldiers arrived.", "event"),
+    ],
+)
+def test_a_number_inside_a_name_or_a_bare_year_is_not_a_statistic(sentence: str, kind: str) -> None:
+    result = assess(sentence)
+    assert result.type == kind
+    number = {r.signal: r.evidence for r in result.reasons}.get("number")
+    assert number not in {"29", "52", "400", "737", "1984", "1977", "2015"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The plant, which will close next year, laid off 300 workers last month.",
+        "Officials met on Tuesday to discuss how the new rules will work.",
+        "The company closed 40 stores that will be turned into apartments.",
+    ],
+)
+def test_a_reported_event_with_will_in_a_subordinate_clause_is_not_a_prediction(sentence: str) -> None:
+    result = assess(sentence)
+    assert result.checkable and result.type != "prediction"
+    assert "prediction" not in {r.signal for r in result.reasons}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Prices will rise by 4 percent next year.",
+        "If the bill passes, taxes will rise for 40 million families.",
+        "The minister is expected to resign.",
+    ],
+)
+def test_a_main_clause_will_is_still_a_prediction(sentence: str) -> None:
+    assert assess(sentence).type == "prediction"

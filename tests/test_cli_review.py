@@ -140,3 +140,25 @@ def test_a_broken_file_of_your_own_is_shown_and_replaced_when_you_save(queue: li
     assert done.returncode == 0, done.stderr
     assert "Your file has a problem: not valid YAML" in done.stdout
     assert load_verdict(mine, out_dir, set(queue), loaded.config.review).verdict.rating == "false"
+
+
+def test_the_queue_serves_the_most_check_worthy_claims_first(queue: list[str], out_dir: Path, loaded: LoadedConfig) -> None:
+    from factflow.review import load_tasks
+
+    scores = {t.claim: t.checkworthiness for t in load_tasks(out_dir)}
+    ranked = [scores[c] for c in queue]
+    assert len(ranked) >= 3 and ranked == sorted(ranked, reverse=True)
+    # The terminal shows them in that order.
+    shown = review(out_dir, "s\ns\nq\n")
+    assert f"Task 1 of {len(queue)}: {queue[0]}" in shown.stdout and f"Task 2 of {len(queue)}: {queue[1]}" in shown.stdout
+
+
+def test_queue_order_breaks_ties_by_document_order() -> None:
+    from factflow.review.session import queue_order
+
+    class T:
+        def __init__(self, claim: str, score: float) -> None:
+            self.claim, self.checkworthiness = claim, score
+
+    tasks = [T("a", 0.5), T("b", 0.9), T("c", 0.5), T("d", 0.7)]
+    assert [t.claim for t in queue_order(tasks)] == ["b", "d", "a", "c"]  # type: ignore[arg-type]

@@ -4,24 +4,75 @@ from __future__ import annotations
 
 import math
 
+from collections.abc import Sequence
+
 import pytest
 
-from factflow.claims import scoring
+from factflow.claims import registry, scoring
 from factflow.claims.detector import default_detector
 from factflow.claims.scoring import BLEND_THRESHOLD, BLEND_WEIGHTS, blend_score, make_scorer
 from factflow.claims.signals import _WEIGHTS
+from factflow.claims.transformer import TransformerDetector
 from factflow.config import ClaimsConfig
 
 
-def test_ngram_is_the_default_detector_and_blend_has_its_own_threshold() -> None:
+def test_minilm_is_the_default_detector_and_each_detector_has_its_own_threshold() -> None:
     scorer = make_scorer(ClaimsConfig().detector)
-    assert scorer.detector == "ngram" and scorer.threshold == default_detector().threshold
+    assert registry.DEFAULT == "minilm" and scorer.detector == "minilm"
+    assert scorer.threshold == TransformerDetector.load().threshold
+    assert make_scorer("ngram").threshold == default_detector().threshold
     assert make_scorer("blend").threshold == BLEND_THRESHOLD
 
 
-def test_unknown_detector_is_refused() -> None:
-    with pytest.raises(ValueError, match="blend, ngram, signals"):
+def test_unknown_detector_is_refused_with_the_known_names() -> None:
+    with pytest.raises(registry.UnknownDetector, match="minilm, ngram, blend, signals"):
         make_scorer("bert")
+
+
+def test_config_cli_and_registry_name_the_same_detectors() -> None:
+    from factflow.cli import claims_score
+
+    option = next(p for p in claims_score.params if p.name == "detector")
+    assert tuple(option.type.choices) == registry.names()  # type: ignore[attr-defined]
+    for name in registry.names():
+        assert ClaimsConfig(detector=name).detector == name
+    with pytest.raises(ValueError, match="unknown detector 'bert'; choose one of minilm"):
+        ClaimsConfig(detector="bert")
+
+
+def test_a_new_detector_is_one_registration() -> None:
+    class Constant:
+        threshold = 0.5
+
+        def scores(self, sentences: Sequence[str], signals: Sequence[object]) -> list[float]:
+            return [0.9 for _ in sentences]
+
+    try:
+        registry.register("constant-test", "always 0.9")(Constant)
+        assert "constant-test" in registry.names()
+        assert ClaimsConfig(detector="constant-test").detector == "constant-test"
+        scorer = make_scorer("constant-test")
+        assert scorer.assess("The plant closed in 2015.").score == 0.9
+        # The gate holds whatever the detector says.
+        assert not scorer.is_claim(scorer.assess("Will the plant close in 2015?"))
+        with pytest.raises(ValueError, match="registered twice"):
+            registry.register("constant-test", "again")(Constant)
+    finally:
+        registry._REGISTRY.pop("constant-test", None)
+
+
+def test_a_batch_scores_as_its_sentences_do_one_by_one() -> None:
+    sentences = [
+        "Unemployment fell to 4.1 percent in March, the lowest rate since 2000, the Labor Department said.",
+        "Click here to subscribe.",
+        "Russia has deployed S-400 missiles to Syria, the ministry said.",
+        "I think we should be kinder.",
+    ]
+    for name in registry.names():
+        scorer = make_scorer(name)
+        batch = scorer.assess_many(sentences)
+        assert [r.score for r in batch] == pytest.approx([scorer.assess(s).score for s in sentences], abs=2e-4), name
+    assert make_scorer().assess_many([]) == []
 
 
 def test_blend_weights_only_lower_for_signals_against_a_claim() -> None:

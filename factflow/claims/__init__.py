@@ -55,6 +55,7 @@ def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
     is_boilerplate = Boilerplate(cfg.boilerplate_patterns)
     scorer = make_scorer(cfg.detector, cfg.threshold)
     sentences: list[Sentence] = []
+    kept: list[tuple[int, int, str]] = []
     seen: set[str] = set()
     boilerplate = duplicates = 0
     problems: list[Problem] = []
@@ -72,7 +73,7 @@ def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
         if not key or key in seen:
             duplicates += bool(key)
             continue
-        if len(sentences) >= cfg.max_sentences_per_document:
+        if len(kept) >= cfg.max_sentences_per_document:
             problems.append(Problem(
                 file=doc.path,
                 message=(
@@ -82,7 +83,9 @@ def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
             ))
             break
         seen.add(key)
-        result = scorer.assess(text)
+        kept.append((start, end, text))
+    # One batch per document: the transformer detector pays its per-call cost once, not per sentence.
+    for (start, end, text), result in zip(kept, scorer.assess_many([t for _, _, t in kept]), strict=True):
         is_claim = scorer.is_claim(result)
         sentence = Sentence(
             index=len(sentences), start=start, end=end, text=text, score=result.score,

@@ -1,31 +1,24 @@
-"""The scorer: one place that turns a sentence into a check-worthiness score, reasons and a type.
+"""The scorer: one place that turns sentences into check-worthiness scores, reasons and a type.
 
-Three detectors:
-
-* ``ngram`` (the default): the trained n-gram model alone, at its own shipped threshold;
-* ``blend``: the n-gram model's log-odds plus the signals against a claim that debate-trained
-  models miss in news (links, credit lines, headings, fragments, promotional copy, advice,
-  predictions, normative words), in one logistic function whose weights ``scripts/fit_scorer.py``
-  fits on ClaimBuster dev and the hand-labelled news development set
-  (``bench/news-dev-labels.tsv``) and whose threshold it chooses with dev-test too (dev-test may
-  choose thresholds but train no shipped model); more precise on news, weaker on debates;
-* ``signals``: the interpretable signals alone.
-
-Whatever the detector, the signals give the ``reasons`` and the type, and a question, prediction
-or opinion is never a claim: its score is capped below the threshold. The flow and
-``factflow claims score`` use this scorer.
+The detectors are registered in :mod:`factflow.claims.registry` (``minilm``, the default: a
+fine-tuned transformer; ``ngram``: the trained n-gram model; ``blend``: the n-gram log-odds plus
+fitted weights for the signals against a claim in news; ``signals``: the signals alone). This
+module holds their model classes and the :class:`Scorer` that applies the rules common to all:
+the signals give the ``reasons`` and the type, and a question, prediction or opinion is never a
+claim: its score is capped below the threshold. The flow and ``factflow claims score`` use it.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
+from factflow.claims import registry
+from factflow.claims.detector import Detector, default_detector
 from factflow.claims.signals import Assessment, assess
 from factflow.errors import InputError
 
@@ -39,36 +32,58 @@ class Scorer:
 
     detector: str
     threshold: float
+    model: registry.Model
+
+    def assess_many(self, sentences: Sequence[str]) -> list[Assessment]:
+        """Score, reasons, type and checkability of each sentence; the detector sees them as one batch."""
+        signals = [assess(s) for s in sentences]
+        scores = self.model.scores(sentences, signals) if sentences else []
+        cap = max(0.0, self.threshold - _NOT_CHECKABLE_MARGIN)
+        return [
+            Assessment(score=round(score if found.checkable else min(score, cap), 4), reasons=found.reasons, type=found.type, checkable=found.checkable)
+            for score, found in zip(scores, signals, strict=True)
+        ]
 
     def assess(self, sentence: str) -> Assessment:
         """Score, reasons, type and checkability of one sentence."""
-        signals = assess(sentence)
-        if self.detector == "signals":
-            score = signals.score
-        elif self.detector == "ngram":
-            score = _ngram().score(sentence)
-        else:
-            score = blend_score(_ngram().logit(sentence), [r.signal for r in signals.reasons])
-        if not signals.checkable:
-            score = min(score, max(0.0, self.threshold - _NOT_CHECKABLE_MARGIN))
-        return Assessment(score=round(score, 4), reasons=signals.reasons, type=signals.type, checkable=signals.checkable)
+        return self.assess_many([sentence])[0]
 
     def is_claim(self, result: Assessment) -> bool:
         """Whether an assessed sentence is a claim at this scorer's threshold."""
         return result.checkable and result.score >= self.threshold
 
 
-@lru_cache(maxsize=1)
-def _ngram():  # type: ignore[no-untyped-def]
-    from factflow.claims.detector import default_detector
+class NgramModel:
+    """The trained n-gram model alone, at its shipped threshold."""
 
-    return default_detector()
+    def __init__(self, detector: Detector) -> None:
+        """Wrap a loaded n-gram detector."""
+        self.detector = detector
+        self.threshold = detector.threshold
+
+    @classmethod
+    def load(cls) -> NgramModel:
+        """The packaged n-gram model."""
+        return cls(default_detector())
+
+    def scores(self, sentences: Sequence[str], signals: Sequence[Assessment]) -> list[float]:
+        """The n-gram model's probability of each sentence."""
+        return [self.detector.score(s) for s in sentences]
 
 
 #: The signals' own decision threshold (their score is a logistic of summed weights).
 SIGNALS_THRESHOLD = 0.5
-#: The detectors a scorer can use; the first is the default.
-DETECTORS = ("blend", "ngram", "signals")
+
+
+class SignalsModel:
+    """The interpretable signals alone."""
+
+    threshold = SIGNALS_THRESHOLD
+
+    def scores(self, sentences: Sequence[str], signals: Sequence[Assessment]) -> list[float]:
+        """The signals' own score of each sentence."""
+        return [found.score for found in signals]
+
 
 # BEGIN fitted by scripts/fit_scorer.py (do not edit by hand)
 BLEND_BIAS = -1.1889
@@ -87,18 +102,50 @@ def blend_score(ngram_logit: float, signals: list[str]) -> float:
     return e / (1.0 + e)
 
 
-def make_scorer(detector: str = "ngram", threshold: float | None = None) -> Scorer:
-    """The scorer for a detector name; ``threshold`` None means the detector's shipped threshold."""
-    if detector not in DETECTORS:
-        raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
-    if threshold is None:
-        if detector == "signals":
-            threshold = SIGNALS_THRESHOLD
-        elif detector == "blend":
-            threshold = BLEND_THRESHOLD
-        else:
-            threshold = _ngram().threshold
-    return Scorer(detector=detector, threshold=threshold)
+class BlendModel:
+    """The n-gram model's log-odds plus the fitted weights of the signals against a claim."""
+
+    threshold = BLEND_THRESHOLD
+
+    def __init__(self, detector: Detector) -> None:
+        """Wrap a loaded n-gram detector."""
+        self.detector = detector
+
+    @classmethod
+    def load(cls) -> BlendModel:
+        """The blend over the packaged n-gram model."""
+        return cls(default_detector())
+
+    def scores(self, sentences: Sequence[str], signals: Sequence[Assessment]) -> list[float]:
+        """The blend's probability of each sentence."""
+        return [blend_score(self.detector.logit(s), [r.signal for r in found.reasons]) for s, found in zip(sentences, signals, strict=True)]
+
+
+class TransformerModel:
+    """The fine-tuned transformer, screened by the n-gram model (see :mod:`factflow.claims.transformer`)."""
+
+    def __init__(self, transformer, ngram: Detector) -> None:  # type: ignore[no-untyped-def]
+        """Wrap a loaded transformer detector and the n-gram model that screens for it."""
+        self.transformer = transformer
+        self.ngram = ngram
+        self.threshold: float = transformer.threshold
+
+    @classmethod
+    def load(cls) -> TransformerModel:
+        """The packaged transformer and n-gram models."""
+        from factflow.claims.transformer import TransformerDetector
+
+        return cls(TransformerDetector.load(), default_detector())
+
+    def scores(self, sentences: Sequence[str], signals: Sequence[Assessment]) -> list[float]:
+        """Calibrated probabilities; the n-gram model's sure negatives skip the transformer."""
+        return self.transformer.scores(sentences, [self.ngram.logit(s) for s in sentences])  # type: ignore[no-any-return]
+
+
+def make_scorer(detector: str = registry.DEFAULT, threshold: float | None = None) -> Scorer:
+    """The scorer for a registered detector; ``threshold`` None means the detector's shipped threshold."""
+    model = registry.get(detector).load()
+    return Scorer(detector=detector, threshold=model.threshold if threshold is None else threshold, model=model)
 
 
 def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
@@ -139,6 +186,10 @@ def _chain(first: tuple[str, str] | None, rest: Iterator[tuple[str, str]]) -> It
         yield from rest
 
 
+#: Rows scored together by ``score_tsv``: one batch for the detector, then written in order.
+_TSV_BATCH = 256
+
+
 def score_tsv(path: Path, scorer: Scorer, out: TextIO) -> int:
     """Write ``Sentence_id<TAB>score<TAB>label`` for every input row, in order; returns the row count."""
     rows = read_sentences_tsv(path)
@@ -146,8 +197,17 @@ def score_tsv(path: Path, scorer: Scorer, out: TextIO) -> int:
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(["Sentence_id", "score", "label"])
     count = 0
-    for sentence_id, text in _chain(first, rows):
-        result = scorer.assess(text)
-        writer.writerow([sentence_id, f"{result.score:.4f}", "Yes" if scorer.is_claim(result) else "No"])
+    batch: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        for (sentence_id, _), result in zip(batch, scorer.assess_many([t for _, t in batch]), strict=True):
+            writer.writerow([sentence_id, f"{result.score:.4f}", "Yes" if scorer.is_claim(result) else "No"])
+        batch.clear()
+
+    for row in _chain(first, rows):
+        batch.append(row)
         count += 1
+        if len(batch) >= _TSV_BATCH:
+            flush()
+    flush()
     return count

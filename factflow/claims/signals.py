@@ -158,6 +158,10 @@ def find_signals(sentence: str) -> dict[str, str]:
         evidence = signal.find(sentence, tokens, token_set, has_digit)
         if evidence is not None:
             found[signal.name] = evidence
+    if "number" in found:
+        _numbers_that_count(sentence, found)
+    if "prediction" in found and _will_is_subordinate(tokens, found["prediction"]):
+        del found["prediction"]
     names = entities(sentence)
     if names:
         found["named entities"] = ", ".join(n for n, _, _ in names[:4])
@@ -166,6 +170,60 @@ def find_signals(sentence: str) -> dict[str, str]:
     elif _END.search(sentence) is None:
         found["heading"] = "no closing punctuation"
     return found
+
+
+_NUMBER = next(s.pattern for s in SIGNALS if s.name == "number")
+_YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
+# A number right after a capitalised word (not a month) or a capitalised word and a hyphen is part of a
+# name: "MiG 29", "Boeing 737", "Division 52", "S-400", "COVID-19", "Apollo 11".
+_NAME_BEFORE = re.compile(r"(?:^|[\s(\"“'‘])(?!(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b)[A-Z][\w’'.]*[ -]$")
+
+
+def _numbers_that_count(sentence: str, found: dict[str, str]) -> None:
+    """Keep the ``number`` signal only for numbers that state a quantity: not a year, not part of a name.
+
+    A bare year is a date (``like it was 1984``), and a number inside a name is no figure to check
+    (``MiG 29``); neither makes a sentence a ``statistic``.
+    """
+    kept: str | None = None
+    year: str | None = None
+    for m in _NUMBER.finditer(sentence):  # type: ignore[union-attr]
+        value = m.group(0)
+        if _NAME_BEFORE.search(sentence, max(0, m.start() - 40), m.start()):
+            continue
+        if _YEAR.fullmatch(value):
+            year = year or value
+            continue
+        kept = value
+        break
+    if kept is None:
+        del found["number"]
+    else:
+        found["number"] = kept
+    if year is not None and "date" not in found:
+        found["date"] = year
+
+
+_SUBORDINATORS = frozenset("that which who whom whose when where whether if how what why because after before until unless while once".split())
+_PAST = frozenset(
+    """said told was were had did made took saw met won lost fell rose began paid built sent laid held led left found gave got came went
+    brought bought sold spent struck shot fought caught kept put set cut hit ran became""".split()
+)
+
+
+def _will_is_subordinate(tokens: list[str], word: str) -> bool:
+    """Whether the sentence reports a past event and its "will" sits in a subordinate clause.
+
+    "The plant, which will close next year, laid off 300 workers" reports a layoff; "Officials met to
+    discuss how the rules will work" reports a meeting: neither is a prediction.
+    """
+    if word not in tokens:
+        return False  # a pattern ("is expected to", "next year") found it: a prediction however it is placed
+    at = tokens.index(word)
+    if _SUBORDINATORS.isdisjoint(tokens[:at]):
+        return False
+    following = set(tokens[at + 1:at + 3])
+    return any((t in _PAST or (t.endswith("ed") and len(t) > 4)) and t not in following for t in tokens)
 
 
 _WEIGHTS = {s.name: s.weight for s in SIGNALS} | {"named entities": _ENTITY_WEIGHT[0], "fragment": _FRAGMENT_WEIGHT, "heading": _HEADING_WEIGHT}

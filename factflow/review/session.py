@@ -16,6 +16,12 @@ from factflow.review.files import VERDICTS_DIR, LoadedVerdict, collect_verdicts,
 from factflow.yamlio import describe_error
 
 
+def queue_order(tasks: list[Task]) -> list[Task]:
+    """The order a reviewer's queue is served in: the most check-worthy claims first, so a long queue is
+    worked from its best claims; ties keep the tasks' own order (document, then sentence)."""
+    return sorted(tasks, key=lambda t: -t.checkworthiness)
+
+
 @dataclass
 class OpenTask:
     """One claim waiting for this person's rating, with what they may see of the others' verdicts."""
@@ -107,8 +113,8 @@ class ReviewSession:
                         problem=self.own_problems.get(task.claim))
 
     def open_tasks(self) -> list[OpenTask]:
-        """This person's open tasks, in document then sentence order."""
-        return [item for item in (self.open_task(t) for t in self.tasks) if item is not None]
+        """This person's open tasks in queue order: highest check-worthiness first (see :func:`queue_order`)."""
+        return [item for item in (self.open_task(t) for t in queue_order(self.tasks)) if item is not None]
 
     def save(self, task: Task, rating: str, rationale: str, evidence: list[str], via: str) -> LoadedVerdict:
         """Check and write this person's verdict on a task (atomically); raises VerdictError when it breaks a rule."""
