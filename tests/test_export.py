@@ -143,3 +143,18 @@ def test_html_summary_renders_in_headless_chromium(rated_report: Path, tmp_path:
     assert done.returncode == 0 and shot.stat().st_size > 10_000, done.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     print(f"screenshot: {shot}")
+
+
+def test_a_report_is_read_from_its_json_twin_only_while_the_twin_mirrors_it(rated_report: Path) -> None:
+    from factflow.export import load_report
+    from factflow.report import twin_path
+
+    assert twin_path(rated_report).is_file()
+    fast = load_report(rated_report)
+    edited = rated_report.read_text(encoding="utf-8") + "# edited by hand\n"
+    rated_report.write_text(edited.replace("Checked <b>sources</b>.", "Checked again."), encoding="utf-8")
+    slow = load_report(rated_report)  # the twin no longer mirrors the file: the YAML is read
+    assert "Checked again." in [v.rationale for c in slow.claims for v in c.verdicts]
+    assert slow.model_copy(update={"claims": fast.claims}) == fast
+    twin_path(rated_report).unlink()
+    assert load_report(rated_report) == slow
