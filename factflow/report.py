@@ -22,6 +22,7 @@ from factflow.models import (
     Agreement,
     Changes,
     Claim,
+    ClaimBase,
     ConfigRef,
     Consensus,
     ConsensusChange,
@@ -45,6 +46,10 @@ from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
 from factflow.yamlio import SafeLoader, atomic_write_chunks, atomic_write_text, dump_yaml
 
 CONSENSUS_STATUSES = ("pending", "agreed", "disputed", "adjudicated")
+
+#: What a report claim takes from the claim as it is: every field they share, so a field added to
+#: the claim reaches the report without another list to update.
+_CLAIM_FIELDS = tuple(ClaimBase.model_fields)
 
 
 def build_report(
@@ -87,8 +92,7 @@ def build_report(
         by_claim[c.id] = records
         consensus_of[c.id] = consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators)
         report_claims.append(ReportClaim(
-            id=c.id, document=c.document, text=c.text, sentence_index=c.sentence_index,
-            checkworthiness=c.checkworthiness, reasons=c.reasons, type=c.type, appearances=c.appearances,
+            **{name: getattr(c, name) for name in _CLAIM_FIELDS},
             sources=sources.get(c.id, []), already_checked=(already_checked or {}).get(c.id), assigned_to=assignments.get(c.id, []),
             verdicts=records, consensus=consensus_of[c.id],
         ))
