@@ -84,13 +84,15 @@ def build_report(
         ))
     adjudicators = [a.id for a in cfg.review.adjudicators]
     consensus_of: dict[str, Consensus] = {}
+    earlier = _previous_consensus(previous)
     extraction = {e.document: e for e in extractions}
     claim_counts = Counter(c.document for c in claims)
     report_claims = []
     for c in claims:
         records = sorted(by_claim.get(c.id, []), key=lambda r: (r.role != "reviewer", r.reviewer))
         by_claim[c.id] = records
-        consensus_of[c.id] = consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators)
+        consensus_of[c.id] = _dated(consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators),
+                                    earlier.get(c.id), generated_at)
         report_claims.append(ReportClaim(
             **{name: getattr(c, name) for name in _CLAIM_FIELDS},
             sources=sources.get(c.id, []), already_checked=(already_checked or {}).get(c.id), assigned_to=assignments.get(c.id, []),
@@ -128,6 +130,27 @@ def build_report(
         orphaned_verdicts=orphans,
         problems=all_problems,
     )
+
+
+def _previous_consensus(previous: dict[str, Any] | None) -> dict[str, tuple[Any, Any, Any]]:
+    """Each claim's consensus in the previous report: (status, rating, since), ``since`` defaulting to that report's date."""
+    if not previous:
+        return {}
+    default = previous.get("generated_at")
+    found = {}
+    for claim in previous.get("claims") or []:
+        if isinstance(claim, dict) and isinstance(claim.get("consensus"), dict):
+            old = claim["consensus"]
+            found[claim.get("id")] = (old.get("status"), old.get("rating"), old.get("since") or default)
+    return found
+
+
+def _dated(now: Consensus, before: tuple[Any, Any, Any] | None, generated_at: str) -> Consensus:
+    """The consensus with the date it was reached: the previous report's while status and rating stay the same."""
+    if now.status != "pending":
+        same = before is not None and (before[0], before[1]) == (now.status, now.rating) and isinstance(before[2], str)
+        now.since = before[2] if same and before is not None else generated_at
+    return now
 
 
 def summarise(
@@ -195,7 +218,8 @@ def report_snapshot(report: Report, report_sha256: str, spans: Sequence[list[Any
         "generated_at": report.generated_at,
         "claims": [
             {"id": c.id, "text": c.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in c.verdicts],
-             "consensus": {"status": c.consensus.status, "rating": c.consensus.rating, "adjudicator": c.consensus.adjudicator},
+             "consensus": {"status": c.consensus.status, "rating": c.consensus.rating, "adjudicator": c.consensus.adjudicator,
+                           "since": c.consensus.since},
              **({"span": spans[i]} if spans else {})}
             for i, c in enumerate(report.claims)
         ],

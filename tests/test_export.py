@@ -48,11 +48,11 @@ def test_claimreview_lists_only_claims_with_a_consensus_rating(rated_report: Pat
     code, out = invoke("export", "claimreview", "--report", str(rated_report), "--publisher", "Desk", "--publisher-url", "https://desk.example/checks")
     assert code == 0, out
     reviews = json.loads(out)
-    assert [r["reviewRating"]["alternateName"] for r in reviews] == ["mostly-true", "unverifiable"]
+    assert [r["reviewRating"]["alternateName"] for r in reviews] == ["Mostly true", "Unverifiable"]  # the scale's display names
     first = reviews[0]
     assert first["@context"] == "https://schema.org" and first["@type"] == "ClaimReview"
     assert first["claimReviewed"].startswith("The city spent $3.2 million")
-    assert first["reviewRating"] == {"@type": "Rating", "ratingValue": 5, "bestRating": 6, "worstRating": 1, "alternateName": "mostly-true"}
+    assert first["reviewRating"] == {"@type": "Rating", "ratingValue": 5, "bestRating": 6, "worstRating": 1, "alternateName": "Mostly true"}
     assert first["itemReviewed"]["@type"] == "Claim"
     assert first["author"] == {"@type": "Organization", "name": "Desk", "url": "https://desk.example/checks"}
     assert first["url"].startswith("https://desk.example/checks#c-")
@@ -158,3 +158,44 @@ def test_a_report_is_read_from_its_json_twin_only_while_the_twin_mirrors_it(rate
     assert slow.model_copy(update={"claims": fast.claims}) == fast
     twin_path(rated_report).unlink()
     assert load_report(rated_report) == slow
+
+
+def test_claimreview_is_dated_when_the_consensus_was_reached_and_reruns_keep_the_date(
+    rated_report: Path, loaded: LoadedConfig, tmp_path: Path
+) -> None:
+    import time
+
+    from factflow.export import load_report
+    from factflow.export.claimreview import claim_reviews
+
+    out = rated_report.parents[1]
+    first = load_report(rated_report)
+    agreed = {c.id: c.consensus.since for c in first.claims if c.consensus.status == "agreed"}
+    assert agreed and all(since == first.generated_at for since in agreed.values())
+    assert all(c.consensus.since is None for c in first.claims if c.consensus.status == "pending")
+    time.sleep(1.1)  # the report's times have whole seconds
+    run_pipeline(loaded, tmp_path / "seeds", out)
+    second = load_report(rated_report)
+    assert second.generated_at != first.generated_at
+    assert {c.id: c.consensus.since for c in second.claims if c.id in agreed} == agreed
+    dates = {r["url"]: r["datePublished"] for r in claim_reviews(second, "Desk", "https://desk.example")}
+    assert set(dates.values()) == {first.generated_at[:10]}
+    changed = next(iter(agreed))  # both reviewers change their minds: a new consensus, a new date
+    for reviewer in ("reviewer-1", "reviewer-2"):
+        write(out / "review" / "verdicts" / reviewer / f"{changed}.yaml",
+              f"claim: {changed}\nreviewer: {reviewer}\nrating: half-true\nrationale: Rechecked.\n")
+    run_pipeline(loaded, tmp_path / "seeds", out)
+    third = load_report(rated_report)
+    assert next(c for c in third.claims if c.id == changed).consensus.since == third.generated_at
+
+
+def test_claimreview_names_ratings_as_the_scale_says(rated_report: Path) -> None:
+    from factflow.config import RatingLevel
+    from factflow.export import load_report
+    from factflow.export.claimreview import claim_reviews
+
+    report = load_report(rated_report)
+    scale = [RatingLevel(**(level.model_dump() | {"name": f"Rated {level.label.upper()}"})) for level in report.scale]
+    names = [r["reviewRating"]["alternateName"] for r in claim_reviews(report.model_copy(update={"scale": scale}), "Desk", "https://d.example")]
+    assert names == ["Rated MOSTLY-TRUE", "Rated UNVERIFIABLE"]
+    assert RatingLevel(label="pants-on-fire").name == "Pants on fire"
