@@ -26,6 +26,7 @@ from factflow import __version__
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError
 from factflow.pipeline import ProgressHook, RunResult, run_pipeline
+from factflow.review import TASKS_DIR, VERDICTS_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,10 +138,16 @@ def print_summary(result: RunResult, out: Path) -> None:
         stderr.print(f"[yellow]problem[/yellow] {where}: {problem.message}", highlight=False, markup=True)
     if len(result.report.problems) > 10:
         stderr.print(f"... and {len(result.report.problems) - 10} more problems in the report")
-    shown = result.report_path.relative_to(out) if result.report_path.is_relative_to(out) else result.report_path
-    stdout.print(f"Report:   {shown}", highlight=False)
-    stdout.print("Tasks:    review/tasks/<claim-id>.yaml", highlight=False)
-    stdout.print("Verdicts: review/verdicts/<reviewer>/<claim-id>.yaml", highlight=False)
+    stdout.print(f"Report:   {openable(result.report_path)}", highlight=False)
+    stdout.print(f"Tasks:    {openable(out / TASKS_DIR)}/<claim-id>.yaml", highlight=False)
+    stdout.print(f"Verdicts: {openable(out / VERDICTS_DIR)}/<reviewer>/<claim-id>.yaml", highlight=False)
+
+
+def openable(path: Path) -> str:
+    """A path as the user can open it from where they stand: relative to the current folder inside it, else absolute."""
+    full = Path(os.path.abspath(path))
+    here = Path.cwd()
+    return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)
 
 
 def _load(config: Path | None) -> LoadedConfig:

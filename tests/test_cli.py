@@ -97,3 +97,40 @@ def test_bad_task_runner_option_is_a_usage_error(seed_dir: Path, tmp_path: Path)
         result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir),
                                            "--out", str(tmp_path), "--task-runner", value])
         assert result.exit_code == 2 and message in result.output
+
+
+def test_run_prints_paths_the_user_can_open_from_where_they_stand(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for out, shown in (("desk", "desk/"), (str(tmp_path / "elsewhere"), f"{tmp_path}/elsewhere/")):
+        result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", out])
+        assert result.exit_code == 0, result.output
+        printed = dict(re.findall(r"^(Report|Tasks|Verdicts): +(\S+)$", result.output, re.MULTILINE))
+        assert printed == {"Report": f"{shown}reports/verdicts.yaml", "Tasks": f"{shown}review/tasks/<claim-id>.yaml",
+                           "Verdicts": f"{shown}review/verdicts/<reviewer>/<claim-id>.yaml"}
+        assert Path(printed["Report"]).is_file()
+
+
+def test_everything_a_run_leaves_behind_is_ignored_by_git(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    repo = tmp_path / "project"
+    repo.mkdir()
+    shutil.copy(ROOT / ".gitignore", repo / ".gitignore")
+    shutil.copytree(seed_dir, repo / "seeds")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "seeds"], check=True)
+    monkeypatch.chdir(repo)
+    for out in (".", "desks/monday"):
+        result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", "seeds", "--out", out])
+        assert result.exit_code == 0, result.output
+    assert (repo / ".factflow.lock").exists() and (repo / "desks" / "monday" / ".factflow-cache").is_dir()
+    status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True, check=True).stdout
+    untracked = [Path(line[3:]) for line in status.splitlines()]
+    # review/ and reports/ of the project folder are ignored (the desk's work, not the project's); a
+    # desk elsewhere is the user's to commit or not, but its runtime files are ignored wherever it is.
+    assert untracked and all(p.parts[:3] in (("desks", "monday", "review"), ("desks", "monday", "reports")) for p in untracked), status
+    assert not [p for p in untracked if any(part.startswith(".") for part in p.parts)], status
