@@ -365,15 +365,25 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
 def check(config_path: Path, out: Path) -> None:
     """Validate the config and every verdict file, without running the pipeline.
 
-    Exits 1 when a verdict file has a problem. Example: factflow check --out .
+    Lists every problem of every file, each with its file and line; exits 1 when there is one.
+    Example: factflow check --out .
     """
     from factflow.review import LEDGER_PATH, TASKS_DIR, collect_verdicts, load_ledger
 
-    loaded = _load(config_path)
+    from factflow.errors import ConfigError
+
+    try:
+        loaded = _load(config_path)
+    except ConfigError as exc:  # every problem of the config, each on its line, not the first alone
+        for line, message in exc.details:
+            stderr.print(f"{exc.path}:{line}: {message}" if line else f"{exc.path}: {message}", highlight=False, markup=False)
+        sys.exit(1)
     claim_ids = {p.stem for p in (out / TASKS_DIR).glob("c-*.yaml")}
     ledger = load_ledger(out, loaded.config.review)[0] if (out / LEDGER_PATH).exists() else None
     verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review, ledger)
-    stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {len(problems)} with problems.")
+    bad_files = len({p.file for p in problems})
+    stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {bad_files} with problems"
+                 + (f" ({len(problems)} problems)." if problems else "."))
     for problem in problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
         stderr.print(f"{where}: {problem.message}", highlight=False, markup=False)

@@ -118,8 +118,7 @@ def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[
             )
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        line = _syntax_line(exc, text)
         problem = exc.problem or "invalid YAML"
         if problem.startswith("could not determine a constructor for the tag "):
             tag = problem.removeprefix("could not determine a constructor for the tag ")
@@ -135,6 +134,21 @@ def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[
     finally:
         loader.dispose()
     return data, node
+
+
+def _syntax_line(exc: yaml.MarkedYAMLError, text: str) -> int | None:
+    """The line to show for a YAML syntax error: where the broken construct began.
+
+    PyYAML marks where it gave up: for a key without its colon or a quote never closed, that is
+    a line later, or past the end of the file; its context mark is where the key or quote began.
+    A tab is reported where it is.
+    """
+    mark = exc.problem_mark
+    if exc.context_mark is not None and (mark is None or "tab character" not in (exc.problem or "")):
+        mark = exc.context_mark
+    if mark is None:
+        return None
+    return min(mark.line + 1, max(1, len(text.splitlines())))
 
 
 def read_text(path: Path, error: type[LocatedError]) -> str:
@@ -246,12 +260,8 @@ def load_model_node(
     try:
         return model.model_validate(data, context=context), node
     except ValidationError as exc:
-        errors = exc.errors()
-        lines = [describe_error(model, e) for e in errors]
-        message = lines[0]
-        if len(lines) > 1:
-            message += f" (and {len(lines) - 1} more: " + "; ".join(lines[1:]) + ")"
-        raise error(path, message, line=node_line(node, errors[0]["loc"])) from exc
+        details = [(node_line(node, e["loc"]), describe_error(model, e)) for e in exc.errors()]
+        raise error.of_many(path, details) from exc
 
 
 def _current_umask() -> int:

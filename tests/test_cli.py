@@ -75,6 +75,27 @@ def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
     assert f"review/verdicts/reviewer-1/{victim.name}:3: rating: 'maybe' is not on the rating scale" in bad.output
 
 
+def test_check_lists_every_problem_of_every_file_with_its_line(seed_dir: Path, out_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out_dir)]).exit_code == 0
+    first, second, third = sorted((out_dir / "review" / "verdicts" / "reviewer-1").glob("c-*.yaml"))[:3]
+    first.write_text(f"claim: {first.stem}\nreviewer: reviewer-1\nrating: maybe\nrationale: x\nevidence: 3\nsure: yes\n", encoding="utf-8")
+    second.write_text(f"claim: {second.stem}\nreviewer: reviewer-1\nrating: 'false'\nrationale: ''\n"
+                      "evidence:\n  - https://example.org/ok\n  - ftp://example.org/no\n", encoding="utf-8")
+    third.write_text(f"claim: {third.stem}\nreviewer: reviewer-1\nrating: 'true\nrationale: never closed\n", encoding="utf-8")
+    bad = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert bad.exit_code == 1
+    lines = [line.split(": ", 1)[0].rsplit("/", 1)[-1] for line in bad.output.splitlines() if line.startswith("review/")]
+    assert lines == [f"{first.name}:3", f"{first.name}:5", f"{first.name}:6",  # rating, evidence, unknown key: all three
+                     f"{second.name}:4", f"{second.name}:7",  # rationale missing, evidence[1]
+                     f"{third.name}:3"], bad.output  # where the quote opened, not past the end of the file
+    assert "3 with problems (6 problems)" in bad.output
+    config = write(tmp_path / "bad.yaml", "claims:\n  threshold: high\nreview:\n  reviewers_per_claim: many\n  colour: red\n")
+    bad_config = runner.invoke(main, ["check", "--config", str(config), "--out", str(out_dir)])
+    assert bad_config.exit_code == 1
+    assert [line.split(": ", 1)[0] for line in bad_config.output.splitlines()] == [f"{config}:2", f"{config}:4", f"{config}:5"]
+
+
 def test_run_online_resolves_sources_and_says_how_many(
     seed_dir: Path, out_dir: Path, tmp_path: Path, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
