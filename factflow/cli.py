@@ -77,6 +77,7 @@ def prefect_defaults(home: Path) -> None:
     """Isolate and quieten Prefect for a local run, leaving every setting the user made alone."""
     os.environ.setdefault("PREFECT_HOME", str(home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")  # the client's analytics, and their notice in a terminal
     # Prefect's INFO lines (temporary server start/stop, task states) would bury the progress bar;
     # warnings and errors still show.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -253,18 +254,19 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
     signal.signal(signal.SIGTERM, terminate)
     from flows.server import prefect_api
 
-    with prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
+    # Ctrl-C or SIGTERM at any moment (the server booting included): stop serving, then the server, exit 0.
+    with contextlib.suppress(KeyboardInterrupt), prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
         started = f" (started by factflow, pid {api.pid})" if api.pid else ""
         stdout.print(f"Prefect UI: {api.ui}{started}", highlight=False)
         when = f"cron '{cron}' ({timezone})" if cron else f"every {interval} s"
-        stdout.print(f"Serving factcheck {when}; Ctrl-C to stop.", highlight=False)
+        stdout.print(f"Serving factcheck {when}; a line per finished run; Ctrl-C to stop.", highlight=False)
         from flows.factcheck import factcheck
 
-        parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve())}
+        # announce: each run prints its line (time, claims, verdicts, report path) here.
+        parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve()), "announce": True}
         schedule: dict[str, Any] = {"cron": cron, "timezone": timezone} if cron else {"interval": interval}
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM: stop serving, then the server
-            # limit=1: runs write the same output folder, so they take turns.
-            factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
+        # limit=1: runs write the same output folder, so they take turns.
+        factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
     stdout.print("Stopped.")
 
 
