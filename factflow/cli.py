@@ -106,8 +106,11 @@ def progress_bar(enabled: bool) -> Iterator[ProgressHook | None]:
         yield hook
 
 
-def print_summary(result: RunResult, out: Path) -> None:
-    """The short summary a run ends with: totals, consensus, problems, where the report is."""
+def print_summary(result: RunResult, out: Path, waiting: int = 0) -> None:
+    """The short summary a run ends with: totals, consensus, problems, where the report is.
+
+    ``waiting``: disputed claims that wait for an adjudicator when none is configured.
+    """
     s = result.report.summary
     table = Table(title="factflow run", show_header=True, header_style="bold")
     table.add_column("", style="bold")
@@ -126,6 +129,8 @@ def print_summary(result: RunResult, out: Path) -> None:
     overdue = sum(r.overdue for r in s.reviewers)
     if overdue:
         table.add_row("overdue tasks", str(overdue), style="yellow")
+    if waiting:  # nobody owes these: say so where the run ends
+        table.add_row("waiting for an adjudicator", str(waiting), style="yellow")
     statuses = Counter(source.status for claim in result.report.claims for source in claim.sources)
     if statuses["resolved"] or statuses["unresolved"]:  # an online run
         table.add_row("sources resolved", str(statuses["resolved"]))
@@ -142,6 +147,14 @@ def print_summary(result: RunResult, out: Path) -> None:
     stdout.print(f"Report:   {openable(result.report_path)}", highlight=False)
     stdout.print(f"Tasks:    {openable(out / TASKS_DIR)}/<claim-id>.yaml", highlight=False)
     stdout.print(f"Verdicts: {openable(out / VERDICTS_DIR)}/<reviewer>/<claim-id>.yaml", highlight=False)
+    if waiting:
+        stderr.print(f"{waiting} disputed claims wait for an adjudicator and none is configured: add one under "
+                     "review.adjudicators (`factflow status` lists the claims).", highlight=False)
+
+
+def waiting_for_adjudicator(result: RunResult, loaded: LoadedConfig) -> int:
+    """Disputed claims nobody can settle, since no adjudicator is configured."""
+    return 0 if loaded.config.review.adjudicators else result.report.summary.by_consensus.get("disputed", 0)
 
 
 def openable(path: Path) -> str:
@@ -218,7 +231,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
                     result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh, online=online)
                 finally:
                     PROGRESS.reset(token)
-    print_summary(result, out)
+    print_summary(result, out, waiting_for_adjudicator(result, loaded))
 
 
 @main.command()
@@ -370,9 +383,8 @@ def check(config_path: Path, out: Path) -> None:
     Lists every problem of every file, each with its file and line; exits 1 when there is one.
     Example: factflow check --out .
     """
-    from factflow.review import LEDGER_PATH, TASKS_DIR, collect_verdicts, load_ledger
-
     from factflow.errors import ConfigError
+    from factflow.review import LEDGER_PATH, TASKS_DIR, collect_verdicts, load_ledger
 
     try:
         loaded = _load(config_path)
@@ -391,6 +403,59 @@ def check(config_path: Path, out: Path) -> None:
         stderr.print(f"{where}: {problem.message}", highlight=False, markup=False)
     if problems:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--reviewer", "person", default=None, help="Show this reviewer's (or adjudicator's) queue only.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+              show_default=True, help="Config file (YAML).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Folder that holds review/ and reports/ (the --out of factflow run).")
+@click.option("--next", "shown", type=click.IntRange(min=0), default=5, show_default=True, help="Open tasks to list per person.")
+@handle_errors
+def status(person: str | None, config_path: Path, out: Path, shown: int) -> None:
+    """Who owes what: per reviewer, open, overdue and done tasks, and the next open ones in queue order.
+
+    Verdict files are read as they are now; claims and assignments are the last run's. Disputed
+    claims with no adjudicator configured are listed as waiting for one.
+
+    Example: factflow status --reviewer reviewer-1
+    """
+    from datetime import UTC, datetime
+
+    from factflow.review.status import desk_status
+
+    loaded = _load(config_path)
+    if person is not None and person not in loaded.config.review.people:
+        raise click.BadParameter(f"{person!r} is not a configured reviewer or adjudicator; known: "
+                                 f"{', '.join(loaded.config.review.people)}", param_hint="--reviewer")
+    desk = desk_status(out, loaded, datetime.now(UTC))
+    people = [p for p in desk.people if person is None or p.id == person]
+    table = Table(title=f"factflow status: {desk.claims:,} claims (run of {desk.report_time})", header_style="bold")
+    for column in ("reviewer", "role", "assigned", "done", "open", "overdue"):
+        table.add_column(column, justify="left" if column in ("reviewer", "role") else "right")
+    for p in people:
+        table.add_row(p.id if p.name == p.id else f"{p.id} ({p.name})", p.role, f"{p.assigned:,}", f"{p.done:,}", f"{p.open:,}",
+                      f"{p.overdue:,}", style="yellow" if p.overdue else None)
+    stdout.print(table)
+    for p in people:
+        if shown and p.queue:
+            stdout.print(f"Next for {p.id} ({p.open:,} open):", highlight=False)
+            for item in p.queue[:shown]:
+                late = "  [overdue]" if item.overdue else ""
+                stdout.print(f"  {item.claim}  {item.document}: {_clip(item.text)}{late}", highlight=False, markup=False)
+    if desk.waiting_for_adjudicator and person is None:
+        stdout.print(f"Waiting for an adjudicator: {len(desk.waiting_for_adjudicator):,} disputed claims, and none is "
+                     "configured (add one under review.adjudicators to settle them).", highlight=False, style="yellow")
+        for item in desk.waiting_for_adjudicator[:shown]:
+            stdout.print(f"  {item.claim}  {item.document}: {_clip(item.text)}", highlight=False, markup=False)
+    if desk.problems:
+        stderr.print(f"{len(desk.problems):,} problems in verdict files; `factflow check` lists them.", highlight=False)
+
+
+def _clip(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
 @main.command()

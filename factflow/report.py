@@ -137,11 +137,11 @@ def _previous_consensus(previous: dict[str, Any] | None) -> dict[str, tuple[Any,
     if not previous:
         return {}
     default = previous.get("generated_at")
-    found = {}
+    found: dict[str, tuple[Any, Any, Any]] = {}
     for claim in previous.get("claims") or []:
         if isinstance(claim, dict) and isinstance(claim.get("consensus"), dict):
             old = claim["consensus"]
-            found[claim.get("id")] = (old.get("status"), old.get("rating"), old.get("since") or default)
+            found[str(claim.get("id"))] = (old.get("status"), old.get("rating"), old.get("since") or default)
     return found
 
 

@@ -336,11 +336,12 @@ def collect_verdicts(
     if not root.is_dir():
         return verdicts, problems
     for person in reviewer_folders(out):
-        for name in yaml_files(root / person, prefix=""):
+        folder = root / person
+        for name in yaml_files(folder, prefix=""):
             if name.startswith("."):
                 continue  # an editor's or our own temporary file
             try:
-                verdicts.append(load_verdict(root / person / name, out, claim_ids, cfg, ledger, parsed=parsed))
+                verdicts.append(load_verdict(folder / name, out, claim_ids, cfg, ledger, parsed=parsed))
             except VerdictError as exc:
                 problems.extend(Problem(file=_relative(exc.path, out), line=line, message=message) for line, message in exc.details)
     return verdicts, problems
