@@ -477,7 +477,7 @@ def review(person: str, config_path: Path, out: Path) -> None:
     from factflow.review.terminal import review_in_terminal
 
     loaded = _load(config_path)
-    review_in_terminal(ReviewSession(out, loaded.config.review, person))
+    review_in_terminal(ReviewSession(out, loaded.config.review, person, report=out / loaded.config.report.path))
 
 
 if __name__ == "__main__":

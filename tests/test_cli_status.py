@@ -96,3 +96,20 @@ def test_a_run_says_how_many_disputed_claims_wait_for_an_adjudicator(seed_dir: P
     assert result.exit_code == 0, result.output
     assert re.search(r"waiting for an adjudicator\s*│\s*2 │", result.output), result.output
     assert "2 disputed claims wait for an adjudicator and none is configured" in result.output
+
+
+def test_review_starts_in_seconds_at_desk_size_with_the_same_queue(large_desk: Path) -> None:
+    from factflow.config import load_config
+    from factflow.review import ReviewSession
+
+    cfg = load_config(CONFIG).config
+    start = time.perf_counter()
+    result = CliRunner().invoke(main, ["review", "--reviewer", "reviewer-2", "--config", str(CONFIG), "--out", str(large_desk)], input="q\n")
+    seconds = time.perf_counter() - start
+    assert result.exit_code == 0, result.output
+    assert seconds < 8, f"review took {seconds:.1f} s to start and quit"  # it took 21 s at 3,644 claims before
+    fast = ReviewSession(large_desk, cfg.review, "reviewer-2", report=large_desk / cfg.report.path)
+    slow = ReviewSession(large_desk, cfg.review, "reviewer-2")  # every task file read, as before
+    assert [t.task.claim for t in fast.open_tasks()] == [t.task.claim for t in slow.open_tasks()]
+    first = fast.open_tasks()[0]
+    assert first.task == slow.open_tasks()[0].task and f": {first.task.claim} (" in result.output
