@@ -25,8 +25,9 @@ test: $(STAMP) browser
 # and we may (root with apt-get); otherwise that one test skips and says why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  echo "Installing Debian's chromium package (apt-get install chromium, about 100 MB) for the browser tests..." && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
-	  echo "chromium not installed: the browser test will skip"; }
+	  echo "chromium not installed: the browser tests will skip"; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check factflow flows tests bench

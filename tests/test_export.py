@@ -83,18 +83,42 @@ def test_a_report_that_is_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 1 and f"{bad}:" in out and "required key is missing" in out
 
 
-def test_html_summary_shows_totals_charts_claims_and_links(rated_report: Path, tmp_path: Path) -> None:
+def claims_data(html: str) -> dict:
+    """The claims the HTML summary carries for its script."""
+    start = html.index('<script type="application/json" id="claims-data">') + len('<script type="application/json" id="claims-data">')
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+def test_html_summary_shows_totals_charts_reviewers_and_carries_every_claim(rated_report: Path, tmp_path: Path) -> None:
     out_file = tmp_path / "summary.html"
     code, out = invoke("report", "--report", str(rated_report), "--format", "html", "-o", str(out_file))
     assert code == 0, out
     html = out_file.read_text(encoding="utf-8")
     assert html.count("<svg") == 2
-    assert "The city spent $3.2 million" in html and 'href="https://en.wikipedia.org/w/index.php?search=' in html
-    assert 'href="https://example.org/c-' in html  # evidence links
-    assert "Checked &lt;b&gt;sources&lt;/b&gt;." in html  # reviewers' text is escaped
+    assert 'id="reviewers"' in html and "alpha, ordinal): " in html
+    assert "<script src" not in html and "<link" not in html and "http://" not in html.split("<body>")[0]  # self-contained
+    data = claims_data(html)
+    texts = [c["text"] for c in data["claims"]]
+    assert any(t.startswith("The city spent $3.2 million") for t in texts)
+    links = [url for c in data["claims"] for _, url in c["links"]]
+    assert any(url.startswith("https://en.wikipedia.org/w/index.php?search=") for url in links)
+    assert any(url.startswith("https://example.org/c-") for url in links)  # evidence links
+    assert "Checked <b>sources</b>." in [v[2] for c in data["claims"] for v in c["verdicts"]]
+    assert "<b>sources" not in html  # reviewers' text cannot end the script element or add markup
     again = tmp_path / "again.html"
     invoke("report", "--report", str(rated_report), "--format", "html", "-o", str(again))
     assert again.read_bytes() == out_file.read_bytes()  # deterministic, charts included
+
+
+def test_html_summary_says_when_there_is_nothing_to_show(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds = tmp_path / "seeds"
+    write(seeds / "a.txt", "Bridge costs\n\nThe city spent $3.2 million on the new bridge in 2019, officials said.\n")
+    run_pipeline(loaded, seeds, tmp_path / "out")
+    out_file = tmp_path / "summary.html"
+    assert invoke("report", "--report", str(tmp_path / "out" / "reports" / "verdicts.yaml"), "-o", str(out_file))[0] == 0
+    html = out_file.read_text(encoding="utf-8")
+    assert html.count("<svg") == 1 and "No ratings yet" in html  # no empty chart frame
+    assert "Agreement between reviewers: not measured yet" in html and "none yet" in html
 
 
 def test_markdown_summary_writes_its_charts_beside_it(rated_report: Path, tmp_path: Path) -> None:
