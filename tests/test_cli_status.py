@@ -107,7 +107,8 @@ def test_review_starts_in_seconds_at_desk_size_with_the_same_queue(large_desk: P
     result = CliRunner().invoke(main, ["review", "--reviewer", "reviewer-2", "--config", str(CONFIG), "--out", str(large_desk)], input="q\n")
     seconds = time.perf_counter() - start
     assert result.exit_code == 0, result.output
-    print(f"review started and quit in {seconds:.1f} s at {len(list((large_desk / "review" / "tasks").glob("c-*.yaml"))):,} tasks")
+    tasks = len(list((large_desk / "review" / "tasks").glob("c-*.yaml")))
+    print(f"review started and quit in {seconds:.1f} s at {tasks:,} tasks")
     assert seconds < 20, f"review took {seconds:.1f} s to start and quit"  # reading every file took 21 s at 3,644 tasks
     fast = ReviewSession(large_desk, cfg.review, "reviewer-2", report=large_desk / cfg.report.path)
     slow = ReviewSession(large_desk, cfg.review, "reviewer-2")  # every task file read, as before
