@@ -8,12 +8,27 @@ STAMP := $(VENV)/.installed
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test browser lint bench clean
+# The pinned dependencies (every version, with hashes) that make run, make test and CI install;
+# pyproject.toml keeps ranges for people who install the package. `make lock` refreshes it.
+LOCK := requirements.lock
+LOCK_TOOLS := .lock-tools
+UV_VERSION := 0.13.9
 
-$(STAMP): pyproject.toml
+.PHONY: run test browser lint bench clean lock
+
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq -e '.[test]'
+	@echo "Installing the pinned dependencies of $(LOCK) into $(VENV)"
+	$(BIN)/python -m pip install -qq --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install -qq --no-deps -e .
 	touch $(STAMP)
+
+# Resolve pyproject.toml's ranges (the test extra included) to pinned versions with hashes, for
+# every platform, with uv (installed into $(LOCK_TOOLS), at a pinned version). Needs the package index.
+lock:
+	@[ -x $(LOCK_TOOLS)/bin/uv ] || { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/python -m pip install -qq 'uv==$(UV_VERSION)'; }
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra test --generate-hashes --universal --python-version 3.11 \
+	  --custom-compile-command 'make lock' -o $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/factflow run --config config/factflow.yaml --seeds seeds --out .
@@ -25,8 +40,9 @@ test: $(STAMP) browser
 # and we may (root with apt-get); otherwise that one test skips and says why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  echo "Installing Debian's chromium package (apt-get install chromium, about 100 MB) for the browser tests..." && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
-	  echo "chromium not installed: the browser test will skip"; }
+	  echo "chromium not installed: the browser tests will skip"; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check factflow flows tests bench
@@ -36,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/checkworthiness.py ../shared/data/checkworthy/dev.tsv ../shared/data/checkworthy/dev-test.tsv
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_TOOLS) .prefect .pytest_cache .mypy_cache .ruff_cache

@@ -84,11 +84,11 @@ def _child(name: str, files: list[Path], news_dir: Path, min_seconds: float) -> 
 
     registry.get(name).load()
     load_s = time.perf_counter() - t
+    import newsdev
+
     from factflow.claims import extract_claims
     from factflow.claims.scoring import make_scorer
     from factflow.config import ClaimsConfig
-
-    import newsdev
 
     scorer = make_scorer(name)
     data = [(f.name, *read_tsv(f)) for f in files]

@@ -28,6 +28,7 @@ from factflow.claims import registry
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError, WriteError
 from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_pipeline
+from factflow.review import TASKS_DIR, VERDICTS_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,6 +84,7 @@ def prefect_defaults(home: Path) -> None:
     """Isolate and quieten Prefect for a local run, leaving every setting the user made alone."""
     os.environ.setdefault("PREFECT_HOME", str(home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")  # the client's analytics, and their notice in a terminal
     # Prefect's INFO lines (temporary server start/stop, task states) would bury the progress bar;
     # warnings and errors still show.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -111,8 +113,11 @@ def progress_bar(enabled: bool) -> Iterator[ProgressHook | None]:
         yield hook
 
 
-def print_summary(result: RunResult, out: Path) -> None:
-    """The short summary a run ends with: totals, consensus, problems, where the report is."""
+def print_summary(result: RunResult, out: Path, waiting: int = 0) -> None:
+    """The short summary a run ends with: totals, consensus, problems, where the report is.
+
+    ``waiting``: disputed claims that wait for an adjudicator when none is configured.
+    """
     s = result.report.summary
     table = Table(title="factflow run", show_header=True, header_style="bold")
     table.add_column("", style="bold")
@@ -131,6 +136,8 @@ def print_summary(result: RunResult, out: Path) -> None:
     overdue = sum(r.overdue for r in s.reviewers)
     if overdue:
         table.add_row("overdue tasks", str(overdue), style="yellow")
+    if waiting:  # nobody owes these: say so where the run ends
+        table.add_row("waiting for an adjudicator", str(waiting), style="yellow")
     statuses = Counter(source.status for claim in result.report.claims for source in claim.sources)
     if statuses["resolved"] or statuses["unresolved"]:  # an online run
         table.add_row("sources resolved", str(statuses["resolved"]))
@@ -144,10 +151,24 @@ def print_summary(result: RunResult, out: Path) -> None:
         stderr.print(f"[yellow]problem[/yellow] {where}: {problem.message}", highlight=False, markup=True)
     if len(result.report.problems) > 10:
         stderr.print(f"... and {len(result.report.problems) - 10} more problems in the report")
-    shown = result.report_path.relative_to(out) if result.report_path.is_relative_to(out) else result.report_path
-    stdout.print(f"Report:   {shown}", highlight=False)
-    stdout.print("Tasks:    review/tasks/<claim-id>.yaml", highlight=False)
-    stdout.print("Verdicts: review/verdicts/<reviewer>/<claim-id>.yaml", highlight=False)
+    stdout.print(f"Report:   {openable(result.report_path)}", highlight=False)
+    stdout.print(f"Tasks:    {openable(out / TASKS_DIR)}/<claim-id>.yaml", highlight=False)
+    stdout.print(f"Verdicts: {openable(out / VERDICTS_DIR)}/<reviewer>/<claim-id>.yaml", highlight=False)
+    if waiting:
+        stderr.print(f"{waiting} disputed claims wait for an adjudicator and none is configured: add one under "
+                     "review.adjudicators (`factflow status` lists the claims).", highlight=False)
+
+
+def waiting_for_adjudicator(result: RunResult, loaded: LoadedConfig) -> int:
+    """Disputed claims nobody can settle, since no adjudicator is configured."""
+    return 0 if loaded.config.review.adjudicators else result.report.summary.by_consensus.get("disputed", 0)
+
+
+def openable(path: Path) -> str:
+    """A path as the user can open it from where they stand: relative to the current folder inside it, else absolute."""
+    full = Path(os.path.abspath(path))
+    here = Path.cwd()
+    return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)
 
 
 def _load(config: Path | None) -> LoadedConfig:
@@ -218,7 +239,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
                     result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh, online=online)
                 finally:
                     PROGRESS.reset(token)
-    print_summary(result, out)
+    print_summary(result, out, waiting_for_adjudicator(result, loaded))
 
 
 @main.command()
@@ -254,18 +275,19 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
     signal.signal(signal.SIGTERM, terminate)
     from flows.server import prefect_api
 
-    with prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
+    # Ctrl-C or SIGTERM at any moment (the server booting included): stop serving, then the server, exit 0.
+    with contextlib.suppress(KeyboardInterrupt), prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
         started = f" (started by factflow, pid {api.pid})" if api.pid else ""
         stdout.print(f"Prefect UI: {api.ui}{started}", highlight=False)
         when = f"cron '{cron}' ({timezone})" if cron else f"every {interval} s"
-        stdout.print(f"Serving factcheck {when}; Ctrl-C to stop.", highlight=False)
+        stdout.print(f"Serving factcheck {when}; a line per finished run; Ctrl-C to stop.", highlight=False)
         from flows.factcheck import factcheck
 
-        parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve())}
+        # announce: each run prints its line (time, claims, verdicts, report path) here.
+        parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve()), "announce": True}
         schedule: dict[str, Any] = {"cron": cron, "timezone": timezone} if cron else {"interval": interval}
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM: stop serving, then the server
-            # limit=1: runs write the same output folder, so they take turns.
-            factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
+        # limit=1: runs write the same output folder, so they take turns.
+        factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
     stdout.print("Stopped.")
 
 
@@ -365,20 +387,82 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
 def check(config_path: Path, out: Path) -> None:
     """Validate the config and every verdict file, without running the pipeline.
 
-    Exits 1 when a verdict file has a problem. Example: factflow check --out .
+    Lists every problem of every file, each with its file and line; exits 1 when there is one.
+    Example: factflow check --out .
     """
+    from factflow.errors import ConfigError
     from factflow.review import LEDGER_PATH, TASKS_DIR, collect_verdicts, load_ledger
 
-    loaded = _load(config_path)
+    try:
+        loaded = _load(config_path)
+    except ConfigError as exc:  # every problem of the config, each on its line, not the first alone
+        for line, message in exc.details:
+            stderr.print(f"{exc.path}:{line}: {message}" if line else f"{exc.path}: {message}", highlight=False, markup=False)
+        sys.exit(1)
     claim_ids = {p.stem for p in (out / TASKS_DIR).glob("c-*.yaml")}
     ledger = load_ledger(out, loaded.config.review)[0] if (out / LEDGER_PATH).exists() else None
     verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review, ledger)
-    stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {len(problems)} with problems.")
+    bad_files = len({p.file for p in problems})
+    stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {bad_files} with problems"
+                 + (f" ({len(problems)} problems)." if problems else "."))
     for problem in problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
         stderr.print(f"{where}: {problem.message}", highlight=False, markup=False)
     if problems:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--reviewer", "person", default=None, help="Show this reviewer's (or adjudicator's) queue only.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+              show_default=True, help="Config file (YAML).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Folder that holds review/ and reports/ (the --out of factflow run).")
+@click.option("--next", "shown", type=click.IntRange(min=0), default=5, show_default=True, help="Open tasks to list per person.")
+@handle_errors
+def status(person: str | None, config_path: Path, out: Path, shown: int) -> None:
+    """Who owes what: per reviewer, open, overdue and done tasks, and the next open ones in queue order.
+
+    Verdict files are read as they are now; claims and assignments are the last run's. Disputed
+    claims with no adjudicator configured are listed as waiting for one.
+
+    Example: factflow status --reviewer reviewer-1
+    """
+    from datetime import UTC, datetime
+
+    from factflow.review.status import desk_status
+
+    loaded = _load(config_path)
+    if person is not None and person not in loaded.config.review.people:
+        raise click.BadParameter(f"{person!r} is not a configured reviewer or adjudicator; known: "
+                                 f"{', '.join(loaded.config.review.people)}", param_hint="--reviewer")
+    desk = desk_status(out, loaded, datetime.now(UTC))
+    people = [p for p in desk.people if person is None or p.id == person]
+    table = Table(title=f"factflow status: {desk.claims:,} claims (run of {desk.report_time})", header_style="bold")
+    for column in ("reviewer", "role", "assigned", "done", "open", "overdue"):
+        table.add_column(column, justify="left" if column in ("reviewer", "role") else "right")
+    for p in people:
+        table.add_row(p.id if p.name == p.id else f"{p.id} ({p.name})", p.role, f"{p.assigned:,}", f"{p.done:,}", f"{p.open:,}",
+                      f"{p.overdue:,}", style="yellow" if p.overdue else None)
+    stdout.print(table)
+    for p in people:
+        if shown and p.queue:
+            stdout.print(f"Next for {p.id} ({p.open:,} open):", highlight=False)
+            for item in p.queue[:shown]:
+                late = "  [overdue]" if item.overdue else ""
+                stdout.print(f"  {item.claim}  {item.document}: {_clip(item.text)}{late}", highlight=False, markup=False)
+    if desk.waiting_for_adjudicator and person is None:
+        stdout.print(f"Waiting for an adjudicator: {len(desk.waiting_for_adjudicator):,} disputed claims, and none is "
+                     "configured (add one under review.adjudicators to settle them).", highlight=False, style="yellow")
+        for item in desk.waiting_for_adjudicator[:shown]:
+            stdout.print(f"  {item.claim}  {item.document}: {_clip(item.text)}", highlight=False, markup=False)
+    if desk.problems:
+        stderr.print(f"{len(desk.problems):,} problems in verdict files; `factflow check` lists them.", highlight=False)
+
+
+def _clip(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
 @main.command()
@@ -400,7 +484,7 @@ def review(person: str, config_path: Path, out: Path) -> None:
     from factflow.review.terminal import review_in_terminal
 
     loaded = _load(config_path)
-    review_in_terminal(ReviewSession(out, loaded.config.review, person))
+    review_in_terminal(ReviewSession(out, loaded.config.review, person, report=out / loaded.config.report.path))
 
 
 if __name__ == "__main__":

@@ -397,6 +397,16 @@ class RatingLevel(Strict):
         default=None, ge=-1_000_000, le=1_000_000, description="ClaimReview ratingValue (higher is truer); null for labels off the ordinal scale such as 'unverifiable'."
     )
     definition: str = Field(default="", description="Shown to reviewers when they choose a rating.")
+    name: str = Field(
+        default="", description="The label as readers see it, published as ClaimReview's alternateName "
+        "(default: the label in words, 'pants-on-fire' as 'Pants on fire').",
+    )
+
+    @model_validator(mode="after")
+    def _default_name(self) -> RatingLevel:
+        if not self.name.strip():
+            object.__setattr__(self, "name", self.label.replace("-", " ").replace("_", " ").capitalize())
+        return self
 
 
 DEFAULT_SCALE = [

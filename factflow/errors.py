@@ -17,7 +17,9 @@ with ``raise Mapped(msg) from exc`` so callers only ever catch this tree.
 from __future__ import annotations
 
 import errno
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Self
 
 
 class FactflowError(Exception):
@@ -27,11 +29,21 @@ class FactflowError(Exception):
 class LocatedError(FactflowError):
     """An error that points at a file and, where known, a line in it."""
 
-    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+    def __init__(self, path: Path | str, message: str, line: int | None = None,
+                 details: Sequence[tuple[int | None, str]] = ()) -> None:
         self.path = str(path)
         self.line = line
         self.message = message
+        #: Every problem found in the file, each with its own line; ``message`` sums them up in one line.
+        self.details: list[tuple[int | None, str]] = list(details) or [(line, message)]
         super().__init__(self.__str__())
+
+    @classmethod
+    def of_many(cls, path: Path | str, details: Sequence[tuple[int | None, str]]) -> Self:
+        """One error for several problems of one file (at least one): the first leads, the others follow."""
+        (line, first), rest = details[0], details[1:]
+        message = first + (f" (and {len(rest)} more: " + "; ".join(m for _, m in rest) + ")" if rest else "")
+        return cls(path, message, line=line, details=details)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

@@ -339,6 +339,10 @@ class Consensus:
     )]
     rating: Annotated[str | None, Field(description="The agreed or adjudicated rating.")] = None
     adjudicator: Annotated[str | None, Field(description="Who settled the claim, when adjudicated.")] = None
+    since: Annotated[str | None, Field(
+        description="When the claim first had this status and rating (generated_at of that run, UTC, ISO 8601); "
+        "kept by later runs while they stay the same; null while pending."
+    )] = None
 
 
 class AssignmentEntry(Model):

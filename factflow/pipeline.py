@@ -283,6 +283,7 @@ def remove_stale_temp_files(out: Path, report_path: Path) -> int:
     removed = 0
     for folder, pattern in [
         (report_path.parent, f".{report_path.name}.*.tmp"),
+        (report_path.parent, f"..{report_path.name}.json.*.tmp"),  # the report's JSON twin
         (out / TASKS_DIR, ".c-*.yaml.*.tmp"),
         (out / VERDICTS_DIR, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
         (out / CACHE_DIR.parent, ".*.json.*.tmp"),  # extractions and the report snapshot

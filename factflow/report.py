@@ -24,6 +24,7 @@ from factflow.models import (
     Agreement,
     Changes,
     Claim,
+    ClaimBase,
     ConfigRef,
     Consensus,
     ConsensusChange,
@@ -47,6 +48,10 @@ from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
 from factflow.yamlio import SafeLoader, atomic_write_chunks, atomic_write_text, dump_yaml
 
 CONSENSUS_STATUSES = ("pending", "agreed", "disputed", "adjudicated")
+
+#: What a report claim takes from the claim as it is: every field they share, so a field added to
+#: the claim reaches the report without another list to update.
+_CLAIM_FIELDS = tuple(ClaimBase.model_fields)
 
 
 def build_report(
@@ -81,16 +86,17 @@ def build_report(
         ))
     adjudicators = [a.id for a in cfg.review.adjudicators]
     consensus_of: dict[str, Consensus] = {}
+    earlier = _previous_consensus(previous)
     extraction = {e.document: e for e in extractions}
     claim_counts = Counter(c.document for c in claims)
     report_claims = []
     for c in claims:
         records = sorted(by_claim.get(c.id, []), key=lambda r: (r.role != "reviewer", r.reviewer))
         by_claim[c.id] = records
-        consensus_of[c.id] = consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators)
+        consensus_of[c.id] = _dated(consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators),
+                                    earlier.get(c.id), generated_at)
         report_claims.append(ReportClaim(
-            id=c.id, document=c.document, text=c.text, sentence_index=c.sentence_index,
-            checkworthiness=c.checkworthiness, reasons=c.reasons, type=c.type, appearances=c.appearances,
+            **{name: getattr(c, name) for name in _CLAIM_FIELDS},
             sources=sources.get(c.id, []), already_checked=(already_checked or {}).get(c.id), assigned_to=assignments.get(c.id, []),
             verdicts=records, consensus=consensus_of[c.id],
         ))
@@ -126,6 +132,27 @@ def build_report(
         orphaned_verdicts=orphans,
         problems=all_problems,
     )
+
+
+def _previous_consensus(previous: dict[str, Any] | None) -> dict[str, tuple[Any, Any, Any]]:
+    """Each claim's consensus in the previous report: (status, rating, since), ``since`` defaulting to that report's date."""
+    if not previous:
+        return {}
+    default = previous.get("generated_at")
+    found: dict[str, tuple[Any, Any, Any]] = {}
+    for claim in previous.get("claims") or []:
+        if isinstance(claim, dict) and isinstance(claim.get("consensus"), dict):
+            old = claim["consensus"]
+            found[str(claim.get("id"))] = (old.get("status"), old.get("rating"), old.get("since") or default)
+    return found
+
+
+def _dated(now: Consensus, before: tuple[Any, Any, Any] | None, generated_at: str) -> Consensus:
+    """The consensus with the date it was reached: the previous report's while status and rating stay the same."""
+    if now.status != "pending":
+        same = before is not None and (before[0], before[1]) == (now.status, now.rating) and isinstance(before[2], str)
+        now.since = before[2] if same and before is not None else generated_at
+    return now
 
 
 def summarise(
@@ -246,7 +273,8 @@ def report_snapshot(report: Report, report_sha256: str, spans: Sequence[list[Any
         "generated_at": report.generated_at,
         "claims": [
             {"id": c.id, "text": c.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in c.verdicts],
-             "consensus": {"status": c.consensus.status, "rating": c.consensus.rating, "adjudicator": c.consensus.adjudicator},
+             "consensus": {"status": c.consensus.status, "rating": c.consensus.rating, "adjudicator": c.consensus.adjudicator,
+                           "since": c.consensus.since},
              **({"span": spans[i]} if spans else {})}
             for i, c in enumerate(report.claims)
         ],
@@ -386,8 +414,37 @@ def write_report(report: Report, path: Path, snapshot: Path | None = None, previ
                 yield chunk
 
         atomic_write_chunks(path, hashed())
+    atomic_write_chunks(twin_path(path), _twin_chunks(report, digest.hexdigest()), durable=False)
     if snapshot is not None:
         atomic_write_text(snapshot, json.dumps(report_snapshot(report, digest.hexdigest(), spans), ensure_ascii=False))
+
+
+def twin_path(path: Path) -> Path:
+    """Where a run keeps the report at ``path`` as JSON too (hidden, beside it): read in a second where the
+    YAML takes tens of seconds at ten thousand claims. Its first line is the SHA-256 of the YAML it mirrors."""
+    return path.with_name(f".{path.name}.json")
+
+
+def _twin_chunks(report: Report, digest: str) -> Iterator[str]:
+    """The twin's text a claim at a time (the whole report as one JSON string costs a hundred MB at 15,000 claims)."""
+    yield digest + "\n"
+    rest = report.model_dump_json(exclude={"claims"})
+    yield rest[:-1] + ',"claims":['
+    for i, claim in enumerate(report.claims):
+        yield ("," if i else "") + claim.model_dump_json()
+    yield "]}"
+
+
+def read_twin(path: Path, raw: bytes) -> Report | None:
+    """The report from its JSON twin, when the twin mirrors exactly ``raw`` (the YAML's bytes); None otherwise."""
+    try:
+        with twin_path(path).open("rb") as handle:
+            digest = handle.readline().strip().decode("ascii", errors="replace")
+            if digest != hashlib.sha256(raw).hexdigest():
+                return None
+            return Report.model_validate_json(handle.read())
+    except (OSError, ValueError):
+        return None
 
 
 def report_schema() -> dict[str, Any]:

@@ -105,41 +105,54 @@ def dump_yaml(data: Any) -> str:
     return emit(data)
 
 
-#: Values a YAML file may hold once its aliases are expanded: far above any config or verdict, far
-#: below what an alias bomb ("billion laughs") expands to.
+#: Values that aliases (``*name``) may add to a YAML file when expanded: far above what any config or
+#: verdict uses, far below what an alias bomb ("billion laughs") expands to. Values written out in
+#: the file count nothing, so a report of any size is read.
 MAX_YAML_VALUES = 100_000
 
 
-def expanded_size(root: yaml.Node, limit: int = MAX_YAML_VALUES) -> int | None:
-    """How many values the node tree holds with every alias expanded; None when over ``limit`` or recursive.
+def alias_expansion(root: yaml.Node, limit: int = MAX_YAML_VALUES) -> int | None:
+    """How many values the aliases of a node tree add when expanded; None when over ``limit`` or recursive.
 
-    Each node is measured once (aliases share nodes), so a bomb costs linear time to detect.
+    An alias is a second reference to a node already built; each one to a mapping or a list adds
+    that node's expanded size (an alias to a scalar is one value, like any value written out). Each
+    collection is measured once, so a bomb costs linear time to detect, and a file without
+    aliases costs one walk over its lists and mappings.
     """
-    sizes: dict[int, int] = {}
+    sizes: dict[int, int] = {}  # expanded size of each collection measured so far
     in_progress: set[int] = set()
+    added = 0
 
     def size(node: yaml.Node) -> int | None:
+        nonlocal added
         key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in in_progress:
-            return None  # an alias to one of its own ancestors: infinite when expanded
+        in_progress.add(key)
+        children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
         total = 1
-        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
-            in_progress.add(key)
-            children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
-            for child in children:
+        for child in children:
+            if isinstance(child, yaml.ScalarNode):
+                total += 1
+                continue
+            child_key = id(child)
+            if child_key in sizes:  # an alias: it adds all it expands to
+                added += sizes[child_key]
+                if added > limit:
+                    return None
+                total += sizes[child_key]
+            elif child_key in in_progress:
+                return None  # an alias to one of its own ancestors: infinite when expanded
+            else:
                 child_size = size(child)
                 if child_size is None:
                     return None
                 total += child_size
-                if total > limit:
-                    return None
-            in_progress.discard(key)
+        in_progress.discard(key)
         sizes[key] = total
         return total
 
-    return size(root)
+    if isinstance(root, yaml.ScalarNode):
+        return 0
+    return None if size(root) is None else added
 
 
 def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[Any, yaml.Node | None]:
@@ -147,20 +160,20 @@ def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[
 
     Only plain YAML is built (mappings, lists, strings, numbers, booleans, null): a tag such as
     ``!!python/object/apply`` is refused, never run. Aliases that would expand to more than
-    :data:`MAX_YAML_VALUES` values, or into themselves, are refused before anything is built.
+    :data:`MAX_YAML_VALUES` values beyond those written out, or into themselves, are refused before
+    anything is built.
     """
     loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
-        if node is not None and expanded_size(node) is None:
+        if node is not None and alias_expansion(node) is None:
             raise error(
                 path, f"anchors and aliases (&name, *name) expand to more than {MAX_YAML_VALUES:,} values "
                 "or into themselves; write the values out instead", line=1,
             )
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        line = _syntax_line(exc, text)
         problem = exc.problem or "invalid YAML"
         if problem.startswith("could not determine a constructor for the tag "):
             tag = problem.removeprefix("could not determine a constructor for the tag ")
@@ -179,6 +192,21 @@ def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[
     finally:
         loader.dispose()
     return data, node
+
+
+def _syntax_line(exc: yaml.MarkedYAMLError, text: str) -> int | None:
+    """The line to show for a YAML syntax error: where the broken construct began.
+
+    PyYAML marks where it gave up: for a key without its colon or a quote never closed, that is
+    a line later, or past the end of the file; its context mark is where the key or quote began.
+    A tab is reported where it is.
+    """
+    mark = exc.problem_mark
+    if exc.context_mark is not None and (mark is None or "tab character" not in (exc.problem or "")):
+        mark = exc.context_mark
+    if mark is None:
+        return None
+    return min(mark.line + 1, max(1, len(text.splitlines())))
 
 
 def read_text(path: Path, error: type[LocatedError]) -> str:
@@ -336,12 +364,8 @@ def load_model_node(
     try:
         return model.model_validate(data, context=context), node
     except ValidationError as exc:
-        errors = exc.errors()
-        lines = [describe_error(model, e) for e in errors]
-        message = lines[0]
-        if len(lines) > 1:
-            message += f" (and {len(lines) - 1} more: " + "; ".join(lines[1:]) + ")"
-        raise error(path, message, line=node_line(node, errors[0]["loc"])) from exc
+        details = [(node_line(node, e["loc"]), describe_error(model, e)) for e in exc.errors()]
+        raise error.of_many(path, details) from exc
 
 
 def _current_umask() -> int:

@@ -188,18 +188,37 @@ def publish_summary(result: RunResult) -> None:
 # More cores come from the Dask task runner.
 @flow(name="factcheck", log_prints=False, validate_parameters=True, task_runner=ThreadPoolTaskRunner(max_workers=1))  # type: ignore[arg-type]
 def factcheck(
-    config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False, online: bool = False
+    config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False, online: bool = False,
+    announce: bool = False,
 ) -> RunResult:
     """Run the fact-check pipeline on a seeds folder and write the review queue and the report.
 
-    ``online`` resolves sources over HTTP (as ``sources.online: true`` does).
+    ``online`` resolves sources over HTTP (as ``sources.online: true`` does); ``announce`` prints
+    one line when the run ends (``factflow serve`` shows it per run).
     """
-    loaded = load_config(Path(config) if config else None).going_online(online)
-    out_dir = Path(out)
-    with output_lock(out_dir, loaded.config.run.lock_timeout, get_run_logger().warning):
-        check_output_paths(out_dir, Path(seeds), loaded)
-        remove_stale_temp_files(out_dir, out_dir / loaded.config.report.path)
-        return _factcheck(loaded, Path(seeds), out_dir, refresh)
+    try:
+        loaded = load_config(Path(config) if config else None).going_online(online)
+        out_dir = Path(out)
+        with output_lock(out_dir, loaded.config.run.lock_timeout, get_run_logger().warning):
+            check_output_paths(out_dir, Path(seeds), loaded)
+            remove_stale_temp_files(out_dir, out_dir / loaded.config.report.path)
+            result = _factcheck(loaded, Path(seeds), out_dir, refresh)
+    except Exception as exc:
+        if announce:
+            print(f"{_now()}  run failed: {exc}", flush=True)
+        raise
+    if announce:
+        s = result.report.summary
+        print(f"{_now()}  run finished: {s.claims:,} claims, {s.verdicts:,} verdicts, {s.problems:,} problems; "
+              f"report {result.report_path.resolve()}", flush=True)
+    return result
+
+
+def _now() -> str:
+    """The local time, as a line of ``factflow serve`` shows it."""
+    from datetime import datetime
+
+    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def _extract(documents: list[Document], loaded: LoadedConfig, out_dir: Path, refresh: bool) -> tuple[list[DocumentClaims], dict[str, int]]:

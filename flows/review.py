@@ -82,7 +82,7 @@ def review(
 ) -> dict[str, int]:
     """Ask a reviewer for a verdict on each of their open tasks with a form in the Prefect UI; write each verdict file."""
     loaded = load_config(Path(config) if config else None)
-    session = ReviewSession(Path(out), loaded.config.review, reviewer)
+    session = ReviewSession(Path(out), loaded.config.review, reviewer, report=Path(out) / loaded.config.report.path)
     form = verdict_form(loaded.config.review)
     tasks = session.open_tasks()
     saved = skipped = 0

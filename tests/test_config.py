@@ -34,7 +34,7 @@ def test_empty_config_gives_defaults(tmp_path: Path) -> None:
          "sources.catalog[0].kind: Input should be 'encyclopedia', 'knowledge-base', 'fact-check'"),
         ("claims:\n  boilerplate_patterns: ['(unclosed']\n", 2, "is not a valid regular expression"),
         ("report:\n  path: ../elsewhere.yaml\n", 2, "must be a relative path inside the output folder"),
-        ("claims: [1, 2\n", 2, "not valid YAML"),
+        ("claims: [1, 2\n", 1, "not valid YAML"),  # where the list opened (line 2 is past the end of the file)
         ("- a list\n", 1, "expected a mapping"),
         ("review:\n  scale:\n    - label: 'true'\n    - label: 'true'\n", 1, "rating label 'true' appears twice"),
     ],

@@ -48,11 +48,11 @@ def test_claimreview_lists_only_claims_with_a_consensus_rating(rated_report: Pat
     code, out = invoke("export", "claimreview", "--report", str(rated_report), "--publisher", "Desk", "--publisher-url", "https://desk.example/checks")
     assert code == 0, out
     reviews = json.loads(out)
-    assert [r["reviewRating"]["alternateName"] for r in reviews] == ["mostly-true", "unverifiable"]
+    assert [r["reviewRating"]["alternateName"] for r in reviews] == ["Mostly true", "Unverifiable"]  # the scale's display names
     first = reviews[0]
     assert first["@context"] == "https://schema.org" and first["@type"] == "ClaimReview"
     assert first["claimReviewed"].startswith("The city spent $3.2 million")
-    assert first["reviewRating"] == {"@type": "Rating", "ratingValue": 5, "bestRating": 6, "worstRating": 1, "alternateName": "mostly-true"}
+    assert first["reviewRating"] == {"@type": "Rating", "ratingValue": 5, "bestRating": 6, "worstRating": 1, "alternateName": "Mostly true"}
     assert first["itemReviewed"]["@type"] == "Claim"
     assert first["author"] == {"@type": "Organization", "name": "Desk", "url": "https://desk.example/checks"}
     assert first["url"].startswith("https://desk.example/checks#c-")
@@ -83,18 +83,42 @@ def test_a_report_that_is_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 1 and f"{bad}:" in out and "required key is missing" in out
 
 
-def test_html_summary_shows_totals_charts_claims_and_links(rated_report: Path, tmp_path: Path) -> None:
+def claims_data(html: str) -> dict:
+    """The claims the HTML summary carries for its script."""
+    start = html.index('<script type="application/json" id="claims-data">') + len('<script type="application/json" id="claims-data">')
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+def test_html_summary_shows_totals_charts_reviewers_and_carries_every_claim(rated_report: Path, tmp_path: Path) -> None:
     out_file = tmp_path / "summary.html"
     code, out = invoke("report", "--report", str(rated_report), "--format", "html", "-o", str(out_file))
     assert code == 0, out
     html = out_file.read_text(encoding="utf-8")
     assert html.count("<svg") == 2
-    assert "The city spent $3.2 million" in html and 'href="https://en.wikipedia.org/w/index.php?search=' in html
-    assert 'href="https://example.org/c-' in html  # evidence links
-    assert "Checked &lt;b&gt;sources&lt;/b&gt;." in html  # reviewers' text is escaped
+    assert 'id="reviewers"' in html and "alpha, ordinal): " in html
+    assert "<script src" not in html and "<link" not in html and "http://" not in html.split("<body>")[0]  # self-contained
+    data = claims_data(html)
+    texts = [c["text"] for c in data["claims"]]
+    assert any(t.startswith("The city spent $3.2 million") for t in texts)
+    links = [url for c in data["claims"] for _, url in c["links"]]
+    assert any(url.startswith("https://en.wikipedia.org/w/index.php?search=") for url in links)
+    assert any(url.startswith("https://example.org/c-") for url in links)  # evidence links
+    assert "Checked <b>sources</b>." in [v[2] for c in data["claims"] for v in c["verdicts"]]
+    assert "<b>sources" not in html  # reviewers' text cannot end the script element or add markup
     again = tmp_path / "again.html"
     invoke("report", "--report", str(rated_report), "--format", "html", "-o", str(again))
     assert again.read_bytes() == out_file.read_bytes()  # deterministic, charts included
+
+
+def test_html_summary_says_when_there_is_nothing_to_show(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds = tmp_path / "seeds"
+    write(seeds / "a.txt", "Bridge costs\n\nThe city spent $3.2 million on the new bridge in 2019, officials said.\n")
+    run_pipeline(loaded, seeds, tmp_path / "out")
+    out_file = tmp_path / "summary.html"
+    assert invoke("report", "--report", str(tmp_path / "out" / "reports" / "verdicts.yaml"), "-o", str(out_file))[0] == 0
+    html = out_file.read_text(encoding="utf-8")
+    assert html.count("<svg") == 1 and "No ratings yet" in html  # no empty chart frame
+    assert "Agreement between reviewers: not measured yet" in html and "none yet" in html
 
 
 def test_markdown_summary_writes_its_charts_beside_it(rated_report: Path, tmp_path: Path) -> None:
@@ -143,3 +167,59 @@ def test_html_summary_renders_in_headless_chromium(rated_report: Path, tmp_path:
     assert done.returncode == 0 and shot.stat().st_size > 10_000, done.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     print(f"screenshot: {shot}")
+
+
+def test_a_report_is_read_from_its_json_twin_only_while_the_twin_mirrors_it(rated_report: Path) -> None:
+    from factflow.export import load_report
+    from factflow.report import twin_path
+
+    assert twin_path(rated_report).is_file()
+    fast = load_report(rated_report)
+    edited = rated_report.read_text(encoding="utf-8") + "# edited by hand\n"
+    rated_report.write_text(edited.replace("Checked <b>sources</b>.", "Checked again."), encoding="utf-8")
+    slow = load_report(rated_report)  # the twin no longer mirrors the file: the YAML is read
+    assert "Checked again." in [v.rationale for c in slow.claims for v in c.verdicts]
+    assert slow.model_copy(update={"claims": fast.claims}) == fast
+    twin_path(rated_report).unlink()
+    assert load_report(rated_report) == slow
+
+
+def test_claimreview_is_dated_when_the_consensus_was_reached_and_reruns_keep_the_date(
+    rated_report: Path, loaded: LoadedConfig, tmp_path: Path
+) -> None:
+    import time
+
+    from factflow.export import load_report
+    from factflow.export.claimreview import claim_reviews
+
+    out = rated_report.parents[1]
+    first = load_report(rated_report)
+    agreed = {c.id: c.consensus.since for c in first.claims if c.consensus.status == "agreed"}
+    assert agreed and all(since == first.generated_at for since in agreed.values())
+    assert all(c.consensus.since is None for c in first.claims if c.consensus.status == "pending")
+    time.sleep(1.1)  # the report's times have whole seconds
+    run_pipeline(loaded, tmp_path / "seeds", out)
+    second = load_report(rated_report)
+    assert second.generated_at != first.generated_at
+    assert {c.id: c.consensus.since for c in second.claims if c.id in agreed} == agreed
+    dates = {r["url"]: r["datePublished"] for r in claim_reviews(second, "Desk", "https://desk.example")}
+    assert set(dates.values()) == {first.generated_at[:10]}
+    changed = next(iter(agreed))  # both reviewers change their minds: a new consensus, a new date
+    for reviewer in ("reviewer-1", "reviewer-2"):
+        write(out / "review" / "verdicts" / reviewer / f"{changed}.yaml",
+              f"claim: {changed}\nreviewer: {reviewer}\nrating: half-true\nrationale: Rechecked.\n")
+    run_pipeline(loaded, tmp_path / "seeds", out)
+    third = load_report(rated_report)
+    assert next(c for c in third.claims if c.id == changed).consensus.since == third.generated_at
+
+
+def test_claimreview_names_ratings_as_the_scale_says(rated_report: Path) -> None:
+    from factflow.config import RatingLevel
+    from factflow.export import load_report
+    from factflow.export.claimreview import claim_reviews
+
+    report = load_report(rated_report)
+    scale = [RatingLevel(**(level.model_dump() | {"name": f"Rated {level.label.upper()}"})) for level in report.scale]
+    names = [r["reviewRating"]["alternateName"] for r in claim_reviews(report.model_copy(update={"scale": scale}), "Desk", "https://d.example")]
+    assert names == ["Rated MOSTLY-TRUE", "Rated UNVERIFIABLE"]
+    assert RatingLevel(label="pants-on-fire").name == "Pants on fire"

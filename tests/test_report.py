@@ -96,3 +96,30 @@ def test_a_rerun_copies_unchanged_claims_text_and_never_from_an_edited_report(
     fourth = run_pipeline(loaded, seed_dir, out_dir)
     assert "EDITED BY HAND" not in path.read_text(encoding="utf-8")
     assert path.read_text(encoding="utf-8") == report_text(fourth.report)
+
+
+def _claim_block(report_text: str, claim_id: str) -> dict:
+    """One claim of a report, parsed from its own lines (the whole report takes a while to parse)."""
+    start = report_text.index(f"\n- id: {claim_id}\n") + 1
+    following = re.compile(r"\n(?:- |[^ \n])").search(report_text, start)  # the next claim or top-level key
+    text = report_text[start:following.start() if following else None]
+    return yaml.safe_load(text)[0]
+
+
+def test_task_files_and_the_report_agree_field_by_field(large_desk: Path) -> None:
+    from factflow.models import ReportClaim, Task
+
+    report_text = (large_desk / "reports" / "verdicts.yaml").read_text(encoding="utf-8")
+    shared = (set(Task.model_fields) & set(ReportClaim.model_fields)) - {"document"}
+    assert {"entities", "attribution", "time", "reasons", "sources", "appearances", "assigned_to"} <= shared
+    tasks = sorted((large_desk / "review" / "tasks").glob("c-*.yaml"))
+    seen = {"entities": 0, "attribution": 0, "time": 0}
+    for path in tasks[:: max(1, len(tasks) // 400)]:
+        task = yaml.safe_load(path.read_text(encoding="utf-8"))
+        claim = _claim_block(report_text, task["claim"])
+        assert claim["id"] == task["claim"] and claim["document"] == task["document"]["id"]
+        for field in sorted(shared):
+            assert claim.get(field) == task.get(field), f"{task['claim']}: {field}"
+        for field in seen:
+            seen[field] += bool(claim[field])
+    assert all(count >= 5 for count in seen.values()), seen  # the sample holds claims with each field set

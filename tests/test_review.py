@@ -78,9 +78,10 @@ def test_filled_verdicts_are_collected_and_reach_consensus(first_run: dict, seed
     fill(out_dir, "reviewer-1", c, "true")  # unquoted YAML true still means the label "true"
     report = rerun(seed_dir, out_dir, loaded)
     by_id = {x["id"]: x for x in report["claims"]}
-    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "mostly-true", "adjudicator": None}
-    assert by_id[b]["consensus"] == {"status": "disputed", "rating": None, "adjudicator": None}
-    assert by_id[c]["consensus"] == {"status": "pending", "rating": None, "adjudicator": None}
+    when = report["generated_at"]  # a consensus is dated by the run that first saw it
+    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "mostly-true", "adjudicator": None, "since": when}
+    assert by_id[b]["consensus"] == {"status": "disputed", "rating": None, "adjudicator": None, "since": when}
+    assert by_id[c]["consensus"] == {"status": "pending", "rating": None, "adjudicator": None, "since": None}
     assert by_id[c]["verdicts"][0]["rating"] == "true"
     assert by_id[a]["verdicts"][0] == {
         "reviewer": "reviewer-1", "rating": "mostly-true", "rationale": "Checked it.",
@@ -115,7 +116,7 @@ def test_deleted_stub_is_recreated_but_existing_files_are_not(first_run: dict, s
 @pytest.mark.parametrize(
     ("content", "line", "expected"),
     [
-        ("claim: {cid}\nreviewer: reviewer-1\nrating: [unclosed\n", 4, "not valid YAML"),
+        ("claim: {cid}\nreviewer: reviewer-1\nrating: [unclosed\n", 3, "not valid YAML"),  # where the list opened: the file has 3 lines
         ("claim: {cid}\nreviewer: reviewer-1\nrating: maybe\nrationale: x\n", 3,
          "rating: 'maybe' is not on the rating scale; allowed: true, mostly-true, half-true, mostly-false, false, pants-on-fire, unverifiable"),
         ("claim: c-000000000000\nreviewer: reviewer-1\nrating: 'false'\nrationale: x\n", 1, "belongs to no known claim"),
@@ -139,7 +140,8 @@ def test_bad_verdict_files_are_problems_and_the_rest_still_counts(
     assert problem["file"] == f"review/verdicts/reviewer-1/{bad}.yaml"
     assert problem["line"] == line
     assert expected in problem["message"]
-    assert {c["id"]: c for c in report["claims"]}[good]["consensus"] == {"status": "agreed", "rating": "false", "adjudicator": None}
+    assert {c["id"]: c for c in report["claims"]}[good]["consensus"] == {"status": "agreed", "rating": "false", "adjudicator": None,
+                                                                          "since": report["generated_at"]}
 
 
 # -- never lose a verdict: orphans ---------------------------------------------------------------
@@ -213,9 +215,10 @@ def test_majority_rule_adjudication_and_reviewer_stats_in_the_report(seed_dir: P
     ledger.write_text(json.dumps(data), encoding="utf-8")
     report = rerun(seed_dir, out_dir, loaded)
     by_id = {x["id"]: x for x in report["claims"]}
-    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "false", "adjudicator": None}
+    when = report["generated_at"]
+    assert by_id[a]["consensus"] == {"status": "agreed", "rating": "false", "adjudicator": None, "since": when}
     assert by_id[b]["consensus"]["status"] == "disputed"
-    assert by_id[c]["consensus"] == {"status": "adjudicated", "rating": "mostly-false", "adjudicator": "editor"}
+    assert by_id[c]["consensus"] == {"status": "adjudicated", "rating": "mostly-false", "adjudicator": "editor", "since": when}
     assert by_id[c]["verdicts"][-1]["role"] == "adjudicator"
     assert report["summary"]["by_consensus"]["adjudicated"] == 1
     stats = {s["reviewer"]: s for s in report["summary"]["reviewers"]}

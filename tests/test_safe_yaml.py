@@ -104,3 +104,30 @@ def test_an_alias_bomb_in_a_verdict_is_a_problem(loaded: LoadedConfig, seed_dir:
     assert time.perf_counter() - start < 30
     ((_, (line, message)),) = problems.items()
     assert line == 1 and "anchors and aliases" in message
+
+
+def test_values_written_out_count_nothing_against_the_alias_cap(tmp_path: Path) -> None:
+    """A report of thousands of claims holds millions of values and no alias: it is read whole."""
+    from factflow.errors import InputError
+    from factflow.yamlio import alias_expansion, parse_yaml
+
+    text = "claims:\n" + "".join(f"- id: c-{i}\n  words: [a, b, c, d, e, f, g, h]\n  n: {i}\n" for i in range(MAX_YAML_VALUES // 5))
+    data, node = parse_yaml(text, tmp_path / "big.yaml", InputError)
+    assert len(data["claims"]) == MAX_YAML_VALUES // 5 and node is not None
+    assert alias_expansion(node) == 0
+
+
+def test_the_alias_cap_counts_what_aliases_expand_to(tmp_path: Path) -> None:
+    from factflow.errors import InputError
+    from factflow.yamlio import alias_expansion, parse_yaml
+
+    block = "[" + ", ".join(["x"] * 999) + "]"  # 1,000 values with the list itself
+    small = f"a: &a {block}\nb: [" + ", ".join(["*a"] * 3) + "]\n"
+    node = parse_yaml(small, tmp_path / "s.yaml", InputError)[1]
+    assert node is not None and alias_expansion(node) == 3000
+    nested = f"a: &a {block}\nb: &b [*a, *a]\nc: [*b, *b, *b]\n"  # b adds 2,000; each *b 2,001
+    node = parse_yaml(nested, tmp_path / "n.yaml", InputError)[1]
+    assert node is not None and alias_expansion(node) == 2000 + 3 * 2001
+    over = f"a: &a {block}\nb: [" + ", ".join(["*a"] * (MAX_YAML_VALUES // 1000 + 1)) + "]\n"
+    with pytest.raises(InputError, match="expand to more than"):
+        parse_yaml(over, tmp_path / "o.yaml", InputError)

@@ -99,3 +99,65 @@ def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tm
     if not stopped:  # never leave a server behind, even when the assertion below fails
         os.killpg(server_pid, signal.SIGKILL)
     assert stopped, "the Prefect server factflow started is still running"
+
+
+def test_serve_prints_a_line_per_run_and_ctrl_c_in_a_terminal_stops_it_cleanly(seed_dir: Path, tmp_path: Path) -> None:
+    """In a real pseudo-terminal: Ctrl-C is the terminal's, sent to the whole foreground process group."""
+    import pty
+    import select
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"))
+    out = tmp_path / "out"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes factflow serve, its terminal the pty
+        os.chdir(tmp_path)
+        os.execve(sys.executable, [sys.executable, "-m", "factflow.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
+                                   "--out", str(out), "--interval", "5"], env)
+    screen = b""
+
+    def read(seconds: float) -> bool:
+        nonlocal screen
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    return False
+                if not data:
+                    return False
+                screen += data
+        return True
+
+    status = None
+    try:
+        deadline = time.monotonic() + 180
+        while screen.count(b"run finished") < 2 and time.monotonic() < deadline and read(0.5):
+            pass
+        assert screen.count(b"run finished") >= 2, screen.decode(errors="replace")[-3000:]
+        os.write(fd, b"\x03")  # Ctrl-C
+        deadline = time.monotonic() + 60
+        while status is None and time.monotonic() < deadline:
+            read(0.5)
+            done, code = os.waitpid(pid, os.WNOHANG)
+            status = os.waitstatus_to_exitcode(code) if done else None
+    finally:
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    text = screen.decode(errors="replace").replace("\r\n", "\n")
+    assert status == 0, text[-3000:]
+    line = re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+  run finished: (\d+) claims, (\d+) verdicts, 0 problems; report (\S+)$",
+                     text, re.MULTILINE)
+    assert line and int(line.group(1)) > 0 and Path(line.group(3)) == out / "reports" / "verdicts.yaml", text[-3000:]
+    assert text.rstrip().endswith("Stopped."), text[-3000:]
+    assert "Traceback" not in text and "anonymous usage" not in text and "telemetry" not in text, text[-3000:]
+    m = re.search(r"started by factflow, pid (\d+)", text)
+    assert m is not None
+    for _ in range(40):
+        if not _alive(int(m.group(1))):
+            break
+        time.sleep(0.5)
+    assert not _alive(int(m.group(1))), "the Prefect server factflow started is still running"

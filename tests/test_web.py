@@ -155,7 +155,7 @@ def test_front_matter_sets_metadata(tmp_path: Path) -> None:
         ("title: T\npublished: last week\n", 3, "published: 'last week' is not an ISO 8601 date"),
         ("title: T\nurl: news.example.org/a\n", 3, "url: must be an http:// or https:// URL"),
         ("title: T\nauthor: Jane\n", 3, "author: unknown key; allowed keys: title, url, published, outlet"),
-        ("title: [unclosed\n", 3, "not valid YAML"),
+        ("title: [unclosed\n", 2, "not valid YAML"),  # where the list opened, not the line after it
     ],
 )
 def test_bad_front_matter_is_a_problem_with_its_line(tmp_path: Path, front: str, line: int, message: str) -> None:

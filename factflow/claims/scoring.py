@@ -139,7 +139,7 @@ class TransformerModel:
 
     def scores(self, sentences: Sequence[str], signals: Sequence[Assessment]) -> list[float]:
         """Calibrated probabilities; the n-gram model's sure negatives skip the transformer."""
-        return self.transformer.scores(sentences, [self.ngram.logit(s) for s in sentences])  # type: ignore[no-any-return]
+        return self.transformer.scores(sentences, [self.ngram.logit(s) for s in sentences])
 
 
 def make_scorer(detector: str = registry.DEFAULT, threshold: float | None = None) -> Scorer:

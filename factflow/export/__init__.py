@@ -10,6 +10,7 @@ from pathlib import Path
 
 from factflow.errors import InputError
 from factflow.models import Report
+from factflow.report import read_twin
 from factflow.yamlio import load_model
 
 #: Consensus states that carry a rating others may publish.
@@ -17,5 +18,17 @@ RATED = frozenset({"agreed", "adjudicated"})
 
 
 def load_report(path: Path) -> Report:
-    """Read and validate a report file; InputError names the file and line when it is not a valid report."""
+    """Read and validate a report file; InputError names the file and line when it is not a valid report.
+
+    A report a run wrote is read from the JSON twin the run left beside it, when that twin mirrors
+    the file's exact bytes; any other report (edited, copied without it) is parsed as YAML.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = None
+    if raw is not None:
+        report = read_twin(path, raw)
+        if report is not None:
+            return report
     return load_model(path, Report, InputError)

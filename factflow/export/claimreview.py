@@ -38,13 +38,12 @@ def claim_reviews(report: Report, publisher: str, publisher_url: str) -> list[di
     best, worst = (max(values), min(values)) if values else (None, None)
     by_label = {level.label: level for level in report.scale}
     documents = {d.id: d for d in report.documents}
-    reviewed_on = report.generated_at[:10]
-    return [_review(c, by_label, documents, best, worst, publisher, publisher_url, reviewed_on)
+    return [_review(c, by_label, documents, best, worst, publisher, publisher_url)
             for c in report.claims if c.consensus.status in RATED and c.consensus.rating]
 
 
 def _review(claim: ReportClaim, by_label: dict, documents: dict, best: int | None, worst: int | None,
-            publisher: str, publisher_url: str, reviewed_on: str) -> dict[str, Any]:
+            publisher: str, publisher_url: str) -> dict[str, Any]:
     label = claim.consensus.rating or ""
     level = by_label.get(label)
     numeric = level is not None and level.rating_value is not None
@@ -61,7 +60,8 @@ def _review(claim: ReportClaim, by_label: dict, documents: dict, best: int | Non
         "@type": "ClaimReview",
         "url": f"{publisher_url.rstrip('/')}#{claim.id}",
         "claimReviewed": " ".join(claim.text.split()),
-        "datePublished": reviewed_on,
+        # The day the consensus was reached, so a rerun does not re-date a review.
+        "datePublished": claim.consensus.since[:10] if claim.consensus.since else None,
         "author": _drop_empty({"@type": "Organization", "name": publisher, "url": _link(publisher_url)}),
         # An off-scale label such as "unverifiable" has no number: it is published by name only.
         "reviewRating": _drop_empty({
@@ -69,7 +69,7 @@ def _review(claim: ReportClaim, by_label: dict, documents: dict, best: int | Non
             "ratingValue": level.rating_value if numeric and level is not None else None,
             "bestRating": best if numeric else None,
             "worstRating": worst if numeric else None,
-            "alternateName": label,
+            "alternateName": level.name if level is not None else label,
         }),
         "itemReviewed": _drop_empty({
             "@type": "Claim",

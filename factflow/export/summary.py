@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -11,18 +12,22 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from factflow.export import RATED
-from factflow.models import Report, check_link
+from factflow.models import Report, ReportClaim, check_link
 
 _COLOURS = {"pending": "#9aa5b1", "agreed": "#2f855a", "adjudicated": "#2b6cb0", "disputed": "#c05621"}
 
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: a title, its SVG and a file name for formats that link rather than inline it."""
+    """One chart: a title, its SVG and a file name for formats that link rather than inline it.
+
+    A chart with nothing to show has no SVG, and ``empty`` says so in words instead of an empty frame.
+    """
 
     title: str
     svg: str
     name: str
+    empty: str | None = None
 
 
 def _bar_chart(title: str, counts: dict[str, int], colour: str) -> str:
@@ -56,10 +61,54 @@ def charts(report: Report) -> list[Chart]:
     ratings = Counter(c.consensus.rating for c in report.claims if c.consensus.status in RATED and c.consensus.rating)
     rating_counts = {level.label: ratings[level.label] for level in report.scale}
     type_counts = {t: n for t, n in report.summary.by_type.items() if n}
+    rated = "Ratings (claims with a consensus)"
     return [
-        Chart("Ratings (claims with a consensus)", _bar_chart("Ratings (claims with a consensus)", rating_counts, "#2b6cb0"), "ratings.svg"),
-        Chart("Claims by type", _bar_chart("Claims by type", type_counts or {"none": 0}, "#805ad5"), "types.svg"),
+        Chart(rated, _bar_chart(rated, rating_counts, "#2b6cb0"), "ratings.svg") if any(rating_counts.values()) else
+        Chart(rated, "", "ratings.svg", "No ratings yet: no claim has an agreed or adjudicated rating."),
+        Chart("Claims by type", _bar_chart("Claims by type", type_counts, "#805ad5"), "types.svg") if type_counts else
+        Chart("Claims by type", "", "types.svg", "No claims yet."),
     ]
+
+
+def agreement_reading(report: Report) -> str:
+    """Krippendorff's alpha among reviewers, in plain words (Krippendorff's own thresholds)."""
+    a = report.summary.agreement
+    if a.krippendorff_alpha is None:
+        return ("Agreement between reviewers: not measured yet; it needs claims rated by two or more reviewers, "
+                f"with more than one rating among them ({a.claims_with_two_or_more_ratings:,} such claims so far).")
+    alpha = a.krippendorff_alpha
+    if alpha >= 0.8:
+        words = "reliable agreement: reviewers rate alike"
+    elif alpha >= 0.667:
+        words = "tentative agreement: draw conclusions with care"
+    elif alpha > 0:
+        words = "weak agreement: reviewers often rate the same claim differently; compare notes on the scale"
+    elif alpha == 0:
+        words = "no better than chance"
+    else:
+        words = "systematic disagreement: reviewers read the scale differently"
+    return (f"Agreement between reviewers (Krippendorff's alpha, ordinal): {alpha:.2f}, {words} "
+            f"({a.claims_with_two_or_more_ratings:,} claims rated by two or more).")
+
+
+def claims_data(report: Report, claims: list[ReportClaim]) -> str:
+    """The claims as compact JSON for the HTML summary's script, safe inside a <script> element."""
+    index = {d.id: i for i, d in enumerate(report.documents)}
+    documents = [[d.id, d.title] for d in report.documents]
+    for c in claims:  # a claim whose document is not listed (a hand-edited report) still shows
+        if c.document not in index:
+            index[c.document] = len(documents)
+            documents.append([c.document, c.document])
+    rows = [{
+        "n": n, "id": c.id, "text": c.text, "doc": index[c.document], "type": c.type, "score": c.checkworthiness,
+        "status": c.consensus.status, "rating": c.consensus.rating, "assigned": c.assigned_to,
+        "verdicts": [[v.reviewer, v.rating, v.rationale or ""] for v in c.verdicts],
+        # Only a URL that passes the link rule is sent; the page shows the rest as text.
+        "links": [[s.title, link(s.url)] for s in c.sources] + [[f"evidence ({v.reviewer})", link(url)] for v in c.verdicts for url in v.evidence if link(url)],
+    } for n, c in enumerate(claims)]
+    text = json.dumps({"documents": documents, "colours": _COLOURS, "claims": rows}, ensure_ascii=False, separators=(",", ":"))
+    # "</script>" or "<!--" in a claim must not end the element: escape the characters HTML reads there.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 #: What starts inline markup in CommonMark and GFM: emphasis, code, links, images, raw HTML and
@@ -113,6 +162,8 @@ def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims
     check-worthiness), and as many problems, and says how many more the report holds.
     """
     drawn = charts(report) if fmt == "html" or chart_prefix else []  # text bars need no drawing
+    if fmt == "html":  # every claim, paged and filtered in the page itself
+        max_claims = None
     documents = {d.id: d for d in report.documents}
     shown = report.claims
     if max_claims is not None and len(shown) > max_claims:
@@ -126,6 +177,9 @@ def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims
         report=report, claims=shown, hidden=len(report.claims) - len(shown), charts=drawn, documents=documents,
         problems=report.problems[:max_claims], hidden_problems=max(0, len(report.problems) - (max_claims or len(report.problems))),
         colours=_COLOURS, chart_prefix=chart_prefix, rated=RATED, max=max, bars=bars,
+        agreement_reading=agreement_reading(report), statuses=list(report.summary.by_consensus), types=list(by_type),
+        reviewers=[r.reviewer for r in report.summary.reviewers],
+        data=claims_data(report, shown) if fmt == "html" else "",
     )
     return text, drawn
 
@@ -141,7 +195,7 @@ def write_summary(report: Report, fmt: str, output: Path | None) -> tuple[str, l
         atomic_write_text(output, text)
         written.append(output)
         if prefix is not None:
-            for chart in drawn:
+            for chart in (c for c in drawn if c.svg):
                 path = output.with_name(prefix + chart.name)
                 atomic_write_text(path, chart.svg)
                 written.append(path)

@@ -305,28 +305,29 @@ def _checked(
     shown = _shown(path, out)
     known = cfg.people
     folder = path.parent.name
+    found: list[tuple[int | None, str]] = []  # every broken rule, so one check lists them all
     if verdict.reviewer not in known:
-        raise VerdictError(shown, f"reviewer: {verdict.reviewer!r} is not a configured reviewer; known: {', '.join(known)}",
-                           line=node_line(node, ["reviewer"]))
-    if verdict.reviewer != folder:
-        raise VerdictError(shown, f"reviewer: {verdict.reviewer!r} does not match the folder {folder!r}; "
-                           f"a verdict lives in {VERDICTS_DIR}/<reviewer>/", line=node_line(node, ["reviewer"]))
+        found.append((node_line(node, ["reviewer"]), f"reviewer: {verdict.reviewer!r} is not a configured reviewer; known: {', '.join(known)}"))
+    elif verdict.reviewer != folder:
+        found.append((node_line(node, ["reviewer"]), f"reviewer: {verdict.reviewer!r} does not match the folder {folder!r}; "
+                      f"a verdict lives in {VERDICTS_DIR}/<reviewer>/"))
     ledger_entry = ledger.claims.get(verdict.claim) if ledger else None
     orphaned = verdict.claim not in claim_ids
     if orphaned and ledger_entry is None and not (verdict.claim_text or "").strip():
-        raise VerdictError(shown, f"claim: {verdict.claim!r} belongs to no known claim of this run "
-                           "(was the sentence edited or its document removed?)", line=node_line(node, ["claim"]))
-    if path.stem != verdict.claim:
-        raise VerdictError(shown, f"claim: {verdict.claim!r} does not match the file name {path.name!r}; "
-                           "name the file <claim-id>.yaml", line=node_line(node, ["claim"]))
+        found.append((node_line(node, ["claim"]), f"claim: {verdict.claim!r} belongs to no known claim of this run "
+                      "(was the sentence edited or its document removed?)"))
+    elif path.stem != verdict.claim:
+        found.append((node_line(node, ["claim"]), f"claim: {verdict.claim!r} does not match the file name {path.name!r}; "
+                      "name the file <claim-id>.yaml"))
     if verdict.rating is not None and not (verdict.rationale or "").strip():
-        raise VerdictError(shown, f"rationale: a rating ({verdict.rating!r}) needs a rationale; say why in a sentence or two",
-                           line=node_line(node, ["rationale"]))
+        found.append((node_line(node, ["rationale"]), f"rationale: a rating ({verdict.rating!r}) needs a rationale; say why in a sentence or two"))
     for i, url in enumerate(verdict.evidence):
         if not isinstance(url, str) or not _is_url(url):
-            raise VerdictError(shown, f"evidence[{i}]: {url!r} is not an http(s) URL without spaces or control characters; "
-                               "list links such as https://example.org/page",
-                               line=node_line(node, ["evidence", i]))
+            found.append((node_line(node, ["evidence", i]),
+                          f"evidence[{i}]: {url!r} is not an http(s) URL without spaces or control characters; "
+                          "list links such as https://example.org/page"))
+    if found:
+        raise VerdictError.of_many(shown, found)
     claim_text = verdict.claim_text or (ledger_entry.text if ledger_entry else None) or None
     return LoadedVerdict(verdict=verdict, file=shown, orphaned=orphaned, claim_text=claim_text)
 
@@ -344,15 +345,16 @@ def collect_verdicts(
     if not root.is_dir():
         return verdicts, problems
     for person in reviewer_folders(out):
-        for name in yaml_files(root / person, prefix=""):
+        folder = root / person
+        for name in yaml_files(folder, prefix=""):
             if name.startswith("."):
                 continue  # an editor's or our own temporary file
             try:
-                verdicts.append(load_verdict(root / person / name, out, claim_ids, cfg, ledger, parsed=parsed))
+                verdicts.append(load_verdict(folder / name, out, claim_ids, cfg, ledger, parsed=parsed))
             except VerdictError as exc:
-                problems.append(Problem(file=_relative(exc.path, out), line=exc.line, message=exc.message))
+                problems.extend(Problem(file=_relative(exc.path, out), line=line, message=message) for line, message in exc.details)
             except Exception as exc:  # noqa: BLE001 - one bad verdict file is one problem, whatever went wrong in it
-                problems.append(unexpected_problem(shown_name(_shown(root / person / name, out)), None, exc))
+                problems.append(unexpected_problem(shown_name(_shown(folder / name, out)), None, exc))
     return verdicts, problems
 
 

@@ -2,21 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 
 from factflow.config import ReviewConfig
-from factflow.errors import VerdictError
+from factflow.errors import InputError, VerdictError
 from factflow.models import Task, Verdict, VerdictRecord
 from factflow.review.assign import LEDGER_PATH, load_ledger
 from factflow.review.consensus import consensus
-from factflow.review.files import VERDICTS_DIR, LoadedVerdict, collect_verdicts, load_tasks, load_verdict, save_verdict, verdict_path
-from factflow.yamlio import describe_error
+from factflow.review.files import (
+    TASKS_DIR,
+    VERDICTS_DIR,
+    LoadedVerdict,
+    ParsedVerdicts,
+    collect_verdicts,
+    load_tasks,
+    load_verdict,
+    save_verdict,
+    verdict_path,
+    yaml_files,
+)
+from factflow.yamlio import describe_error, load_model
 
 
-def queue_order(tasks: list[Task]) -> list[Task]:
+@dataclass(frozen=True)
+class TaskRef:
+    """What the queue needs of a task: its claim and who is assigned; the task file is read when shown."""
+
+    claim: str
+    assigned_to: tuple[str, ...]
+    checkworthiness: float
+
+
+class _Scored(Protocol):
+    @property
+    def checkworthiness(self) -> float: ...
+
+
+QueueItem = TypeVar("QueueItem", bound=_Scored)
+
+
+def queue_order(tasks: Iterable[QueueItem]) -> list[QueueItem]:
     """The order a reviewer's queue is served in: the most check-worthy claims first, so a long queue is
     worked from its best claims; ties keep the tasks' own order (document, then sentence)."""
     return sorted(tasks, key=lambda t: -t.checkworthiness)
@@ -26,34 +57,44 @@ def queue_order(tasks: list[Task]) -> list[Task]:
 class OpenTask:
     """One claim waiting for this person's rating, with what they may see of the others' verdicts."""
 
-    task: Task
+    ref: TaskRef | Task
     file: Path
+    #: The task file the flow wrote for the claim.
+    task_file: Path
     #: Other people's rated verdicts this person may see now (empty in blind mode until they rate).
     others: list[VerdictRecord] = field(default_factory=list)
     #: A problem with this person's own file, if it has one (saving replaces the file).
     problem: str | None = None
 
+    @cached_property
+    def task(self) -> Task:
+        """The task file, read the first time it is needed (a queue of thousands starts without reading them all)."""
+        if isinstance(self.ref, Task):
+            return self.ref
+        return load_model(self.task_file, Task, InputError)
+
 
 class ReviewSession:
     """What one reviewer or adjudicator has to do in an output folder, read from the files the flow wrote."""
 
-    def __init__(self, out: Path, cfg: ReviewConfig, person: str) -> None:
+    def __init__(self, out: Path, cfg: ReviewConfig, person: str, report: Path | None = None) -> None:
         if person not in cfg.people:
             raise VerdictError(
                 "--reviewer", f"{person!r} is not a configured reviewer or adjudicator; known: {', '.join(cfg.people)}"
             )
         if not (out / "review" / "tasks").is_dir():
             raise VerdictError(out / "review" / "tasks", "no task files here; run `factflow run` first (or pass the right --out)")
-        self.out, self.cfg, self.person = out, cfg, person
+        self.out, self.cfg, self.person, self.report = out, cfg, person, report
         self.adjudicator = cfg.is_adjudicator(person)
         self.refresh()
 
     def refresh(self) -> None:
         """Re-read tasks and verdict files (another reviewer or a run may have changed them)."""
-        self.tasks = load_tasks(self.out)
+        self.tasks = queue_of(self.out, self.report)
         self.claim_ids = {t.claim for t in self.tasks}
         ledger, _ = load_ledger(self.out, self.cfg) if (self.out / LEDGER_PATH).exists() else (None, [])
-        verdicts, problems = collect_verdicts(self.out, self.claim_ids, self.cfg, ledger)
+        # The run's parse cache (read, never written here): only files saved since the run are parsed.
+        verdicts, problems = collect_verdicts(self.out, self.claim_ids, self.cfg, ledger, ParsedVerdicts(self.out, self.cfg))
         self.by_claim: dict[str, list[LoadedVerdict]] = {}
         for lv in verdicts:
             if not lv.orphaned:
@@ -95,7 +136,7 @@ class ReviewSession:
             return []
         return [r for r in self.records(claim) if r.reviewer != self.person and r.rating is not None]
 
-    def is_open(self, task: Task) -> bool:
+    def is_open(self, task: Task | TaskRef) -> bool:
         """A reviewer's task is open while they have not rated it; an adjudicator's, while the claim is disputed."""
         if self.has_rated(task.claim):
             return False
@@ -105,16 +146,16 @@ class ReviewSession:
             return status == "disputed"
         return self.person in task.assigned_to
 
-    def open_task(self, task: Task) -> OpenTask | None:
+    def open_task(self, task: Task | TaskRef) -> OpenTask | None:
         """The task as this person sees it now, or None when it is not open for them."""
         if not self.is_open(task):
             return None
-        return OpenTask(task=task, file=verdict_path(self.out, self.person, task.claim), others=self.visible_others(task.claim),
-                        problem=self.own_problems.get(task.claim))
+        return OpenTask(ref=task, file=verdict_path(self.out, self.person, task.claim), task_file=self.out / TASKS_DIR / f"{task.claim}.yaml",
+                        others=self.visible_others(task.claim), problem=self.own_problems.get(task.claim))
 
-    def open_tasks(self) -> list[OpenTask]:
+    def open_tasks(self) -> list[OpenTask]:  # each one's task file is read when it is shown
         """This person's open tasks in queue order: highest check-worthiness first (see :func:`queue_order`)."""
-        return [item for item in (self.open_task(t) for t in queue_order(self.tasks)) if item is not None]
+        return [item for item in (self.open_task(t) for t in self.tasks) if item is not None]
 
     def save(self, task: Task, rating: str, rationale: str, evidence: list[str], via: str) -> LoadedVerdict:
         """Check and write this person's verdict on a task (atomically); raises VerdictError when it breaks a rule."""
@@ -130,3 +171,29 @@ class ReviewSession:
         saved = save_verdict(self.out, verdict, self.cfg, self.claim_ids, via)
         self.by_claim[task.claim] = [lv for lv in self.by_claim.get(task.claim, []) if lv.verdict.reviewer != self.person] + [saved]
         return saved
+
+
+def queue_of(out: Path, report: Path | None) -> list[TaskRef | Task]:
+    """Every current task in queue order (see :func:`queue_order`).
+
+    From the last run's report when there is one (read in a second from its JSON twin), keeping
+    the claims whose task file is there; task files the report lacks (a run stopped before its
+    report) are read and queued after them. Without a report, every task file is read.
+    """
+    names = set(yaml_files(out / TASKS_DIR))
+    if report is None or not report.is_file():
+        return queue_order(list[TaskRef | Task](load_tasks(out)))
+    from factflow.export import load_report
+
+    try:
+        claims = load_report(report).claims
+    except InputError:
+        return queue_order(list[TaskRef | Task](load_tasks(out)))
+    queue: list[TaskRef | Task] = [TaskRef(c.id, tuple(c.assigned_to), c.checkworthiness) for c in claims if f"{c.id}.yaml" in names]
+    listed = {f"{t.claim}.yaml" for t in queue}
+    for name in sorted(names - listed):
+        try:
+            queue.append(load_model(out / TASKS_DIR / name, Task, InputError))
+        except InputError:
+            continue  # unreadable: the flow rewrites it
+    return queue_order(queue)
