@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -33,16 +34,27 @@ CACHE_DIR = Path(".factflow-cache") / "extract"
 @lru_cache(maxsize=4)
 def _code_version(*packages: str) -> str:
     """What changes a cached output besides its input and config: the package version and every
-    file of these subpackages (for extraction, the claims package: model file, fitted scorer
-    constants, signals, splitter), and the data models."""
+    file of these subpackages (for extraction, the claims package: the detectors' model files,
+    fitted scorer constants, signals, splitter), and the data models."""
     digest = hashlib.sha256()
     root = resources.files("factflow")
     digest.update(root.joinpath("models.py").read_bytes())
     for package in packages:
-        for item in sorted(root.joinpath(package).iterdir(), key=lambda i: i.name):
-            if item.is_file() and item.name.endswith((".py", ".npz")):
-                digest.update(item.name.encode("utf-8") + b"\x00" + item.read_bytes() + b"\x00")
+        for name, item in _files(root.joinpath(package)):
+            if name.endswith((".py", ".npz", ".onnx", ".json")):
+                digest.update(name.encode("utf-8") + b"\x00" + item.read_bytes() + b"\x00")
     return f"{__version__}:{digest.hexdigest()[:16]}"
+
+
+def _files(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
+    """Every file under a package folder, subfolders included (the detectors' model files), by relative name."""
+    found: list[tuple[str, Traversable]] = []
+    for item in sorted(folder.iterdir(), key=lambda i: i.name):
+        if item.is_file():
+            found.append((prefix + item.name, item))
+        elif item.is_dir() and item.name != "__pycache__":
+            found.extend(_files(item, f"{prefix}{item.name}/"))
+    return found
 
 
 def cache_key(document: Document, cfg: ClaimsConfig) -> str:

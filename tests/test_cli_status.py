@@ -47,9 +47,12 @@ def test_status_counts_every_reviewers_work_and_lists_their_queue_at_desk_size(l
         assert int(assigned.replace(",", "")) == claims  # two reviewers per claim, two reviewers
         assert int(done_shown.replace(",", "")) == done > 0
         assert int(open_shown.replace(",", "")) == claims - done and overdue == "0"
-    # the queue: open tasks in report order (document, then position), the rated ones skipped
+    # the queue: open tasks, most check-worthy first, the rated ones skipped
     queue = re.findall(r"^  (c-[0-9a-f]{12})  ", result.output.split("Next for reviewer-2")[0], re.MULTILINE)
     assert len(queue) == 5 and all(ratings.get(("reviewer-1", cid)) is None for cid in queue)
+    scores = [yaml.load((large_desk / "review" / "tasks" / f"{cid}.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)["checkworthiness"]
+              for cid in queue]
+    assert scores == sorted(scores, reverse=True)
     # disputed claims, with no adjudicator configured, wait for one and the status says so
     waiting = re.search(r"Waiting for an adjudicator: ([\d,]+) disputed claims", result.output)
     assert waiting and int(waiting.group(1)) > 50

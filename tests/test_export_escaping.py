@@ -93,7 +93,15 @@ def test_summaries_link_only_web_urls_and_escape_everything_else(base_report: Re
     html, _ = render(report, "html")
     page = parsed(html)
     assert_only_web_links(page)
-    assert "script" not in page.tags and "img" not in page.tags
+    # The page's own two script elements (the claims as JSON, the code that shows them) and no other.
+    assert page.tags.count("script") == 2 and "img" not in page.tags
+    data = html.split('<script type="application/json" id="claims-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and ">" not in data  # nothing in the data can end the element
+    rows = json.loads(data)["claims"]
+    for row in rows:
+        # The script makes a link of a URL only when it is there; the data holds only URLs that pass the rule.
+        assert all(url is None or check_link(url) == url for _, url in row["links"])
+    assert [row["text"] for row in rows] == [c.text for c in report.claims]
     markdown, _ = render(report, "markdown")
     shown = parsed(MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown))
     assert_only_web_links(shown)

@@ -18,6 +18,7 @@ from factflow.models import Problem, ReportClaim, VerdictRecord
 from factflow.review.assign import LEDGER_PATH, load_ledger
 from factflow.review.consensus import consensus
 from factflow.review.files import ParsedVerdicts, collect_verdicts
+from factflow.review.session import queue_order
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,14 @@ def _time(value: str | None) -> datetime | None:
 
 
 def load_claims(out: Path, loaded: LoadedConfig) -> tuple[list[ReportClaim], str]:
-    """The claims of the last run, in queue order (document, then position), and when that run was."""
+    """The claims of the last run, in queue order (most check-worthy first, ties by document and position), and when that run was."""
     from factflow.export import load_report
 
     path = out / loaded.config.report.path
     if not path.is_file():
         raise InputError(path, "no report here; run `factflow run` first (or pass the right --out)")
     report = load_report(path)
-    return report.claims, report.generated_at
+    return queue_order(report.claims), report.generated_at
 
 
 def desk_status(out: Path, loaded: LoadedConfig, now: datetime) -> DeskStatus:
