@@ -48,28 +48,29 @@ class Answer(NamedTuple):
     evidence: list[str]
 
 
-def _rationale_required(schema: dict[str, Any]) -> None:
+def _form_schema(schema: dict[str, Any]) -> None:
     # A rating is required, and a rating needs a rationale (the verdict rules say so), so the form
     # marks the rationale required too instead of "(Optional)"; it keeps a default ("" or the last
     # answer), which is why pydantic would not list it.
     schema["required"] = sorted({*schema.get("required", []), "rating", "rationale"}, key=["rating", "rationale"].index)
-    # An evidence row is a plain text box (``anyOf`` string/null would draw a JSON editor); the model
-    # still accepts null, which is what the UI sends for a row left empty.
-    schema["properties"]["evidence"]["items"] = {"type": "string", "default": ""}
+    # Each evidence row is a plain text box that starts as "": without an item default the UI started
+    # a new row as null, and the server refused the whole submit ("None is not of type 'string'").
+    # The flow drops blank rows (see evidence_of).
+    schema["properties"]["evidence"]["items"]["default"] = ""
 
 
 class VerdictForm(RunInput):
     """The base of every verdict form (see :func:`verdict_form`)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_rationale_required)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_form_schema)
 
 
 def verdict_form(cfg: ReviewConfig, last: Answer | None = None) -> type[VerdictForm]:
     """The form's model: its JSON Schema is what the Prefect UI draws (an enum becomes a drop-down).
 
     A fresh model per claim: with ``last`` (the reviewer's answer that was not saved) its values are
-    the fields' defaults, so the form comes back filled in. Evidence items may be null: the UI sends
-    an empty row as null, and the flow drops empty rows instead of refusing the whole submit.
+    the fields' defaults, so the form comes back filled in. Empty evidence rows are dropped by the
+    flow, not refused (see :func:`_form_schema`).
     """
     scale = ", ".join(cfg.labels)
     rating_type: Any = Literal[tuple(cfg.labels)]  # the scale comes from the config, so the choice is built at run time
@@ -80,7 +81,7 @@ def verdict_form(cfg: ReviewConfig, last: Answer | None = None) -> type[VerdictF
         __base__=VerdictForm,
         rating=(rating_type, rating),
         rationale=(str, Field(default=last.rationale if last else "", description="Why, in a sentence or two (required with a rating).")),
-        evidence=(list[str | None], Field(default=list(last.evidence) if last else [],
+        evidence=(list[str], Field(default=list(last.evidence) if last else [],
                                           description="Links that support your rating, each an http(s) URL; empty rows are ignored.")),
         skip=(bool, Field(default=False, description="Tick to leave this claim for later; nothing is saved.")),
     )
@@ -88,8 +89,8 @@ def verdict_form(cfg: ReviewConfig, last: Answer | None = None) -> type[VerdictF
 
 
 def evidence_of(answer: Any) -> list[str]:
-    """The evidence rows the reviewer filled in (the UI sends an empty row as null or "")."""
-    return [e.strip() for e in answer.evidence if e and e.strip()]
+    """The evidence rows the reviewer filled in; rows left empty are ignored."""
+    return [e.strip() for e in answer.evidence if e.strip()]
 
 
 def describe(item: OpenTask, number: int, total: int, session: ReviewSession, error: str | None) -> str:

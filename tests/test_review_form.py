@@ -124,11 +124,17 @@ def test_review_form_pauses_per_task_and_writes_the_verdict_file(
             description = read_flow_run_input(keyset_from_paused_state(state)["description"], flow_run_id=run_id)
             assert "Not saved" in description and "is not an http(s) URL" in description
             assert " ".join(tasks[1].task.text.split()) in description
-            resume_flow_run(run_id, run_input={"rating": "false", "rationale": "Wrong.", "evidence": []})
+            # ... in a form that holds what the reviewer submitted, as its defaults; the rationale is marked required.
+            schema = read_flow_run_input(keyset_from_paused_state(state)["schema"], flow_run_id=run_id)
+            assert {name: field.get("default") for name, field in schema["properties"].items()} == {
+                "rating": "false", "rationale": "Wrong.", "evidence": ["javascript:alert(1)"], "skip": False}
+            assert schema["required"] == ["rating", "rationale"]
+            # Rows left empty are ignored.
+            resume_flow_run(run_id, run_input={"rating": "false", "rationale": "Wrong.", "evidence": ["", " "]})
             # 3. Skip every other task.
             for _ in tasks[2:]:
                 state, key = _paused(client, run_id, key, deadline)
-                resume_flow_run(run_id, run_input={"rating": "true", "skip": True})
+                resume_flow_run(run_id, run_input={"rating": "true", "rationale": "", "skip": True})
         out, err = flow_proc.communicate(timeout=120)
     finally:
         _stop(flow_proc)
@@ -137,7 +143,8 @@ def test_review_form_pauses_per_task_and_writes_the_verdict_file(
     claim_ids = {t.task.claim for t in tasks}
     saved = load_verdict(tasks[0].file, out_dir, claim_ids, loaded.config.review).verdict
     assert (saved.rating, saved.rationale, saved.evidence) == ("mostly-false", "The ISW map says otherwise.", ["https://example.org/isw-map"])
-    assert load_verdict(tasks[1].file, out_dir, claim_ids, loaded.config.review).verdict.rating == "false"
+    second = load_verdict(tasks[1].file, out_dir, claim_ids, loaded.config.review).verdict
+    assert (second.rating, second.evidence) == ("false", [])
     assert yaml.safe_load(tasks[2].file.read_text(encoding="utf-8"))["rating"] is None
     # The next run of the fact-check pipeline collects what the form wrote.
     report = run_pipeline(loaded, seed_dir, out_dir).report
