@@ -9,34 +9,88 @@ run's page, and the flow checks the verdict and writes the verdict file, exactly
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from prefect import flow
+from prefect import flow, get_run_logger
+from prefect.exceptions import FailedRun
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
-from pydantic import Field, create_model
+from prefect.states import Failed, State
+from pydantic import ConfigDict, Field, create_model
 
 from factflow.config import ReviewConfig, load_config
-from factflow.errors import VerdictError
+from factflow.errors import FactflowError, VerdictError
 from factflow.review import OpenTask, ReviewSession
 
 VIA = "the Prefect review form"
 
 
-def verdict_form(cfg: ReviewConfig) -> type[RunInput]:
-    """The form's model: its JSON Schema is what the Prefect UI draws (an enum becomes a drop-down)."""
+class _NoTracebackForFailedRuns(logging.Filter):
+    """Drops Prefect's "Engine execution exited with unexpected exception" record when the exception is
+    ``FailedRun``: the engine raises it for a run that returned a Failed state on purpose (a user error,
+    already logged in one line with the reason in the state's message), and its traceback points into
+    Prefect, not at anything the reviewer can fix. Records of real exceptions pass unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], FailedRun))
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_NoTracebackForFailedRuns())
+
+
+class Answer(NamedTuple):
+    """What the reviewer last submitted for a claim: the next form for it starts from these values."""
+
+    rating: str
+    rationale: str
+    evidence: list[str]
+
+
+def _form_schema(schema: dict[str, Any]) -> None:
+    # A rating is required, and a rating needs a rationale (the verdict rules say so), so the form
+    # marks the rationale required too instead of "(Optional)"; it keeps a default ("" or the last
+    # answer), which is why pydantic would not list it.
+    schema["required"] = sorted({*schema.get("required", []), "rating", "rationale"}, key=["rating", "rationale"].index)
+    # Each evidence row is a plain text box that starts as "": without an item default the UI started
+    # a new row as null, and the server refused the whole submit ("None is not of type 'string'").
+    # The flow drops blank rows (see evidence_of).
+    schema["properties"]["evidence"]["items"]["default"] = ""
+
+
+class VerdictForm(RunInput):
+    """The base of every verdict form (see :func:`verdict_form`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_form_schema)
+
+
+def verdict_form(cfg: ReviewConfig, last: Answer | None = None) -> type[VerdictForm]:
+    """The form's model: its JSON Schema is what the Prefect UI draws (an enum becomes a drop-down).
+
+    A fresh model per claim: with ``last`` (the reviewer's answer that was not saved) its values are
+    the fields' defaults, so the form comes back filled in. Empty evidence rows are dropped by the
+    flow, not refused (see :func:`_form_schema`).
+    """
     scale = ", ".join(cfg.labels)
     rating_type: Any = Literal[tuple(cfg.labels)]  # the scale comes from the config, so the choice is built at run time
-    model: type[RunInput] = create_model(
+    rating_description = f"Your rating, one of {scale}; each is defined above."
+    rating: Any = Field(description=rating_description) if last is None else Field(default=last.rating, description=rating_description)
+    model: type[VerdictForm] = create_model(
         "Verdict",
-        __base__=RunInput,
-        rating=(rating_type, Field(description=f"Your rating, one of {scale}; each is defined above.")),
-        rationale=(str, Field(default="", description="Why, in a sentence or two (required with a rating).")),
-        evidence=(list[str], Field(default=[], description="Links that support your rating, each an http(s) URL.")),
+        __base__=VerdictForm,
+        rating=(rating_type, rating),
+        rationale=(str, Field(default=last.rationale if last else "", description="Why, in a sentence or two (required with a rating).")),
+        evidence=(list[str], Field(default=list(last.evidence) if last else [],
+                                          description="Links that support your rating, each an http(s) URL; empty rows are ignored.")),
         skip=(bool, Field(default=False, description="Tick to leave this claim for later; nothing is saved.")),
     )
     return model
+
+
+def evidence_of(answer: Any) -> list[str]:
+    """The evidence rows the reviewer filled in; rows left empty are ignored."""
+    return [e.strip() for e in answer.evidence if e.strip()]
 
 
 def describe(item: OpenTask, number: int, total: int, session: ReviewSession, error: str | None) -> str:
@@ -79,20 +133,30 @@ def review(
     out: str = ".",
     timeout_hours: float = 24.0,
     poll_seconds: int = 5,
-) -> dict[str, int]:
+) -> dict[str, int] | State:
     """Ask a reviewer for a verdict on each of their open tasks with a form in the Prefect UI; write each verdict file."""
-    loaded = load_config(Path(config) if config else None)
-    session = ReviewSession(Path(out), loaded.config.review, reviewer, report=Path(out) / loaded.config.report.path)
-    form = verdict_form(loaded.config.review)
+    logger = get_run_logger()
+    try:
+        loaded = load_config(Path(config) if config else None)
+        session = ReviewSession(Path(out), loaded.config.review, reviewer, report=Path(out) / loaded.config.report.path)
+    except FactflowError as exc:
+        # A mistyped reviewer (or a wrong config/out) is the user's error, not a crash: the run fails
+        # with the message alone, which the run's page shows, and no traceback.
+        logger.error("%s", exc)
+        return Failed(message=str(exc))
     tasks = session.open_tasks()
     saved = skipped = 0
     for number, first in enumerate(tasks, 1):
         error: str | None = None
+        last: Answer | None = None
         while True:
             session.refresh_claim(first.task.claim)  # it may have been rated meanwhile, by hand or in the terminal
             item = session.open_task(first.task)
             if item is None:
                 break
+            logger.info("Waiting for %s's verdict on claim %s (task %d of %d): press Resume (top right) to open the form.",
+                        reviewer, item.task.claim, number, len(tasks))
+            form = verdict_form(loaded.config.review, last)
             answer: Any = pause_flow_run(
                 wait_for_input=form.with_initial_data(description=describe(item, number, len(tasks), session, error)),
                 timeout=int(timeout_hours * 3600),
@@ -101,10 +165,11 @@ def review(
             if answer.skip:
                 skipped += 1
                 break
+            evidence = evidence_of(answer)
             try:
-                session.save(item.task, answer.rating, answer.rationale, list(answer.evidence), VIA)
+                session.save(item.task, answer.rating, answer.rationale, evidence, VIA)
             except VerdictError as exc:
-                error = exc.message
+                error, last = exc.message, Answer(answer.rating, answer.rationale, evidence)
                 continue
             saved += 1
             break

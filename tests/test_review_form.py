@@ -19,9 +19,12 @@ from factflow.config import LoadedConfig
 from factflow.pipeline import run_pipeline
 from factflow.review import ReviewSession, load_verdict
 from flows.server import free_port, stop
+from tests.browser import Browser, find_chromium
 from tests.conftest import CONFIG, ROOT
 
 pytestmark = pytest.mark.prefect
+
+ARTIFACTS = ROOT / ".pytest-artifacts"
 
 
 # The same start-and-stop helpers `factflow serve` uses: a free loopback port, and a stop by
@@ -36,7 +39,9 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     home = tmp_path_factory.mktemp("prefect-home")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING")
+    # PREFECT_UI_API_URL: the UI (opened by the browser test) looks for its API on port 4200 otherwise.
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING",
+               PREFECT_UI_API_URL=f"http://127.0.0.1:{port}/api")
     log = (home / "server.log").open("w")
     prefect = Path(sys.executable).parent / "prefect"
     server = subprocess.Popen(
@@ -119,11 +124,17 @@ def test_review_form_pauses_per_task_and_writes_the_verdict_file(
             description = read_flow_run_input(keyset_from_paused_state(state)["description"], flow_run_id=run_id)
             assert "Not saved" in description and "is not an http(s) URL" in description
             assert " ".join(tasks[1].task.text.split()) in description
-            resume_flow_run(run_id, run_input={"rating": "false", "rationale": "Wrong.", "evidence": []})
+            # ... in a form that holds what the reviewer submitted, as its defaults; the rationale is marked required.
+            schema = read_flow_run_input(keyset_from_paused_state(state)["schema"], flow_run_id=run_id)
+            assert {name: field.get("default") for name, field in schema["properties"].items()} == {
+                "rating": "false", "rationale": "Wrong.", "evidence": ["javascript:alert(1)"], "skip": False}
+            assert schema["required"] == ["rating", "rationale"]
+            # Rows left empty are ignored.
+            resume_flow_run(run_id, run_input={"rating": "false", "rationale": "Wrong.", "evidence": ["", " "]})
             # 3. Skip every other task.
             for _ in tasks[2:]:
                 state, key = _paused(client, run_id, key, deadline)
-                resume_flow_run(run_id, run_input={"rating": "true", "skip": True})
+                resume_flow_run(run_id, run_input={"rating": "true", "rationale": "", "skip": True})
         out, err = flow_proc.communicate(timeout=120)
     finally:
         _stop(flow_proc)
@@ -132,7 +143,8 @@ def test_review_form_pauses_per_task_and_writes_the_verdict_file(
     claim_ids = {t.task.claim for t in tasks}
     saved = load_verdict(tasks[0].file, out_dir, claim_ids, loaded.config.review).verdict
     assert (saved.rating, saved.rationale, saved.evidence) == ("mostly-false", "The ISW map says otherwise.", ["https://example.org/isw-map"])
-    assert load_verdict(tasks[1].file, out_dir, claim_ids, loaded.config.review).verdict.rating == "false"
+    second = load_verdict(tasks[1].file, out_dir, claim_ids, loaded.config.review).verdict
+    assert (second.rating, second.evidence) == ("false", [])
     assert yaml.safe_load(tasks[2].file.read_text(encoding="utf-8"))["rating"] is None
     # The next run of the fact-check pipeline collects what the form wrote.
     report = run_pipeline(loaded, seed_dir, out_dir).report
@@ -176,3 +188,130 @@ def test_the_form_hides_other_verdicts_in_blind_mode(seed_dir: Path, out_dir: Pa
     assert ("hidden until you rate" in text) is blind
     schema = verdict_form(cfg).model_json_schema()
     assert schema["properties"]["rating"]["enum"] == cfg.labels and schema["properties"]["evidence"]["type"] == "array"
+
+
+def _start_review(prefect_server: dict[str, str], out_dir: Path, reviewer: str) -> subprocess.Popen[str]:
+    code = (
+        "import json, sys\n"
+        "from flows.review import review\n"
+        "print(json.dumps(review(reviewer=sys.argv[3], config=sys.argv[1], out=sys.argv[2], poll_seconds=1)))\n"
+    )
+    return subprocess.Popen(
+        # INFO: the run's page shows the flow's INFO lines, as it does outside the tests.
+        [sys.executable, "-c", code, str(CONFIG), str(out_dir), reviewer], cwd=ROOT, env={**prefect_server, "PREFECT_LOGGING_LEVEL": "INFO"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+
+
+def _run_logs(client: Any, run_id: Any) -> list[Any]:
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    return list(client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id]))))
+
+
+def test_a_mistyped_reviewer_fails_the_run_with_one_message_and_no_traceback(
+    prefect_server: dict[str, str], seed_dir: Path, out_dir: Path, loaded: LoadedConfig
+) -> None:
+    """Run as a worker runs a deployment's flow run (``python -m prefect.engine RUN_ID``), so the run's own
+    logs, the ones its page shows, are what is checked."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.review import review
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    with temporary_settings({PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+        run = client.create_flow_run(review, parameters={"reviewer": "reviewr-1", "config": str(CONFIG), "out": str(out_dir)})
+        engine = subprocess.run([sys.executable, "-m", "prefect.engine", str(run.id)], cwd=ROOT,
+                                env={**prefect_server, "PREFECT__FLOW_ENTRYPOINT": "flows/review.py:review"},
+                                capture_output=True, text=True, timeout=120)
+        state = client.read_flow_run(run.id).state
+        logs = _run_logs(client, run.id)
+    assert state is not None and state.is_failed()
+    assert state.message == "--reviewer: 'reviewr-1' is not a configured reviewer or adjudicator; known: reviewer-1, reviewer-2"
+    errors = [log.message for log in logs if log.level >= 40]
+    assert errors == [state.message], errors
+    assert not any("Traceback" in log.message for log in logs)
+    assert "Traceback" not in engine.stdout + engine.stderr
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("chromium is not installed (make test installs Debian's package when run as root)")
+    b = Browser(chromium, tmp_path / "profile", width=1400, height=1000)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+MODAL = "document.querySelector('.p-modal')"
+FIELDS = f"[...{MODAL}.querySelectorAll('select, textarea')].map(e => e.value)"
+
+
+def _wait(browser: Browser, expression: str, seconds: float = 30) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := browser.evaluate(expression):
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"not true within {seconds} s: {expression}")
+
+
+def test_the_form_in_a_browser_comes_back_filled_in_after_an_invalid_submit_and_ignores_empty_rows(
+    prefect_server: dict[str, str], seed_dir: Path, out_dir: Path, loaded: LoadedConfig, browser: Browser
+) -> None:
+    """The real UI of the real server in headless Chromium: the paused run says to press Resume; after a
+    refused verdict the form holds the reviewer's rating, rationale and evidence under the reason; a
+    row left empty is ignored when the corrected form is submitted."""
+    from prefect.client.orchestration import get_client
+    from prefect.flow_runs import resume_flow_run
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    first = ReviewSession(out_dir, loaded.config.review, "reviewer-1").open_tasks()[0]
+    flow_proc = _start_review(prefect_server, out_dir, "reviewer-1")
+    deadline = time.monotonic() + 180
+    try:
+        with temporary_settings({PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+            while not (runs := client.read_flow_runs()) or not any(r.parameters.get("out") == str(out_dir) for r in runs):
+                assert flow_proc.poll() is None and time.monotonic() < deadline, flow_proc.stderr.read() if flow_proc.stderr else ""
+                time.sleep(0.3)
+            run_id = next(r.id for r in runs if r.parameters.get("out") == str(out_dir))
+            _, key = _paused(client, run_id, None, deadline)
+            # The submit the UI makes, with a link the verdict rules refuse.
+            resume_flow_run(run_id, run_input={"rating": "mostly-false", "rationale": "The ISW map says otherwise.",
+                                               "evidence": ["https://example.org/isw-map", "javascript:alert(1)"]})
+            _, key = _paused(client, run_id, key, deadline)
+
+            browser.open(f"{prefect_server['PREFECT_API_URL'].removesuffix('/api')}/runs/flow-run/{run_id}",
+                         "[...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Resume')", timeout=90)
+            # the run's page (its logs) tells the reviewer what to do
+            _wait(browser, "document.body.innerText.includes('press Resume (top right) to open the form')")
+            browser.evaluate("[...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Resume').click()")
+            _wait(browser, f"{MODAL} && {MODAL}.querySelectorAll('textarea').length >= 3")
+            top = browser.evaluate(f"{MODAL}.querySelector('.markdown-renderer').innerText")
+            assert top.startswith("Not saved: evidence[1]: 'javascript:alert(1)' is not an http(s) URL"), top
+            assert " ".join(first.task.text.split()) in top
+            assert browser.evaluate(FIELDS)[:1] == ["mostly-false"]
+            assert [v for v in browser.evaluate(FIELDS) if v][1:] == [
+                "The ISW map says otherwise.", "https://example.org/isw-map", "javascript:alert(1)"]
+            labels = browser.evaluate(f"[...{MODAL}.querySelectorAll('.p-label__text, label')].map(l => l.innerText)")
+            assert not any(label.startswith("Rationale") and "Optional" in label for label in labels), labels
+            ARTIFACTS.mkdir(exist_ok=True)
+            browser.screenshot(ARTIFACTS / "review-form-after-invalid-submit.png")
+
+            # Correct it as a reviewer would: delete the bad row, add a row and leave it empty, submit.
+            browser.evaluate(f"[...{MODAL}.querySelectorAll('textarea')].find(t => t.value === 'javascript:alert(1)')"
+                             ".closest('.p-draggable-list__item, [draggable]').querySelector('button').click()")
+            _wait(browser, f"![...{MODAL}.querySelectorAll('textarea')].some(t => t.value === 'javascript:alert(1)')")
+            browser.evaluate(f"[...{MODAL}.querySelectorAll('button')].find(b => b.textContent.trim() === 'Add item').click()")
+            _wait(browser, f"[...{MODAL}.querySelectorAll('textarea')].filter(t => t.value === '').length === 1")
+            browser.evaluate(f"[...{MODAL}.querySelectorAll('button')].find(b => b.textContent.trim() === 'Submit').click()")
+            _, key = _paused(client, run_id, key, deadline)
+    finally:
+        _stop(flow_proc)
+    saved = load_verdict(first.file, out_dir, {first.task.claim}, loaded.config.review).verdict
+    assert (saved.rating, saved.rationale, saved.evidence) == ("mostly-false", "The ISW map says otherwise.", ["https://example.org/isw-map"])
