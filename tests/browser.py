@@ -7,11 +7,13 @@ Chromium pick a free port, which it prints on stderr.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,18 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def open_browser(profile: Path, width: int, height: int) -> Iterator[Browser]:
+    """A headless Chromium for one test, closed after it; the test skips when Chromium is not installed."""
+    import pytest
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("chromium is not installed (make test installs Debian's package when run as root)")
+    browser = Browser(chromium, profile, width=width, height=height)
+    try:
+        yield browser
+    finally:
+        browser.close()

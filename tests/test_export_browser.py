@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from factflow.cli import main
-from tests.browser import Browser, find_chromium
+from tests.browser import Browser, open_browser
 from tests.conftest import ROOT
 
 ARTIFACTS = ROOT / ".pytest-artifacts"
@@ -29,14 +29,8 @@ def summary_page(large_desk: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Browser]:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (make test installs Debian's package when run as root)")
-    b = Browser(chromium, tmp_path / "profile", width=1400, height=900)
-    try:
+    with open_browser(tmp_path / "profile", width=1400, height=900) as b:
         yield b
-    finally:
-        b.close()
 
 
 def test_the_summary_of_a_large_report_opens_fast_fits_the_window_and_searches(summary_page: Path, browser: Browser) -> None:

@@ -19,7 +19,7 @@ from factflow.config import LoadedConfig
 from factflow.pipeline import run_pipeline
 from factflow.review import ReviewSession, load_verdict
 from flows.server import free_port, stop
-from tests.browser import Browser, find_chromium
+from tests.browser import Browser, open_browser
 from tests.conftest import CONFIG, ROOT
 
 pytestmark = pytest.mark.prefect
@@ -237,14 +237,8 @@ def test_a_mistyped_reviewer_fails_the_run_with_one_message_and_no_traceback(
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Browser]:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (make test installs Debian's package when run as root)")
-    b = Browser(chromium, tmp_path / "profile", width=1400, height=1000)
-    try:
+    with open_browser(tmp_path / "profile", width=1400, height=1000) as b:
         yield b
-    finally:
-        b.close()
 
 
 MODAL = "document.querySelector('.p-modal')"
