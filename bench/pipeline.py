@@ -9,7 +9,8 @@ times `factflow run` (Prefect flow, default thread runner) over an empty seeds f
 of starting Prefect), the first run, and a rerun with nothing changed; then the same with
 `--engine plain`. Each run is its own process; peak memory is that process's maximum resident set
 (the temporary Prefect server runs in a child process and is reported beside it). Targets, at the
-large corpus: rerun <= 25% of the first run; the flow <= 1.3x the plain pipeline; peak <= 500 MB.
+large corpus: rerun <= 25% of the first run; the flow <= 1.3x the plain pipeline; peak <= 600 MB (with
+the transformer detector, the default).
 Wall times on a shared machine vary by a quarter from run to run; ``--repeat 3`` keeps each best.
 """
 
@@ -134,7 +135,7 @@ def main() -> None:
         print("\ntargets at the large corpus")
         print(f"  rerun / first run (prefect): {rerun:.2f}  (target <= 0.25: {'met' if rerun <= 0.25 else 'MISSED'})")
         print(f"  prefect / plain (first run): {ratio:.2f}  (target <= 1.30: {'met' if ratio <= 1.3 else 'MISSED'})")
-        print(f"  peak memory of a run:        {peak:.0f} MB (target <= 500: {'met' if peak <= 500 else 'MISSED'})")
+        print(f"  peak memory of a run:        {peak:.0f} MB (target <= 600: {'met' if peak <= 600 else 'MISSED'})")
 
 
 if __name__ == "__main__":
