@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FORMAT_VERSION", "MODEL_FILE", "Detector", "Featurizer", "default_detector"]
+__all__ = ["FORMAT_VERSION", "MODEL_FILE", "Detector", "Featurizer", "default_detector", "logistic"]
 
 FORMAT_VERSION = 1
 MODEL_FILE = "checkworthy.npz"
@@ -65,6 +65,14 @@ _TOKEN = re.compile(r"[^\W_]+(?:['.,][^\W_]+)*|[^\w\s]")
 _MASK32 = 0xFFFFFFFF
 # Bounded so a long-running process that scores endless new vocabulary does not grow without limit.
 _CACHE_LIMIT = 200_000
+
+
+def logistic(z: float) -> float:
+    """The logistic function, split by sign so ``exp`` never overflows for extreme inputs."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
 
 class Featurizer:
@@ -256,12 +264,7 @@ class Detector:
 
     def score(self, text: str) -> float:
         """Check-worthiness of one sentence, in [0, 1]."""
-        z = self.logit(text)
-        # Split by sign so exp never overflows for extreme inputs.
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        return logistic(self.logit(text))
 
     def score_many(self, texts: Sequence[str]) -> list[float]:
         """Check-worthiness of each sentence, each scored alone."""

@@ -11,14 +11,13 @@ claim: its score is capped below the threshold. The flow and ``factflow claims s
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from factflow.claims import registry
-from factflow.claims.detector import Detector, default_detector
+from factflow.claims.detector import Detector, default_detector, logistic
 from factflow.claims.signals import Assessment, assess
 from factflow.errors import InputError
 
@@ -95,11 +94,7 @@ BLEND_FIT: dict[str, object] = {"C": 3.0, "weights_on": "news-dev+dev", "thresho
 
 def blend_score(ngram_logit: float, signals: list[str]) -> float:
     """The blend: a logistic of the n-gram log-odds and the fitted weights of the signals found."""
-    z = BLEND_BIAS + BLEND_WEIGHTS["ngram"] * ngram_logit + sum(BLEND_WEIGHTS.get(name, 0.0) for name in signals)
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+    return logistic(BLEND_BIAS + BLEND_WEIGHTS["ngram"] * ngram_logit + sum(BLEND_WEIGHTS.get(name, 0.0) for name in signals))
 
 
 class BlendModel:

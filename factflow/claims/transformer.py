@@ -21,7 +21,6 @@ No torch and no transformers at run time; nothing is downloaded.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,19 +31,14 @@ from typing import Any
 
 import numpy as np
 
+from factflow.claims.detector import logistic
+
 __all__ = ["MODEL_DIR", "TransformerDetector"]
 
 #: The packaged model files' folder, inside the package.
 MODEL_DIR = "models"
 _META = "minilm-checkworthy.json"
 _FORMAT = "factflow-transformer-detector"
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
 
 
 @dataclass(frozen=True)
@@ -56,7 +50,7 @@ class Calibration:
 
     def __call__(self, logit: float) -> float:
         """The calibrated probability of one logit."""
-        return _sigmoid(self.a * logit + self.b)
+        return logistic(self.a * logit + self.b)
 
 
 class TransformerDetector:
