@@ -32,7 +32,7 @@ DEFAULT_NEWS = ROOT.parent / "shared" / "data" / "news" / "fakenewscorpus_sample
 
 _CHILD = """
 import json, resource, sys
-from factflow.cli import main
+from factflow_flows.cli import main
 code = 0
 try:
     main(sys.argv[2:], standalone_mode=False)

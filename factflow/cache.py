@@ -25,10 +25,9 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from factflow import __version__
 from factflow.config import ClaimsConfig, Config
+from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, DocumentClaims, Source
 from factflow.yamlio import atomic_write_chunks, atomic_write_text
-
-CACHE_DIR = Path(".factflow-cache") / "extract"
 
 
 @lru_cache(maxsize=4)
@@ -81,7 +80,7 @@ class ExtractionCache:
     @classmethod
     def for_output(cls, out: Path, max_age_days: float, refresh: bool = False) -> ExtractionCache:
         """The cache that belongs to an output folder."""
-        return cls(folder=out / CACHE_DIR, max_age_seconds=max_age_days * 86400, refresh=refresh)
+        return cls(folder=OutputLayout(out).extractions, max_age_seconds=max_age_days * 86400, refresh=refresh)
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
@@ -112,19 +111,13 @@ class ExtractionCache:
         return {"hits": self.hits, "misses": self.misses}
 
 
-CLAIMS_CACHE = CACHE_DIR.parent / "claims.json"
-
-
+@dataclass
 class Merged:
-    """A run's merged claims, their linked sources, and each document's extraction counts and problems.
+    """A run's merged claims, their linked sources, and each document's extraction counts and problems."""
 
-    A plain class, so Prefect does not walk it for futures when a task returns it.
-    """
-
-    def __init__(self, claims: list[Claim], sources: dict[str, list[Source]], extractions: list[DocumentClaims]) -> None:
-        self.claims = claims
-        self.sources = sources
-        self.extractions = extractions
+    claims: list[Claim]
+    sources: dict[str, list[Source]]
+    extractions: list[DocumentClaims]
 
 
 class _MergedFile(BaseModel):
@@ -164,7 +157,7 @@ def _contested(claims: Iterable[Claim]) -> set[str]:
 def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: float) -> Merged | None:
     """What the last run of ``out`` merged, if made from the same inputs and the same ids in use
     among those a near-duplicate group could take, and not older than ``max_age_days``."""
-    path = out / CLAIMS_CACHE
+    path = OutputLayout(out).claims_cache
     try:
         if time.time() - path.stat().st_mtime > max_age_days * 86400:
             return None
@@ -198,4 +191,4 @@ def save_merged(
             yield ("," if i else "") + extraction.without_sentences().model_dump_json()
         yield "]}"
 
-    atomic_write_chunks(out / CLAIMS_CACHE, chunks(), durable=False)
+    atomic_write_chunks(OutputLayout(out).claims_cache, chunks(), durable=False)

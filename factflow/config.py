@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from factflow.errors import ConfigError
+from factflow.layout import DEFAULT_HTTP_CACHE, DEFAULT_REPORT, OutputLayout
 from factflow.yamlio import load_model, read_text
 
 Slug = Annotated[
@@ -369,7 +370,7 @@ class HttpConfig(Strict):
     min_interval_seconds: float = Field(default=0.2, ge=0, le=60, description="Minimum time between the starts of two requests to one host.")
     max_response_bytes: int = Field(default=5_000_000, ge=1_000, le=1_000_000_000, description="Larger responses are refused.")
     cache_dir: str = Field(
-        default=".factflow-cache/http", description="On-disk HTTP cache, relative to the output folder; a rerun on the same input sends no request."
+        default=DEFAULT_HTTP_CACHE, description="On-disk HTTP cache, relative to the output folder; a rerun on the same input sends no request."
     )
     cache_ttl_hours: float = Field(default=168.0, gt=0, le=87_600, description="How long a cached response is reused.")
 
@@ -540,7 +541,7 @@ class RunConfig(Strict):
 class ReportConfig(Strict):
     """Where the report goes."""
 
-    path: str = Field(default="reports/verdicts.yaml", description="Report file, relative to the output folder.")
+    path: str = Field(default=DEFAULT_REPORT, description="Report file, relative to the output folder.")
     publisher: str = Field(default="Fact-check desk", min_length=1, description="Who publishes the ClaimReview export (its author).")
     publisher_url: str | None = Field(
         default=None, pattern=r"^https?://\S+$", description="The publisher's page; each exported review's url is this plus '#<claim-id>'."
@@ -579,6 +580,10 @@ class LoadedConfig(BaseModel):
         if not online or self.config.sources.online:
             return self
         return self.with_changes("sources", online=True)
+
+    def layout(self, out: Path) -> OutputLayout:
+        """Where this config's run keeps everything under the output folder ``out``."""
+        return OutputLayout.of(out, self.config.report.path, self.config.http.cache_dir)
 
     def with_changes(self, section: str, **changes: Any) -> LoadedConfig:
         """The same config with some settings of one section replaced (not validated again)."""

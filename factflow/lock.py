@@ -9,8 +9,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from factflow.errors import FactflowError
-
-LOCK_FILE = ".factflow.lock"
+from factflow.layout import OutputLayout
 
 
 class OutputLockedError(FactflowError):
@@ -25,7 +24,7 @@ def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None
     it is killed, so a crashed run never leaves the folder locked.
     """
     out.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(out / LOCK_FILE)
+    lock = FileLock(OutputLayout(out).lock)
     try:
         lock.acquire(timeout=0)
     except Timeout:

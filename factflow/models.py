@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -258,6 +259,18 @@ class Claim(ClaimBase):
     context_before: list[str] = []
     context_after: list[str] = []
     key_terms: list[str] = []
+
+
+@dataclasses.dataclass(slots=True)
+class PlannedClaim:
+    """One claim as it travels from planning to its task file and the report: the claim, the title of
+    its document, its reviewers, its sources and what already checked it (None: not looked up)."""
+
+    claim: Claim
+    title: str
+    reviewers: list[str]
+    sources: list[Source]
+    already_checked: list[ExistingFactCheck] | None = None
 
 
 class Task(Model):

@@ -1,28 +1,34 @@
-"""The pipeline's stages as plain functions, and :func:`run_pipeline`, which runs them without Prefect.
+"""The run, declared once: an ordered list of stages (:data:`PIPELINE`) and the driver that runs
+them with a :class:`Runner`.
 
-``flows/factcheck.py`` wraps the same stage functions in Prefect tasks; a test asserts both
-write the same report (timestamps aside).
+Each stage is a plain function of the run's context and of values earlier stages produced, named
+by :class:`Stage`. A runner decides only *how* a stage is called: :class:`PlainRunner` calls it in
+this process; the Prefect runner (``flows/runner.py``) makes each stage a task, with its retries,
+artifacts and task runner (threads or Dask). Both go through :func:`execute`, so both write the
+same report by construction. A new stage is one entry in :data:`PIPELINE`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
-from factflow.cache import CACHE_DIR, ExtractionCache, Merged, cache_key, claims_key, load_merged, save_merged
+from factflow.cache import ExtractionCache, Merged, cache_key, claims_key, load_merged, save_merged
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import OutputError
 from factflow.ingest import WebFetcher, load_documents
+from factflow.layout import OutputLayout
 from factflow.lock import output_lock
-from factflow.models import Claim, Document, DocumentClaims, ExistingFactCheck, Ledger, Problem, Report, Source, Task
+from factflow.models import Document, DocumentClaims, PlannedClaim, Problem, Report
 from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
-    TASKS_DIR,
-    VERDICTS_DIR,
     LoadedVerdict,
     ParsedVerdicts,
     assignments_from,
@@ -41,55 +47,74 @@ from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
 
-#: Called as progress(stage, done, total) while a run advances.
+#: Called as progress(stage label, done, total) while a run advances.
 ProgressHook = Callable[[str, int, int], None]
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What every stage may read: the config, the seeds folder, the output folder, and --refresh."""
+
+    loaded: LoadedConfig
+    seeds: Path
+    out: Path
+    refresh: bool = False
+
+    @property
+    def layout(self) -> OutputLayout:
+        return self.loaded.layout(self.out)
+
+
+@dataclass
 class Plan:
-    """Claims with their sources, reviewers and tasks: everything derived from the documents.
+    """The claims of this run as records (claim, document title, reviewers, sources, already checked),
+    the assignments ledger (every assignment ever made, this run's included), problems met while
+    planning (a damaged ledger), and the verdict files parsed so far, so collecting does not parse them again."""
 
-    A plain class, like :class:`RunResult`, so Prefect does not walk it when a task returns it.
-    ``ledger`` holds every assignment ever made (``review/assignments.json``), this run's included;
-    ``problems``, those met while planning (a damaged ledger); ``verdict_files``, the verdict files
-    parsed so far, so collecting them does not parse them again. Tasks are built one at a time
-    when they are written (:meth:`tasks`): kept all at once they would double the claims' memory.
-    """
+    items: list[PlannedClaim]
+    ledger: Any = None  # Ledger | None
+    problems: list[Problem] = field(default_factory=list)
+    verdict_files: ParsedVerdicts | None = None
+    requests_sent: int = 0
 
-    def __init__(
-        self, claims: list[Claim], assignments: dict[str, list[str]], sources: dict[str, list[Source]], titles: dict[str, str],
-        already_checked: dict[str, list[ExistingFactCheck]] | None = None, requests_sent: int = 0,
-        ledger: Ledger | None = None, problems: list[Problem] | None = None, verdict_files: ParsedVerdicts | None = None,
-    ) -> None:
-        self.claims = claims
-        self.assignments = assignments
-        self.sources = sources
-        self.titles = titles
-        self.already_checked = already_checked or {}
-        self.requests_sent = requests_sent
-        self.ledger = ledger
-        self.problems = problems or []
-        self.verdict_files = verdict_files
-
-    def tasks(self) -> Iterator[Task]:
-        """One verification task per claim, in claim order."""
-        return iter_tasks(self.claims, self.titles, self.assignments, self.sources, self.already_checked)
+    def claim_ids(self) -> set[str]:
+        return {item.claim.id for item in self.items}
 
 
+@dataclass
 class RunResult:
-    """What a run produced: the report, where it is, and what it wrote.
+    """What a run produced: the report, where it is, and what it wrote."""
 
-    A plain class on purpose, not a dataclass or pydantic model: Prefect walks those when a flow
-    returns them, looking for futures, which takes seconds for a report of thousands of claims.
-    """
+    report: Report
+    report_path: Path
+    tasks_written: int = 0
+    stubs_created: int = 0
+    extracted: int = 0
+    cached: int = 0
 
-    def __init__(self, report: Report, report_path: Path, tasks_written: int = 0, stubs_created: int = 0,
-                 extracted: int = 0, cached: int = 0) -> None:
-        self.report = report
-        self.report_path = report_path
-        self.tasks_written = tasks_written
-        self.stubs_created = stubs_created
-        self.extracted = extracted
-        self.cached = cached
+    def totals(self, waiting: int = 0) -> list[tuple[str, int | str]]:
+        """The totals a run ends with, as the terminal and the Prefect UI show them (label, value).
+
+        ``waiting``: disputed claims that wait for an adjudicator when none is configured. Rows that
+        are zero and only matter when not (orphaned verdicts, overdue tasks, ...) are left out.
+        """
+        s = self.report.summary
+        alpha = s.agreement.krippendorff_alpha
+        rows: list[tuple[str, int | str]] = [
+            ("documents", s.documents), ("sentences", s.sentences), ("claims", s.claims), ("tasks", s.tasks),
+            ("verdicts", s.verdicts), *((f"consensus: {k}", v) for k, v in s.by_consensus.items()),
+            ("agreement (alpha)", "n/a" if alpha is None else f"{alpha:.2f}"),
+        ]
+        overdue = sum(r.overdue for r in s.reviewers)
+        statuses = Counter(source.status for claim in self.report.claims for source in claim.sources)
+        rows += [(label, value) for label, value in [
+            ("orphaned verdicts", s.orphaned_verdicts), ("overdue tasks", overdue), ("waiting for an adjudicator", waiting)] if value]
+        if statuses["resolved"] or statuses["unresolved"]:  # an online run
+            rows += [("sources resolved", statuses["resolved"]), ("sources unresolved", statuses["unresolved"])]
+        return rows + [("problems", s.problems), ("documents extracted", self.extracted), ("from cache", self.cached)]
+
+
+# --- the stages: plain functions of the context and earlier values ---------------------------------
 
 
 def web_fetcher(loaded: LoadedConfig, out: Path | None) -> WebFetcher | None:
@@ -99,69 +124,77 @@ def web_fetcher(loaded: LoadedConfig, out: Path | None) -> WebFetcher | None:
         return None
     from factflow.web import fetch_urls
 
-    cache = (out if out is not None else Path.cwd()) / cfg.http.cache_dir
+    cache = loaded.layout(out if out is not None else Path.cwd()).http_cache
     return lambda urls: fetch_urls(urls, cfg.ingest, cfg.http, cache)
 
 
 def load_stage(seeds: Path, loaded: LoadedConfig, out: Path | None = None) -> tuple[list[Document], list[Problem]]:
-    """Stage 1: read the seeds folder (and, online, fetch the articles its URL list names)."""
+    """Read the seeds folder (and, online, fetch the articles its URL list names)."""
     return load_documents(seeds, loaded.config.ingest, web=web_fetcher(loaded, out))
 
 
-def extract_stage(document: Document, loaded: LoadedConfig, cache: ExtractionCache | None = None) -> DocumentClaims:
-    """Stage 2, per document: its claims with their context (compact), from the cache when the document is unchanged."""
-    cfg = loaded.config.claims
-    if cache is None:
-        return extract_claims(document, cfg).compact(cfg.context_sentences)
-    key = cache_key(document, cfg)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    result = extract_claims(document, cfg).compact(cfg.context_sentences)
-    cache.put(key, result)
-    return result
+def load(ctx: RunContext) -> tuple[list[Document], list[Problem]]:
+    """Stage: the documents, and a problem for each input that could not be read."""
+    return load_stage(ctx.seeds, ctx.loaded, ctx.out)
 
 
-def extract_batch_stage(
-    documents: Sequence[Document], loaded: LoadedConfig, out: Path, refresh: bool = False
-) -> tuple[list[DocumentClaims], dict[str, int]]:
-    """Stage 2 for a batch of documents (one Prefect task): results in order, and cache hits and misses."""
-    cache = make_cache(loaded, out, refresh)
-    results = [extract_stage(d, loaded, cache) for d in documents]
-    return results, cache.stats() if cache else {"hits": 0, "misses": len(documents)}
-
-
-def make_cache(loaded: LoadedConfig, out: Path, refresh: bool = False) -> ExtractionCache | None:
-    """The extraction cache of an output folder, or None when the config turns it off."""
-    cfg = loaded.config.cache
-    return ExtractionCache.for_output(out, cfg.max_age_days, refresh) if cfg.enabled else None
-
-
-def batches(documents: Sequence[Document], size: int) -> list[list[Document]]:
-    """Documents in consecutive batches of at most ``size``."""
-    return [list(documents[i:i + size]) for i in range(0, len(documents), size)]
-
-
-def reuse_stage(documents: Sequence[Document], loaded: LoadedConfig, out: Path, refresh: bool = False) -> Merged | None:
-    """Stage 2, when nothing changed: the last run's merged claims, sources and extraction counts,
-    if they derive from exactly these documents, settings and code (None otherwise, or on ``refresh``)."""
-    cfg = loaded.config
-    if not cfg.cache.enabled or refresh:
+def reuse(ctx: RunContext, documents: Sequence[Document]) -> Merged | None:
+    """Stage: the last run's merged claims, sources and extraction counts, if they derive from exactly
+    these documents, settings and code (None otherwise, or on ``--refresh``)."""
+    cfg = ctx.loaded.config
+    if not cfg.cache.enabled or ctx.refresh:
         return None
-    return load_merged(out, claims_key(documents, cfg), load_known_claim_ids(out), cfg.cache.max_age_days)
+    return load_merged(ctx.out, claims_key(documents, cfg), load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
 
 
-def plan_stage(
-    documents: Sequence[Document], extractions: Sequence[DocumentClaims], loaded: LoadedConfig, out: Path,
-    merged: Merged | None = None,
-) -> Plan:
-    """Stage 3, per batch: merge claims, link sources, assign reviewers, build tasks.
+def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None) -> list[list[Document]]:
+    """The extract stage's batches: none when the last run's claims are reused."""
+    if merged is not None:
+        return []
+    return batches(documents, ctx.loaded.config.run.batch_size)
+
+
+def extract(ctx: RunContext, batch: Sequence[Document]) -> tuple[list[DocumentClaims], dict[str, int]]:
+    """Stage, per batch: each document's claims with their context, from the extraction cache when unchanged."""
+    cfg = ctx.loaded.config
+    cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh) if cfg.cache.enabled else None
+    results = []
+    for document in batch:
+        key = cache_key(document, cfg.claims) if cache is not None else ""
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            found = extract_claims(document, cfg.claims).compact(cfg.claims.context_sentences)
+            if cache is not None:
+                cache.put(key, found)
+        results.append(found)
+    return results, cache.stats() if cache else {"hits": 0, "misses": len(batch)}
+
+
+def gather_extractions(
+    documents: Sequence[Document], merged: Merged | None, results: Iterable[tuple[list[DocumentClaims], dict[str, int]]]
+) -> tuple[list[DocumentClaims], dict[str, int]]:
+    """The extract stage's batch results (in batch order) as one list in document order, with cache hits and misses."""
+    if merged is not None:  # nothing changed: no document to extract, no claim to merge
+        return merged.extractions, {"hits": len(documents), "misses": 0}
+    extractions: list[DocumentClaims] = []
+    counts = {"hits": 0, "misses": 0}
+    for found, stats in results:
+        extractions += found
+        counts = {k: counts[k] + stats[k] for k in counts}
+    return extractions, counts
+
+
+def plan(
+    ctx: RunContext, documents: Sequence[Document], extractions: Sequence[DocumentClaims], merged: Merged | None
+) -> tuple[Plan, list[Document], list[DocumentClaims]]:
+    """Stage: merge claims, link sources, assign reviewers; then forget the documents' text and sentences.
 
     The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
-    claims short of reviewers are assigned. With ``merged`` (from :func:`reuse_stage`) the claims
-    and sources are taken from it; otherwise they are merged and linked, and kept for the next run.
+    claims short of reviewers are assigned. With ``merged`` the claims and sources are the last
+    run's; otherwise they are merged and linked, and kept for the next run. Later stages need only
+    the documents' metadata and the extraction counts, so those are returned without the text.
     """
-    cfg = loaded.config
+    cfg, out = ctx.loaded.config, ctx.out
     if merged is not None:
         claims, sources = merged.claims, merged.sources
     else:
@@ -173,68 +206,167 @@ def plan_stage(
             save_merged(out, claims_key(documents, cfg), known, claims, sources, extractions)
     previous, problems = load_ledger(out, cfg.review)
     verdict_files = ParsedVerdicts(out, cfg.review)
-    rated = rated_pairs(out, cfg.review, verdict_files)
-    ledger = plan_assignments(claims, cfg.review, previous, rated, now())
+    ledger = plan_assignments(claims, cfg.review, previous, rated_pairs(out, cfg.review, verdict_files), now())
     assignments = assignments_from(ledger, claims, cfg.review)
-    return Plan(claims=claims, assignments=assignments, sources=sources, titles={d.id: d.title for d in documents},
-                ledger=ledger, problems=problems, verdict_files=verdict_files)
+    titles = {d.id: d.title for d in documents}
+    items = [PlannedClaim(c, titles.get(c.document, ""), assignments[c.id], sources[c.id]) for c in claims]
+    return (Plan(items, ledger=ledger, problems=problems, verdict_files=verdict_files),
+            [d.without_text() for d in documents], [e.without_sentences() for e in extractions])
 
 
-def resolve_stage(plan: Plan, documents: Sequence[Document], loaded: LoadedConfig, out: Path) -> Plan:
-    """Stage 3b, per batch, online only: resolve the plan's sources over HTTP; offline the plan is returned as it is."""
-    if not loaded.config.sources.online or not plan.claims:
+def resolve(ctx: RunContext, plan: Plan, documents: Sequence[Document]) -> Plan:
+    """Stage, online only: resolve the plan's sources over HTTP (and look up what already checked each claim)."""
+    if not plan.items:
         return plan
-    batch = resolve_sources(plan.claims, plan.sources, documents, loaded.config, out)
-    return Plan(
-        claims=plan.claims, assignments=plan.assignments, sources=batch.sources, titles=plan.titles,
-        already_checked=batch.already_checked, requests_sent=batch.requests_sent,
-        ledger=plan.ledger, problems=plan.problems, verdict_files=plan.verdict_files,
-    )
+    batch = resolve_sources([i.claim for i in plan.items], {i.claim.id: i.sources for i in plan.items}, documents,
+                            ctx.loaded.config, ctx.out)
+    items = [PlannedClaim(i.claim, i.title, i.reviewers, batch.sources[i.claim.id], batch.already_checked.get(i.claim.id))
+             for i in plan.items]
+    return Plan(items, ledger=plan.ledger, problems=plan.problems, verdict_files=plan.verdict_files,
+                requests_sent=batch.requests_sent)
 
 
-def write_review_stage(plan: Plan, loaded: LoadedConfig, out: Path) -> tuple[int, int]:
-    """Stage 4: write task files and create missing verdict stubs; returns (tasks written, stubs created)."""
-    written = write_tasks(plan.tasks(), out)
+def write_review(ctx: RunContext, plan: Plan) -> tuple[int, int]:
+    """Stage: write task files, the ledger and missing verdict stubs; returns (tasks written, stubs created)."""
+    written = write_tasks(iter_tasks(plan.items), ctx.out)
     if plan.ledger is not None:
-        write_ledger(plan.ledger, out)
-    created = write_stubs(plan.claims, plan.assignments, loaded.config.review, out)
+        write_ledger(plan.ledger, ctx.out)
+    created = write_stubs(plan.items, ctx.loaded.config.review, ctx.out)
     flush_to_disk()  # one flush for the task files, stubs and cached extractions written without fsync
     return written, created
 
 
-def collect_stage(out: Path, plan: Plan, loaded: LoadedConfig) -> tuple[list[LoadedVerdict], list[Problem]]:
-    """Stage 5: read every reviewer's verdict file."""
-    parsed = plan.verdict_files or ParsedVerdicts(out, loaded.config.review)
-    verdicts, problems = collect_verdicts(out, {c.id for c in plan.claims}, loaded.config.review, plan.ledger, parsed)
+def collect(ctx: RunContext, plan: Plan) -> tuple[list[LoadedVerdict], list[Problem]]:
+    """Stage: read every reviewer's verdict file; a bad one is a problem."""
+    parsed = plan.verdict_files or ParsedVerdicts(ctx.out, ctx.loaded.config.review)
+    verdicts, problems = collect_verdicts(ctx.out, plan.claim_ids(), ctx.loaded.config.review, plan.ledger, parsed)
     parsed.save()
     return verdicts, plan.problems + problems
 
 
-def report_stage(
-    out: Path,
-    loaded: LoadedConfig,
-    documents: Sequence[Document],
-    extractions: Sequence[DocumentClaims],
-    plan: Plan,
-    verdicts: Sequence[LoadedVerdict],
-    problems: Sequence[Problem],
-    generated_at: str | None = None,
+def report(
+    ctx: RunContext, documents: Sequence[Document], extractions: Sequence[DocumentClaims], plan: Plan,
+    verdicts: Sequence[LoadedVerdict], problems: Sequence[Problem], review_problems: Sequence[Problem],
 ) -> tuple[Report, Path]:
-    """Stage 6: build the report and write it atomically."""
-    path = out / loaded.config.report.path
-    snapshot = out / CACHE_DIR.parent / "report-snapshot.json"
-    previous = load_previous_report(path, snapshot)
-    report = build_report(
-        loaded=loaded, documents=documents, extractions=extractions, claims=plan.claims,
-        assignments=plan.assignments, sources=plan.sources, verdicts=verdicts, problems=problems,
-        generated_at=generated_at or now(), previous=previous,
-        already_checked=plan.already_checked, ledger=plan.ledger,
+    """Stage: build the report and write it atomically, with its JSON twin and the snapshot the next run compares with."""
+    layout = ctx.layout
+    previous = load_previous_report(layout.report, layout.report_snapshot)
+    built = build_report(
+        loaded=ctx.loaded, documents=documents, extractions=extractions, items=plan.items, verdicts=verdicts,
+        problems=[*problems, *review_problems], generated_at=now(), previous=previous, ledger=plan.ledger,
     )
-    write_report(report, path, snapshot, previous)
-    return report, path
+    write_report(built, layout.report, layout.report_snapshot, previous)
+    return built, layout.report
 
 
-REVIEW_DIR = TASKS_DIR.parent
+# --- the declaration -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the run.
+
+    ``func(ctx, *inputs)`` returns the value named by ``outputs`` (a tuple when it names several).
+    A stage with ``each`` is mapped: ``each(ctx, *inputs)`` splits its work into batches, ``func(ctx,
+    batch)`` runs per batch (a task per batch under Prefect, on Dask workers with that task runner),
+    and ``gather(*inputs, results)`` puts the results together. ``when`` skips the stage (its outputs
+    keep their earlier values). ``retries``: how often a runner may retry it after a transient error.
+    """
+
+    name: str
+    label: str
+    func: Callable[..., Any]
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    each: Callable[..., Sequence[Any]] | None = None
+    gather: Callable[..., Any] | None = None
+    when: Callable[[RunContext], bool] | None = None
+    retries: int = 0
+
+
+def _online(ctx: RunContext) -> bool:
+    return ctx.loaded.config.sources.online
+
+
+#: The run, in order. Names are the Prefect task names; labels, what the progress bar shows.
+PIPELINE: tuple[Stage, ...] = (
+    Stage("load-documents", "Reading documents", load, outputs=("documents", "problems")),
+    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged",)),
+    Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged"), outputs=("extractions", "counts"),
+          each=extract_batches, gather=gather_extractions),
+    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged"),
+          outputs=("plan", "documents", "extractions")),
+    Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
+    Stage("write-review-files", "Writing tasks", write_review, inputs=("plan",), outputs=("written", "created")),
+    Stage("collect-verdicts", "Collecting verdicts", collect, inputs=("plan",), outputs=("verdicts", "review_problems")),
+    Stage("write-report", "Writing the report", report,
+          inputs=("documents", "extractions", "plan", "verdicts", "problems", "review_problems"), outputs=("report", "report_path")),
+)
+
+
+class Runner(Protocol):
+    """How stages are called: in this process, or as Prefect tasks."""
+
+    def call(self, stage: Stage, ctx: RunContext, *args: Any) -> Any:
+        """Run ``stage.func(ctx, *args)`` and return its result."""
+
+    def map(self, stage: Stage, ctx: RunContext, batches: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Run ``stage.func(ctx, batch)`` for every batch, yielding (batch index, result) as each finishes."""
+
+
+class PlainRunner:
+    """Calls each stage in this process, batches one after another."""
+
+    def call(self, stage: Stage, ctx: RunContext, *args: Any) -> Any:
+        return stage.func(ctx, *args)
+
+    def map(self, stage: Stage, ctx: RunContext, batches: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        for index, batch in enumerate(batches):
+            yield index, stage.func(ctx, batch)
+
+
+def execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None = None,
+            pipeline: Sequence[Stage] = PIPELINE) -> RunResult:
+    """Run every stage of ``pipeline`` in order with ``runner``; call while the output folder is locked."""
+    values: dict[str, Any] = {}
+    for stage in pipeline:
+        if stage.when is not None and not stage.when(ctx):
+            continue
+        args = [values[name] for name in stage.inputs]
+        if stage.each is not None and stage.gather is not None:
+            batches = stage.each(ctx, *args)
+            result = stage.gather(*args, _in_order(runner.map(stage, ctx, batches), batches, stage.label, progress))
+        else:
+            if progress:
+                progress(stage.label, 0, 1)
+            result = runner.call(stage, ctx, *args)
+            if progress:
+                progress(stage.label, 1, 1)
+        values.update(zip(stage.outputs, result if len(stage.outputs) > 1 else (result,), strict=True))
+    counts = values["counts"]
+    return RunResult(report=values["report"], report_path=values["report_path"], tasks_written=values["written"],
+                     stubs_created=values["created"], extracted=counts["misses"], cached=counts["hits"])
+
+
+def _in_order(finished: Iterator[tuple[int, Any]], batches: Sequence[Sequence[Any]], label: str,
+              progress: ProgressHook | None) -> list[Any]:
+    """Batch results in batch order, reporting progress (in items) as each batch finishes."""
+    total = sum(len(b) for b in batches)
+    done = 0
+    if progress:
+        progress(label, 0, total)
+    results: dict[int, Any] = {}
+    for index, result in finished:
+        results[index] = result
+        done += len(batches[index])
+        if progress:
+            progress(label, done, total)
+    return [results[i] for i in range(len(batches))]
+
+
+def batches(documents: Sequence[Document], size: int) -> list[list[Document]]:
+    """Documents in consecutive batches of at most ``size``."""
+    return [list(documents[i:i + size]) for i in range(0, len(documents), size)]
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -249,11 +381,11 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
     must lie inside ``--out`` but outside ``review/`` (a reviewer's verdict) and the seeds.
     """
     cfg = loaded.config
+    layout = loaded.layout(out)
     root = out.resolve()
-    owned = [REVIEW_DIR, TASKS_DIR, VERDICTS_DIR, CACHE_DIR.parent, CACHE_DIR, Path(cfg.report.path).parent, Path(cfg.http.cache_dir)]
-    verdicts = out / VERDICTS_DIR
-    if verdicts.is_dir() and not verdicts.is_symlink():
-        owned += [VERDICTS_DIR / name for name in sorted(os.listdir(verdicts))]
+    owned = layout.owned_folders()
+    if layout.verdicts.is_dir() and not layout.verdicts.is_symlink():
+        owned += [layout.verdicts.relative_to(out) / name for name in sorted(os.listdir(layout.verdicts))]
     for relative in owned:
         current = out
         for part in relative.parts:
@@ -262,9 +394,9 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
                 raise OutputError(current, "is a symbolic link; the folders a run writes into must be real folders "
                                   "inside the output folder (replace the link with a folder)")
     seeds_root = seeds.resolve()
-    report = (out / cfg.report.path).resolve()
-    review = (out / REVIEW_DIR).resolve()
-    for key, target in (("report.path", report), ("http.cache_dir", (out / cfg.http.cache_dir).resolve())):
+    report = layout.report.resolve()
+    review = layout.review.resolve()
+    for key, target in (("report.path", report), ("http.cache_dir", layout.http_cache.resolve())):
         shown = cfg.report.path if key == "report.path" else cfg.http.cache_dir
         if not _inside(target, root) or target == root:
             raise OutputError(out, f"{key}: {shown!r} must name a path inside the output folder, not the folder itself")
@@ -278,16 +410,10 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
         raise OutputError(out, f"the seeds folder {seeds} and the output's review/ folder overlap; keep them apart")
 
 
-def remove_stale_temp_files(out: Path, report_path: Path) -> int:
+def remove_stale_temp_files(layout: OutputLayout) -> int:
     """Delete temporary files a killed run left behind (ours only: ``.<name>.<random>.tmp``); call under the lock."""
     removed = 0
-    for folder, pattern in [
-        (report_path.parent, f".{report_path.name}.*.tmp"),
-        (report_path.parent, f"..{report_path.name}.json.*.tmp"),  # the report's JSON twin
-        (out / TASKS_DIR, ".c-*.yaml.*.tmp"),
-        (out / VERDICTS_DIR, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
-        (out / CACHE_DIR.parent, ".*.json.*.tmp"),  # extractions and the report snapshot
-    ]:
+    for folder, pattern in layout.temp_files():
         for path in folder.rglob(pattern) if folder.is_dir() else ():
             path.unlink(missing_ok=True)
             removed += 1
@@ -301,42 +427,14 @@ def now() -> str:
 
 def run_pipeline(
     loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None = None, refresh: bool = False,
-    on_wait: Callable[[str], None] | None = None,
+    on_wait: Callable[[str], None] | None = None, runner: Runner | None = None,
 ) -> RunResult:
-    """Run every stage in this process, without Prefect (one run at a time per output folder)."""
+    """Run the pipeline on ``seeds`` into ``out``, one run at a time per output folder.
+
+    ``runner`` calls the stages (default: :class:`PlainRunner`, in this process); ``on_wait`` is
+    told when another run holds the folder (default: a warning on the ``factflow`` logger).
+    """
     with output_lock(out, loaded.config.run.lock_timeout, on_wait or log.warning):
         check_output_paths(out, seeds, loaded)
-        remove_stale_temp_files(out, out / loaded.config.report.path)
-        return _run_locked(loaded, seeds, out, progress, refresh)
-
-
-def _run_locked(loaded: LoadedConfig, seeds: Path, out: Path, progress: ProgressHook | None, refresh: bool) -> RunResult:
-    documents, problems = load_stage(seeds, loaded, out)
-    merged = reuse_stage(documents, loaded, out, refresh)
-    extractions: list[DocumentClaims] = []
-    counts = {"hits": 0, "misses": 0}
-    if merged is not None:  # nothing changed: no document to extract, no claim to merge
-        extractions, counts = merged.extractions, {"hits": len(documents), "misses": 0}
-    else:
-        for batch in batches(documents, loaded.config.run.batch_size):
-            results, stats = extract_batch_stage(batch, loaded, out, refresh)
-            extractions += results
-            counts = {k: counts[k] + stats[k] for k in counts}
-            if progress:
-                progress("extract", len(extractions), len(documents))
-    if progress:
-        progress("extract", len(documents), len(documents))
-    plan = plan_stage(documents, extractions, loaded, out, merged)
-    # Merged: later stages need only the extraction counts and the documents' metadata.
-    extractions = [e.without_sentences() for e in extractions]
-    documents = [d.without_text() for d in documents]
-    if progress and loaded.config.sources.online:
-        progress("resolve", 0, 1)
-    plan = resolve_stage(plan, documents, loaded, out)
-    if progress and loaded.config.sources.online:
-        progress("resolve", 1, 1)
-    written, created = write_review_stage(plan, loaded, out)
-    verdicts, verdict_problems = collect_stage(out, plan, loaded)
-    report, path = report_stage(out, loaded, documents, extractions, plan, verdicts, problems + verdict_problems)
-    return RunResult(report=report, report_path=path, tasks_written=written, stubs_created=created,
-                     extracted=counts["misses"], cached=counts["hits"])
+        remove_stale_temp_files(loaded.layout(out))
+        return execute(RunContext(loaded, seeds, out, refresh), runner or PlainRunner(), progress)

@@ -19,27 +19,26 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from factflow import __version__
 from factflow.config import CLAIM_TYPES, LoadedConfig
+from factflow.layout import twin_of
 from factflow.models import (
     SCHEMA_VERSION,
     Agreement,
     Changes,
-    Claim,
     ClaimBase,
     ConfigRef,
     Consensus,
     ConsensusChange,
     Document,
     DocumentClaims,
-    ExistingFactCheck,
     GoneClaim,
     Ledger,
     OrphanedVerdict,
+    PlannedClaim,
     Problem,
     Report,
     ReportClaim,
     ReportDocument,
     ReviewerStats,
-    Source,
     Summary,
     VerdictChange,
     VerdictRecord,
@@ -59,13 +58,10 @@ def build_report(
     loaded: LoadedConfig,
     documents: Sequence[Document],
     extractions: Sequence[DocumentClaims],
-    claims: Sequence[Claim],
-    assignments: dict[str, list[str]],
-    sources: dict[str, list[Source]],
+    items: Sequence[PlannedClaim],
     verdicts: Sequence[LoadedVerdict],
     problems: Sequence[Problem],
     generated_at: str,
-    already_checked: dict[str, list[ExistingFactCheck]] | None = None,
     previous: dict[str, Any] | None = None,
     ledger: Ledger | None = None,
 ) -> Report:
@@ -88,25 +84,26 @@ def build_report(
     consensus_of: dict[str, Consensus] = {}
     earlier = _previous_consensus(previous)
     extraction = {e.document: e for e in extractions}
-    claim_counts = Counter(c.document for c in claims)
+    claim_counts = Counter(item.claim.document for item in items)
     report_claims = []
-    for c in claims:
+    for item in items:
+        c = item.claim
         records = sorted(by_claim.get(c.id, []), key=lambda r: (r.role != "reviewer", r.reviewer))
         by_claim[c.id] = records
         consensus_of[c.id] = _dated(consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators),
                                     earlier.get(c.id), generated_at)
         report_claims.append(ReportClaim(
             **{name: getattr(c, name) for name in _CLAIM_FIELDS},
-            sources=sources.get(c.id, []), already_checked=(already_checked or {}).get(c.id), assigned_to=assignments.get(c.id, []),
+            sources=item.sources, already_checked=item.already_checked, assigned_to=item.reviewers,
             verdicts=records, consensus=consensus_of[c.id],
         ))
-    current = {c.id for c in claims}
+    current = {item.claim.id for item in items}
     stats = reviewer_stats(
-        {c.id: assignments.get(c.id, []) for c in claims},
+        {item.claim.id: item.reviewers for item in items},
         {cid: recs for cid, recs in by_claim.items() if cid in current},
         consensus_of, cfg.review, ledger, generated_at,
     )
-    agreed = agreement([by_claim.get(c.id, []) for c in claims], cfg.review)
+    agreed = agreement([by_claim.get(item.claim.id, []) for item in items], cfg.review)
     orphans.sort(key=lambda o: (o.claim, o.reviewer))
     report_docs = [
         ReportDocument(
@@ -422,7 +419,7 @@ def write_report(report: Report, path: Path, snapshot: Path | None = None, previ
 def twin_path(path: Path) -> Path:
     """Where a run keeps the report at ``path`` as JSON too (hidden, beside it): read in a second where the
     YAML takes tens of seconds at ten thousand claims. Its first line is the SHA-256 of the YAML it mirrors."""
-    return path.with_name(f".{path.name}.json")
+    return twin_of(path)
 
 
 def _twin_chunks(report: Report, digest: str) -> Iterator[str]:

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from factflow.cache import CACHE_DIR, CLAIMS_CACHE, ExtractionCache, cache_key
+from factflow.cache import ExtractionCache, cache_key
 from factflow.config import ClaimsConfig, LoadedConfig
 from factflow.ingest import load_documents
+from factflow.layout import EXTRACTIONS as CACHE_DIR
+from factflow.layout import OutputLayout
 from factflow.pipeline import run_pipeline
 from tests.conftest import write
 
@@ -74,9 +76,9 @@ def test_expired_and_corrupt_entries_are_redone(tmp_path: Path, loaded: LoadedCo
     os.utime(old, (past, past))
     cache._path(cache_key(docs[1], loaded.config.claims)).write_text("{not json", encoding="utf-8")
     # Nothing changed, so the run's merged claims would serve without any document's entry: age them too.
-    os.utime(out / CLAIMS_CACHE, (past, past))
+    os.utime(OutputLayout(out).claims_cache, (past, past))
     assert run_pipeline(loaded, seeds, out).extracted == 2
-    (out / CLAIMS_CACHE).write_text("{not json", encoding="utf-8")
+    (OutputLayout(out).claims_cache).write_text("{not json", encoding="utf-8")
     assert run_pipeline(loaded, seeds, out).extracted == 0  # every document's entry is fresh again
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from factflow_flows.cli import main
 from pytest_httpserver import HTTPServer
 
-from factflow.cli import main
 from tests import public_apis
 from tests.conftest import CONFIG, ROOT, online_config, write
 
@@ -20,7 +20,7 @@ from tests.conftest import CONFIG, ROOT, online_config, write
 def test_non_flow_commands_do_not_import_prefect(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from factflow.cli import main\n"
+        "from factflow_flows.cli import main\n"
         "for args in (['--help'], ['check', '--config', sys.argv[1], '--out', sys.argv[2]]):\n"
         "    try:\n"
         "        main(args, standalone_mode=False)\n"

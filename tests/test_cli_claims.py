@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from factflow_flows.cli import main
 
-from factflow.cli import main
 from factflow.config import LoadedConfig
 from factflow.pipeline import run_pipeline
 

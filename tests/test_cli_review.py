@@ -17,7 +17,7 @@ from tests.conftest import CONFIG, ROOT, write
 
 def review(out: Path, answers: str, reviewer: str = "reviewer-1", config: Path = CONFIG) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "factflow.cli", "review", "--reviewer", reviewer, "--config", str(config), "--out", str(out)],
+        [sys.executable, "-m", "factflow_flows.cli", "review", "--reviewer", reviewer, "--config", str(config), "--out", str(out)],
         input=answers, capture_output=True, text=True, cwd=ROOT, timeout=60,
     )
 
@@ -120,7 +120,7 @@ def test_review_command_does_not_import_prefect(queue: list[str], out_dir: Path)
     code = (
         "import sys, io\n"
         "sys.stdin = io.StringIO('q\\n')\n"
-        "from factflow.cli import main\n"
+        "from factflow_flows.cli import main\n"
         "try:\n"
         "    main(['review', '--reviewer', 'reviewer-1', '--config', sys.argv[1], '--out', sys.argv[2]], standalone_mode=False)\n"
         "except SystemExit:\n"

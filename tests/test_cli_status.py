@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from factflow_flows.cli import main
 
-from factflow.cli import main
 from tests.conftest import CONFIG, write
 
 

@@ -38,7 +38,7 @@ def test_dask_runner_gives_the_same_report_as_the_default(tmp_path: Path) -> Non
     for name, args in {"plain": ["--engine", "plain"], "dask": ["--task-runner", "dask"]}.items():
         out = tmp_path / name
         done = subprocess.run(
-            [sys.executable, "-m", "factflow.cli", "run", "--config", str(config), "--seeds", str(seeds), "--out", str(out), *args],
+            [sys.executable, "-m", "factflow_flows.cli", "run", "--config", str(config), "--seeds", str(seeds), "--out", str(out), *args],
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
         )
         assert done.returncode == 0, done.stdout + done.stderr

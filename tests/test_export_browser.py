@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from factflow_flows.cli import main
 
-from factflow.cli import main
 from tests.browser import Browser, open_browser
 from tests.conftest import ROOT
 

@@ -38,7 +38,7 @@ def prefect_harness() -> Iterator[None]:
 def test_flow_writes_the_same_report_as_the_plain_pipeline(
     prefect_harness: None, seed_dir: Path, tmp_path: Path, loaded: LoadedConfig
 ) -> None:
-    from flows.factcheck import factcheck
+    from factflow_flows.factcheck import factcheck
 
     flow_out, plain_out = tmp_path / "flow", tmp_path / "plain"
     result = factcheck(config=str(CONFIG), seeds=str(seed_dir), out=str(flow_out))
@@ -62,10 +62,9 @@ def test_flow_writes_the_same_report_as_the_plain_pipeline(
 def test_flow_publishes_its_summary_and_progress_as_artifacts(prefect_harness: None, seed_dir: Path, out_dir: Path) -> None:
     import asyncio
 
+    from factflow_flows.factcheck import factcheck
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-
-    from flows.factcheck import factcheck
 
     state = factcheck(config=str(CONFIG), seeds=str(seed_dir), out=str(out_dir), return_state=True)
     result = state.result()
@@ -84,7 +83,7 @@ def test_flow_publishes_its_summary_and_progress_as_artifacts(prefect_harness: N
 
 
 def test_flow_collects_a_verdict_on_rerun(prefect_harness: None, seed_dir: Path, out_dir: Path) -> None:
-    from flows.factcheck import factcheck
+    from factflow_flows.factcheck import factcheck
 
     first = factcheck(config=str(CONFIG), seeds=str(seed_dir), out=str(out_dir))
     cid = first.report.claims[0].id
@@ -104,7 +103,7 @@ def test_flow_collects_a_verdict_on_rerun(prefect_harness: None, seed_dir: Path,
 def test_cli_run_is_quiet_and_isolated(seed_dir: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     done = subprocess.run(
-        [sys.executable, "-m", "factflow.cli", "run", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "factflow_flows.cli", "run", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(tmp_path / "out")],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
     )
     output = done.stdout + done.stderr
@@ -119,7 +118,7 @@ def test_cli_run_is_quiet_and_isolated(seed_dir: Path, tmp_path: Path) -> None:
 def test_online_flow_resolves_sources_like_the_plain_pipeline(
     prefect_harness: None, seed_dir: Path, tmp_path: Path, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.factcheck import factcheck
+    from factflow_flows.factcheck import factcheck
 
     monkeypatch.setenv("FACTCHECK_API_KEY", public_apis.SECRET_KEY)
     public_apis.install(api_server)

@@ -117,7 +117,7 @@ def test_a_run_against_a_hostile_server_finishes_in_time_with_sources_unresolved
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", "import resource, sys, runpy\n"
-         "try:\n    runpy.run_module('factflow.cli', run_name='__main__')\n"
+         "try:\n    runpy.run_module('factflow_flows.cli', run_name='__main__')\n"
          "finally:\n    print(f'maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n",
          "run", "--engine", "plain", "--quiet", "--online", "--config", str(config), "--seeds", str(seeds), "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT, preexec_fn=_limits, timeout=120, check=False,

@@ -99,7 +99,7 @@ def test_a_write_the_os_refuses_ends_the_run_with_one_line_and_loses_nothing(see
     verdicts = verdict_files(out_dir)
     (out_dir / ".factflow-cache").rename(out_dir / ".old-cache")  # so the rerun has files to write again
     done = subprocess.run(
-        [sys.executable, "-m", "factflow.cli", "run", "--engine", "plain", "--quiet", "--config", str(CONFIG),
+        [sys.executable, "-m", "factflow_flows.cli", "run", "--engine", "plain", "--quiet", "--config", str(CONFIG),
          "--seeds", str(seed_dir), "--out", str(out_dir)],
         capture_output=True, text=True, cwd=ROOT, preexec_fn=_limit_file_size, timeout=120, check=False,
     )

@@ -9,8 +9,8 @@ import pytest
 
 from factflow.config import LoadedConfig, load_config
 from factflow.errors import ConfigError
+from factflow.layout import LEDGER as LEDGER_PATH
 from factflow.pipeline import run_pipeline
-from factflow.review.assign import LEDGER_PATH
 from tests.conftest import SEED, write
 
 

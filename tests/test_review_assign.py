@@ -12,9 +12,10 @@ import yaml
 from pytest_httpserver import HTTPServer
 
 from factflow.config import Config, LoadedConfig, ReviewConfig, Reviewer
+from factflow.layout import LEDGER as LEDGER_PATH
 from factflow.models import Appearance, Claim, Entity
 from factflow.pipeline import run_pipeline
-from factflow.review import LEDGER_PATH, assign_reviewers, claim_tags, expertise_match, plan_assignments
+from factflow.review import assign_reviewers, claim_tags, expertise_match, plan_assignments
 from tests import public_apis
 from tests.conftest import online_config, write
 

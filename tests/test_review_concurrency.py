@@ -64,7 +64,7 @@ def test_saving_while_the_flow_runs_loses_nothing(seed_dir: Path, out_dir: Path,
         assert runner.poll() is None and time.monotonic() < deadline, runner.communicate()[1]
         time.sleep(0.05)
     terminal = subprocess.Popen(
-        [sys.executable, "-m", "factflow.cli", "review", "--reviewer", "reviewer-1", "--config", str(CONFIG), "--out", str(out_dir)],
+        [sys.executable, "-m", "factflow_flows.cli", "review", "--reviewer", "reviewer-1", "--config", str(CONFIG), "--out", str(out_dir)],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     editor = subprocess.Popen([sys.executable, "-c", _HAND_EDITOR, str(out_dir), *theirs],
@@ -104,7 +104,7 @@ def test_a_runs_clean_up_of_stale_temp_files_spares_a_reviewer_saving(seed_dir: 
     saving = folder / f".{task.file.name}.r3v13w.saving"  # what factflow review or the form writes before the rename
     killed_run.write_text("x", encoding="utf-8")
     saving.write_text("x", encoding="utf-8")
-    remove_stale_temp_files(out_dir, out_dir / loaded.config.report.path)
+    remove_stale_temp_files(loaded.layout(out_dir))
     assert not killed_run.exists() and saving.exists()
     session = ReviewSession(out_dir, loaded.config.review, "reviewer-1")
     session.save(task.task, "false", "Checked.", [], "a test")

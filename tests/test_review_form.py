@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from factflow_flows.server import free_port, stop
 
 from factflow.config import LoadedConfig
 from factflow.pipeline import run_pipeline
 from factflow.review import ReviewSession, load_verdict
-from flows.server import free_port, stop
 from tests.browser import Browser, open_browser
 from tests.conftest import CONFIG, ROOT
 
@@ -92,7 +92,7 @@ def test_review_form_pauses_per_task_and_writes_the_verdict_file(
     assert len(tasks) >= 3
     code = (
         "import json, sys\n"
-        "from flows.review import review\n"
+        "from factflow_flows.review import review\n"
         "print(json.dumps(review(reviewer='reviewer-1', config=sys.argv[1], out=sys.argv[2], poll_seconds=1)))\n"
     )
     flow_proc = subprocess.Popen(
@@ -173,7 +173,7 @@ def test_prefect_yaml_deploys_the_review_flow_with_the_factcheck_flow(prefect_se
 
 @pytest.mark.parametrize("blind", [True, False])
 def test_the_form_hides_other_verdicts_in_blind_mode(seed_dir: Path, out_dir: Path, loaded: LoadedConfig, blind: bool) -> None:
-    from flows.review import describe, verdict_form
+    from factflow_flows.review import describe, verdict_form
 
     run_pipeline(loaded, seed_dir, out_dir)
     cfg = loaded.config.review.model_copy(update={"blind": blind})
@@ -193,7 +193,7 @@ def test_the_form_hides_other_verdicts_in_blind_mode(seed_dir: Path, out_dir: Pa
 def _start_review(prefect_server: dict[str, str], out_dir: Path, reviewer: str) -> subprocess.Popen[str]:
     code = (
         "import json, sys\n"
-        "from flows.review import review\n"
+        "from factflow_flows.review import review\n"
         "print(json.dumps(review(reviewer=sys.argv[3], config=sys.argv[1], out=sys.argv[2], poll_seconds=1)))\n"
     )
     return subprocess.Popen(
@@ -214,10 +214,9 @@ def test_a_mistyped_reviewer_fails_the_run_with_one_message_and_no_traceback(
 ) -> None:
     """Run as a worker runs a deployment's flow run (``python -m prefect.engine RUN_ID``), so the run's own
     logs, the ones its page shows, are what is checked."""
+    from factflow_flows.review import review
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from flows.review import review
 
     run_pipeline(loaded, seed_dir, out_dir)
     with temporary_settings({PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}), get_client(sync_client=True) as client:

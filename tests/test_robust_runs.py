@@ -41,7 +41,7 @@ def test_a_run_killed_at_any_moment_leaves_whole_files_and_the_next_run_loses_no
     mine = out / "review" / "verdicts" / "reviewer-1" / f"{cid}.yaml"
     mine.write_text(f"claim: {cid}\nreviewer: reviewer-1\nrating: half-true\nrationale: Mine.\n", encoding="utf-8")
     before = mine.read_bytes()
-    cmd = [sys.executable, "-m", "factflow.cli", "run", "--engine", "plain", "-q", "--refresh",
+    cmd = [sys.executable, "-m", "factflow_flows.cli", "run", "--engine", "plain", "-q", "--refresh",
            "--config", str(tmp_path / "config.yaml"), "--seeds", str(seeds), "--out", str(out)]
     started = time.monotonic()
     full = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -90,7 +90,7 @@ def test_a_run_that_cannot_get_the_lock_in_time_says_why(tmp_path: Path) -> None
 
 def test_two_runs_started_at_once_both_finish_with_a_whole_report(tmp_path: Path) -> None:
     seeds, out = corpus(tmp_path / "seeds", 20), tmp_path / "out"
-    cmd = [sys.executable, "-m", "factflow.cli", "run", "--engine", "plain", "-q", "--config", str(CONFIG), "--seeds", str(seeds), "--out", str(out)]
+    cmd = [sys.executable, "-m", "factflow_flows.cli", "run", "--engine", "plain", "-q", "--config", str(CONFIG), "--seeds", str(seeds), "--out", str(out)]
     procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs

@@ -30,7 +30,7 @@ def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tm
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"))
     log = (tmp_path / "serve.log").open("w+")
     serve = subprocess.Popen(
-        [sys.executable, "-m", "factflow.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
+        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
          "--out", str(tmp_path / "out"), "--interval", "5"],
         cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
@@ -112,7 +112,7 @@ def test_serve_prints_a_line_per_run_and_ctrl_c_in_a_terminal_stops_it_cleanly(s
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes factflow serve, its terminal the pty
         os.chdir(tmp_path)
-        os.execve(sys.executable, [sys.executable, "-m", "factflow.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
+        os.execve(sys.executable, [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
                                    "--out", str(out), "--interval", "5"], env)
     screen = b""
 

@@ -8,7 +8,6 @@
 """
 
 from factflow.review.assign import (
-    LEDGER_PATH,
     assign_reviewers,
     assignments_from,
     claim_tags,
@@ -19,8 +18,6 @@ from factflow.review.assign import (
 )
 from factflow.review.consensus import agreement, consensus, reviewer_stats
 from factflow.review.files import (
-    TASKS_DIR,
-    VERDICTS_DIR,
     LoadedVerdict,
     ParsedVerdicts,
     collect_verdicts,
@@ -39,9 +36,6 @@ from factflow.review.files import (
 from factflow.review.session import OpenTask, ReviewSession
 
 __all__ = [
-    "LEDGER_PATH",
-    "TASKS_DIR",
-    "VERDICTS_DIR",
     "LoadedVerdict",
     "OpenTask",
     "ParsedVerdicts",

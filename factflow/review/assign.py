@@ -23,14 +23,14 @@ from typing import Any
 
 from factflow.config import ReviewConfig, Reviewer
 from factflow.errors import InputError
+from factflow.layout import LEDGER, OutputLayout
 from factflow.models import AssignmentEntry, Claim, Ledger, Problem
-from factflow.review.files import VERDICTS_DIR, reviewer_folders, yaml_files
+from factflow.review.files import reviewer_folders, yaml_files
 from factflow.text import scrub
 from factflow.yamlio import atomic_write_text, parse_yaml, read_plain_file
 
 # JSON rather than YAML: only the flow writes and reads this file, and at 20,000 claims PyYAML
 # takes seconds to read it where json takes a fraction of one (bench/review.py).
-LEDGER_PATH = Path("review/assignments.json")
 
 
 def claim_tags(claim: Claim) -> set[str]:
@@ -179,7 +179,7 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
     claim (the flow creates one stub per assignment), so a lost or damaged ledger is rebuilt.
     """
     problems: list[Problem] = []
-    path = out / LEDGER_PATH
+    path = OutputLayout(out).ledger
     ledger = Ledger()
     if path.exists():
         try:
@@ -191,13 +191,13 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # json and pydantic errors are ValueErrors
             line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
             what = f"not valid JSON: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {str(exc).splitlines()[0]}"
-            problems.append(Problem(file=LEDGER_PATH.as_posix(), line=line,
+            problems.append(Problem(file=LEDGER.as_posix(), line=line,
                                     message=f"{what}; rebuilt from the verdict files (the flow rewrites this file)"))
     entries = dict(ledger.claims)
     known = {r.id for r in cfg.reviewers}
     recovered: dict[str, dict[str, str]] = {}
     texts: dict[str, str] = {}
-    root = out / VERDICTS_DIR
+    root = OutputLayout(out).verdicts
     for person in reviewer_folders(out):
         if person not in known:
             continue
@@ -233,7 +233,7 @@ def ledger_text(ledger: Ledger) -> str:
 
 def write_ledger(ledger: Ledger, out: Path) -> bool:
     """Write the ledger atomically when it changed; True if written."""
-    path = out / LEDGER_PATH
+    path = OutputLayout(out).ledger
     text = ledger_text(ledger)
     try:
         if path.read_text(encoding="utf-8") == text:

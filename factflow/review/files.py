@@ -11,25 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from factflow.cache import CACHE_DIR
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
-from factflow.models import Claim, ExistingFactCheck, Ledger, Problem, Source, Task, Verdict, check_link, unexpected_problem
+from factflow.layout import TASKS, VERDICTS, OutputLayout
+from factflow.models import Claim, Ledger, PlannedClaim, Problem, Task, Verdict, check_link, unexpected_problem
 from factflow.text import shown_name
 from factflow.yamlemit import comment
 from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, read_plain_file
-
-TASKS_DIR = Path("review/tasks")
-TASKS_MANIFEST = CACHE_DIR.parent / "tasks-manifest.json"
-VERDICTS_DIR = Path("review/verdicts")
-VERDICT_CACHE = CACHE_DIR.parent / "verdicts.json"
 
 _QUESTIONS = {
     "statistic": "Is the figure in this claim accurate, and does it come from a reliable source?",
@@ -57,7 +52,7 @@ def yaml_files(folder: Path, prefix: str = "c-") -> list[str]:
 def reviewer_folders(out: Path) -> list[str]:
     """Names of the folders under ``review/verdicts/``, sorted."""
     try:
-        with os.scandir(out / VERDICTS_DIR) as entries:
+        with os.scandir(OutputLayout(out).verdicts) as entries:
             return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
     except OSError:
         return []
@@ -65,9 +60,9 @@ def reviewer_folders(out: Path) -> list[str]:
 
 def load_known_claim_ids(out: Path) -> frozenset[str]:
     """Claim ids earlier runs used: those with a task file or a verdict file under ``out``."""
-    ids = {name[:-5] for name in yaml_files(out / TASKS_DIR)}
+    ids = {name[:-5] for name in yaml_files(OutputLayout(out).tasks)}
     for person in reviewer_folders(out):
-        ids.update(name[:-5] for name in yaml_files(out / VERDICTS_DIR / person))
+        ids.update(name[:-5] for name in yaml_files(OutputLayout(out).reviewer_folder(person)))
     return frozenset(ids)
 
 
@@ -76,23 +71,18 @@ def question_for(claim: Claim) -> str:
     return _QUESTIONS.get(claim.type, _QUESTIONS["other"])
 
 
-def iter_tasks(
-    claims: Iterable[Claim],
-    titles: dict[str, str],
-    assignments: dict[str, list[str]],
-    sources: dict[str, list[Source]],
-    already_checked: dict[str, list[ExistingFactCheck]] | None = None,
-) -> Iterator[Task]:
-    """One verification task per claim, made as they are asked for; ``titles`` are the documents' titles by id."""
-    for c in claims:
+def iter_tasks(items: Iterable[PlannedClaim]) -> Iterator[Task]:
+    """One verification task per planned claim, made as they are asked for."""
+    for item in items:
+        c = item.claim
         yield Task(
             claim=c.id, text=c.text, question=question_for(c), type=c.type,
             checkworthiness=c.checkworthiness, reasons=c.reasons,
             entities=c.entities, attribution=c.attribution, time=c.time,
-            document={"id": c.document, "title": titles.get(c.document, "")},
+            document={"id": c.document, "title": item.title},
             context_before=c.context_before, context_after=c.context_after,
-            appearances=c.appearances, assigned_to=assignments[c.id], sources=sources[c.id],
-            already_checked=(already_checked or {}).get(c.id),
+            appearances=c.appearances, assigned_to=item.reviewers, sources=item.sources,
+            already_checked=item.already_checked,
         )
 
 
@@ -109,9 +99,10 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
     modification time: an unchanged task whose file is untouched is skipped without rendering.
     Returns the number of files written.
     """
-    folder = out / TASKS_DIR
+    layout = OutputLayout(out)
+    folder = layout.tasks
     folder.mkdir(parents=True, exist_ok=True)
-    manifest_path = out / TASKS_MANIFEST
+    manifest_path = layout.tasks_manifest
     try:
         manifest: dict[str, list[Any]] = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
@@ -152,7 +143,7 @@ def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
     """The text of a fresh verdict file, with comments that tell the reviewer what to fill in."""
     labels = ", ".join(cfg.labels)
     header = (
-        f"# Verdict of {reviewer} on claim {claim.id}; the task is {TASKS_DIR}/{claim.id}.yaml\n"
+        f"# Verdict of {reviewer} on claim {claim.id}; the task is {TASKS.as_posix()}/{claim.id}.yaml\n"
         f"# Claim: {comment(claim.text)}\n"
         f"# rating: one of {labels} (leave null until you decide)\n"
         "# rationale: why, in a sentence or two. evidence: a list of http(s) URLs.\n"
@@ -169,18 +160,20 @@ def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
     return header + dump_yaml(body)
 
 
-def write_stubs(claims: Sequence[Claim], assignments: dict[str, list[str]], cfg: ReviewConfig, out: Path) -> int:
+def write_stubs(items: Iterable[PlannedClaim], cfg: ReviewConfig, out: Path) -> int:
     """Create a verdict stub for every assignment that has no file yet; returns how many were created."""
+    layout = OutputLayout(out)
     created = 0
     existing: dict[str, set[str]] = {}  # each reviewer's files, listed once (create_exclusive still never overwrites)
-    for claim in claims:
+    for item in items:
+        claim = item.claim
         name = f"{claim.id}.yaml"
-        for reviewer in assignments[claim.id]:
+        for reviewer in item.reviewers:
             if reviewer not in existing:
-                existing[reviewer] = set(yaml_files(out / VERDICTS_DIR / reviewer))
+                existing[reviewer] = set(yaml_files(layout.reviewer_folder(reviewer)))
             if name in existing[reviewer]:
                 continue
-            if create_exclusive(out / VERDICTS_DIR / reviewer / name, stub_text(claim, reviewer, cfg), durable=False):
+            if create_exclusive(layout.verdict_file(reviewer, claim.id), stub_text(claim, reviewer, cfg), durable=False):
                 created += 1
     return created
 
@@ -217,7 +210,7 @@ class ParsedVerdicts:
     """
 
     def __init__(self, out: Path, cfg: ReviewConfig) -> None:
-        self.path = out / VERDICT_CACHE
+        self.path = OutputLayout(out).verdict_cache
         self.scale = list(cfg.labels)
         self._entries: dict[str, list[Any]] = {}
         self._fresh: dict[str, list[Any]] = {}
@@ -310,7 +303,7 @@ def _checked(
         found.append((node_line(node, ["reviewer"]), f"reviewer: {verdict.reviewer!r} is not a configured reviewer; known: {', '.join(known)}"))
     elif verdict.reviewer != folder:
         found.append((node_line(node, ["reviewer"]), f"reviewer: {verdict.reviewer!r} does not match the folder {folder!r}; "
-                      f"a verdict lives in {VERDICTS_DIR}/<reviewer>/"))
+                      f"a verdict lives in {VERDICTS.as_posix()}/<reviewer>/"))
     ledger_entry = ledger.claims.get(verdict.claim) if ledger else None
     orphaned = verdict.claim not in claim_ids
     if orphaned and ledger_entry is None and not (verdict.claim_text or "").strip():
@@ -341,7 +334,7 @@ def collect_verdicts(
     """
     verdicts: list[LoadedVerdict] = []
     problems: list[Problem] = []
-    root = out / VERDICTS_DIR
+    root = OutputLayout(out).verdicts
     if not root.is_dir():
         return verdicts, problems
     for person in reviewer_folders(out):
@@ -365,7 +358,7 @@ def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = No
     """
     parsed = parsed or ParsedVerdicts(out, cfg)
     pairs: set[tuple[str, str]] = set()
-    root = out / VERDICTS_DIR
+    root = OutputLayout(out).verdicts
     for person in cfg.people:
         folder = root / person
         for name in yaml_files(folder):
@@ -395,7 +388,7 @@ def _relative(path: str, out: Path) -> str:
 
 def verdict_path(out: Path, reviewer: str, claim: str) -> Path:
     """Where a reviewer's verdict on a claim lives."""
-    return out / VERDICTS_DIR / reviewer / f"{claim}.yaml"
+    return OutputLayout(out).verdict_file(reviewer, claim)
 
 
 def verdict_text(verdict: Verdict, cfg: ReviewConfig, via: str) -> str:
@@ -433,7 +426,7 @@ def save_verdict(out: Path, verdict: Verdict, cfg: ReviewConfig, claim_ids: set[
 def load_tasks(out: Path) -> list[Task]:
     """The task files the last run wrote, in document then sentence order (unreadable ones skipped: the flow rewrites them)."""
     tasks: list[Task] = []
-    for path in sorted((out / TASKS_DIR).glob("c-*.yaml")):
+    for path in sorted(OutputLayout(out).tasks.glob("c-*.yaml")):
         try:
             tasks.append(load_model(path, Task, InputError))
         except InputError:

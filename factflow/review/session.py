@@ -12,12 +12,11 @@ from pydantic import ValidationError
 
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
+from factflow.layout import OutputLayout
 from factflow.models import Task, Verdict, VerdictRecord
-from factflow.review.assign import LEDGER_PATH, load_ledger
+from factflow.review.assign import load_ledger
 from factflow.review.consensus import consensus
 from factflow.review.files import (
-    TASKS_DIR,
-    VERDICTS_DIR,
     LoadedVerdict,
     ParsedVerdicts,
     collect_verdicts,
@@ -82,8 +81,8 @@ class ReviewSession:
             raise VerdictError(
                 "--reviewer", f"{person!r} is not a configured reviewer or adjudicator; known: {', '.join(cfg.people)}"
             )
-        if not (out / "review" / "tasks").is_dir():
-            raise VerdictError(out / "review" / "tasks", "no task files here; run `factflow run` first (or pass the right --out)")
+        if not OutputLayout(out).tasks.is_dir():
+            raise VerdictError(OutputLayout(out).tasks, "no task files here; run `factflow run` first (or pass the right --out)")
         self.out, self.cfg, self.person, self.report = out, cfg, person, report
         self.adjudicator = cfg.is_adjudicator(person)
         self.refresh()
@@ -92,7 +91,7 @@ class ReviewSession:
         """Re-read tasks and verdict files (another reviewer or a run may have changed them)."""
         self.tasks = queue_of(self.out, self.report)
         self.claim_ids = {t.claim for t in self.tasks}
-        ledger, _ = load_ledger(self.out, self.cfg) if (self.out / LEDGER_PATH).exists() else (None, [])
+        ledger, _ = load_ledger(self.out, self.cfg) if OutputLayout(self.out).ledger.exists() else (None, [])
         # The run's parse cache (read, never written here): only files saved since the run are parsed.
         verdicts, problems = collect_verdicts(self.out, self.claim_ids, self.cfg, ledger, ParsedVerdicts(self.out, self.cfg))
         self.by_claim: dict[str, list[LoadedVerdict]] = {}
@@ -107,7 +106,7 @@ class ReviewSession:
         """Re-read the verdict files of one claim only (cheap where ``refresh`` reads every file)."""
         found: list[LoadedVerdict] = []
         self.own_problems.pop(claim, None)
-        for path in sorted((self.out / VERDICTS_DIR).glob(f"*/{claim}.yaml")):
+        for path in sorted(OutputLayout(self.out).verdicts.glob(f"*/{claim}.yaml")):
             try:
                 found.append(load_verdict(path, self.out, self.claim_ids, self.cfg))
             except VerdictError as exc:
@@ -150,7 +149,7 @@ class ReviewSession:
         """The task as this person sees it now, or None when it is not open for them."""
         if not self.is_open(task):
             return None
-        return OpenTask(ref=task, file=verdict_path(self.out, self.person, task.claim), task_file=self.out / TASKS_DIR / f"{task.claim}.yaml",
+        return OpenTask(ref=task, file=verdict_path(self.out, self.person, task.claim), task_file=OutputLayout(self.out).task_file(task.claim),
                         others=self.visible_others(task.claim), problem=self.own_problems.get(task.claim))
 
     def open_tasks(self) -> list[OpenTask]:  # each one's task file is read when it is shown
@@ -180,7 +179,7 @@ def queue_of(out: Path, report: Path | None) -> list[TaskRef | Task]:
     the claims whose task file is there; task files the report lacks (a run stopped before its
     report) are read and queued after them. Without a report, every task file is read.
     """
-    names = set(yaml_files(out / TASKS_DIR))
+    names = set(yaml_files(OutputLayout(out).tasks))
     if report is None or not report.is_file():
         return queue_order(list[TaskRef | Task](load_tasks(out)))
     from factflow.export import load_report
@@ -193,7 +192,7 @@ def queue_of(out: Path, report: Path | None) -> list[TaskRef | Task]:
     listed = {f"{t.claim}.yaml" for t in queue}
     for name in sorted(names - listed):
         try:
-            queue.append(load_model(out / TASKS_DIR / name, Task, InputError))
+            queue.append(load_model(OutputLayout(out).tasks / name, Task, InputError))
         except InputError:
             continue  # unreadable: the flow rewrites it
     return queue_order(queue)

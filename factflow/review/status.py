@@ -14,8 +14,9 @@ from typing import Literal
 
 from factflow.config import LoadedConfig
 from factflow.errors import InputError
+from factflow.layout import OutputLayout
 from factflow.models import Problem, ReportClaim, VerdictRecord
-from factflow.review.assign import LEDGER_PATH, load_ledger
+from factflow.review.assign import load_ledger
 from factflow.review.consensus import consensus
 from factflow.review.files import ParsedVerdicts, collect_verdicts
 from factflow.review.session import queue_order
@@ -73,7 +74,7 @@ def load_claims(out: Path, loaded: LoadedConfig) -> tuple[list[ReportClaim], str
     """The claims of the last run, in queue order (most check-worthy first, ties by document and position), and when that run was."""
     from factflow.export import load_report
 
-    path = out / loaded.config.report.path
+    path = loaded.layout(out).report
     if not path.is_file():
         raise InputError(path, "no report here; run `factflow run` first (or pass the right --out)")
     report = load_report(path)
@@ -84,7 +85,7 @@ def desk_status(out: Path, loaded: LoadedConfig, now: datetime) -> DeskStatus:
     """Every person's open, overdue and done tasks as the files stand now."""
     cfg = loaded.config.review
     claims, generated_at = load_claims(out, loaded)
-    ledger = load_ledger(out, cfg)[0] if (out / LEDGER_PATH).exists() else None
+    ledger = load_ledger(out, cfg)[0] if OutputLayout(out).ledger.exists() else None
     verdicts, problems = collect_verdicts(out, {c.id for c in claims}, cfg, ledger, ParsedVerdicts(out, cfg))
     records: dict[str, list[VerdictRecord]] = {}
     for lv in verdicts:

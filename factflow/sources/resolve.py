@@ -20,6 +20,7 @@ import httpx
 
 from factflow.config import Config, SourceTemplate
 from factflow.errors import SourceError
+from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, ExistingFactCheck, Resolution, Source
 from factflow.sources import apis
 from factflow.sources.catalog import template_fields
@@ -196,7 +197,7 @@ def resolve_sources(
     key = api_key(config)
 
     async def main() -> ResolvedBatch:
-        cache = out / config.http.cache_dir
+        cache = OutputLayout.of(out, http_cache=config.http.cache_dir).http_cache
         client = client_factory() if client_factory else build_client(config.http, cache, secret_headers(config, key))
         async with client:
             return await resolve_with(client, claims, sources, documents, config, key)

@@ -1,7 +1,9 @@
-"""The ``factflow`` command line. Each command is a few lines around the library.
+"""The ``factflow`` command line, in the shell layer beside the Prefect flows.
 
-Only ``factflow run`` imports Prefect (and only with the default engine); every other command
-stays fast and works without a Prefect server.
+Each command is a few lines around library calls; the options several commands share are
+declared once below, and :func:`handle_errors` turns factflow's exception tree into one line and
+an exit status, in one place. Only ``factflow run`` (with the default engine), ``serve`` and the
+review form import Prefect; every other command stays fast and works without a Prefect server.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import errno
 import importlib
 import os
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from factflow_flows.server import ServerError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -27,38 +29,67 @@ from factflow import __version__
 from factflow.claims import registry
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError, WriteError
+from factflow.layout import OutputLayout
+from factflow.lock import OutputLockedError
 from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_pipeline
-from factflow.review import TASKS_DIR, VERDICTS_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
-_STAGES = {
-    "start": "Starting Prefect", "extract": "Extracting claims", "resolve": "Resolving sources online",
-    "review": "Writing tasks and report",
-}
+#: The exit status of each kind of error (the first class that matches, in this order); any other
+#: factflow error exits 1, and 2 is click's for a usage error. Scripts and schedulers can tell
+#: "try again later" (another run holds the folder) and "the disk refused" from bad input.
+EXIT_STATUS: list[tuple[type[Exception], int]] = [
+    (OutputLockedError, 75),  # EX_TEMPFAIL: another run is writing there; try again later
+    (WriteError, 74),  # EX_IOERR: the disk refused a write (full, quota); nothing was lost
+    (ServerError, 69),  # EX_UNAVAILABLE: the local Prefect server did not start
+    (FactflowError, 1),  # bad config, input or output path
+]
+
+
+class FactflowFailure(click.ClickException):
+    """A factflow error as the command line reports it: ``Error: <message>`` and its exit status."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(str(exc))
+        self.exit_code = next(code for kind, code in EXIT_STATUS if isinstance(exc, kind))  # type: ignore[misc]
 
 
 def handle_errors(func: F) -> F:
-    """Turn factflow's errors into ``Error: ...`` and exit status 1; tracebacks only with --debug."""
+    """Turn factflow's errors into one line and an exit status (:data:`EXIT_STATUS`); tracebacks only with --debug."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except FactflowError as exc:
+        except (FactflowError, OSError) as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from exc
-        except OSError as exc:
-            # A write outside our atomic writers (a cache database, the lock file) that the disk refused.
-            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or click.get_current_context().find_root().params.get("debug"):
-                raise
-            raise click.ClickException(str(WriteError(exc.filename or "the output folder", exc))) from exc
+            if isinstance(exc, OSError):
+                # A write outside our atomic writers (a cache database, the lock file) that the disk refused.
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                    raise
+                exc = WriteError(exc.filename or "the output folder", exc)
+            raise FactflowFailure(exc) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def config_option(help: str = "Config file (YAML).") -> Callable[[F], F]:
+    """--config, as every command that reads the config takes it."""
+    return click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
+                        show_default=True, help=help)
+
+
+def out_option(help: str) -> Callable[[F], F]:
+    """--out, the output folder of ``factflow run`` (``help`` says what the command reads or writes there)."""
+    return click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True, help=help)
+
+
+seeds_option = click.option("--seeds", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
+                            help="Folder of documents to read.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,45 +137,26 @@ def progress_bar(enabled: bool) -> Iterator[ProgressHook | None]:
             if stage not in ids:
                 for earlier, task_id in ids.items():  # a new stage means the earlier ones are done
                     bar.update(task_id, completed=totals[earlier])
-                ids[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
+                ids[stage] = bar.add_task(stage, total=total)
             totals[stage] = total
             bar.update(ids[stage], completed=done, total=total)
 
         yield hook
 
 
-def print_summary(result: RunResult, out: Path, waiting: int = 0) -> None:
-    """The short summary a run ends with: totals, consensus, problems, where the report is.
+def print_summary(result: RunResult, layout: OutputLayout, waiting: int = 0) -> None:
+    """The short summary a run ends with: its totals, the problems, where the report, tasks and verdicts are.
 
     ``waiting``: disputed claims that wait for an adjudicator when none is configured.
     """
-    s = result.report.summary
     table = Table(title="factflow run", show_header=True, header_style="bold")
     table.add_column("", style="bold")
     table.add_column("count", justify="right")
-    for label, value in [
-        ("documents", s.documents), ("sentences", s.sentences), ("claims", s.claims),
-        ("tasks", s.tasks), ("verdicts", s.verdicts),
-    ]:
-        table.add_row(label, str(value))
-    for status, count in s.by_consensus.items():
-        table.add_row(f"  {status}", str(count))
-    alpha = s.agreement.krippendorff_alpha
-    table.add_row("agreement (alpha)", "n/a" if alpha is None else f"{alpha:.2f}")
-    if s.orphaned_verdicts:
-        table.add_row("orphaned verdicts", str(s.orphaned_verdicts))
-    overdue = sum(r.overdue for r in s.reviewers)
-    if overdue:
-        table.add_row("overdue tasks", str(overdue), style="yellow")
-    if waiting:  # nobody owes these: say so where the run ends
-        table.add_row("waiting for an adjudicator", str(waiting), style="yellow")
-    statuses = Counter(source.status for claim in result.report.claims for source in claim.sources)
-    if statuses["resolved"] or statuses["unresolved"]:  # an online run
-        table.add_row("sources resolved", str(statuses["resolved"]))
-        table.add_row("sources unresolved", str(statuses["unresolved"]), style="yellow" if statuses["unresolved"] else None)
-    table.add_row("problems", str(s.problems), style="yellow" if s.problems else None)
-    table.add_row("documents extracted", str(result.extracted))
-    table.add_row("  from cache", str(result.cached))
+    warn = {"overdue tasks", "waiting for an adjudicator", "sources unresolved", "problems"}
+    for label, value in result.totals(waiting):
+        shown = "  " + label.removeprefix("consensus: ") if label.startswith("consensus: ") else \
+            "  from cache" if label == "from cache" else label
+        table.add_row(shown, str(value), style="yellow" if label in warn and value else None)
     stdout.print(table)
     for problem in result.report.problems[:10]:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
@@ -152,8 +164,8 @@ def print_summary(result: RunResult, out: Path, waiting: int = 0) -> None:
     if len(result.report.problems) > 10:
         stderr.print(f"... and {len(result.report.problems) - 10} more problems in the report")
     stdout.print(f"Report:   {openable(result.report_path)}", highlight=False)
-    stdout.print(f"Tasks:    {openable(out / TASKS_DIR)}/<claim-id>.yaml", highlight=False)
-    stdout.print(f"Verdicts: {openable(out / VERDICTS_DIR)}/<reviewer>/<claim-id>.yaml", highlight=False)
+    stdout.print(f"Tasks:    {openable(layout.tasks)}/<claim-id>.yaml", highlight=False)
+    stdout.print(f"Verdicts: {openable(layout.verdicts)}/<reviewer>/<claim-id>.yaml", highlight=False)
     if waiting:
         stderr.print(f"{waiting} disputed claims wait for an adjudicator and none is configured: add one under "
                      "review.adjudicators (`factflow status` lists the claims).", highlight=False)
@@ -190,12 +202,9 @@ def _task_runner(loaded: LoadedConfig, option: str | None) -> RunConfig:
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
-              show_default=True, help="Config file (YAML).")
-@click.option("--seeds", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
-              help="Folder of documents to read.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-              help="Folder that receives review/ and reports/.")
+@config_option()
+@seeds_option
+@out_option("Folder that receives review/ and reports/.")
 @click.option("--engine", type=click.Choice(["prefect", "plain"]), default="prefect", show_default=True,
               help="Run as a Prefect flow, or as plain Python in this process (same stages, same report).")
 @click.option("--refresh", is_flag=True, help="Ignore the extraction cache: process every document again.")
@@ -224,29 +233,28 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
             result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
         else:
             prefect_defaults(Path.cwd() / ".prefect")
-            from flows.server import prefect_api
+            from factflow_flows.server import prefect_api
 
             if hook:
-                hook("start", 0, 1)  # the temporary Prefect server takes a few seconds to start
+                hook("Starting Prefect", 0, 1)  # the temporary Prefect server takes a few seconds to start
             # Without PREFECT_API_URL, a temporary server for this run (Dask workers reach it too),
             # booting while Prefect and the flow are imported here.
             with prefect_api(Path(os.environ["PREFECT_HOME"]), temporary=True,
-                             while_starting=lambda: importlib.import_module("flows.factcheck")):
-                from flows.factcheck import PROGRESS, run_factcheck
+                             while_starting=lambda: importlib.import_module("factflow_flows.factcheck")):
+                from factflow_flows.factcheck import PROGRESS, run_factcheck
 
                 token = PROGRESS.set(hook)
                 try:
                     result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh, online=online)
                 finally:
                     PROGRESS.reset(token)
-    print_summary(result, out, waiting_for_adjudicator(result, loaded))
+    print_summary(result, loaded.layout(out), waiting_for_adjudicator(result, loaded))
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
-              show_default=True, help="Config file (YAML).")
-@click.option("--seeds", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True, help="Folder of documents to read.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True, help="Folder that receives review/ and reports/.")
+@config_option()
+@seeds_option
+@out_option("Folder that receives review/ and reports/.")
 @click.option("--cron", default=None, help="Run on this cron schedule, e.g. '0 */6 * * *'.")
 @click.option("--interval", type=click.IntRange(min=1), default=None, help="Run every SECONDS seconds.")
 @click.option("--timezone", default="UTC", show_default=True, help="Time zone of the cron schedule.")
@@ -273,7 +281,7 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, terminate)
-    from flows.server import prefect_api
+    from factflow_flows.server import prefect_api
 
     # Ctrl-C or SIGTERM at any moment (the server booting included): stop serving, then the server, exit 0.
     with contextlib.suppress(KeyboardInterrupt), prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
@@ -281,7 +289,7 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
         stdout.print(f"Prefect UI: {api.ui}{started}", highlight=False)
         when = f"cron '{cron}' ({timezone})" if cron else f"every {interval} s"
         stdout.print(f"Serving factcheck {when}; a line per finished run; Ctrl-C to stop.", highlight=False)
-        from flows.factcheck import factcheck
+        from factflow_flows.factcheck import factcheck
 
         # announce: each run prints its line (time, claims, verdicts, report path) here.
         parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve()), "announce": True}
@@ -334,8 +342,7 @@ def export() -> None:
 
 @export.command("claimreview")
 @_REPORT_OPTION
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
-              show_default=True, help="Config file: report.publisher and report.publisher_url are the defaults.")
+@config_option("Config file: report.publisher and report.publisher_url are the defaults.")
 @click.option("--publisher", default=None, help="Who publishes the reviews (default: report.publisher).")
 @click.option("--publisher-url", default=None, help="The publisher's page (default: report.publisher_url).")
 @handle_errors
@@ -379,10 +386,8 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
-              show_default=True, help="Config file (YAML).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-              help="Folder that holds review/.")
+@config_option()
+@out_option("Folder that holds review/.")
 @handle_errors
 def check(config_path: Path, out: Path) -> None:
     """Validate the config and every verdict file, without running the pipeline.
@@ -391,7 +396,7 @@ def check(config_path: Path, out: Path) -> None:
     Example: factflow check --out .
     """
     from factflow.errors import ConfigError
-    from factflow.review import LEDGER_PATH, TASKS_DIR, collect_verdicts, load_ledger
+    from factflow.review import collect_verdicts, load_ledger
 
     try:
         loaded = _load(config_path)
@@ -399,8 +404,9 @@ def check(config_path: Path, out: Path) -> None:
         for line, message in exc.details:
             stderr.print(f"{exc.path}:{line}: {message}" if line else f"{exc.path}: {message}", highlight=False, markup=False)
         sys.exit(1)
-    claim_ids = {p.stem for p in (out / TASKS_DIR).glob("c-*.yaml")}
-    ledger = load_ledger(out, loaded.config.review)[0] if (out / LEDGER_PATH).exists() else None
+    layout = loaded.layout(out)
+    claim_ids = {p.stem for p in layout.tasks.glob("c-*.yaml")}
+    ledger = load_ledger(out, loaded.config.review)[0] if layout.ledger.exists() else None
     verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review, ledger)
     bad_files = len({p.file for p in problems})
     stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {bad_files} with problems"
@@ -414,10 +420,8 @@ def check(config_path: Path, out: Path) -> None:
 
 @main.command()
 @click.option("--reviewer", "person", default=None, help="Show this reviewer's (or adjudicator's) queue only.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
-              show_default=True, help="Config file (YAML).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-              help="Folder that holds review/ and reports/ (the --out of factflow run).")
+@config_option()
+@out_option("Folder that holds review/ and reports/ (the --out of factflow run).")
 @click.option("--next", "shown", type=click.IntRange(min=0), default=5, show_default=True, help="Open tasks to list per person.")
 @handle_errors
 def status(person: str | None, config_path: Path, out: Path, shown: int) -> None:
@@ -467,10 +471,8 @@ def _clip(text: str, width: int = 90) -> str:
 
 @main.command()
 @click.option("--reviewer", "person", required=True, help="Your reviewer (or adjudicator) id, as in the config.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
-              show_default=True, help="Config file (YAML).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-              help="Folder that holds review/ (the --out of factflow run).")
+@config_option()
+@out_option("Folder that holds review/ (the --out of factflow run).")
 @handle_errors
 def review(person: str, config_path: Path, out: Path) -> None:
     """Rate your open tasks in the terminal: see each claim, its context and sources, give a verdict.
@@ -484,7 +486,7 @@ def review(person: str, config_path: Path, out: Path) -> None:
     from factflow.review.terminal import review_in_terminal
 
     loaded = _load(config_path)
-    review_in_terminal(ReviewSession(out, loaded.config.review, person, report=out / loaded.config.report.path))
+    review_in_terminal(ReviewSession(out, loaded.config.review, person, report=loaded.layout(out).report))
 
 
 if __name__ == "__main__":
