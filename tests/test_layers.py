@@ -1,0 +1,86 @@
+"""The architecture's rules, checked: the domain never reaches up, only our own names are installed,
+and the pipeline is declared once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from factflow.pipeline import PIPELINE, PlainRunner, RunContext, execute
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def domain_modules() -> list[str]:
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in (ROOT / "factflow").rglob("*.py")
+    )
+
+
+def test_the_domain_package_imports_neither_prefect_nor_the_shell_layer() -> None:
+    # A fresh interpreter imports every module of factflow/ and lists what got imported.
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {domain_modules()!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded = json.loads(done.stdout)
+    assert len(domain_modules()) > 30
+    reaching_up = [m for m in loaded if m.split(".")[0] in ("prefect", "prefect_dask", "flows", "factflow_flows", "distributed")]
+    assert reaching_up == []
+
+
+def test_only_factflow_names_are_installed_and_every_package_is() -> None:
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    packages = setuptools["packages"]
+    assert all(p == "factflow" or p.startswith(("factflow.", "factflow_")) for p in packages)
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "factflow").rglob("__init__.py")}
+    assert on_disk == {p for p in packages if p.startswith("factflow") and not p.startswith("factflow_")}
+    assert setuptools["package-dir"] == {"factflow_flows": "flows"}
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"factflow": "factflow_flows.cli:main"}
+
+
+def test_a_stage_is_one_entry_and_the_driver_follows_the_declaration(tmp_path: Path, seed_dir: Path) -> None:
+    from factflow.config import load_config
+
+    names = [s.name for s in PIPELINE]
+    assert len(names) == len(set(names))
+    produced: set[str] = set()
+    for stage in PIPELINE:  # every input is produced by an earlier stage
+        assert set(stage.inputs) <= produced, (stage.name, set(stage.inputs) - produced)
+        produced |= set(stage.outputs)
+
+    # A stage added to the declaration runs, in its place, with the values it names.
+    seen: list[tuple[str, int]] = []
+
+    def count_claims(ctx: RunContext, plan: object) -> None:
+        seen.append(("count", len(plan.items)))  # type: ignore[attr-defined]
+
+    from dataclasses import replace
+
+    extra = replace(PIPELINE[0], name="count-claims", label="Counting", func=count_claims, inputs=("plan",), outputs=("_",))
+    at = names.index("build-tasks") + 1
+    loaded = load_config(ROOT / "config" / "factflow.yaml")
+    out = tmp_path / "out"
+    calls: list[str] = []
+
+    class Recording(PlainRunner):
+        def call(self, stage, ctx, *args):  # type: ignore[no-untyped-def]
+            calls.append(stage.name)
+            return super().call(stage, ctx, *args)
+
+        def map(self, stage, ctx, batches):  # type: ignore[no-untyped-def]
+            calls.append(stage.name)
+            return super().map(stage, ctx, batches)
+
+    result = execute(RunContext(loaded, seed_dir, out), Recording(), pipeline=[*PIPELINE[:at], extra, *PIPELINE[at:]])
+    assert seen == [("count", result.report.summary.claims)] and result.report.summary.claims > 0
+    offline = [n for n in names if n != "resolve-sources"]  # skipped offline (its `when`)
+    assert calls == [*offline[:at], "count-claims", *offline[at:]]
