@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from factflow_flows.server import ServerError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -29,8 +28,7 @@ from factflow import __version__
 from factflow.claims import registry
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError, WriteError
-from factflow.layout import OutputLayout
-from factflow.lock import OutputLockedError
+from factflow.layout import DEFAULT_REPORT, OutputLayout
 from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_pipeline
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,27 +36,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
-#: The exit status of each kind of error (the first class that matches, in this order); any other
-#: factflow error exits 1, and 2 is click's for a usage error. Scripts and schedulers can tell
-#: "try again later" (another run holds the folder) and "the disk refused" from bad input.
-EXIT_STATUS: list[tuple[type[Exception], int]] = [
-    (OutputLockedError, 75),  # EX_TEMPFAIL: another run is writing there; try again later
-    (WriteError, 74),  # EX_IOERR: the disk refused a write (full, quota); nothing was lost
-    (ServerError, 69),  # EX_UNAVAILABLE: the local Prefect server did not start
-    (FactflowError, 1),  # bad config, input or output path
-]
-
-
 class FactflowFailure(click.ClickException):
-    """A factflow error as the command line reports it: ``Error: <message>`` and its exit status."""
+    """A factflow error as the command line reports it: ``Error: <message>`` on stderr and exit status 1.
 
-    def __init__(self, exc: Exception) -> None:
-        super().__init__(str(exc))
-        self.exit_code = next(code for kind, code in EXIT_STATUS if isinstance(exc, kind))  # type: ignore[misc]
+    Every error of the tree (``factflow/errors.py``) ends a command this way, whatever its kind: a
+    bad config, input or output path, a refused write, a locked output folder, a Prefect server
+    that did not start. Exit status 2 stays click's, for a usage error.
+    """
+
+    exit_code = 1
 
 
 def handle_errors(func: F) -> F:
-    """Turn factflow's errors into one line and an exit status (:data:`EXIT_STATUS`); tracebacks only with --debug."""
+    """Turn factflow's errors into one line and exit status 1 (:class:`FactflowFailure`); tracebacks only with --debug."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -72,7 +62,7 @@ def handle_errors(func: F) -> F:
                 if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                     raise
                 exc = WriteError(exc.filename or "the output folder", exc)
-            raise FactflowFailure(exc) from exc
+            raise FactflowFailure(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -327,7 +317,7 @@ def claims_score(file: Path, detector: str, threshold: float | None) -> None:
 
 
 _REPORT_OPTION = click.option(
-    "--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=Path("reports/verdicts.yaml"),
+    "--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=Path(DEFAULT_REPORT),
     show_default=True, help="The report a run wrote.",
 )
 

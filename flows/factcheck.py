@@ -63,6 +63,13 @@ def local_dask_cluster(workers: int) -> Iterator[str]:
 PROGRESS: ContextVar[ProgressHook | None] = ContextVar("factflow_progress", default=None)
 
 
+def progress_hook() -> ProgressHook | None:
+    """The CLI's progress hook, if any. The flow's body must reach :data:`PROGRESS` only through a
+    function: Prefect pickles the flow function by value (for Dask workers and ``serve``'s runs),
+    with the globals it names, and a ContextVar cannot be pickled."""
+    return PROGRESS.get()
+
+
 class FlowResult:
     """The flow's return value: the run's :class:`RunResult` behind one attribute.
 
@@ -105,7 +112,7 @@ def factcheck(
     """
     try:
         loaded = load_config(Path(config) if config else None).going_online(online)
-        result = run_pipeline(loaded, Path(seeds), Path(out), progress=PROGRESS.get(), refresh=refresh,
+        result = run_pipeline(loaded, Path(seeds), Path(out), progress=progress_hook(), refresh=refresh,
                               on_wait=get_run_logger().warning, runner=PrefectRunner())
         publish_summary(result)
     except Exception as exc:
