@@ -1,6 +1,6 @@
 """Ingest from the web: fetch the articles a URL list names, safely, and extract their text and metadata.
 
-Fetching uses the same HTTP layer as source resolution (``factflow.sources.http``: polite,
+Fetching uses the same HTTP layer as source resolution (``factflow.http``: polite,
 retrying, cached). Only http and https are fetched, and every hop (redirects included) is
 checked against the addresses the config allows: private, loopback and link-local addresses
 are refused unless ``ingest.allow_private`` / ``ingest.allow_loopback`` say otherwise. Article
@@ -25,8 +25,8 @@ import httpx
 
 from factflow.config import HttpConfig, IngestConfig
 from factflow.errors import InputError
+from factflow.http import build_client, run_async
 from factflow.models import Document, Problem, check_link, unexpected_problem
-from factflow.sources.http import build_client, run_async
 from factflow.yamlio import read_plain_file
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")

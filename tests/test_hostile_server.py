@@ -31,8 +31,8 @@ from werkzeug import Request, Response
 
 from factflow.config import IngestConfig
 from factflow.errors import PermanentSourceError
+from factflow.http import build_client
 from factflow.sources import apis
-from factflow.sources.http import build_client
 from factflow.web import PinnedTransport, UrlLine, address_refusal, fetch_all
 from factflow.yamlio import dump_yaml
 from tests import public_apis

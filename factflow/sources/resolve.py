@@ -20,10 +20,10 @@ import httpx
 
 from factflow.config import Config, SourceTemplate
 from factflow.errors import SourceError
+from factflow.http import Memo, build_client, polite_transport, run_async
 from factflow.models import Claim, Document, ExistingFactCheck, Resolution, Source
 from factflow.sources import apis
 from factflow.sources.catalog import template_fields
-from factflow.sources.http import Memo, build_client, polite_transport, run_async
 
 T = TypeVar("T")
 

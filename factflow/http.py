@@ -1,5 +1,8 @@
 """The one HTTP layer: a polite, retrying, cached ``httpx.AsyncClient`` and JSON fetching mapped to SourceError.
 
+Shared infrastructure, not part of one stage: source resolution (``factflow.sources``) and URL
+ingest (``factflow.web``) both build their client here.
+
 The layers, top to bottom::
 
     httpx.AsyncClient (User-Agent, per-request timeout)
