@@ -1,7 +1,7 @@
 """The one HTTP layer: a polite, retrying, cached ``httpx.AsyncClient`` and JSON fetching mapped to SourceError.
 
 Shared infrastructure, not part of one stage: source resolution (``factflow.sources``) and URL
-ingest (``factflow.web``) both build their client here.
+ingest (``factflow.ingest.web``) both build their client here.
 
 The layers, top to bottom::
 

@@ -16,7 +16,7 @@ from factflow.cache import CACHE_DIR, ExtractionCache, Merged, cache_key, claims
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import OutputError
-from factflow.ingest import WebFetcher, load_documents
+from factflow.ingest import WebFetcher, fetch_urls, load_documents
 from factflow.lock import output_lock
 from factflow.models import Claim, Document, DocumentClaims, ExistingFactCheck, Ledger, Problem, Report, Source, Task
 from factflow.report import build_report, load_previous_report, write_report
@@ -97,8 +97,6 @@ def web_fetcher(loaded: LoadedConfig, out: Path | None) -> WebFetcher | None:
     cfg = loaded.config
     if not cfg.sources.online:
         return None
-    from factflow.web import fetch_urls
-
     cache = (out if out is not None else Path.cwd()) / cfg.http.cache_dir
     return lambda urls: fetch_urls(urls, cfg.ingest, cfg.http, cache)
 
