@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from factflow.errors import ConfigError
+from factflow.errors import ConfigError, UnknownNameError
 from factflow.yamlio import load_model, read_text
 
 Slug = Annotated[
@@ -172,7 +172,10 @@ class ClaimsConfig(Strict):
         # Imported here, not at the top: the claims package imports this module.
         from factflow.claims import registry
 
-        registry.get(name)  # UnknownDetector (a ValueError) lists the known names
+        try:
+            registry.get(name)
+        except UnknownNameError as exc:  # pydantic reports a ValueError at the YAML line; the message lists the names
+            raise ValueError(exc.message) from None
         return name
 
     threshold: float | None = Field(

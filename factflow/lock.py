@@ -8,13 +8,9 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from factflow.errors import FactflowError
+from factflow.errors import OutputLockedError
 
 LOCK_FILE = ".factflow.lock"
-
-
-class OutputLockedError(FactflowError):
-    """Another run kept the output folder locked for longer than we were willing to wait."""
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from factflow.config import HttpConfig, IngestConfig
-from factflow.errors import InputError
+from factflow.errors import InputError, RefusedAddress
 from factflow.http import build_client, run_async
 from factflow.ingest.parse import extract_article, parse_text_document
 from factflow.models import Document, Problem, check_link, unexpected_problem
@@ -101,10 +101,6 @@ def address_refusal(address: str, cfg: IngestConfig) -> str | None:
     if not ip.is_global or ip.is_multicast:
         return None if cfg.allow_private else "a private or reserved address (set ingest.allow_private to allow it)"
     return None
-
-
-class RefusedAddress(httpx.TransportError):
-    """The host of a URL resolves to an address the config does not allow; nothing was sent."""
 
 
 #: Resolves a host name to IP addresses: (host, port) -> addresses. Tests pass a stand-in DNS.
