@@ -9,7 +9,7 @@ Only ``bench/news-labels.tsv`` (article_id, sentence_sha, label, and the first a
 annotators' labels) is committed; ``bench/news-dev-labels.tsv`` is an earlier, independent pass
 over 1,000 of the same sentences, kept for the agreement figure; the sentence
 texts stay in ../shared and are rebuilt here the way the pipeline sees them: each article is read by
-``factflow.corpus.read_corpus`` (title line and content through ``parse_document``), then ``split_sentences`` and the
+``factflow.ingest.read_corpus`` (title line and content through ``parse_document``), then ``split_sentences`` and the
 boilerplate filter, and verbatim repeats within an article are dropped, as
 ``factflow.claims.extract_claims`` does. ``sentence_sha`` is the sha256 hex of
 ``factflow.claims.normalise(text)``. Articles listed in HELD_OUT.txt are never sampled; they are
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from factflow.claims import normalise  # noqa: E402
 from factflow.claims.split import Boilerplate, split_sentences  # noqa: E402
 from factflow.config import ClaimsConfig, IngestConfig  # noqa: E402
-from factflow.corpus import read_corpus  # noqa: E402
+from factflow.ingest import read_corpus  # noqa: E402
 from factflow.models import Document  # noqa: E402
 
 NEWS_DIR = ROOT.parent / "shared" / "data" / "news"
@@ -116,7 +116,7 @@ def held_out(news_dir: Path = NEWS_DIR) -> frozenset[str]:
 
 
 def articles(news_dir: Path = NEWS_DIR) -> list[Document]:
-    """Every article of the corpus as the pipeline reads it (``factflow.corpus.read_corpus``: title line, then the content)."""
+    """Every article of the corpus as the pipeline reads it (``factflow.ingest.read_corpus``: title line, then the content)."""
     docs, problems = read_corpus(_require(news_dir / CORPUS), IngestConfig())
     if problems:
         raise DataMissing(f"{news_dir / CORPUS}: {len(problems)} unreadable row(s), first: {problems[0].message}")

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from factflow.errors import ConfigError
+from factflow.errors import ConfigError, UnknownNameError
 from factflow.layout import DEFAULT_HTTP_CACHE, DEFAULT_REPORT, OutputLayout
 from factflow.yamlio import load_model, read_text
 
@@ -73,8 +74,14 @@ TEMPLATE_FIELDS = (
 )
 #: Kinds of the entities claim extraction finds (``factflow.models.Entity.kind``).
 EntityKind = Literal["person", "organisation", "place", "nationality", "date", "quantity", "other"]
-#: The public APIs a catalog source can be resolved with when the run is online.
-ApiName = Literal["wikipedia", "wikidata", "wayback", "factchecktools"]
+
+
+def _check_registered(get: Callable[[str], object], name: str) -> None:
+    """Look ``name`` up in a registry; an unknown one is the ValueError pydantic reports at its YAML line, listing the known names."""
+    try:
+        get(name)
+    except UnknownNameError as exc:
+        raise ValueError(exc.message) from None
 
 
 def _relative_inside(path: str) -> str:
@@ -173,7 +180,7 @@ class ClaimsConfig(Strict):
         # Imported here, not at the top: the claims package imports this module.
         from factflow.claims import registry
 
-        registry.get(name)  # UnknownDetector (a ValueError) lists the known names
+        _check_registered(registry.get, name)
         return name
 
     threshold: float | None = Field(
@@ -253,9 +260,23 @@ class SourceTemplate(Strict):
     requires: list[Literal["entity", "document_url", "published"]] = Field(
         default=[], description="Fields the claim must have for this source to apply."
     )
-    api: ApiName | None = Field(
-        default=None, description="The API (under sources.apis) that resolves this source when the run is online; null: a plain link."
+    api: str | None = Field(
+        default=None,
+        description=(
+            "The API (under sources.apis) that resolves this source when the run is online, by its registered name "
+            "(factflow/sources/registry.py lists them; an unknown name is an error that names them); null: a plain link."
+        ),
     )
+
+    @field_validator("api")
+    @classmethod
+    def _registered_api(cls, name: str | None) -> str | None:
+        # Imported here, not at the top: the sources package imports this module.
+        from factflow.sources import registry
+
+        if name is not None:
+            _check_registered(registry.get, name)
+        return name
 
     @field_validator("url")
     @classmethod
@@ -273,36 +294,42 @@ _CONFLICT_WORDS = [
     r"\b(?:refugees?|displaced|displacement|asylum|humanitarian|famine|hunger|starvation|aid|relief|evacuat(?:e|ed|ion)|cholera|epidemic|earthquake|flood(?:s|ing)?|drought|disaster|shelters?|civilians?)\b",
 ]
 
-DEFAULT_CATALOG = [
-    SourceTemplate(
-        id="wikipedia", name="Wikipedia", kind="encyclopedia",
-        url="https://en.wikipedia.org/w/index.php?search={query}&ns0=1", api="wikipedia",
-    ),
-    SourceTemplate(
-        id="google-factcheck", name="Google Fact Check Explorer", kind="fact-check",
-        url="https://toolbox.google.com/factcheck/explorer/search/{query};hl=en", api="factchecktools",
-    ),
-    SourceTemplate(
-        id="wikidata", name="Wikidata", kind="knowledge-base",
-        url="https://www.wikidata.org/w/index.php?search={entity}", requires=["entity"], api="wikidata",
-    ),
-    SourceTemplate(
-        id="gdelt", name="GDELT news archive", kind="news-archive",
-        url="https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html&sort=datedesc",
-        dated_url=(
-            "https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html&sort=datedesc"
-            "&startdatetime={datetime_from}&enddatetime={datetime_to}"
+def default_catalog() -> list[SourceTemplate]:
+    """The catalog used when the config names none.
+
+    Built when a config is made, not when this module is imported: each ``api`` is checked against
+    the source-API registry, which lives in the sources package, and that package imports this module.
+    """
+    return [
+        SourceTemplate(
+            id="wikipedia", name="Wikipedia", kind="encyclopedia",
+            url="https://en.wikipedia.org/w/index.php?search={query}&ns0=1", api="wikipedia",
         ),
-    ),
-    SourceTemplate(
-        id="wayback", name="Wayback Machine copy of the article", kind="archive",
-        url="https://web.archive.org/web/*/{document_url}", requires=["document_url"], api="wayback",
-    ),
-    SourceTemplate(
-        id="reliefweb", name="ReliefWeb (conflict and humanitarian reports)", kind="topic",
-        url="https://reliefweb.int/updates?search={query}", keywords=_CONFLICT_WORDS,
-    ),
-]
+        SourceTemplate(
+            id="google-factcheck", name="Google Fact Check Explorer", kind="fact-check",
+            url="https://toolbox.google.com/factcheck/explorer/search/{query};hl=en", api="factchecktools",
+        ),
+        SourceTemplate(
+            id="wikidata", name="Wikidata", kind="knowledge-base",
+            url="https://www.wikidata.org/w/index.php?search={entity}", requires=["entity"], api="wikidata",
+        ),
+        SourceTemplate(
+            id="gdelt", name="GDELT news archive", kind="news-archive",
+            url="https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html&sort=datedesc",
+            dated_url=(
+                "https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html&sort=datedesc"
+                "&startdatetime={datetime_from}&enddatetime={datetime_to}"
+            ),
+        ),
+        SourceTemplate(
+            id="wayback", name="Wayback Machine copy of the article", kind="archive",
+            url="https://web.archive.org/web/*/{document_url}", requires=["document_url"], api="wayback",
+        ),
+        SourceTemplate(
+            id="reliefweb", name="ReliefWeb (conflict and humanitarian reports)", kind="topic",
+            url="https://reliefweb.int/updates?search={query}", keywords=_CONFLICT_WORDS,
+        ),
+    ]
 
 
 class ApiConfig(Strict):
@@ -337,7 +364,7 @@ class SourcesConfig(Strict):
     """Reference sources linked to every verification task."""
 
     catalog: list[SourceTemplate] = Field(
-        default=DEFAULT_CATALOG, min_length=1, description="The source catalog, in the order tasks list them."
+        default_factory=default_catalog, min_length=1, description="The source catalog, in the order tasks list them."
     )
     max_terms: int = Field(default=6, ge=1, le=20, description="Key terms taken from a claim for search links.")
     news_window_days: int = Field(

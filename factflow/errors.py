@@ -1,17 +1,34 @@
-"""The one exception tree of factflow.
+"""The one exception tree of factflow: every exception class factflow and its flows define is here.
 
-    FactflowError
-    ├── ConfigError            the configuration is invalid; the run cannot start
-    ├── InputError             one input file is bad (path, line); the run goes on
-    │   └── VerdictError       a reviewer's verdict file is bad
-    ├── OutputError            an output path is not safe to write (a link, inside the seeds); the run stops
-    ├── WriteError             the OS refused a write (disk full, quota); earlier files are whole
-    └── SourceError            a reference source could not be resolved
-        ├── TransientSourceError   worth retrying (timeouts, 429, 5xx)
-        └── PermanentSourceError   not worth retrying (404, malformed answer)
+    FactflowError                   raised on purpose; the CLI prints it as "Error: ..." and exits 1
+    ├── LocatedError                points at a file and, where known, a line in it
+    │   ├── ConfigError             the configuration is invalid; the run cannot start
+    │   │   └── UnknownNameError    a name no registry knows (detector, source API); lists the known ones
+    │   ├── InputError              one input file is bad (path, line); the run goes on
+    │   │   └── VerdictError        a reviewer's verdict file is bad
+    │   └── OutputError             an output path is not safe to write (a link, inside the seeds); the run stops
+    ├── OutputLockedError           another run kept the output folder locked past the wait
+    ├── ServerError                 the local Prefect server could not be started
+    ├── WriteError                  the OS refused a write (disk full, quota); earlier files are whole
+    └── SourceError                 a reference source could not be resolved
+        ├── TransientSourceError    worth retrying (timeouts, 429, 5xx)
+        └── PermanentSourceError    not worth retrying (404, malformed answer)
 
 Low-level errors (yaml, pydantic, OSError, httpx) are translated at the boundary
 with ``raise Mapped(msg) from exc`` so callers only ever catch this tree.
+
+Inside the HTTP client our own transports raise httpx's exceptions, so that httpx and the cache
+above them handle them as their own; :func:`factflow.http.get_json` and the URL fetcher
+(``factflow.ingest.web``) translate them into the tree above, so they never reach a caller:
+
+    httpx.TransportError
+    ├── ResponseTooLarge            a response body is over http.max_response_bytes
+    ├── RefusedAddress              a host resolves to an address the config does not allow
+    └── httpx.TimeoutException
+        └── DeadlineExceeded        the stage's overall time budget (http.deadline_seconds) ran out
+
+Names written ``httpx.X`` are httpx's classes, drawn to show where ours hang; a test parses
+both drawings and checks them against the classes below, so they cannot drift.
 """
 
 from __future__ import annotations
@@ -20,6 +37,8 @@ import errno
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Self
+
+import httpx
 
 
 class FactflowError(Exception):
@@ -54,6 +73,18 @@ class ConfigError(LocatedError):
     """The configuration file is missing or invalid."""
 
 
+class UnknownNameError(ConfigError):
+    """A name that no registry knows (a detector, a source API); the message lists the registered ones.
+
+    ``path`` is the setting that names it (``claims.detector``), so the message says where to fix it.
+    """
+
+    def __init__(self, setting: str, kind: str, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.known = tuple(known)
+        super().__init__(setting, f"unknown {kind} {name!r}; choose one of {', '.join(known)}")
+
+
 class InputError(LocatedError):
     """An input file (seed document, verdict file) cannot be used."""
 
@@ -64,6 +95,14 @@ class VerdictError(InputError):
 
 class OutputError(LocatedError):
     """An output path the run would write is not safe: a symbolic link, a reviewer's folder, the seeds."""
+
+
+class OutputLockedError(FactflowError):
+    """Another run kept the output folder locked for longer than we were willing to wait."""
+
+
+class ServerError(FactflowError):
+    """The local Prefect server could not be started."""
 
 
 class WriteError(FactflowError):
@@ -91,3 +130,15 @@ class TransientSourceError(SourceError):
 
 class PermanentSourceError(SourceError):
     """A source failed in a way that retrying will not fix."""
+
+
+class ResponseTooLarge(httpx.TransportError):
+    """A response body (decoded) is over http.max_response_bytes; it was not read further."""
+
+
+class RefusedAddress(httpx.TransportError):
+    """The host of a URL resolves to an address the config does not allow; nothing was sent."""
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """The stage's overall time budget (http.deadline_seconds) ran out."""

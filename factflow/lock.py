@@ -8,12 +8,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from factflow.errors import FactflowError
+from factflow.errors import OutputLockedError
 from factflow.layout import OutputLayout
-
-
-class OutputLockedError(FactflowError):
-    """Another run kept the output folder locked for longer than we were willing to wait."""
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from factflow.cache import ExtractionCache, Merged, cache_key, claims_key, load_
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import OutputError
-from factflow.ingest import WebFetcher, load_documents
+from factflow.ingest import WebFetcher, fetch_urls, load_documents
 from factflow.layout import OutputLayout
 from factflow.lock import output_lock
 from factflow.models import Document, DocumentClaims, PlannedClaim, Problem, Report
@@ -122,8 +122,6 @@ def web_fetcher(loaded: LoadedConfig, out: Path | None) -> WebFetcher | None:
     cfg = loaded.config
     if not cfg.sources.online:
         return None
-    from factflow.web import fetch_urls
-
     cache = loaded.layout(out if out is not None else Path.cwd()).http_cache
     return lambda urls: fetch_urls(urls, cfg.ingest, cfg.http, cache)
 

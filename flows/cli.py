@@ -36,19 +36,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
-class FactflowFailure(click.ClickException):
-    """A factflow error as the command line reports it: ``Error: <message>`` on stderr and exit status 1.
-
-    Every error of the tree (``factflow/errors.py``) ends a command this way, whatever its kind: a
-    bad config, input or output path, a refused write, a locked output folder, a Prefect server
-    that did not start. Exit status 2 stays click's, for a usage error.
-    """
-
-    exit_code = 1
-
-
 def handle_errors(func: F) -> F:
-    """Turn factflow's errors into one line and exit status 1 (:class:`FactflowFailure`); tracebacks only with --debug."""
+    """Turn factflow's errors into one line and an exit status; tracebacks only with --debug.
+
+    Every error of the tree (``factflow/errors.py``) ends a command the same way, whatever its kind
+    (a bad config, input or output path, a refused write, a locked output folder, a Prefect server
+    that did not start): ``Error: <message>`` on stderr and exit status 1. Status 2 stays click's,
+    for a usage error.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -62,7 +57,7 @@ def handle_errors(func: F) -> F:
                 if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                     raise
                 exc = WriteError(exc.filename or "the output folder", exc)
-            raise FactflowFailure(str(exc)) from exc
+            raise click.ClickException(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
 

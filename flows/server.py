@@ -26,11 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from factflow.errors import FactflowError
-
-
-class ServerError(FactflowError):
-    """The local Prefect server could not be started."""
+from factflow.errors import ServerError
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def online_config(server: HTTPServer, out: Path, **http: Any) -> LoadedConfig:
     base_url = server.url_for("/").rstrip("/")
     data = base.config.model_dump()
     data["sources"]["online"] = True
-    for api in ("wikipedia", "wikidata", "wayback", "factchecktools"):
+    for api in data["sources"]["apis"]:
         data["sources"]["apis"][api]["base_url"] = base_url
     data["http"].update({"min_interval_seconds": 0.0, "backoff_seconds": 0.01, "timeout_seconds": 5.0, **http})
     data["ingest"]["allow_loopback"] = True

@@ -17,9 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factflow.config import IngestConfig, LoadedConfig
-from factflow.corpus import read_corpus
 from factflow.errors import InputError, VerdictError
-from factflow.ingest import split_front_matter
+from factflow.ingest import read_corpus, split_front_matter
 from factflow.models import Claim
 from factflow.pipeline import run_pipeline
 from factflow.review.files import load_verdict, stub_text
@@ -176,8 +175,8 @@ def test_a_pipe_where_the_report_was_does_not_hang_the_run(seed_dir: Path, out_d
                      "http://[::ffff:127.0.0.1]/", "https://\u202eexample.org/", "http://%zz/", "HTTP://A.EXAMPLE/"]),
 ), max_size=8))
 def test_any_url_list_line_is_a_url_to_fetch_or_a_problem_with_its_line(tmp_path: Path, lines: list[str]) -> None:
+    from factflow.ingest import read_url_list
     from factflow.models import check_link
-    from factflow.web import read_url_list
 
     path = tmp_path / "urls.txt"
     path.write_text("\n".join(line.replace("\r", "") for line in lines) + "\n", encoding="utf-8", errors="replace")

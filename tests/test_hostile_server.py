@@ -31,9 +31,9 @@ from werkzeug import Request, Response
 
 from factflow.config import IngestConfig
 from factflow.errors import PermanentSourceError
+from factflow.http import build_client
+from factflow.ingest.web import PinnedTransport, UrlLine, address_refusal, fetch_all
 from factflow.sources import apis
-from factflow.sources.http import build_client
-from factflow.web import PinnedTransport, UrlLine, address_refusal, fetch_all
 from factflow.yamlio import dump_yaml
 from tests import public_apis
 from tests.conftest import ROOT, SEED, online_config, write

@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 
 from factflow.config import HttpConfig
 from factflow.errors import PermanentSourceError, TransientSourceError
-from factflow.sources.http import build_client, get_json, polite_transport, retry_after
+from factflow.http import build_client, get_json, polite_transport, retry_after
 
 
 def http(**overrides: Any) -> HttpConfig:

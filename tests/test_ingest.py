@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,10 @@ import pytest
 from factflow.config import IngestConfig
 from factflow.errors import InputError
 from factflow.ingest import load_documents, parse_document
-from tests.conftest import SEED, write
+from tests.conftest import ROOT, SEED, write
+
+#: The ingest package's modules, top to bottom: each may import only modules after it in this list.
+INGEST_LAYERS = ("files", "corpus", "web", "parse")
 
 
 def test_seed_title_byline_and_id(seed_dir: Path) -> None:
@@ -77,3 +81,15 @@ def test_latin1_and_bom_crlf_files_are_decoded(tmp_path: Path) -> None:
 def test_missing_seeds_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="seeds folder not found"):
         load_documents(tmp_path / "nope", IngestConfig())
+
+
+def test_ingest_modules_import_each_other_one_way_and_only_at_the_top() -> None:
+    for position, name in enumerate(INGEST_LAYERS):
+        tree = ast.parse((ROOT / "factflow" / "ingest" / f"{name}.py").read_text(encoding="utf-8"))
+        top_level = set(tree.body)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("factflow"):
+                assert node in top_level, f"ingest/{name}.py imports {node.module} inside a function"
+                if node.module and node.module.startswith("factflow.ingest"):
+                    used = node.module.removeprefix("factflow.ingest.")
+                    assert used in INGEST_LAYERS[position + 1:], f"ingest/{name}.py imports {used}, which is not below it"

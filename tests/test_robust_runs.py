@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from factflow.config import LoadedConfig
-from factflow.lock import OutputLockedError, output_lock
+from factflow.errors import OutputLockedError
+from factflow.lock import output_lock
 from factflow.pipeline import run_pipeline
 from tests.conftest import CONFIG, ROOT, SEED, write
 

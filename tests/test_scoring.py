@@ -13,6 +13,7 @@ from factflow.claims.scoring import BLEND_THRESHOLD, BLEND_WEIGHTS, blend_score,
 from factflow.claims.signals import _WEIGHTS
 from factflow.claims.transformer import TransformerDetector
 from factflow.config import ClaimsConfig
+from factflow.errors import ConfigError, UnknownNameError
 
 
 def test_minilm_is_the_default_detector_and_each_detector_has_its_own_threshold() -> None:
@@ -23,9 +24,10 @@ def test_minilm_is_the_default_detector_and_each_detector_has_its_own_threshold(
     assert make_scorer("blend").threshold == BLEND_THRESHOLD
 
 
-def test_unknown_detector_is_refused_with_the_known_names() -> None:
-    with pytest.raises(registry.UnknownDetector, match="minilm, ngram, blend, signals"):
+def test_unknown_detector_is_a_config_error_with_the_known_names() -> None:
+    with pytest.raises(UnknownNameError, match="claims.detector: unknown detector 'bert'; choose one of minilm, ngram, blend, signals") as caught:
         make_scorer("bert")
+    assert isinstance(caught.value, ConfigError)
 
 
 def test_config_cli_and_registry_name_the_same_detectors() -> None:

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from factflow.claims.anatomy import find_attribution, find_entities, find_times
 from factflow.claims.dedupe import NearDuplicates
 from factflow.claims.scoring import make_scorer
-from factflow.claims.signals import NOT_CHECKABLE_TYPES, entities
+from factflow.claims.signals import NOT_CHECKABLE_TYPES
 from factflow.claims.split import Boilerplate, split_sentences
 from factflow.config import ClaimsConfig
 from factflow.models import Appearance, Claim, Document, DocumentClaims, Problem, Sentence
+from factflow.names import name_spans
 
 __all__ = [
     "NOT_CHECKABLE_TYPES",
@@ -125,7 +126,7 @@ def key_terms(text: str, limit: int) -> list[str]:
             seen.update(key.split())  # the words of "Russian Air Force" are not terms again
             terms.append(term)
 
-    for name, _, _ in entities(text):
+    for name, _, _ in name_spans(text):
         add(name)
     for word in re.findall(r"\d[\d,.]*%?|[A-Za-z][\w’'-]{3,}", text):
         if word.casefold() not in _STOPWORDS:

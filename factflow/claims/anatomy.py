@@ -14,8 +14,8 @@ import re
 from datetime import date, timedelta
 from functools import lru_cache
 
-from factflow.claims.signals import entities as name_spans
 from factflow.models import Entity, TimeExpression
+from factflow.names import name_spans
 
 _TITLES = frozenset(
     """president minister prime premier chancellor king queen prince princess pope sheikh emir general gen

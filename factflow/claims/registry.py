@@ -21,10 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from factflow.errors import UnknownNameError
+
 if TYPE_CHECKING:
     from factflow.claims.signals import Assessment
 
-__all__ = ["DEFAULT", "DetectorSpec", "Model", "UnknownDetector", "get", "names", "register"]
+__all__ = ["DEFAULT", "DetectorSpec", "Model", "describe", "get", "names", "register"]
 
 
 class Model(Protocol):
@@ -44,10 +46,6 @@ class DetectorSpec:
     name: str
     summary: str
     load: Callable[[], Model]
-
-
-class UnknownDetector(ValueError):
-    """A detector name that is not registered."""
 
 
 _REGISTRY: dict[str, DetectorSpec] = {}
@@ -72,11 +70,11 @@ def names() -> tuple[str, ...]:
 
 
 def get(name: str) -> DetectorSpec:
-    """The detector registered under ``name``; an unknown name lists the known ones."""
+    """The detector registered under ``name``; an unknown name is an UnknownNameError that lists the known ones."""
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise UnknownDetector(f"unknown detector {name!r}; choose one of {', '.join(_REGISTRY)}") from None
+        raise UnknownNameError("claims.detector", "detector", name, names()) from None
 
 
 def describe() -> str:

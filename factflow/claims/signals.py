@@ -16,15 +16,10 @@ import re
 from dataclasses import dataclass, field
 
 from factflow.models import Reason
+from factflow.names import name_spans
 
 _MONTHS = frozenset("january february march april june july august september october november december".split())
 _DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday".split())
-_SENTENCE_STARTERS = frozenset(
-    """a an the in on at of for to from by with as and but or so if when while after before since
-    this that these those it its he she they we i you his her their our my your there here what who
-    which why how where some many most all no not one two three also yet still then now last next
-    however meanwhile according mounting news""".split()
-)
 _DIGIT = re.compile(r"\d")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -108,7 +103,6 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("imperative", -2.0, pattern=_rx(r"^[\"“‘'(\[]*(?:click|share|subscribe|read|watch|call|join|sign|follow|support|donate|download|get|buy|visit|learn|check|see|don[’']t|please|let[’']s|imagine|consider)\b")),
 )
 
-_ENTITY = re.compile(r"\b(?:[A-Z][\w’'.-]*[a-z][\w’'-]*|[A-Z]{2,}[a-z]?)(?:\s+(?:of|the|de|al|bin|van|von|for)?\s*(?:[A-Z][\w’'-]*|\d+))*")
 _BIAS = -1.6
 _ENTITY_WEIGHT = (0.6, 0.9)  # one entity, two or more
 _FRAGMENT_WORDS = 5
@@ -118,23 +112,6 @@ _END = re.compile(r"[.!?…;\"”’'»)\]]\s*$")
 _HEADING_WEIGHT = -1.0
 #: Claim types that cannot be fact-checked: nothing has happened yet, or it is a view, or it asks.
 NOT_CHECKABLE_TYPES = frozenset({"question", "prediction", "opinion"})
-
-
-def entities(sentence: str) -> list[tuple[str, int, int]]:
-    """Capitalised names and acronyms (text, start, end), skipping an ordinary sentence-initial word."""
-    found: list[tuple[str, int, int]] = []
-    for m in _ENTITY.finditer(sentence):
-        text, start = m.group(0), m.start()
-        words = text.split()
-        lead = sentence[:start].strip(" \"“‘'([")
-        if not lead and words[0].lower().strip("’'") in _SENTENCE_STARTERS:
-            if len(words) == 1:
-                continue
-            dropped = len(words[0]) + 1
-            text, start = text[dropped:].lstrip(), start + dropped
-        text = text.rstrip(".-’'")
-        found.append((text, start, start + len(text)))
-    return found
 
 
 @dataclass(frozen=True)
@@ -162,7 +139,7 @@ def find_signals(sentence: str) -> dict[str, str]:
         _numbers_that_count(sentence, found)
     if "prediction" in found and _will_is_subordinate(tokens, found["prediction"]):
         del found["prediction"]
-    names = entities(sentence)
+    names = name_spans(sentence)
     if names:
         found["named entities"] = ", ".join(n for n, _, _ in names[:4])
     if len(tokens) < _FRAGMENT_WORDS:

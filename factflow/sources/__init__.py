@@ -1,8 +1,8 @@
 """Sources: the public references linked to each claim.
 
 Offline, :func:`link_sources` fills the catalog's URL templates (``catalog.py``). Online,
-:func:`resolve_sources` checks them against public APIs (``apis.py``) through one polite,
-cached HTTP client (``http.py``).
+:func:`resolve_sources` checks them against public APIs (``apis.py``, each registered by name in
+``registry.py``) through the shared polite, cached HTTP client (:mod:`factflow.http`).
 """
 
 from factflow.sources.catalog import applies, fill, link_sources, publication_date, template_fields

@@ -17,8 +17,8 @@ import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from factflow.errors import PermanentSourceError
+from factflow.http import get_json
 from factflow.models import ExistingFactCheck, Resolution, check_link
-from factflow.sources.http import get_json
 from factflow.text import scrub
 
 R = TypeVar("R", bound="Reply")

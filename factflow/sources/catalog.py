@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote
 
-from factflow.claims.signals import entities
 from factflow.config import SourcesConfig, SourceTemplate
 from factflow.models import Claim, Document, Source
+from factflow.names import name_spans
 
 
 def publication_date(published: str | None) -> date | None:
@@ -38,7 +38,7 @@ def entity_names(claim: Claim) -> list[str]:
         named = sorted((e for e in claim.entities if e.kind in rank), key=lambda e: (rank[e.kind], e.start))
         return list(dict.fromkeys(e.text for e in named))
     # Claims built without entity extraction (older callers): capitalised names in text order.
-    return list(dict.fromkeys(name for name, _, _ in entities(claim.text)))
+    return list(dict.fromkeys(name for name, _, _ in name_spans(claim.text)))
 
 
 def template_fields(claim: Claim, document: Document | None, cfg: SourcesConfig) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 :func:`resolve_sources` is the stage function: offline links in, the same links out with
 ``status`` (``resolved`` or ``unresolved`` and the reason), what each API found, Wayback
-snapshots of the pages cited, and fact-checks already published elsewhere. A source that
-cannot be resolved keeps its offline link; the run always succeeds.
+snapshots of the pages cited, and fact-checks already published elsewhere. Each source goes to
+the API its catalog entry names, through the source-API registry (``registry.py``). A source that
+cannot be resolved keeps its offline link and the run goes on; an API name the registry does not
+know is an error (the config refuses it when read), never another API's answer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,11 +21,12 @@ import httpx
 
 from factflow.config import Config, SourceTemplate
 from factflow.errors import SourceError
+from factflow.http import Memo, build_client, polite_transport, run_async
 from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, ExistingFactCheck, Resolution, Source
-from factflow.sources import apis
+from factflow.sources import apis, registry
 from factflow.sources.catalog import template_fields
-from factflow.sources.http import Memo, build_client, polite_transport, run_async
+from factflow.sources.registry import unresolved
 
 T = TypeVar("T")
 
@@ -42,7 +44,11 @@ class ResolvedBatch:
 
 
 class Resolver:
-    """Resolves sources for many claims with one client, asking each distinct question once."""
+    """Resolves sources for many claims with one client, asking each distinct question once.
+
+    Each source goes to the resolver its catalog entry's ``api`` names in the source-API registry
+    (``registry.py``); what resolvers share (the client, the memo, snapshots) is here.
+    """
 
     def __init__(self, client: httpx.AsyncClient, config: Config, api_key: str | None) -> None:
         self.client = client
@@ -51,75 +57,30 @@ class Resolver:
         self.memo = Memo()
         self.apis = config.sources.apis
 
-    async def _once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+    async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """Ask ``make()`` once per run for ``key``; later callers share its answer."""
         return await self.memo.once(key, make)
 
-    async def wikipedia(self, fields: dict[str, str]) -> Resolution | None:
-        base = self.apis.wikipedia.base_url
-        title = None
-        for query in dict.fromkeys(q for q in (fields["phrase"], fields["entity"]) if q):
-            title = await self._once(f"wp-search:{query}", partial(apis.wikipedia_search, self.client, base, query))
-            if title:
-                break
-        if not title:
-            return None
-        return await self._once(f"wp-summary:{title}", lambda: apis.wikipedia_summary(self.client, base, title))
-
-    async def wikidata(self, fields: dict[str, str]) -> Resolution | None:
-        base, name = self.apis.wikidata.base_url, fields["entity"]
-        entity_id = await self._once(f"wd-search:{name}", lambda: apis.wikidata_search(self.client, base, name))
-        if not entity_id:
-            return None
-        return await self._once(f"wd-entity:{entity_id}", lambda: apis.wikidata_entity(self.client, base, entity_id))
-
     async def wayback(self, url: str) -> Resolution | None:
+        """The closest Wayback Machine snapshot of ``url``, asked once per run."""
         base = self.apis.wayback.base_url
-        return await self._once(f"wb:{url}", lambda: apis.wayback_snapshot(self.client, base, url))
-
-    async def fact_checks(self, fields: dict[str, str]) -> list[ExistingFactCheck]:
-        api = self.apis.factchecktools
-        query = fields["query"]
-        return await self._once(f"fc:{query}", lambda: apis.fact_checks(self.client, api.base_url, query, api.language_code, api.page_size))
+        return await self.once(f"wb:{url}", lambda: apis.wayback_snapshot(self.client, base, url))
 
     async def resolve_one(
         self, source: Source, template: SourceTemplate | None, fields: dict[str, str]
     ) -> tuple[Source, list[ExistingFactCheck] | None]:
         """One source of one claim: resolved with what was found, or unresolved with the reason."""
-        api = template.api if template else None
-        if api is None:
+        if template is None or template.api is None:
             return source, None
+        api = registry.get(template.api)  # an unknown name is an error here, never another API's answer
         try:
-            if api == "factchecktools":
-                if not self.api_key:
-                    return _unresolved(source, f"existing fact-checks not looked up: set the environment variable {self.apis.factchecktools.api_key_env}"), None
-                found = await self.fact_checks(fields)
-                found = list(await asyncio.gather(*(self._archive_check(check) for check in found)))
-                noun = "fact-check" if len(found) == 1 else "fact-checks"
-                return replace(source, status="resolved", title=f"{source.title} ({len(found)} existing {noun})"), found
-            if api == "wikipedia":
-                resolution = await self.wikipedia(fields)
-                missing = f"no Wikipedia article matches {fields['phrase'] or fields['entity']!r}"
-            elif api == "wikidata":
-                resolution = await self.wikidata(fields)
-                missing = f"no Wikidata entity matches {fields['entity']!r}"
-            else:
-                resolution = await self.wayback(fields["document_url"])
-                missing = f"no Wayback Machine snapshot of {fields['document_url']}"
-            if resolution is None:
-                return _unresolved(source, missing), None
-            name = template.name if template else source.id
-            page = resolution.snapshot_url or resolution.url or source.url
-            label = resolution.title or resolution.label or fields["document_url"]
-            resolved = replace(source, status="resolved", url=page, title=f"{name}: {label}", resolved=resolution)
-            if api != "wayback" and resolution.url:
-                resolved = await self._archive(resolved, resolution.url)
-            return resolved, None
+            return await api.resolve(self, template, source, fields)
         except (SourceError, ValueError) as exc:  # ValueError: a field of the answer failed validation
-            return _unresolved(source, str(exc).splitlines()[0]), None
+            return unresolved(source, str(exc).splitlines()[0]), None
         except Exception as exc:  # noqa: BLE001 - one odd answer costs one source, never the run
-            return _unresolved(source, f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"), None
+            return unresolved(source, f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"), None
 
-    async def _archive(self, source: Source, url: str) -> Source:
+    async def archive(self, source: Source, url: str) -> Source:
         """Attach the Wayback Machine snapshot of a cited page, when there is one; a failure leaves the source as it is."""
         try:
             snapshot = await self.wayback(url)
@@ -127,7 +88,7 @@ class Resolver:
             return source
         return replace(source, archived=snapshot) if snapshot else source
 
-    async def _archive_check(self, check: ExistingFactCheck) -> ExistingFactCheck:
+    async def archive_check(self, check: ExistingFactCheck) -> ExistingFactCheck:
         """A published fact-check with its Wayback Machine snapshot, when there is one."""
         try:
             snapshot = await self.wayback(check.url)
@@ -144,10 +105,6 @@ class Resolver:
         results = await asyncio.gather(*(self.resolve_one(s, templates.get(s.id), fields) for s in sources))
         checked = next((found for _, found in results if found is not None), None)
         return [s for s, _ in results], checked
-
-
-def _unresolved(source: Source, reason: str) -> Source:
-    return replace(source, status="unresolved", reason=reason)
 
 
 async def resolve_with(

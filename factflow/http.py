@@ -1,5 +1,8 @@
 """The one HTTP layer: a polite, retrying, cached ``httpx.AsyncClient`` and JSON fetching mapped to SourceError.
 
+Shared infrastructure, not part of one stage: source resolution (``factflow.sources``) and URL
+ingest (``factflow.ingest.web``) both build their client here.
+
 The layers, top to bottom::
 
     httpx.AsyncClient (User-Agent, per-request timeout)
@@ -28,21 +31,13 @@ from typing import Any, TypeVar
 import httpx
 
 from factflow.config import HttpConfig
-from factflow.errors import PermanentSourceError, TransientSourceError
+from factflow.errors import DeadlineExceeded, PermanentSourceError, ResponseTooLarge, TransientSourceError
 
 T = TypeVar("T")
 
 #: Statuses worth retrying: the server is busy or briefly broken.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CACHE_FILE = "factflow-http.sqlite"
-
-
-class DeadlineExceeded(httpx.TimeoutException):
-    """The stage's overall time budget (http.deadline_seconds) ran out."""
-
-
-class ResponseTooLarge(httpx.TransportError):
-    """A response body (decoded) is over http.max_response_bytes; it was not read further."""
 
 
 #: Content encodings we decode ourselves, capped as we go (see :func:`read_capped`).

@@ -1,8 +1,9 @@
-"""Ingest: turn the files of a seeds folder into documents (title, byline, body, metadata).
+"""The seeds folder: every file, corpus and listed URL in it read into documents (title, byline, body, metadata).
 
 ``*.txt`` and ``*.md`` files are plain text and may begin with YAML front matter (``title``,
-``url``, ``published``, ``outlet``); ``*.html`` pages go through article extraction
-(``factflow.web``); the URL list (``urls.txt``) names articles fetched when the run is online.
+``url``, ``published``, ``outlet``); ``*.html`` pages go through article extraction (both in
+``parse``); corpus files hold many documents (``corpus``); the URL list (``urls.txt``) names
+articles fetched when the run is online (``web``). :func:`load_documents` is the stage function.
 """
 
 from __future__ import annotations
@@ -10,58 +11,17 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import re
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
-from factflow.models import Document, Problem, check_link, unexpected_problem
+from factflow.ingest.corpus import discover_corpora, read_corpus
+from factflow.ingest.parse import decode, extract_article, parse_text_document
+from factflow.ingest.web import WebFetcher, read_url_list
+from factflow.models import Document, Problem, unexpected_problem
 from factflow.text import shown_name
-from factflow.web import UrlLine, extract_article, read_url_list
-from factflow.yamlio import load_model
 
-#: Fetches the URL list's articles: (urls) -> (documents, problems). None when the run is offline.
-WebFetcher = Callable[[Sequence[UrlLine]], tuple[list[Document], list[Problem]]]
 _HTML_SUFFIXES = (".html", ".htm")
-_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-
-
-class FrontMatter(BaseModel):
-    """The YAML block a text document may begin with, between two '---' lines."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str | None = Field(default=None, description="The headline; the first line of the text otherwise.")
-    url: str | None = Field(default=None, description="Where the article was published (http or https).")
-    published: str | None = Field(default=None, description="Publication date or date-time, ISO 8601 (2015-09-14).")
-    outlet: str | None = Field(default=None, description="The publication.")
-
-    @field_validator("published", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, str):
-            # Read as text (the YAML loader makes no dates) and checked here, so 2015-02-30 is a clear message.
-            try:
-                if len(value.strip()) == 10:
-                    return date.fromisoformat(value.strip()).isoformat()
-                return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
-            except ValueError as exc:
-                raise ValueError(f"{value!r} is not an ISO 8601 date such as 2015-09-14 or 2015-09-14T08:00:00Z") from exc
-        return value
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        return None if value is None else check_link(value)
-
-_BYLINE_MAX_CHARS = 100
-_BYLINE_SEARCH_LINES = 3
 
 
 def discover(seeds: Path, cfg: IngestConfig) -> list[Path]:
@@ -96,90 +56,6 @@ def unreadable_folders(seeds: Path) -> list[Problem]:
     for _folder, subfolders, _files in os.walk(seeds, onerror=record):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
     return problems
-
-
-def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
-    """Corpus files (CSV, JSONL) under ``seeds``, sorted; hidden folders are skipped."""
-    found: set[Path] = set()
-    for pattern in cfg.corpus.patterns:
-        found.update(p for p in seeds.rglob(pattern) if p.is_file() and not any(part.startswith(".") for part in p.relative_to(seeds).parts))
-    return sorted(found)
-
-
-def decode(raw: bytes, path: Path) -> tuple[str, str]:
-    """Decode file bytes as UTF-8 (BOM allowed), falling back to Windows-1252; returns text and encoding."""
-    if b"\x00" in raw[:8192]:
-        raise InputError(path, "binary file (contains NUL bytes); only text documents are read")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
-
-
-def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8") -> Document:
-    """Split raw text into title, byline and body; the title is the first non-empty line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bylines = [re.compile(p, re.IGNORECASE) for p in cfg.byline_patterns]
-    title = ""
-    byline: str | None = None
-    body_start = 0
-    seen_after_title = 0
-    offset = 0
-    for raw_line in text.split("\n"):
-        line_end = offset + len(raw_line) + 1
-        line = raw_line.strip()
-        if line:
-            if not title:
-                title = line
-                body_start = min(line_end, len(text))
-            elif byline is None and seen_after_title < _BYLINE_SEARCH_LINES:
-                seen_after_title += 1
-                if len(line) <= _BYLINE_MAX_CHARS and any(rx.search(line) for rx in bylines):
-                    byline = line
-                    body_start = min(line_end, len(text))
-                    break
-            else:
-                break
-        offset = line_end
-    if not title:
-        raise InputError(path, "empty document: no text to read")
-    return Document(
-        id=doc_id, path=path, title=title, byline=byline, text=text,
-        body_start=body_start, sha256=sha256, encoding=encoding,
-    )
-
-
-def split_front_matter(text: str, path: str) -> tuple[FrontMatter | None, str]:
-    """Front matter (validated, errors with file lines) and the text after it; (None, text) when there is none."""
-    if not text.startswith("---\n"):
-        return None, text
-    end = _FRONT_MATTER_END.search(text, 4)
-    if end is None:
-        raise InputError(path, "front matter opened with '---' is never closed; end it with a line '---'", line=1)
-    # A blank first line stands for the opening '---', so YAML line numbers are the file's.
-    block = "\n" + text[4:end.start()]
-    meta = load_model(Path(path), FrontMatter, InputError, text=block)
-    return meta, text[end.end():].lstrip("\n")
-
-
-def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8") -> Document:
-    """A text document, with its front matter (when it has one) as metadata."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    meta, body = split_front_matter(text, path)
-    if meta is None:
-        return parse_document(doc_id, path, text, cfg, sha256, encoding)
-    if meta.title:
-        first = next((line.strip() for line in body.split("\n") if line.strip()), "")
-        if first != meta.title.strip():
-            body = f"{meta.title.strip()}\n\n{body}"
-    doc = parse_document(doc_id, path, body, cfg, sha256, encoding)
-    return doc.model_copy(update={"url": meta.url, "published": meta.published, "outlet": meta.outlet})
 
 
 def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
@@ -239,8 +115,6 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
     # Same text in two files is worth a word (likely a copy by mistake); corpora often repeat rows, so not there.
     from_files = {id(doc) for doc in found}
     for path in discover_corpora(seeds, cfg):
-        from factflow.corpus import read_corpus  # corpus.py builds on this module
-
         try:
             corpus_docs, corpus_problems = read_corpus(path, cfg)
         except Exception as exc:  # noqa: BLE001 - a corpus that cannot be read at all is one problem

@@ -17,11 +17,19 @@ from typing import Any
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
-from factflow.ingest import parse_document
+from factflow.ingest.parse import parse_document
 from factflow.models import Document, Problem, unexpected_problem
 from factflow.text import scrub, shown_name
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
+    """Corpus files (CSV, JSONL) under ``seeds``, sorted; hidden folders are skipped."""
+    found: set[Path] = set()
+    for pattern in cfg.corpus.patterns:
+        found.update(p for p in seeds.rglob(pattern) if p.is_file() and not any(part.startswith(".") for part in p.relative_to(seeds).parts))
+    return sorted(found)
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:

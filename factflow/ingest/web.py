@@ -1,11 +1,10 @@
 """Ingest from the web: fetch the articles a URL list names, safely, and extract their text and metadata.
 
-Fetching uses the same HTTP layer as source resolution (``factflow.sources.http``: polite,
+Fetching uses the same HTTP layer as source resolution (``factflow.http``: polite,
 retrying, cached). Only http and https are fetched, and every hop (redirects included) is
 checked against the addresses the config allows: private, loopback and link-local addresses
-are refused unless ``ingest.allow_private`` / ``ingest.allow_loopback`` say otherwise. Article
-text and metadata (title, publication date, outlet) come from trafilatura, which also reads
-``*.html`` pages saved in the seeds folder.
+are refused unless ``ingest.allow_private`` / ``ingest.allow_loopback`` say otherwise. A page
+becomes a document as a saved one does (``parse``: trafilatura for HTML, plain text as text).
 """
 
 from __future__ import annotations
@@ -18,15 +17,15 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from factflow.config import HttpConfig, IngestConfig
-from factflow.errors import InputError
+from factflow.errors import InputError, RefusedAddress
+from factflow.http import build_client, run_async
+from factflow.ingest.parse import extract_article, parse_text_document
 from factflow.models import Document, Problem, check_link, unexpected_problem
-from factflow.sources.http import build_client, run_async
 from factflow.yamlio import read_plain_file
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -40,6 +39,10 @@ class UrlLine:
     url: str
     file: str
     line: int
+
+
+#: Fetches the URL list's articles: (urls) -> (documents, problems). None when the run is offline.
+WebFetcher = Callable[[Sequence[UrlLine]], tuple[list[Document], list[Problem]]]
 
 
 def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
@@ -98,10 +101,6 @@ def address_refusal(address: str, cfg: IngestConfig) -> str | None:
     if not ip.is_global or ip.is_multicast:
         return None if cfg.allow_private else "a private or reserved address (set ingest.allow_private to allow it)"
     return None
-
-
-class RefusedAddress(httpx.TransportError):
-    """The host of a URL resolves to an address the config does not allow; nothing was sent."""
 
 
 #: Resolves a host name to IP addresses: (host, port) -> addresses. Tests pass a stand-in DNS.
@@ -182,35 +181,6 @@ def _charset(response: httpx.Response) -> str:
         return "utf-8"
 
 
-def extract_article(
-    html: str | bytes, doc_id: str, path: str, cfg: IngestConfig, sha256: str, url: str | None = None
-) -> Document:
-    """A document from an HTML page: main text, title, publication date and outlet, by trafilatura."""
-    import trafilatura  # imported here: it costs a third of a second and only HTML needs it
-
-    from factflow.ingest import parse_document
-
-    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=False)
-    extracted: dict[str, Any] = {} if result is None else result if isinstance(result, dict) else result.as_dict()
-    if not str(extracted.get("text") or "").strip():
-        raise InputError(path, "no article text found in the HTML page")
-    title = " ".join(str(extracted.get("title") or "").split())
-    body = str(extracted["text"]).strip()
-    first = body.split("\n", 1)[0].strip()
-    if title and first == title:  # trafilatura keeps the headline as the body's first line
-        body = body.split("\n", 1)[1].strip() if "\n" in body else ""
-    if not title:
-        title, _, body = body.partition("\n")
-    text = f"{title}\n\n{body}\n"
-    doc = parse_document(doc_id, path, text, cfg, sha256)
-    page_url = str(url or extracted.get("url") or "")
-    return doc.model_copy(update={
-        "url": page_url if page_url.startswith(("http://", "https://")) else None,
-        "published": extracted.get("date") or None,
-        "outlet": extracted.get("sitename") or extracted.get("hostname") or None,
-    })
-
-
 def url_doc_id(url: str) -> str:
     """A document id for a fetched URL: stable across runs and unique per URL."""
     return "web-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
@@ -218,8 +188,6 @@ def url_doc_id(url: str) -> str:
 
 async def fetch_article(client: httpx.AsyncClient, url: str, cfg: IngestConfig, limit: int) -> Document:
     """Fetch one article URL (redirects checked hop by hop, size limited) and extract it."""
-    from factflow.ingest import parse_text_document
-
     current = url
     for _ in range(cfg.max_redirects + 1):
         await check_url(current, cfg)

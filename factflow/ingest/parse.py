@@ -1,0 +1,159 @@
+"""One text, one document: the parsers every way into ingest shares (files, corpora, the web).
+
+Plain text gives its title (the first non-empty line), byline and body; a text file may begin
+with YAML front matter (``title``, ``url``, ``published``, ``outlet``); an HTML page goes through
+article extraction (trafilatura: main text, title, publication date, outlet). This module is the
+bottom of the ``ingest`` package: ``files``, ``corpus`` and ``web`` build on it, never the reverse.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from factflow.config import IngestConfig
+from factflow.errors import InputError
+from factflow.models import Document, check_link
+from factflow.yamlio import load_model
+
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_BYLINE_MAX_CHARS = 100
+_BYLINE_SEARCH_LINES = 3
+
+
+class FrontMatter(BaseModel):
+    """The YAML block a text document may begin with, between two '---' lines."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, description="The headline; the first line of the text otherwise.")
+    url: str | None = Field(default=None, description="Where the article was published (http or https).")
+    published: str | None = Field(default=None, description="Publication date or date-time, ISO 8601 (2015-09-14).")
+    outlet: str | None = Field(default=None, description="The publication.")
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, str):
+            # Read as text (the YAML loader makes no dates) and checked here, so 2015-02-30 is a clear message.
+            try:
+                if len(value.strip()) == 10:
+                    return date.fromisoformat(value.strip()).isoformat()
+                return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not an ISO 8601 date such as 2015-09-14 or 2015-09-14T08:00:00Z") from exc
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_link(value)
+
+
+def decode(raw: bytes, path: Path) -> tuple[str, str]:
+    """Decode file bytes as UTF-8 (BOM allowed), falling back to Windows-1252; returns text and encoding."""
+    if b"\x00" in raw[:8192]:
+        raise InputError(path, "binary file (contains NUL bytes); only text documents are read")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8") -> Document:
+    """Split raw text into title, byline and body; the title is the first non-empty line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bylines = [re.compile(p, re.IGNORECASE) for p in cfg.byline_patterns]
+    title = ""
+    byline: str | None = None
+    body_start = 0
+    seen_after_title = 0
+    offset = 0
+    for raw_line in text.split("\n"):
+        line_end = offset + len(raw_line) + 1
+        line = raw_line.strip()
+        if line:
+            if not title:
+                title = line
+                body_start = min(line_end, len(text))
+            elif byline is None and seen_after_title < _BYLINE_SEARCH_LINES:
+                seen_after_title += 1
+                if len(line) <= _BYLINE_MAX_CHARS and any(rx.search(line) for rx in bylines):
+                    byline = line
+                    body_start = min(line_end, len(text))
+                    break
+            else:
+                break
+        offset = line_end
+    if not title:
+        raise InputError(path, "empty document: no text to read")
+    return Document(
+        id=doc_id, path=path, title=title, byline=byline, text=text,
+        body_start=body_start, sha256=sha256, encoding=encoding,
+    )
+
+
+def split_front_matter(text: str, path: str) -> tuple[FrontMatter | None, str]:
+    """Front matter (validated, errors with file lines) and the text after it; (None, text) when there is none."""
+    if not text.startswith("---\n"):
+        return None, text
+    end = _FRONT_MATTER_END.search(text, 4)
+    if end is None:
+        raise InputError(path, "front matter opened with '---' is never closed; end it with a line '---'", line=1)
+    # A blank first line stands for the opening '---', so YAML line numbers are the file's.
+    block = "\n" + text[4:end.start()]
+    meta = load_model(Path(path), FrontMatter, InputError, text=block)
+    return meta, text[end.end():].lstrip("\n")
+
+
+def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8") -> Document:
+    """A text document, with its front matter (when it has one) as metadata."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    meta, body = split_front_matter(text, path)
+    if meta is None:
+        return parse_document(doc_id, path, text, cfg, sha256, encoding)
+    if meta.title:
+        first = next((line.strip() for line in body.split("\n") if line.strip()), "")
+        if first != meta.title.strip():
+            body = f"{meta.title.strip()}\n\n{body}"
+    doc = parse_document(doc_id, path, body, cfg, sha256, encoding)
+    return doc.model_copy(update={"url": meta.url, "published": meta.published, "outlet": meta.outlet})
+
+
+def extract_article(
+    html: str | bytes, doc_id: str, path: str, cfg: IngestConfig, sha256: str, url: str | None = None
+) -> Document:
+    """A document from an HTML page: main text, title, publication date and outlet, by trafilatura."""
+    import trafilatura  # imported here: it costs a third of a second and only HTML needs it
+
+    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=False)
+    extracted: dict[str, Any] = {} if result is None else result if isinstance(result, dict) else result.as_dict()
+    if not str(extracted.get("text") or "").strip():
+        raise InputError(path, "no article text found in the HTML page")
+    title = " ".join(str(extracted.get("title") or "").split())
+    body = str(extracted["text"]).strip()
+    first = body.split("\n", 1)[0].strip()
+    if title and first == title:  # trafilatura keeps the headline as the body's first line
+        body = body.split("\n", 1)[1].strip() if "\n" in body else ""
+    if not title:
+        title, _, body = body.partition("\n")
+    text = f"{title}\n\n{body}\n"
+    doc = parse_document(doc_id, path, text, cfg, sha256)
+    page_url = str(url or extracted.get("url") or "")
+    return doc.model_copy(update={
+        "url": page_url if page_url.startswith(("http://", "https://")) else None,
+        "published": extracted.get("date") or None,
+        "outlet": extracted.get("sitename") or extracted.get("hostname") or None,
+    })

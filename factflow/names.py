@@ -1,0 +1,36 @@
+"""Capitalised names and acronyms in a sentence: the one cheap name finder the stages share.
+
+The claims stage reads it for its signals, a claim's anatomy and its key terms; the sources
+stage for the names a knowledge-base lookup starts from when a claim carries no entities. It
+lives here, outside both stages, so that neither reaches into the other.
+"""
+
+from __future__ import annotations
+
+import re
+
+# An ordinary word that begins a sentence is capitalised without being a name.
+_SENTENCE_STARTERS = frozenset(
+    """a an the in on at of for to from by with as and but or so if when while after before since
+    this that these those it its he she they we i you his her their our my your there here what who
+    which why how where some many most all no not one two three also yet still then now last next
+    however meanwhile according mounting news""".split()
+)
+_ENTITY = re.compile(r"\b(?:[A-Z][\w’'.-]*[a-z][\w’'-]*|[A-Z]{2,}[a-z]?)(?:\s+(?:of|the|de|al|bin|van|von|for)?\s*(?:[A-Z][\w’'-]*|\d+))*")
+
+
+def name_spans(sentence: str) -> list[tuple[str, int, int]]:
+    """Capitalised names and acronyms (text, start, end), skipping an ordinary sentence-initial word."""
+    found: list[tuple[str, int, int]] = []
+    for m in _ENTITY.finditer(sentence):
+        text, start = m.group(0), m.start()
+        words = text.split()
+        lead = sentence[:start].strip(" \"“‘'([")
+        if not lead and words[0].lower().strip("’'") in _SENTENCE_STARTERS:
+            if len(words) == 1:
+                continue
+            dropped = len(words[0]) + 1
+            text, start = text[dropped:].lstrip(), start + dropped
+        text = text.rstrip(".-’'")
+        found.append((text, start, start + len(text)))
+    return found
