@@ -45,7 +45,7 @@ FIGURE_PENALTY = 1.0
 CHUNK = 16_384
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_HANDLE = re.compile(r"(?<!\w)@\w{1,30}")
+_HANDLE = re.compile(r"(?<!\w)@\w{1,30}:?")
 _RETWEET = re.compile(r"^\s*(?:RT|MT)\b:?\s*", re.IGNORECASE)
 
 
