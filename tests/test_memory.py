@@ -12,7 +12,12 @@ from factflow.cli import main
 from factflow.config import LoadedConfig
 from factflow.export import load_report
 from factflow.memory import (
-    INDEX_PATH, desk_candidates, find_already_checked, import_files, imported_candidates, load_index,
+    INDEX_PATH,
+    desk_candidates,
+    find_already_checked,
+    import_files,
+    imported_candidates,
+    load_index,
 )
 from factflow.models import Claim
 from factflow.pipeline import run_pipeline

@@ -152,7 +152,7 @@ def _chunk_top(
         raw = np.take_along_axis(sub, part, axis=1)
         scored = raw.copy()
         for r, row in enumerate(rows):
-            qf = query_figures[row]
+            qf = query_figures[int(row)]
             if qf:
                 for c in range(m):
                     if figures_conflict(qf, candidate_figures[part[r, c]]):

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from factflow.claims.matching import figures, normalise_post, top_k
-from factflow.models import ExistingFactCheck, Report
 from factflow.memory.claimreview import ReviewIndex
+from factflow.models import ExistingFactCheck, Report
 
 __all__ = ["MemoryCandidate", "desk_candidates", "find_already_checked", "imported_candidates"]
 
