@@ -45,6 +45,20 @@ def test_batching_moves_scores_only_slightly(encoder: SentenceEncoder) -> None:
     assert np.abs(encoder.encode(texts) - encoder.encode(texts, batch=1)).max() < 0.05
 
 
+def test_the_encoder_file_is_small_and_recorded() -> None:
+    import hashlib
+    import json
+
+    from tests.conftest import ROOT
+
+    folder = ROOT / "factflow" / "claims" / "models"
+    meta = json.loads((folder / "minilm-encoder.json").read_text(encoding="utf-8"))
+    model = (folder / meta["model"]).read_bytes()
+    assert len(model) <= 40 * 1024 * 1024 and hashlib.sha256(model).hexdigest() == meta["sha256"]
+    assert meta["origin"]["licence"] == "Apache-2.0" and len(meta["origin"]["weights_sha256"]) == 64
+    assert meta["tokenizer"] == "minilm-tokenizer.json"  # the detector's file, not a second copy
+
+
 def test_the_shipped_threshold_is_the_config_default() -> None:
     assert SourcesConfig().match_threshold == DEFAULT_THRESHOLD
 
