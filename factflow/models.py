@@ -220,21 +220,30 @@ class Source:
 
 
 class ExistingFactCheck(Model):
-    """A fact-check already published elsewhere (Google Fact Check Tools)."""
+    """A fact-check of this claim that already exists: published elsewhere (Google Fact Check Tools, an imported
+    ClaimReview) or the desk's own earlier verdict on a matching claim."""
 
     publisher: str
     rating: str = Field(description="The publisher's textual rating, e.g. 'False'.")
-    url: str
+    url: str | None = Field(default=None, description="The published fact-check; null for a desk verdict with no public page.")
     date: str | None = Field(default=None, description="Review date, when given.")
     title: str | None = None
     claim: str | None = Field(default=None, description="The claim text the publisher checked.")
     claimant: str | None = None
     archived: Resolution | None = Field(default=None, description="The Wayback Machine snapshot of the fact-check, when there is one.")
+    origin: Literal["google", "imported", "desk"] | None = Field(
+        default=None, description="Where it was found: Google Fact Check Tools, an imported ClaimReview, or the desk's own consensus."
+    )
+    claim_id: str | None = Field(default=None, description="The desk's claim id, for the desk's own verdicts.")
+    reviewers: list[str] | None = Field(default=None, description="Who rated the desk's claim (reviewers, then the adjudicator).")
+    similarity: float | None = Field(
+        default=None, ge=-1.0, le=1.0, description="How closely the claims match (cosine similarity of the sentence encoder, 0-1)."
+    )
 
     @model_serializer(mode="wrap")
     def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if v is not None or k != "archived"}
+        return {k: v for k, v in data.items() if v is not None or k not in ("archived", "origin", "claim_id", "reviewers", "similarity")}
 
 
 class ClaimBase(Model):

@@ -311,6 +311,26 @@ def claims_score(file: Path, detector: str, threshold: float | None) -> None:
     score_tsv(file, make_scorer(detector, threshold), sys.stdout)
 
 
+@claims.command("match")
+@click.argument("queries", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("candidates", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--top", "k", type=click.IntRange(min=1), default=5, show_default=True, help="Candidates listed per query.")
+@handle_errors
+def claims_match(queries: Path, candidates: Path, k: int) -> None:
+    """For each query, the candidates that state the same claim, most similar first (both TSVs: header id<TAB>text).
+
+    Writes query_id<TAB>rank<TAB>candidate_id<TAB>score; the score is the cosine similarity of the
+    packaged sentence encoder, less 1 when the two state different figures (so a changed number
+    never reaches sources.match_threshold). Bad rows are reported on stderr and skipped.
+
+    Example: factflow claims match new-claims.tsv checked-claims.tsv --top 3 > matches.tsv
+    """
+    from factflow.claims.matching import match_tsv
+
+    for problem in match_tsv(queries, candidates, k, sys.stdout):
+        stderr.print(f"problem {problem.file}:{problem.line}: {problem.message}", highlight=False, markup=False)
+
+
 _REPORT_OPTION = click.option(
     "--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=Path(DEFAULT_REPORT),
     show_default=True, help="The report a run wrote.",
@@ -347,6 +367,37 @@ def export_claimreview(report_path: Path, config_path: Path, publisher: str | No
         raise click.UsageError("a ClaimReview needs the publisher's url: pass --publisher-url or set report.publisher_url in the config")
     reviews = claim_reviews(load_report(report_path), publisher, publisher_url)
     click.echo(to_json(reviews))
+
+
+@main.group("import")
+def import_() -> None:
+    """Bring in what other fact-checkers have published.
+
+    Example: factflow import claimreview reviews.json --out .
+    """
+
+
+@import_.command("claimreview")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
+              help="The output folder (the --out of factflow run) whose index receives the reviews.")
+@handle_errors
+def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
+    """Add schema.org ClaimReview JSON-LD (a list, an @graph, one object, or one object per line) to the index of claims already checked.
+
+    Reviews are keyed by URL, so importing a file again changes nothing. Bad items are reported
+    (file, item number, line for JSON Lines) and skipped; the others are imported.
+
+    Example: factflow import claimreview reviews.json more.jsonl --out .
+    """
+    from factflow.memory.claimreview import import_files
+
+    result = import_files(list(files), out)
+    for problem in result.problems:
+        where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+        stderr.print(f"problem {where}: {problem.message}", highlight=False, markup=False)
+    stdout.print(f"Imported {result.added:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged; "
+                 f"{result.total:,} reviews in {openable(result.path)}", highlight=False)
 
 
 @main.command("report")

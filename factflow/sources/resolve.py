@@ -90,6 +90,8 @@ class Resolver:
 
     async def archive_check(self, check: ExistingFactCheck) -> ExistingFactCheck:
         """A published fact-check with its Wayback Machine snapshot, when there is one."""
+        if check.url is None:  # a desk verdict with no public page
+            return check
         try:
             snapshot = await self.wayback(check.url)
         except Exception:  # noqa: BLE001 - no snapshot: the fact-check stays as it is

@@ -1,0 +1,96 @@
+"""The sentence encoder for claim matching, run with onnxruntime and tokenizers (no torch at run time).
+
+Files, in ``factflow/claims/models/`` (written by ``scripts/build_encoder.py``):
+
+* ``minilm-encoder.onnx``: the pretrained all-MiniLM-L6-v2 (Apache-2.0) with mean pooling and L2
+  normalisation inside the graph, int8-quantised; inputs ``input_ids`` and ``attention_mask``
+  (int64, batch x tokens), output ``embedding`` (batch x 384, unit length);
+* ``minilm-tokenizer.json``: the WordPiece tokenizer the detector ships too (the same file);
+* ``minilm-encoder.json``: provenance (weights' sha256, licence), the export's settings and hashes.
+
+It matched better than the fine-tuned detector's pooled embedding on the development pairs of
+``bench/matching.py`` (``bench/matching.md``): fine-tuning for check-worthiness pulls every claim
+towards one direction, so unrelated claims look alike.
+
+Batched: the sentences are sorted by length and run in batches of similar length. Dynamic int8
+quantisation scales activations per batch, so a sentence's vector moves a little with its
+neighbours; on the development pairs that moved cosine scores by at most a few thousandths
+(``bench/matching.md``), far less than the gap between same-claim and different-claim pairs, and
+batching is what makes encoding 100,000 candidates affordable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DIMENSIONS", "SentenceEncoder"]
+
+_META = "minilm-encoder.json"
+_FORMAT = "factflow-sentence-encoder"
+#: The vector length of the packaged encoder.
+DIMENSIONS = 384
+#: Sentences per onnxruntime call: large enough to amortise the call, small enough that padding stays short.
+BATCH = 16
+
+
+class SentenceEncoder:
+    """Turns sentences into unit-length vectors whose dot product is their semantic similarity."""
+
+    def __init__(self, model: bytes, tokenizer_json: str, meta: dict[str, Any], threads: int | None = None) -> None:
+        """Build the inference session and tokenizer from the model files' contents."""
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        if meta.get("format") != _FORMAT or meta.get("version") != 1:
+            raise ValueError(f"unsupported sentence encoder metadata {meta.get('format')!r} version {meta.get('version')!r}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads if threads is not None else min(2, os.cpu_count() or 1))
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_str(tokenizer_json)
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(int(meta["max_tokens"]))
+        self.meta = meta
+        self.dimensions = int(meta["dimensions"])
+
+    @classmethod
+    def load(cls, folder: Path | None = None, threads: int | None = None) -> SentenceEncoder:
+        """The packaged encoder (or the one in ``folder``)."""
+        if folder is None:
+            base: Any = resources.files(__package__ or "factflow.claims").joinpath("models")
+        else:
+            base = folder
+        meta = json.loads(base.joinpath(_META).read_text(encoding="utf-8"))
+        return cls(base.joinpath(meta["model"]).read_bytes(), base.joinpath(meta["tokenizer"]).read_text(encoding="utf-8"), meta, threads)
+
+    def encode(self, sentences: Sequence[str], batch: int = BATCH) -> np.ndarray:
+        """A (len(sentences), dimensions) float32 array of unit vectors, in input order."""
+        out = np.zeros((len(sentences), self.dimensions), dtype=np.float32)
+        if not sentences:
+            return out
+        encodings = self.tokenizer.encode_batch(list(sentences))
+        # Similar lengths together: little padding, so little work wasted and little batch effect.
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for k in range(0, len(order), batch):
+            part = order[k:k + batch]
+            width = max(1, max(len(encodings[i].ids) for i in part))
+            ids = np.zeros((len(part), width), dtype=np.int64)
+            mask = np.zeros((len(part), width), dtype=np.int64)
+            for row, i in enumerate(part):
+                tokens = encodings[i].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1
+            mask[:, 0] = 1  # an empty text still has one (padding) token to pool over
+            out[part] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        # Renormalised here too: the graph normalises, but int8 rounding and an all-zero row must not leak through.
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out

@@ -1,0 +1,15 @@
+"""What the desk and other fact-checkers have already checked: imported ClaimReview items and the desk's own verdicts.
+
+* :mod:`factflow.memory.claimreview`: ``factflow import claimreview``, schema.org ClaimReview
+  JSON-LD into ``<out>/.factflow/claimreviews.json``;
+* :mod:`factflow.memory.desk`: :func:`find_already_checked`, the new claims matched against the
+  desk's rated claims and the imported items.
+"""
+
+from factflow.memory.claimreview import INDEX_PATH, ImportResult, ReviewIndex, import_files, load_index
+from factflow.memory.desk import MemoryCandidate, desk_candidates, find_already_checked, imported_candidates
+
+__all__ = [
+    "INDEX_PATH", "ImportResult", "MemoryCandidate", "ReviewIndex", "desk_candidates", "find_already_checked",
+    "import_files", "imported_candidates", "load_index",
+]

@@ -1,0 +1,229 @@
+"""``factflow import claimreview``: other fact-checkers' schema.org ClaimReview JSON-LD, kept in an index under the output folder.
+
+Accepted shapes: a JSON list of reviews, an object with ``@graph``, a single review object, or
+JSON Lines (one review object per line). Each review gives a claim text (``claimReviewed``), a
+publisher (``author.name``), a rating (``reviewRating.alternateName``, else its ``ratingValue``),
+a URL and a date; ``factflow export claimreview`` writes exactly this, so the desk's own export
+round-trips. A bad item is a problem naming the file, the item number (and the line, for JSON
+Lines); the other items are imported. Items are keyed by URL (else by a hash of claim, publisher
+and rating), so importing the same file again changes nothing, and a newer copy of a review
+replaces the older one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from factflow.errors import InputError
+from factflow.models import Model, Problem, check_link
+from factflow.yamlio import atomic_write_text
+
+__all__ = ["INDEX_PATH", "ImportResult", "ImportedReview", "ReviewIndex", "import_files", "load_index", "read_claimreviews"]
+
+#: The index, relative to the output folder: data the desk imported, not a cache (a cache may be deleted).
+INDEX_PATH = Path(".factflow") / "claimreviews.json"
+#: Largest file read (a ClaimReview export of 100,000 reviews is about 100 MB).
+MAX_FILE_BYTES = 500_000_000
+
+
+class _Loose(BaseModel):
+    """JSON-LD as publishers write it: any extra keys are fine."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Named(_Loose):
+    name: str | None = None
+    url: str | None = None
+
+
+class _Rating(_Loose):
+    alternateName: str | None = None  # noqa: N815 - the schema.org names
+    ratingValue: str | int | float | None = None  # noqa: N815
+    name: str | None = None
+
+
+class _ClaimReviewIn(_Loose):
+    """The fields of a schema.org ClaimReview that the index keeps."""
+
+    type_: str | list[str] | None = Field(default=None, alias="@type")
+    claimReviewed: str = Field(min_length=1)  # noqa: N815
+    url: str | None = None
+    datePublished: str | None = None  # noqa: N815
+    author: _Named | list[_Named] | None = None
+    reviewRating: _Rating | None = None  # noqa: N815
+
+    @field_validator("claimReviewed")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("claimReviewed is empty")
+        return value
+
+
+class ImportedReview(Model):
+    """One review in the index."""
+
+    key: str = Field(description="The review's URL, or sha256 of claim, publisher and rating when it has none.")
+    claim: str = Field(description="The claim the publisher reviewed (claimReviewed).")
+    publisher: str = Field(description="author.name; 'unknown publisher' when absent.")
+    rating: str = Field(description="reviewRating.alternateName, else its ratingValue as text.")
+    url: str | None = Field(default=None, description="The review's URL (http or https).")
+    date: str | None = Field(default=None, description="datePublished, as given.")
+    file: str = Field(description="The file it was imported from (the last one, when imported again).")
+
+
+class ReviewIndex(Model):
+    """``<out>/.factflow/claimreviews.json``: every review imported, keyed, sorted by key."""
+
+    about: str = Field(default="ClaimReview items imported by `factflow import claimreview`; candidates for claim matching.")
+    reviews: list[ImportedReview] = []
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did."""
+
+    added: int
+    updated: int
+    unchanged: int
+    total: int
+    problems: list[Problem]
+    path: Path
+
+
+def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
+    """(item number from 1, line or None, item) of a JSON document or a JSON Lines file."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        if len(lines) < 2 and not text.lstrip().startswith("{"):
+            raise InputError(path, f"not JSON ({exc.msg}, line {exc.lineno} column {exc.colno}); expected a ClaimReview list, "
+                             "an object with @graph, or one object per line (JSON Lines)", line=exc.lineno) from exc
+        for number, (line_no, line) in enumerate(lines, start=1):
+            try:
+                yield number, line_no, json.loads(line)
+            except json.JSONDecodeError as err:
+                yield number, line_no, ValueError(f"not a JSON object ({err.msg}, column {err.colno})")
+        return
+    if isinstance(data, dict) and "@graph" in data:
+        data = data["@graph"]
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise InputError(path, f"a JSON {type(data).__name__} at the top; expected a ClaimReview list, an object with @graph, or one object per line")
+    for number, item in enumerate(data, start=1):
+        yield number, None, item
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{where}: {'missing' if err['type'] == 'missing' else err['msg']}")
+    return "; ".join(parts)
+
+
+def _review(item: Any, file: str) -> ImportedReview:
+    """The indexed review of one item, or ValueError saying what is wrong."""
+    if isinstance(item, ValueError):
+        raise item
+    if not isinstance(item, dict):
+        raise ValueError(f"a JSON {type(item).__name__}, not an object")
+    try:
+        review = _ClaimReviewIn.model_validate(item)
+    except ValidationError as exc:
+        raise ValueError(_describe(exc)) from exc
+    types = [review.type_] if isinstance(review.type_, str) else (review.type_ or [])
+    if types and "ClaimReview" not in types:
+        raise ValueError(f"@type {review.type_!r}, not ClaimReview")
+    authors = review.author if isinstance(review.author, list) else [review.author] if review.author else []
+    publisher = next((a.name.strip() for a in authors if a.name and a.name.strip()), "unknown publisher")
+    rating_in = review.reviewRating
+    rating = ""
+    if rating_in is not None:
+        value = rating_in.alternateName or rating_in.name
+        rating = value.strip() if value and value.strip() else ("" if rating_in.ratingValue is None else str(rating_in.ratingValue))
+    if not rating:
+        raise ValueError("reviewRating: no alternateName or ratingValue; a review needs a rating")
+    url = None
+    if review.url:
+        try:
+            url = check_link(review.url.strip())
+        except ValueError as exc:
+            raise ValueError(f"url: {exc}") from exc
+    key = url or "sha256:" + hashlib.sha256(f"{review.claimReviewed}\n{publisher}\n{rating}".encode()).hexdigest()
+    return ImportedReview(key=key, claim=review.claimReviewed, publisher=publisher, rating=rating, url=url,
+                          date=review.datePublished.strip() if review.datePublished else None, file=file)
+
+
+def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
+    """The reviews of one file and a problem per bad item; InputError when the file cannot be read at all."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(path, f"larger than {MAX_FILE_BYTES:,} bytes; split it")
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
+    reviews: list[ImportedReview] = []
+    problems: list[Problem] = []
+    for number, line, item in _items(path, text):
+        try:
+            reviews.append(_review(item, str(path)))
+        except ValueError as exc:
+            problems.append(Problem(file=str(path), line=line, message=f"item {number}: {exc}; the item was skipped "
+                                    "(a ClaimReview needs claimReviewed, reviewRating with alternateName or ratingValue, "
+                                    "and an http(s) url when it has one)"))
+    return reviews, problems
+
+
+def load_index(out: Path) -> ReviewIndex:
+    """The index under ``out`` (empty when nothing was imported); InputError when it is damaged."""
+    path = out / INDEX_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ReviewIndex()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        return ReviewIndex.model_validate_json(text)
+    except ValidationError as exc:
+        raise InputError(path, f"not a ClaimReview index ({exc.error_count()} errors); delete it and import again") from exc
+
+
+def import_files(paths: Sequence[Path], out: Path) -> ImportResult:
+    """Merge the reviews of ``paths`` into the index under ``out`` and write it atomically (only when something changed)."""
+    index = load_index(out)
+    by_key = {r.key: r for r in index.reviews}
+    added = updated = unchanged = 0
+    problems: list[Problem] = []
+    for path in paths:
+        reviews, found = read_claimreviews(path)
+        problems += found
+        for review in reviews:
+            old = by_key.get(review.key)
+            if old is None:
+                added += 1
+            elif old.model_copy(update={"file": review.file}) == review:
+                unchanged += 1
+                continue
+            else:
+                updated += 1
+            by_key[review.key] = review
+    target = out / INDEX_PATH
+    if added or updated or not target.exists():
+        index = ReviewIndex(reviews=[by_key[k] for k in sorted(by_key)])
+        atomic_write_text(target, index.model_dump_json(indent=1) + "\n", suffix=".import.tmp")
+    return ImportResult(added, updated, unchanged, len(by_key), problems, target)

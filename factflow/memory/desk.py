@@ -1,0 +1,112 @@
+"""The desk's memory: which new claims repeat a claim already rated by the desk or by another fact-checker.
+
+Candidates are the claims of an earlier report whose consensus is ``agreed`` or ``adjudicated``
+(:func:`desk_candidates`) and the imported ClaimReview items (:func:`imported_candidates`).
+:func:`find_already_checked` scores every new claim against them with the packaged sentence
+encoder and the figure rule of :mod:`factflow.claims.matching`, and returns, per claim, the
+candidates at or above the threshold as :class:`~factflow.models.ExistingFactCheck` entries,
+highest similarity first. Pure: it reads and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from factflow.claims.matching import figures, normalise_post, top_k
+from factflow.memory.claimreview import ReviewIndex
+from factflow.models import ExistingFactCheck, Report
+
+__all__ = ["MemoryCandidate", "desk_candidates", "find_already_checked", "imported_candidates"]
+
+#: Matches kept per claim: enough to show the best earlier verdicts, few enough to read.
+MAX_MATCHES = 5
+_RATED = frozenset({"agreed", "adjudicated"})
+
+
+class _HasText(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+class _Encoder(Protocol):
+    def encode(self, sentences: Sequence[str]) -> object: ...
+
+
+@dataclass(frozen=True)
+class MemoryCandidate:
+    """A claim already rated: the text matched against, and the entry shown when it matches."""
+
+    text: str
+    check: ExistingFactCheck
+    origin: Literal["desk", "imported"]
+
+
+def desk_candidates(report: Report, publisher: str = "Fact-check desk", publisher_url: str | None = None) -> list[MemoryCandidate]:
+    """Every claim of ``report`` with an agreed or adjudicated rating, as a candidate (report order).
+
+    ``publisher`` and ``publisher_url`` (``report.publisher`` and ``report.publisher_url`` of the
+    config) name the desk; with a URL, the entry links to ``<publisher_url>#<claim id>``, the
+    ``url`` that ``factflow export claimreview`` gives the same claim.
+    """
+    out = []
+    for claim in report.claims:
+        consensus = claim.consensus
+        if consensus.status not in _RATED or not consensus.rating:
+            continue
+        reviewers = [v.reviewer for v in claim.verdicts if v.rating is not None and v.role == "reviewer"]
+        if consensus.adjudicator:
+            reviewers.append(consensus.adjudicator)
+        out.append(MemoryCandidate(claim.text, ExistingFactCheck(
+            publisher=publisher, rating=consensus.rating, url=f"{publisher_url.rstrip('/')}#{claim.id}" if publisher_url else None,
+            date=consensus.since[:10] if consensus.since else None, claim=" ".join(claim.text.split()),
+            origin="desk", claim_id=claim.id, reviewers=reviewers,
+        ), "desk"))
+    return out
+
+
+def imported_candidates(index: ReviewIndex) -> list[MemoryCandidate]:
+    """Every imported ClaimReview item, as a candidate (index order)."""
+    return [MemoryCandidate(r.claim, ExistingFactCheck(
+        publisher=r.publisher, rating=r.rating, url=r.url, date=r.date, claim=r.claim, origin="imported",
+    ), "imported") for r in index.reviews]
+
+
+def find_already_checked(
+    claims: Iterable[_HasText], candidates: Sequence[MemoryCandidate], threshold: float,
+    encoder: _Encoder | None = None, limit: int = MAX_MATCHES,
+) -> dict[str, list[ExistingFactCheck]]:
+    """Per claim id, the candidates scoring at or above ``threshold``, highest first (ties: candidate order), with ``similarity``.
+
+    Every claim gets an entry (an empty list when nothing matches), so a caller can tell "looked
+    up, nothing found" from "not looked up". A desk candidate for the claim itself (same id) is
+    skipped: a claim is not its own earlier check. A candidate whose figures disagree with the
+    claim's never matches.
+    """
+    claims = list(claims)
+    result: dict[str, list[ExistingFactCheck]] = {c.id: [] for c in claims}
+    if not claims or not candidates:
+        return result
+    if encoder is None:
+        from factflow.claims.encoder import SentenceEncoder
+
+        encoder = SentenceEncoder.load()
+    q_text = [normalise_post(c.text) for c in claims]
+    c_text = [normalise_post(c.text) for c in candidates]
+    q_vec, c_vec = encoder.encode(q_text), encoder.encode(c_text)
+    # One more than the limit per claim: the claim's own entry may be among them.
+    idx, scores = top_k(q_vec, c_vec, limit + 1, [figures(t) for t in q_text], [figures(t) for t in c_text])  # type: ignore[arg-type]
+    for qi, claim in enumerate(claims):
+        found = result[claim.id]
+        for ci, score in zip(idx[qi], scores[qi], strict=True):
+            candidate = candidates[int(ci)]
+            if float(score) < threshold or len(found) >= limit:
+                break
+            if candidate.check.claim_id == claim.id:
+                continue
+            found.append(candidate.check.model_copy(update={"similarity": round(min(1.0, float(score)), 4)}))
+    return result

@@ -1,0 +1,150 @@
+"""Claim matching: the packaged sentence encoder, the figure rule, exact top-k, and `factflow claims match`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from factflow.claims.encoder import SentenceEncoder
+from factflow.claims.matching import DEFAULT_THRESHOLD, figures, figures_conflict, normalise_post, top_k
+from factflow.cli import main
+from factflow.config import SourcesConfig
+from tests.conftest import write
+
+CLAIM = "Unemployment fell to 4.1 percent in March, the lowest rate since 2000."
+PARAPHRASE = "In March the jobless rate dropped to 4.1%, its lowest level since 2000."
+CHANGED = "Unemployment fell to 5.1 percent in March, the lowest rate since 2000."
+OTHER = "Wages rose faster than inflation in March for the first time in two years."
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder.load()
+
+
+def test_encoder_gives_unit_vectors_in_input_order(encoder: SentenceEncoder) -> None:
+    vectors = encoder.encode([CLAIM, OTHER, "", CLAIM])
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(vectors[0], vectors[3])
+    assert encoder.encode([]).shape == (0, 384)
+
+
+def test_encoder_scores_a_paraphrase_above_the_threshold_and_another_claim_below(encoder: SentenceEncoder) -> None:
+    claim, paraphrase, other = encoder.encode([CLAIM, PARAPHRASE, OTHER])
+    assert claim @ paraphrase >= DEFAULT_THRESHOLD > claim @ other
+
+
+def test_batching_moves_scores_only_slightly(encoder: SentenceEncoder) -> None:
+    texts = [CLAIM, PARAPHRASE, CHANGED, OTHER, "Russia has deployed S-400 missiles to Syria."]
+    assert np.abs(encoder.encode(texts) - encoder.encode(texts, batch=1)).max() < 0.05
+
+
+def test_the_encoder_file_is_small_and_recorded() -> None:
+    import hashlib
+    import json
+
+    from tests.conftest import ROOT
+
+    folder = ROOT / "factflow" / "claims" / "models"
+    meta = json.loads((folder / "minilm-encoder.json").read_text(encoding="utf-8"))
+    model = (folder / meta["model"]).read_bytes()
+    assert len(model) <= 40 * 1024 * 1024 and hashlib.sha256(model).hexdigest() == meta["sha256"]
+    assert meta["origin"]["licence"] == "Apache-2.0" and len(meta["origin"]["weights_sha256"]) == 64
+    assert meta["tokenizer"] == "minilm-tokenizer.json"  # the detector's file, not a second copy
+
+
+def test_the_shipped_threshold_is_the_config_default() -> None:
+    assert SourcesConfig().match_threshold == DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(("a", "b", "conflict"), [
+    (CLAIM, CHANGED, True),
+    (CLAIM, PARAPHRASE, False),
+    ("Crime dropped 20 percent since 2015.", "Crime dropped 20%.", False),  # a figure one side adds
+    ("One in five children lives in poverty.", "20 percent of children live in poverty.", False),
+    ("Fifty-eight people were killed.", "58 died.", False),
+    ("Fifty-eight people were killed.", "Fifty-nine people were killed.", True),
+    ("Over 100,000 people marched.", "More than 100k protesters marched.", False),
+    ("47 percent said no, 48 percent yes.", "48 percent said no, 48 percent yes.", True),
+    ("China produces half of the world's steel.", "China produces a quarter of the world's steel.", True),
+    ("The senator spoke on Tuesday.", "The senator spoke 3 times.", False),  # only one side states figures
+])
+def test_figures_conflict_when_both_state_figures_and_neither_includes_the_other(a: str, b: str, conflict: bool) -> None:
+    assert figures_conflict(figures(a), figures(b)) is conflict
+
+
+def test_posts_lose_links_handles_and_emoji() -> None:
+    post = "RT @someone: Unemployment fell to 4.1 percent https://t.co/abc #jobs \U0001f525"
+    assert normalise_post(post) == "Unemployment fell to 4.1 percent jobs"
+
+
+def test_top_k_is_exact_across_chunks_and_applies_the_figure_penalty() -> None:
+    rng = np.random.default_rng(3)
+    q = rng.standard_normal((9, 16)).astype(np.float32)
+    c = rng.standard_normal((200, 16)).astype(np.float32)
+    full = q @ c.T
+    idx, scores = top_k(q, c, 5, chunk=17)
+    assert (idx == np.argsort(-full, axis=1, kind="stable")[:, :5]).all()
+    qf = [("1",)] * 9
+    cf = [("2",) if j % 2 else () for j in range(200)]
+    idx, scores = top_k(q, c, 5, qf, cf, chunk=17)
+    penalised = full - np.asarray([1.0 if j % 2 else 0.0 for j in range(200)])
+    assert (idx == np.argsort(-penalised, axis=1, kind="stable")[:, :5]).all()
+    assert np.allclose(scores, -np.sort(-penalised, axis=1)[:, :5], atol=1e-6)
+    assert top_k(q, c[:0], 5)[0].shape == (9, 0)
+
+
+def match(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["claims", "match", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_claims_match_finds_the_paraphrase_first_and_never_the_changed_number(tmp_path: Path) -> None:
+    queries = write(tmp_path / "q.tsv", f"id\ttext\nq1\t{PARAPHRASE}\nq2\tRT @x: {CHANGED} https://t.co/z\n")
+    candidates = write(tmp_path / "c.tsv", f"id\ttext\nold-1\t{OTHER}\nold-2\t{CLAIM}\nold-3\tThe company laid off 400 workers.\n")
+    code, out, err = match(str(queries), str(candidates), "--top", "2")
+    assert code == 0, out + err
+    rows = list(csv.reader(io.StringIO(out), delimiter="\t"))
+    assert rows[0] == ["query_id", "rank", "candidate_id", "score"]
+    assert [r[:3] for r in rows[1:3]] == [["q1", "1", "old-2"], ["q1", "2", "old-1"]]
+    assert [r[:2] for r in rows[3:]] == [["q2", "1"], ["q2", "2"]]
+    assert float(rows[1][3]) >= DEFAULT_THRESHOLD
+    # 5.1 percent is not 4.1 percent, however alike the sentences: no candidate reaches the threshold.
+    assert all(float(r[3]) < DEFAULT_THRESHOLD for r in rows[3:])
+    assert err == ""
+
+
+def test_claims_match_reports_bad_rows_and_goes_on(tmp_path: Path) -> None:
+    queries = write(tmp_path / "q.tsv", f"id\ttext\nq1\t{PARAPHRASE}\nq2\n\t{OTHER}\nq1\t{OTHER}\n")
+    candidates = write(tmp_path / "c.tsv", f"id\ttext\nold-2\t{CLAIM}\n")
+    code, out, err = match(str(queries), str(candidates))
+    assert code == 0
+    assert [r[0] for r in csv.reader(io.StringIO(out), delimiter="\t")][1:] == ["q1"]
+    lines = err.strip().splitlines()
+    assert len(lines) == 3
+    assert f"{queries}:3:" in lines[0] and "column" in lines[0]
+    assert f"{queries}:4:" in lines[1] and "empty id" in lines[1]
+    assert f"{queries}:5:" in lines[2] and "already used on line 2" in lines[2]
+
+
+def test_claims_match_on_empty_files_prints_the_header_only(tmp_path: Path) -> None:
+    queries = write(tmp_path / "q.tsv", "id\ttext\n")
+    candidates = write(tmp_path / "c.tsv", f"id\ttext\nold-2\t{CLAIM}\n")
+    code, out, _ = match(str(queries), str(candidates))
+    assert code == 0 and out == "query_id\trank\tcandidate_id\tscore\n"
+    code, out, err = match(str(queries), str(write(tmp_path / "empty.tsv", "")))
+    assert code == 1 and "empty file" in err and "id<TAB>text" in err
+
+
+def test_claims_match_names_a_missing_column(tmp_path: Path) -> None:
+    queries = write(tmp_path / "q.tsv", "id\tsentence\nq1\tx\n")
+    candidates = write(tmp_path / "c.tsv", f"id\ttext\nold-2\t{CLAIM}\n")
+    code, _, err = match(str(queries), str(candidates))
+    assert code == 1
+    assert f"{queries}:1: missing column(s) text" in err and "Traceback" not in err

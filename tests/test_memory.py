@@ -1,0 +1,135 @@
+"""The desk's memory: `factflow import claimreview` and the desk's own earlier verdicts matched to new claims."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factflow.cli import main
+from factflow.config import LoadedConfig
+from factflow.export import load_report
+from factflow.memory import (
+    INDEX_PATH,
+    desk_candidates,
+    find_already_checked,
+    import_files,
+    imported_candidates,
+    load_index,
+)
+from factflow.models import Claim
+from factflow.pipeline import run_pipeline
+from tests.conftest import write
+
+REVIEW = {
+    "@context": "https://schema.org", "@type": "ClaimReview", "url": "https://checker.example/r/1",
+    "claimReviewed": "Unemployment fell to 4.1 percent in 2019.", "datePublished": "2020-01-05",
+    "author": {"@type": "Organization", "name": "Checker"},
+    "reviewRating": {"@type": "Rating", "ratingValue": 5, "alternateName": "Mostly true"},
+}
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_import_reads_a_list_a_graph_and_json_lines_and_is_idempotent(tmp_path: Path) -> None:
+    second = REVIEW | {"url": "https://checker.example/r/2", "claimReviewed": "The wall will cost $25 billion."}
+    third = REVIEW | {"url": "https://other.example/3", "reviewRating": {"ratingValue": 2}, "author": [{"name": "Other"}]}
+    listed = write(tmp_path / "list.json", json.dumps([REVIEW]))
+    graph = write(tmp_path / "graph.json", json.dumps({"@context": "https://schema.org", "@graph": [second]}))
+    lines = write(tmp_path / "more.jsonl", json.dumps(third) + "\n" + json.dumps(REVIEW) + "\n")
+    out = tmp_path / "out"
+    code, text, err = invoke("import", "claimreview", str(listed), str(graph), str(lines), "--out", str(out))
+    assert code == 0, text + err
+    assert "Imported 3 new, 0 updated, 1 unchanged; 3 reviews" in text
+    index = load_index(out)
+    assert [(r.publisher, r.rating) for r in index.reviews] == [("Checker", "Mostly true"), ("Checker", "Mostly true"), ("Other", "2")]
+    before = (out / INDEX_PATH).read_bytes()
+    code, text, _ = invoke("import", "claimreview", str(lines), str(listed), "--out", str(out))
+    assert "Imported 0 new, 0 updated, 3 unchanged; 3 reviews" in text
+    assert (out / INDEX_PATH).read_bytes() == before
+
+
+def test_bad_items_are_problems_with_file_item_and_line(tmp_path: Path) -> None:
+    bad = [REVIEW, {"@type": "ClaimReview", "url": "https://x.example/2"}, "text",
+           REVIEW | {"url": "javascript:alert(1)"}, REVIEW | {"url": "https://x.example/5", "reviewRating": {}}]
+    listed = write(tmp_path / "bad.json", json.dumps(bad))
+    lines = write(tmp_path / "bad.jsonl", json.dumps(REVIEW) + "\n{not json\n")
+    result = import_files([listed, lines], tmp_path / "out")
+    assert result.added == 1 and result.unchanged == 1
+    messages = [(p.file, p.line, p.message.split(";")[0]) for p in result.problems]
+    assert messages == [
+        (str(listed), None, "item 2: claimReviewed: missing"),
+        (str(listed), None, "item 3: a JSON str, not an object"),
+        (str(listed), None, "item 4: url: must be an http:// or https:// URL with a host, such as https://example.org/page"),
+        (str(listed), None, "item 5: reviewRating: no alternateName or ratingValue"),
+        (str(lines), 2, "item 2: not a JSON object (Expecting property name enclosed in double quotes, column 2)"),
+    ]
+
+
+def test_a_file_that_is_not_json_is_one_clear_error(tmp_path: Path) -> None:
+    code, _, err = invoke("import", "claimreview", str(write(tmp_path / "x.json", "<html>")), "--out", str(tmp_path / "out"))
+    assert code == 1 and "not JSON" in err and "Traceback" not in err
+
+
+@pytest.fixture
+def rated_desk(tmp_path: Path, loaded: LoadedConfig) -> Path:
+    """A run whose bridge claim both reviewers rated mostly-true: the desk's memory holds it."""
+    seeds = tmp_path / "seeds"
+    write(seeds / "a.txt", "Bridge costs\n\nThe city spent $3.2 million on the new bridge in 2019, officials said.\n"
+                           "Officials said 40 people died in the Ohio floods on Monday.\n")
+    out = tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    report = load_report(out / "reports" / "verdicts.yaml")
+    bridge = next(c.id for c in report.claims if "bridge" in c.text)
+    for reviewer in ("reviewer-1", "reviewer-2"):
+        write(out / "review" / "verdicts" / reviewer / f"{bridge}.yaml", f"claim: {bridge}\nreviewer: {reviewer}\nrating: mostly-true\nrationale: The council minutes say so.\nevidence: [https://example.org/minutes]\n")
+    run_pipeline(loaded, seeds, out)
+    return out
+
+
+def claim(cid: str, text: str) -> Claim:
+    return Claim(id=cid, document="b", text=text, sentence_index=0, checkworthiness=0.9, reasons=[], type="statistic", appearances=[])
+
+
+def test_the_desks_earlier_verdict_matches_a_paraphrase_and_not_a_changed_figure(rated_desk: Path) -> None:
+    report = load_report(rated_desk / "reports" / "verdicts.yaml")
+    candidates = desk_candidates(report, "Desk", "https://desk.example/checks")
+    assert len(candidates) == 1
+    bridge = candidates[0].check.claim_id
+    new = [claim("c-new", "In 2019 the city paid 3.2 million dollars for its new bridge."),
+           claim("c-changed", "The city spent $8.2 million on the new bridge in 2019, officials said."),
+           claim(bridge or "", report.claims[0].text)]  # the claim itself is not its own earlier check
+    found = find_already_checked(new, candidates, threshold=0.70)
+    assert found["c-changed"] == [] and found[bridge or ""] == []
+    [check] = found["c-new"]
+    assert check.origin == "desk" and check.claim_id == bridge and check.rating == "mostly-true"
+    assert check.reviewers == ["reviewer-1", "reviewer-2"] and check.url == f"https://desk.example/checks#{bridge}"
+    assert check.similarity is not None and 0.70 <= check.similarity <= 1.0 and check.date
+
+
+def test_imported_reviews_are_candidates_too_highest_first(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    close = REVIEW | {"url": "https://checker.example/r/9", "claimReviewed": "Unemployment dropped to 4.1% in 2019."}
+    import_files([write(tmp_path / "r.json", json.dumps([REVIEW, close]))], out)
+    found = find_already_checked([claim("c-1", "In 2019 unemployment fell to 4.1 percent.")], imported_candidates(load_index(out)), 0.70)
+    checks = found["c-1"]
+    assert [c.origin for c in checks] == ["imported", "imported"]
+    assert checks[0].similarity is not None and checks[1].similarity is not None and checks[0].similarity >= checks[1].similarity
+    assert checks[0].model_dump()["publisher"] == "Checker"
+
+
+def test_the_desks_own_export_round_trips(rated_desk: Path, tmp_path: Path) -> None:
+    report = rated_desk / "reports" / "verdicts.yaml"
+    code, exported, err = invoke("export", "claimreview", "--report", str(report), "--publisher", "Desk",
+                                 "--publisher-url", "https://desk.example/checks")
+    assert code == 0, err
+    result = import_files([write(tmp_path / "desk.json", exported)], tmp_path / "memory")
+    assert result.problems == [] and result.added == 1
+    [review] = load_index(tmp_path / "memory").reviews
+    assert review.publisher == "Desk" and review.rating == "Mostly true" and review.url and review.url.startswith("https://desk.example/checks#c-")
+    assert review.claim.startswith("The city spent $3.2 million")
