@@ -8,6 +8,7 @@
     │   ├── verdicts/<reviewer>/<claim-id>.yaml the flow creates a stub once; the reviewer writes
     │   └── assignments.json                    the ledger: every assignment ever made (the flow)
     ├── reports/verdicts.yaml                   the report (``report.path``) and its JSON twin
+    ├── memory/claimreviews.json                other fact-checkers' reviews (``factflow import claimreview``)
     ├── .factflow-cache/                        the flow's own state, safe to delete
     │   ├── extract/<key>.json                  one document's extraction
     │   ├── http/                               the HTTP cache (``http.cache_dir``)
@@ -37,6 +38,7 @@ LEDGER = REVIEW / "assignments.json"
 STATE = Path(".factflow-cache")
 EXTRACTIONS = STATE / "extract"
 LOCK = Path(".factflow.lock")
+CLAIMREVIEWS = Path("memory") / "claimreviews.json"
 
 
 def twin_of(report: Path) -> Path:
@@ -91,6 +93,11 @@ class OutputLayout:
     @property
     def report_json(self) -> Path:
         return twin_of(self.report)
+
+    @property
+    def claimreview_index(self) -> Path:
+        """Imported ClaimReview items: kept, not a cache (only their files could rebuild it)."""
+        return self.root / CLAIMREVIEWS
 
     # The flow's own state.
     @property

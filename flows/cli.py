@@ -379,8 +379,7 @@ def import_() -> None:
 
 @import_.command("claimreview")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
-              help="The output folder (the --out of factflow run) whose index receives the reviews.")
+@out_option("The output folder (the --out of factflow run) whose index receives the reviews.")
 @handle_errors
 def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
     """Add schema.org ClaimReview JSON-LD (a list, an @graph, one object, or one object per line) to the index of claims already checked.

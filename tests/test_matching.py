@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from factflow_flows.cli import main
 
 from factflow.claims.encoder import SentenceEncoder
 from factflow.claims.matching import DEFAULT_THRESHOLD, figures, figures_conflict, normalise_post, top_k
-from factflow.cli import main
 from factflow.config import SourcesConfig
 from tests.conftest import write
 

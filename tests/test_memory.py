@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from factflow_flows.cli import main
 
-from factflow.cli import main
 from factflow.config import LoadedConfig
 from factflow.export import load_report
 from factflow.memory import (

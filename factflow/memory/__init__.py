@@ -1,7 +1,7 @@
 """What the desk and other fact-checkers have already checked: imported ClaimReview items and the desk's own verdicts.
 
 * :mod:`factflow.memory.claimreview`: ``factflow import claimreview``, schema.org ClaimReview
-  JSON-LD into ``<out>/.factflow/claimreviews.json``;
+  JSON-LD into ``<out>/memory/claimreviews.json``;
 * :mod:`factflow.memory.desk`: :func:`find_already_checked`, the new claims matched against the
   desk's rated claims and the imported items.
 """

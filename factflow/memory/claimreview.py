@@ -22,13 +22,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from factflow.errors import InputError
+from factflow.layout import CLAIMREVIEWS, OutputLayout
 from factflow.models import Model, Problem, check_link
 from factflow.yamlio import atomic_write_text
 
 __all__ = ["INDEX_PATH", "ImportResult", "ImportedReview", "ReviewIndex", "import_files", "load_index", "read_claimreviews"]
 
 #: The index, relative to the output folder: data the desk imported, not a cache (a cache may be deleted).
-INDEX_PATH = Path(".factflow") / "claimreviews.json"
+INDEX_PATH = CLAIMREVIEWS
 #: Largest file read (a ClaimReview export of 100,000 reviews is about 100 MB).
 MAX_FILE_BYTES = 500_000_000
 
@@ -82,7 +83,7 @@ class ImportedReview(Model):
 
 
 class ReviewIndex(Model):
-    """``<out>/.factflow/claimreviews.json``: every review imported, keyed, sorted by key."""
+    """``<out>/memory/claimreviews.json``: every review imported, keyed, sorted by key."""
 
     about: str = Field(default="ClaimReview items imported by `factflow import claimreview`; candidates for claim matching.")
     reviews: list[ImportedReview] = []
@@ -190,7 +191,7 @@ def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
 
 def load_index(out: Path) -> ReviewIndex:
     """The index under ``out`` (empty when nothing was imported); InputError when it is damaged."""
-    path = out / INDEX_PATH
+    path = OutputLayout(out).claimreview_index
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -222,7 +223,7 @@ def import_files(paths: Sequence[Path], out: Path) -> ImportResult:
             else:
                 updated += 1
             by_key[review.key] = review
-    target = out / INDEX_PATH
+    target = OutputLayout(out).claimreview_index
     if added or updated or not target.exists():
         index = ReviewIndex(reviews=[by_key[k] for k in sorted(by_key)])
         atomic_write_text(target, index.model_dump_json(indent=1) + "\n", suffix=".import.tmp")
