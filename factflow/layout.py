@@ -15,6 +15,7 @@
     │   ├── claims.json                         the last run's merged claims and sources
     │   ├── tasks-manifest.json                 which task files are up to date
     │   ├── verdicts.json                       verdict files parsed already
+    │   ├── vectors.npz                         sentence vectors of the claims matched last run
     │   └── report-snapshot.json                the last report's consensus dates, for "since"
     └── .factflow.lock                          held by the run writing here
 
@@ -121,6 +122,10 @@ class OutputLayout:
         return self.state / "verdicts.json"
 
     @property
+    def vector_cache(self) -> Path:
+        return self.state / "vectors.npz"
+
+    @property
     def report_snapshot(self) -> Path:
         return self.state / "report-snapshot.json"
 
@@ -145,6 +150,7 @@ class OutputLayout:
             (self.tasks, ".c-*.yaml.*.tmp"),
             (self.verdicts, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
             (self.state, ".*.json.*.tmp"),  # extractions, the claims cache, the report snapshot
+            (self.state, ".vectors.npz.*.tmp"),
         ]
 
     def shown(self, path: Path) -> str:

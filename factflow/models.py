@@ -245,6 +245,16 @@ class ExistingFactCheck(Model):
         data: dict[str, Any] = handler(self)
         return {k: v for k, v in data.items() if v is not None or k not in ("archived", "origin", "claim_id", "reviewers", "similarity")}
 
+    def summary(self) -> str:
+        """One line for a reviewer: who rated what, when, how close the claim is, and what they checked."""
+        who = f"this desk, claim {self.claim_id}" if self.origin == "desk" and self.claim_id else self.publisher
+        details = [d for d in (self.date, ", ".join(self.reviewers or []) or None,
+                               f"similarity {self.similarity:.2f}" if self.similarity is not None else None) if d]
+        text = f"{self.rating!r} by {who}" + (f" ({'; '.join(details)})" if details else "")
+        if self.claim:
+            text += f": {' '.join(self.claim.split())}"
+        return text
+
 
 class ClaimBase(Model):
     """What identifies and describes a claim, wherever it is shown."""

@@ -10,11 +10,12 @@ same report by construction. A new stage is one entry in :data:`PIPELINE`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,10 +23,13 @@ from typing import Any, Protocol
 from factflow.cache import ExtractionCache, Merged, cache_key, claims_key, load_merged, save_merged
 from factflow.claims import extract_claims, merge_claims
 from factflow.config import LoadedConfig
-from factflow.errors import OutputError
+from factflow.errors import InputError, OutputError
+from factflow.export import load_report
 from factflow.ingest import WebFetcher, fetch_urls, load_documents
 from factflow.layout import OutputLayout
 from factflow.lock import output_lock
+from factflow.memory import desk_candidates, find_already_checked, imported_candidates, load_index, merge_checks
+from factflow.memory.vectors import CachedEncoder
 from factflow.models import Document, DocumentClaims, PlannedClaim, Problem, Report
 from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
@@ -224,6 +228,31 @@ def resolve(ctx: RunContext, plan: Plan, documents: Sequence[Document]) -> Plan:
                 requests_sent=batch.requests_sent)
 
 
+def recall(ctx: RunContext, plan: Plan) -> Plan:
+    """Stage: what each claim repeats of the claims already rated, by this desk (the last report's agreed
+    and adjudicated claims) or by other fact-checkers (``factflow import claimreview``), as
+    ``already_checked`` entries with their similarity, highest first. Nothing to match, nothing to do."""
+    cfg, layout = ctx.loaded.config, ctx.layout
+    problems = list(plan.problems)
+    try:
+        candidates = imported_candidates(load_index(ctx.out))
+    except InputError as exc:  # a damaged index costs one problem line; the desk's own memory still works
+        problems.append(Problem(file=str(exc.path), line=exc.line, message=exc.message))
+        candidates = []
+    if layout.report.is_file():
+        with contextlib.suppress(InputError):  # a report edited into something else: the report stage writes a new one
+            candidates = desk_candidates(load_report(layout.report), cfg.report.publisher, cfg.report.publisher_url) + candidates
+    if not candidates or not plan.items:
+        return replace(plan, problems=problems)
+    from factflow.claims.encoder import SentenceEncoder
+
+    encoder = CachedEncoder(SentenceEncoder.load(), layout.vector_cache)
+    found = find_already_checked([item.claim for item in plan.items], candidates, cfg.sources.match_threshold, encoder)
+    encoder.save()
+    items = [replace(item, already_checked=merge_checks(item.already_checked, found[item.claim.id])) for item in plan.items]
+    return replace(plan, items=items, problems=problems)
+
+
 def write_review(ctx: RunContext, plan: Plan) -> tuple[int, int]:
     """Stage: write task files, the ledger and missing verdict stubs; returns (tasks written, stubs created)."""
     written = write_tasks(iter_tasks(plan.items), ctx.out)
@@ -295,6 +324,7 @@ PIPELINE: tuple[Stage, ...] = (
     Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged"),
           outputs=("plan", "documents", "extractions")),
     Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
+    Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan",), outputs=("plan",)),
     Stage("write-review-files", "Writing tasks", write_review, inputs=("plan",), outputs=("written", "created")),
     Stage("collect-verdicts", "Collecting verdicts", collect, inputs=("plan",), outputs=("verdicts", "review_problems")),
     Stage("write-report", "Writing the report", report,

@@ -390,8 +390,13 @@ def atomic_write_text(path: Path, text: str, durable: bool = True, suffix: str =
     atomic_write_chunks(path, [text], durable, suffix)
 
 
-def atomic_write_chunks(path: Path, chunks: Iterable[str], durable: bool = True, suffix: str = ".tmp") -> None:
-    """Like :func:`atomic_write_text`, for text produced piece by piece (never all in memory)."""
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = True, suffix: str = ".tmp") -> None:
+    """Like :func:`atomic_write_text`, for bytes (an array file)."""
+    atomic_write_chunks(path, [data], durable, suffix)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[str] | Iterable[bytes], durable: bool = True, suffix: str = ".tmp") -> None:
+    """Like :func:`atomic_write_text`, for text (or bytes) produced piece by piece (never all in memory)."""
     tmp = _write_temp(path, chunks, durable, suffix)
     try:
         os.replace(tmp, path)
@@ -403,8 +408,8 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str], durable: bool = True,
         raise
 
 
-def _write_temp(path: Path, chunks: Iterable[str], durable: bool, suffix: str = ".tmp") -> Path:
-    """Write the text to a new temporary file beside ``path`` (``.<name>.<random><suffix>``) and return it."""
+def _write_temp(path: Path, chunks: Iterable[str] | Iterable[bytes], durable: bool, suffix: str = ".tmp") -> Path:
+    """Write the text (or bytes) to a new temporary file beside ``path`` (``.<name>.<random><suffix>``) and return it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
@@ -413,9 +418,9 @@ def _write_temp(path: Path, chunks: Iterable[str], durable: bool, suffix: str = 
     tmp = Path(name)
     try:
         os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
-                handle.write(chunk)
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())

@@ -22,6 +22,7 @@ from pydantic import ConfigDict, Field, create_model
 
 from factflow.config import ReviewConfig, load_config
 from factflow.errors import FactflowError, VerdictError
+from factflow.export.summary import markdown_link, markdown_text
 from factflow.review import OpenTask, ReviewSession
 
 VIA = "the Prefect review form"
@@ -94,7 +95,7 @@ def evidence_of(answer: Any) -> list[str]:
 
 
 def describe(item: OpenTask, number: int, total: int, session: ReviewSession, error: str | None) -> str:
-    """The Markdown the UI shows above the form: the claim, its context, the sources, the scale."""
+    """The Markdown the UI shows above the form: the claim, its context, the sources, what already checked it, the scale."""
     t = item.task
     lines = []
     if error:
@@ -112,6 +113,11 @@ def describe(item: OpenTask, number: int, total: int, session: ReviewSession, er
         lines += ["", "**Context:** " + " ".join(t.context_before) + " **[claim]** " + " ".join(t.context_after)]
     if t.sources:
         lines += ["", "**Sources:**"] + [f"- [{s.title}]({s.url})" for s in t.sources]
+    if t.already_checked:
+        lines += ["", "**Already checked (closest first):**"] + [
+            f"- {markdown_text(c.summary())}" + (f" ([link]({url}))" if (url := markdown_link(c.url)) else "")
+            for c in t.already_checked
+        ]
     lines += ["", "**Ratings:**"] + [f"- `{level.label}`: {level.definition}" for level in session.cfg.scale]
     if session.adjudicator or not session.cfg.blind:
         if item.others:

@@ -133,3 +133,77 @@ def test_the_desks_own_export_round_trips(rated_desk: Path, tmp_path: Path) -> N
     [review] = load_index(tmp_path / "memory").reviews
     assert review.publisher == "Desk" and review.rating == "Mostly true" and review.url and review.url.startswith("https://desk.example/checks#c-")
     assert review.claim.startswith("The city spent $3.2 million")
+
+
+def test_a_run_puts_the_desks_and_imported_checks_on_the_new_claims_task_report_and_terminal(
+    rated_desk: Path, loaded: LoadedConfig, tmp_path: Path
+) -> None:
+    from factflow.layout import OutputLayout
+    from factflow.review import load_tasks
+
+    seeds = tmp_path / "seeds"
+    write(seeds / "b.txt", "Bridge again\n\nIn 2019 the city paid 3.2 million dollars for its new bridge, the council said.\n"
+                           "Unemployment dropped to 4.1% in 2019, the bureau reported.\n")
+    import_files([write(tmp_path / "r.json", json.dumps([REVIEW]))], rated_desk)
+    result = run_pipeline(loaded, seeds, rated_desk)
+    by_text = {c.text: c for c in result.report.claims}
+    paid = next(c for t, c in by_text.items() if "paid 3.2 million" in t)
+    bridge = next(c for t, c in by_text.items() if "spent $3.2 million" in t)
+    jobs = next(c for t, c in by_text.items() if "Unemployment" in t)
+    [desk] = paid.already_checked or []
+    assert (desk.origin, desk.claim_id, desk.rating, desk.reviewers) == ("desk", bridge.id, "mostly-true", ["reviewer-1", "reviewer-2"])
+    [imported] = jobs.already_checked or []
+    assert (imported.origin, imported.publisher, imported.url) == ("imported", "Checker", "https://checker.example/r/1")
+    assert bridge.already_checked is None  # a claim is not its own earlier check
+    tasks = {t.claim: t for t in load_tasks(rated_desk)}
+    assert tasks[paid.id].already_checked == paid.already_checked and tasks[jobs.id].already_checked == jobs.already_checked
+    assert OutputLayout(rated_desk).vector_cache.is_file()
+
+    # The reviewer sees them in the terminal, closest first, with who rated what.
+    seen = subprocess_review(rated_desk, "reviewer-1", paid.id)
+    assert "Already checked (closest first):" in seen and f"'mostly-true' by this desk, claim {bridge.id}" in seen
+
+
+def subprocess_review(out: Path, reviewer: str, claim_id: str) -> str:
+    import subprocess
+    import sys
+
+    from tests.conftest import CONFIG
+
+    done = subprocess.run([sys.executable, "-m", "factflow_flows.cli", "review", "--reviewer", reviewer, "--config", str(CONFIG),
+                           "--out", str(out)], input="s\n" * 10 + "q\n", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_vectors_are_encoded_once_across_runs(tmp_path: Path) -> None:
+    import numpy as np
+
+    from factflow.memory.vectors import CachedEncoder
+
+    class Counting:
+        meta = {"name": "fake", "weights_sha256": "0" * 64}
+        dimensions = 3
+        asked: list[str] = []
+
+        def encode(self, sentences: list[str]) -> np.ndarray:
+            self.asked += sentences
+            return np.array([[len(s), 1.0, 0.0] for s in sentences], dtype=np.float32)
+
+    path = tmp_path / "vectors.npz"
+    first = CachedEncoder(Counting(), path)
+    vectors = first.encode(["a", "bb", "a"])
+    first.save()
+    assert first.encoded == 2 and vectors[:, 0].tolist() == [1.0, 2.0, 1.0]
+    inner = Counting()
+    inner.asked = []
+    second = CachedEncoder(inner, path)
+    assert second.encode(["bb", "ccc"])[:, 0].tolist() == [2.0, 3.0] and inner.asked == ["ccc"]
+    second.save()
+    other = Counting()
+    other.meta = {"name": "fake", "weights_sha256": "1" * 64}  # another encoder never reuses these vectors
+    other.asked = []
+    CachedEncoder(other, path).encode(["bb"])
+    assert other.asked == ["bb"]
+    path.write_bytes(b"damaged")
+    assert CachedEncoder(Counting(), path).encode(["a"])[0, 0] == 1.0

@@ -18,7 +18,7 @@ from factflow.claims.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
 from factflow.models import ExistingFactCheck, Report
 
-__all__ = ["MemoryCandidate", "desk_candidates", "find_already_checked", "imported_candidates"]
+__all__ = ["MemoryCandidate", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
 
 #: Matches kept per claim: enough to show the best earlier verdicts, few enough to read.
 MAX_MATCHES = 5
@@ -110,3 +110,16 @@ def find_already_checked(
                 continue
             found.append(candidate.check.model_copy(update={"similarity": round(min(1.0, float(score)), 4)}))
     return result
+
+
+def merge_checks(found: list[ExistingFactCheck] | None, matched: list[ExistingFactCheck]) -> list[ExistingFactCheck] | None:
+    """A claim's fact-checks found online (``found``; None when not looked up) and those matched in the
+    desk's memory, as one list: highest similarity first, those without one (found by keyword) after,
+    one entry per published URL. None when there is nothing either way, as before matching."""
+    if not matched:
+        return found
+    merged: dict[str, ExistingFactCheck] = {}
+    for check in sorted([*matched, *(found or [])], key=lambda c: -1.0 if c.similarity is None else -c.similarity):
+        key = check.url or f"{check.origin}:{check.claim_id}:{check.claim}"
+        merged.setdefault(key, check)
+    return list(merged.values())

@@ -45,7 +45,7 @@ def _show_others(others: list[VerdictRecord]) -> None:
 
 
 def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -> None:
-    """Print what a reviewer needs to rate one claim: the claim, its context, the sources, the others' verdicts."""
+    """Print what a reviewer needs to rate one claim: the claim, its context, the sources, what already checked it, the others' verdicts."""
     t = item.task
     click.echo("")
     click.echo(click.style(f"--- Task {number} of {total}: {t.claim} ({t.type}, check-worthiness {t.checkworthiness:.2f}) ---", bold=True))
@@ -60,6 +60,10 @@ def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -
         click.echo("Sources:")
         for source in t.sources:
             click.echo(f"  - {source.title}: {source.url}")
+    if t.already_checked:
+        click.echo(click.style("Already checked (closest first):", fg="cyan"))
+        for check in t.already_checked:
+            click.echo(f"  - {check.summary()}" + (f" {check.url}" if check.url else ""))
     if session.adjudicator or not session.cfg.blind:
         if item.others:
             click.echo("Verdicts so far:")

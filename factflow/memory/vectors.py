@@ -1,0 +1,80 @@
+"""Sentence vectors kept on disk by text, so a rerun encodes only the claims it has not seen.
+
+Encoding is the costly part of claim matching (about a hundred sentences a second on two
+cores); a desk's claims change little from one run to the next. One file under the output's
+cache folder (``OutputLayout.vector_cache``) holds the vectors of the last run's texts, keyed by
+the text and the encoder's weights, so a new encoder never reuses an old vector. The run is its
+only writer; a damaged or foreign file is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from factflow.yamlio import atomic_write_bytes
+
+
+class Encoder(Protocol):
+    meta: dict[str, object]
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray: ...
+
+
+class CachedEncoder:
+    """An encoder that reads vectors it has made before from ``path`` and keeps, on :meth:`save`,
+    those of the texts asked for in this run (so the file does not grow without end)."""
+
+    def __init__(self, encoder: Encoder, path: Path) -> None:
+        self.encoder = encoder
+        self.path = path
+        self.meta = encoder.meta
+        self._salt = json.dumps(encoder.meta, sort_keys=True, default=str).encode("utf-8")  # its weights' sha256, export, ...
+        self._known: dict[bytes, np.ndarray] = {}
+        self._used: dict[bytes, np.ndarray] = {}
+        self.encoded = 0
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+            if keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors):
+                self._known = {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
+        except (OSError, ValueError, KeyError):  # none yet, or damaged: encode again
+            self._known = {}
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha256(self._salt + b"\x00" + text.encode("utf-8", "surrogatepass")).digest()[:16]
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``sentences``, in order: known ones from the file, the others from the encoder."""
+        keys = [self._key(s) for s in sentences]
+        first = {k: i for i, k in reversed(list(enumerate(keys)))}  # one encoding per distinct text
+        missing = [i for k, i in first.items() if k not in self._known and k not in self._used]
+        fresh = self.encoder.encode([sentences[i] for i in missing]) if missing else None
+        self.encoded += len(missing)
+        for row, i in enumerate(missing):
+            assert fresh is not None
+            self._used[keys[i]] = fresh[row]
+        for k in keys:
+            if k not in self._used:
+                self._used[k] = self._known[k]
+        width = int(getattr(self.encoder, "dimensions", 0)) or (len(next(iter(self._used.values()))) if self._used else 0)
+        out = np.zeros((len(sentences), width), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = self._used[k]
+        return out
+
+    def save(self) -> None:
+        """Keep the vectors of this run's texts (atomically)."""
+        if not self._used:
+            return
+        keys = np.array(list(self._used), dtype="S16")
+        vectors = np.stack(list(self._used.values())).astype(np.float32)
+        buffer = io.BytesIO()
+        np.savez(buffer, keys=keys, vectors=vectors)
+        atomic_write_bytes(self.path, buffer.getvalue(), durable=False)
