@@ -84,3 +84,12 @@ def test_a_stage_is_one_entry_and_the_driver_follows_the_declaration(tmp_path: P
     assert seen == [("count", result.report.summary.claims)] and result.report.summary.claims > 0
     offline = [n for n in names if n != "resolve-sources"]  # skipped offline (its `when`)
     assert calls == [*offline[:at], "count-claims", *offline[at:]]
+
+
+def test_every_registered_detector_and_source_api_is_documented() -> None:
+    from factflow.claims import registry as detectors
+    from factflow.sources import registry as source_apis
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in (*detectors.names(), *source_apis.names()) if f"`{name}`" not in readme]
+    assert missing == [], f"the README names every registered detector and source API; missing: {missing}"
