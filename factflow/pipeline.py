@@ -28,7 +28,7 @@ from factflow.export import load_report
 from factflow.ingest import WebFetcher, fetch_urls, load_documents
 from factflow.layout import OutputLayout
 from factflow.lock import output_lock
-from factflow.memory import desk_candidates, find_already_checked, imported_candidates, load_index, merge_checks
+from factflow.memory import RATED, desk_candidates, find_already_checked, imported_candidates, load_index, merge_checks
 from factflow.memory.vectors import CachedEncoder
 from factflow.models import Document, DocumentClaims, PlannedClaim, Problem, Report
 from factflow.report import build_report, load_previous_report, write_report
@@ -239,7 +239,8 @@ def recall(ctx: RunContext, plan: Plan) -> Plan:
     except InputError as exc:  # a damaged index costs one problem line; the desk's own memory still works
         problems.append(Problem(file=str(exc.path), line=exc.line, message=exc.message))
         candidates = []
-    if layout.report.is_file():
+    previous = load_previous_report(layout.report, layout.report_snapshot)  # its snapshot: read in a moment
+    if previous and any((c.get("consensus") or {}).get("status") in RATED for c in previous.get("claims") or []):
         with contextlib.suppress(InputError):  # a report edited into something else: the report stage writes a new one
             candidates = desk_candidates(load_report(layout.report), cfg.report.publisher, cfg.report.publisher_url) + candidates
     if not candidates or not plan.items:

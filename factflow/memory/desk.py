@@ -18,11 +18,12 @@ from factflow.claims.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
 from factflow.models import ExistingFactCheck, Report
 
-__all__ = ["MemoryCandidate", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
+__all__ = ["RATED", "MemoryCandidate", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
 
 #: Matches kept per claim: enough to show the best earlier verdicts, few enough to read.
 MAX_MATCHES = 5
-_RATED = frozenset({"agreed", "adjudicated"})
+#: The consensus statuses that make a claim part of the desk's memory.
+RATED = frozenset({"agreed", "adjudicated"})
 
 
 class _HasText(Protocol):
@@ -56,7 +57,7 @@ def desk_candidates(report: Report, publisher: str = "Fact-check desk", publishe
     out = []
     for claim in report.claims:
         consensus = claim.consensus
-        if consensus.status not in _RATED or not consensus.rating:
+        if consensus.status not in RATED or not consensus.rating:
             continue
         reviewers = [v.reviewer for v in claim.verdicts if v.rating is not None and v.role == "reviewer"]
         if consensus.adjudicator:
