@@ -308,3 +308,28 @@ def test_the_form_in_a_browser_comes_back_filled_in_after_an_invalid_submit_and_
         _stop(flow_proc)
     saved = load_verdict(first.file, out_dir, {first.task.claim}, loaded.config.review).verdict
     assert (saved.rating, saved.rationale, saved.evidence) == ("mostly-false", "The ISW map says otherwise.", ["https://example.org/isw-map"])
+
+
+def test_the_form_lists_what_already_checked_the_claim_closest_first_with_markup_escaped(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig
+) -> None:
+    from dataclasses import replace
+
+    from factflow.models import ExistingFactCheck
+    from factflow_flows.review import describe
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    session = ReviewSession(out_dir, loaded.config.review, "reviewer-1")
+    item = session.open_tasks()[0]
+    checks = [
+        ExistingFactCheck(publisher="Desk", rating="mostly-true", claim="The *bridge* cost [$3m](javascript:x)", origin="desk",
+                          claim_id="c-0123456789ab", reviewers=["reviewer-1", "reviewer-2"], date="2026-11-30", similarity=0.91),
+        ExistingFactCheck(publisher="Checker", rating="False", url="https://checker.example/r/1", claim="It cost $3m.",
+                          origin="imported", similarity=0.82),
+    ]
+    text = describe(replace(item, ref=item.task.model_copy(update={"already_checked": checks})), 1, 1, session, None)
+    section = text.split("**Already checked (closest first):**")[1].split("**Ratings:**")[0]
+    lines = [line for line in section.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2 and "this desk, claim c-0123456789ab" in lines[0] and "similarity 0.91" in lines[0]
+    assert "reviewer-1, reviewer-2" in lines[0] and "\\*bridge\\*" in lines[0] and "\\[$3m\\](javascript" in lines[0]  # no link
+    assert lines[1].endswith("([link](https://checker.example/r/1))") and "'False' by Checker" in lines[1]
