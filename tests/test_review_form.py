@@ -315,8 +315,9 @@ def test_the_form_lists_what_already_checked_the_claim_closest_first_with_markup
 ) -> None:
     from dataclasses import replace
 
-    from factflow.models import ExistingFactCheck
     from factflow_flows.review import describe
+
+    from factflow.models import ExistingFactCheck
 
     run_pipeline(loaded, seed_dir, out_dir)
     session = ReviewSession(out_dir, loaded.config.review, "reviewer-1")
