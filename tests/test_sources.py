@@ -257,3 +257,12 @@ def test_a_quote_links_the_speakers_statements_first() -> None:
     assert searched(sources, "quote-search", "q") == ['Vladimir Putin "We will not leave Syria until the job is done"']
     anonymous = c.model_copy(update={"attribution": "a source"})
     assert {"wikiquote", "quote-search"}.isdisjoint(s.id for s in link_sources(anonymous, SourcesConfig()))
+
+
+def test_reported_speech_searches_the_words_beside_the_attribution() -> None:
+    text = "Damascus is now under threat from ISIL, according to Israeli intelligence."
+    c = claim(text, [], "quote").model_copy(update={
+        "attribution": "Israeli intelligence",
+        "entities": [Entity(text="Damascus", kind="place", start=0, end=8), Entity(text="ISIL", kind="organisation", start=34, end=38)],
+    })
+    assert searched(link_sources(c, SourcesConfig()), "quote-search", "q") == ["Israeli intelligence Damascus is now under threat from ISIL"]

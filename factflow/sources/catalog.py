@@ -51,14 +51,14 @@ _VERBS = frozenset(
 _VERB_SUFFIX = re.compile(r"(?:ed|ing|ly)$")
 _QUOTED = re.compile(r"[“\"]([^”\"]{8,}?)[”\"]")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
-_CUE = re.compile(r"^[\s,;:]*(?:according to|as)\s+$|[\s,;:]+$", re.IGNORECASE)
+_CUE = re.compile(r"[\s,;:]*(?:\baccording to|\bas)?[\s,;:]*$", re.IGNORECASE)
 #: Words of a quote searched with the speaker's name: enough to find it, few enough to survive paraphrase.
 _QUOTE_WORDS = 12
 
 
 def _is_acronym_of_previous(claim: Claim, text: str, start: int) -> bool:
-    """ "Iranian Revolutionary Guards Corps (IRGC)": the acronym in brackets repeats the name before it."""
-    return text.isupper() and claim.text[max(0, start - 2):start] == " (" or claim.text[start - 1:start] == "("
+    """ "Iranian Revolutionary Guards Corps (IRGC)": an acronym in brackets repeats the name before it."""
+    return text.isupper() and start > 0 and claim.text[start - 1] == "("
 
 
 def entity_names(claim: Claim) -> list[str]:
