@@ -69,9 +69,12 @@ Globs = Annotated[list[str], AfterValidator(_check_globs)]
 
 #: Fields a source URL template may use; each is URL-encoded before it is filled in.
 TEMPLATE_FIELDS = (
-    "query", "phrase", "entity", "entities", "document_url",
+    "query", "phrase", "topic", "entity", "entities", "figures", "speaker", "quote", "document_url",
     "published", "date_from", "date_to", "datetime_from", "datetime_to",
 )
+#: GDELT's DOC 2.0 API searches "a rolling window of the last 3 months" of news
+#: (https://blog.gdeltproject.org/gdelt-doc-2-0-api-debuts/): the default archive entry's ``covers_days``.
+GDELT_COVERS_DAYS = 90
 #: Kinds of the entities claim extraction finds (``factflow.models.Entity.kind``).
 EntityKind = Literal["person", "organisation", "place", "nationality", "date", "quantity", "other"]
 
@@ -238,9 +241,12 @@ class SourceTemplate(Strict):
     kind: SourceKind = Field(description="What sort of source this is.")
     url: str = Field(
         description=(
-            "URL template; placeholders are filled from the claim and its document, URL-encoded: {query} (key terms), "
-            "{phrase} (the first three), {entity} (the most specific named entity), {entities} (up to four), {document_url}, "
-            "{published}, {date_from}, {date_to} (YYYY-MM-DD), {datetime_from}, {datetime_to} (YYYYMMDDhhmmss)."
+            "URL template; placeholders are filled from the claim's anatomy and its document, URL-encoded: {query} (the claim's "
+            "named entities, figures and up to two content words; no verbs), {phrase} (its first three terms), {topic} (names and "
+            "content words, no figures), {entity} (one link per named entity, up to sources.max_entities, most salient first), "
+            "{entities} (those names together), {figures} (the quantities it states), {speaker} (whom it is attributed to, when "
+            "named), {quote} (the quoted words), {document_url}, {published}, {date_from}, {date_to} (YYYY-MM-DD), "
+            "{datetime_from}, {datetime_to} (YYYYMMDDhhmmss)."
         )
     )
     dated_url: str | None = Field(
@@ -257,8 +263,22 @@ class SourceTemplate(Strict):
         default=[],
         description="Case-insensitive regular expressions; when set, the source applies only to claims whose text or context matches one (topic sources).",
     )
-    requires: list[Literal["entity", "document_url", "published"]] = Field(
+    requires: list[Literal["entity", "document_url", "published", "speaker", "figures"]] = Field(
         default=[], description="Fields the claim must have for this source to apply."
+    )
+    covers_days: int | None = Field(
+        default=None, ge=1, le=36_500,
+        description=(
+            "The archive searches only the last N days before the run (GDELT's DOC 2.0 API: a rolling 3 months). A claim "
+            "whose news window starts earlier gets no link from this entry; an entry whose fallback_for names it links instead."
+        ),
+    )
+    fallback_for: Slug | None = Field(
+        default=None,
+        description=(
+            "The id of an entry with covers_days: this entry applies only to dated claims that archive does not cover "
+            "(a dated search that reaches back)."
+        ),
     )
     api: str | None = Field(
         default=None,
@@ -302,16 +322,32 @@ def default_catalog() -> list[SourceTemplate]:
     """
     return [
         SourceTemplate(
-            id="wikipedia", name="Wikipedia", kind="encyclopedia",
-            url="https://en.wikipedia.org/w/index.php?search={query}&ns0=1", api="wikipedia",
+            id="undata", name="UNdata (UN Statistics Division)", kind="statistics",
+            url="https://data.un.org/Search.aspx?q={topic}", applies_to=["statistic"],
+        ),
+        SourceTemplate(
+            id="worldbank", name="World Bank Open Data", kind="statistics",
+            url="https://data.worldbank.org/search?q={topic}", applies_to=["statistic"],
+        ),
+        SourceTemplate(
+            id="wikiquote", name="Wikiquote (statements attributed to the speaker)", kind="archive",
+            url="https://en.wikiquote.org/w/index.php?search={speaker}&ns0=1", applies_to=["quote"],
+        ),
+        SourceTemplate(
+            id="quote-search", name="Web search for the speaker and the quote", kind="archive",
+            url="https://duckduckgo.com/?q={speaker}%20{quote}", applies_to=["quote"],
         ),
         SourceTemplate(
             id="google-factcheck", name="Google Fact Check Explorer", kind="fact-check",
             url="https://toolbox.google.com/factcheck/explorer/search/{query};hl=en", api="factchecktools",
         ),
         SourceTemplate(
+            id="wikipedia", name="Wikipedia", kind="encyclopedia",
+            url="https://en.wikipedia.org/w/index.php?search={entity}&ns0=1", api="wikipedia",
+        ),
+        SourceTemplate(
             id="wikidata", name="Wikidata", kind="knowledge-base",
-            url="https://www.wikidata.org/w/index.php?search={entity}", requires=["entity"], api="wikidata",
+            url="https://www.wikidata.org/w/index.php?search={entity}", api="wikidata",
         ),
         SourceTemplate(
             id="gdelt", name="GDELT news archive", kind="news-archive",
@@ -320,6 +356,12 @@ def default_catalog() -> list[SourceTemplate]:
                 "https://api.gdeltproject.org/api/v2/doc/doc?query={phrase}&mode=artlist&format=html&sort=datedesc"
                 "&startdatetime={datetime_from}&enddatetime={datetime_to}"
             ),
+            covers_days=GDELT_COVERS_DAYS,
+        ),
+        SourceTemplate(
+            id="news-search", name="Google News, dated search", kind="news-archive",
+            url="https://www.google.com/search?tbm=nws&q={query}%20after%3A{date_from}%20before%3A{date_to}",
+            fallback_for="gdelt",
         ),
         SourceTemplate(
             id="wayback", name="Wayback Machine copy of the article", kind="archive",
@@ -366,7 +408,10 @@ class SourcesConfig(Strict):
     catalog: list[SourceTemplate] = Field(
         default_factory=default_catalog, min_length=1, description="The source catalog, in the order tasks list them."
     )
-    max_terms: int = Field(default=6, ge=1, le=20, description="Key terms taken from a claim for search links.")
+    max_terms: int = Field(default=6, ge=1, le=20, description="Key terms taken from a claim (its search terms when it names nothing and states no figure).")
+    max_entities: int = Field(
+        default=3, ge=1, le=10, description="Named entities that get their own links ({entity}: Wikipedia, Wikidata), most salient first."
+    )
     news_window_days: int = Field(
         default=7, ge=0, le=365, description="Days either side of the document's publication date searched in the news archive."
     )
@@ -383,6 +428,13 @@ class SourcesConfig(Strict):
     @classmethod
     def _unique(cls, catalog: list[SourceTemplate]) -> list[SourceTemplate]:
         _check_unique([s.id for s in catalog], "source id")
+        covering = {s.id for s in catalog if s.covers_days is not None}
+        for s in catalog:
+            if s.fallback_for is not None and s.fallback_for not in covering:
+                raise ValueError(
+                    f"source {s.id!r}: fallback_for {s.fallback_for!r} must name an entry of this catalog with covers_days; "
+                    f"entries with covers_days: {', '.join(sorted(covering)) or 'none'}"
+                )
         return catalog
 
 

@@ -149,6 +149,19 @@ def claims_search(request: Request) -> Response:
                 "textualRating": "Mostly False",
                 "languageCode": "en",
             }],
+        }, {
+            # A keyword hit on "Assad" about something else: re-ranking by similarity drops it.
+            "text": "Photo shows Assad's wife shopping in Paris during the war",
+            "claimant": "Facebook posts",
+            "claimDate": "2013-03-02T00:00:00Z",
+            "claimReview": [{
+                "publisher": {"name": "AFP Fact Check", "site": "factcheck.afp.com"},
+                "url": "https://factcheck.afp.com/photo-assad-wife-paris",
+                "title": "No, this photo does not show Asma al-Assad shopping in Paris",
+                "reviewDate": "2013-03-05T00:00:00Z",
+                "textualRating": "False",
+                "languageCode": "en",
+            }],
         }],
         "nextPageToken": "CAE",
     })

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import parse_qs, unquote, urlparse, urlsplit
 
 import pytest
 
 from factflow.claims import extract_claims, merge_claims
-from factflow.config import ClaimsConfig, IngestConfig, SourcesConfig, SourceTemplate
+from factflow.config import ClaimsConfig, Config, IngestConfig, SourcesConfig, SourceTemplate
 from factflow.ingest import parse_document
 from factflow.models import Appearance, Claim, Document, Entity
 from factflow.sources import link_sources
@@ -22,16 +23,23 @@ def claim(text: str, terms: list[str], kind: str = "statistic") -> Claim:
     )
 
 
-def test_default_catalog_links_wikipedia_and_a_fact_check_search() -> None:
+def searched(sources: list, source_id: str, key: str = "search") -> list[str]:
+    """What each of a claim's sources from catalog entry ``source_id`` searches for, in order."""
+    return [parse_qs(urlsplit(s.url).query)[key][0] for s in sources if s.id == source_id]
+
+
+def test_default_catalog_links_wikipedia_per_name_and_a_fact_check_search() -> None:
+    # A claim built without its anatomy (no entities): names from its text, its key terms for the search.
     c = claim("Assad controls 25 to 30 percent of Syria & more.", ["Assad", "Syria", "25", "R&D"])
-    sources = {s.id: s for s in link_sources(c, SourcesConfig())}
+    found = link_sources(c, SourcesConfig())
+    sources = {s.id: s for s in found}
     assert {"wikipedia", "google-factcheck", "wikidata", "gdelt"} <= sources.keys()
     wiki = urlparse(sources["wikipedia"].url)
     assert wiki.scheme == "https" and wiki.netloc == "en.wikipedia.org"
-    assert parse_qs(wiki.query)["search"] == ["Assad Syria 25 R&D"]
+    assert searched(found, "wikipedia") == ["Assad", "Syria"]  # one link per name, not a bag of words
     assert "Assad%20Syria%2025%20R%26D" in sources["google-factcheck"].url
-    assert sources["wikidata"].url.endswith("search=Assad")
-    assert all(s.url.startswith("https://") and " " not in s.url for s in sources.values())
+    assert [s.url.rsplit("=", 1)[-1] for s in found if s.id == "wikidata"] == ["Assad", "Syria"]
+    assert all(s.url.startswith("https://") and " " not in s.url for s in found)
     assert sources["google-factcheck"].kind == "fact-check"
 
 
@@ -98,10 +106,36 @@ def test_every_claim_gets_at_least_three_relevant_well_formed_links(text: str) -
         sources = link_sources(c, SourcesConfig(), doc)
         ids = [s.id for s in sources]
         assert len(sources) >= 3, (c.text, ids)
-        assert {"wikipedia", "google-factcheck", "gdelt"} <= set(ids)
+        assert {"google-factcheck", "gdelt"} <= set(ids)
         _links_are_well_formed(sources)
-        wiki = parse_qs(urlsplit(next(s for s in sources if s.id == "wikipedia").url).query)["search"][0]
-        assert wiki == " ".join(c.key_terms[:6]) and wiki, "the search is the claim's key terms, decoded intact"
+        names = [e.text for e in c.entities if e.kind in ("person", "organisation", "place", "other")]
+        wiki = searched(sources, "wikipedia")
+        assert 1 <= len(wiki) <= 3 if names else wiki == [], (c.text, wiki)
+        assert set(wiki) <= set(names), "each Wikipedia link is one of the claim's names, decoded intact"
+        assert searched(sources, "wikidata") == wiki
+
+
+#: Verbs and filler of the seed and the varied claims that the old key-term searches carried.
+_NOT_SEARCH_WORDS = {
+    "coordinating", "coordinated", "suffered", "said", "mean", "mounting", "using", "launched", "seized", "controls",
+    "saw", "added", "discussed", "began", "sent", "taken", "told", "fell", "rose", "approved", "introduced", "crossed",
+    "currently", "likely", "struggling", "past", "months",
+}
+
+
+@pytest.mark.parametrize("text", [SEED.read_text(encoding="utf-8"), VARIED], ids=["seed", "varied"])
+def test_searches_carry_names_and_figures_not_verbs(text: str) -> None:
+    doc, claims = _doc_claims(text)
+    for c in claims:
+        sources = link_sources(c, SourcesConfig(), doc)
+        query = unquote(next(s for s in sources if s.id == "google-factcheck").url.rsplit("/", 1)[-1].split(";")[0])
+        assert not set(query.casefold().split()) & _NOT_SEARCH_WORDS, (c.text, query)
+        for figure in (e.text for e in c.entities if e.kind == "quantity"):
+            assert figure in query, (c.text, query)
+    assad = next(c for c in claims if "25 to 30 percent" in c.text) if "Assad" in text else None
+    if assad is not None:
+        query = searched(link_sources(assad, SourcesConfig(), doc), "reliefweb")[0]
+        assert query == "Assad Syria Damascus Alawite 25 to 30 percent"
 
 
 def test_topic_source_only_for_conflict_and_humanitarian_claims() -> None:
@@ -112,24 +146,47 @@ def test_topic_source_only_for_conflict_and_humanitarian_claims() -> None:
     assert "reliefweb" not in by_text["The"]  # a city budget
 
 
-def test_publication_date_opens_a_news_archive_window() -> None:
+def test_publication_date_opens_a_news_archive_window_the_archive_covers() -> None:
     c = claim("Assad met Putin in Moscow.", ["Assad", "Putin", "Moscow"], "event")
     dated = Document(id="d", path="d.txt", title="T", text="T", sha256="0" * 64, published="2015-10-21T09:00:00+03:00")
-    gdelt = {s.id: s for s in link_sources(c, SourcesConfig(), dated)}["gdelt"]
-    query = parse_qs(urlsplit(gdelt.url).query)
+    soon_after = date(2015, 11, 30)  # GDELT's DOC API searches the last 90 days: the window is in reach
+    sources = {s.id: s for s in link_sources(c, SourcesConfig(), dated, today=soon_after)}
+    query = parse_qs(urlsplit(sources["gdelt"].url).query)
     assert query["startdatetime"] == ["20151014000000"] and query["enddatetime"] == ["20151028235959"]
     assert query["query"] == ["Assad Putin Moscow"]
-    undated = {s.id: s for s in link_sources(c, SourcesConfig())}["gdelt"]
-    assert "startdatetime" not in undated.url
+    assert "news-search" not in sources
+    undated = {s.id: s for s in link_sources(c, SourcesConfig())}
+    assert "startdatetime" not in undated["gdelt"].url and "news-search" not in undated
     odd = Document(id="d", path="d.txt", title="T", text="T", sha256="0" * 64, published="around 2015")
     assert "startdatetime" not in {s.id: s for s in link_sources(c, SourcesConfig(), odd)}["gdelt"].url
+
+
+def test_a_claim_older_than_the_archive_gets_a_dated_search_instead() -> None:
+    c = claim("Assad met Putin in Moscow.", ["Assad", "Putin", "Moscow"], "event")
+    dated = Document(id="d", path="d.txt", title="T", text="T", sha256="0" * 64, published="2015-10-21")
+    assert SourcesConfig().catalog[[t.id for t in SourcesConfig().catalog].index("gdelt")].covers_days == 90
+    for today in (date(2016, 1, 13), date(2026, 1, 1)):  # 91 days after the window opens; years later
+        sources = link_sources(c, SourcesConfig(), dated, today=today)
+        ids = [s.id for s in sources]
+        assert "gdelt" not in ids, "GDELT's DOC API would answer nothing (or today's news) for 2015"
+        news = sources[ids.index("news-search")]
+        assert unquote(parse_qs(urlsplit(news.url).query)["q"][0]) == "Assad Putin Moscow after:2015-10-14 before:2015-10-28"
+    # Without a fallback entry, an old claim gets no archive link at all.
+    only_gdelt = SourcesConfig(catalog=[t for t in SourcesConfig().catalog if t.id != "news-search"])
+    assert {"gdelt", "news-search"}.isdisjoint(s.id for s in link_sources(c, only_gdelt, dated, today=date(2026, 1, 1)))
+
+
+def test_a_fallback_must_name_an_archive_with_coverage() -> None:
+    entry = {"id": "old-news", "name": "Old news", "kind": "news-archive", "url": "https://n.example/?q={query}&from={date_from}"}
+    with pytest.raises(ValueError, match="fallback_for 'wikipedia' must name an entry of this catalog with covers_days; entries with covers_days: gdelt"):
+        Config.model_validate({"sources": {"catalog": [*(t.model_dump() for t in SourcesConfig().catalog), {**entry, "fallback_for": "wikipedia"}]}})
 
 
 def test_a_claim_without_key_terms_still_gets_search_links() -> None:
     c = claim("It was so.", [], "other")
     sources = link_sources(c, SourcesConfig())
-    assert len(sources) >= 3
-    assert parse_qs(urlsplit(sources[0].url).query)["search"] == ["It was so"]
+    assert [s.id for s in sources] == ["google-factcheck", "gdelt"]  # no name: no encyclopedia link
+    assert sources[0].url.endswith("/search/It%20was%20so;hl=en")
 
 
 def test_unknown_placeholders_in_dated_urls_are_rejected() -> None:
@@ -145,9 +202,67 @@ def test_entity_kinds_pick_the_lookup_and_limit_a_source() -> None:
             Entity(text="Moscow", kind="place", start=37, end=43),
         ]
     })
-    sources = {s.id: s for s in link_sources(c, SourcesConfig())}
-    assert sources["wikidata"].url.endswith("search=Vladimir%20Putin")  # the person, not the first word
+    sources = link_sources(c, SourcesConfig())
+    # The person first, then the place; the nationality (an adjective) gets no link of its own.
+    assert [s.url.rsplit("=", 1)[-1] for s in sources if s.id == "wikidata"] == ["Vladimir%20Putin", "Moscow"]
     people = SourceTemplate(id="people", name="People", kind="knowledge-base", url="https://p.example/?q={entity}", entity_kinds=["person"])
     places = SourceTemplate(id="orgs", name="Orgs", kind="knowledge-base", url="https://o.example/?q={entity}", entity_kinds=["organisation"])
     cfg = SourcesConfig(catalog=[people, places])
     assert [s.id for s in link_sources(c, cfg)] == ["people"]
+
+
+def test_entity_links_are_capped_at_the_most_salient() -> None:
+    text = "Angela Merkel met officials of Eurostat, Nusra Front and the IMF in Berlin, Paris and Rome."
+    c = claim(text, [], "event").model_copy(update={"entities": [
+        Entity(text=name, kind=kind, start=text.index(name), end=text.index(name) + len(name))  # type: ignore[arg-type]
+        for name, kind in [("Angela Merkel", "person"), ("Eurostat", "organisation"), ("Nusra Front", "organisation"),
+                           ("IMF", "organisation"), ("Berlin", "place"), ("Paris", "place"), ("Rome", "place")]
+    ]})
+    assert searched(link_sources(c, SourcesConfig()), "wikipedia") == ["Angela Merkel", "Eurostat", "Nusra Front"]
+    assert len(searched(link_sources(c, SourcesConfig(max_entities=5)), "wikipedia")) == 5
+
+
+def test_a_bracketed_acronym_is_not_a_second_entity() -> None:
+    doc, claims = _doc_claims(SEED.read_text(encoding="utf-8"))
+    irgc = next(c for c in claims if "(IRGC)" in c.text)
+    assert searched(link_sources(irgc, SourcesConfig(), doc), "wikipedia") == ["Iranian Revolutionary Guards Corps", "Syria", "Iran"]
+
+
+def test_statistics_portals_come_first_for_a_statistic() -> None:
+    doc, claims = _doc_claims(VARIED)
+    spain = next(c for c in claims if c.text.startswith("Unemployment"))
+    assert spain.type == "statistic"
+    sources = link_sources(spain, SourcesConfig(), doc)
+    assert [s.kind for s in sources[:2]] == ["statistics", "statistics"]
+    assert searched(sources, "undata", "q") == ["Unemployment Spain lowest"]  # no figure: a portal searches topics
+    assert "statistics" not in {s.kind for s in link_sources(next(c for c in claims if c.text.startswith("More")), SourcesConfig(), doc)}
+    # An entry made for the claim's type comes first wherever the catalog lists it.
+    eurostat = SourceTemplate(id="eurostat", name="Eurostat", kind="statistics", url="https://ec.europa.eu/eurostat/search?text={topic}",
+                              applies_to=["statistic"])
+    catalog = SourcesConfig(catalog=[*SourcesConfig().catalog, eurostat])
+    assert [s.id for s in link_sources(spain, catalog, doc)][:3] == ["undata", "worldbank", "eurostat"]
+
+
+def test_a_quote_links_the_speakers_statements_first() -> None:
+    text = "“We will not leave Syria until the job is done,” Vladimir Putin told reporters in Moscow."
+    c = claim(text, [], "quote").model_copy(update={
+        "attribution": "Vladimir Putin",
+        "entities": [Entity(text="Syria", kind="place", start=text.index("Syria"), end=text.index("Syria") + 5),
+                     Entity(text="Vladimir Putin", kind="person", start=text.index("Vladimir"), end=text.index("Vladimir") + 14),
+                     Entity(text="Moscow", kind="place", start=text.index("Moscow"), end=text.index("Moscow") + 6)],
+    })
+    sources = link_sources(c, SourcesConfig())
+    assert [s.id for s in sources[:2]] == ["wikiquote", "quote-search"]
+    assert searched(sources, "wikiquote") == ["Vladimir Putin"]
+    assert searched(sources, "quote-search", "q") == ['Vladimir Putin "We will not leave Syria until the job is done"']
+    anonymous = c.model_copy(update={"attribution": "a source"})
+    assert {"wikiquote", "quote-search"}.isdisjoint(s.id for s in link_sources(anonymous, SourcesConfig()))
+
+
+def test_reported_speech_searches_the_words_beside_the_attribution() -> None:
+    text = "Damascus is now under threat from ISIL, according to Israeli intelligence."
+    c = claim(text, [], "quote").model_copy(update={
+        "attribution": "Israeli intelligence",
+        "entities": [Entity(text="Damascus", kind="place", start=0, end=8), Entity(text="ISIL", kind="organisation", start=34, end=38)],
+    })
+    assert searched(link_sources(c, SourcesConfig()), "quote-search", "q") == ["Israeli intelligence Damascus is now under threat from ISIL"]

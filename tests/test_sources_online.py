@@ -44,7 +44,15 @@ def tasks(out: Path) -> dict[str, dict]:
 
 
 def by_id(task: dict) -> dict[str, dict]:
-    return {s["id"]: s for s in task["sources"]}
+    """Each catalog entry's first source (a per-entity entry's first is the most salient entity's)."""
+    first: dict[str, dict] = {}
+    for s in task["sources"]:
+        first.setdefault(s["id"], s)
+    return first
+
+
+def each(task: dict, source_id: str) -> list[dict]:
+    return [s for s in task["sources"] if s["id"] == source_id]
 
 
 def test_each_api_resolves_its_fields(api_server: HTTPServer, dated_seed_dir: Path, tmp_path: Path, key: str) -> None:
@@ -70,11 +78,18 @@ def test_each_api_resolves_its_fields(api_server: HTTPServer, dated_seed_dir: Pa
         "timestamp": "2024-01-01T00:00:00Z",
     }
 
-    wikidata = sources["wikidata"]
-    assert wikidata["status"] == "resolved", wikidata
-    assert wikidata["resolved"]["wikidata_id"] in public_apis.ENTITIES
-    label, description = public_apis.ENTITIES[wikidata["resolved"]["wikidata_id"]]
-    assert wikidata["resolved"]["label"] == label and wikidata["resolved"]["description"] == description
+    # One link per named entity, each resolved by its own name: the stand-in knows an article on Assad, none on
+    # Syria or Damascus (and the Assad article is not offered for them); Wikidata knows Assad and Syria.
+    wikis = each(assad, "wikipedia")
+    assert [w["title"] for w in wikis] == ["Wikipedia: Bashar al-Assad", "Wikipedia: Syria", "Wikipedia: Damascus"]
+    assert [w["status"] for w in wikis] == ["resolved", "unresolved", "unresolved"]
+    assert wikis[1]["reason"] == "no Wikipedia article matches 'Syria'"
+    wikidata = each(assad, "wikidata")
+    assert [w["status"] for w in wikidata] == ["resolved", "resolved", "unresolved"], wikidata
+    assert [w["resolved"]["wikidata_id"] for w in wikidata[:2]] == ["Q44329", "Q858"]
+    for found in wikidata[:2]:
+        label, description = public_apis.ENTITIES[found["resolved"]["wikidata_id"]]
+        assert found["resolved"]["label"] == label and found["resolved"]["description"] == description
 
     archive = sources["wayback"]
     assert archive["status"] == "resolved"
@@ -85,6 +100,11 @@ def test_each_api_resolves_its_fields(api_server: HTTPServer, dated_seed_dir: Pa
     assert archive["url"] == archive["resolved"]["snapshot_url"]
 
     assert sources["google-factcheck"]["status"] == "resolved"
+    assert sources["google-factcheck"]["title"].endswith("(1 existing fact-check)")
+    # Fact Check Tools found two by keyword; re-ranked by similarity to the claim, the one about Assad's wife
+    # falls below sources.match_threshold and is dropped, and the kept one carries its similarity.
+    similarity = assad["already_checked"][0].pop("similarity")
+    assert 0.70 <= similarity <= 1.0
     assert assad["already_checked"] == [{
         "publisher": "PolitiFact",
         "rating": "Mostly False",
@@ -97,14 +117,16 @@ def test_each_api_resolves_its_fields(api_server: HTTPServer, dated_seed_dir: Pa
             "snapshot_url": "http://web.archive.org/web/20150921120000/https://www.politifact.com/factchecks/2015/sep/20/assad-territory/",
             "timestamp": "2015-09-21T12:00:00Z",
         },
+        "origin": "google",
     }]
-    # Plain links (no API) are left as they were, and every task still has its news-archive window.
-    assert sources["gdelt"]["status"] == "link"
-    assert "startdatetime=20150907000000" in sources["gdelt"]["url"] and "enddatetime=20150921235959" in sources["gdelt"]["url"]
+    # Plain links (no API) are left as they were. The article is from 2015, long before GDELT's 90 days:
+    # no GDELT link, a dated news search over the article's window instead.
+    assert "gdelt" not in sources and sources["news-search"]["status"] == "link"
+    assert "after%3A2015-09-07%20before%3A2015-09-21" in sources["news-search"]["url"]
     # The report carries the same resolution as the task files.
     claim = next(c for c in result.report.claims if c.id == assad["claim"])
     assert claim.already_checked is not None and claim.already_checked[0].publisher == "PolitiFact"
-    assert {s.id: s.status for s in claim.sources}["wikipedia"] == "resolved"
+    assert [s.status for s in claim.sources if s.id == "wikipedia"] == ["resolved", "unresolved", "unresolved"]
     # The key went to the fact-check API, in a header, and nowhere else.
     sent = [r for r, _ in api_server.log if r.path == "/v1alpha1/claims:search"]
     assert sent and all(r.headers.get("X-Goog-Api-Key") == key for r in sent)

@@ -119,3 +119,25 @@ def test_a_new_source_api_is_one_registration(api_server: HTTPServer, tmp_path: 
             registry.register("constant-test", "again")(constant)
     finally:
         registry._REGISTRY.pop("constant-test", None)
+
+
+def test_published_fact_checks_are_reranked_by_similarity_and_the_unlike_dropped(api_server: HTTPServer, tmp_path: Path) -> None:
+    public_apis.install(api_server)  # claims:search answers two fact-checks for any query naming Assad
+    config = online_config(api_server, tmp_path / "out").config
+    found = resolve(config, public_apis.SECRET_KEY).already_checked[CLAIM.id]
+    assert [c.publisher for c in found] == ["PolitiFact"]  # "Assad's wife shopping in Paris" is dropped
+    assert found[0].origin == "google" and found[0].similarity is not None
+    assert config.sources.match_threshold <= found[0].similarity <= 1.0
+    # Same words, another figure: "a quarter" is not 60 percent, so nothing is already checked.
+    sixty = replace_claim(text="Assad controls 60 percent of Syria.")
+    sources = {sixty.id: link_sources(sixty, config.sources, DOCUMENT)}
+
+    async def main() -> ResolvedBatch:
+        async with build_client(config.http, None, secret_headers(config, public_apis.SECRET_KEY)) as client:
+            return await resolve_with(client, [sixty], sources, [DOCUMENT], config, public_apis.SECRET_KEY)
+
+    assert asyncio.run(main()).already_checked[sixty.id] == []
+
+
+def replace_claim(**changes: object) -> Claim:
+    return CLAIM.model_copy(update=changes)

@@ -34,7 +34,7 @@ from factflow.models import Problem
 
 __all__ = [
     "DEFAULT_THRESHOLD", "FIGURE_PENALTY", "Match", "Row", "figures", "figures_conflict",
-    "match_tsv", "normalise_post", "read_id_text_tsv", "top_k",
+    "match_tsv", "normalise_post", "read_id_text_tsv", "similarities", "top_k",
 ]
 
 #: ``sources.match_threshold``'s default: chosen on the development pairs of ``bench/matching.py``.
@@ -192,6 +192,19 @@ def top_k(
         order = np.lexsort((idx, -sc), axis=1)[:, :k]  # score descending, then candidate index ascending
         best_i, best_s = np.take_along_axis(idx, order, axis=1), np.take_along_axis(sc, order, axis=1)
     return best_i, best_s
+
+
+def similarities(query: str, candidates: Sequence[str], encoder: object) -> np.ndarray:
+    """The score of each candidate text against ``query``, as :func:`top_k` scores a pair: posts normalised,
+    cosine similarity of the encoder's vectors, less :data:`FIGURE_PENALTY` where the figures disagree."""
+    if not candidates:
+        return np.zeros(0, dtype=np.float32)
+    texts = [normalise_post(query), *(normalise_post(t) for t in candidates)]
+    vectors = encoder.encode(texts)  # type: ignore[attr-defined]
+    scores = vectors[1:] @ vectors[0]
+    own = figures(texts[0])
+    penalty = [FIGURE_PENALTY if figures_conflict(own, figures(t)) else 0.0 for t in texts[1:]]
+    return (scores - np.asarray(penalty, dtype=np.float32)).astype(np.float32)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Fields", "Outcome", "SourceApi", "describe", "get", "names", "register", "unresolved"]
 
-#: The raw values a catalog template can use for one claim (``catalog.template_fields``).
+#: The raw values a catalog template can use for one source of one claim (``catalog.expand``: a per-entity
+#: source's ``entity`` is its own entity), plus ``claim``, the claim's text, for resolvers that compare with it.
 Fields = dict[str, str]
 #: What resolving one source gives: the source (resolved or not) and the published fact-checks found, if the API looks.
 Outcome = tuple[Source, list[ExistingFactCheck] | None]
@@ -107,21 +108,24 @@ async def _settle(
 # The registrations, in the order config messages and docs list them.
 
 
-@register("wikipedia", "the best-matching Wikipedia article (MediaWiki search on the key phrase, then the main entity) and its page summary")
+@register("wikipedia", "the best-matching Wikipedia article (MediaWiki search on the link's entity; for a phrase link, the phrase, then the main entity) and its page summary")
 async def _wikipedia(resolver: Resolver, template: SourceTemplate, source: Source, fields: Fields) -> Outcome:
     base = resolver.apis.wikipedia.base_url
     title = None
-    for query in dict.fromkeys(q for q in (fields["phrase"], fields["entity"]) if q):
+    # A per-entity link is about its entity: its name alone (another name's article would be wrong);
+    # a link of the claim's phrase: the phrase, then the main entity.
+    order = ("entity",) if "{entity}" in template.url else ("phrase", "entity")
+    for query in dict.fromkeys(q for q in (fields[name] for name in order) if q):
         title = await resolver.once(f"wp-search:{query}", partial(apis.wikipedia_search, resolver.client, base, query))
         if title:
             break
     found = None
     if title:
         found = await resolver.once(f"wp-summary:{title}", partial(apis.wikipedia_summary, resolver.client, base, title))
-    return await _settle(resolver, template, source, fields, found, f"no Wikipedia article matches {fields['phrase'] or fields['entity']!r}")
+    return await _settle(resolver, template, source, fields, found, f"no Wikipedia article matches {next((fields[n] for n in order if fields[n]), '')!r}")
 
 
-@register("wikidata", "the best-matching Wikidata entity for the claim's main named entity: its id, label and description")
+@register("wikidata", "the best-matching Wikidata entity for the link's named entity: its id, label and description")
 async def _wikidata(resolver: Resolver, template: SourceTemplate, source: Source, fields: Fields) -> Outcome:
     base, name = resolver.apis.wikidata.base_url, fields["entity"]
     entity_id = await resolver.once(f"wd-search:{name}", partial(apis.wikidata_search, resolver.client, base, name))
@@ -138,13 +142,18 @@ async def _wayback(resolver: Resolver, template: SourceTemplate, source: Source,
     return await _settle(resolver, template, source, fields, found, f"no Wayback Machine snapshot of {url}", archive=False)
 
 
-@register("factchecktools", "fact-checks already published on the claim's key terms (Google Fact Check Tools claims:search; needs an API key)")
+@register(
+    "factchecktools",
+    "fact-checks already published on the claim's names and figures (Google Fact Check Tools claims:search; needs an API key), "
+    "re-ranked by similarity to the claim, those below sources.match_threshold dropped",
+)
 async def _factchecktools(resolver: Resolver, template: SourceTemplate, source: Source, fields: Fields) -> Outcome:
     api = resolver.apis.factchecktools
     if not resolver.api_key:
         return unresolved(source, f"existing fact-checks not looked up: set the environment variable {api.api_key_env}"), None
     query = fields["query"]
     found = await resolver.once(f"fc:{query}", partial(apis.fact_checks, resolver.client, api.base_url, query, api.language_code, api.page_size))
+    found = resolver.rerank(fields["claim"], found)
     found = list(await asyncio.gather(*(resolver.archive_check(check) for check in found)))
     noun = "fact-check" if len(found) == 1 else "fact-checks"
     return replace(source, status="resolved", title=f"{source.title} ({len(found)} existing {noun})"), found

@@ -19,13 +19,14 @@ from typing import TypeVar
 
 import httpx
 
+from factflow.claims.matching import similarities
 from factflow.config import Config, SourceTemplate
 from factflow.errors import SourceError
 from factflow.http import Memo, build_client, polite_transport, run_async
 from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, ExistingFactCheck, Resolution, Source
 from factflow.sources import apis, registry
-from factflow.sources.catalog import template_fields
+from factflow.sources.catalog import expand, template_fields
 from factflow.sources.registry import unresolved
 
 T = TypeVar("T")
@@ -50,12 +51,27 @@ class Resolver:
     (``registry.py``); what resolvers share (the client, the memo, snapshots) is here.
     """
 
-    def __init__(self, client: httpx.AsyncClient, config: Config, api_key: str | None) -> None:
+    def __init__(self, client: httpx.AsyncClient, config: Config, api_key: str | None, encoder: object | None = None) -> None:
         self.client = client
         self.config = config
         self.api_key = api_key
         self.memo = Memo()
         self.apis = config.sources.apis
+        self._encoder = encoder
+
+    def rerank(self, claim: str, checks: Sequence[ExistingFactCheck]) -> list[ExistingFactCheck]:
+        """Published fact-checks by similarity to the claim (the score claim matching uses: the packaged encoder and
+        the figure rule), highest first, each with its ``similarity``; those below ``sources.match_threshold`` dropped."""
+        if not checks:
+            return []
+        if self._encoder is None:
+            from factflow.claims.encoder import SentenceEncoder  # loaded only when there is something to rank
+
+            self._encoder = SentenceEncoder.load()
+        scores = similarities(claim, [c.claim or c.title or "" for c in checks], self._encoder)
+        threshold = self.config.sources.match_threshold
+        ranked = sorted((i for i in range(len(checks)) if float(scores[i]) >= threshold), key=lambda i: (-float(scores[i]), i))
+        return [checks[i].model_copy(update={"similarity": round(min(1.0, float(scores[i])), 4), "origin": "google"}) for i in ranked]
 
     async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
         """Ask ``make()`` once per run for ``key``; later callers share its answer."""
@@ -101,10 +117,19 @@ class Resolver:
     async def resolve_claim(
         self, claim: Claim, sources: Sequence[Source], document: Document | None
     ) -> tuple[list[Source], list[ExistingFactCheck] | None]:
-        """Every source of one claim, concurrently."""
-        fields = template_fields(claim, document, self.config.sources)
-        templates = {t.id: t for t in self.config.sources.catalog}
-        results = await asyncio.gather(*(self.resolve_one(s, templates.get(s.id), fields) for s in sources))
+        """Every source of one claim, concurrently; each with the fields its link was filled from (a per-entity link, its entity)."""
+        cfg = self.config.sources
+        claim_fields = {**template_fields(claim, document, cfg), "claim": claim.text}
+        links = {(link.source.id, link.source.url): link for link in expand(claim, cfg, document)}
+        templates = {t.id: t for t in cfg.catalog}
+
+        def resolve(source: Source) -> Awaitable[tuple[Source, list[ExistingFactCheck] | None]]:
+            link = links.get((source.id, source.url))
+            if link is None:  # a link built earlier (another day's archive coverage): the claim's own fields
+                return self.resolve_one(source, templates.get(source.id), claim_fields)
+            return self.resolve_one(source, link.template, {**link.fields, "claim": claim.text})
+
+        results = await asyncio.gather(*(resolve(s) for s in sources))
         checked = next((found for _, found in results if found is not None), None)
         return [s for s, _ in results], checked
 
@@ -116,9 +141,11 @@ async def resolve_with(
     documents: Sequence[Document],
     config: Config,
     api_key: str | None,
+    encoder: object | None = None,
 ) -> ResolvedBatch:
-    """Resolve every claim's sources with the given client (injected: tests pass their own)."""
-    resolver = Resolver(client, config, api_key)
+    """Resolve every claim's sources with the given client (injected: tests pass their own); ``encoder`` ranks
+    published fact-checks (None: the packaged one, loaded when there is one to rank)."""
+    resolver = Resolver(client, config, api_key, encoder)
     by_id = {d.id: d for d in documents}
     results = await asyncio.gather(*(resolver.resolve_claim(c, sources.get(c.id, []), by_id.get(c.document)) for c in claims))
     resolved = ResolvedBatch(sources={})
