@@ -17,7 +17,7 @@ Two sets of labelled pairs, "same claim" (1) or "different claim" (0):
   (handle, link, hashtag, emoji, attribution dropped; 1).
 
 For each encoder it prints the share of pairs right at the best threshold, precision and recall
-of "same claim" by kind, with and without the figure rule of ``factflow.claims.matching``;
+of "same claim" by kind, with and without the figure rule of ``factflow.matching``;
 recall@1 and MAP@5 of finding each paraphrase's or post's claim among every sentence of both sets
 (about 2,000); how far batching moves a score; and the speed of encoding and of exact search
 against 10,000 and 100,000 candidates.
@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from factflow.claims.encoder import SentenceEncoder  # noqa: E402
-from factflow.claims.matching import FIGURE_PENALTY, figures, figures_conflict, normalise_post, top_k  # noqa: E402
+from factflow.encoder import SentenceEncoder  # noqa: E402
+from factflow.matching import FIGURE_PENALTY, figures, figures_conflict, normalise_post, top_k  # noqa: E402
 
 CLAIMS = ROOT / "bench" / "matching-claims.tsv"
 NEWS_PAIRS = ROOT / "bench" / "matching-news-pairs.tsv"

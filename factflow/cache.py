@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -136,6 +137,8 @@ def claims_key(documents: Iterable[Document], cfg: Config) -> str:
     digest = hashlib.sha256(_code_version("claims", "sources").encode("utf-8"))
     for part in (cfg.claims.model_dump_json(), cfg.sources.model_dump_json()):
         digest.update(part.encode("utf-8") + b"\x00")
+    if any(t.covers_days for t in cfg.sources.catalog):  # which archive covers a claim's date moves with the day
+        digest.update(date.today().isoformat().encode("ascii"))
     for document in sorted(documents, key=lambda d: d.id):  # its text, and the title, URL and date that fill source links
         digest.update(cache_key(document, cfg.claims).encode("utf-8"))
         digest.update(document.model_dump_json(exclude={"text"}).encode("utf-8") + b"\x00")

@@ -245,7 +245,7 @@ def recall(ctx: RunContext, plan: Plan) -> Plan:
             candidates = desk_candidates(load_report(layout.report), cfg.report.publisher, cfg.report.publisher_url) + candidates
     if not candidates or not plan.items:
         return replace(plan, problems=problems)
-    from factflow.claims.encoder import SentenceEncoder
+    from factflow.encoder import SentenceEncoder
 
     encoder = CachedEncoder(SentenceEncoder.load(), layout.vector_cache)
     found = find_already_checked([item.claim for item in plan.items], candidates, cfg.sources.match_threshold, encoder)

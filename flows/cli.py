@@ -325,7 +325,7 @@ def claims_match(queries: Path, candidates: Path, k: int) -> None:
 
     Example: factflow claims match new-claims.tsv checked-claims.tsv --top 3 > matches.tsv
     """
-    from factflow.claims.matching import match_tsv
+    from factflow.matching import match_tsv
 
     for problem in match_tsv(queries, candidates, k, sys.stdout):
         stderr.print(f"problem {problem.file}:{problem.line}: {problem.message}", highlight=False, markup=False)

@@ -140,3 +140,30 @@ def test_a_near_duplicate_id_taken_into_use_is_not_hidden_by_the_cache(tmp_path:
           f"claim: {claim_id(b)}\nclaim_text: {b}\nreviewer: reviewer-1\nrating: 'false'\nrationale: Checked.\n")
     run_pipeline(loaded, seeds, out)
     assert [c["id"] for c in report_without_stamps(out)["claims"]] == [claim_id(b)]
+
+
+def test_merged_claims_are_linked_again_on_another_day_when_an_archive_window_moves(
+    loaded: LoadedConfig, seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime
+
+    import factflow.cache
+    from factflow.cache import claims_key
+    from factflow.ingest import load_documents
+
+    documents, _ = load_documents(seed_dir, loaded.config.ingest)
+    assert any(t.covers_days for t in loaded.config.sources.catalog)  # the default GDELT entry
+    today = claims_key(documents, loaded.config)
+
+    class Tomorrow(datetime.date):
+        @classmethod
+        def today(cls) -> datetime.date:
+            return datetime.date.fromordinal(datetime.date.today().toordinal() + 1)
+
+    monkeypatch.setattr(factflow.cache, "date", Tomorrow)
+    assert claims_key(documents, loaded.config) != today
+    without = loaded.with_changes("sources", catalog=[t for t in loaded.config.sources.catalog if not t.covers_days and not t.fallback_for])
+    monkeypatch.setattr(factflow.cache, "date", datetime.date)
+    fixed = claims_key(documents, without.config)
+    monkeypatch.setattr(factflow.cache, "date", Tomorrow)
+    assert claims_key(documents, without.config) == fixed  # no window, no daily relinking

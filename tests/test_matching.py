@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from factflow_flows.cli import main
 
-from factflow.claims.encoder import SentenceEncoder
-from factflow.claims.matching import DEFAULT_THRESHOLD, figures, figures_conflict, normalise_post, top_k
 from factflow.config import SourcesConfig
+from factflow.encoder import SentenceEncoder
+from factflow.matching import DEFAULT_THRESHOLD, figures, figures_conflict, normalise_post, top_k
 from tests.conftest import write
 
 CLAIM = "Unemployment fell to 4.1 percent in March, the lowest rate since 2000."

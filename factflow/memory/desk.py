@@ -3,7 +3,7 @@
 Candidates are the claims of an earlier report whose consensus is ``agreed`` or ``adjudicated``
 (:func:`desk_candidates`) and the imported ClaimReview items (:func:`imported_candidates`).
 :func:`find_already_checked` scores every new claim against them with the packaged sentence
-encoder and the figure rule of :mod:`factflow.claims.matching`, and returns, per claim, the
+encoder and the figure rule of :mod:`factflow.matching`, and returns, per claim, the
 candidates at or above the threshold as :class:`~factflow.models.ExistingFactCheck` entries,
 highest similarity first. Pure: it reads and writes nothing.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from factflow.claims.matching import figures, normalise_post, top_k
+from factflow.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
 from factflow.models import ExistingFactCheck, Report
 
@@ -93,7 +93,7 @@ def find_already_checked(
     if not claims or not candidates:
         return result
     if encoder is None:
-        from factflow.claims.encoder import SentenceEncoder
+        from factflow.encoder import SentenceEncoder
 
         encoder = SentenceEncoder.load()
     q_text = [normalise_post(c.text) for c in claims]

@@ -19,11 +19,11 @@ from typing import TypeVar
 
 import httpx
 
-from factflow.claims.matching import similarities
 from factflow.config import Config, SourceTemplate
 from factflow.errors import SourceError
 from factflow.http import Memo, build_client, polite_transport, run_async
 from factflow.layout import OutputLayout
+from factflow.matching import similarities
 from factflow.models import Claim, Document, ExistingFactCheck, Resolution, Source
 from factflow.sources import apis, registry
 from factflow.sources.catalog import expand, template_fields
@@ -65,7 +65,7 @@ class Resolver:
         if not checks:
             return []
         if self._encoder is None:
-            from factflow.claims.encoder import SentenceEncoder  # loaded only when there is something to rank
+            from factflow.encoder import SentenceEncoder  # loaded only when there is something to rank
 
             self._encoder = SentenceEncoder.load()
         scores = similarities(claim, [c.claim or c.title or "" for c in checks], self._encoder)

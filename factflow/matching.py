@@ -1,6 +1,6 @@
 """Claim matching: which already-checked claims a new claim repeats, by the sentence encoder's similarity.
 
-A pair's score is the cosine similarity of the two sentences' vectors (:mod:`factflow.claims.encoder`),
+A pair's score is the cosine similarity of the two sentences' vectors (:mod:`factflow.encoder`),
 with one rule on top: when both sentences state figures and neither's figures include the
 other's, they are different claims ("fell to 4.1 percent" is not "fell to 5.1 percent", though the
 encoder scores the two about 0.95), and the score drops by :data:`FIGURE_PENALTY`, so the pair
@@ -295,7 +295,7 @@ def match_tsv(queries: Path, candidates: Path, k: int, out: TextIO, encoder: obj
     writer.writerow(["query_id", "rank", "candidate_id", "score"])
     if q_rows and c_rows:
         if encoder is None:
-            from factflow.claims.encoder import SentenceEncoder
+            from factflow.encoder import SentenceEncoder
 
             encoder = SentenceEncoder.load()
         idx, scores = match_rows([r.text for r in q_rows], [r.text for r in c_rows], k, encoder)

@@ -65,7 +65,7 @@ class SentenceEncoder:
     def load(cls, folder: Path | None = None, threads: int | None = None) -> SentenceEncoder:
         """The packaged encoder (or the one in ``folder``)."""
         if folder is None:
-            base: Any = resources.files(__package__ or "factflow.claims").joinpath("models")
+            base: Any = resources.files("factflow.claims").joinpath("models")  # beside the detector, sharing its tokenizer
         else:
             base = folder
         meta = json.loads(base.joinpath(_META).read_text(encoding="utf-8"))
