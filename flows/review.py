@@ -24,6 +24,7 @@ from factflow.config import ReviewConfig, load_config
 from factflow.errors import FactflowError, VerdictError
 from factflow.export.summary import markdown_link, markdown_text
 from factflow.review import OpenTask, ReviewSession
+from factflow.review.session import adoptable
 
 VIA = "the Prefect review form"
 
@@ -111,13 +112,15 @@ def describe(item: OpenTask, number: int, total: int, session: ReviewSession, er
     ]
     if t.context_before or t.context_after:
         lines += ["", "**Context:** " + " ".join(t.context_before) + " **[claim]** " + " ".join(t.context_after)]
-    if t.sources:
-        lines += ["", "**Sources:**"] + [f"- [{s.title}]({s.url})" for s in t.sources]
-    if t.already_checked:
+    if t.already_checked:  # first: a claim already checked need not be checked again
         lines += ["", "**Already checked (closest first):**"] + [
             f"- {markdown_text(c.summary())}" + (f" ([link]({url}))" if (url := markdown_link(c.url)) else "")
             for c in t.already_checked
         ]
+        if adoptable(t, session.cfg) and error is None:
+            lines += ["", "_The form below is filled in with the desk's earlier verdict: submit it to adopt it as yours, or change it._"]
+    if t.sources:
+        lines += ["", "**Sources:**"] + [f"- [{s.title}]({s.url})" for s in t.sources]
     lines += ["", "**Ratings:**"] + [f"- `{level.label}`: {level.definition}" for level in session.cfg.scale]
     if session.adjudicator or not session.cfg.blind:
         if item.others:
@@ -162,6 +165,9 @@ def review(
                 break
             logger.info("Waiting for %s's verdict on claim %s (task %d of %d): press Resume (top right) to open the form.",
                         reviewer, item.task.claim, number, len(tasks))
+            adoption = adoptable(item.task, loaded.config.review)
+            if last is None and adoption is not None:  # one step: the form comes filled in with the desk's earlier verdict
+                last = Answer(adoption.rating, adoption.rationale, adoption.evidence)
             form = verdict_form(loaded.config.review, last)
             answer: Any = pause_flow_run(
                 wait_for_input=form.with_initial_data(description=describe(item, number, len(tasks), session, error)),

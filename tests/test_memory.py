@@ -139,7 +139,7 @@ def test_a_run_puts_the_desks_and_imported_checks_on_the_new_claims_task_report_
     rated_desk: Path, loaded: LoadedConfig, tmp_path: Path
 ) -> None:
     from factflow.layout import OutputLayout
-    from factflow.review import load_tasks
+    from factflow.review import ReviewSession, load_tasks, load_verdict
 
     seeds = tmp_path / "seeds"
     write(seeds / "b.txt", "Bridge again\n\nIn 2019 the city paid 3.2 million dollars for its new bridge, the council said.\n"
@@ -162,16 +162,29 @@ def test_a_run_puts_the_desks_and_imported_checks_on_the_new_claims_task_report_
     # The reviewer sees them in the terminal, closest first, with who rated what.
     seen = subprocess_review(rated_desk, "reviewer-1", paid.id)
     assert "Already checked (closest first):" in seen and f"'mostly-true' by this desk, claim {bridge.id}" in seen
+    assert seen.index("Already checked") < seen.index("Sources:")  # first, before the search links
+
+    # ... and adopts the desk's earlier verdict in one step: it becomes theirs, the match recorded.
+    order = [t.task.claim for t in ReviewSession(rated_desk, loaded.config.review, "reviewer-1").open_tasks()]
+    answers = "".join("a\n" if claim_id == paid.id else "s\n" for claim_id in order) + "q\n"
+    seen = subprocess_review(rated_desk, "reviewer-1", paid.id, answers)
+    verdict = load_verdict(rated_desk / "review" / "verdicts" / "reviewer-1" / f"{paid.id}.yaml", rated_desk, {paid.id},
+                           loaded.config.review).verdict
+    assert verdict.rating == "mostly-true" and verdict.evidence == []
+    assert f"Adopted the desk's earlier verdict on the same claim {bridge.id} ('mostly-true'" in (verdict.rationale or "")
+    assert "reviewer-1 and reviewer-2; similarity 0." in (verdict.rationale or "")
+    again = run_pipeline(loaded, seeds, rated_desk)
+    assert [v.rating for v in next(c for c in again.report.claims if c.id == paid.id).verdicts if v.reviewer == "reviewer-1"] == ["mostly-true"]
 
 
-def subprocess_review(out: Path, reviewer: str, claim_id: str) -> str:
+def subprocess_review(out: Path, reviewer: str, claim_id: str, answers: str = "s\n" * 10 + "q\n") -> str:
     import subprocess
     import sys
 
     from tests.conftest import CONFIG
 
     done = subprocess.run([sys.executable, "-m", "factflow_flows.cli", "review", "--reviewer", reviewer, "--config", str(CONFIG),
-                           "--out", str(out)], input="s\n" * 10 + "q\n", capture_output=True, text=True, timeout=120)
+                           "--out", str(out)], input=answers, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

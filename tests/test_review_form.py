@@ -329,7 +329,9 @@ def test_the_form_lists_what_already_checked_the_claim_closest_first_with_markup
                           origin="imported", similarity=0.82),
     ]
     text = describe(replace(item, ref=item.task.model_copy(update={"already_checked": checks})), 1, 1, session, None)
-    section = text.split("**Already checked (closest first):**")[1].split("**Ratings:**")[0]
+    assert text.index("**Already checked (closest first):**") < text.index("**Sources:**")  # first
+    section = text.split("**Already checked (closest first):**")[1].split("**Sources:**")[0]
+    assert "_The form below is filled in with the desk's earlier verdict" in section  # adopting is one submit
     lines = [line for line in section.splitlines() if line.startswith("- ")]
     assert len(lines) == 2 and "this desk, claim c-0123456789ab" in lines[0] and "similarity 0.91" in lines[0]
     assert "reviewer-1, reviewer-2" in lines[0] and "\\*bridge\\*" in lines[0] and "\\[$3m\\](javascript" in lines[0]  # no link

@@ -196,3 +196,26 @@ def queue_of(out: Path, report: Path | None) -> list[TaskRef | Task]:
         except InputError:
             continue  # unreadable: the flow rewrites it
     return queue_order(queue)
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """A desk's earlier verdict on the same claim, as this reviewer's own: what adopting it saves."""
+
+    rating: str
+    rationale: str
+    evidence: list[str]
+
+
+def adoptable(task: Task, cfg: ReviewConfig) -> Adoption | None:
+    """The closest earlier verdict of this desk on the same claim (``already_checked``, origin desk), as a verdict
+    this reviewer can adopt in one step: its rating (when it is on the scale), a rationale that records the
+    match, and its link as evidence when the desk has a public page. None when there is none."""
+    for check in task.already_checked or []:
+        if check.origin == "desk" and check.rating in cfg.labels:
+            how = ", ".join(x for x in (check.date, " and ".join(check.reviewers or [])) if x)
+            close = f"; similarity {check.similarity:.2f}" if check.similarity is not None else ""
+            rationale = (f"Adopted the desk's earlier verdict on the same claim {check.claim_id} "
+                         f"({check.rating!r}{', ' + how if how else ''}{close}): {' '.join((check.claim or '').split())}")
+            return Adoption(check.rating, rationale, [check.url] if check.url else [])
+    return None

@@ -15,7 +15,7 @@ import click
 from factflow.config import ReviewConfig
 from factflow.errors import VerdictError
 from factflow.models import VerdictRecord, check_link
-from factflow.review.session import OpenTask, ReviewSession
+from factflow.review.session import OpenTask, ReviewSession, adoptable
 
 VIA = "factflow review"
 
@@ -56,14 +56,16 @@ def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -
     if t.context_after:
         click.echo("After:    " + " ".join(t.context_after))
     click.echo(f"Question: {t.question}")
+    if t.already_checked:  # first: a claim already checked need not be checked again
+        click.echo(click.style("Already checked (closest first):", fg="cyan"))
+        for check in t.already_checked:
+            click.echo(f"  - {check.summary()}" + (f" {check.url}" if check.url else ""))
+        if adoptable(t, session.cfg):
+            click.echo("  (type a at the rating prompt to adopt the desk's earlier verdict as yours)")
     if t.sources:
         click.echo("Sources:")
         for source in t.sources:
             click.echo(f"  - {source.title}: {source.url}")
-    if t.already_checked:
-        click.echo(click.style("Already checked (closest first):", fg="cyan"))
-        for check in t.already_checked:
-            click.echo(f"  - {check.summary()}" + (f" {check.url}" if check.url else ""))
     if session.adjudicator or not session.cfg.blind:
         if item.others:
             click.echo("Verdicts so far:")
@@ -79,12 +81,13 @@ def _ask(text: str, default: str | None = None) -> str:
     return value.strip()
 
 
-def _ask_rating(cfg: ReviewConfig) -> str:
+def _ask_rating(cfg: ReviewConfig, can_adopt: bool = False) -> str:
     labels = cfg.labels
+    adopt = "; a = adopt the desk's earlier verdict" if can_adopt else ""
     while True:
-        answer = _ask(f"Rating (1-{len(labels)} or a label; s = skip, q = quit)")
+        answer = _ask(f"Rating (1-{len(labels)} or a label; s = skip, q = quit{adopt})")
         low = answer.casefold()
-        if low in ("s", "skip", "q", "quit"):
+        if low in ("s", "skip", "q", "quit") or (can_adopt and low in ("a", "adopt")):
             return low[0]
         if answer.isdigit() and 1 <= int(answer) <= len(labels):
             return labels[int(answer) - 1]
@@ -129,16 +132,20 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
         if item is None:
             continue
         show_task(item, number, len(tasks), session)
+        adoption = adoptable(item.task, session.cfg)
         try:
-            rating = _ask_rating(session.cfg)
+            rating = _ask_rating(session.cfg, can_adopt=adoption is not None)
             if rating in ("s", "q"):
                 outcome.skipped += rating == "s"
                 if rating == "q":
                     outcome.quit = True
                     break
                 continue
-            rationale = _ask_rationale()
-            evidence = _ask_evidence()
+            if rating == "a" and adoption is not None:  # one step: the earlier verdict, the match recorded
+                rating, rationale, evidence = adoption.rating, adoption.rationale, adoption.evidence
+            else:
+                rationale = _ask_rationale()
+                evidence = _ask_evidence()
         except click.Abort:  # end of input (a pipe ran dry, Ctrl-D) or Ctrl-C: stop, keep what was saved
             outcome.quit = True
             break
