@@ -417,6 +417,16 @@ class SourcesConfig(Strict):
     )
     online: bool = Field(default=False, description="Resolve sources over HTTP (same as `factflow run --online`); offline runs only build links.")
     apis: ApisConfig = Field(default_factory=ApisConfig, description="Base URLs (and the key variable) of the APIs used online.")
+    passages: int = Field(
+        default=3, ge=0, le=10,
+        description="Evidence passages per claim, online: the sentences of the Wikipedia articles on its entities most "
+        "similar to it (0: none looked up).",
+    )
+    passage_chars: int = Field(
+        default=30_000, ge=1_000, le=200_000,
+        description="Characters of each Wikipedia article read for evidence passages (its beginning); bounds the text fetched "
+        "and encoded per article.",
+    )
     match_threshold: float = Field(
         default=0.70, ge=0.3, le=1.0,
         description="Similarity (cosine of the sentence encoder, 0-1) at which a new claim counts as one already checked "

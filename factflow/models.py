@@ -256,6 +256,23 @@ class ExistingFactCheck(Model):
         return text
 
 
+class EvidencePassage(Model):
+    """A sentence of a Wikipedia article about one of the claim's entities that bears on the claim."""
+
+    text: str = Field(description="The sentence, as the article's plain text has it.")
+    title: str = Field(description="The article's title.")
+    url: str = Field(description="The article's URL.")
+    similarity: float = Field(
+        ge=-2.0, le=1.0,
+        description="Similarity to the claim (cosine of the sentence encoder, less 1 where the two state different figures).",
+    )
+
+
+def _drop_if_none(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    """``data`` without the named members that are None (fields added later: older outputs keep their bytes)."""
+    return {k: v for k, v in data.items() if v is not None or k not in names}
+
+
 class ClaimBase(Model):
     """What identifies and describes a claim, wherever it is shown."""
 
@@ -290,6 +307,7 @@ class PlannedClaim:
     reviewers: list[str]
     sources: list[Source]
     already_checked: list[ExistingFactCheck] | None = None
+    evidence_passages: list[EvidencePassage] | None = None
 
 
 class Task(Model):
@@ -313,6 +331,15 @@ class Task(Model):
     already_checked: list[ExistingFactCheck] | None = Field(
         default=None, description="Fact-checks of this claim already published elsewhere; null when not looked up (offline, or no API key)."
     )
+    evidence_passages: list[EvidencePassage] | None = Field(
+        default=None,
+        description="The sentences of the Wikipedia articles on the claim's entities most similar to the claim, most similar "
+        "first (online runs only; absent offline).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _drop_if_none(handler(self), "evidence_passages")
 
 
 class Verdict(Model):
@@ -445,9 +472,18 @@ class ReportClaim(ClaimBase):
     already_checked: list[ExistingFactCheck] | None = Field(
         default=None, description="Fact-checks of this claim already published elsewhere; null when not looked up."
     )
+    evidence_passages: list[EvidencePassage] | None = Field(
+        default=None,
+        description="The sentences of the Wikipedia articles on the claim's entities most similar to the claim, most similar "
+        "first (online runs only; absent offline).",
+    )
     assigned_to: list[str]
     verdicts: list[VerdictRecord]
     consensus: Consensus
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _drop_if_none(handler(self), "evidence_passages")
 
 
 class ReportDocument(Model):

@@ -222,8 +222,8 @@ def resolve(ctx: RunContext, plan: Plan, documents: Sequence[Document]) -> Plan:
         return plan
     batch = resolve_sources([i.claim for i in plan.items], {i.claim.id: i.sources for i in plan.items}, documents,
                             ctx.loaded.config, ctx.out)
-    items = [PlannedClaim(i.claim, i.title, i.reviewers, batch.sources[i.claim.id], batch.already_checked.get(i.claim.id))
-             for i in plan.items]
+    items = [PlannedClaim(i.claim, i.title, i.reviewers, batch.sources[i.claim.id], batch.already_checked.get(i.claim.id),
+                          batch.passages.get(i.claim.id)) for i in plan.items]
     return Plan(items, ledger=plan.ledger, problems=plan.problems, verdict_files=plan.verdict_files,
                 requests_sent=batch.requests_sent)
 

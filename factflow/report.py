@@ -94,7 +94,8 @@ def build_report(
                                     earlier.get(c.id), generated_at)
         report_claims.append(ReportClaim(
             **{name: getattr(c, name) for name in _CLAIM_FIELDS},
-            sources=item.sources, already_checked=item.already_checked, assigned_to=item.reviewers,
+            sources=item.sources, already_checked=item.already_checked, evidence_passages=item.evidence_passages,
+            assigned_to=item.reviewers,
             verdicts=records, consensus=consensus_of[c.id],
         ))
     current = {item.claim.id for item in items}

@@ -1,7 +1,7 @@
 """The public APIs' answers, in their real JSON shapes, served by a real HTTP server on 127.0.0.1.
 
 Each answer copies the documented shape of the live API (MediaWiki action=query&list=search
-with formatversion=2, the REST v1 page summary, Wikidata wbsearchentities and wbgetentities,
+and prop=extracts (TextExtracts' plain text) with formatversion=2, the REST v1 page summary, Wikidata wbsearchentities and wbgetentities,
 the Wayback availability API, Fact Check Tools v1alpha1 claims:search), trimmed to a few
 members but with every member factflow reads and several it ignores.
 """
@@ -21,10 +21,27 @@ ARTICLES = {
     "Bashar al-Assad": {
         "pageid": 4591, "wikidata": "Q44329",
         "extract": "Bashar Hafez al-Assad is a Syrian former politician who was the 19th president of Syria from 2000 until 2024. He is the son of Hafez al-Assad.",
+        # The article's plain text as TextExtracts gives it (explaintext, exsectionformat=wiki): headings
+        # between "==", paragraphs on their own lines. One sentence restates the seed's Assad claim, one
+        # is that sentence with other figures (the figure rule ranks it after those that agree).
+        "text": (
+            "Bashar Hafez al-Assad is a Syrian former politician who was the 19th president of Syria from 2000 until 2024. "
+            "His father Hafez al-Assad ruled Syria for 29 years.\n\n\n== Early life ==\nAssad studied ophthalmology in London before he was "
+            "called back to Damascus. He married Asma Akhras, a British-born investment banker.\n\n\n== Civil war ==\n"
+            "By late 2015 Assad's government controlled only 25 to 30 percent of Syria, mainly Damascus and the coast. "
+            "By late 2015 Assad's government controlled only 60 to 70 percent of Syria, mainly Damascus and the coast. "
+            "The Alawite minority, to which Assad belongs, was the core of the regime's support on the Syrian coastline. "
+            "That year rebel groups, the Nusra Front and the Islamic State inflicted a series of crushing defeats on Assad's army.\n"
+        ),
     },
     "Latakia": {
         "pageid": 90227, "wikidata": "Q192214",
         "extract": "Latakia is the principal port city of Syria, as well as the capital of the Latakia Governorate located in the north-west of the country.",
+        "text": (
+            "Latakia is the principal port city of Syria, as well as the capital of the Latakia Governorate located in the "
+            "north-west of the country.\n\n\n== History ==\nThe city was known in antiquity as Laodicea. In 2015 Russia "
+            "deployed aircraft to the Hmeimim air base south-east of the city.\n"
+        ),
     },
 }
 ENTITIES = {
@@ -48,6 +65,14 @@ def mediawiki(request: Request) -> Response:
     """/w/api.php on both Wikipedia and Wikidata, dispatched on ``action`` as the real API does."""
     args = request.args
     action = args.get("action")
+    if action == "query" and args.get("prop") == "extracts":
+        pages = []
+        for title in args.get("titles", "").split("|"):
+            if title in ARTICLES:
+                pages.append({"pageid": ARTICLES[title]["pageid"], "ns": 0, "title": title, "extract": ARTICLES[title]["text"]})
+            else:
+                pages.append({"ns": 0, "title": title, "missing": True})
+        return _json({"batchcomplete": True, "query": {"pages": pages}})
     if action == "query" and args.get("list") == "search":
         query = args.get("srsearch", "").casefold()
         hits = [t for t in ARTICLES if any(word in query for word in t.casefold().replace("al-", "").split())]

@@ -33,6 +33,7 @@ from factflow.config import IngestConfig
 from factflow.errors import PermanentSourceError
 from factflow.http import build_client
 from factflow.ingest.web import PinnedTransport, UrlLine, address_refusal, fetch_all
+from factflow.pipeline import run_pipeline
 from factflow.sources import apis
 from factflow.yamlio import dump_yaml
 from tests import public_apis
@@ -150,12 +151,13 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
         st.sampled_from(["query", "search", "title", "id", "entities", "Q1", "labels", "en", "value", "missing", "archived_snapshots",
                          "closest", "available", "url", "timestamp", "claims", "claimReview", "publisher", "name", "content_urls",
-                         "desktop", "page", "titles", "normalized", "extract", "text"]), inner, max_size=4),
+                         "desktop", "page", "titles", "normalized", "extract", "text", "pages"]), inner, max_size=4),
     max_leaves=15,
 )
 CLIENTS = [
     lambda c, b: apis.wikipedia_search(c, b, "x"), lambda c, b: apis.wikipedia_summary(c, b, "X"),
     lambda c, b: apis.wikidata_search(c, b, "x"), lambda c, b: apis.wikidata_entity(c, b, "Q1"),
+    lambda c, b: apis.wikipedia_extract(c, b, "X", 1000),
     lambda c, b: apis.wayback_snapshot(c, b, "https://example.org/"), lambda c, b: apis.fact_checks(c, b, "x", "en", 5),
 ]
 
@@ -176,6 +178,31 @@ def test_any_api_reply_shape_is_a_result_or_a_permanent_error(api_server: HTTPSe
         assert not isinstance(result, BaseException) or isinstance(result, PermanentSourceError), repr(result)
         for link in re.findall(r"url='([^']*)'", repr(result)):
             assert link.startswith(("http://", "https://")), link
+
+
+def test_odd_article_texts_give_no_passages_and_the_run_goes_on(api_server: HTTPServer, tmp_path: Path) -> None:
+    # Search and summaries answer as Wikipedia does; the article texts come back in shapes no client expects:
+    # formatversion=1's pages keyed by id, an extract that is a list, and HTML where JSON was promised.
+    odd = {
+        "Bashar al-Assad": lambda: Response(json.dumps({"query": {"pages": {"4591": {"title": "Bashar al-Assad", "extract": "x"}}}}),
+                                            content_type="application/json"),
+        "Latakia": lambda: Response(json.dumps({"query": {"pages": [{"title": "Latakia", "extract": ["a", "b"]}]}}),
+                                    content_type="application/json"),
+    }
+
+    def mediawiki(request: Request) -> Response:
+        if request.args.get("prop") == "extracts":
+            return odd.get(request.args.get("titles", ""), lambda: Response("<html>", content_type="application/json"))()
+        return public_apis.mediawiki(request)
+
+    api_server.expect_request("/w/api.php").respond_with_handler(mediawiki)
+    public_apis.install(api_server)
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    write(seeds / "syria.txt", SEED.read_text(encoding="utf-8"))
+    report = run_pipeline(online_config(api_server, out), seeds, out).report
+    assert any(r.args.get("prop") == "extracts" for r, _ in api_server.log)
+    assert any(s.id == "wikipedia" and s.status == "resolved" for c in report.claims for s in c.sources)
+    assert report.claims and all(c.evidence_passages == [] for c in report.claims)
 
 
 def test_dns_rebinding_cannot_reach_an_address_that_was_not_checked(api_server: HTTPServer, tmp_path: Path) -> None:

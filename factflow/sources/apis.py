@@ -114,6 +114,35 @@ async def wikipedia_summary(client: httpx.AsyncClient, base_url: str, title: str
     return Resolution(title=shown, extract=_one_line(reply.extract), url=reply.content_urls.desktop.page, wikidata_id=reply.wikibase_item)
 
 
+class _ExtractPage(Reply):
+    title: str | None = None
+    extract: str | None = None
+    missing: bool = False
+
+
+class _ExtractQuery(Reply):
+    pages: list[_ExtractPage]
+
+
+class WikipediaExtractReply(Reply):
+    """MediaWiki ``action=query&prop=extracts&explaintext=1`` (TextExtracts, formatversion=2)."""
+
+    query: _ExtractQuery
+
+
+async def wikipedia_extract(client: httpx.AsyncClient, base_url: str, title: str, limit: int) -> str:
+    """The plain text of a Wikipedia article (TextExtracts), at most ``limit`` characters; empty for a missing page."""
+    where = f"{base_url}/w/api.php"
+    data = await get_json(client, where, params={
+        "action": "query", "prop": "extracts", "explaintext": 1, "exsectionformat": "wiki", "redirects": 1,
+        "titles": title, "format": "json", "formatversion": 2,
+    })
+    pages = parse_reply(data, WikipediaExtractReply, where).query.pages
+    page = next((p for p in pages if not p.missing and p.extract), None)
+    # The API cannot cap a whole article's text (``exchars`` stops at 1,200), so the cap is ours.
+    return page.extract[:limit] if page and page.extract else ""
+
+
 class _EntityHit(Reply):
     id: str = Field(pattern=r"^Q[0-9]+$")
 

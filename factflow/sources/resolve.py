@@ -2,7 +2,8 @@
 
 :func:`resolve_sources` is the stage function: offline links in, the same links out with
 ``status`` (``resolved`` or ``unresolved`` and the reason), what each API found, Wayback
-snapshots of the pages cited, and fact-checks already published elsewhere. Each source goes to
+snapshots of the pages cited, fact-checks already published elsewhere, and evidence passages
+(``passages.py``: the sentences of the claim's entities' Wikipedia articles most similar to it). Each source goes to
 the API its catalog entry names, through the source-API registry (``registry.py``). A source that
 cannot be resolved keeps its offline link and the run goes on; an API name the registry does not
 know is an error (the config refuses it when read), never another API's answer.
@@ -14,6 +15,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,9 +26,10 @@ from factflow.errors import SourceError
 from factflow.http import Memo, build_client, polite_transport, run_async
 from factflow.layout import OutputLayout
 from factflow.matching import similarities
-from factflow.models import Claim, Document, ExistingFactCheck, Resolution, Source
+from factflow.models import Claim, Document, EvidencePassage, ExistingFactCheck, Resolution, Source
 from factflow.sources import apis, registry
 from factflow.sources.catalog import expand, template_fields
+from factflow.sources.passages import Article, articles_of, best_passages
 from factflow.sources.registry import unresolved
 
 T = TypeVar("T")
@@ -41,6 +44,8 @@ class ResolvedBatch:
 
     sources: dict[str, list[Source]]
     already_checked: dict[str, list[ExistingFactCheck]] = field(default_factory=dict)
+    #: Each claim's evidence passages (an empty list: none found); no entry when ``sources.passages`` is 0.
+    passages: dict[str, list[EvidencePassage]] = field(default_factory=dict)
     requests_sent: int = 0
 
 
@@ -64,14 +69,40 @@ class Resolver:
         the figure rule), highest first, each with its ``similarity``; those below ``sources.match_threshold`` dropped."""
         if not checks:
             return []
-        if self._encoder is None:
-            from factflow.encoder import SentenceEncoder  # loaded only when there is something to rank
-
-            self._encoder = SentenceEncoder.load()
-        scores = similarities(claim, [c.claim or c.title or "" for c in checks], self._encoder)
+        scores = similarities(claim, [c.claim or c.title or "" for c in checks], self.encoder())
         threshold = self.config.sources.match_threshold
         ranked = sorted((i for i in range(len(checks)) if float(scores[i]) >= threshold), key=lambda i: (-float(scores[i]), i))
         return [checks[i].model_copy(update={"similarity": round(min(1.0, float(scores[i])), 4), "origin": "google"}) for i in ranked]
+
+    def encoder(self) -> object:
+        """The sentence encoder: the one given, or the packaged one, loaded when first needed."""
+        if self._encoder is None:
+            from factflow.encoder import SentenceEncoder  # loaded only when there is something to score
+
+            self._encoder = SentenceEncoder.load()
+        return self._encoder
+
+    async def article_text(self, title: str) -> str:
+        """The beginning of a Wikipedia article's plain text, asked once per run; empty when it cannot be read."""
+        base, limit = self.apis.wikipedia.base_url, self.config.sources.passage_chars
+        try:
+            return await self.once(f"wp-extract:{title}", partial(apis.wikipedia_extract, self.client, base, title, limit))
+        except Exception:  # noqa: BLE001 - an article that cannot be read gives no passages, never a failed run
+            return ""
+
+    async def passages(self, claims: Sequence[Claim], sources: Mapping[str, Sequence[Source]]) -> dict[str, list[EvidencePassage]]:
+        """Each claim's evidence passages from the Wikipedia articles its per-entity sources resolved to."""
+        cfg = self.config.sources
+        entity_sources = {t.id for t in cfg.catalog if t.api == "wikipedia" and "{entity}" in t.url}
+        articles: dict[str, list[Article]] = {c.id: articles_of(sources.get(c.id, ()), entity_sources) for c in claims}
+        titles = list(dict.fromkeys(a.title for found in articles.values() for a in found))
+        texts = dict(zip(titles, await asyncio.gather(*(self.article_text(t) for t in titles)), strict=True))
+        if not any(texts.values()):
+            return {c.id: [] for c in claims}
+        try:
+            return best_passages(claims, articles, texts, self.encoder(), cfg.passages)
+        except Exception:  # noqa: BLE001 - text no rule foresaw costs the passages, never the run
+            return {c.id: [] for c in claims}
 
     async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
         """Ask ``make()`` once per run for ``key``; later callers share its answer."""
@@ -153,6 +184,8 @@ async def resolve_with(
         resolved.sources[claim.id] = claim_sources
         if checked is not None:
             resolved.already_checked[claim.id] = checked
+    if config.sources.passages:
+        resolved.passages = await resolver.passages(claims, resolved.sources)
     polite = polite_transport(client)
     resolved.requests_sent = polite.sent if polite else 0
     return resolved
