@@ -119,6 +119,11 @@ def describe(item: OpenTask, number: int, total: int, session: ReviewSession, er
         ]
         if adoptable(t, session.cfg) and error is None:
             lines += ["", "_The form below is filled in with the desk's earlier verdict: submit it to adopt it as yours, or change it._"]
+    if t.evidence_passages:
+        lines += ["", "**Passages that bear on the claim (closest first):**"] + [
+            f"- {markdown_text(p.text)} ({markdown_text(p.title)}" + (f", [link]({url}))" if (url := markdown_link(p.url)) else ")")
+            for p in t.evidence_passages
+        ]
     if t.sources:
         lines += ["", "**Sources:**"] + [f"- [{s.title}]({s.url})" for s in t.sources]
     lines += ["", "**Ratings:**"] + [f"- `{level.label}`: {level.definition}" for level in session.cfg.scale]

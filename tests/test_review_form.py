@@ -317,7 +317,7 @@ def test_the_form_lists_what_already_checked_the_claim_closest_first_with_markup
 
     from factflow_flows.review import describe
 
-    from factflow.models import ExistingFactCheck
+    from factflow.models import EvidencePassage, ExistingFactCheck
 
     run_pipeline(loaded, seed_dir, out_dir)
     session = ReviewSession(out_dir, loaded.config.review, "reviewer-1")
@@ -328,9 +328,15 @@ def test_the_form_lists_what_already_checked_the_claim_closest_first_with_markup
         ExistingFactCheck(publisher="Checker", rating="False", url="https://checker.example/r/1", claim="It cost $3m.",
                           origin="imported", similarity=0.82),
     ]
-    text = describe(replace(item, ref=item.task.model_copy(update={"already_checked": checks})), 1, 1, session, None)
+    passages = [EvidencePassage(text="Assad holds *a quarter* of Syria.", title="Bashar al-Assad",
+                                url="https://en.wikipedia.org/wiki/Bashar_al-Assad", similarity=0.8)]
+    task = item.task.model_copy(update={"already_checked": checks, "evidence_passages": passages})
+    text = describe(replace(item, ref=task), 1, 1, session, None)
+    heads = ["**Already checked (closest first):**", "**Passages that bear on the claim (closest first):**", "**Sources:**"]
+    assert [text.index(h) for h in heads] == sorted(text.index(h) for h in heads)  # what was checked, then passages, then links
+    assert "- Assad holds \\*a quarter\\* of Syria. (Bashar al-Assad, [link](https://en.wikipedia.org/wiki/Bashar_al-Assad))" in text
     assert text.index("**Already checked (closest first):**") < text.index("**Sources:**")  # first
-    section = text.split("**Already checked (closest first):**")[1].split("**Sources:**")[0]
+    section = text.split("**Already checked (closest first):**")[1].split("**Passages")[0]
     assert "_The form below is filled in with the desk's earlier verdict" in section  # adopting is one submit
     lines = [line for line in section.splitlines() if line.startswith("- ")]
     assert len(lines) == 2 and "this desk, claim c-0123456789ab" in lines[0] and "similarity 0.91" in lines[0]

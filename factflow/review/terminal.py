@@ -62,6 +62,10 @@ def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -
             click.echo(f"  - {check.summary()}" + (f" {check.url}" if check.url else ""))
         if adoptable(t, session.cfg):
             click.echo("  (type a at the rating prompt to adopt the desk's earlier verdict as yours)")
+    if t.evidence_passages:
+        click.echo(click.style("Passages that bear on the claim (closest first):", fg="cyan"))
+        for passage in t.evidence_passages:
+            click.echo(f"  - {' '.join(passage.text.split())} ({passage.title}: {passage.url})")
     if t.sources:
         click.echo("Sources:")
         for source in t.sources:
