@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +77,46 @@ def online_config(server: HTTPServer, out: Path, **http: Any) -> LoadedConfig:
 
 
 NEWS = SHARED / "data" / "news" / "fakenewscorpus_sample.csv"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``make test`` runs the suite on pytest-xdist's workers. Tests that share a fixture built once per
+    session or module run on one worker, so that it is built once: the large desk (a run over 750
+    articles), a module's Prefect server. Every other test goes to whichever worker is free, in the
+    order of :func:`pytest_collection_modifyitems`. Other --dist modes keep xdist's own scheduler."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtures(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _shared_fixtures(nodeid.split("::", 1)[0]) or nodeid
+
+    config.option.loadscopereorder = False  # keep the collection's order
+    return SharedFixtures(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The large desk's tests first, the Prefect tests (a server, workers, flow runs: several processes
+    each) last: on two workers, the desk's timed commands then run beside single-process tests only."""
+    def rank(item: pytest.Item) -> int:
+        if _shared_fixtures(item.nodeid.split("::", 1)[0]) == "large_desk":
+            return 0
+        return 2 if item.get_closest_marker("prefect") else 1
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
+@functools.cache
+def _shared_fixtures(module: str) -> str | None:
+    """What the tests of a module share, read from its text (the scheduler sees test ids, not fixtures):
+    the large desk, or a fixture of its own built once per module; None if nothing."""
+    path = ROOT / module
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if "large_desk" in text:
+        return "large_desk"
+    return module if re.search(r"scope=[\"'](module|session)[\"']", text) else None
 
 
 @pytest.fixture(scope="session")
