@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +120,49 @@ def _shared_fixtures(module: str) -> str | None:
     if "large_desk" in text:
         return "large_desk"
     return module if re.search(r"scope=[\"'](module|session)[\"']", text) else None
+
+
+#: This pytest-xdist worker's two lock files (a gate, and the machine), shared by all workers; None when serial.
+_LOCKS: tuple[int, int] | None = None
+
+
+@pytest.fixture(autouse=True)
+def _sharing_the_machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """On pytest-xdist's workers each test holds the machine lock shared while it runs; :func:`alone` takes it whole."""
+    global _LOCKS
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    if _LOCKS is None:
+        root = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
+        _LOCKS = (os.open(root / "machine.gate", os.O_RDWR | os.O_CREAT), os.open(root / "machine.lock", os.O_RDWR | os.O_CREAT))
+    gate, machine = _LOCKS
+    fcntl.flock(gate, fcntl.LOCK_SH)  # not past a worker that waits for the machine to itself
+    fcntl.flock(machine, fcntl.LOCK_SH)
+    fcntl.flock(gate, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        fcntl.flock(machine, fcntl.LOCK_UN)
+
+
+@contextmanager
+def alone() -> Iterator[None]:
+    """A section that a wall-clock bound measures: on pytest-xdist's workers it waits until the other
+    workers' current tests end and holds their next ones back, so that the bound measures the command
+    on this machine, as a serial run does, and not the suite's other tests beside it."""
+    if _LOCKS is None:
+        yield
+        return
+    gate, machine = _LOCKS
+    fcntl.flock(machine, fcntl.LOCK_UN)  # our own test's share first, or two workers wanting the machine would wait on each other
+    fcntl.flock(gate, fcntl.LOCK_EX)
+    fcntl.flock(machine, fcntl.LOCK_EX)
+    fcntl.flock(gate, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        fcntl.flock(machine, fcntl.LOCK_SH)
 
 
 @pytest.fixture(scope="session")
