@@ -33,8 +33,10 @@ lock:
 run: $(STAMP)
 	$(BIN)/factflow run --config config/factflow.yaml --seeds seeds --out .
 
+# Two pytest-xdist workers: most slow tests wait on servers and child processes, so two keep two
+# cores busy (tests/conftest.py keeps tests that share a desk or a server on one worker).
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The HTML report is checked in headless Chromium; install Debian's package when it is missing
 # and we may (root with apt-get); otherwise that one test skips and says why.

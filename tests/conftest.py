@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import os
+import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +80,89 @@ def online_config(server: HTTPServer, out: Path, **http: Any) -> LoadedConfig:
 
 
 NEWS = SHARED / "data" / "news" / "fakenewscorpus_sample.csv"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``make test`` runs the suite on pytest-xdist's workers. Tests that share a fixture built once per
+    session or module run on one worker, so that it is built once: the large desk (a run over 750
+    articles), a module's Prefect server. Every other test goes to whichever worker is free, in the
+    order of :func:`pytest_collection_modifyitems`. Other --dist modes keep xdist's own scheduler."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtures(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _shared_fixtures(nodeid.split("::", 1)[0]) or nodeid
+
+    config.option.loadscopereorder = False  # keep the collection's order
+    return SharedFixtures(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The large desk's tests first, the Prefect tests (a server, workers, flow runs: several processes
+    each) last: on two workers, the desk's timed commands then run beside single-process tests only."""
+    def rank(item: pytest.Item) -> int:
+        if _shared_fixtures(item.nodeid.split("::", 1)[0]) == "large_desk":
+            return 0
+        return 2 if item.get_closest_marker("prefect") else 1
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
+@functools.cache
+def _shared_fixtures(module: str) -> str | None:
+    """What the tests of a module share, read from its text (the scheduler sees test ids, not fixtures):
+    the large desk, or a fixture of its own built once per module; None if nothing."""
+    path = ROOT / module
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if "large_desk" in text:
+        return "large_desk"
+    return module if re.search(r"scope=[\"'](module|session)[\"']", text) else None
+
+
+#: This pytest-xdist worker's two lock files (a gate, and the machine), shared by all workers; None when serial.
+_LOCKS: tuple[int, int] | None = None
+
+
+@pytest.fixture(autouse=True)
+def _sharing_the_machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """On pytest-xdist's workers each test holds the machine lock shared while it runs; :func:`alone` takes it whole."""
+    global _LOCKS
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    if _LOCKS is None:
+        root = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
+        _LOCKS = (os.open(root / "machine.gate", os.O_RDWR | os.O_CREAT), os.open(root / "machine.lock", os.O_RDWR | os.O_CREAT))
+    gate, machine = _LOCKS
+    fcntl.flock(gate, fcntl.LOCK_SH)  # not past a worker that waits for the machine to itself
+    fcntl.flock(machine, fcntl.LOCK_SH)
+    fcntl.flock(gate, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        fcntl.flock(machine, fcntl.LOCK_UN)
+
+
+@contextmanager
+def alone() -> Iterator[None]:
+    """A section that a wall-clock bound measures: on pytest-xdist's workers it waits until the other
+    workers' current tests end and holds their next ones back, so that the bound measures the command
+    on this machine, as a serial run does, and not the suite's other tests beside it."""
+    if _LOCKS is None:
+        yield
+        return
+    gate, machine = _LOCKS
+    fcntl.flock(machine, fcntl.LOCK_UN)  # our own test's share first, or two workers wanting the machine would wait on each other
+    fcntl.flock(gate, fcntl.LOCK_EX)
+    fcntl.flock(machine, fcntl.LOCK_EX)
+    fcntl.flock(gate, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        fcntl.flock(machine, fcntl.LOCK_SH)
 
 
 @pytest.fixture(scope="session")

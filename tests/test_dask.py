@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import math
 import os
 import re
 import shutil
@@ -19,21 +21,53 @@ pytestmark = pytest.mark.prefect
 
 _STAMPS = re.compile(r"^(generated_at|  since): .*$", re.MULTILINE)
 
+# Loaded by every Dask worker (Dask's distributed.worker.preload): each task a worker finishes is
+# appended to <DASK_RECORD>/<worker pid>.txt, so the test sees which process ran what.
+_RECORD = """
+import os
+from pathlib import Path
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+
+class Record(WorkerPlugin):
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "memory":
+            with (Path(os.environ["DASK_RECORD"]) / f"{os.getpid()}.txt").open("a", encoding="utf-8") as f:
+                f.write(f"{key}\\n")
+
+
+async def dask_setup(worker):
+    await worker.plugin_add(Record(), name="record")
+"""
+
+
+def news_sample(path: Path, articles: int) -> Path:
+    """The first ``articles`` rows of the news sample, as a CSV of the same columns."""
+    csv.field_size_limit(2**31 - 1)
+    with NEWS.open(encoding="utf-8", newline="") as source, path.open("w", encoding="utf-8", newline="") as target:
+        rows = csv.reader(source)
+        csv.writer(target).writerows(row for _, row in zip(range(articles + 1), rows, strict=False))
+    return path
+
 
 def test_dask_runner_gives_the_same_report_as_the_default(tmp_path: Path) -> None:
-    """The seed plus the news sample (when ../shared is there) plus a few small documents."""
+    """The seed plus 40 articles of the news sample (when ../shared is there) plus a few small documents."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     shutil.copy(SEED, seeds / SEED.name)
     if NEWS.is_file():
-        (seeds / NEWS.name).symlink_to(NEWS)
+        news_sample(seeds / NEWS.name, 40)
     for i in range(6):
         write(seeds / f"extra-{i}.txt", f"Extra {i}\n\nOfficials said {40 + i} people died in the Ohio floods on Monday.\n"
                                         f"The city spent ${i + 1}.5 million on the new bridge in 2019.\nThank you for reading.\n")
-    batch = 25 if NEWS.is_file() else 2  # several batches, so both workers take some
+    batch = 5 if NEWS.is_file() else 2  # several batches, so both workers take some
     config = write(tmp_path / "config.yaml", CONFIG.read_text(encoding="utf-8").replace("batch_size: 50", f"batch_size: {batch}"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    record = tmp_path / "dask-tasks"
+    record.mkdir()
+    env.update(DASK_RECORD=str(record), DASK_DISTRIBUTED__WORKER__PRELOAD=repr([str(write(tmp_path / "record.py", _RECORD))]))
     reports = {}
     for name, args in {"plain": ["--engine", "plain"], "dask": ["--task-runner", "dask"]}.items():
         out = tmp_path / name
@@ -46,3 +80,10 @@ def test_dask_runner_gives_the_same_report_as_the_default(tmp_path: Path) -> Non
         reports[name] = _STAMPS.sub("", (out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
     assert reports["dask"] == reports["plain"]
     assert reports["dask"].count("\n- id: c-") >= 10
+    # Every batch was extracted on a Dask worker, and both workers took some.
+    documents = re.search(r"^  documents: (\d+)$", reports["dask"], re.MULTILINE)
+    assert documents is not None
+    ran = {path.stem: path.read_text(encoding="utf-8").split() for path in record.glob("*.txt")}
+    extracted = {pid: [key for key in keys if key.startswith("extract_claims-")] for pid, keys in ran.items()}
+    assert sum(map(len, extracted.values())) == math.ceil(int(documents.group(1)) / batch) > 2, ran
+    assert len([pid for pid, keys in extracted.items() if keys]) == 2, ran

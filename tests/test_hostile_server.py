@@ -37,7 +37,7 @@ from factflow.pipeline import run_pipeline
 from factflow.sources import apis
 from factflow.yamlio import dump_yaml
 from tests import public_apis
-from tests.conftest import ROOT, SEED, online_config, write
+from tests.conftest import ROOT, SEED, alone, online_config, write
 
 MB = 1024 * 1024
 #: Address space a run may use: a Python with numpy, lxml and a thread pool maps far more than it
@@ -115,16 +115,17 @@ def test_a_run_against_a_hostile_server_finishes_in_time_with_sources_unresolved
     write(seeds / "urls.txt", api_server.url_for("/article") + "\n")
     loaded = online_config(api_server, out, deadline_seconds=DEADLINE, retries=1, timeout_seconds=DEADLINE)
     config = write(tmp_path / "config.yaml", dump_yaml(loaded.config.model_dump(mode="json")))
-    started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-c", "import resource, sys, runpy\n"
-         "try:\n    runpy.run_module('factflow_flows.cli', run_name='__main__')\n"
-         "finally:\n    print(f'maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n",
-         "run", "--engine", "plain", "--quiet", "--online", "--config", str(config), "--seeds", str(seeds), "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, preexec_fn=_limits, timeout=120, check=False,
-        env={**os.environ, "FACTCHECK_API_KEY": public_apis.SECRET_KEY},
-    )
-    wall = time.monotonic() - started
+    with alone():
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-c", "import resource, sys, runpy\n"
+             "try:\n    runpy.run_module('factflow_flows.cli', run_name='__main__')\n"
+             "finally:\n    print(f'maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n",
+             "run", "--engine", "plain", "--quiet", "--online", "--config", str(config), "--seeds", str(seeds), "--out", str(out)],
+            capture_output=True, text=True, cwd=ROOT, preexec_fn=_limits, timeout=120, check=False,
+            env={**os.environ, "FACTCHECK_API_KEY": public_apis.SECRET_KEY},
+        )
+        wall = time.monotonic() - started
     peak_mb = int(re.findall(r"maxrss_kb=(\d+)", done.stderr)[-1]) // 1024
     print(f"{behaviour}: exit {done.returncode}, {wall:.1f} s, peak RSS {peak_mb} MB")  # shown with -s: the measurements
     assert done.returncode == 0, done.stderr[-3000:]

@@ -10,13 +10,14 @@ import yaml
 from click.testing import CliRunner
 from factflow_flows.cli import main
 
-from tests.conftest import CONFIG
+from tests.conftest import CONFIG, alone
 
 
 def invoke(*args: str) -> tuple[int, str, float]:
-    start = time.perf_counter()
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output, time.perf_counter() - start
+    with alone():
+        start = time.perf_counter()
+        result = CliRunner().invoke(main, list(args))
+        return result.exit_code, result.output, time.perf_counter() - start
 
 
 def summary_of(report: Path) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -29,36 +30,70 @@ def corpus(folder: Path, n: int) -> Path:
 def every_yaml_parses(out: Path) -> int:
     count = 0
     for path in out.rglob("*.yaml"):
-        yaml.safe_load(path.read_text(encoding="utf-8"))
+        yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml: the report is megabytes
         count += 1
     return count
 
 
+def every_json_parses(out: Path) -> int:
+    count = 0
+    for path in out.rglob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        if path.name.endswith(".yaml.json"):  # the report's JSON twin: the SHA-256 of the YAML it mirrors, then the JSON
+            digest, text = text.split("\n", 1)
+            assert len(digest) == 64, path
+        json.loads(text)
+        count += 1
+    return count
+
+
+# `factflow run ARGS...` that SIGKILLs itself just before its KILL_AT-th file operation: each open of
+# a file for writing (the lock, a temporary file, any other) and each os.replace or os.link that puts
+# a file in place. KILL_AT 0 runs to the end. It prints every operation it saw when it exits.
+_KILLED_AT = """
+import atexit, builtins, io, os, runpy, signal, sys
+kill_at, seen = int(sys.argv[1]), []
+def watch(real, what, writes):
+    def watched(*args, **kwargs):
+        if writes(*args, **kwargs):
+            seen.append(f"{what} {args[0]}")
+            if len(seen) == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+    return watched
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+os.open = watch(os.open, "open", lambda path, flags, *a, **k: bool(flags & WRITE_FLAGS))
+io.open = builtins.open = watch(io.open, "open", lambda file, mode="r", *a, **k: isinstance(file, (str, os.PathLike)) and any(c in mode for c in "wax+"))
+os.replace, os.link = watch(os.replace, "replace", lambda *a, **k: True), watch(os.link, "link", lambda *a, **k: True)
+atexit.register(lambda: print(*seen, sep="\\n", file=sys.stderr))
+sys.argv = ["factflow", *sys.argv[2:]]
+runpy.run_module("factflow_flows.cli", run_name="__main__")
+"""
+
+
 def test_a_run_killed_at_any_moment_leaves_whole_files_and_the_next_run_loses_nothing(tmp_path: Path, loaded: LoadedConfig) -> None:
+    # The n-gram detector: this test is about files, and each killed run pays for a whole extraction before it writes.
+    loaded = loaded.with_changes("claims", detector="ngram")
     seeds, out = corpus(tmp_path / "seeds", 60), tmp_path / "out"
-    write(tmp_path / "config.yaml", CONFIG.read_text(encoding="utf-8").replace("enabled: true", "enabled: false"))
+    write(tmp_path / "config.yaml", CONFIG.read_text(encoding="utf-8").replace("enabled: true", "enabled: false")
+          .replace("detector: minilm ", "detector: ngram "))
     first = run_pipeline(loaded, seeds, out)
     cid = first.report.claims[0].id
     mine = out / "review" / "verdicts" / "reviewer-1" / f"{cid}.yaml"
     mine.write_text(f"claim: {cid}\nreviewer: reviewer-1\nrating: half-true\nrationale: Mine.\n", encoding="utf-8")
     before = mine.read_bytes()
-    cmd = [sys.executable, "-m", "factflow_flows.cli", "run", "--engine", "plain", "-q", "--refresh",
+    cmd = [sys.executable, "-c", _KILLED_AT, "KILL_AT", "run", "--engine", "plain", "-q", "--refresh",
            "--config", str(tmp_path / "config.yaml"), "--seeds", str(seeds), "--out", str(out)]
-    started = time.monotonic()
-    full = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    full = subprocess.run([a.replace("KILL_AT", "0") for a in cmd], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert full.returncode == 0, full.stderr
-    duration = time.monotonic() - started
-    killed = 0
-    for fraction in (0.2, 0.45, 0.65, 0.8, 0.9, 0.97):
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(duration * fraction)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            killed += 1
-        proc.wait(timeout=60)
-        assert every_yaml_parses(out) > 0  # the previous or the new version of each file, never a torn one
+    operations = [line for line in full.stderr.splitlines() if line.split(" ")[0] in ("open", "replace", "link")]
+    assert any(op.startswith("replace ") and op.endswith(".tmp") and "/reports/.verdicts.yaml." in op for op in operations), operations
+    # Killed just before each file operation of a run in turn: every moment at which a run has touched some files and not others.
+    for kill_at in range(1, len(operations) + 1):
+        killed = subprocess.run([a.replace("KILL_AT", str(kill_at)) for a in cmd], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert killed.returncode == -signal.SIGKILL, f"not killed before operation {kill_at} of {operations}:\n{killed.stderr}"
+        assert every_yaml_parses(out) > 0 and every_json_parses(out) > 0  # the previous or the new version of each file, never a torn one
         assert mine.read_bytes() == before
-    assert killed >= 3, f"runs finished before they could be killed ({duration:.1f} s each)"
     after = run_pipeline(loaded, seeds, out)
     assert list(out.rglob(".*.tmp")) == []  # what the killed runs left behind is cleared
     verdicts = {v.reviewer: v.rating for c in after.report.claims if c.id == cid for v in c.verdicts}

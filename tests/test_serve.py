@@ -17,6 +17,11 @@ from tests.conftest import CONFIG
 pytestmark = pytest.mark.prefect
 
 
+# How often the runner asks for due runs and the server schedules a new deployment's runs (10 s and
+# 5 s by default): the schedule and what serve does with it stay as they are, the test waits less.
+_QUICK = {"PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1"}
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -27,7 +32,7 @@ def _alive(pid: int) -> bool:
 
 def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"))
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), **_QUICK)
     log = (tmp_path / "serve.log").open("w+")
     serve = subprocess.Popen(
         [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
@@ -76,7 +81,7 @@ def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tm
             while done < 2:
                 assert serve.poll() is None, Path(log.name).read_text()[-3000:]
                 assert time.monotonic() < deadline, f"only {done} scheduled run(s) completed:\n" + Path(log.name).read_text()[-3000:]
-                time.sleep(2)
+                time.sleep(0.5)
                 done = asyncio.run(completed())
         assert (tmp_path / "out" / "reports" / "verdicts.yaml").is_file()
     finally:
@@ -107,7 +112,7 @@ def test_serve_prints_a_line_per_run_and_ctrl_c_in_a_terminal_stops_it_cleanly(s
     import select
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"))
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), **_QUICK)
     out = tmp_path / "out"
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes factflow serve, its terminal the pty
