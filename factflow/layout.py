@@ -16,6 +16,7 @@
     │   ├── tasks-manifest.json                 which task files are up to date
     │   ├── verdicts.json                       verdict files parsed already
     │   ├── vectors.npz                         sentence vectors of the claims matched last run
+    │   ├── matches.json                        what those claims matched, for a rerun with nothing new
     │   └── report-snapshot.json                the last report's consensus dates, for "since"
     └── .factflow.lock                          held by the run writing here
 
@@ -120,6 +121,10 @@ class OutputLayout:
     @property
     def verdict_cache(self) -> Path:
         return self.state / "verdicts.json"
+
+    @property
+    def match_cache(self) -> Path:
+        return self.state / "matches.json"
 
     @property
     def vector_cache(self) -> Path:

@@ -28,7 +28,8 @@ from factflow.export import load_report
 from factflow.ingest import WebFetcher, fetch_urls, load_documents
 from factflow.layout import OutputLayout
 from factflow.lock import output_lock
-from factflow.memory import RATED, desk_candidates, find_already_checked, imported_candidates, load_index, merge_checks
+from factflow.memory import RATED, desk_candidates, imported_candidates, load_index, merge_checks
+from factflow.memory.desk import recall as recall_matches
 from factflow.memory.vectors import CachedEncoder
 from factflow.models import Document, DocumentClaims, PlannedClaim, Problem, Report
 from factflow.report import build_report, load_previous_report, write_report
@@ -247,9 +248,15 @@ def recall(ctx: RunContext, plan: Plan) -> Plan:
         return replace(plan, problems=problems)
     from factflow.encoder import SentenceEncoder
 
-    encoder = CachedEncoder(SentenceEncoder.load(), layout.vector_cache)
-    found = find_already_checked([item.claim for item in plan.items], candidates, cfg.sources.match_threshold, encoder)
-    encoder.save()
+    encoders: list[CachedEncoder] = []
+
+    def encoder() -> CachedEncoder:  # loaded only when the claims or candidates changed since the last run
+        encoders.append(CachedEncoder(SentenceEncoder.load(), layout.vector_cache))
+        return encoders[0]
+
+    found = recall_matches([item.claim for item in plan.items], candidates, cfg.sources.match_threshold, layout.match_cache, encoder)
+    for made in encoders:
+        made.save()
     items = [replace(item, already_checked=merge_checks(item.already_checked, found[item.claim.id])) for item in plan.items]
     return replace(plan, items=items, problems=problems)
 

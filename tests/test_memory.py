@@ -220,3 +220,34 @@ def test_vectors_are_encoded_once_across_runs(tmp_path: Path) -> None:
     assert other.asked == ["bb"]
     path.write_bytes(b"damaged")
     assert CachedEncoder(Counting(), path).encode(["a"])[0, 0] == 1.0
+
+
+def test_a_rerun_with_nothing_new_neither_encodes_nor_searches(tmp_path: Path) -> None:
+    import numpy as np
+
+    from factflow.memory.desk import recall
+
+    made: list[int] = []
+
+    class Fake:
+        meta = {"name": "fake"}
+
+        def encode(self, sentences: list[str]) -> np.ndarray:
+            return np.array([[1.0, 0.0] if "bridge" in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
+
+    def encoder() -> Fake:
+        made.append(1)
+        return Fake()
+
+    import_files([write(tmp_path / "r.json", json.dumps([REVIEW | {"claimReviewed": "The bridge cost a lot."}]))], tmp_path)
+    candidates = imported_candidates(load_index(tmp_path))
+    claims = [claim("c-1", "The new bridge cost a lot."), claim("c-2", "Unrelated words.")]
+    cache = tmp_path / "matches.json"
+    first = recall(claims, candidates, 0.7, cache, encoder)
+    assert [c.origin for c in first["c-1"]] == ["imported"] and first["c-2"] == [] and len(made) == 1
+    assert recall(claims, candidates, 0.7, cache, encoder) == first and len(made) == 1  # read back, nothing encoded
+    recall(claims, candidates, 0.8, cache, encoder)  # another threshold: matched again
+    recall([*claims, claim("c-3", "A third bridge claim.")], candidates, 0.8, cache, encoder)  # a new claim: again
+    assert len(made) == 3
+    cache.write_text("{damaged", encoding="utf-8")
+    assert recall([*claims, claim("c-3", "A third bridge claim.")], candidates, 0.8, cache, encoder)["c-3"] and len(made) == 4

@@ -10,15 +10,21 @@ highest similarity first. Pure: it reads and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
+
+from pydantic import TypeAdapter, ValidationError
 
 from factflow.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
 from factflow.models import ExistingFactCheck, Report
+from factflow.yamlio import atomic_write_text
 
-__all__ = ["RATED", "MemoryCandidate", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
+__all__ = ["RATED", "MemoryCandidate", "recall", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
 
 #: Matches kept per claim: enough to show the best earlier verdicts, few enough to read.
 MAX_MATCHES = 5
@@ -124,3 +130,31 @@ def merge_checks(found: list[ExistingFactCheck] | None, matched: list[ExistingFa
         key = check.url or f"{check.origin}:{check.claim_id}:{check.claim}"
         merged.setdefault(key, check)
     return list(merged.values())
+
+
+def recall(
+    claims: Sequence[_HasText], candidates: Sequence[MemoryCandidate], threshold: float, cache: Path,
+    encoder: Callable[[], _Encoder],
+) -> dict[str, list[ExistingFactCheck]]:
+    """:func:`find_already_checked`, remembered in ``cache``: a rerun whose claims, candidates, threshold
+    and encoder are those of the last run reads the matches back and neither encodes nor searches.
+    ``encoder`` makes the encoder, and is called only when matching has to run."""
+    from importlib import resources
+
+    digest = hashlib.sha256(resources.files("factflow.claims").joinpath("models", "minilm-encoder.json").read_bytes())
+    digest.update(f"{threshold!r}:{MAX_MATCHES}".encode())
+    for claim in claims:
+        digest.update(f"\x00{claim.id}\x01{claim.text}".encode("utf-8", "surrogatepass"))
+    for candidate in candidates:
+        digest.update(b"\x02" + candidate.text.encode("utf-8", "surrogatepass") + candidate.check.model_dump_json().encode("utf-8"))
+    key = digest.hexdigest()
+    checks = TypeAdapter(dict[str, list[ExistingFactCheck]])
+    try:
+        saved = json.loads(cache.read_bytes())
+        if saved.get("key") == key:
+            return checks.validate_python(saved["found"])
+    except (OSError, ValueError, KeyError, TypeError, ValidationError):  # none yet, or damaged: match again
+        pass
+    found = find_already_checked(claims, candidates, threshold, encoder())
+    atomic_write_text(cache, json.dumps({"key": key, "found": checks.dump_python(found, mode="json")}), durable=False)
+    return found
