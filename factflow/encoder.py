@@ -22,13 +22,14 @@ batching is what makes encoding 100,000 candidates affordable.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from factflow.runtime import cpu_session, default_threads, load_tokenizer
 
 __all__ = ["DIMENSIONS", "SentenceEncoder"]
 
@@ -45,19 +46,10 @@ class SentenceEncoder:
 
     def __init__(self, model: bytes, tokenizer_json: str, meta: dict[str, Any], threads: int | None = None) -> None:
         """Build the inference session and tokenizer from the model files' contents."""
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         if meta.get("format") != _FORMAT or meta.get("version") != 1:
             raise ValueError(f"unsupported sentence encoder metadata {meta.get('format')!r} version {meta.get('version')!r}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads if threads is not None else min(2, os.cpu_count() or 1))
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_str(tokenizer_json)
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(int(meta["max_tokens"]))
+        self.session = cpu_session(model, default_threads(threads))
+        self.tokenizer = load_tokenizer(tokenizer_json, int(meta["max_tokens"]))
         self.meta = meta
         self.dimensions = int(meta["dimensions"])
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from factflow.errors import UnknownNameError
+from factflow.registry import Registry
 
 if TYPE_CHECKING:
     from factflow.claims.signals import Assessment
@@ -48,38 +48,20 @@ class DetectorSpec:
     load: Callable[[], Model]
 
 
-_REGISTRY: dict[str, DetectorSpec] = {}
+_REGISTRY: Registry[DetectorSpec] = Registry("detector", "claims.detector")
+#: The registered detector names (the default first), the detector of a name, one line per detector.
+names, get, describe = _REGISTRY.names, _REGISTRY.get, _REGISTRY.describe
 
 
 def register(name: str, summary: str) -> Callable[[Callable[[], Model]], Callable[[], Model]]:
     """Register a detector's loader under ``name``; the model it returns is loaded once per process."""
 
     def decorate(loader: Callable[[], Model]) -> Callable[[], Model]:
-        if name in _REGISTRY:
-            raise ValueError(f"detector {name!r} is registered twice")
         cached = functools.lru_cache(maxsize=1)(loader)
-        _REGISTRY[name] = DetectorSpec(name=name, summary=summary, load=cached)
+        _REGISTRY.add(DetectorSpec(name=name, summary=summary, load=cached))
         return cached
 
     return decorate
-
-
-def names() -> tuple[str, ...]:
-    """The registered detector names, the default first."""
-    return tuple(_REGISTRY)
-
-
-def get(name: str) -> DetectorSpec:
-    """The detector registered under ``name``; an unknown name is an UnknownNameError that lists the known ones."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UnknownNameError("claims.detector", "detector", name, names()) from None
-
-
-def describe() -> str:
-    """One line per detector, for help texts and docs."""
-    return "; ".join(f"{spec.name}: {spec.summary}" for spec in _REGISTRY.values())
 
 
 # The registrations. Loaders import their modules lazily, so choosing one detector never loads another's model.

@@ -21,7 +21,6 @@ No torch and no transformers at run time; nothing is downloaded.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from factflow.claims.detector import logistic
+from factflow.runtime import cpu_session, default_threads, load_tokenizer
 
 __all__ = ["MODEL_DIR", "TransformerDetector"]
 
@@ -58,23 +58,13 @@ class TransformerDetector:
 
     def __init__(self, model: bytes, tokenizer_json: str, meta: dict[str, Any], threads: int | None = None) -> None:
         """Build the inference session and tokenizer from the model files' contents."""
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         if meta.get("format") != _FORMAT or meta.get("version") != 1:
             raise ValueError(f"unsupported transformer model metadata {meta.get('format')!r} version {meta.get('version')!r}")
-        # One thread per run and no spinning: the parallelism is across sentences (see ``logits``), and
-        # spinning threads would only burn a core that another worker process could use.
-        options = ort.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.threads = max(1, threads if threads is not None else min(2, os.cpu_count() or 1))
+        # One thread per run: the parallelism is across sentences (see ``logits``).
+        self.threads = default_threads(threads)
         self._executor: ThreadPoolExecutor | None = None
-        self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_str(tokenizer_json)
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(int(meta["max_tokens"]))
+        self.session = cpu_session(model, 1)
+        self.tokenizer = load_tokenizer(tokenizer_json, int(meta["max_tokens"]))
         self.meta = meta
         self.threshold = float(meta["threshold"])
         self.calibration = Calibration(**meta["calibration"])

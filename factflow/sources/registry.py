@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from factflow.errors import UnknownNameError
 from factflow.models import ExistingFactCheck, Resolution, Source
+from factflow.registry import Registry
 from factflow.sources import apis
 
 if TYPE_CHECKING:
@@ -52,37 +52,19 @@ class SourceApi:
     resolve: Resolve
 
 
-_REGISTRY: dict[str, SourceApi] = {}
+_REGISTRY: Registry[SourceApi] = Registry("source API", "sources.catalog.api")
+#: The registered source API names, the API of a name, one line per API.
+names, get, describe = _REGISTRY.names, _REGISTRY.get, _REGISTRY.describe
 
 
 def register(name: str, summary: str) -> Callable[[Resolve], Resolve]:
     """Register a source API's resolver under ``name`` (the name a catalog entry's ``api`` gives)."""
 
     def decorate(resolve: Resolve) -> Resolve:
-        if name in _REGISTRY:
-            raise ValueError(f"source API {name!r} is registered twice")
-        _REGISTRY[name] = SourceApi(name=name, summary=summary, resolve=resolve)
+        _REGISTRY.add(SourceApi(name=name, summary=summary, resolve=resolve))
         return resolve
 
     return decorate
-
-
-def names() -> tuple[str, ...]:
-    """The registered source API names, in registration order."""
-    return tuple(_REGISTRY)
-
-
-def get(name: str) -> SourceApi:
-    """The source API registered under ``name``; an unknown name is an UnknownNameError that lists the known ones."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UnknownNameError("sources.catalog.api", "source API", name, names()) from None
-
-
-def describe() -> str:
-    """One line per source API, for help texts and docs."""
-    return "; ".join(f"{api.name}: {api.summary}" for api in _REGISTRY.values())
 
 
 def unresolved(source: Source, reason: str) -> Source:

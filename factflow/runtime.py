@@ -1,0 +1,34 @@
+"""Running the shipped models on the CPU: one onnxruntime session and tokenizer setup, shared by the
+check-worthiness detector (``claims/transformer.py``) and the sentence encoder (``encoder.py``)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def default_threads(threads: int | None = None) -> int:
+    """The threads a model uses: ``threads`` when given, else the machine's cores up to two."""
+    return max(1, threads if threads is not None else min(2, os.cpu_count() or 1))
+
+
+def cpu_session(model: bytes, intra_op_threads: int) -> Any:
+    """An onnxruntime session on the CPU: ``intra_op_threads`` per run, one inter-op thread, and no
+    spinning (a spinning thread burns a core that another run or worker process could use)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.inter_op_num_threads = 1
+    options.intra_op_num_threads = intra_op_threads
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def load_tokenizer(tokenizer_json: str, max_tokens: int) -> Any:
+    """The model's tokenizer, unpadded, truncating at ``max_tokens``."""
+    from tokenizers import Tokenizer
+
+    found = Tokenizer.from_str(tokenizer_json)
+    found.no_padding()
+    found.enable_truncation(max_tokens)
+    return found
