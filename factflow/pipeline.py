@@ -31,7 +31,7 @@ from factflow.lock import output_lock
 from factflow.memory import RATED, desk_candidates, imported_candidates, load_index, merge_checks
 from factflow.memory.desk import recall as recall_matches
 from factflow.memory.vectors import CachedEncoder
-from factflow.models import Document, DocumentClaims, PlannedClaim, Problem, Report
+from factflow.models import Document, DocumentClaims, Ledger, PlannedClaim, Problem, Report
 from factflow.report import build_report, load_previous_report, write_report
 from factflow.review import (
     LoadedVerdict,
@@ -77,7 +77,7 @@ class Plan:
     planning (a damaged ledger), and the verdict files parsed so far, so collecting does not parse them again."""
 
     items: list[PlannedClaim]
-    ledger: Any = None  # Ledger | None
+    ledger: Ledger | None = None
     problems: list[Problem] = field(default_factory=list)
     verdict_files: ParsedVerdicts | None = None
     requests_sent: int = 0
@@ -229,10 +229,11 @@ def resolve(ctx: RunContext, plan: Plan, documents: Sequence[Document]) -> Plan:
                 requests_sent=batch.requests_sent)
 
 
-def recall(ctx: RunContext, plan: Plan) -> Plan:
+def recall(ctx: RunContext, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:
     """Stage: what each claim repeats of the claims already rated, by this desk (the last report's agreed
     and adjudicated claims) or by other fact-checkers (``factflow import claimreview``), as
-    ``already_checked`` entries with their similarity, highest first. Nothing to match, nothing to do."""
+    ``already_checked`` entries with their similarity, highest first. Nothing to match, nothing to do.
+    Also returns what the report stage compares with: the last report, as :func:`load_previous_report` reads it."""
     cfg, layout = ctx.loaded.config, ctx.layout
     problems = list(plan.problems)
     try:
@@ -240,12 +241,12 @@ def recall(ctx: RunContext, plan: Plan) -> Plan:
     except InputError as exc:  # a damaged index costs one problem line; the desk's own memory still works
         problems.append(Problem(file=str(exc.path), line=exc.line, message=exc.message))
         candidates = []
-    previous = load_previous_report(layout.report, layout.report_snapshot)  # its snapshot: read in a moment
+    previous = load_previous_report(layout.report, layout.report_snapshot)  # its snapshot: read in a moment, once a run
     if previous and any((c.get("consensus") or {}).get("status") in RATED for c in previous.get("claims") or []):
         with contextlib.suppress(InputError):  # a report edited into something else: the report stage writes a new one
             candidates = desk_candidates(load_report(layout.report), cfg.report.publisher, cfg.report.publisher_url) + candidates
     if not candidates or not plan.items:
-        return replace(plan, problems=problems)
+        return replace(plan, problems=problems), previous
     from factflow.encoder import SentenceEncoder
 
     encoders: list[CachedEncoder] = []
@@ -258,7 +259,7 @@ def recall(ctx: RunContext, plan: Plan) -> Plan:
     for made in encoders:
         made.save()
     items = [replace(item, already_checked=merge_checks(item.already_checked, found[item.claim.id])) for item in plan.items]
-    return replace(plan, items=items, problems=problems)
+    return replace(plan, items=items, problems=problems), previous
 
 
 def write_review(ctx: RunContext, plan: Plan) -> tuple[int, int]:
@@ -282,10 +283,10 @@ def collect(ctx: RunContext, plan: Plan) -> tuple[list[LoadedVerdict], list[Prob
 def report(
     ctx: RunContext, documents: Sequence[Document], extractions: Sequence[DocumentClaims], plan: Plan,
     verdicts: Sequence[LoadedVerdict], problems: Sequence[Problem], review_problems: Sequence[Problem],
+    previous: dict[str, Any] | None,
 ) -> tuple[Report, Path]:
     """Stage: build the report and write it atomically, with its JSON twin and the snapshot the next run compares with."""
     layout = ctx.layout
-    previous = load_previous_report(layout.report, layout.report_snapshot)
     built = build_report(
         loaded=ctx.loaded, documents=documents, extractions=extractions, items=plan.items, verdicts=verdicts,
         problems=[*problems, *review_problems], generated_at=now(), previous=previous, ledger=plan.ledger,
@@ -332,11 +333,12 @@ PIPELINE: tuple[Stage, ...] = (
     Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged"),
           outputs=("plan", "documents", "extractions")),
     Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
-    Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan",), outputs=("plan",)),
+    Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan",), outputs=("plan", "previous")),
     Stage("write-review-files", "Writing tasks", write_review, inputs=("plan",), outputs=("written", "created")),
     Stage("collect-verdicts", "Collecting verdicts", collect, inputs=("plan",), outputs=("verdicts", "review_problems")),
     Stage("write-report", "Writing the report", report,
-          inputs=("documents", "extractions", "plan", "verdicts", "problems", "review_problems"), outputs=("report", "report_path")),
+          inputs=("documents", "extractions", "plan", "verdicts", "problems", "review_problems", "previous"),
+          outputs=("report", "report_path")),
 )
 
 
