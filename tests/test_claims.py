@@ -198,6 +198,34 @@ def test_a_number_inside_a_name_or_a_bare_year_is_not_a_statistic(sentence: str,
 
 
 @pytest.mark.parametrize(
+    ("sentence", "signal"),
+    [
+        ("The president was welcomed with full honours at the Great Hall of the People.", "normative"),
+        ("Scientists said the Great Permian Mass Extinction was caused by volcanic eruptions.", "normative"),
+        ("Known as the “Great Dying,” it wiped out most species 252 million years ago.", "normative"),
+        ("Virginia has “at will” employment laws, meaning employers can fire anyone.", "prediction"),
+        ("Will Smith won the award in 2022.", "prediction"),
+    ],
+)
+def test_a_cue_word_inside_a_name_or_a_quoted_term_is_mentioned_not_used(sentence: str, signal: str) -> None:
+    result = assess(sentence)
+    assert result.checkable, result
+    assert signal not in {r.signal for r in result.reasons}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("This is a great country and it will be greater.", "prediction"),
+        ("Great Britain will leave the customs union next year.", "prediction"),
+        ("The schools are great and the teachers are wonderful.", "opinion"),
+    ],
+)
+def test_the_same_cue_words_used_in_prose_still_count(sentence: str, kind: str) -> None:
+    assert assess(sentence).type == kind
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "The plant, which will close next year, laid off 300 workers last month.",

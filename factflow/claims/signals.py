@@ -130,16 +130,23 @@ def find_signals(sentence: str) -> dict[str, str]:
     tokens = _TOKEN.findall(lowered)
     token_set = frozenset(tokens)
     has_digit = _DIGIT.search(sentence) is not None
+    names = name_spans(sentence)
     found: dict[str, str] = {}
+    used: list[str] | None = None  # the tokens outside names and quoted terms, computed when first needed
     for signal in SIGNALS:
         evidence = signal.find(sentence, tokens, token_set, has_digit)
+        if evidence is not None and signal.words and signal.weight < 0 and evidence in signal.words:
+            # A cue word inside a name or a quoted term is mentioned, not used: "the Great Hall",
+            # "Great Dying", "“at will” employment" hold no judgement and no prediction.
+            if used is None:
+                used = _TOKEN.findall(_mentions_removed(sentence, names).lower())
+            evidence = next((t for t in used if t in signal.words), None)
         if evidence is not None:
             found[signal.name] = evidence
     if "number" in found:
         _numbers_that_count(sentence, found)
     if "prediction" in found and _will_is_subordinate(tokens, found["prediction"]):
         del found["prediction"]
-    names = name_spans(sentence)
     if names:
         found["named entities"] = ", ".join(n for n, _, _ in names[:4])
     if len(tokens) < _FRAGMENT_WORDS:
@@ -147,6 +154,20 @@ def find_signals(sentence: str) -> dict[str, str]:
     elif _END.search(sentence) is None:
         found["heading"] = "no closing punctuation"
     return found
+
+
+# A quoted term of at most four words: “at will”, 'Great Dying' (a longer quotation is speech, whose words count).
+_QUOTED_TERM = re.compile(r"[\"“‘'](\w[\w’'-]*(?:\s+[\w’'-]+){0,3})[\"”’']")
+
+
+def _mentions_removed(sentence: str, names: list[tuple[str, int, int]]) -> str:
+    """The sentence with its names (of two or more words) and short quoted terms blanked out."""
+    chars = list(sentence)
+    spans = [(start, end) for text, start, end in names if " " in text]
+    spans += [m.span() for m in _QUOTED_TERM.finditer(sentence)]
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 _NUMBER = next(s.pattern for s in SIGNALS if s.name == "number")
