@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from factflow import __version__
 from factflow.config import ClaimsConfig, Config
 from factflow.layout import OutputLayout
-from factflow.models import Claim, Document, DocumentClaims, Source
+from factflow.models import Claim, Document, DocumentClaims, Source, SourceLeftOut
 from factflow.yamlio import atomic_write_chunks, atomic_write_text
 
 
@@ -119,6 +119,8 @@ class Merged:
     claims: list[Claim]
     sources: dict[str, list[Source]]
     extractions: list[DocumentClaims]
+    #: Per claim id, the catalog entries that suit the claim but give it no link (only claims that have some).
+    left_out: dict[str, list[SourceLeftOut]] = field(default_factory=dict)
 
 
 class _MergedFile(BaseModel):
@@ -129,6 +131,7 @@ class _MergedFile(BaseModel):
     claims: list[Claim]
     sources: dict[str, list[Source]]
     extractions: list[DocumentClaims] = Field(description="Without their sentences: what the report needs.")
+    left_out: dict[str, list[SourceLeftOut]] = {}
 
 
 def claims_key(documents: Iterable[Document], cfg: Config) -> str:
@@ -169,12 +172,12 @@ def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: fl
         return None
     if saved.key != key or sorted(known_ids.intersection(saved.contested)) != saved.known:
         return None
-    return Merged(saved.claims, saved.sources, saved.extractions)
+    return Merged(saved.claims, saved.sources, saved.extractions, saved.left_out)
 
 
 def save_merged(
     out: Path, key: str, known_ids: frozenset[str], claims: list[Claim], sources: dict[str, list[Source]],
-    extractions: Iterable[DocumentClaims],
+    extractions: Iterable[DocumentClaims], left_out: dict[str, list[SourceLeftOut]] | None = None,
 ) -> None:
     """Keep this run's merged claims, sources and extraction counts for the next run (one entry: the latest)."""
     contested = _contested(claims)
@@ -192,6 +195,6 @@ def save_merged(
         yield '}, "extractions": ['
         for i, extraction in enumerate(extractions):
             yield ("," if i else "") + extraction.without_sentences().model_dump_json()
-        yield "]}"
+        yield '], "left_out": ' + TypeAdapter(dict[str, list[SourceLeftOut]]).dump_json(left_out or {}).decode("utf-8") + "}"
 
     atomic_write_chunks(OutputLayout(out).claims_cache, chunks(), durable=False)

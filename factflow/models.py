@@ -268,6 +268,13 @@ class EvidencePassage(Model):
     )
 
 
+class SourceLeftOut(Model):
+    """A catalog entry that suits the claim but gives it no link, and why."""
+
+    id: str = Field(description="The catalog entry's id.")
+    reason: str
+
+
 def _drop_if_none(data: dict[str, Any], *names: str) -> dict[str, Any]:
     """``data`` without the named members that are None (fields added later: older outputs keep their bytes)."""
     return {k: v for k, v in data.items() if v is not None or k not in names}
@@ -308,6 +315,7 @@ class PlannedClaim:
     sources: list[Source]
     already_checked: list[ExistingFactCheck] | None = None
     evidence_passages: list[EvidencePassage] | None = None
+    sources_left_out: list[SourceLeftOut] = dataclasses.field(default_factory=list)
 
 
 class Task(Model):
@@ -336,10 +344,16 @@ class Task(Model):
         description="The sentences of the Wikipedia articles on the claim's entities most similar to the claim, most similar "
         "first (online runs only; absent offline).",
     )
+    sources_left_out: list[SourceLeftOut] = Field(
+        default=[], description="Catalog entries that suit the claim but give it no link, each with the reason (absent when none)."
+    )
 
     @model_serializer(mode="wrap")
     def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _drop_if_none(handler(self), "evidence_passages")
+        data = _drop_if_none(handler(self), "evidence_passages")
+        if not data.get("sources_left_out"):
+            data.pop("sources_left_out", None)
+        return data
 
 
 class Verdict(Model):

@@ -47,7 +47,7 @@ from factflow.review import (
     write_stubs,
     write_tasks,
 )
-from factflow.sources import link_sources, resolve_sources
+from factflow.sources import link_sources_with_reasons, resolve_sources
 from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
@@ -199,20 +199,25 @@ def plan(
     """
     cfg, out = ctx.loaded.config, ctx.out
     if merged is not None:
-        claims, sources = merged.claims, merged.sources
+        claims, sources, left_out = merged.claims, merged.sources, merged.left_out
     else:
         known = load_known_claim_ids(out)
         claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known)
         by_id = {d.id: d for d in documents}
-        sources = {c.id: link_sources(c, cfg.sources, by_id.get(c.document)) for c in claims}
+        sources, left_out = {}, {}
+        for c in claims:
+            sources[c.id], skipped = link_sources_with_reasons(c, cfg.sources, by_id.get(c.document))
+            if skipped:
+                left_out[c.id] = skipped
         if cfg.cache.enabled:
-            save_merged(out, claims_key(documents, cfg), known, claims, sources, extractions)
+            save_merged(out, claims_key(documents, cfg), known, claims, sources, extractions, left_out)
     previous, problems = load_ledger(out, cfg.review)
     verdict_files = ParsedVerdicts(out, cfg.review)
     ledger = plan_assignments(claims, cfg.review, previous, rated_pairs(out, cfg.review, verdict_files), now())
     assignments = assignments_from(ledger, claims, cfg.review)
     titles = {d.id: d.title for d in documents}
-    items = [PlannedClaim(c, titles.get(c.document, ""), assignments[c.id], sources[c.id]) for c in claims]
+    items = [PlannedClaim(c, titles.get(c.document, ""), assignments[c.id], sources[c.id], sources_left_out=left_out.get(c.id, []))
+             for c in claims]
     return (Plan(items, ledger=ledger, problems=problems, verdict_files=verdict_files),
             [d.without_text() for d in documents], [e.without_sentences() for e in extractions])
 
@@ -224,7 +229,7 @@ def resolve(ctx: RunContext, plan: Plan, documents: Sequence[Document]) -> Plan:
     batch = resolve_sources([i.claim for i in plan.items], {i.claim.id: i.sources for i in plan.items}, documents,
                             ctx.loaded.config, ctx.out)
     items = [PlannedClaim(i.claim, i.title, i.reviewers, batch.sources[i.claim.id], batch.already_checked.get(i.claim.id),
-                          batch.passages.get(i.claim.id)) for i in plan.items]
+                          batch.passages.get(i.claim.id), i.sources_left_out) for i in plan.items]
     return Plan(items, ledger=plan.ledger, problems=plan.problems, verdict_files=plan.verdict_files,
                 requests_sent=batch.requests_sent)
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse, urlsplit
 
 import pytest
+import yaml
 
 from factflow.claims import extract_claims, merge_claims
-from factflow.config import ClaimsConfig, Config, IngestConfig, SourcesConfig, SourceTemplate
+from factflow.config import ClaimsConfig, Config, IngestConfig, LoadedConfig, SourcesConfig, SourceTemplate
 from factflow.ingest import parse_document
+from factflow.layout import OutputLayout
 from factflow.models import Appearance, Claim, Document, Entity
-from factflow.sources import link_sources
-from tests.conftest import SEED
+from factflow.pipeline import run_pipeline
+from factflow.sources import link_sources, link_sources_with_reasons
+from tests.conftest import SEED, write
 
 
 def claim(text: str, terms: list[str], kind: str = "statistic") -> Claim:
@@ -174,6 +178,13 @@ def test_a_claim_older_than_the_archive_gets_a_dated_search_instead() -> None:
     # Without a fallback entry, an old claim gets no archive link at all.
     only_gdelt = SourcesConfig(catalog=[t for t in SourcesConfig().catalog if t.id != "news-search"])
     assert {"gdelt", "news-search"}.isdisjoint(s.id for s in link_sources(c, only_gdelt, dated, today=date(2026, 1, 1)))
+    # ... and the task says why: the archive named, how far it reaches, the claim's window.
+    sources, left_out = link_sources_with_reasons(c, only_gdelt, dated, today=date(2026, 1, 1))
+    assert [x.id for x in left_out] == ["gdelt"] and "gdelt" not in {s.id for s in sources}
+    assert "90 days" in left_out[0].reason and "2015-10-14" in left_out[0].reason and "fallback_for: gdelt" in left_out[0].reason
+    # With the fallback, or where the archive reaches, nothing is left out.
+    assert link_sources_with_reasons(c, SourcesConfig(), dated, today=date(2026, 1, 1))[1] == []
+    assert link_sources_with_reasons(c, only_gdelt, dated, today=date(2015, 11, 30))[1] == []
 
 
 def test_a_fallback_must_name_an_archive_with_coverage() -> None:
@@ -266,3 +277,23 @@ def test_reported_speech_searches_the_words_beside_the_attribution() -> None:
         "entities": [Entity(text="Damascus", kind="place", start=0, end=8), Entity(text="ISIL", kind="organisation", start=34, end=38)],
     })
     assert searched(link_sources(c, SourcesConfig()), "quote-search", "q") == ["Israeli intelligence Damascus is now under threat from ISIL"]
+
+
+def test_a_task_says_why_an_archive_gave_its_claim_no_link(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds = tmp_path / "in"
+    write(seeds / "old.txt", "---\ntitle: Moscow talks\npublished: 2015-10-21\n---\n"
+                             "Assad met Putin in Moscow on Tuesday, the Kremlin said, and 40 soldiers were killed in Idlib.\n")
+    custom = loaded.with_changes("sources", catalog=[t for t in loaded.config.sources.catalog if t.id != "news-search"])
+    for attempt in ("first run", "rerun from the merged claims"):
+        out = tmp_path / "out"
+        result = run_pipeline(custom, seeds, out)
+        assert result.report.claims, attempt
+        for item in result.report.claims:
+            task = yaml.safe_load(OutputLayout(out).task_file(item.id).read_text(encoding="utf-8"))
+            assert "gdelt" not in {s["id"] for s in task["sources"]}, attempt
+            assert [x["id"] for x in task["sources_left_out"]] == ["gdelt"], attempt
+            assert "90 days" in task["sources_left_out"][0]["reason"], attempt
+    # With the default catalog the dated search stands in, and the task has no such entry.
+    result = run_pipeline(loaded, seeds, tmp_path / "default")
+    task = yaml.safe_load(OutputLayout(tmp_path / "default").task_file(result.report.claims[0].id).read_text(encoding="utf-8"))
+    assert "sources_left_out" not in task and "news-search" in {s["id"] for s in task["sources"]}

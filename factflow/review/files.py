@@ -83,6 +83,7 @@ def iter_tasks(items: Iterable[PlannedClaim]) -> Iterator[Task]:
             context_before=c.context_before, context_after=c.context_after,
             appearances=c.appearances, assigned_to=item.reviewers, sources=item.sources,
             already_checked=item.already_checked, evidence_passages=item.evidence_passages,
+            sources_left_out=item.sources_left_out,
         )
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from factflow.config import SourcesConfig, SourceTemplate
-from factflow.models import Claim, Document, Source
+from factflow.models import Claim, Document, Source, SourceLeftOut
 from factflow.names import name_spans
 
 #: The raw values a catalog template can use for one claim.
@@ -253,18 +253,32 @@ class Link:
 
 
 def expand(claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None) -> list[Link]:
+    """The claim's sources with their entries and fields (see :func:`expand_with_reasons`)."""
+    return expand_with_reasons(claim, cfg, document, today)[0]
+
+
+def expand_with_reasons(
+    claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None
+) -> tuple[list[Link], list[SourceLeftOut]]:
     """The claim's sources with their entries and fields: one link per applicable entry, or per linked entity for an
     ``{entity}`` template (of the entry's ``entity_kinds``, when set); an archive only where it covers the claim's date (else its fallback); entries made for the
-    claim's type (``applies_to``) first, then the catalog order."""
+    claim's type (``applies_to``) first, then the catalog order. Also the entries that suit the claim but give it
+    no link, with the reason (an archive that does not reach back to the claim's date, with no fallback to stand in)."""
     today = today or date.today()
     fields, linked = _anatomy_fields(claim, document, cfg)
     by_id = {t.id: t for t in cfg.catalog}
+    fallbacks = {t.fallback_for for t in cfg.catalog if t.fallback_for is not None and applies(t, claim)}
     encoded: dict[str, str] = {}
     found: list[tuple[int, Link]] = []
+    left_out: list[SourceLeftOut] = []
     for template in cfg.catalog:
         if not applies(template, claim):
             continue
         if not covers(template, fields, today):
+            if template.id not in fallbacks:
+                left_out.append(SourceLeftOut(id=template.id, reason=(
+                    f"{template.name} reaches back {template.covers_days} days and this claim's news window starts "
+                    f"{fields['date_from']}; no catalog entry with fallback_for: {template.id} applies to stand in")))
             continue
         if template.fallback_for is not None:
             covering = by_id[template.fallback_for]  # the config checks that it exists
@@ -285,9 +299,17 @@ def expand(claim: Claim, cfg: SourcesConfig, document: Document | None = None, t
             subject = values[_subject(template.url)]
             found.append((rank, Link(template, values, Source(id=template.id, title=f"{template.name}: {subject}", url=url, kind=template.kind))))
     found.sort(key=lambda pair: pair[0])  # stable: catalog order within each rank
-    return [link for _, link in found]
+    return [link for _, link in found], left_out
 
 
 def link_sources(claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None) -> list[Source]:
     """The catalog's sources that apply to this claim, with their URLs filled in (see :func:`expand`)."""
     return [link.source for link in expand(claim, cfg, document, today)]
+
+
+def link_sources_with_reasons(
+    claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None
+) -> tuple[list[Source], list[SourceLeftOut]]:
+    """The claim's sources, and the catalog entries that suit it but give it no link, with the reason."""
+    links, left_out = expand_with_reasons(claim, cfg, document, today)
+    return [link.source for link in links], left_out
