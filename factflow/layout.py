@@ -17,6 +17,7 @@
     │   ├── verdicts.json                       verdict files parsed already
     │   ├── vectors.npz                         sentence vectors of the claims matched last run
     │   ├── matches.json                        what those claims matched, for a rerun with nothing new
+    │   ├── passage-vectors.npz                 vectors of the claims and article sentences of the last online run's passages
     │   └── report-snapshot.json                the last report's consensus dates, for "since"
     └── .factflow.lock                          held by the run writing here
 
@@ -131,6 +132,10 @@ class OutputLayout:
         return self.state / "vectors.npz"
 
     @property
+    def passage_vector_cache(self) -> Path:
+        return self.state / "passage-vectors.npz"
+
+    @property
     def report_snapshot(self) -> Path:
         return self.state / "report-snapshot.json"
 
@@ -156,6 +161,7 @@ class OutputLayout:
             (self.verdicts, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
             (self.state, ".*.json.*.tmp"),  # extractions, the claims cache, the report snapshot
             (self.state, ".vectors.npz.*.tmp"),
+            (self.state, ".passage-vectors.npz.*.tmp"),
         ]
 
     def shown(self, path: Path) -> str:

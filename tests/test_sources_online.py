@@ -168,7 +168,14 @@ def test_evidence_passages_are_the_article_sentences_most_similar_to_the_claim(
     assert {r.args["explaintext"] for r in extracts} == {"1"}
 
 
-def test_a_rerun_on_the_same_input_sends_no_request(api_server: HTTPServer, dated_seed_dir: Path, tmp_path: Path, key: str) -> None:
+def test_a_rerun_on_the_same_input_sends_no_request(
+    api_server: HTTPServer, dated_seed_dir: Path, tmp_path: Path, key: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from factflow.encoder import SentenceEncoder
+
+    encoded: list[int] = []
+    real_encode = SentenceEncoder.encode
+    monkeypatch.setattr(SentenceEncoder, "encode", lambda self, sentences: encoded.append(len(sentences)) or real_encode(self, sentences))
     public_apis.install(api_server)
     out = tmp_path / "out"
     loaded = online_config(api_server, out)
@@ -177,8 +184,10 @@ def test_a_rerun_on_the_same_input_sends_no_request(api_server: HTTPServer, date
     assert any(r.args.get("prop") == "extracts" for r, _ in api_server.log)
     report_first = (out / "reports" / "verdicts.yaml").read_text(encoding="utf-8")
     api_server.clear_log()
+    encoded_first, encoded[:] = sum(encoded), []
     second = run_pipeline(loaded, dated_seed_dir, out)
     assert sent_first > 0 and len(api_server.log) == 0
+    assert encoded_first > 0 and sum(encoded) == 0, "the passages' sentences are encoded once, not on every online run"
     assert any(c.evidence_passages for c in first.report.claims)
     assert [c.evidence_passages for c in second.report.claims] == [c.evidence_passages for c in first.report.claims]
     report_second = (out / "reports" / "verdicts.yaml").read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ from factflow.errors import SourceError
 from factflow.http import Memo, build_client, polite_transport, run_async
 from factflow.layout import OutputLayout
 from factflow.matching import similarities
+from factflow.memory.vectors import CachedEncoder
 from factflow.models import Claim, Document, EvidencePassage, ExistingFactCheck, Resolution, Source
 from factflow.sources import apis, registry
 from factflow.sources.catalog import expand, template_fields
@@ -56,13 +57,15 @@ class Resolver:
     (``registry.py``); what resolvers share (the client, the memo, snapshots) is here.
     """
 
-    def __init__(self, client: httpx.AsyncClient, config: Config, api_key: str | None, encoder: object | None = None) -> None:
+    def __init__(self, client: httpx.AsyncClient, config: Config, api_key: str | None, encoder: object | None = None,
+                 vector_cache: Path | None = None) -> None:
         self.client = client
         self.config = config
         self.api_key = api_key
         self.memo = Memo()
         self.apis = config.sources.apis
         self._encoder = encoder
+        self._vector_cache = vector_cache
 
     def rerank(self, claim: str, checks: Sequence[ExistingFactCheck]) -> list[ExistingFactCheck]:
         """Published fact-checks by similarity to the claim (the score claim matching uses: the packaged encoder and
@@ -80,7 +83,14 @@ class Resolver:
             from factflow.encoder import SentenceEncoder  # loaded only when there is something to score
 
             self._encoder = SentenceEncoder.load()
+            if self._vector_cache is not None:  # a rerun encodes only the sentences it has not seen
+                self._encoder = CachedEncoder(self._encoder, self._vector_cache)
         return self._encoder
+
+    def save_vectors(self) -> None:
+        """Keep the vectors this run encoded or reused for the next run (when they are cached)."""
+        if isinstance(self._encoder, CachedEncoder):
+            self._encoder.save()
 
     async def article_text(self, title: str) -> str:
         """The beginning of a Wikipedia article's plain text, asked once per run; empty when it cannot be read."""
@@ -173,10 +183,12 @@ async def resolve_with(
     config: Config,
     api_key: str | None,
     encoder: object | None = None,
+    vector_cache: Path | None = None,
 ) -> ResolvedBatch:
     """Resolve every claim's sources with the given client (injected: tests pass their own); ``encoder`` ranks
-    published fact-checks (None: the packaged one, loaded when there is one to rank)."""
-    resolver = Resolver(client, config, api_key, encoder)
+    published fact-checks and finds passages (None: the packaged one, loaded when there is something to rank,
+    its vectors kept in ``vector_cache`` when given)."""
+    resolver = Resolver(client, config, api_key, encoder, vector_cache)
     by_id = {d.id: d for d in documents}
     results = await asyncio.gather(*(resolver.resolve_claim(c, sources.get(c.id, []), by_id.get(c.document)) for c in claims))
     resolved = ResolvedBatch(sources={})
@@ -186,6 +198,7 @@ async def resolve_with(
             resolved.already_checked[claim.id] = checked
     if config.sources.passages:
         resolved.passages = await resolver.passages(claims, resolved.sources)
+    resolver.save_vectors()
     polite = polite_transport(client)
     resolved.requests_sent = polite.sent if polite else 0
     return resolved
@@ -216,9 +229,9 @@ def resolve_sources(
     key = api_key(config)
 
     async def main() -> ResolvedBatch:
-        cache = OutputLayout.of(out, http_cache=config.http.cache_dir).http_cache
-        client = client_factory() if client_factory else build_client(config.http, cache, secret_headers(config, key))
+        layout = OutputLayout.of(out, http_cache=config.http.cache_dir)
+        client = client_factory() if client_factory else build_client(config.http, layout.http_cache, secret_headers(config, key))
         async with client:
-            return await resolve_with(client, claims, sources, documents, config, key)
+            return await resolve_with(client, claims, sources, documents, config, key, vector_cache=layout.passage_vector_cache)
 
     return run_async(main)
