@@ -9,6 +9,7 @@
     │   └── assignments.json                    the ledger: every assignment ever made (the flow)
     ├── reports/verdicts.yaml                   the report (``report.path``) and its JSON twin
     ├── memory/claimreviews.json                other fact-checkers' reviews (``factflow import claimreview``)
+    ├── memory/claimreviews.vectors.npz         their sentence vectors, for matching (the import)
     ├── .factflow-cache/                        the flow's own state, safe to delete
     │   ├── extract/<key>.json                  one document's extraction
     │   ├── http/                               the HTTP cache (``http.cache_dir``)
@@ -102,6 +103,11 @@ class OutputLayout:
         """Imported ClaimReview items: kept, not a cache (only their files could rebuild it)."""
         return self.root / CLAIMREVIEWS
 
+    @property
+    def claimreview_vectors(self) -> Path:
+        """The imported claims' sentence vectors: written by the import, read by runs (a cache: the import rebuilds it)."""
+        return self.claimreview_index.with_name("claimreviews.vectors.npz")
+
     # The flow's own state.
     @property
     def state(self) -> Path:
@@ -162,6 +168,7 @@ class OutputLayout:
             (self.state, ".*.json.*.tmp"),  # extractions, the claims cache, the report snapshot
             (self.state, ".vectors.npz.*.tmp"),
             (self.state, ".passage-vectors.npz.*.tmp"),
+            (self.claimreview_index.parent, ".claimreviews.vectors.npz.*.tmp"),
         ]
 
     def shown(self, path: Path) -> str:

@@ -257,7 +257,7 @@ def recall(ctx: RunContext, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:
     encoders: list[CachedEncoder] = []
 
     def encoder() -> CachedEncoder:  # loaded only when the claims or candidates changed since the last run
-        encoders.append(CachedEncoder(SentenceEncoder.load(), layout.vector_cache))
+        encoders.append(CachedEncoder(SentenceEncoder.load(), layout.vector_cache, borrowed=[layout.claimreview_vectors]))
         return encoders[0]
 
     found = recall_matches([item.claim for item in plan.items], candidates, cfg.sources.match_threshold, layout.match_cache, encoder)

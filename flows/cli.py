@@ -391,7 +391,12 @@ def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
     """
     from factflow.memory.claimreview import import_files
 
-    result = import_files(list(files), out)
+    def announce(n: int) -> None:
+        if n >= 1000:  # seconds or more
+            stderr.print(f"Encoding {n:,} claims for matching (about a hundred a second; once: runs read the vectors) ...",
+                         highlight=False)
+
+    result = import_files(list(files), out, on_encode=announce)
     for problem in result.problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
         stderr.print(f"problem {where}: {problem.message}", highlight=False, markup=False)

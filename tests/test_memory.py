@@ -251,3 +251,44 @@ def test_a_rerun_with_nothing_new_neither_encodes_nor_searches(tmp_path: Path) -
     assert len(made) == 3
     cache.write_text("{damaged", encoding="utf-8")
     assert recall([*claims, claim("c-3", "A third bridge claim.")], candidates, 0.8, cache, encoder)["c-3"] and len(made) == 4
+
+
+def test_the_import_encodes_the_imported_claims_once_and_runs_borrow_their_vectors(tmp_path: Path) -> None:
+    import numpy as np
+
+    from factflow.layout import OutputLayout
+    from factflow.matching import normalise_post
+    from factflow.memory.vectors import CachedEncoder
+
+    class Counting:
+        meta = {"name": "fake", "weights_sha256": "0" * 64}
+        dimensions = 2
+
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def encode(self, sentences: list[str]) -> np.ndarray:
+            self.asked += sentences
+            return np.array([[1.0, 0.0] if "bridge" in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
+
+    reviews = [REVIEW | {"url": f"https://checker.example/r/{i}", "claimReviewed": f"The bridge number {i} cost a lot."} for i in range(3)]
+    announced: list[int] = []
+    first = Counting()
+    result = import_files([write(tmp_path / "r.json", json.dumps(reviews))], tmp_path, encoder=first, on_encode=announced.append)
+    assert result.encoded == 3 and announced == [3] and len(first.asked) == 3
+    vectors = OutputLayout(tmp_path).claimreview_vectors
+    assert vectors.is_file()
+    again = Counting()  # importing the same file again encodes nothing
+    assert import_files([tmp_path / "r.json"], tmp_path, encoder=again, on_encode=announced.append).encoded == 0
+    assert again.asked == [] and announced == [3]
+    # A run's encoder reads the imported claims' vectors, encodes only its own claims, and keeps only those.
+    inner = Counting()
+    run_cache = tmp_path / "vectors.npz"
+    cached = CachedEncoder(inner, run_cache, borrowed=[vectors])
+    texts = [normalise_post(r["claimReviewed"]) for r in reviews]
+    out = cached.encode([*texts, "A new claim about the bridge."])
+    assert inner.asked == ["A new claim about the bridge."] and out.shape == (4, 2)
+    cached.save()
+    with np.load(run_cache) as saved:
+        assert len(saved["keys"]) == 1  # the borrowed vectors stay in the import's file alone
+    assert CachedEncoder(Counting(), run_cache, borrowed=[tmp_path / "missing.npz"]).encode(texts[:1]).shape == (1, 2)

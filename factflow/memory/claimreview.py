@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,8 @@ class ImportResult:
     total: int
     problems: list[Problem]
     path: Path
+    #: Claims encoded for matching by this import (a later run reads their vectors instead of encoding them).
+    encoded: int = 0
 
 
 def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
@@ -204,8 +206,12 @@ def load_index(out: Path) -> ReviewIndex:
         raise InputError(path, f"not a ClaimReview index ({exc.error_count()} errors); delete it and import again") from exc
 
 
-def import_files(paths: Sequence[Path], out: Path) -> ImportResult:
-    """Merge the reviews of ``paths`` into the index under ``out`` and write it atomically (only when something changed)."""
+def import_files(paths: Sequence[Path], out: Path, encoder: Any = None,
+                 on_encode: Callable[[int], None] | None = None) -> ImportResult:
+    """Merge the reviews of ``paths`` into the index under ``out`` and write it atomically (only when something changed);
+    then encode the claims whose vectors are not yet kept beside it (``encoder``: the packaged sentence encoder when
+    None; ``on_encode(n)`` is told how many before they are encoded), so that runs matching against a large index do
+    not encode it: about a hundred claims a second on two cores, done once here."""
     index = load_index(out)
     by_key = {r.key: r for r in index.reviews}
     added = updated = unchanged = 0
@@ -227,4 +233,26 @@ def import_files(paths: Sequence[Path], out: Path) -> ImportResult:
     if added or updated or not target.exists():
         index = ReviewIndex(reviews=[by_key[k] for k in sorted(by_key)])
         atomic_write_text(target, index.model_dump_json(indent=1) + "\n", suffix=".import.tmp")
-    return ImportResult(added, updated, unchanged, len(by_key), problems, target)
+    encoded = encode_index(out, [by_key[k] for k in sorted(by_key)], encoder, on_encode)
+    return ImportResult(added, updated, unchanged, len(by_key), problems, target, encoded)
+
+
+def encode_index(out: Path, reviews: Sequence[ImportedReview], encoder: Any = None,
+                 on_encode: Callable[[int], None] | None = None) -> int:
+    """Keep the vectors of the reviews' claims (as matching encodes them) in ``OutputLayout.claimreview_vectors``,
+    encoding only those not kept yet; returns how many were encoded."""
+    from factflow.matching import normalise_post
+    from factflow.memory.vectors import CachedEncoder
+
+    if encoder is None:
+        from factflow.encoder import SentenceEncoder
+
+        encoder = SentenceEncoder.load()
+    cached = CachedEncoder(encoder, OutputLayout(out).claimreview_vectors)
+    texts = [normalise_post(r.claim) for r in reviews]
+    todo = cached.missing(texts)
+    if todo and on_encode is not None:
+        on_encode(todo)
+    cached.encode(texts)
+    cached.save()
+    return cached.encoded

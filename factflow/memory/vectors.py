@@ -27,47 +27,66 @@ class Encoder(Protocol):
     def encode(self, sentences: Sequence[str]) -> np.ndarray: ...
 
 
+def _read(path: Path) -> dict[bytes, np.ndarray]:
+    """The vectors of a file :meth:`CachedEncoder.save` wrote, by key; none when it is missing or damaged."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vectors = data["keys"], data["vectors"]
+        if keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors):
+            return {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
+    except (OSError, ValueError, KeyError):  # none yet, or damaged: encode again
+        pass
+    return {}
+
+
 class CachedEncoder:
     """An encoder that reads vectors it has made before from ``path`` and keeps, on :meth:`save`,
-    those of the texts asked for in this run (so the file does not grow without end)."""
+    those of the texts asked for in this run (so the file does not grow without end).
 
-    def __init__(self, encoder: Encoder, path: Path) -> None:
+    ``borrowed`` are files another writer keeps (the imported claims' vectors, written by
+    ``factflow import claimreview``): read, never written, and their vectors are not copied into ``path``.
+    """
+
+    def __init__(self, encoder: Encoder, path: Path, borrowed: Sequence[Path] = ()) -> None:
         self.encoder = encoder
         self.path = path
         self.meta = encoder.meta
         self._salt = json.dumps(encoder.meta, sort_keys=True, default=str).encode("utf-8")  # its weights' sha256, export, ...
-        self._known: dict[bytes, np.ndarray] = {}
+        self._known = _read(path)
+        self._lent: dict[bytes, np.ndarray] = {}
+        for other in borrowed:
+            self._lent.update(_read(other))
         self._used: dict[bytes, np.ndarray] = {}
         self.encoded = 0
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                keys, vectors = data["keys"], data["vectors"]
-            if keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors):
-                self._known = {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
-        except (OSError, ValueError, KeyError):  # none yet, or damaged: encode again
-            self._known = {}
 
     def _key(self, text: str) -> bytes:
         return hashlib.sha256(self._salt + b"\x00" + text.encode("utf-8", "surrogatepass")).digest()[:16]
 
+    def missing(self, sentences: Sequence[str]) -> int:
+        """How many distinct texts of ``sentences`` :meth:`encode` would have to encode."""
+        return sum(1 for k in {self._key(s) for s in sentences} if k not in self._known and k not in self._used and k not in self._lent)
+
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
-        """Unit vectors of ``sentences``, in order: known ones from the file, the others from the encoder."""
+        """Unit vectors of ``sentences``, in order: known ones from the files, the others from the encoder."""
         keys = [self._key(s) for s in sentences]
         first = {k: i for i, k in reversed(list(enumerate(keys)))}  # one encoding per distinct text
-        missing = [i for k, i in first.items() if k not in self._known and k not in self._used]
+        missing = [i for k, i in first.items() if k not in self._known and k not in self._used and k not in self._lent]
         fresh = self.encoder.encode([sentences[i] for i in missing]) if missing else None
         self.encoded += len(missing)
         for row, i in enumerate(missing):
             assert fresh is not None
             self._used[keys[i]] = fresh[row]
         for k in keys:
-            if k not in self._used:
+            if k not in self._used and k not in self._lent:
                 self._used[k] = self._known[k]
-        width = int(getattr(self.encoder, "dimensions", 0)) or (len(next(iter(self._used.values()))) if self._used else 0)
-        out = np.zeros((len(sentences), width), dtype=np.float32)
+        width = int(getattr(self.encoder, "dimensions", 0))
+        out: np.ndarray | None = None
         for i, k in enumerate(keys):
-            out[i] = self._used[k]
-        return out
+            vector = self._used[k] if k in self._used else self._lent[k]
+            if out is None:
+                out = np.zeros((len(sentences), width or len(vector)), dtype=np.float32)
+            out[i] = vector
+        return out if out is not None else np.zeros((0, width), dtype=np.float32)
 
     def save(self) -> None:
         """Keep the vectors of this run's texts (atomically)."""
