@@ -84,6 +84,30 @@ def test_the_screen_skips_only_what_the_ngram_model_is_sure_about(model: Transfo
 
 
 @needs_data
+def test_sentences_the_gate_keeps_out_skip_the_model_and_the_claims_stay_the_same(
+    model: TransformerDetector, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts, _ = dev_set(300)
+    scorer = make_scorer()
+    seen: list[str] = []
+    real = TransformerDetector.logits
+    monkeypatch.setattr(TransformerDetector, "logits", lambda self, sentences: seen.extend(sentences) or real(self, sentences))
+    skipping = scorer.assess_many(texts)
+    gated = {t for t, a in zip(texts, skipping, strict=True) if not a.checkable}
+    assert gated and seen and gated.isdisjoint(seen), "a question, prediction or opinion never reaches the transformer"
+    # Against scoring every sentence: the same claims, and the same scores where the model decides.
+    ngram = default_detector()
+    everything = model.scores(texts, [ngram.logit(t) for t in texts])
+    cap = scorer.threshold - 0.01
+    for text, got, full in zip(texts, skipping, everything, strict=True):
+        if text in gated:
+            assert got.score < scorer.threshold and not scorer.is_claim(got)
+            assert min(full, cap) < scorer.threshold  # it was never a claim either way
+        else:
+            assert got.score == round(full, 4)
+
+
+@needs_data
 def test_the_screen_costs_at_most_a_point_of_recall_on_dev(model: TransformerDetector) -> None:
     texts, y = dev_set()
     ngram = default_detector()

@@ -133,8 +133,9 @@ class TransformerModel:
         return cls(TransformerDetector.load(), default_detector())
 
     def scores(self, sentences: Sequence[str], signals: Sequence[Assessment]) -> list[float]:
-        """Calibrated probabilities; the n-gram model's sure negatives skip the transformer."""
-        return self.transformer.scores(sentences, [self.ngram.logit(s) for s in sentences])
+        """Calibrated probabilities; the n-gram model's sure negatives and the sentences the gate keeps out
+        (questions, predictions, opinions: see :class:`Scorer`) skip the transformer."""
+        return self.transformer.scores(sentences, [self.ngram.logit(s) for s in sentences], [not found.checkable for found in signals])
 
 
 def make_scorer(detector: str = registry.DEFAULT, threshold: float | None = None) -> Scorer:

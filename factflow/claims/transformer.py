@@ -103,12 +103,15 @@ class TransformerDetector:
             self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="factflow-minilm")
         return self._executor
 
-    def scores(self, sentences: Sequence[str], ngram_logits: Sequence[float] | None = None) -> list[float]:
-        """Calibrated probabilities; sentences the n-gram model screens out keep its calibrated probability."""
+    def scores(self, sentences: Sequence[str], ngram_logits: Sequence[float] | None = None,
+               settled: Sequence[bool] | None = None) -> list[float]:
+        """Calibrated probabilities; sentences the n-gram model screens out keep its calibrated probability,
+        and so do those ``settled`` says are decided without a score (a question, prediction or opinion:
+        never a claim, whatever the model would say), so the model runs only where its score decides."""
         if ngram_logits is None:
             return [self.calibration(z) for z in self.logits(sentences)]
         out = [self.screen_calibration(z) for z in ngram_logits]
-        keep = [i for i, p in enumerate(out) if p >= self.screen_below]
+        keep = [i for i, p in enumerate(out) if p >= self.screen_below and not (settled and settled[i])]
         if keep:
             for i, z in zip(keep, self.logits([sentences[i] for i in keep]), strict=True):
                 out[i] = self.calibration(z)
