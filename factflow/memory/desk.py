@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
 from factflow.matching import figures, normalise_post, top_k
-from factflow.memory.claimreview import ReviewIndex
+from factflow.memory.claimreview import ImportedReview, ReviewIndex
 from factflow.models import ExistingFactCheck, Report
 from factflow.yamlio import atomic_write_text
 
@@ -44,13 +43,36 @@ class _Encoder(Protocol):
     def encode(self, sentences: Sequence[str]) -> object: ...
 
 
-@dataclass(frozen=True)
 class MemoryCandidate:
-    """A claim already rated: the text matched against, and the entry shown when it matches."""
+    """A claim already rated: the text matched against, and the entry shown when it matches.
 
-    text: str
-    check: ExistingFactCheck
-    origin: Literal["desk", "imported"]
+    An imported index holds up to hundreds of thousands of candidates and only a few ever match, so
+    the entry is made when first asked for (``entry``), and ``fingerprint`` (the fields the entry is
+    made of) is what the match cache's key hashes.
+    """
+
+    __slots__ = ("_check", "_make", "fingerprint", "origin", "text")
+
+    def __init__(self, text: str, check: ExistingFactCheck | Callable[[], ExistingFactCheck],
+                 origin: Literal["desk", "imported"], fingerprint: str | None = None) -> None:
+        self.text = text
+        self.origin = origin
+        if isinstance(check, ExistingFactCheck):
+            self._check: ExistingFactCheck | None = check
+            self._make: Callable[[], ExistingFactCheck] | None = None
+            self.fingerprint = fingerprint if fingerprint is not None else check.model_dump_json()
+        else:
+            if fingerprint is None:
+                raise ValueError("a candidate whose entry is made later needs a fingerprint")
+            self._check, self._make, self.fingerprint = None, check, fingerprint
+
+    @property
+    def check(self) -> ExistingFactCheck:
+        """The entry a claim gets when this candidate matches it."""
+        if self._check is None:
+            assert self._make is not None
+            self._check = self._make()
+        return self._check
 
 
 def desk_candidates(report: Report, publisher: str = "Fact-check desk", publisher_url: str | None = None) -> list[MemoryCandidate]:
@@ -78,9 +100,11 @@ def desk_candidates(report: Report, publisher: str = "Fact-check desk", publishe
 
 def imported_candidates(index: ReviewIndex) -> list[MemoryCandidate]:
     """Every imported ClaimReview item, as a candidate (index order)."""
-    return [MemoryCandidate(r.claim, ExistingFactCheck(
-        publisher=r.publisher, rating=r.rating, url=r.url, date=r.date, claim=r.claim, origin="imported",
-    ), "imported") for r in index.reviews]
+    def entry(r: ImportedReview) -> Callable[[], ExistingFactCheck]:
+        return lambda: ExistingFactCheck(publisher=r.publisher, rating=r.rating, url=r.url, date=r.date, claim=r.claim, origin="imported")
+
+    return [MemoryCandidate(r.claim, entry(r), "imported", f"{r.publisher}\x1f{r.rating}\x1f{r.url}\x1f{r.date}")
+            for r in index.reviews]
 
 
 def find_already_checked(
@@ -146,7 +170,7 @@ def recall(
     for claim in claims:
         digest.update(f"\x00{claim.id}\x01{claim.text}".encode("utf-8", "surrogatepass"))
     for candidate in candidates:
-        digest.update(b"\x02" + candidate.text.encode("utf-8", "surrogatepass") + candidate.check.model_dump_json().encode("utf-8"))
+        digest.update(f"\x02{candidate.text}\x03{candidate.origin}\x03{candidate.fingerprint}".encode("utf-8", "surrogatepass"))
     key = digest.hexdigest()
     checks = TypeAdapter(dict[str, list[ExistingFactCheck]])
     try:
