@@ -167,3 +167,25 @@ def test_merged_claims_are_linked_again_on_another_day_when_an_archive_window_mo
     fixed = claims_key(documents, without.config)
     monkeypatch.setattr(factflow.cache, "date", Tomorrow)
     assert claims_key(documents, without.config) == fixed  # no window, no daily relinking
+
+
+def test_when_one_document_in_a_hundred_changes_the_rerun_redoes_only_its_work(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    for i in range(100):
+        write(seeds / f"doc-{i:03d}.txt", f"Report {i}\n\nOfficials said {100 + i} people died in the floods in Ohio on Monday.\n"
+                                          f"The city spent ${i + 2}.5 million on the bridge over the Ohio River in 2019.\n")
+    first = run_pipeline(loaded, seeds, out)
+    claims_first = {c.id for c in first.report.claims}
+    assert first.extracted == 100 and first.tasks_written == len(claims_first) > 100
+    tasks = {p.name: p.stat().st_mtime_ns for p in OutputLayout(out).tasks.glob("*.yaml")}
+    write(seeds / "doc-042.txt", "Report 42\n\nOfficials said 999 people died in the floods in Ohio on Monday.\n"
+                                 "The city spent $999.5 million on the bridge over the Ohio River in 2019.\n")
+    second = run_pipeline(loaded, seeds, out)
+    claims_second = {c.id for c in second.report.claims}
+    new, gone = claims_second - claims_first, claims_first - claims_second
+    assert (second.extracted, second.cached) == (1, 99)  # only the changed document is extracted
+    assert len(new) == len(gone) == 2 and second.tasks_written == 2  # the changed document's two claims, no other task
+    assert second.stubs_created == 2 * loaded.config.review.reviewers_per_claim
+    after = {p.name: p.stat().st_mtime_ns for p in OutputLayout(out).tasks.glob("*.yaml")}
+    assert {n for n in after if after[n] != tasks.get(n)} == {f"{c}.yaml" for c in new}  # every other task file untouched
+    assert set(tasks) - set(after) == {f"{c}.yaml" for c in gone}
