@@ -189,6 +189,27 @@ def load_export(model, path: Path) -> None:  # type: ignore[no-untyped-def]
     model.load_state_dict({**state, **loaded})
 
 
+def _run_record(path: Path) -> dict[str, object]:
+    """What the run that wrote the fp32 export ``path`` recorded beside it (its seed, losses, time)."""
+    record = path.parent / "trained.json"
+    found = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    return {"export": path.name, "sha256": sha256(path), **{k: found[k] for k in ("seed", "epochs", "epoch_losses", "train_seconds") if k in found}}
+
+
+def average_exports(model, paths: list[Path], start: Path) -> None:  # type: ignore[no-untyped-def]
+    """Set ``model`` to the mean of the weights of the fp32 exports ``paths``: runs of the same recipe from the
+    same pretrained weights with different seeds, whose average usually scores better than either and costs
+    nothing at run time (one model, not an ensemble)."""
+    total: dict[str, object] = {}
+    for path in paths:
+        one = build_model(start)
+        load_export(one, path)
+        for name, tensor in one.state_dict().items():
+            total[name] = tensor.clone().float() if name not in total else total[name] + tensor.float()  # type: ignore[operator]
+    state = model.state_dict()
+    model.load_state_dict({name: (total[name] / len(paths)).to(state[name].dtype) for name in state})  # type: ignore[operator]
+
+
 def train(model, enc: Encoded, y: np.ndarray, w: np.ndarray, args: argparse.Namespace) -> list[float]:  # type: ignore[no-untyped-def]
     """Fine-tune in place; returns the mean loss of each epoch."""
     import torch
@@ -288,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
     ap.add_argument("--adapt-lr", type=float, default=3e-5)
     ap.add_argument("--adapt-debates", type=int, default=3000, help="debate sentences (a seeded sample of train.tsv) mixed into the second stage")
     ap.add_argument("--from-stage1", type=Path, default=None, metavar="FP32.onnx", help="skip the first stage: start the second from this fp32 export of an earlier first stage")
+    ap.add_argument("--average", type=Path, nargs="+", default=None, metavar="FP32.onnx",
+                    help="skip training: average the weights of these fp32 exports (runs of other seeds, same recipe) and finish from that")
     ap.add_argument("--max-tokens", type=int, default=96)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -343,14 +366,19 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
         model = build_model(start)
         stage1 = args.work / "minilm-checkworthy.stage1.fp32.onnx"
         t0 = time.time()
-        if args.from_stage1 is not None:
-            load_export(model, args.from_stage1)
+        if args.average:
+            average_exports(model, args.average, start)
             losses: list[float] = []
+            print(f"weights averaged over {len(args.average)} runs: {', '.join(map(str, args.average))}", flush=True)
+        elif args.from_stage1 is not None:
+            load_export(model, args.from_stage1)
+            losses = []
             print(f"first stage read from {args.from_stage1}", flush=True)
         else:
             losses = train(model, Encoded(tokenizer, texts), y, w, args)
             print(f"first stage trained in {time.time() - t0:.0f} s; epoch losses {[round(v, 4) for v in losses]}", flush=True)
-            export_onnx(model, stage1)
+            if args.adapt_epochs:  # kept for --from-stage1; without a second stage it is the final export below
+                export_onnx(model, stage1)
         adapt_losses: list[float] = []
         if args.adapt_epochs:
             pick = np.random.default_rng(args.seed).permutation(len(debates))[: args.adapt_debates]
@@ -366,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
         export_onnx(model, raw)
         record.write_text(json.dumps({"epoch_losses": losses, "adapt_epoch_losses": adapt_losses, "train_seconds": train_s, "seed": args.seed,
                                       "epochs": args.epochs, "from_stage1": str(args.from_stage1) if args.from_stage1 else None,
+                                      "averaged": [_run_record(p) for p in args.average] if args.average else None,
                                       "torch": torch.__version__}), encoding="utf-8")
     trained = json.loads(record.read_text(encoding="utf-8"))
 
@@ -458,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
             },
             "sentences": {"debates": len(debates), "news_train": len(news_tr), "news_dev_fold": len(news_dev), "news_dev_articles": len(dev_articles)},
             "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "news_weight": args.news_weight, "seed": args.seed,
+            "averaged_runs": trained.get("averaged"),
             "adapt": {"epochs": args.adapt_epochs, "lr": args.adapt_lr, "debates": args.adapt_debates,
                       "epoch_losses": [round(v, 5) for v in trained.get("adapt_epoch_losses", [])], "from_stage1": trained.get("from_stage1")},
             "frozen": f"embeddings and the lowest {args.freeze_layers} encoder layers", "epoch_losses": [round(v, 5) for v in trained["epoch_losses"]], "train_seconds": round(trained["train_seconds"]),
