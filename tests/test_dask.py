@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from factflow.pipeline import extract  # Dask names a task's key after its function
-from tests.conftest import CONFIG, SEED, SHARED, write
-
-NEWS = SHARED / "data" / "news" / "fakenewscorpus_sample.csv"
+from tests.conftest import CONFIG, NEWS, mixed_seeds, write
 
 pytestmark = pytest.mark.prefect
 
@@ -43,25 +39,9 @@ async def dask_setup(worker):
 """
 
 
-def news_sample(path: Path, articles: int) -> Path:
-    """The first ``articles`` rows of the news sample, as a CSV of the same columns."""
-    csv.field_size_limit(2**31 - 1)
-    with NEWS.open(encoding="utf-8", newline="") as source, path.open("w", encoding="utf-8", newline="") as target:
-        rows = csv.reader(source)
-        csv.writer(target).writerows(row for _, row in zip(range(articles + 1), rows, strict=False))
-    return path
-
-
 def test_dask_runner_gives_the_same_report_as_the_default(tmp_path: Path) -> None:
     """The seed plus 40 articles of the news sample (when ../shared is there) plus a few small documents."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    shutil.copy(SEED, seeds / SEED.name)
-    if NEWS.is_file():
-        news_sample(seeds / NEWS.name, 40)
-    for i in range(6):
-        write(seeds / f"extra-{i}.txt", f"Extra {i}\n\nOfficials said {40 + i} people died in the Ohio floods on Monday.\n"
-                                        f"The city spent ${i + 1}.5 million on the new bridge in 2019.\nThank you for reading.\n")
+    seeds = mixed_seeds(tmp_path / "seeds", 40)
     batch = 5 if NEWS.is_file() else 2  # several batches, so both workers take some
     config = write(tmp_path / "config.yaml", CONFIG.read_text(encoding="utf-8").replace("batch_size: 50", f"batch_size: {batch}"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
