@@ -623,7 +623,11 @@ class CacheConfig(Strict):
 class RunConfig(Strict):
     """How the flow runs."""
 
-    batch_size: int = Field(default=50, ge=1, le=10_000, description="Documents per extraction task (a Prefect task run costs milliseconds).")
+    batch_size: int = Field(
+        default=50, ge=1, le=10_000,
+        description="Documents per extraction task, at most (a Prefect task run costs milliseconds); with several workers, "
+                    "fewer, so that each worker gets eight batches.",
+    )
     workers: int = Field(
         default=1, ge=1, le=256,
         description="Worker processes that extract claims, batch by batch, each with its share of the cores for the model "

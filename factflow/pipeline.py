@@ -49,7 +49,7 @@ from factflow.review import (
     write_tasks,
 )
 from factflow.sources import link_sources_with_reasons, resolve_sources
-from factflow.workers import in_processes, processes
+from factflow.workers import batch_size, in_processes, processes
 from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
@@ -153,10 +153,11 @@ def reuse(ctx: RunContext, documents: Sequence[Document]) -> Merged | None:
 
 
 def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None) -> list[list[Document]]:
-    """The extract stage's batches: none when the last run's claims are reused."""
+    """The extract stage's batches: none when the last run's claims are reused; with several workers,
+    enough for each to get a few (:func:`factflow.workers.batch_size`)."""
     if merged is not None:
         return []
-    return batches(documents, ctx.loaded.config.run.batch_size)
+    return batches(documents, batch_size(ctx.loaded.config.run, len(documents)))
 
 
 def extract(ctx: RunContext, batch: Sequence[Document]) -> tuple[list[DocumentClaims], dict[str, int]]:

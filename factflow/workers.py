@@ -14,6 +14,7 @@ Prefect's own process pool with the same initializer (:func:`~factflow.runtime.l
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,19 @@ from factflow.runtime import limit_threads
 
 #: How worker processes are started (see the module's docstring).
 START_METHOD = "spawn"
+#: Batches per worker at least (when there are enough items): the workers take the next batch as
+#: they finish one, so the last ones finish within about a batch of each other; eight keeps that
+#: tail to an eighth of a worker's share.
+BATCHES_PER_WORKER = 8
+
+
+def batch_size(run: RunConfig, items: int) -> int:
+    """Items per batch of a mapped stage: ``run.batch_size``, but with several workers small enough
+    that each gets :data:`BATCHES_PER_WORKER` batches (250 documents on two workers: 16 batches of
+    at most 16, not 5 of 50, of which one worker would take three)."""
+    if run.workers == 1:
+        return run.batch_size
+    return max(1, min(run.batch_size, math.ceil(items / (run.workers * BATCHES_PER_WORKER))))
 
 
 def processes(run: RunConfig, batches: Sequence[Any]) -> int:

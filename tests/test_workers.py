@@ -12,7 +12,7 @@ import pytest
 
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, WorkerError
-from factflow.pipeline import PlainRunner, RunContext, Stage, run_pipeline
+from factflow.pipeline import PlainRunner, RunContext, Stage, extract_batches, run_pipeline
 from factflow.runtime import default_threads
 from factflow.workers import processes, threads_per_worker
 from tests.conftest import mixed_seeds
@@ -81,6 +81,20 @@ def test_a_pool_is_only_started_for_more_than_one_batch(loaded: LoadedConfig) ->
     run = loaded.with_changes("run", workers=4).config.run
     assert [processes(run, [[0]] * n) for n in (0, 1, 2, 3, 9)] == [1, 1, 2, 3, 4]
     assert threads_per_worker(1) == os.cpu_count() and threads_per_worker(10_000) == 1
+
+
+def test_with_several_workers_each_gets_several_batches(loaded: LoadedConfig, tmp_path: Path) -> None:
+    documents: list = list(range(250))  # extract_batches only counts and slices them
+    sizes = {}
+    for workers in (1, 2, 4):
+        ctx = _context(loaded.with_changes("run", batch_size=50), tmp_path, workers)
+        sizes[workers] = [len(b) for b in extract_batches(ctx, documents, None)]
+        assert [d for b in extract_batches(ctx, documents, None) for d in b] == documents
+    assert sizes[1] == [50] * 5  # one worker: run.batch_size as it is
+    assert sizes[2] == [16] * 15 + [10]
+    assert sizes[4] == [8] * 31 + [2]
+    ctx = _context(loaded.with_changes("run", batch_size=5), tmp_path, workers=2)
+    assert [len(b) for b in extract_batches(ctx, documents, None)] == [5] * 50  # never more than run.batch_size
 
 
 def test_an_error_in_a_worker_reaches_the_run_as_itself(loaded: LoadedConfig, tmp_path: Path) -> None:
