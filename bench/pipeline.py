@@ -53,7 +53,7 @@ with open(sys.argv[1], "w") as handle:
 
 # The extraction stage alone, in a fresh process: argv = config, seeds, out, workers, model threads
 # of the run's own process (0: the default), batch size. Prints the stage's wall and CPU seconds
-# (its own and its workers') as JSON.
+# (its own and its workers'), and the peak memory of the process and of its largest worker, as JSON.
 _EXTRACT = """
 import json, resource, sys, time
 from pathlib import Path
@@ -78,7 +78,9 @@ def cpu():
 start, used = time.perf_counter(), cpu()
 for _ in PlainRunner().map(stage, ctx, batches):
     pass  # the pool's workers have ended (and count as children) when the stage returns
-print(json.dumps({"seconds": time.perf_counter() - start, "cpu": cpu() - used, "documents": len(documents), "batches": len(batches)}))
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": cpu() - used, "documents": len(documents), "batches": len(batches),
+                  "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 #: The extraction stage's settings compared: (label, run.workers, model threads of the run's own process; 0: the default).
@@ -87,11 +89,12 @@ WORKER_SETTINGS = [("1 worker, 2 model threads", 1, 0), ("1 worker, 1 model thre
 
 def bench_workers(seeds: Path, work: Path, env: dict[str, str], batch_size: int, repeat: int = 1) -> dict[str, float]:
     """The extraction stage's best wall time (of ``repeat`` rounds) with each of :data:`WORKER_SETTINGS`; printed,
-    with the CPU time of that round (a wall time near the CPU time means one core's worth of work)."""
+    with the CPU time of that round (a wall time near the CPU time means one core's worth of work) and the
+    peak memory of the run's process and of a worker process."""
     config = ROOT / "config" / "factflow.yaml"
     times: dict[str, list[float]] = {label: [] for label, _, _ in WORKER_SETTINGS}
     cpu: dict[tuple[str, float], float] = {}
-    shape = {}
+    shape: dict[str, dict[str, float]] = {}
     for k in range(repeat):
         for label, workers, threads in WORKER_SETTINGS if k % 2 == 0 else WORKER_SETTINGS[::-1]:
             out = work / f"extract-{k}-{workers}-{threads}"
@@ -100,17 +103,20 @@ def bench_workers(seeds: Path, work: Path, env: dict[str, str], batch_size: int,
                                    str(batch_size)], env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 sys.exit(f"extraction with {label} failed:\n{done.stdout}\n{done.stderr}")
-            shape = json.loads(done.stdout.splitlines()[-1])
-            times[label].append(shape["seconds"])
-            cpu[label, shape["seconds"]] = shape["cpu"]
+            shape[label] = measured = json.loads(done.stdout.splitlines()[-1])
+            times[label].append(measured["seconds"])
+            cpu[label, measured["seconds"]] = measured["cpu"]
     best = {label: min(t) for label, t in times.items()}
     one, one_thread, two = (best[label] for label, _, _ in WORKER_SETTINGS)
-    print(f"\nextraction stage, {shape['documents']} documents in {shape['batches']} batches of <= {batch_size} "
-          f"({os.cpu_count()} cores)" + (f" (best of {repeat} rounds: " + "; ".join(
-              f"{label}: " + "/".join(f"{t:.1f}" for t in ts) for label, ts in times.items()) + ")" if repeat > 1 else ""))
-    print(f"  {'':<32} {'wall s':>8} {'cpu s':>8}")
-    for label, seconds in best.items():
-        print(f"  {label:<32} {seconds:>8.1f} {cpu[label, seconds]:>8.1f}")
+    documents = next(iter(shape.values()))["documents"]
+    print(f"\nextraction stage, {documents:.0f} documents, run.batch_size {batch_size}, {os.cpu_count()} cores" + (
+        f" (best of {repeat} rounds: " + "; ".join(f"{label}: " + "/".join(f"{t:.1f}" for t in ts) for label, ts in times.items())
+        + ")" if repeat > 1 else ""))
+    print(f"  {'':<32} {'batches':>8} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'+ worker MB':>12}")
+    for label, workers, _ in WORKER_SETTINGS:
+        m, seconds = shape[label], best[label]
+        each = f"{workers} x {m['worker_mb']:.0f}" if workers > 1 else ""
+        print(f"  {label:<32} {m['batches']:>8.0f} {seconds:>8.1f} {cpu[label, seconds]:>8.1f} {m['self_mb']:>8.0f} {each:>12}")
     speedup = one / two
     print(f"  two workers / one worker:        {speedup:.2f}x  (target >= 1.70: {'met' if speedup >= 1.7 else 'MISSED'}); "
           f"against one worker with one model thread: {one_thread / two:.2f}x")
