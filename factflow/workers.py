@@ -9,7 +9,7 @@ two; it loads the detector once, at the first document it has to score (the dete
 keeps a loaded model per process), so a rerun whose documents all come from the cache loads none.
 
 The plain runner calls :func:`in_processes`; the Prefect runner (``flows/runner.py``) starts
-Prefect's own process pool with the same initializer (:func:`~factflow.runtime.limit_threads`).
+Prefect's own process pool with the same initializer (:func:`start_worker`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -54,6 +56,20 @@ def threads_per_worker(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
+def start_worker(threads: int) -> None:
+    """Set up a worker process (the pool's initializer): cap its models at ``threads``, and end it
+    when the run's process is gone. A killed run cannot stop its workers, and a worker left behind
+    would wait for batches forever; so a thread of each worker watches its parent."""
+    limit_threads(threads)
+    threading.Thread(target=_end_when_orphaned, args=(os.getppid(),), name="factflow-watch-parent", daemon=True).start()
+
+
+def _end_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:  # once the parent dies, the worker is re-parented (to init or a subreaper)
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def in_processes(func: Callable[[Any, Any], Any], ctx: Any, batches: Sequence[Any], workers: int,
                  stage: str) -> Iterator[tuple[int, Any]]:
     """``func(ctx, batch)`` for every batch on ``workers`` worker processes, yielding (batch index,
@@ -61,7 +77,7 @@ def in_processes(func: Callable[[Any, Any], Any], ctx: Any, batches: Sequence[An
     picklable. An error a batch raises is raised here; a worker that dies (killed, out of memory)
     is a :class:`~factflow.errors.WorkerError` naming ``stage``."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(START_METHOD),
-                               initializer=limit_threads, initargs=(threads_per_worker(workers),))
+                               initializer=start_worker, initargs=(threads_per_worker(workers),))
     try:
         pending: dict[Future[Any], int] = {pool.submit(func, ctx, batch): i for i, batch in enumerate(batches)}
         while pending:

@@ -39,8 +39,7 @@ from prefect.utilities.callables import get_call_parameters
 
 from factflow.errors import TransientSourceError
 from factflow.pipeline import RunContext, Stage
-from factflow.runtime import limit_threads
-from factflow.workers import processes, threads_per_worker
+from factflow.workers import processes, start_worker, threads_per_worker
 
 T = TypeVar("T")
 
@@ -103,4 +102,4 @@ class PrefectRunner:
         flow_run = FlowRunContext.get()
         if workers == 1 or flow_run is None or not isinstance(flow_run.task_runner, ThreadPoolTaskRunner):
             return contextlib.nullcontext()
-        return ProcessPoolTaskRunner(max_workers=workers, initializer=limit_threads, initargs=(threads_per_worker(workers),))
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=start_worker, initargs=(threads_per_worker(workers),))

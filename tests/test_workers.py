@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from factflow.errors import InputError, WorkerError
 from factflow.pipeline import PlainRunner, RunContext, Stage, extract_batches, run_pipeline
 from factflow.runtime import default_threads
 from factflow.workers import processes, threads_per_worker
-from tests.conftest import mixed_seeds
+from tests.conftest import ROOT, mixed_seeds
 
 _STAMP = re.compile(r"^generated_at: .*$", re.MULTILINE)
 
@@ -50,6 +53,34 @@ def dies_on_two(ctx: RunContext, batch: list[int]) -> list[int]:
     if 2 in batch:
         os._exit(9)
     return batch
+
+
+def sleeps(ctx: RunContext, batch: list[int]) -> list[int]:
+    """The batch back, after writing this process's pid under ``ctx.out`` and a minute's sleep, as a long batch."""
+    (ctx.out / f"{os.getpid()}.pid").touch()
+    time.sleep(60)
+    return batch
+
+
+# A run of the sleeping stage on two workers, in a process of its own (argv: the output folder).
+_RUN_OF_SLEEPS = """
+import sys
+from pathlib import Path
+
+from factflow.config import load_config
+from factflow.pipeline import PlainRunner, RunContext, Stage
+from tests.test_workers import sleeps
+
+out = Path(sys.argv[1])
+list(PlainRunner().map(Stage("sleeps", "Sleeping", sleeps), RunContext(load_config(None).with_changes("run", workers=2), out, out), [[0], [1], [2]]))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 def _context(loaded: LoadedConfig, tmp_path: Path, workers: int) -> RunContext:
@@ -109,6 +140,28 @@ def test_a_worker_that_dies_stops_the_run_with_a_hint(loaded: LoadedConfig, tmp_
     ctx = _context(loaded, tmp_path, workers=2)
     with pytest.raises(WorkerError, match=r"a worker process died while running dies .*set run.workers: 1"):
         list(PlainRunner().map(Stage("dies", "Dying", dies_on_two), ctx, [[0, 1], [2, 3], [4]]))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_workers_end_when_the_run_is_killed(tmp_path: Path) -> None:
+    run = subprocess.Popen([sys.executable, "-c", _RUN_OF_SLEEPS, str(tmp_path)], cwd=ROOT)
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(pids) < 2 and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.1)
+            pids = [int(path.stem) for path in tmp_path.glob("*.pid")]
+        assert len(pids) == 2, "two workers should be sleeping on a batch each"
+        run.kill()  # as the OOM killer or kill -9 would: no clean-up runs in the run's process
+        run.wait()
+        deadline = time.monotonic() + 15
+        while any(map(_alive, pids)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(map(_alive, pids)), "a worker outlived the run that started it"
+    finally:
+        run.kill()
+        for pid in filter(_alive, pids):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_two_workers_write_the_same_report_as_one(loaded: LoadedConfig, tmp_path: Path) -> None:
