@@ -2,6 +2,7 @@
 """Benchmark the whole pipeline: the Prefect flow against the plain-Python stages, first runs and reruns.
 
     python bench/pipeline.py [--news ../shared/data/news/fakenewscorpus_sample.csv] [--copies 10]
+    python bench/pipeline.py --only-workers [--batch-size 10] [--repeat 3]
 
 Corpora: the 250-article news sample, and one of ``copies`` x 250 articles generated from it (each
 copy's numbers shifted by its index, so its claims differ). For each, in fresh output folders, it
@@ -12,6 +13,12 @@ of starting Prefect), the first run, and a rerun with nothing changed; then the 
 large corpus: rerun <= 25% of the first run; the flow <= 1.3x the plain pipeline; peak <= 600 MB (with
 the transformer detector, the default).
 Wall times on a shared machine vary by a quarter from run to run; ``--repeat 3`` keeps each best.
+
+The extraction stage alone, on the news sample, with one and two workers (``run.workers``): each in
+a fresh process with the extraction cache off, timing the stage from its first batch to its last
+result (worker start-up and model loading included, reading the documents not): one worker in
+the run's process with the model's default two threads, the same with one thread, and two worker
+processes with one model thread each. Target: two workers >= 1.7x one.
 """
 
 from __future__ import annotations
@@ -42,6 +49,78 @@ with open(sys.argv[1], "w") as handle:
     json.dump({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": code}, handle)
 """
+
+
+# The extraction stage alone, in a fresh process: argv = config, seeds, out, workers, model threads
+# of the run's own process (0: the default), batch size. Prints the stage's wall and CPU seconds
+# (its own and its workers'), and the peak memory of the process and of its largest worker, as JSON.
+_EXTRACT = """
+import json, resource, sys, time
+from pathlib import Path
+from factflow.config import load_config
+from factflow.pipeline import PIPELINE, PlainRunner, RunContext, load
+from factflow.runtime import limit_threads
+
+config, seeds, out, workers, threads, batch = sys.argv[1:]
+loaded = load_config(Path(config)).with_changes("run", workers=int(workers), batch_size=int(batch)).with_changes("cache", enabled=False)
+if int(threads):
+    limit_threads(int(threads))
+ctx = RunContext(loaded, Path(seeds), Path(out))
+documents, _ = load(ctx)
+stage = next(s for s in PIPELINE if s.each is not None)
+batches = stage.each(ctx, documents, None)
+
+def cpu():
+    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+
+start, used = time.perf_counter(), cpu()
+for _ in PlainRunner().map(stage, ctx, batches):
+    pass  # the pool's workers have ended (and count as children) when the stage returns
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": cpu() - used, "documents": len(documents), "batches": len(batches),
+                  "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+#: The extraction stage's settings compared: (label, run.workers, model threads of the run's own process; 0: the default).
+WORKER_SETTINGS = [("1 worker, 2 model threads", 1, 0), ("1 worker, 1 model thread", 1, 1), ("2 workers, 1 model thread each", 2, 0)]
+
+
+def bench_workers(seeds: Path, work: Path, env: dict[str, str], batch_size: int, repeat: int = 1) -> dict[str, float]:
+    """The extraction stage's best wall time (of ``repeat`` rounds) with each of :data:`WORKER_SETTINGS`; printed,
+    with the CPU time of that round (a wall time near the CPU time means one core's worth of work) and the
+    peak memory of the run's process and of a worker process."""
+    config = ROOT / "config" / "factflow.yaml"
+    times: dict[str, list[float]] = {label: [] for label, _, _ in WORKER_SETTINGS}
+    cpu: dict[tuple[str, float], float] = {}
+    shape: dict[str, dict[str, float]] = {}
+    for k in range(repeat):
+        for label, workers, threads in WORKER_SETTINGS if k % 2 == 0 else WORKER_SETTINGS[::-1]:
+            out = work / f"extract-{k}-{workers}-{threads}"
+            out.mkdir()
+            done = subprocess.run([sys.executable, "-c", _EXTRACT, str(config), str(seeds), str(out), str(workers), str(threads),
+                                   str(batch_size)], env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"extraction with {label} failed:\n{done.stdout}\n{done.stderr}")
+            shape[label] = measured = json.loads(done.stdout.splitlines()[-1])
+            times[label].append(measured["seconds"])
+            cpu[label, measured["seconds"]] = measured["cpu"]
+    best = {label: min(t) for label, t in times.items()}
+    one, one_thread, two = (best[label] for label, _, _ in WORKER_SETTINGS)
+    documents = next(iter(shape.values()))["documents"]
+    print(f"\nextraction stage, {documents:.0f} documents, run.batch_size {batch_size}, {os.cpu_count()} cores" + (
+        f" (best of {repeat} rounds: " + "; ".join(f"{label}: " + "/".join(f"{t:.1f}" for t in ts) for label, ts in times.items())
+        + ")" if repeat > 1 else ""))
+    print(f"  {'':<32} {'batches':>8} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'+ worker MB':>12}")
+    for label, workers, _ in WORKER_SETTINGS:
+        m, seconds = shape[label], best[label]
+        each = f"{workers} x {m['worker_mb']:.0f}" if workers > 1 else ""
+        print(f"  {label:<32} {m['batches']:>8.0f} {seconds:>8.1f} {cpu[label, seconds]:>8.1f} {m['self_mb']:>8.0f} {each:>12}")
+    speedup = one / two
+    print(f"  two workers / one worker:        {speedup:.2f}x  (target >= 1.70: {'met' if speedup >= 1.7 else 'MISSED'}); "
+          f"against one worker with one model thread: {one_thread / two:.2f}x")
+    return best
 
 
 def generate(news: Path, folder: Path, copies: int) -> Path:
@@ -113,8 +192,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--news", type=Path, default=DEFAULT_NEWS, help="The news sample CSV.")
     parser.add_argument("--copies", type=int, default=10, help="Copies of the sample in the large corpus.")
-    parser.add_argument("--only-large", action="store_true", help="Skip the 250-article corpus.")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--only-large", action="store_true", help="Skip the 250-article corpus (and the extraction stage's figures).")
+    only.add_argument("--only-workers", action="store_true", help="Only the extraction stage with one and two workers, on the news sample.")
     parser.add_argument("--repeat", type=int, default=1, help="Rounds of every measurement (fresh folders each); the best wall time counts.")
+    parser.add_argument("--batch-size", type=int, default=50, help="run.batch_size for the extraction stage's figures (default: the shipped 50).")
     args = parser.parse_args()
     if not args.news.is_file():
         sys.exit(f"news sample not found: {args.news} (pass --news PATH; it lives in ../shared/data/news/)")
@@ -122,10 +204,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="factflow-bench-") as tmp:
         work = Path(tmp)
         env["PREFECT_HOME"] = str(work / "prefect-home")
+        small = work / "news-seeds"
+        small.mkdir()
+        (small / args.news.name).symlink_to(args.news.resolve())
         if not args.only_large:
-            small = work / "news-seeds"
-            small.mkdir()
-            (small / args.news.name).symlink_to(args.news.resolve())
+            bench_workers(small, work, env, args.batch_size, args.repeat)
+        if args.only_workers:
+            return
+        if not args.only_large:
             bench_corpus("news sample (250 articles)", small, work, env, args.repeat)
         big = generate(args.news, work / "large-seeds", args.copies).parent
         r = bench_corpus(f"generated corpus ({args.copies * 250:,} articles)", big, work, env, args.repeat)

@@ -623,7 +623,16 @@ class CacheConfig(Strict):
 class RunConfig(Strict):
     """How the flow runs."""
 
-    batch_size: int = Field(default=50, ge=1, le=10_000, description="Documents per extraction task (a Prefect task run costs milliseconds).")
+    batch_size: int = Field(
+        default=50, ge=1, le=10_000,
+        description="Documents per extraction task, at most (a Prefect task run costs milliseconds); with several workers, "
+                    "fewer, so that each worker gets eight batches.",
+    )
+    workers: int = Field(
+        default=1, ge=1, le=256,
+        description="Worker processes that extract claims, batch by batch, each with its share of the cores for the model "
+                    "(1: in the run's own process). Used by the plain engine and the flow's thread runner; Dask has dask_workers.",
+    )
     task_runner: Literal["threads", "dask"] = Field(default="threads", description="Run extraction tasks on threads, or on a Dask cluster.")
     dask_address: str | None = Field(
         default=None, pattern=r"^(tcp|tls|ucx|inproc)://\S+$",

@@ -10,12 +10,15 @@
     ├── OutputLockedError           another run kept the output folder locked past the wait
     ├── ServerError                 the local Prefect server could not be started
     ├── WriteError                  the OS refused a write (disk full, quota); earlier files are whole
+    ├── WorkerError                 a worker process of run.workers died (killed, out of memory)
     └── SourceError                 a reference source could not be resolved
         ├── TransientSourceError    worth retrying (timeouts, 429, 5xx)
         └── PermanentSourceError    not worth retrying (404, malformed answer)
 
 Low-level errors (yaml, pydantic, OSError, httpx) are translated at the boundary
-with ``raise Mapped(msg) from exc`` so callers only ever catch this tree.
+with ``raise Mapped(msg) from exc`` so callers only ever catch this tree. Every error of the tree
+pickles with its attributes, so one raised in a worker process (``run.workers``, Dask, Prefect's
+process pool) reaches the run as itself.
 
 Inside the HTTP client our own transports raise httpx's exceptions, so that httpx and the cache
 above them handle them as their own; :func:`factflow.http.get_json` and the URL fetcher
@@ -36,13 +39,22 @@ from __future__ import annotations
 import errno
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import httpx
 
 
 class FactflowError(Exception):
     """Base of every error factflow raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls ``cls(*self.args)``, which our constructors do not take
+        # (``args`` holds the finished message): rebuild without the constructor, then restore the attributes.
+        return _rebuild, (type(self), self.args), self.__dict__
+
+
+def _rebuild(cls: type[FactflowError], args: tuple[Any, ...]) -> FactflowError:
+    return cls.__new__(cls, *args)
 
 
 class LocatedError(FactflowError):
@@ -118,6 +130,10 @@ class WriteError(FactflowError):
         reasons = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file size limit reached"}
         reason = reasons.get(exc.errno or 0, f"cannot write ({exc.strerror or exc})")
         super().__init__(f"{reason} writing {self.path}; nothing was lost")
+
+
+class WorkerError(FactflowError):
+    """A worker process died while it ran a stage's batches (killed, out of memory); the run stops."""
 
 
 class SourceError(FactflowError):

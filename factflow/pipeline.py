@@ -3,9 +3,10 @@ them with a :class:`Runner`.
 
 Each stage is a plain function of the run's context and of values earlier stages produced, named
 by :class:`Stage`. A runner decides only *how* a stage is called: :class:`PlainRunner` calls it in
-this process; the Prefect runner (``flows/runner.py``) makes each stage a task, with its retries,
-artifacts and task runner (threads or Dask). Both go through :func:`execute`, so both write the
-same report by construction. A new stage is one entry in :data:`PIPELINE`.
+this process (a mapped stage's batches on ``run.workers`` worker processes); the Prefect runner
+(``flows/runner.py``) makes each stage a task, with its retries, artifacts and task runner (threads,
+a process pool, or Dask). Both go through :func:`execute`, so both write the same report by
+construction. A new stage is one entry in :data:`PIPELINE`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from factflow.review import (
     write_tasks,
 )
 from factflow.sources import link_sources_with_reasons, resolve_sources
+from factflow.workers import batch_size, in_processes, processes
 from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
@@ -151,10 +153,11 @@ def reuse(ctx: RunContext, documents: Sequence[Document]) -> Merged | None:
 
 
 def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None) -> list[list[Document]]:
-    """The extract stage's batches: none when the last run's claims are reused."""
+    """The extract stage's batches: none when the last run's claims are reused; with several workers,
+    enough for each to get a few (:func:`factflow.workers.batch_size`)."""
     if merged is not None:
         return []
-    return batches(documents, ctx.loaded.config.run.batch_size)
+    return batches(documents, batch_size(ctx.loaded.config.run, len(documents)))
 
 
 def extract(ctx: RunContext, batch: Sequence[Document]) -> tuple[list[DocumentClaims], dict[str, int]]:
@@ -358,12 +361,17 @@ class Runner(Protocol):
 
 
 class PlainRunner:
-    """Calls each stage in this process, batches one after another."""
+    """Calls each stage in this process; a mapped stage's batches one after another, or on
+    ``run.workers`` worker processes (:mod:`factflow.workers`) when that is more than one."""
 
     def call(self, stage: Stage, ctx: RunContext, *args: Any) -> Any:
         return stage.func(ctx, *args)
 
     def map(self, stage: Stage, ctx: RunContext, batches: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        workers = processes(ctx.loaded.config.run, batches)
+        if workers > 1:
+            yield from in_processes(stage.func, ctx, batches, workers, stage.name)
+            return
         for index, batch in enumerate(batches):
             yield index, stage.func(ctx, batch)
 

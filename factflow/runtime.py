@@ -6,10 +6,24 @@ from __future__ import annotations
 import os
 from typing import Any
 
+#: The threads a model may use in this process, set by :func:`limit_threads` (None: no limit).
+_limit: int | None = None
+
+
+def limit_threads(threads: int) -> None:
+    """Cap the threads of every model this process loads from now on: a worker process of a pool
+    (``run.workers``) takes its share of the cores, so that the workers do not oversubscribe them."""
+    global _limit
+    _limit = max(1, threads)
+
 
 def default_threads(threads: int | None = None) -> int:
-    """The threads a model uses: ``threads`` when given, else the machine's cores up to two."""
-    return max(1, threads if threads is not None else min(2, os.cpu_count() or 1))
+    """The threads a model uses: ``threads`` when given, else the machine's cores up to two, at most
+    this process's limit (see :func:`limit_threads`)."""
+    if threads is not None:
+        return max(1, threads)
+    found = min(2, os.cpu_count() or 1)
+    return max(1, found if _limit is None else min(found, _limit))
 
 
 def cpu_session(model: bytes, intra_op_threads: int) -> Any:

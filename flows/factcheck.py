@@ -2,7 +2,8 @@
 
 The run is ``factflow.pipeline.run_pipeline`` with the Prefect runner (``flows/runner.py``): the
 same stages, in the same order, as ``factflow run --engine plain``. Only Prefect wiring lives
-here: the flow, its task runner (threads or Dask), the summary artifacts, the serve line.
+here: the flow, its task runner (threads or Dask; ``run.workers`` processes are the runner's
+choice, ``flows/runner.py``), the summary artifacts, the serve line.
 Nothing runs per sentence: a task run costs milliseconds and a corpus has tens of thousands.
 """
 
@@ -98,8 +99,8 @@ def publish_summary(result: RunResult) -> None:
 
 
 # Extraction is CPU-bound Python and ONNX, so threads gain little: Prefect's default of one thread
-# per task would start every batch at once and hold them all in memory. More cores come from the
-# Dask task runner.
+# per task would start every batch at once and hold them all in memory. More cores come from
+# run.workers (the runner sends the batches to Prefect's process pool) or the Dask task runner.
 @flow(name="factcheck", log_prints=False, validate_parameters=True, task_runner=ThreadPoolTaskRunner(max_workers=1))  # type: ignore[arg-type]
 def factcheck(
     config: str | None = "config/factflow.yaml", seeds: str = "seeds", out: str = ".", refresh: bool = False, online: bool = False,

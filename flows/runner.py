@@ -5,7 +5,11 @@ domain package; this module only decides how a stage becomes a task:
 
 - a called stage runs as a task in the flow's process; a mapped stage (extraction) is a task per
   batch, submitted to the flow's task runner (threads, or Dask workers), collected as they finish,
-  with a progress artifact;
+  with a progress artifact. With ``run.workers`` above one and the thread runner, the batches go
+  to Prefect's process pool instead (``ProcessPoolTaskRunner``, started for the stage: the other
+  stages stay in the flow's process), each worker with its share of the cores for the model, as
+  the plain runner's worker processes (``factflow.workers``). The pool is chosen here, in the flow
+  run, from the run's config, so ``factflow run``, ``serve`` and deployments all honour it;
 - no Prefect cache policy (``NO_CACHE``): the project's own caches (extraction, merged claims, HTTP)
   serve the plain runner and every task runner alike, and hit per document where a Prefect cache
   could only hit per batch;
@@ -17,6 +21,7 @@ domain package; this module only decides how a stage becomes a task:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -25,12 +30,16 @@ from prefect import Task, unmapped
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.context import FlowRunContext
 from prefect.futures import as_completed
 from prefect.states import State
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
+from prefect.utilities.callables import get_call_parameters
 
 from factflow.errors import TransientSourceError
 from factflow.pipeline import RunContext, Stage
+from factflow.workers import processes, start_worker, threads_per_worker
 
 T = TypeVar("T")
 
@@ -68,15 +77,29 @@ class PrefectRunner:
         progress = cast(UUID, create_progress_artifact(progress=0.0, key="factcheck-progress",
                                                         description=f"{stage.label}: items done (%)"))
         total = sum(len(b) for b in batches)
-        # Mapped batches go as they are: they may travel to Dask workers, and each is small.
-        futures = list(self.task_of(stage).map(unmapped(ctx), batches))
-        index = {future.task_run_id: i for i, future in enumerate(futures)}
-        done = 0
-        for future in as_completed(futures):
-            i = index[future.task_run_id]
-            result = future.result()
-            done += len(batches[i])
-            update_progress_artifact(progress, progress=100.0 * done / max(1, total))
-            yield i, result
+        task = self.task_of(stage)
+        with self.process_pool(ctx, batches) as pool:
+            # Mapped batches go as they are: they may travel to worker processes or Dask workers, and each is small.
+            if pool is None:
+                futures = list(task.map(unmapped(ctx), batches))
+            else:
+                futures = list(pool.map(task, get_call_parameters(task.fn, (unmapped(ctx), batches), {}, apply_defaults=False)))
+            index = {future.task_run_id: i for i, future in enumerate(futures)}
+            done = 0
+            for future in as_completed(futures):
+                i = index[future.task_run_id]
+                result = future.result()
+                done += len(batches[i])
+                update_progress_artifact(progress, progress=100.0 * done / max(1, total))
+                yield i, result
         if not batches:
             update_progress_artifact(progress, progress=100.0)
+
+    def process_pool(self, ctx: RunContext, batches: Sequence[Any]) -> contextlib.AbstractContextManager[ProcessPoolTaskRunner | None]:
+        """Prefect's process pool for a mapped stage's batches, when ``run.workers`` asks for more than
+        one process and the flow runs its tasks on threads (Dask brings its own workers); else None."""
+        workers = processes(ctx.loaded.config.run, batches)
+        flow_run = FlowRunContext.get()
+        if workers == 1 or flow_run is None or not isinstance(flow_run.task_runner, ThreadPoolTaskRunner):
+            return contextlib.nullcontext()
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=start_worker, initargs=(threads_per_worker(workers),))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import functools
 import os
@@ -80,6 +81,28 @@ def online_config(server: HTTPServer, out: Path, **http: Any) -> LoadedConfig:
 
 
 NEWS = SHARED / "data" / "news" / "fakenewscorpus_sample.csv"
+
+
+def news_sample(path: Path, articles: int) -> Path:
+    """The first ``articles`` rows of the news sample, as a CSV of the same columns."""
+    csv.field_size_limit(2**31 - 1)
+    with NEWS.open(encoding="utf-8", newline="") as source, path.open("w", encoding="utf-8", newline="") as target:
+        rows = csv.reader(source)
+        csv.writer(target).writerows(row for _, row in zip(range(articles + 1), rows, strict=False))
+    return path
+
+
+def mixed_seeds(folder: Path, articles: int) -> Path:
+    """A seeds folder for runs that spread batches over workers: the seed, the first ``articles``
+    articles of the news sample (when ../shared is there) and six small documents."""
+    folder.mkdir(parents=True)
+    shutil.copy(SEED, folder / SEED.name)
+    if NEWS.is_file():
+        news_sample(folder / NEWS.name, articles)
+    for i in range(6):
+        write(folder / f"extra-{i}.txt", f"Extra {i}\n\nOfficials said {40 + i} people died in the Ohio floods on Monday.\n"
+                                         f"The city spent ${i + 1}.5 million on the new bridge in 2019.\nThank you for reading.\n")
+    return folder
 
 
 @pytest.hookimpl(optionalhook=True)

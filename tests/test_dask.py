@@ -1,22 +1,22 @@
-"""Scale-out: the flow on a two-worker local Dask cluster writes the same report as the plain pipeline."""
+"""Scale-out: the flow on Dask writes the same report as the plain pipeline, on a two-worker local
+cluster the run starts, and on a cluster started with the ``dask`` command (a scheduler and two
+workers, each its own process), as the README's "Scaling out" shows."""
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from factflow.pipeline import extract  # Dask names a task's key after its function
-from tests.conftest import CONFIG, SEED, SHARED, write
-
-NEWS = SHARED / "data" / "news" / "fakenewscorpus_sample.csv"
+from factflow.config import load_config
+from factflow.pipeline import extract, run_pipeline  # Dask names a task's key after its function (extract)
+from tests.conftest import CONFIG, NEWS, mixed_seeds, write
 
 pytestmark = pytest.mark.prefect
 
@@ -43,25 +43,9 @@ async def dask_setup(worker):
 """
 
 
-def news_sample(path: Path, articles: int) -> Path:
-    """The first ``articles`` rows of the news sample, as a CSV of the same columns."""
-    csv.field_size_limit(2**31 - 1)
-    with NEWS.open(encoding="utf-8", newline="") as source, path.open("w", encoding="utf-8", newline="") as target:
-        rows = csv.reader(source)
-        csv.writer(target).writerows(row for _, row in zip(range(articles + 1), rows, strict=False))
-    return path
-
-
 def test_dask_runner_gives_the_same_report_as_the_default(tmp_path: Path) -> None:
     """The seed plus 40 articles of the news sample (when ../shared is there) plus a few small documents."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    shutil.copy(SEED, seeds / SEED.name)
-    if NEWS.is_file():
-        news_sample(seeds / NEWS.name, 40)
-    for i in range(6):
-        write(seeds / f"extra-{i}.txt", f"Extra {i}\n\nOfficials said {40 + i} people died in the Ohio floods on Monday.\n"
-                                        f"The city spent ${i + 1}.5 million on the new bridge in 2019.\nThank you for reading.\n")
+    seeds = mixed_seeds(tmp_path / "seeds", 40)
     batch = 5 if NEWS.is_file() else 2  # several batches, so both workers take some
     config = write(tmp_path / "config.yaml", CONFIG.read_text(encoding="utf-8").replace("batch_size: 50", f"batch_size: {batch}"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -84,7 +68,76 @@ def test_dask_runner_gives_the_same_report_as_the_default(tmp_path: Path) -> Non
     # Every batch was extracted on a Dask worker, and both workers took some.
     documents = re.search(r"^  documents: (\d+)$", reports["dask"], re.MULTILINE)
     assert documents is not None
+    extracted = _extracted_by(record)
+    assert sum(map(len, extracted.values())) == math.ceil(int(documents.group(1)) / batch) > 2, extracted
+    assert len([pid for pid, keys in extracted.items() if keys]) == 2, extracted
+
+
+def _extracted_by(record: Path) -> dict[str, list[str]]:
+    """The extraction tasks each Dask worker process finished (by pid), as the preloaded Record plugin wrote them."""
     ran = {path.stem: path.read_text(encoding="utf-8").split() for path in record.glob("*.txt")}
-    extracted = {pid: [key for key in keys if key.startswith(f"{extract.__name__}-")] for pid, keys in ran.items()}
-    assert sum(map(len, extracted.values())) == math.ceil(int(documents.group(1)) / batch) > 2, ran
-    assert len([pid for pid, keys in extracted.items() if keys]) == 2, ran
+    return {pid: [key for key in keys if key.startswith(f"{extract.__name__}-")] for pid, keys in ran.items()}
+
+
+@pytest.fixture
+def dask_cli_cluster(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A Dask scheduler on 127.0.0.1 and two workers of one thread, each started with the ``dask``
+    command as its own process (with its own process group), as the README shows; stopped, with
+    their children, when the test ends, passed or failed. Yields the scheduler's address and the
+    folder where the workers record the tasks they finish."""
+    from distributed import Client
+    from factflow_flows.server import free_port, stop
+
+    dask = Path(sys.executable).with_name("dask")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    record = tmp_path / "dask-tasks"
+    record.mkdir()
+    # No Prefect settings of their own: each task brings the run's (the API's address included).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DASK_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "worker-prefect-home"), DASK_RECORD=str(record))
+    commands = [
+        [str(dask), "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+        *([str(dask), "worker", address, "--nthreads", "1", "--no-dashboard", "--name", f"worker-{i}",
+           "--preload", str(write(tmp_path / "record.py", _RECORD))] for i in (1, 2)),
+    ]
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for i, command in enumerate(commands):
+            with (tmp_path / f"dask-{i}.log").open("wb") as log:
+                processes.append(subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                  stdin=subprocess.DEVNULL, start_new_session=True))
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address, record
+    finally:
+        for process in reversed(processes):  # the workers first, so none waits for a scheduler that is gone
+            stop(process, timeout=10)
+
+
+def test_a_dask_cluster_started_with_the_dask_command_runs_the_flow_as_the_plain_pipeline(
+    dask_cli_cluster: tuple[str, Path], tmp_path: Path
+) -> None:
+    """``run.task_runner: dask`` with ``run.dask_address`` at a scheduler the ``dask`` command started:
+    both workers extract batches, and the report is the plain pipeline's."""
+    address, record = dask_cli_cluster
+    seeds = mixed_seeds(tmp_path / "seeds", 12)
+    config = write(tmp_path / "config.yaml", CONFIG.read_text(encoding="utf-8").replace("batch_size: 50", "batch_size: 3")
+                   .replace("task_runner: threads", "task_runner: dask")
+                   .replace("dask_address: null", f"dask_address: {address}"))
+    loaded = load_config(config)
+    assert (loaded.config.run.task_runner, loaded.config.run.dask_address) == ("dask", address)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "run", "--config", str(config), "--seeds", str(seeds), "--out", str(tmp_path / "dask")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "ERROR" not in done.stderr, done.stderr
+    plain = run_pipeline(loaded.with_changes("run", task_runner="threads", dask_address=None), seeds, tmp_path / "plain")
+    dask_report = _STAMPS.sub("", (tmp_path / "dask" / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+    assert dask_report == _STAMPS.sub("", plain.report_path.read_text(encoding="utf-8"))
+    assert plain.report.summary.claims >= 10
+    extracted = _extracted_by(record)
+    assert sum(map(len, extracted.values())) == math.ceil(plain.report.summary.documents / 3) > 2, extracted
+    assert len([pid for pid, keys in extracted.items() if keys]) == 2, extracted

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import inspect
+import pickle
 import re
 
 import httpx
@@ -92,3 +94,22 @@ def test_the_drawing_in_errors_is_the_class_hierarchy_exactly() -> None:
             assert cls.__bases__ == ((parent,) if parent else (Exception,)), f"{cls.__name__} is drawn under {parent}, but its bases are {cls.__bases__}"
         else:
             assert parent is None or issubclass(cls, parent), f"httpx.{cls.__name__} is drawn under {parent}"
+
+
+def test_every_error_of_the_tree_comes_back_from_pickling_as_itself() -> None:
+    """What a worker process raises (run.workers, Prefect's process pool, Dask) reaches the run pickled."""
+    made = [
+        errors.FactflowError("plain"), errors.LocatedError("a.txt", "located"),
+        errors.ConfigError("config.yaml", "bad key", line=3),
+        errors.UnknownNameError("claims.detector", "detector", "bert", ["minilm", "ngram"]),
+        errors.InputError("seeds/a.txt", "unreadable", line=7), errors.OutputError("out", "is a symbolic link"),
+        errors.VerdictError.of_many("review/verdicts/reviewer-1/c-1.yaml", [(2, "rating: 'maybe' is not a label"), (None, "no reviewer")]),
+        errors.OutputLockedError("out is locked"), errors.ServerError("no server"),
+        errors.WriteError("out/x.yaml", OSError(errno.ENOSPC, "No space left on device")), errors.WorkerError("a worker died"),
+        errors.SourceError("source"), errors.TransientSourceError("timeout"), errors.PermanentSourceError("404"),
+    ]
+    tree = {cls for cls in vars(errors).values() if inspect.isclass(cls) and issubclass(cls, errors.FactflowError)}
+    assert {type(e) for e in made} == tree, "add an instance of every new error class here"
+    for error in made:
+        back = pickle.loads(pickle.dumps(error))
+        assert (type(back), str(back), back.args, vars(back)) == (type(error), str(error), error.args, vars(error))

@@ -16,10 +16,11 @@ import yaml
 from pytest_httpserver import HTTPServer
 
 from factflow.config import LoadedConfig, load_config
-from factflow.pipeline import run_pipeline
+from factflow.pipeline import RunContext, Stage, run_pipeline
 from factflow.report import report_schema
 from tests import public_apis
-from tests.conftest import CONFIG, ROOT, online_config
+from tests.conftest import CONFIG, ROOT, mixed_seeds, online_config, write
+from tests.test_workers import where_it_ran
 
 pytestmark = pytest.mark.prefect
 
@@ -98,6 +99,44 @@ def test_flow_collects_a_verdict_on_rerun(prefect_harness: None, seed_dir: Path,
     assert [c.id for c in second.report.claims] == [c.id for c in first.report.claims]
     assert second.report.claims[0].consensus.status == "agreed"
     assert second.report.summary.by_consensus["agreed"] == 1
+
+
+def test_flow_with_two_workers_writes_the_same_report_as_the_plain_pipeline(prefect_harness: None, tmp_path: Path) -> None:
+    """run.workers: 2 sends the extraction batches to Prefect's process pool; the report is the one of a plain run in one process."""
+    from factflow_flows.factcheck import factcheck
+
+    seeds = mixed_seeds(tmp_path / "seeds", 12)
+    config = write(tmp_path / "config.yaml", CONFIG.read_text(encoding="utf-8").replace("batch_size: 50", "batch_size: 3")
+                   .replace("  workers: 1 ", "  workers: 2 "))
+    loaded = load_config(config)
+    assert (loaded.config.run.workers, loaded.config.run.batch_size) == (2, 3)
+    flow_out, plain_out = tmp_path / "flow", tmp_path / "plain"
+    result = factcheck(config=str(config), seeds=str(seeds), out=str(flow_out))
+    run_pipeline(loaded.with_changes("run", workers=1), seeds, plain_out)
+    flow_text = (flow_out / "reports" / "verdicts.yaml").read_text(encoding="utf-8")
+    assert _STAMP.sub("", flow_text) == _STAMP.sub("", (plain_out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+    assert result.extracted == result.report.summary.documents >= 7
+
+
+def test_flow_runs_a_mapped_stage_on_two_processes_when_run_workers_is_two(prefect_harness: None, loaded: LoadedConfig, tmp_path: Path) -> None:
+    from factflow_flows.runner import PrefectRunner
+    from prefect import flow
+
+    out = tmp_path / "out"
+    out.mkdir()
+    ctx = RunContext(loaded.with_changes("run", workers=2), tmp_path, out)
+    batches = [[0, 1], [2], [3, 4], [5]]
+
+    @flow
+    def mapped() -> list[tuple[int, tuple[list[int], int, int]]]:
+        return list(PrefectRunner().map(Stage("where", "Where", where_it_ran), ctx, batches))
+
+    finished = mapped()
+    assert sorted(i for i, _ in finished) == [0, 1, 2, 3]
+    assert all(result[0] == batches[i] for i, result in finished)
+    pids = {pid for _, (_, pid, _) in finished}
+    assert len(pids) == 2 and os.getpid() not in pids  # where_it_ran waits until two processes run it at once
+    assert {threads for _, (_, _, threads) in finished} == {max(1, (os.cpu_count() or 1) // 2)}
 
 
 def test_cli_run_is_quiet_and_isolated(seed_dir: Path, tmp_path: Path) -> None:
