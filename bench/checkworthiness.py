@@ -130,8 +130,10 @@ def model_size(name: str) -> str:
     """The size of the files a detector loads."""
     models = ROOT / "factflow" / "claims"
     if name == "minilm":
-        size = sum(f.stat().st_size for f in (models / "models").iterdir())
-        return f"{size / 1e6:.1f} MB (int8 ONNX + tokenizer)"
+        meta_path = models / "models" / "minilm-checkworthy.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        size = sum((models / "models" / name).stat().st_size for name in (meta["model"], meta["tokenizer"], meta_path.name))
+        return f"{size / 1e6:.1f} MB (int8 ONNX + tokenizer; the matching encoder beside it is not the detector's)"
     if name in ("ngram", "blend"):
         return f"{(models / 'checkworthy.npz').stat().st_size / 1e6:.2f} MB"
     return "no file"

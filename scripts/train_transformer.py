@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkworthy")
     ap.add_argument("--news", type=Path, default=ROOT.parent / "shared" / "data" / "news")
     ap.add_argument("--out", type=Path, default=MODELS)
-    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--freeze-layers", type=int, default=2, help="the lowest encoder layers kept as pretrained")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=8e-5)
