@@ -166,8 +166,7 @@ class OutputLayout:
             (self.tasks, ".c-*.yaml.*.tmp"),
             (self.verdicts, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
             (self.state, ".*.json.*.tmp"),  # extractions, the claims cache, the report snapshot
-            (self.state, ".vectors.npz.*.tmp"),
-            (self.state, ".passage-vectors.npz.*.tmp"),
+            (self.state, ".*.npz.*.tmp"),  # the vector caches
             (self.claimreview_index.parent, ".claimreviews.vectors.npz.*.tmp"),
         ]
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
 from factflow.matching import figures, normalise_post, top_k
-from factflow.memory.claimreview import ImportedReview, ReviewIndex
+from factflow.memory.claimreview import ReviewIndex
 from factflow.models import ExistingFactCheck, Report
 from factflow.yamlio import atomic_write_text
 
@@ -43,36 +45,24 @@ class _Encoder(Protocol):
     def encode(self, sentences: Sequence[str]) -> object: ...
 
 
+@dataclass(frozen=True)
 class MemoryCandidate:
     """A claim already rated: the text matched against, and the entry shown when it matches.
 
     An imported index holds up to hundreds of thousands of candidates and only a few ever match, so
-    the entry is made when first asked for (``entry``), and ``fingerprint`` (the fields the entry is
-    made of) is what the match cache's key hashes.
+    the entry is made when first asked for (``check``, from ``make``), and ``fingerprint`` (the
+    fields the entry is made of) is what the match cache's key hashes.
     """
 
-    __slots__ = ("_check", "_make", "fingerprint", "origin", "text")
+    text: str
+    make: Callable[[], ExistingFactCheck]
+    origin: Literal["desk", "imported"]
+    fingerprint: str
 
-    def __init__(self, text: str, check: ExistingFactCheck | Callable[[], ExistingFactCheck],
-                 origin: Literal["desk", "imported"], fingerprint: str | None = None) -> None:
-        self.text = text
-        self.origin = origin
-        if isinstance(check, ExistingFactCheck):
-            self._check: ExistingFactCheck | None = check
-            self._make: Callable[[], ExistingFactCheck] | None = None
-            self.fingerprint = fingerprint if fingerprint is not None else check.model_dump_json()
-        else:
-            if fingerprint is None:
-                raise ValueError("a candidate whose entry is made later needs a fingerprint")
-            self._check, self._make, self.fingerprint = None, check, fingerprint
-
-    @property
+    @cached_property
     def check(self) -> ExistingFactCheck:
         """The entry a claim gets when this candidate matches it."""
-        if self._check is None:
-            assert self._make is not None
-            self._check = self._make()
-        return self._check
+        return self.make()
 
 
 def desk_candidates(report: Report, publisher: str = "Fact-check desk", publisher_url: str | None = None) -> list[MemoryCandidate]:
@@ -90,20 +80,20 @@ def desk_candidates(report: Report, publisher: str = "Fact-check desk", publishe
         reviewers = [v.reviewer for v in claim.verdicts if v.rating is not None and v.role == "reviewer"]
         if consensus.adjudicator:
             reviewers.append(consensus.adjudicator)
-        out.append(MemoryCandidate(claim.text, ExistingFactCheck(
+        check = ExistingFactCheck(
             publisher=publisher, rating=consensus.rating, url=f"{publisher_url.rstrip('/')}#{claim.id}" if publisher_url else None,
             date=consensus.since[:10] if consensus.since else None, claim=" ".join(claim.text.split()),
             origin="desk", claim_id=claim.id, reviewers=reviewers,
-        ), "desk"))
+        )
+        out.append(MemoryCandidate(claim.text, check.model_copy, "desk", check.model_dump_json()))
     return out
 
 
 def imported_candidates(index: ReviewIndex) -> list[MemoryCandidate]:
     """Every imported ClaimReview item, as a candidate (index order)."""
-    def entry(r: ImportedReview) -> Callable[[], ExistingFactCheck]:
-        return lambda: ExistingFactCheck(publisher=r.publisher, rating=r.rating, url=r.url, date=r.date, claim=r.claim, origin="imported")
-
-    return [MemoryCandidate(r.claim, entry(r), "imported", f"{r.publisher}\x1f{r.rating}\x1f{r.url}\x1f{r.date}")
+    return [MemoryCandidate(r.claim, partial(ExistingFactCheck, publisher=r.publisher, rating=r.rating, url=r.url, date=r.date,
+                                             claim=r.claim, origin="imported"),
+                            "imported", f"{r.publisher}\x1f{r.rating}\x1f{r.url}\x1f{r.date}")
             for r in index.reviews]
 
 

@@ -304,7 +304,7 @@ def expand_with_reasons(
 
 def link_sources(claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None) -> list[Source]:
     """The catalog's sources that apply to this claim, with their URLs filled in (see :func:`expand`)."""
-    return [link.source for link in expand(claim, cfg, document, today)]
+    return link_sources_with_reasons(claim, cfg, document, today)[0]
 
 
 def link_sources_with_reasons(
