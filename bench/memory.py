@@ -51,9 +51,9 @@ def sentences(path: Path) -> list[tuple[str, bool]]:
     return [(text, yes) for text, yes in dict.fromkeys(rows) if len(text.split()) >= 6]
 
 
-def split(claims: int) -> tuple[list[str], list[str]]:
+def split(data: Path, claims: int) -> tuple[list[str], list[str]]:
     """(the new claims' sentences, the candidates' base sentences): no sentence in both."""
-    rows = sentences(DATA / "train.tsv")
+    rows = sentences(data / "train.tsv")
     new = [text for text, yes in rows if yes][: claims + claims // 2]
     taken = set(new)
     return new, [text for text, _ in rows if text not in taken]
@@ -103,19 +103,20 @@ def timed(loaded, seeds: Path, out: Path) -> tuple[float, dict[str, float], obje
     return wall, {label: end - start for label, (start, end) in stamps.items()}, result
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DATA, help="the folder of train.tsv (default ../shared/data/checkworthy)")
     ap.add_argument("--claims", type=int, default=3000)
     ap.add_argument("--candidates", type=int, default=100_000)
     ap.add_argument("--work", type=Path, default=ROOT / "build" / "bench-memory")
-    args = ap.parse_args()
-    if not (DATA / "train.tsv").is_file():
-        raise SystemExit(f"needs {DATA} (the labelled debate sentences)")
+    args = ap.parse_args(argv)
+    if not (args.data / "train.tsv").is_file():
+        raise SystemExit(f"needs {args.data / 'train.tsv'} (the labelled debate sentences)")
     loaded = load_config(ROOT / "config" / "factflow.yaml")
     args.work.mkdir(parents=True, exist_ok=True)
 
     # The new claims: one-sentence documents, as a CSV corpus.
-    new, base = split(args.claims)
+    new, base = split(args.data, args.claims)
     seeds = args.work / f"seeds-{args.claims}"
     if not seeds.exists():
         seeds.mkdir()

@@ -34,3 +34,24 @@ def test_benchmark_prints_metrics_speed_and_model_size(tmp_path: Path, capsys: p
 def test_benchmark_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert checkworthiness.main([str(tmp_path / "nope.tsv")]) == 2
     assert "nope.tsv" in capsys.readouterr().err
+
+
+def test_the_memory_benchmark_times_the_match_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import memory
+
+    rows = ["Sentence_id\tText\tclass_label"]
+    for i in range(60):
+        rows.append(f"{i}\tThe city spent {i + 2} million dollars on bridge number {i} in {1990 + i % 30}.\t{'Yes' if i < 12 else 'No'}")
+    (tmp_path / "train.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert memory.main(["--data", str(tmp_path), "--claims", "8", "--candidates", "150", "--work", str(tmp_path / "work")]) == 0
+    out = capsys.readouterr().out
+    assert "import: 150 reviews, 150 encoded" in out
+    assert "against 150 imported candidates" in out and "match stage ('Matching checked claims'): first" in out
+    assert (tmp_path / "work" / "memory-150" / "memory" / "claimreviews.vectors.npz").is_file()
+
+
+def test_the_memory_benchmark_names_missing_data(tmp_path: Path) -> None:
+    import memory
+
+    with pytest.raises(SystemExit, match="train.tsv"):
+        memory.main(["--data", str(tmp_path)])

@@ -292,3 +292,31 @@ def test_the_import_encodes_the_imported_claims_once_and_runs_borrow_their_vecto
     with np.load(run_cache) as saved:
         assert len(saved["keys"]) == 1  # the borrowed vectors stay in the import's file alone
     assert CachedEncoder(Counting(), run_cache, borrowed=[tmp_path / "missing.npz"]).encode(texts[:1]).shape == (1, 2)
+
+
+def test_a_reimported_review_with_a_new_rating_is_matched_again(tmp_path: Path) -> None:
+    import numpy as np
+
+    from factflow.memory.desk import recall
+
+    class Fake:
+        meta = {"name": "fake"}
+
+        def encode(self, sentences: list[str]) -> np.ndarray:
+            return np.array([[1.0, 0.0] if "bridge" in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
+
+    made: list[int] = []
+
+    def encoder() -> Fake:
+        made.append(1)
+        return Fake()
+
+    review = REVIEW | {"claimReviewed": "The bridge cost a lot."}
+    claims = [claim("c-1", "The new bridge cost a lot.")]
+    cache = tmp_path / "matches.json"
+    import_files([write(tmp_path / "r.json", json.dumps([review]))], tmp_path, encoder=Fake())
+    first = recall(claims, imported_candidates(load_index(tmp_path)), 0.7, cache, encoder)
+    assert [c.rating for c in first["c-1"]] == ["Mostly true"] and len(made) == 1
+    import_files([write(tmp_path / "r.json", json.dumps([review | {"reviewRating": {"alternateName": "False"}}]))], tmp_path, encoder=Fake())
+    second = recall(claims, imported_candidates(load_index(tmp_path)), 0.7, cache, encoder)
+    assert [c.rating for c in second["c-1"]] == ["False"] and len(made) == 2  # the cached match is not served stale
