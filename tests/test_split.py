@@ -94,6 +94,8 @@ def test_offset_start_skips_the_head_of_the_text() -> None:
         "Follow us on Twitter",
         "Advertisement",
         "Leave a comment",
+        "The post U.S. Gives Millions to Groups Abroad appeared first on Example Watch.",
+        "This article originally appeared on Example News.",
     ],
 )
 def test_boilerplate_is_recognised(sentence: str) -> None:
@@ -106,6 +108,8 @@ def test_boilerplate_is_recognised(sentence: str) -> None:
         "The minister said 40 percent of voters shared the view.",
         "Rebels seized the city of Idlib, including an air force base.",
         "Users must register their drones with the agency, officials said.",
+        "The posting of 300 troops appeared to be the first step, the ministry said.",
+        "This article of the treaty was first published in 1948.",
     ],
 )
 def test_news_sentences_are_not_boilerplate(sentence: str) -> None:

@@ -40,6 +40,10 @@ BOILERPLATE = [
     r"^follow (us|me)\b",
     r"\b(this (site|website) uses cookies|accept (all )?cookies|cookie policy)\b",
     r"\b(privacy policy|terms of (use|service))\b",
+    # Syndication footers that feeds append to every article (WordPress: "The post <title> appeared
+    # first on <site>."), and reprint notices.
+    r"^the post\b.{1,400}\bappeared first on\b",
+    r"^this (article|story|post|piece) (was )?(originally|first) (appeared|published) (on|at|in|by)\b",
 ]
 
 
