@@ -40,8 +40,12 @@ def test_onnx_model_scores_as_the_trained_model_did_within_quantisation_error(mo
     assert len(reference) >= 5
     logits = model.logits([r["text"] for r in reference])
     for r, z in zip(reference, logits, strict=True):
-        # int8 weights and activations move a logit by a few hundredths to tenths; the sign of a clear case never flips.
-        assert z == pytest.approx(r["logit"], abs=0.35), r["text"]
+        # int8 weights and dynamically quantised activations move a logit by a few tenths, more the larger it is, and by
+        # how much depends on the CPU's integer kernels (AVX2 and AVX-512 VNNI round differently): 5.55 came out 5.24 on
+        # one machine and 5.17 on another. What must hold everywhere: the probability a reviewer sees barely moves, the
+        # logit stays within quantisation error, and the sign of a clear case never flips.
+        assert model.calibration(z) == pytest.approx(model.calibration(r["logit"]), abs=0.03), r["text"]
+        assert z == pytest.approx(r["logit"], abs=0.35 + 0.1 * abs(r["logit"])), r["text"]
         if abs(r["logit"]) > 1.0:
             assert math.copysign(1, z) == math.copysign(1, r["logit"]), r["text"]
 
