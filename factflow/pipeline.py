@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from factflow.cache import ExtractionCache, Merged, cache_key, claims_key, load_merged, save_merged
-from factflow.claims import extract_claims, merge_claims
+from factflow.claims import extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, OutputError
 from factflow.export import load_report
@@ -164,12 +164,15 @@ def extract(ctx: RunContext, batch: Sequence[Document]) -> tuple[list[DocumentCl
     """Stage, per batch: each document's claims with their context, from the extraction cache when unchanged."""
     cfg = ctx.loaded.config
     cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh) if cfg.cache.enabled else None
+    keys = [cache_key(document, cfg.claims) if cache is not None else "" for document in batch]
+    cached = [cache.get(key) if cache is not None else None for key in keys]
+    # What the cache lacks is scored as one batch (a batch of short documents keeps the model's threads busy).
+    missing = [i for i, found in enumerate(cached) if found is None]
+    extracted = dict(zip(missing, extract_claims_many([batch[i] for i in missing], cfg.claims), strict=True))
     results = []
-    for document in batch:
-        key = cache_key(document, cfg.claims) if cache is not None else ""
-        found = cache.get(key) if cache is not None else None
+    for i, (key, found) in enumerate(zip(keys, cached, strict=True)):
         if found is None:
-            found = extract_claims(document, cfg.claims).compact(cfg.claims.context_sentences)
+            found = extracted[i].compact(cfg.claims.context_sentences)
             if cache is not None:
                 cache.put(key, found)
         results.append(found)

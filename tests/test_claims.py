@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from factflow.claims import claim_id, extract_claims, key_terms, merge_claims, normalise
+from factflow.claims import claim_id, extract_claims, extract_claims_many, key_terms, merge_claims, normalise
 from factflow.claims.signals import assess
 from factflow.config import ClaimsConfig, IngestConfig
 from factflow.ingest import load_documents, parse_document
@@ -142,6 +142,26 @@ def test_sentence_limit_is_reported() -> None:
     result = extract_claims(doc("One fact here. Two facts here. Three facts here."), ClaimsConfig(max_sentences_per_document=2))
     assert len(result.sentences) == 2
     assert "more than 2 sentences" in result.problems[0].message
+
+
+def test_documents_scored_as_one_batch_come_out_as_one_at_a_time(seed_dir: Path) -> None:
+    # The extract stage scores a batch of documents together (short ones then use both model threads);
+    # each document's sentences, scores, drops and problems are what it gets alone, in the batch's order.
+    seed, _ = load_documents(seed_dir, IngestConfig())
+    cfg = ClaimsConfig(max_sentences_per_document=10, max_sentence_chars=400)
+    docs = [
+        doc("Unemployment fell to 4.1 percent in March, the Labor Department said.", "one"),
+        doc("Click here to subscribe. " + "x" * 500 + ". Rebels seized Idlib in March 2015. Rebels seized Idlib in March 2015.", "drops"),
+        doc("", "empty"),
+        seed[0],
+        doc("Will the senator run again? I think we should all be kinder.", "gated"),
+    ]
+    together = extract_claims_many(docs, cfg)
+    assert [r.document for r in together] == ["one", "drops", "empty", seed[0].id, "gated"]
+    assert [r.model_dump() for r in together] == [extract_claims(d, cfg).model_dump() for d in docs]
+    assert together[1].duplicates_dropped == 1 and together[1].problems  # the over-long sentence
+    assert len(together[3].sentences) == 10 and together[3].problems  # the sentence limit
+    assert extract_claims_many([], cfg) == []
 
 
 def test_claim_text_is_a_substring_of_the_document(seed_dir: Path) -> None:

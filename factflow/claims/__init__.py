@@ -1,6 +1,7 @@
 """Claims: split documents into sentences, drop boilerplate, score and type each sentence, merge claims.
 
-The stage function is :func:`extract_claims` (one document in, its scored sentences out) and
+The stage function is :func:`extract_claims` (one document in, its scored sentences out; a batch of
+documents scored together with :func:`extract_claims_many`) and
 :func:`merge_claims` (every document's claims in, one claim per distinct sentence out).
 """
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from factflow.claims.anatomy import find_attribution, find_entities, find_times
 from factflow.claims.dedupe import NearDuplicates
-from factflow.claims.scoring import make_scorer
-from factflow.claims.signals import NOT_CHECKABLE_TYPES
+from factflow.claims.scoring import Scorer, make_scorer
+from factflow.claims.signals import NOT_CHECKABLE_TYPES, Assessment
 from factflow.claims.split import Boilerplate, split_sentences
 from factflow.config import ClaimsConfig
 from factflow.models import Appearance, Claim, Document, DocumentClaims, Problem, Sentence
@@ -24,6 +26,7 @@ __all__ = [
     "NOT_CHECKABLE_TYPES",
     "claim_id",
     "extract_claims",
+    "extract_claims_many",
     "key_terms",
     "merge_claims",
     "normalise",
@@ -53,29 +56,54 @@ def claim_id(text: str) -> str:
 
 def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
     """Split one document into sentences and score each; boilerplate and verbatim repeats are dropped."""
-    is_boilerplate = Boilerplate(cfg.boilerplate_patterns)
+    return extract_claims_many([doc], cfg)[0]
+
+
+def extract_claims_many(docs: Sequence[Document], cfg: ClaimsConfig) -> list[DocumentClaims]:
+    """:func:`extract_claims` for each document, the sentences of all of them scored as one batch.
+
+    A batch of short documents (a corpus of one-sentence posts) then keeps the detector as busy as one
+    long article: the transformer spreads a batch over its threads, and a single sentence runs on one.
+    Each sentence is scored alone whatever the batch (see :mod:`factflow.claims.transformer`), so the
+    results are those of one document at a time.
+    """
     scorer = make_scorer(cfg.detector, cfg.threshold)
-    sentences: list[Sentence] = []
-    kept: list[tuple[int, int, str]] = []
+    selected = [_select(doc, cfg) for doc in docs]
+    texts = [text for found in selected for _, _, text in found.kept]
+    results = iter(scorer.assess_many(texts))
+    return [_scored(doc, found, [next(results) for _ in found.kept], scorer, cfg) for doc, found in zip(docs, selected, strict=True)]
+
+
+@dataclass
+class _Selected:
+    """What a document keeps to score, and what it dropped."""
+
+    kept: list[tuple[int, int, str]] = field(default_factory=list)
+    boilerplate: int = 0
+    duplicates: int = 0
+    too_long: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _select(doc: Document, cfg: ClaimsConfig) -> _Selected:
+    """The document's sentences to score: boilerplate, verbatim repeats and over-long sentences dropped."""
+    is_boilerplate = Boilerplate(cfg.boilerplate_patterns)
+    found = _Selected()
     seen: set[str] = set()
-    boilerplate = duplicates = 0
-    problems: list[Problem] = []
-    too_long: list[int] = []
-    spans = split_sentences(doc.text, doc.body_start)
-    for start, end in spans:
+    for start, end in split_sentences(doc.text, doc.body_start):
         if end - start > cfg.max_sentence_chars:
-            too_long.append(start)
+            found.too_long.append(start)
             continue
         text = doc.text[start:end]
         if is_boilerplate(text):
-            boilerplate += 1
+            found.boilerplate += 1
             continue
         key = normalise(text)
         if not key or key in seen:
-            duplicates += bool(key)
+            found.duplicates += bool(key)
             continue
-        if len(kept) >= cfg.max_sentences_per_document:
-            problems.append(Problem(
+        if len(found.kept) >= cfg.max_sentences_per_document:
+            found.problems.append(Problem(
                 file=doc.path,
                 message=(
                     f"document has more than {cfg.max_sentences_per_document:,} sentences; the rest were not scored "
@@ -84,9 +112,14 @@ def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
             ))
             break
         seen.add(key)
-        kept.append((start, end, text))
-    # One batch per document: the transformer detector pays its per-call cost once, not per sentence.
-    for (start, end, text), result in zip(kept, scorer.assess_many([t for _, _, t in kept]), strict=True):
+        found.kept.append((start, end, text))
+    return found
+
+
+def _scored(doc: Document, found: _Selected, results: list[Assessment], scorer: Scorer, cfg: ClaimsConfig) -> DocumentClaims:
+    """The document's sentences with their scores; claims get their anatomy."""
+    sentences: list[Sentence] = []
+    for (start, end, text), result in zip(found.kept, results, strict=True):
         is_claim = scorer.is_claim(result)
         sentence = Sentence(
             index=len(sentences), start=start, end=end, text=text, score=result.score,
@@ -100,17 +133,18 @@ def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
             sentence.attribution = find_attribution(text)
             sentence.time = find_times(text, doc.published)
         sentences.append(sentence)
-    if too_long:
+    problems = list(found.problems)
+    if found.too_long:
         problems.insert(0, Problem(
-            file=doc.path, line=doc.text.count("\n", 0, too_long[0]) + 1,
+            file=doc.path, line=doc.text.count("\n", 0, found.too_long[0]) + 1,
             message=(
-                f"{len(too_long):,} sentence(s) longer than {cfg.max_sentence_chars:,} characters were not scored, "
+                f"{len(found.too_long):,} sentence(s) longer than {cfg.max_sentence_chars:,} characters were not scored, "
                 "the first starting on this line (raise claims.max_sentence_chars to score them)"
             ),
         ))
     return DocumentClaims(
-        document=doc.id, sentences=sentences, boilerplate_dropped=boilerplate,
-        duplicates_dropped=duplicates, problems=problems,
+        document=doc.id, sentences=sentences, boilerplate_dropped=found.boilerplate,
+        duplicates_dropped=found.duplicates, problems=problems,
     )
 
 
