@@ -155,9 +155,10 @@ def test_documents_scored_as_one_batch_come_out_as_one_at_a_time(seed_dir: Path)
         doc("", "empty"),
         seed[0],
         doc("Will the senator run again? I think we should all be kinder.", "gated"),
+        doc("Unemployment fell to 4.1 percent in March, the Labor Department said. Rebels seized Idlib in March 2015.", "repeats"),
     ]
     together = extract_claims_many(docs, cfg)
-    assert [r.document for r in together] == ["one", "drops", "empty", seed[0].id, "gated"]
+    assert [r.document for r in together] == ["one", "drops", "empty", seed[0].id, "gated", "repeats"]
     assert [r.model_dump() for r in together] == [extract_claims(d, cfg).model_dump() for d in docs]
     assert together[1].duplicates_dropped == 1 and together[1].problems  # the over-long sentence
     assert len(together[3].sentences) == 10 and together[3].problems  # the sentence limit

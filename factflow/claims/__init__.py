@@ -69,9 +69,10 @@ def extract_claims_many(docs: Sequence[Document], cfg: ClaimsConfig) -> list[Doc
     """
     scorer = make_scorer(cfg.detector, cfg.threshold)
     selected = [_select(doc, cfg) for doc in docs]
-    texts = [text for found in selected for _, _, text in found.kept]
-    results = iter(scorer.assess_many(texts))
-    return [_scored(doc, found, [next(results) for _ in found.kept], scorer, cfg) for doc, found in zip(docs, selected, strict=True)]
+    # A sentence repeated across the batch's documents (a syndicated paragraph, a site's standing line) is scored once.
+    texts = list(dict.fromkeys(text for found in selected for _, _, text in found.kept))
+    results = dict(zip(texts, scorer.assess_many(texts), strict=True))
+    return [_scored(doc, found, [results[text] for _, _, text in found.kept], scorer, cfg) for doc, found in zip(docs, selected, strict=True)]
 
 
 @dataclass
