@@ -121,7 +121,7 @@ def factcheck(
             print(f"{_now()}  run failed: {exc}", flush=True)
         raise
     if announce:
-        s = result.report.summary
+        s = result.summary
         print(f"{_now()}  run finished: {s.claims:,} claims, {s.verdicts:,} verdicts, {s.problems:,} problems; "
               f"report {result.report_path.resolve()}", flush=True)
     return FlowResult(result)
