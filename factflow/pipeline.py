@@ -33,7 +33,7 @@ from factflow.memory import RATED, desk_candidates, imported_candidates, load_in
 from factflow.memory.desk import recall as recall_matches
 from factflow.memory.vectors import CachedEncoder
 from factflow.models import Document, DocumentClaims, DocumentRecord, Ledger, PlannedClaim, Problem, Report, Summary
-from factflow.report import build_report, load_previous_report, write_report
+from factflow.report import TopClaims, build_report, load_previous_report, write_report
 from factflow.review import (
     LoadedVerdict,
     ParsedVerdicts,
@@ -53,6 +53,9 @@ from factflow.workers import batch_size, in_processes, processes
 from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
+
+#: Claims the run's short summary (the Prefect flow's Markdown artifact) lists at most.
+PREVIEW_CLAIMS = 100
 
 #: Called as progress(stage label, done, total) while a run advances.
 ProgressHook = Callable[[str, int, int], None]
@@ -105,6 +108,9 @@ class RunResult:
     cached: int = 0
     #: How many of the claims' sources have each status (link, resolved, unresolved ...).
     source_statuses: Counter[str] = field(default_factory=Counter)
+    #: The report with only the claims a short summary lists (:data:`PREVIEW_CLAIMS`, disputed first, then
+    #: by check-worthiness) and their documents: ``render(preview, ..., total_claims=summary.claims)``.
+    preview: Report | None = field(default=None, repr=False)
     _report: Report | None = field(default=None, repr=False)
 
     @property
@@ -318,9 +324,13 @@ def report(
         loaded=ctx.loaded, documents=documents, items=plan.items, verdicts=verdicts,
         problems=[*problems, *review_problems], generated_at=now(), previous=previous, ledger=plan.ledger,
     )
-    write_report(built, layout.report, layout.report_snapshot, previous)
+    top = TopClaims(PREVIEW_CLAIMS)
+    write_report(replace(built, claims=lambda: top.watch(built.claims())), layout.report, layout.report_snapshot, previous)
+    shown = top.claims()
+    listed = {c.document for c in shown}
+    preview = built.head.model_copy(update={"claims": shown, "documents": [d for d in built.documents() if d.id in listed]})
     statuses = Counter[str](source.status for item in plan.items for source in item.sources)
-    return RunResult(built.head.summary, built.head.problems, layout.report, source_statuses=statuses), layout.report
+    return RunResult(built.head.summary, built.head.problems, layout.report, source_statuses=statuses, preview=preview), layout.report
 
 
 # --- the declaration -------------------------------------------------------------------------------

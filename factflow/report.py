@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import heapq
 import itertools
 import json
 import os
@@ -85,6 +86,31 @@ class ReportStream:
     def whole(self) -> Report:
         """The whole report in memory (for small reports and tests)."""
         return self.head.model_copy(update={"documents": list(self.documents()), "claims": list(self.claims())})
+
+
+class TopClaims:
+    """The claims a short summary lists, kept as the report streams by: at most ``n``, ranked as
+    :func:`factflow.export.summary.render` ranks them (disputed first, then by check-worthiness)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.total = 0
+        self._heap: list[tuple[tuple[int, float, int], ReportClaim]] = []  # the worst kept claim first
+
+    def watch(self, claims: Iterator[ReportClaim]) -> Iterator[ReportClaim]:
+        """``claims`` as they are, keeping the best ``n`` on the way."""
+        for claim in claims:
+            rank = (int(claim.consensus.status == "disputed"), claim.checkworthiness, -self.total)  # larger is better
+            self.total += 1
+            if len(self._heap) < self.n:
+                heapq.heappush(self._heap, (rank, claim))
+            elif self.n and rank > self._heap[0][0]:
+                heapq.heapreplace(self._heap, (rank, claim))
+            yield claim
+
+    def claims(self) -> list[ReportClaim]:
+        """The kept claims, in the report's order."""
+        return [claim for _, claim in sorted(self._heap, key=lambda kept: -kept[0][2])]
 
 
 def build_report(
