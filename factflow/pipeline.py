@@ -164,13 +164,17 @@ def load(ctx: RunContext) -> tuple[list[Document], list[Problem]]:
     return load_stage(ctx.seeds, ctx.loaded, ctx.out)
 
 
-def reuse(ctx: RunContext, documents: Sequence[Document]) -> Merged | None:
+def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None, str]:
     """Stage: the last run's merged claims, sources and extraction counts, if they derive from exactly
-    these documents, settings and code (None otherwise, or on ``--refresh``)."""
+    these documents, settings and code (None otherwise, or on ``--refresh``); and the key this run's
+    merged claims are kept under ("" with the cache off), made here, while the documents' text is at hand."""
     cfg = ctx.loaded.config
-    if not cfg.cache.enabled or ctx.refresh:
-        return None
-    return load_merged(ctx.out, claims_key(documents, cfg), load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
+    if not cfg.cache.enabled:
+        return None, ""
+    key = claims_key(documents, cfg)
+    if ctx.refresh:
+        return None, key
+    return load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days), key
 
 
 def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None) -> list[list[Document]]:
@@ -199,28 +203,28 @@ def extract(ctx: RunContext, batch: Sequence[Document]) -> tuple[list[DocumentCl
 
 def gather_extractions(
     documents: Sequence[Document], merged: Merged | None, results: Iterable[tuple[list[DocumentClaims], dict[str, int]]]
-) -> tuple[list[DocumentClaims], dict[str, int]]:
-    """The extract stage's batch results (in batch order) as one list in document order, with cache hits and misses."""
+) -> tuple[list[DocumentClaims], dict[str, int], list[DocumentRecord]]:
+    """The extract stage's batch results (in batch order) as one list in document order, with cache hits
+    and misses; and the documents as the later stages read them, one compact record each, their text let go."""
     if merged is not None:  # nothing changed: no document to extract, no claim to merge
-        return merged.extractions, {"hits": len(documents), "misses": 0}
-    extractions: list[DocumentClaims] = []
-    counts = {"hits": 0, "misses": 0}
-    for found, stats in results:
-        extractions += found
-        counts = {k: counts[k] + stats[k] for k in counts}
-    return extractions, counts
+        extractions, counts = merged.extractions, {"hits": len(documents), "misses": 0}
+    else:
+        extractions, counts = [], {"hits": 0, "misses": 0}
+        for found, stats in results:
+            extractions += found
+            counts = {k: counts[k] + stats[k] for k in counts}
+    by_document = {e.document: e for e in extractions}
+    return extractions, counts, [DocumentRecord.of(d, by_document.get(d.id)) for d in documents]
 
 
 def plan(
-    ctx: RunContext, documents: Sequence[Document], extractions: Sequence[DocumentClaims], merged: Merged | None
-) -> tuple[Plan, list[DocumentRecord]]:
-    """Stage: merge claims, link sources, assign reviewers; then forget the documents' text and sentences.
+    ctx: RunContext, documents: Sequence[DocumentRecord], extractions: Sequence[DocumentClaims], merged: Merged | None, key: str,
+) -> Plan:
+    """Stage: merge claims, link sources, assign reviewers; the extractions' sentences are let go after it.
 
     The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
     claims short of reviewers are assigned. With ``merged`` the claims and sources are the last
-    run's; otherwise they are merged and linked, and kept for the next run. Later stages need only
-    the documents' metadata and the extraction counts, so those are returned as one compact record
-    per document, and the documents and extractions themselves are let go.
+    run's; otherwise they are merged and linked, and kept for the next run under ``key``.
     """
     cfg, out = ctx.loaded.config, ctx.out
     if merged is not None:
@@ -235,7 +239,7 @@ def plan(
             if skipped:
                 left_out[c.id] = skipped
         if cfg.cache.enabled:
-            save_merged(out, claims_key(documents, cfg), known, claims, sources, extractions, left_out)
+            save_merged(out, key, known, claims, sources, extractions, left_out)
     previous, problems = load_ledger(out, cfg.review)
     verdict_files = ParsedVerdicts(out, cfg.review)
     ledger = plan_assignments(claims, cfg.review, previous, rated_pairs(out, cfg.review, verdict_files), now())
@@ -243,9 +247,7 @@ def plan(
     titles = {d.id: d.title for d in documents}
     items = [PlannedClaim(c, titles.get(c.document, ""), assignments[c.id], sources[c.id], sources_left_out=left_out.get(c.id, []))
              for c in claims]
-    extraction = {e.document: e for e in extractions}
-    return (Plan(items, ledger=ledger, problems=problems, verdict_files=verdict_files),
-            [DocumentRecord.of(d, extraction.get(d.id)) for d in documents])
+    return Plan(items, ledger=ledger, problems=problems, verdict_files=verdict_files)
 
 
 def resolve(ctx: RunContext, plan: Plan, documents: Sequence[DocumentRecord]) -> Plan:
@@ -365,10 +367,10 @@ def _online(ctx: RunContext) -> bool:
 #: The run, in order. Names are the Prefect task names; labels, what the progress bar shows.
 PIPELINE: tuple[Stage, ...] = (
     Stage("load-documents", "Reading documents", load, outputs=("documents", "problems")),
-    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged",)),
-    Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged"), outputs=("extractions", "counts"),
-          each=extract_batches, gather=gather_extractions),
-    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged"), outputs=("plan", "documents")),
+    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged", "claims_key")),
+    Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged"),
+          outputs=("extractions", "counts", "documents"), each=extract_batches, gather=gather_extractions),
+    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged", "claims_key"), outputs=("plan",)),
     Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
     Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan",), outputs=("plan", "previous")),
     Stage("write-review-files", "Writing tasks", write_review, inputs=("plan",), outputs=("written", "created")),
@@ -421,7 +423,7 @@ def execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None = Non
         if stage.each is not None and stage.gather is not None:
             batches = stage.each(ctx, *args)
             result = stage.gather(*args, _in_order(runner.map(stage, ctx, batches), batches, stage.label, progress))
-            del batches  # they hold the documents' text, which planning lets go
+            del batches  # they hold the documents' text, which the gathered records let go
         else:
             if progress:
                 progress(stage.label, 0, 1)
