@@ -72,9 +72,30 @@ class Document(Model):
     published: str | None = Field(default=None, description="Publication date (ISO 8601), when known.")
     outlet: str | None = Field(default=None, description="The publication, when known.")
 
-    def without_text(self) -> Document:
-        """The document's metadata, its text emptied: all the stages after planning read (a corpus's text is tens of MB)."""
-        return self.model_copy(update={"text": ""})
+
+@dataclasses.dataclass(slots=True, frozen=True)
+class DocumentRecord:
+    """What the stages after planning read of a document: its metadata, how many sentences were scored,
+    and the problems extraction met. A slotted record, not a model: a corpus holds one per document
+    until the report is written, and a model with its emptied text costs several times as much."""
+
+    id: str
+    path: str
+    title: str
+    sha256: str
+    encoding: str = "utf-8"
+    url: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+    sentences: int = 0
+    problems: tuple[Problem, ...] = ()
+
+    @classmethod
+    def of(cls, document: Document, extraction: DocumentClaims | None) -> DocumentRecord:
+        """The record of a document and of its extraction (None: not extracted, no sentence scored)."""
+        return cls(document.id, document.path, document.title, document.sha256, document.encoding, document.url,
+                   document.published, document.outlet, extraction.scored() if extraction is not None else 0,
+                   tuple(extraction.problems) if extraction is not None else ())
 
 
 #: The claim's small parts (a sentence, its reasons, entities, times, appearances, sources, verdicts) are slotted

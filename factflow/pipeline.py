@@ -32,8 +32,8 @@ from factflow.lock import output_lock
 from factflow.memory import RATED, desk_candidates, imported_candidates, load_index, merge_checks
 from factflow.memory.desk import recall as recall_matches
 from factflow.memory.vectors import CachedEncoder
-from factflow.models import Document, DocumentClaims, Ledger, PlannedClaim, Problem, Report
-from factflow.report import build_report, load_previous_report, write_report
+from factflow.models import Document, DocumentClaims, DocumentRecord, Ledger, PlannedClaim, Problem, Report, Summary
+from factflow.report import TopClaims, build_report, load_previous_report, write_report
 from factflow.review import (
     LoadedVerdict,
     ParsedVerdicts,
@@ -53,6 +53,9 @@ from factflow.workers import batch_size, in_processes, processes
 from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
+
+#: Claims the run's short summary (the Prefect flow's Markdown artifact) lists at most.
+PREVIEW_CLAIMS = 100
 
 #: Called as progress(stage label, done, total) while a run advances.
 ProgressHook = Callable[[str, int, int], None]
@@ -90,14 +93,32 @@ class Plan:
 
 @dataclass
 class RunResult:
-    """What a run produced: the report, where it is, and what it wrote."""
+    """What a run produced: the report's summary and problems, where the report is, and what it wrote.
 
-    report: Report
+    The whole report is not kept: it was written a claim at a time. :attr:`report` reads it back
+    from its file (the JSON twin) when asked for, once.
+    """
+
+    summary: Summary
+    problems: list[Problem]
     report_path: Path
     tasks_written: int = 0
     stubs_created: int = 0
     extracted: int = 0
     cached: int = 0
+    #: How many of the claims' sources have each status (link, resolved, unresolved ...).
+    source_statuses: Counter[str] = field(default_factory=Counter)
+    #: The report with only the claims a short summary lists (:data:`PREVIEW_CLAIMS`, disputed first, then
+    #: by check-worthiness) and their documents: ``render(preview, ..., total_claims=summary.claims)``.
+    preview: Report | None = field(default=None, repr=False)
+    _report: Report | None = field(default=None, repr=False)
+
+    @property
+    def report(self) -> Report:
+        """The report as written (read from its file on first use)."""
+        if self._report is None:
+            self._report = load_report(self.report_path)
+        return self._report
 
     def totals(self, waiting: int = 0) -> list[tuple[str, int | str]]:
         """The totals a run ends with, as the terminal and the Prefect UI show them (label, value).
@@ -105,7 +126,7 @@ class RunResult:
         ``waiting``: disputed claims that wait for an adjudicator when none is configured. Rows that
         are zero and only matter when not (orphaned verdicts, overdue tasks, ...) are left out.
         """
-        s = self.report.summary
+        s = self.summary
         alpha = s.agreement.krippendorff_alpha
         rows: list[tuple[str, int | str]] = [
             ("documents", s.documents), ("sentences", s.sentences), ("claims", s.claims), ("tasks", s.tasks),
@@ -113,7 +134,7 @@ class RunResult:
             ("agreement (alpha)", "n/a" if alpha is None else f"{alpha:.2f}"),
         ]
         overdue = sum(r.overdue for r in s.reviewers)
-        statuses = Counter(source.status for claim in self.report.claims for source in claim.sources)
+        statuses = self.source_statuses
         rows += [(label, value) for label, value in [
             ("orphaned verdicts", s.orphaned_verdicts), ("overdue tasks", overdue), ("waiting for an adjudicator", waiting)] if value]
         if statuses["resolved"] or statuses["unresolved"]:  # an online run
@@ -143,13 +164,17 @@ def load(ctx: RunContext) -> tuple[list[Document], list[Problem]]:
     return load_stage(ctx.seeds, ctx.loaded, ctx.out)
 
 
-def reuse(ctx: RunContext, documents: Sequence[Document]) -> Merged | None:
+def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None, str]:
     """Stage: the last run's merged claims, sources and extraction counts, if they derive from exactly
-    these documents, settings and code (None otherwise, or on ``--refresh``)."""
+    these documents, settings and code (None otherwise, or on ``--refresh``); and the key this run's
+    merged claims are kept under ("" with the cache off), made here, while the documents' text is at hand."""
     cfg = ctx.loaded.config
-    if not cfg.cache.enabled or ctx.refresh:
-        return None
-    return load_merged(ctx.out, claims_key(documents, cfg), load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
+    if not cfg.cache.enabled:
+        return None, ""
+    key = claims_key(documents, cfg)
+    if ctx.refresh:
+        return None, key
+    return load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days), key
 
 
 def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None) -> list[list[Document]]:
@@ -181,27 +206,28 @@ def extract(ctx: RunContext, batch: Sequence[Document]) -> tuple[list[DocumentCl
 
 def gather_extractions(
     documents: Sequence[Document], merged: Merged | None, results: Iterable[tuple[list[DocumentClaims], dict[str, int]]]
-) -> tuple[list[DocumentClaims], dict[str, int]]:
-    """The extract stage's batch results (in batch order) as one list in document order, with cache hits and misses."""
+) -> tuple[list[DocumentClaims], dict[str, int], list[DocumentRecord]]:
+    """The extract stage's batch results (in batch order) as one list in document order, with cache hits
+    and misses; and the documents as the later stages read them, one compact record each, their text let go."""
     if merged is not None:  # nothing changed: no document to extract, no claim to merge
-        return merged.extractions, {"hits": len(documents), "misses": 0}
-    extractions: list[DocumentClaims] = []
-    counts = {"hits": 0, "misses": 0}
-    for found, stats in results:
-        extractions += found
-        counts = {k: counts[k] + stats[k] for k in counts}
-    return extractions, counts
+        extractions, counts = merged.extractions, {"hits": len(documents), "misses": 0}
+    else:
+        extractions, counts = [], {"hits": 0, "misses": 0}
+        for found, stats in results:
+            extractions += found
+            counts = {k: counts[k] + stats[k] for k in counts}
+    by_document = {e.document: e for e in extractions}
+    return extractions, counts, [DocumentRecord.of(d, by_document.get(d.id)) for d in documents]
 
 
 def plan(
-    ctx: RunContext, documents: Sequence[Document], extractions: Sequence[DocumentClaims], merged: Merged | None
-) -> tuple[Plan, list[Document], list[DocumentClaims]]:
-    """Stage: merge claims, link sources, assign reviewers; then forget the documents' text and sentences.
+    ctx: RunContext, documents: Sequence[DocumentRecord], extractions: Sequence[DocumentClaims], merged: Merged | None, key: str,
+) -> Plan:
+    """Stage: merge claims, link sources, assign reviewers; the extractions' sentences are let go after it.
 
     The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
     claims short of reviewers are assigned. With ``merged`` the claims and sources are the last
-    run's; otherwise they are merged and linked, and kept for the next run. Later stages need only
-    the documents' metadata and the extraction counts, so those are returned without the text.
+    run's; otherwise they are merged and linked, and kept for the next run under ``key``.
     """
     cfg, out = ctx.loaded.config, ctx.out
     if merged is not None:
@@ -216,7 +242,7 @@ def plan(
             if skipped:
                 left_out[c.id] = skipped
         if cfg.cache.enabled:
-            save_merged(out, claims_key(documents, cfg), known, claims, sources, extractions, left_out)
+            save_merged(out, key, known, claims, sources, extractions, left_out)
     previous, problems = load_ledger(out, cfg.review)
     verdict_files = ParsedVerdicts(out, cfg.review)
     ledger = plan_assignments(claims, cfg.review, previous, rated_pairs(out, cfg.review, verdict_files), now())
@@ -224,11 +250,10 @@ def plan(
     titles = {d.id: d.title for d in documents}
     items = [PlannedClaim(c, titles.get(c.document, ""), assignments[c.id], sources[c.id], sources_left_out=left_out.get(c.id, []))
              for c in claims]
-    return (Plan(items, ledger=ledger, problems=problems, verdict_files=verdict_files),
-            [d.without_text() for d in documents], [e.without_sentences() for e in extractions])
+    return Plan(items, ledger=ledger, problems=problems, verdict_files=verdict_files)
 
 
-def resolve(ctx: RunContext, plan: Plan, documents: Sequence[Document]) -> Plan:
+def resolve(ctx: RunContext, plan: Plan, documents: Sequence[DocumentRecord]) -> Plan:
     """Stage, online only: resolve the plan's sources over HTTP (and look up what already checked each claim)."""
     if not plan.items:
         return plan
@@ -283,27 +308,34 @@ def write_review(ctx: RunContext, plan: Plan) -> tuple[int, int]:
     return written, created
 
 
-def collect(ctx: RunContext, plan: Plan) -> tuple[list[LoadedVerdict], list[Problem]]:
-    """Stage: read every reviewer's verdict file; a bad one is a problem."""
+def collect(ctx: RunContext, plan: Plan) -> tuple[list[LoadedVerdict], list[Problem], Plan]:
+    """Stage: read every reviewer's verdict file; a bad one is a problem. The plan goes on without
+    its parsed verdict files: saved for the next run, no later stage reads them."""
     parsed = plan.verdict_files or ParsedVerdicts(ctx.out, ctx.loaded.config.review)
     verdicts, problems = collect_verdicts(ctx.out, plan.claim_ids(), ctx.loaded.config.review, plan.ledger, parsed)
     parsed.save()
-    return verdicts, plan.problems + problems
+    return verdicts, plan.problems + problems, replace(plan, verdict_files=None)
 
 
 def report(
-    ctx: RunContext, documents: Sequence[Document], extractions: Sequence[DocumentClaims], plan: Plan,
+    ctx: RunContext, documents: Sequence[DocumentRecord], plan: Plan,
     verdicts: Sequence[LoadedVerdict], problems: Sequence[Problem], review_problems: Sequence[Problem],
     previous: dict[str, Any] | None,
-) -> tuple[Report, Path]:
-    """Stage: build the report and write it atomically, with its JSON twin and the snapshot the next run compares with."""
+) -> tuple[RunResult, Path]:
+    """Stage: build the report and write it atomically, a claim at a time, with its JSON twin and the
+    snapshot the next run compares with; returns what the run ends with (the summary, the problems)."""
     layout = ctx.layout
     built = build_report(
-        loaded=ctx.loaded, documents=documents, extractions=extractions, items=plan.items, verdicts=verdicts,
+        loaded=ctx.loaded, documents=documents, items=plan.items, verdicts=verdicts,
         problems=[*problems, *review_problems], generated_at=now(), previous=previous, ledger=plan.ledger,
     )
-    write_report(built, layout.report, layout.report_snapshot, previous)
-    return built, layout.report
+    top = TopClaims(PREVIEW_CLAIMS)
+    write_report(replace(built, claims=lambda: top.watch(built.claims())), layout.report, layout.report_snapshot, previous)
+    shown = top.claims()
+    listed = {c.document for c in shown}
+    preview = built.head.model_copy(update={"claims": shown, "documents": [d for d in built.documents() if d.id in listed]})
+    statuses = Counter[str](source.status for item in plan.items for source in item.sources)
+    return RunResult(built.head.summary, built.head.problems, layout.report, source_statuses=statuses, preview=preview), layout.report
 
 
 # --- the declaration -------------------------------------------------------------------------------
@@ -338,17 +370,16 @@ def _online(ctx: RunContext) -> bool:
 #: The run, in order. Names are the Prefect task names; labels, what the progress bar shows.
 PIPELINE: tuple[Stage, ...] = (
     Stage("load-documents", "Reading documents", load, outputs=("documents", "problems")),
-    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged",)),
-    Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged"), outputs=("extractions", "counts"),
-          each=extract_batches, gather=gather_extractions),
-    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged"),
-          outputs=("plan", "documents", "extractions")),
+    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged", "claims_key")),
+    Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged"),
+          outputs=("extractions", "counts", "documents"), each=extract_batches, gather=gather_extractions),
+    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged", "claims_key"), outputs=("plan",)),
     Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
     Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan",), outputs=("plan", "previous")),
     Stage("write-review-files", "Writing tasks", write_review, inputs=("plan",), outputs=("written", "created")),
-    Stage("collect-verdicts", "Collecting verdicts", collect, inputs=("plan",), outputs=("verdicts", "review_problems")),
+    Stage("collect-verdicts", "Collecting verdicts", collect, inputs=("plan",), outputs=("verdicts", "review_problems", "plan")),
     Stage("write-report", "Writing the report", report,
-          inputs=("documents", "extractions", "plan", "verdicts", "problems", "review_problems", "previous"),
+          inputs=("documents", "plan", "verdicts", "problems", "review_problems", "previous"),
           outputs=("report", "report_path")),
 )
 
@@ -383,13 +414,19 @@ def execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None = Non
             pipeline: Sequence[Stage] = PIPELINE) -> RunResult:
     """Run every stage of ``pipeline`` in order with ``runner``; call while the output folder is locked."""
     values: dict[str, Any] = {}
-    for stage in pipeline:
+    kept = {"counts", "report", "written", "created"}  # what the run's result is made of
+    for i, stage in enumerate(pipeline):
         if stage.when is not None and not stage.when(ctx):
             continue
         args = [values[name] for name in stage.inputs]
+        # A value no later stage reads is let go now: each document's extraction, its text, the parsed verdicts.
+        later = kept.union(*(s.inputs for s in pipeline[i + 1:]))
+        for name in [name for name in values if name not in later]:
+            del values[name]
         if stage.each is not None and stage.gather is not None:
             batches = stage.each(ctx, *args)
             result = stage.gather(*args, _in_order(runner.map(stage, ctx, batches), batches, stage.label, progress))
+            del batches  # they hold the documents' text, which the gathered records let go
         else:
             if progress:
                 progress(stage.label, 0, 1)
@@ -398,8 +435,8 @@ def execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None = Non
                 progress(stage.label, 1, 1)
         values.update(zip(stage.outputs, result if len(stage.outputs) > 1 else (result,), strict=True))
     counts = values["counts"]
-    return RunResult(report=values["report"], report_path=values["report_path"], tasks_written=values["written"],
-                     stubs_created=values["created"], extracted=counts["misses"], cached=counts["hits"])
+    return replace(values["report"], tasks_written=values["written"], stubs_created=values["created"], extracted=counts["misses"],
+                   cached=counts["hits"])
 
 
 def _in_order(finished: Iterator[tuple[int, Any]], batches: Sequence[Sequence[Any]], label: str,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import heapq
+import itertools
 import json
 import os
 import stat
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -28,8 +32,7 @@ from factflow.models import (
     ConfigRef,
     Consensus,
     ConsensusChange,
-    Document,
-    DocumentClaims,
+    DocumentRecord,
     GoneClaim,
     Ledger,
     OrphanedVerdict,
@@ -44,7 +47,8 @@ from factflow.models import (
     VerdictRecord,
 )
 from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
-from factflow.yamlio import SafeLoader, atomic_write_chunks, atomic_write_text, dump_yaml
+from factflow.yamlemit import emit
+from factflow.yamlio import SafeLoader, atomic_write_chunks, dump_yaml
 
 CONSENSUS_STATUSES = ("pending", "agreed", "disputed", "adjudicated")
 
@@ -53,19 +57,78 @@ CONSENSUS_STATUSES = ("pending", "agreed", "disputed", "adjudicated")
 _CLAIM_FIELDS = tuple(ClaimBase.model_fields)
 
 
+@dataclasses.dataclass(slots=True)
+class ClaimOutcome:
+    """What the report's totals and changes read of one claim: its type, verdicts and consensus (the
+    claim itself is made into a :class:`ReportClaim` only as it is written, one at a time)."""
+
+    id: str
+    type: str
+    verdicts: list[VerdictRecord]
+    consensus: Consensus
+
+
+@dataclasses.dataclass
+class ReportStream:
+    """A report whose documents and claims are made one at a time as it is written, so that a corpus's
+    report is never all in memory: ``head`` holds every other member (its documents and claims empty),
+    ``documents()`` and ``claims()`` give the rest in the report's order (each may be called again)."""
+
+    head: Report
+    documents: Callable[[], Iterator[ReportDocument]]
+    claims: Callable[[], Iterator[ReportClaim]]
+
+    @classmethod
+    def of(cls, report: Report) -> ReportStream:
+        """A report already made, as a stream."""
+        return cls(report.model_copy(update={"documents": [], "claims": []}), lambda: iter(report.documents), lambda: iter(report.claims))
+
+    def whole(self) -> Report:
+        """The whole report in memory (for small reports and tests)."""
+        return self.head.model_copy(update={"documents": list(self.documents()), "claims": list(self.claims())})
+
+
+class TopClaims:
+    """The claims a short summary lists, kept as the report streams by: at most ``n``, ranked as
+    :func:`factflow.export.summary.render` ranks them (disputed first, then by check-worthiness)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.total = 0
+        self._heap: list[tuple[tuple[int, float, int], ReportClaim]] = []  # the worst kept claim first
+
+    def watch(self, claims: Iterator[ReportClaim]) -> Iterator[ReportClaim]:
+        """``claims`` as they are, keeping the best ``n`` on the way."""
+        for claim in claims:
+            rank = (int(claim.consensus.status == "disputed"), claim.checkworthiness, -self.total)  # larger is better
+            self.total += 1
+            if len(self._heap) < self.n:
+                heapq.heappush(self._heap, (rank, claim))
+            elif self.n and rank > self._heap[0][0]:
+                heapq.heapreplace(self._heap, (rank, claim))
+            yield claim
+
+    def claims(self) -> list[ReportClaim]:
+        """The kept claims, in the report's order."""
+        return [claim for _, claim in sorted(self._heap, key=lambda kept: -kept[0][2])]
+
+
 def build_report(
     *,
     loaded: LoadedConfig,
-    documents: Sequence[Document],
-    extractions: Sequence[DocumentClaims],
+    documents: Sequence[DocumentRecord],
     items: Sequence[PlannedClaim],
     verdicts: Sequence[LoadedVerdict],
     problems: Sequence[Problem],
     generated_at: str,
     previous: dict[str, Any] | None = None,
     ledger: Ledger | None = None,
-) -> Report:
-    """Put every stage's output together in the report's fixed order (document, then position)."""
+) -> ReportStream:
+    """Put every stage's output together in the report's fixed order (document, then position).
+
+    The totals, changes and problems are worked out here; each document's and claim's entry is made
+    only when :func:`write_report` writes it.
+    """
     cfg = loaded.config
     by_claim: dict[str, list[VerdictRecord]] = {}
     orphans: list[OrphanedVerdict] = []
@@ -83,21 +146,16 @@ def build_report(
     adjudicators = [a.id for a in cfg.review.adjudicators]
     consensus_of: dict[str, Consensus] = {}
     earlier = _previous_consensus(previous)
-    extraction = {e.document: e for e in extractions}
     claim_counts = Counter(item.claim.document for item in items)
-    report_claims = []
+    outcomes = []
     for item in items:
         c = item.claim
         records = sorted(by_claim.get(c.id, []), key=lambda r: (r.role != "reviewer", r.reviewer))
         by_claim[c.id] = records
         consensus_of[c.id] = _dated(consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators),
                                     earlier.get(c.id), generated_at)
-        report_claims.append(ReportClaim(
-            **{name: getattr(c, name) for name in _CLAIM_FIELDS},
-            sources=item.sources, already_checked=item.already_checked, evidence_passages=item.evidence_passages,
-            assigned_to=item.reviewers,
-            verdicts=records, consensus=consensus_of[c.id],
-        ))
+        outcomes.append(ClaimOutcome(c.id, c.type, records, consensus_of[c.id]))
+    del earlier
     current = {item.claim.id for item in items}
     stats = reviewer_stats(
         {item.claim.id: item.reviewers for item in items},
@@ -106,30 +164,40 @@ def build_report(
     )
     agreed = agreement([by_claim.get(item.claim.id, []) for item in items], cfg.review)
     orphans.sort(key=lambda o: (o.claim, o.reviewer))
-    report_docs = [
-        ReportDocument(
-            id=d.id, path=d.path, title=d.title, sha256=d.sha256, encoding=d.encoding,
-            sentences=extraction[d.id].scored() if d.id in extraction else 0,
-            claims=claim_counts.get(d.id, 0),
-            url=d.url, published=d.published, outlet=d.outlet,
-        )
-        for d in sorted(documents, key=lambda d: d.id)
-    ]
+    ordered = sorted(documents, key=lambda d: d.id)
     all_problems = sorted(
-        list(problems) + [p for e in extractions for p in e.problems],
+        list(problems) + [p for d in documents for p in d.problems],
         key=lambda p: (p.file, p.line or 0, p.message),
     )
-    return Report(
+
+    def report_documents() -> Iterator[ReportDocument]:
+        for d in ordered:
+            yield ReportDocument(id=d.id, path=d.path, title=d.title, sha256=d.sha256, encoding=d.encoding, sentences=d.sentences,
+                                 claims=claim_counts.get(d.id, 0), url=d.url, published=d.published, outlet=d.outlet)
+
+    def report_claims() -> Iterator[ReportClaim]:
+        for item, outcome in zip(items, outcomes, strict=True):
+            c = item.claim
+            yield ReportClaim(
+                **{name: getattr(c, name) for name in _CLAIM_FIELDS},
+                sources=item.sources, already_checked=item.already_checked, evidence_passages=item.evidence_passages,
+                assigned_to=item.reviewers, verdicts=outcome.verdicts, consensus=outcome.consensus,
+            )
+
+    summary = summarise(len(ordered), sum(d.sentences for d in ordered), outcomes, cfg.review.labels, len(all_problems), agreed, stats,
+                        len(orphans))
+    head = Report(
         generated_at=generated_at,
         config=ConfigRef(path=loaded.path, sha256=loaded.sha256),
-        summary=summarise(report_docs, report_claims, cfg.review.labels, len(all_problems), agreed, stats, len(orphans)),
+        summary=summary,
         scale=list(cfg.review.scale),
-        changes=compute_changes(previous, report_claims),
-        documents=report_docs,
-        claims=report_claims,
+        changes=compute_changes(previous, outcomes),
+        documents=[],
+        claims=[],
         orphaned_verdicts=orphans,
         problems=all_problems,
     )
+    return ReportStream(head, report_documents, report_claims)
 
 
 def _previous_consensus(previous: dict[str, Any] | None) -> dict[str, tuple[Any, Any, Any]]:
@@ -154,8 +222,9 @@ def _dated(now: Consensus, before: tuple[Any, Any, Any] | None, generated_at: st
 
 
 def summarise(
-    documents: Sequence[ReportDocument],
-    claims: Sequence[ReportClaim],
+    documents: int,
+    sentences: int,
+    claims: Sequence[ClaimOutcome | ReportClaim],
     labels: Sequence[str],
     problems: int,
     agreed: Agreement,
@@ -167,8 +236,8 @@ def summarise(
     by_status: Counter[str] = Counter(c.consensus.status for c in claims)
     by_rating: Counter[str] = Counter(c.consensus.rating for c in claims if c.consensus.rating)
     return Summary(
-        documents=len(documents),
-        sentences=sum(d.sentences for d in documents),
+        documents=documents,
+        sentences=sentences,
         claims=len(claims),
         tasks=len(claims),
         verdicts=sum(1 for c in claims for v in c.verdicts if v.rating is not None),
@@ -260,26 +329,16 @@ def _read_regular(path: Path) -> bytes | None:
         os.close(fd)
 
 
-def report_snapshot(report: Report, report_sha256: str, spans: Sequence[list[Any]] = ()) -> dict[str, Any]:
-    """The fields of a report that the next run's ``changes`` compares, tied to the report's text by its hash.
-
-    ``spans``, one per claim: the key of the claim's content and where its YAML lies in the
-    report file ([key, byte offset, byte length]), so the next run copies unchanged claims' text.
-    """
-    return {
-        "report_sha256": report_sha256,
-        "generated_at": report.generated_at,
-        "claims": [
-            {"id": c.id, "text": c.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in c.verdicts],
-             "consensus": {"status": c.consensus.status, "rating": c.consensus.rating, "adjudicator": c.consensus.adjudicator,
-                           "since": c.consensus.since},
-             **({"span": spans[i]} if spans else {})}
-            for i, c in enumerate(report.claims)
-        ],
-    }
+def _snapshot_entry(claim: ReportClaim, span: list[Any] | None) -> dict[str, Any]:
+    """What the next run's ``changes`` compares of one claim, and (``span``) where its YAML lies in the
+    report file ([key of its content, byte offset, byte length]), so the next run copies unchanged claims' text."""
+    return {"id": claim.id, "text": claim.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in claim.verdicts],
+            "consensus": {"status": claim.consensus.status, "rating": claim.consensus.rating, "adjudicator": claim.consensus.adjudicator,
+                          "since": claim.consensus.since},
+            **({"span": span} if span else {})}
 
 
-def compute_changes(previous: dict[str, Any] | None, claims: Sequence[ReportClaim]) -> Changes:
+def compute_changes(previous: dict[str, Any] | None, claims: Sequence[ClaimOutcome | ReportClaim]) -> Changes:
     """New and gone claims, new and changed verdicts, and consensus moves since the previous report."""
     if previous is None:
         return Changes(
@@ -323,10 +382,14 @@ def compute_changes(previous: dict[str, Any] | None, claims: Sequence[ReportClai
 _HEADER = "# factflow verdict report. Written by factflow on every run; do not edit.\n"
 
 
-def report_chunks(report: Report) -> Iterator[str]:
-    """The report as YAML text, in pieces: a claim at a time, so tens of thousands of claims are
-    never all in memory as text and as plain data at once."""
-    return (text for _, text in _pieces(report))
+def report_chunks(report: Report | ReportStream) -> Iterator[str]:
+    """The report as YAML text, in pieces: a document or a claim at a time, so tens of thousands of
+    claims are never all in memory as text and as plain data at once."""
+    return (piece.text for piece in _pieces(_stream(report)))
+
+
+def _stream(report: Report | ReportStream) -> ReportStream:
+    return report if isinstance(report, ReportStream) else ReportStream.of(report)
 
 
 @lru_cache(maxsize=1)
@@ -335,30 +398,55 @@ def _emitter_version() -> bytes:
     return (__version__ + SCHEMA_VERSION).encode("utf-8") + resources.files("factflow").joinpath("yamlemit.py").read_bytes()
 
 
-def claim_key(claim: ReportClaim) -> str:
-    """A key of everything a claim's YAML shows: equal keys, equal text."""
-    return hashlib.sha256(_emitter_version() + claim.model_dump_json().encode("utf-8")).hexdigest()[:32]
+def claim_key(claim: ReportClaim, as_json: str | None = None) -> str:
+    """A key of everything a claim's YAML shows: equal keys, equal text (``as_json``: the claim's JSON, when made already)."""
+    return hashlib.sha256(_emitter_version() + (as_json or claim.model_dump_json()).encode("utf-8")).hexdigest()[:32]
 
 
-def _pieces(report: Report, reuse: Callable[[str, str], str | None] | None = None) -> Iterator[tuple[str | None, str]]:
-    """The report's text in pieces, each claim's with its key (others' with None); ``reuse(id, key)``
-    may return a claim's text as an earlier run wrote it, instead of emitting it again."""
-    yield None, _HEADER
+@dataclasses.dataclass(slots=True)
+class _Piece:
+    """A piece of the report's YAML text; for a claim also the claim, its JSON and its key."""
+
+    text: str
+    claim: ReportClaim | None = None
+    as_json: str = ""
+    key: str = ""
+
+
+def _pieces(report: ReportStream, reuse: Callable[[str, str], str | None] | None = None) -> Iterator[_Piece]:
+    """The report's text in pieces, a document or a claim at a time; ``reuse(id, key)`` may return
+    a claim's text as an earlier run wrote it, instead of emitting it again."""
+    yield _Piece(_HEADER)
     for name in Report.model_fields:
-        value = getattr(report, name)
-        if name == "claims" and value:
-            yield None, "claims:\n"
-            for claim in value:
-                key = claim_key(claim)
+        if name == "documents":
+            documents = report.documents()
+            first = next(documents, None)
+            if first is None:
+                yield _Piece(dump_yaml({name: []}))
+                continue
+            yield _Piece(f"{name}:\n")
+            for document in itertools.chain([first], documents):
+                yield _Piece(emit([document.model_dump(mode="json")]))  # a document is an entry of the list above
+        elif name == "claims":
+            claims = report.claims()
+            first_claim = next(claims, None)
+            if first_claim is None:
+                yield _Piece(dump_yaml({name: []}))
+                continue
+            yield _Piece(f"{name}:\n")
+            for claim in itertools.chain([first_claim], claims):
+                as_json = claim.model_dump_json()
+                key = claim_key(claim, as_json)
                 text = reuse(claim.id, key) if reuse else None
-                yield key, text if text is not None else dump_yaml([claim.model_dump(mode="json")])
+                yield _Piece(text if text is not None else dump_yaml([claim.model_dump(mode="json")]), claim, as_json, key)
         else:
+            value = getattr(report.head, name)
             data = value.model_dump(mode="json") if hasattr(value, "model_dump") else (
                 [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value] if isinstance(value, list) else value)
-            yield None, dump_yaml({name: data})
+            yield _Piece(dump_yaml({name: data}))
 
 
-def report_text(report: Report) -> str:
+def report_text(report: Report | ReportStream) -> str:
     """The report as YAML text."""
     return "".join(report_chunks(report))
 
@@ -389,32 +477,48 @@ def _copier(previous: dict[str, Any] | None, path: Path, stack: contextlib.ExitS
     return copy
 
 
-def write_report(report: Report, path: Path, snapshot: Path | None = None, previous: dict[str, Any] | None = None) -> None:
-    """Write the report atomically (and, with ``snapshot``, what the next run's ``changes`` needs of it).
+def write_report(report: Report | ReportStream, path: Path, snapshot: Path | None = None, previous: dict[str, Any] | None = None) -> None:
+    """Write the report atomically, a claim at a time (and, with ``snapshot``, what the next run's ``changes`` needs of it).
 
     ``previous``, the snapshot of the report now at ``path`` (from :func:`load_previous_report`,
     which checks it belongs to that file): unchanged claims' text is copied from that file rather
-    than emitted again, which is most of a rerun's report writing at ten thousand claims.
+    than emitted again, which is most of a rerun's report writing at ten thousand claims. Each claim
+    is made once: its YAML goes to the report, its JSON to an unnamed temporary file that becomes
+    the end of the JSON twin once the YAML's digest, the twin's first line, is known.
     """
+    stream = _stream(report)
     digest = hashlib.sha256()
-    spans: list[list[Any]] = []
+    entries: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
         reuse = _copier(previous, path, stack)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        claims_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
 
-        def hashed() -> Iterator[str]:
+        def hashed() -> Iterator[bytes]:
             offset = 0
-            for key, chunk in _pieces(report, reuse):
-                data = chunk.encode("utf-8")
+            for piece in _pieces(stream, reuse):
+                data = piece.text.encode("utf-8")
                 digest.update(data)
-                if key is not None:
-                    spans.append([key, offset, len(data)])
+                if piece.claim is not None:
+                    claims_json.write((("," if entries else "") + piece.as_json).encode("utf-8"))
+                    entries.append(_snapshot_entry(piece.claim, [piece.key, offset, len(data)] if snapshot is not None else None))
                 offset += len(data)
-                yield chunk
+                yield data
 
         atomic_write_chunks(path, hashed())
-    atomic_write_chunks(twin_path(path), _twin_chunks(report, digest.hexdigest()), durable=False)
+        claims_json.seek(0)
+        atomic_write_chunks(twin_path(path), _twin_chunks(stream, digest.hexdigest(), claims_json), durable=False)
     if snapshot is not None:
-        atomic_write_text(snapshot, json.dumps(report_snapshot(report, digest.hexdigest(), spans), ensure_ascii=False))
+        atomic_write_chunks(snapshot, _snapshot_chunks(stream.head, digest.hexdigest(), entries))
+
+
+def _snapshot_chunks(head: Report, report_sha256: str, entries: Sequence[dict[str, Any]]) -> Iterator[str]:
+    """The snapshot's JSON, a claim at a time: the fields of a report that the next run's ``changes``
+    compares, tied to the report's text by its hash."""
+    yield json.dumps({"report_sha256": report_sha256, "generated_at": head.generated_at}, ensure_ascii=False)[:-1] + ', "claims": ['
+    for i, entry in enumerate(entries):
+        yield (", " if i else "") + json.dumps(entry, ensure_ascii=False)
+    yield "]}"
 
 
 def twin_path(path: Path) -> Path:
@@ -423,14 +527,25 @@ def twin_path(path: Path) -> Path:
     return twin_of(path)
 
 
-def _twin_chunks(report: Report, digest: str) -> Iterator[str]:
-    """The twin's text a claim at a time (the whole report as one JSON string costs a hundred MB at 15,000 claims)."""
-    yield digest + "\n"
-    rest = report.model_dump_json(exclude={"claims"})
-    yield rest[:-1] + ',"claims":['
-    for i, claim in enumerate(report.claims):
-        yield ("," if i else "") + claim.model_dump_json()
-    yield "]}"
+def _twin_chunks(report: ReportStream, digest: str, claims_json: IO[bytes]) -> Iterator[bytes]:
+    """The twin's bytes a document or claim at a time: the report's members in order, its claims last
+    (copied from ``claims_json``, their JSON joined by commas, as the YAML pass wrote it)."""
+    yield (digest + "\n{").encode("utf-8")
+    names = [name for name in Report.model_fields if name != "claims"]
+    for i, name in enumerate(names):
+        if i:
+            yield b","
+        if name == "documents":
+            yield f'"{name}":['.encode()
+            for k, document in enumerate(report.documents()):
+                yield (b"," if k else b"") + document.model_dump_json().encode("utf-8")
+            yield b"]"
+        else:
+            yield report.head.model_dump_json(include={name})[1:-1].encode("utf-8")
+    yield b',"claims":['
+    while block := claims_json.read(1 << 20):
+        yield block
+    yield b"]}"
 
 
 def read_twin(path: Path, raw: bytes) -> Report | None:

@@ -143,11 +143,11 @@ def print_summary(result: RunResult, layout: OutputLayout, waiting: int = 0) -> 
             "  from cache" if label == "from cache" else label
         table.add_row(shown, str(value), style="yellow" if label in warn and value else None)
     stdout.print(table)
-    for problem in result.report.problems[:10]:
+    for problem in result.problems[:10]:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
         stderr.print(f"[yellow]problem[/yellow] {where}: {problem.message}", highlight=False, markup=True)
-    if len(result.report.problems) > 10:
-        stderr.print(f"... and {len(result.report.problems) - 10} more problems in the report")
+    if len(result.problems) > 10:
+        stderr.print(f"... and {len(result.problems) - 10} more problems in the report")
     stdout.print(f"Report:   {openable(result.report_path)}", highlight=False)
     stdout.print(f"Tasks:    {openable(layout.tasks)}/<claim-id>.yaml", highlight=False)
     stdout.print(f"Verdicts: {openable(layout.verdicts)}/<reviewer>/<claim-id>.yaml", highlight=False)
@@ -158,7 +158,7 @@ def print_summary(result: RunResult, layout: OutputLayout, waiting: int = 0) -> 
 
 def waiting_for_adjudicator(result: RunResult, loaded: LoadedConfig) -> int:
     """Disputed claims nobody can settle, since no adjudicator is configured."""
-    return 0 if loaded.config.review.adjudicators else result.report.summary.by_consensus.get("disputed", 0)
+    return 0 if loaded.config.review.adjudicators else result.summary.by_consensus.get("disputed", 0)
 
 
 def openable(path: Path) -> str:

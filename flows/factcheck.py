@@ -20,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from factflow.config import RunConfig, load_config
-from factflow.pipeline import ProgressHook, RunResult, run_pipeline
+from factflow.pipeline import PREVIEW_CLAIMS, ProgressHook, RunResult, run_pipeline
 
 
 def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh: bool = False, online: bool = False) -> RunResult:
@@ -94,7 +94,10 @@ def publish_summary(result: RunResult) -> None:
 
     rows = [{"what": label, "count": count} for label, count in result.totals()]
     create_table_artifact(table=rows, key="factcheck-summary", description="Totals of this fact-check run")
-    create_markdown_artifact(markdown=render(result.report, "markdown", max_claims=100)[0], key="factcheck-report",
+    # The preview holds the claims the artifact lists: the whole report is never read back into memory.
+    preview = result.preview if result.preview is not None else result.report
+    create_markdown_artifact(markdown=render(preview, "markdown", max_claims=PREVIEW_CLAIMS, total_claims=result.summary.claims)[0],
+                             key="factcheck-report",
                              description=f"The verdict report, {result.report_path}")
 
 
@@ -121,7 +124,7 @@ def factcheck(
             print(f"{_now()}  run failed: {exc}", flush=True)
         raise
     if announce:
-        s = result.report.summary
+        s = result.summary
         print(f"{_now()}  run finished: {s.claims:,} claims, {s.verdicts:,} verdicts, {s.problems:,} problems; "
               f"report {result.report_path.resolve()}", flush=True)
     return FlowResult(result)

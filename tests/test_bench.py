@@ -55,3 +55,25 @@ def test_the_memory_benchmark_names_missing_data(tmp_path: Path) -> None:
 
     with pytest.raises(SystemExit, match="train.tsv"):
         memory.main(["--data", str(tmp_path)])
+
+
+def test_the_pipeline_benchmark_makes_one_sentence_documents_and_sizes_an_output(tmp_path: Path) -> None:
+    import csv
+
+    import pipeline
+
+    news = tmp_path / "news.csv"
+    with news.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "title", "content"])
+        writer.writerow(["1", "A", "Officials said 40 people died in Ohio on Monday. The city spent $3 million on the bridge."])
+        writer.writerow(["2", "B", "Rebels seized the key city of Idlib in March. Too short."])
+    corpus = pipeline.generate_one_sentence(news, tmp_path / "seeds", 5)
+    with corpus.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["id"] for r in rows] == ["s0", "s1", "s2", "s3", "s4"]
+    assert [r["content"] for r in rows] == [  # three sentences of four words or more; a second pass shifts the numbers
+        "Officials said 40 people died in Ohio on Monday.", "The city spent $3 million on the bridge.",
+        "Rebels seized the key city of Idlib in March.", "Officials said 41 people died in Ohio on Monday.",
+        "The city spent $4 million on the bridge."]
+    assert pipeline.output_size(tmp_path / "seeds") == (corpus.stat().st_size, 1)

@@ -123,3 +123,23 @@ def test_task_files_and_the_report_agree_field_by_field(large_desk: Path) -> Non
         for field in seen:
             seen[field] += bool(claim[field])
     assert all(count >= 5 for count in seen.values()), seen  # the sample holds claims with each field set
+
+
+def test_a_run_keeps_no_report_in_memory_and_its_preview_renders_the_same_summary(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig
+) -> None:
+    from factflow.export.summary import render
+    from factflow.report import TopClaims
+
+    result = run_pipeline(loaded, seed_dir, out_dir)
+    assert result._report is None  # written a claim at a time, read back only when asked for
+    assert result.preview is not None
+    assert result.summary == result.report.summary and result.problems == result.report.problems
+    whole = result.report
+    assert render(result.preview, "markdown", max_claims=100, total_claims=result.summary.claims) == render(whole, "markdown", max_claims=100)
+    # Fewer places than claims: the streamed choice is the one render makes from the whole report.
+    top = TopClaims(3)
+    assert list(top.watch(iter(whole.claims))) == whole.claims
+    preview = whole.model_copy(update={"claims": top.claims()})
+    assert len(whole.claims) > 3
+    assert render(preview, "markdown", max_claims=3, total_claims=len(whole.claims)) == render(whole, "markdown", max_claims=3)

@@ -153,13 +153,16 @@ _ENV = Environment(
 _ENV.filters.update(md=markdown_text, md_code=markdown_code, link=link, md_link=markdown_link)
 
 
-def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims: int | None = None) -> tuple[str, list[Chart]]:
+def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims: int | None = None,
+           total_claims: int | None = None) -> tuple[str, list[Chart]]:
     """The summary text in ``fmt`` (html or markdown) and the charts it refers to.
 
     HTML carries its charts inline. Markdown links to ``<chart_prefix><chart name>`` files the
     caller writes next to it; without a prefix it draws text bars instead. ``max_claims`` lists
     at most that many claims, those needing attention first (disputed, then the rest by
     check-worthiness), and as many problems, and says how many more the report holds.
+    ``total_claims``: how many claims the whole report holds, when ``report`` is a preview of it
+    holding only the claims to list (:attr:`factflow.pipeline.RunResult.preview`).
     """
     drawn = charts(report) if fmt == "html" or chart_prefix else []  # text bars need no drawing
     if fmt == "html":  # every claim, paged and filtered in the page itself
@@ -174,7 +177,7 @@ def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims
     bars = {kind: "█" * max(1, round(40 * count / widest)) for kind, count in by_type.items()}  # at most 40 wide
     template = _ENV.get_template("summary.html" if fmt == "html" else "summary.md")
     text = template.render(
-        report=report, claims=shown, hidden=len(report.claims) - len(shown), charts=drawn, documents=documents,
+        report=report, claims=shown, hidden=(total_claims if total_claims is not None else len(report.claims)) - len(shown), charts=drawn, documents=documents,
         problems=report.problems[:max_claims], hidden_problems=max(0, len(report.problems) - (max_claims or len(report.problems))),
         colours=_COLOURS, chart_prefix=chart_prefix, rated=RATED, max=max, bars=bars,
         agreement_reading=agreement_reading(report), statuses=list(report.summary.by_consensus), types=list(by_type),

@@ -10,7 +10,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from factflow.config import SourcesConfig, SourceTemplate
-from factflow.models import Claim, Document, Source, SourceLeftOut
+from factflow.models import Claim, Document, DocumentRecord, Source, SourceLeftOut
 from factflow.names import name_spans
 
 #: The raw values a catalog template can use for one claim.
@@ -135,7 +135,7 @@ def _distinct_words(names: list[str]) -> list[str]:
     return kept
 
 
-def template_fields(claim: Claim, document: Document | None, cfg: SourcesConfig) -> Fields:
+def template_fields(claim: Claim, document: Document | DocumentRecord | None, cfg: SourcesConfig) -> Fields:
     """The raw (not yet encoded) values a URL template can use for this claim, from its anatomy.
 
     ``entity`` is the most salient entity; :func:`expand` fills a per-entity template once for each
@@ -145,7 +145,7 @@ def template_fields(claim: Claim, document: Document | None, cfg: SourcesConfig)
     return _anatomy_fields(claim, document, cfg)[0]
 
 
-def _anatomy_fields(claim: Claim, document: Document | None, cfg: SourcesConfig) -> tuple[Fields, list[str]]:
+def _anatomy_fields(claim: Claim, document: Document | DocumentRecord | None, cfg: SourcesConfig) -> tuple[Fields, list[str]]:
     names = entity_names(claim)
     linked = linked_entities(claim, cfg, names)
     figs = figures(claim)
@@ -252,13 +252,13 @@ class Link:
     source: Source
 
 
-def expand(claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None) -> list[Link]:
+def expand(claim: Claim, cfg: SourcesConfig, document: Document | DocumentRecord | None = None, today: date | None = None) -> list[Link]:
     """The claim's sources with their entries and fields (see :func:`expand_with_reasons`)."""
     return expand_with_reasons(claim, cfg, document, today)[0]
 
 
 def expand_with_reasons(
-    claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None
+    claim: Claim, cfg: SourcesConfig, document: Document | DocumentRecord | None = None, today: date | None = None
 ) -> tuple[list[Link], list[SourceLeftOut]]:
     """The claim's sources with their entries and fields: one link per applicable entry, or per linked entity for an
     ``{entity}`` template (of the entry's ``entity_kinds``, when set); an archive only where it covers the claim's date (else its fallback); entries made for the
@@ -302,13 +302,13 @@ def expand_with_reasons(
     return [link for _, link in found], left_out
 
 
-def link_sources(claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None) -> list[Source]:
+def link_sources(claim: Claim, cfg: SourcesConfig, document: Document | DocumentRecord | None = None, today: date | None = None) -> list[Source]:
     """The catalog's sources that apply to this claim, with their URLs filled in (see :func:`expand`)."""
     return link_sources_with_reasons(claim, cfg, document, today)[0]
 
 
 def link_sources_with_reasons(
-    claim: Claim, cfg: SourcesConfig, document: Document | None = None, today: date | None = None
+    claim: Claim, cfg: SourcesConfig, document: Document | DocumentRecord | None = None, today: date | None = None
 ) -> tuple[list[Source], list[SourceLeftOut]]:
     """The claim's sources, and the catalog entries that suit it but give it no link, with the reason."""
     links, left_out = expand_with_reasons(claim, cfg, document, today)

@@ -27,7 +27,7 @@ from factflow.http import Memo, build_client, polite_transport, run_async
 from factflow.layout import OutputLayout
 from factflow.matching import similarities
 from factflow.memory.vectors import CachedEncoder
-from factflow.models import Claim, Document, EvidencePassage, ExistingFactCheck, Resolution, Source
+from factflow.models import Claim, Document, DocumentRecord, EvidencePassage, ExistingFactCheck, Resolution, Source
 from factflow.sources import apis, registry
 from factflow.sources.catalog import expand, template_fields
 from factflow.sources.passages import Article, articles_of, best_passages
@@ -156,7 +156,7 @@ class Resolver:
         return check.model_copy(update={"archived": snapshot}) if snapshot else check
 
     async def resolve_claim(
-        self, claim: Claim, sources: Sequence[Source], document: Document | None
+        self, claim: Claim, sources: Sequence[Source], document: Document | DocumentRecord | None
     ) -> tuple[list[Source], list[ExistingFactCheck] | None]:
         """Every source of one claim, concurrently; each with the fields its link was filled from (a per-entity link, its entity)."""
         cfg = self.config.sources
@@ -179,7 +179,7 @@ async def resolve_with(
     client: httpx.AsyncClient,
     claims: Sequence[Claim],
     sources: Mapping[str, Sequence[Source]],
-    documents: Sequence[Document],
+    documents: Sequence[Document | DocumentRecord],
     config: Config,
     api_key: str | None,
     encoder: object | None = None,
@@ -220,7 +220,7 @@ def secret_headers(config: Config, key: str | None) -> dict[str, dict[str, str]]
 def resolve_sources(
     claims: Sequence[Claim],
     sources: Mapping[str, Sequence[Source]],
-    documents: Sequence[Document],
+    documents: Sequence[Document | DocumentRecord],
     config: Config,
     out: Path,
     client_factory: Callable[[], httpx.AsyncClient] | None = None,
