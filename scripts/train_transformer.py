@@ -142,8 +142,9 @@ class Encoded:
             yield ids, mask, idx
 
 
-def build_model(start: Path):  # type: ignore[no-untyped-def]
-    """MiniLM with mean pooling and one linear output (the logit of Yes)."""
+def build_model(start: Path, layers: int = 0):  # type: ignore[no-untyped-def]
+    """MiniLM with mean pooling and one linear output (the logit of Yes); with ``layers``, only the
+    lowest that many encoder layers (half the layers: about half the time per sentence)."""
     import torch
     from transformers import AutoModel
 
@@ -151,6 +152,9 @@ def build_model(start: Path):  # type: ignore[no-untyped-def]
         def __init__(self) -> None:
             super().__init__()
             self.encoder = AutoModel.from_pretrained(str(start))
+            if layers and layers < len(self.encoder.encoder.layer):
+                self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+                self.encoder.config.num_hidden_layers = layers
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
 
         def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
@@ -202,7 +206,7 @@ def average_exports(model, paths: list[Path], start: Path) -> None:  # type: ign
     nothing at run time (one model, not an ensemble)."""
     total: dict[str, object] = {}
     for path in paths:
-        one = build_model(start)
+        one = build_model(start, len(model.encoder.encoder.layer))
         load_export(one, path)
         for name, tensor in one.state_dict().items():
             total[name] = tensor.clone().float() if name not in total else total[name] + tensor.float()  # type: ignore[operator]
@@ -301,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
     ap.add_argument("--news", type=Path, default=ROOT.parent / "shared" / "data" / "news")
     ap.add_argument("--out", type=Path, default=MODELS)
     ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--layers", type=int, default=0, help="keep only the lowest N encoder layers of the six (0: all)")
     ap.add_argument("--freeze-layers", type=int, default=2, help="the lowest encoder layers kept as pretrained")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=8e-5)
@@ -363,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
         if args.limit:
             pick = np.random.default_rng(args.seed).permutation(len(texts))[: args.limit]
             texts, y, w = [texts[i] for i in pick], y[pick], w[pick]
-        model = build_model(start)
+        model = build_model(start, args.layers)
         stage1 = args.work / "minilm-checkworthy.stage1.fp32.onnx"
         t0 = time.time()
         if args.average:
@@ -490,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a training recip
             "averaged_runs": trained.get("averaged"),
             "adapt": {"epochs": args.adapt_epochs, "lr": args.adapt_lr, "debates": args.adapt_debates,
                       "epoch_losses": [round(v, 5) for v in trained.get("adapt_epoch_losses", [])], "from_stage1": trained.get("from_stage1")},
-            "frozen": f"embeddings and the lowest {args.freeze_layers} encoder layers", "epoch_losses": [round(v, 5) for v in trained["epoch_losses"]], "train_seconds": round(trained["train_seconds"]),
+            "layers": args.layers or 6, "frozen": f"embeddings and the lowest {args.freeze_layers} encoder layers", "epoch_losses": [round(v, 5) for v in trained["epoch_losses"]], "train_seconds": round(trained["train_seconds"]),
             "torch": trained.get("torch", "?"), "onnxruntime": ort.__version__, "python": platform.python_version(),
             "quantisation_max_logit_error": {k: round(v, 4) for k, v in quant_err.items()},
             "figures": figures,
