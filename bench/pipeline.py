@@ -166,7 +166,7 @@ def generate_one_sentence(news: Path, folder: Path, n: int) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["id", "title", "content"])
         for i in range(n):
-            k, text = divmod(i, len(sentences))[0], sentences[i % len(sentences)]
+            k, text = i // len(sentences), sentences[i % len(sentences)]
             if k:
                 text = re.sub(r"\d+", lambda m, k=k: str(int(m.group()) + k), text)
             writer.writerow([f"s{i}", f"Sentence {i}", text])

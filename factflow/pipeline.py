@@ -333,7 +333,7 @@ def report(
     write_report(replace(built, claims=lambda: top.watch(built.claims())), layout.report, layout.report_snapshot, previous)
     shown = top.claims()
     listed = {c.document for c in shown}
-    preview = built.head.model_copy(update={"claims": shown, "documents": [d for d in built.documents() if d.id in listed]})
+    preview = built.head.model_copy(update={"claims": shown, "documents": list(built.documents(listed))})
     statuses = Counter[str](source.status for item in plan.items for source in item.sources)
     return RunResult(built.head.summary, built.head.problems, layout.report, source_statuses=statuses, preview=preview), layout.report
 

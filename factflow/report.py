@@ -12,7 +12,7 @@ import os
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -72,16 +72,20 @@ class ClaimOutcome:
 class ReportStream:
     """A report whose documents and claims are made one at a time as it is written, so that a corpus's
     report is never all in memory: ``head`` holds every other member (its documents and claims empty),
-    ``documents()`` and ``claims()`` give the rest in the report's order (each may be called again)."""
+    ``documents()`` and ``claims()`` give the rest in the report's order (each may be called again);
+    ``documents(only)``, only the documents whose ids are in ``only``."""
 
     head: Report
-    documents: Callable[[], Iterator[ReportDocument]]
+    documents: Callable[..., Iterator[ReportDocument]]
     claims: Callable[[], Iterator[ReportClaim]]
 
     @classmethod
     def of(cls, report: Report) -> ReportStream:
         """A report already made, as a stream."""
-        return cls(report.model_copy(update={"documents": [], "claims": []}), lambda: iter(report.documents), lambda: iter(report.claims))
+        def documents(only: Container[str] | None = None) -> Iterator[ReportDocument]:
+            return (d for d in report.documents if only is None or d.id in only)
+
+        return cls(report.model_copy(update={"documents": [], "claims": []}), documents, lambda: iter(report.claims))
 
     def whole(self) -> Report:
         """The whole report in memory (for small reports and tests)."""
@@ -170,8 +174,10 @@ def build_report(
         key=lambda p: (p.file, p.line or 0, p.message),
     )
 
-    def report_documents() -> Iterator[ReportDocument]:
+    def report_documents(only: Container[str] | None = None) -> Iterator[ReportDocument]:
         for d in ordered:
+            if only is not None and d.id not in only:
+                continue
             yield ReportDocument(id=d.id, path=d.path, title=d.title, sha256=d.sha256, encoding=d.encoding, sentences=d.sentences,
                                  claims=claim_counts.get(d.id, 0), url=d.url, published=d.published, outlet=d.outlet)
 
@@ -419,31 +425,33 @@ def _pieces(report: ReportStream, reuse: Callable[[str, str], str | None] | None
     yield _Piece(_HEADER)
     for name in Report.model_fields:
         if name == "documents":
-            documents = report.documents()
-            first = next(documents, None)
-            if first is None:
-                yield _Piece(dump_yaml({name: []}))
-                continue
-            yield _Piece(f"{name}:\n")
-            for document in itertools.chain([first], documents):
-                yield _Piece(emit([document.model_dump(mode="json")]))  # a document is an entry of the list above
+            yield from _listed(name, report.documents(), lambda document: _Piece(emit([document.model_dump(mode="json")])))
         elif name == "claims":
-            claims = report.claims()
-            first_claim = next(claims, None)
-            if first_claim is None:
-                yield _Piece(dump_yaml({name: []}))
-                continue
-            yield _Piece(f"{name}:\n")
-            for claim in itertools.chain([first_claim], claims):
-                as_json = claim.model_dump_json()
-                key = claim_key(claim, as_json)
-                text = reuse(claim.id, key) if reuse else None
-                yield _Piece(text if text is not None else dump_yaml([claim.model_dump(mode="json")]), claim, as_json, key)
+            yield from _listed(name, report.claims(), lambda claim: _claim_piece(claim, reuse))
         else:
             value = getattr(report.head, name)
             data = value.model_dump(mode="json") if hasattr(value, "model_dump") else (
                 [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value] if isinstance(value, list) else value)
             yield _Piece(dump_yaml({name: data}))
+
+
+def _listed(name: str, entries: Iterator[Any], piece: Callable[[Any], _Piece]) -> Iterator[_Piece]:
+    """A list of the report's, an entry at a time (``name: []`` when it has none)."""
+    first = next(entries, None)
+    if first is None:
+        yield _Piece(dump_yaml({name: []}))
+        return
+    yield _Piece(f"{name}:\n")
+    for entry in itertools.chain([first], entries):
+        yield piece(entry)  # an entry of the list above
+
+
+def _claim_piece(claim: ReportClaim, reuse: Callable[[str, str], str | None] | None) -> _Piece:
+    """A claim's YAML (copied from the earlier report when ``reuse`` has it), with its JSON and key."""
+    as_json = claim.model_dump_json()
+    key = claim_key(claim, as_json)
+    text = reuse(claim.id, key) if reuse else None
+    return _Piece(text if text is not None else dump_yaml([claim.model_dump(mode="json")]), claim, as_json, key)
 
 
 def report_text(report: Report | ReportStream) -> str:
