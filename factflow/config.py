@@ -625,8 +625,9 @@ class RunConfig(Strict):
 
     batch_size: int = Field(
         default=50, ge=1, le=10_000,
-        description="Documents per extraction task, at most (a Prefect task run costs milliseconds); with several workers, "
-                    "fewer, so that each worker gets eight batches.",
+        description="Documents per extraction task, at most, a document shorter than 2,000 characters counting as its "
+                    "share of that (a Prefect task run costs milliseconds); with several workers, fewer, so that each worker "
+                    "gets eight batches.",
     )
     workers: int = Field(
         default=1, ge=1, le=256,

@@ -36,10 +36,11 @@ START_METHOD = "spawn"
 BATCHES_PER_WORKER = 8
 
 
-def batch_size(run: RunConfig, items: int) -> int:
-    """Items per batch of a mapped stage: ``run.batch_size``, but with several workers small enough
-    that each gets :data:`BATCHES_PER_WORKER` batches (250 documents on two workers: 16 batches of
-    at most 16, not 5 of 50, of which one worker would take three)."""
+def batch_size(run: RunConfig, items: float) -> int:
+    """Items per batch of a mapped stage (``items``: how many there are, or what they weigh in all):
+    ``run.batch_size``, but with several workers small enough that each gets :data:`BATCHES_PER_WORKER`
+    batches (250 articles on two workers: 16 batches of at most 16, not 5 of 50, of which one worker
+    would take three)."""
     if run.workers == 1:
         return run.batch_size
     return max(1, min(run.batch_size, math.ceil(items / (run.workers * BATCHES_PER_WORKER))))

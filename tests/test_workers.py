@@ -15,7 +15,8 @@ import pytest
 
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, WorkerError
-from factflow.pipeline import PlainRunner, RunContext, Stage, extract_batches, run_pipeline
+from factflow.models import Document
+from factflow.pipeline import ARTICLE_CHARS, MIN_WEIGHT, PlainRunner, RunContext, Stage, extract_batches, run_pipeline, weight
 from factflow.runtime import default_threads
 from factflow.workers import processes, threads_per_worker
 from tests.conftest import ROOT, mixed_seeds
@@ -114,8 +115,12 @@ def test_a_pool_is_only_started_for_more_than_one_batch(loaded: LoadedConfig) ->
     assert threads_per_worker(1) == os.cpu_count() and threads_per_worker(10_000) == 1
 
 
+def _documents(n: int, chars: int) -> list[Document]:
+    return [Document(id=f"d{i}", path=f"d{i}.txt", title="T", text="x" * chars, sha256="0" * 64) for i in range(n)]
+
+
 def test_with_several_workers_each_gets_several_batches(loaded: LoadedConfig, tmp_path: Path) -> None:
-    documents: list = list(range(250))  # extract_batches only counts and slices them
+    documents = _documents(250, ARTICLE_CHARS)  # article-sized: each counts as one
     sizes = {}
     for workers in (1, 2, 4):
         ctx = _context(loaded.with_changes("run", batch_size=50), tmp_path, workers)
@@ -126,6 +131,23 @@ def test_with_several_workers_each_gets_several_batches(loaded: LoadedConfig, tm
     assert sizes[4] == [8] * 31 + [2]
     ctx = _context(loaded.with_changes("run", batch_size=5), tmp_path, workers=2)
     assert [len(b) for b in extract_batches(ctx, documents, None)] == [5] * 50  # never more than run.batch_size
+
+
+def test_short_documents_share_a_batch_by_their_length(loaded: LoadedConfig, tmp_path: Path) -> None:
+    """A task run costs the same whatever it holds: 2,000 one-sentence documents are not 40 batches of 50."""
+    ctx = _context(loaded.with_changes("run", batch_size=50), tmp_path, workers=1)
+    short = _documents(2_000, ARTICLE_CHARS // 10)  # a tenth of an article each: 500 to a batch
+    assert [len(b) for b in extract_batches(ctx, short, None)] == [500] * 4
+    longer = _documents(120, 3 * ARTICLE_CHARS)  # longer than an article: still one each
+    assert [len(b) for b in extract_batches(ctx, longer, None)] == [50, 50, 20]
+    empty = _documents(10_000, 0)  # even an empty document counts for something
+    assert [len(b) for b in extract_batches(ctx, empty, None)] == [5_000] * 2
+    mixed = [*_documents(45, ARTICLE_CHARS), *short[:100], *longer[:10]]  # 45 + 100 tenths: 50 in the first batch, then the rest
+    assert [len(b) for b in extract_batches(ctx, mixed, None)] == [95, 60]
+    assert [d for b in extract_batches(ctx, mixed, None) for d in b] == mixed
+    two = _context(loaded.with_changes("run", batch_size=50), tmp_path, workers=2)  # 200 articles' worth: 13 a batch, 16 batches
+    assert [len(b) for b in extract_batches(two, short, None)] == [130] * 15 + [50]
+    assert weight(short[0]) == pytest.approx(0.1) and weight(longer[0]) == 1.0 and weight(empty[0]) == MIN_WEIGHT
 
 
 def test_an_error_in_a_worker_reaches_the_run_as_itself(loaded: LoadedConfig, tmp_path: Path) -> None:
