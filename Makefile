@@ -10,6 +10,9 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 # The pinned dependencies (every version, with hashes) that make run, make test and CI install;
 # pyproject.toml keeps ranges for people who install the package. `make lock` refreshes it.
+# The lock is complete (every platform's every dependency), so pip installs it with --no-deps and
+# resolves nothing: pip's resolver otherwise looks past a pin at an extra's range (prefect needs
+# httpx[http2]) as soon as the index has a newer release, and --require-hashes refuses the install.
 LOCK := requirements.lock
 LOCK_TOOLS := .lock-tools
 UV_VERSION := 0.13.9
@@ -19,7 +22,8 @@ UV_VERSION := 0.13.9
 $(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@echo "Installing the pinned dependencies of $(LOCK) into $(VENV)"
-	$(BIN)/python -m pip install -qq --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install -qq --no-deps --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip check -q
 	$(BIN)/python -m pip install -qq --no-deps -e .
 	touch $(STAMP)
 

@@ -37,6 +37,6 @@ def test_every_pin_has_a_hash() -> None:
 
 def test_make_installs_from_the_lock_and_lock_refreshes_it() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "--require-hashes -r $(LOCK)" in makefile and "$(STAMP): $(LOCK) pyproject.toml" in makefile
+    assert "--no-deps --require-hashes -r $(LOCK)" in makefile and "pip check" in makefile and "$(STAMP): $(LOCK) pyproject.toml" in makefile
     assert re.search(r"^lock:\n(\t.*\n)+", makefile, re.MULTILINE) and "--generate-hashes" in makefile
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
