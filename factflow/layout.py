@@ -11,7 +11,7 @@
     ├── memory/claimreviews.json                other fact-checkers' reviews (``factflow import claimreview``)
     ├── memory/claimreviews.vectors.npz         their sentence vectors, for matching (the import)
     ├── .factflow-cache/                        the flow's own state, safe to delete
-    │   ├── extract/<key>.json                  one document's extraction
+    │   ├── extract.sqlite                      each document's extraction, by content
     │   ├── http/                               the HTTP cache (``http.cache_dir``)
     │   ├── claims.json                         the last run's merged claims and sources
     │   ├── tasks-manifest.json                 which task files are up to date
@@ -40,7 +40,9 @@ TASKS = REVIEW / "tasks"
 VERDICTS = REVIEW / "verdicts"
 LEDGER = REVIEW / "assignments.json"
 STATE = Path(".factflow-cache")
-EXTRACTIONS = STATE / "extract"
+EXTRACTIONS = STATE / "extract.sqlite"
+#: Where earlier versions kept the extraction cache, a file per document: a run deletes it.
+LEGACY_EXTRACTIONS = STATE / "extract"
 LOCK = Path(".factflow.lock")
 CLAIMREVIEWS = Path("memory") / "claimreviews.json"
 
@@ -118,6 +120,10 @@ class OutputLayout:
         return self.root / EXTRACTIONS
 
     @property
+    def legacy_extractions(self) -> Path:
+        return self.root / LEGACY_EXTRACTIONS
+
+    @property
     def claims_cache(self) -> Path:
         return self.state / "claims.json"
 
@@ -155,7 +161,7 @@ class OutputLayout:
 
     def owned_folders(self) -> list[Path]:
         """The folders a run writes into, relative to the root (each must be a real folder, not a link)."""
-        return [REVIEW, TASKS, VERDICTS, STATE, EXTRACTIONS, Path(self.report_name).parent, Path(self.http_cache_name)]
+        return [REVIEW, TASKS, VERDICTS, STATE, Path(self.report_name).parent, Path(self.http_cache_name)]
 
     def temp_files(self) -> list[tuple[Path, str]]:
         """Where a killed run may have left temporary files, and their pattern (ours only: ``.<name>.<random>.tmp``)."""
@@ -165,7 +171,7 @@ class OutputLayout:
             (report.parent, f"..{report.name}.json.*.tmp"),  # the report's JSON twin
             (self.tasks, ".c-*.yaml.*.tmp"),
             (self.verdicts, ".c-*.yaml.*.tmp"),  # a stub being created; a reviewer's own files never match
-            (self.state, ".*.json.*.tmp"),  # extractions, the claims cache, the report snapshot
+            (self.state, ".*.json.*.tmp"),  # the claims cache, the report snapshot
             (self.state, ".*.npz.*.tmp"),  # the vector caches
             (self.claimreview_index.parent, ".claimreviews.vectors.npz.*.tmp"),
         ]

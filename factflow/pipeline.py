@@ -14,14 +14,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections import Counter
+import shutil
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from factflow.cache import ExtractionCache, Merged, cache_key, claims_key, load_merged, save_merged
+from factflow.cache import ExtractionCache, Merged, cache_keys, claims_key, load_merged, save_merged
 from factflow.claims import extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, OutputError
@@ -164,59 +165,73 @@ def load(ctx: RunContext) -> tuple[list[Document], list[Problem]]:
     return load_stage(ctx.seeds, ctx.loaded, ctx.out)
 
 
-def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None, str]:
+@dataclass
+class Cached:
+    """What the extraction cache holds for this run's documents: each document's key (by document id),
+    the extractions found (by document id), and the cache that stores the rest as they are made
+    (None with the cache off, or when the last run's merged claims serve)."""
+
+    cache: ExtractionCache | None = None
+    keys: dict[str, str] = field(default_factory=dict)
+    found: dict[str, DocumentClaims] = field(default_factory=dict)
+
+
+def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None, str, Cached]:
     """Stage: the last run's merged claims, sources and extraction counts, if they derive from exactly
-    these documents, settings and code (None otherwise, or on ``--refresh``); and the key this run's
-    merged claims are kept under ("" with the cache off), made here, while the documents' text is at hand."""
+    these documents, settings and code (None otherwise, or on ``--refresh``); the key this run's
+    merged claims are kept under ("" with the cache off), made here, while the documents' text is at
+    hand; and, when the merged claims do not serve, each document's cached extraction (one lookup
+    for them all, in this process: worker processes only extract)."""
     cfg = ctx.loaded.config
     if not cfg.cache.enabled:
-        return None, ""
-    key = claims_key(documents, cfg)
-    if ctx.refresh:
-        return None, key
-    return load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days), key
+        return None, "", Cached()
+    keys = cache_keys(documents, cfg.claims)
+    key = claims_key(documents, cfg, keys)
+    merged = None if ctx.refresh else load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
+    if merged is not None:
+        return merged, key, Cached()
+    cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh)
+    by_id = {d.id: k for d, k in zip(documents, keys, strict=True)}
+    found = cache.get_many(keys)
+    return None, key, Cached(cache, by_id, {d: found[k] for d, k in by_id.items() if k in found})
 
 
-def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None) -> list[list[Document]]:
-    """The extract stage's batches: none when the last run's claims are reused; otherwise ``run.batch_size``
-    documents each, short documents counted by their length (:func:`weight`), and with several workers
-    enough batches for each to get a few (:func:`factflow.workers.batch_size`)."""
+def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None,
+                    cached: Cached | None = None) -> list[list[Document]]:
+    """The extract stage's batches: none when the last run's claims are reused; otherwise the documents
+    the cache lacks, ``run.batch_size`` to a batch, short documents counted by their length
+    (:func:`weight`), and with several workers enough batches for each to get a few
+    (:func:`factflow.workers.batch_size`)."""
     if merged is not None:
         return []
-    return batches(documents, batch_size(ctx.loaded.config.run, sum(map(weight, documents))))
+    found = cached.found if cached is not None else {}
+    missing = [d for d in documents if d.id not in found]
+    return batches(missing, batch_size(ctx.loaded.config.run, sum(map(weight, missing))))
 
 
-def extract(ctx: RunContext, batch: Sequence[Document]) -> tuple[list[DocumentClaims], dict[str, int]]:
-    """Stage, per batch: each document's claims with their context, from the extraction cache when unchanged."""
-    cfg = ctx.loaded.config
-    cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh) if cfg.cache.enabled else None
-    keys = [cache_key(document, cfg.claims) if cache is not None else "" for document in batch]
-    cached = [cache.get(key) if cache is not None else None for key in keys]
-    # What the cache lacks is scored as one batch (a batch of short documents keeps the model's threads busy).
-    missing = [i for i, found in enumerate(cached) if found is None]
-    extracted = dict(zip(missing, extract_claims_many([batch[i] for i in missing], cfg.claims), strict=True))
-    results = []
-    for i, (key, found) in enumerate(zip(keys, cached, strict=True)):
-        if found is None:
-            found = extracted[i].compact(cfg.claims.context_sentences)
-            if cache is not None:
-                cache.put(key, found)
-        results.append(found)
-    return results, cache.stats() if cache else {"hits": 0, "misses": len(batch)}
+def extract(ctx: RunContext, batch: Sequence[Document]) -> list[DocumentClaims]:
+    """Stage, per batch: each document's claims with their context (the sentences of the whole batch
+    scored together: a batch of short documents keeps the model's threads busy)."""
+    cfg = ctx.loaded.config.claims
+    return [found.compact(cfg.context_sentences) for found in extract_claims_many(batch, cfg)]
 
 
 def gather_extractions(
-    documents: Sequence[Document], merged: Merged | None, results: Iterable[tuple[list[DocumentClaims], dict[str, int]]]
+    documents: Sequence[Document], merged: Merged | None, cached: Cached, results: Iterable[list[DocumentClaims]],
 ) -> tuple[list[DocumentClaims], dict[str, int], list[DocumentRecord]]:
-    """The extract stage's batch results (in batch order) as one list in document order, with cache hits
-    and misses; and the documents as the later stages read them, one compact record each, their text let go."""
+    """The extract stage's batch results (in batch order), each stored in the extraction cache as it
+    comes, with the extractions the cache held, as one list in document order, with cache hits and
+    misses; and the documents as the later stages read them, one compact record each, their text let go."""
     if merged is not None:  # nothing changed: no document to extract, no claim to merge
         extractions, counts = merged.extractions, {"hits": len(documents), "misses": 0}
     else:
-        extractions, counts = [], {"hits": 0, "misses": 0}
-        for found, stats in results:
-            extractions += found
-            counts = {k: counts[k] + stats[k] for k in counts}
+        by_document = dict(cached.found)
+        for found in results:
+            if cached.cache is not None:
+                cached.cache.put_many((cached.keys[e.document], e) for e in found)
+            by_document.update((e.document, e) for e in found)
+        extractions = [by_document[d.id] for d in documents if d.id in by_document]
+        counts = {"hits": len(cached.found), "misses": len(documents) - len(cached.found)}
     by_document = {e.document: e for e in extractions}
     return extractions, counts, [DocumentRecord.of(d, by_document.get(d.id)) for d in documents]
 
@@ -371,8 +386,8 @@ def _online(ctx: RunContext) -> bool:
 #: The run, in order. Names are the Prefect task names; labels, what the progress bar shows.
 PIPELINE: tuple[Stage, ...] = (
     Stage("load-documents", "Reading documents", load, outputs=("documents", "problems")),
-    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged", "claims_key")),
-    Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged"),
+    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged", "claims_key", "cached")),
+    Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged", "cached"),
           outputs=("extractions", "counts", "documents"), each=extract_batches, gather=gather_extractions),
     Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged", "claims_key"), outputs=("plan",)),
     Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
@@ -426,8 +441,10 @@ def execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None = Non
             del values[name]
         if stage.each is not None and stage.gather is not None:
             batches = stage.each(ctx, *args)
-            result = stage.gather(*args, _in_order(runner.map(stage, ctx, batches), batches, stage.label, progress))
-            del batches  # they hold the documents' text, which the gathered records let go
+            ordered = _in_order(runner.map(stage, ctx, batches), batches, stage.label, progress)
+            result = stage.gather(*args, ordered)
+            deque(ordered, maxlen=0)  # every batch run, whether the gather read them or not
+            del batches, ordered  # they hold the documents' text, which the gathered records let go
         else:
             if progress:
                 progress(stage.label, 0, 1)
@@ -441,19 +458,23 @@ def execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None = Non
 
 
 def _in_order(finished: Iterator[tuple[int, Any]], batches: Sequence[Sequence[Any]], label: str,
-              progress: ProgressHook | None) -> list[Any]:
-    """Batch results in batch order, reporting progress (in items) as each batch finishes."""
+              progress: ProgressHook | None) -> Iterator[Any]:
+    """Batch results in batch order, each as soon as it and every batch before it have finished,
+    reporting progress (in items) as each batch finishes."""
     total = sum(len(b) for b in batches)
     done = 0
     if progress:
         progress(label, 0, total)
-    results: dict[int, Any] = {}
+    waiting: dict[int, Any] = {}
+    following = 0
     for index, result in finished:
-        results[index] = result
+        waiting[index] = result
         done += len(batches[index])
         if progress:
             progress(label, done, total)
-    return [results[i] for i in range(len(batches))]
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
 
 
 #: A document this long or longer counts as one in ``run.batch_size``; a shorter one as its share of it
@@ -532,7 +553,13 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
 
 
 def remove_stale_temp_files(layout: OutputLayout) -> int:
-    """Delete temporary files a killed run left behind (ours only: ``.<name>.<random>.tmp``); call under the lock."""
+    """Delete temporary files a killed run left behind (ours only: ``.<name>.<random>.tmp``), and the
+    extraction cache of earlier versions (a file per document, now one database); call under the lock."""
+    legacy = layout.legacy_extractions
+    if legacy.is_symlink():
+        legacy.unlink()
+    elif legacy.is_dir():
+        shutil.rmtree(legacy, ignore_errors=True)
     removed = 0
     for folder, pattern in layout.temp_files():
         for path in folder.rglob(pattern) if folder.is_dir() else ():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from factflow.cache import ExtractionCache, cache_key
+from factflow.cache import cache_key
 from factflow.config import ClaimsConfig, LoadedConfig
 from factflow.ingest import load_documents
 from factflow.layout import EXTRACTIONS as CACHE_DIR
@@ -66,20 +68,52 @@ def test_changed_claims_settings_miss_the_cache(tmp_path: Path, loaded: LoadedCo
     assert run_pipeline(stricter, seeds, out).extracted == 5
 
 
+def _entries(out: Path) -> dict[str, float]:
+    with contextlib.closing(sqlite3.connect(OutputLayout(out).extractions)) as db:
+        return dict(db.execute("SELECT key, saved FROM extraction"))
+
+
 def test_expired_and_corrupt_entries_are_redone(tmp_path: Path, loaded: LoadedConfig) -> None:
     seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
     run_pipeline(loaded, seeds, out)
     docs, _ = load_documents(seeds, loaded.config.ingest)
-    cache = ExtractionCache.for_output(out, max_age_days=30)
-    old = cache._path(cache_key(docs[0], loaded.config.claims))
+    keys = [cache_key(d, loaded.config.claims) for d in docs]
+    assert set(_entries(out)) == set(keys)  # one entry a document
     past = time.time() - 31 * 86400
-    os.utime(old, (past, past))
-    cache._path(cache_key(docs[1], loaded.config.claims)).write_text("{not json", encoding="utf-8")
+    with contextlib.closing(sqlite3.connect(OutputLayout(out).extractions)) as db, db:
+        db.execute("UPDATE extraction SET saved = ? WHERE key = ?", (past, keys[0]))
+        db.execute("UPDATE extraction SET value = ? WHERE key = ?", (b"{not json", keys[1]))
+        db.execute("INSERT INTO extraction VALUES ('gone', ?, x'00')", (past,))  # an expired entry of a document no longer there
     # Nothing changed, so the run's merged claims would serve without any document's entry: age them too.
     os.utime(OutputLayout(out).claims_cache, (past, past))
     assert run_pipeline(loaded, seeds, out).extracted == 2
+    assert set(_entries(out)) == set(keys) and min(_entries(out).values()) > past  # redone, and the expired entry deleted
     (OutputLayout(out).claims_cache).write_text("{not json", encoding="utf-8")
     assert run_pipeline(loaded, seeds, out).extracted == 0  # every document's entry is fresh again
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "truncated"])
+def test_a_damaged_cache_database_is_built_again(tmp_path: Path, loaded: LoadedConfig, damage: str) -> None:
+    """A cache, not a record: a database a crash or a person damaged costs its entries, never the run."""
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    first = report_without_stamps(out)
+    database = OutputLayout(out).extractions
+    content = database.read_bytes()
+    database.write_bytes({"garbage": b"not a database at all" * 100, "empty": b"", "truncated": content[: len(content) // 2]}[damage])
+    OutputLayout(out).claims_cache.unlink()  # so the documents' entries are read
+    again = run_pipeline(loaded, seeds, out)
+    assert again.extracted + again.cached == 5 and report_without_stamps(out) == first
+    assert run_pipeline(loaded.with_changes("claims", threshold=0.99), seeds, out).extracted == 5  # and it is written to again
+    assert len(_entries(out)) == 10
+
+
+def test_earlier_versions_cache_folder_is_removed(tmp_path: Path, loaded: LoadedConfig) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    legacy = OutputLayout(out).legacy_extractions
+    write(legacy / "ab" / "ab12.json", "{}")
+    run_pipeline(loaded, seeds, out)
+    assert not legacy.exists() and OutputLayout(out).extractions.is_file()
 
 
 def test_the_cache_can_be_turned_off(tmp_path: Path, loaded: LoadedConfig) -> None:
