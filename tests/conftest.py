@@ -145,6 +145,16 @@ def _shared_fixtures(module: str) -> str | None:
     return module if re.search(r"scope=[\"'](module|session)[\"']", text) else None
 
 
+@pytest.fixture(autouse=True)
+def _sentences_scored_afresh() -> None:
+    """Each test starts with no remembered assessments and the shipped memo size (see
+    factflow.claims.scoring._Memo), as a new process would: a test that counts what reaches a model must not find it scored by an earlier test."""
+    from factflow.claims.scoring import forget_sentences, remember_sentences
+
+    remember_sentences()  # the shipped size, whatever an earlier test set
+    forget_sentences()
+
+
 #: This pytest-xdist worker's two lock files (a gate, and the machine), shared by all workers; None when serial.
 _LOCKS: tuple[int, int] | None = None
 

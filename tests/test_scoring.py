@@ -63,6 +63,7 @@ def test_a_new_detector_is_one_registration() -> None:
 
 
 def test_a_batch_scores_as_its_sentences_do_one_by_one() -> None:
+    scoring.remember_sentences(0)  # else the second scoring would be the first's, remembered
     sentences = [
         "Unemployment fell to 4.1 percent in March, the lowest rate since 2000, the Labor Department said.",
         "Click here to subscribe.",
@@ -74,6 +75,51 @@ def test_a_batch_scores_as_its_sentences_do_one_by_one() -> None:
         batch = scorer.assess_many(sentences)
         assert [r.score for r in batch] == pytest.approx([scorer.assess(s).score for s in sentences], abs=2e-4), name
     assert make_scorer().assess_many([]) == []
+
+
+class Counting:
+    """A detector that counts the sentences it scores; its score is the sentence's length, scaled."""
+
+    threshold = 0.5
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def scores(self, sentences: Sequence[str], signals: Sequence[object]) -> list[float]:
+        self.seen.extend(sentences)
+        return [min(len(s) / 100, 1.0) for s in sentences]
+
+
+def test_a_repeated_sentence_is_scored_once_per_process_and_assessed_the_same() -> None:
+    model = Counting()
+    scorer = scoring.Scorer(detector="counting", threshold=0.5, model=model)
+    first = scorer.assess_many(["The plant closed in 2015.", "Will it reopen?", "The plant closed in 2015."])
+    assert model.seen == ["The plant closed in 2015.", "Will it reopen?"]  # a batch's repeat is scored once
+    again = scorer.assess_many(["Will it reopen?", "Output fell by 40 percent, the firm said.", "The plant closed in 2015."])
+    assert model.seen[2:] == ["Output fell by 40 percent, the firm said."]  # so is a later batch's
+    assert again[0] == first[1] and again[2] == first[0] == first[2]
+    # Another threshold, another model object: neither sees this one's results.
+    other = Counting()
+    assert scoring.Scorer(detector="counting", threshold=0.5, model=other).assess_many(["Will it reopen?"]) == [first[1]]
+    assert other.seen == ["Will it reopen?"]
+    scoring.Scorer(detector="counting", threshold=0.3, model=model).assess_many(["The plant closed in 2015."])
+    assert model.seen[3:] == ["The plant closed in 2015."]
+
+
+def test_the_memo_forgets_the_least_recently_used_beyond_its_size() -> None:
+    model = Counting()
+    scorer = scoring.Scorer(detector="counting", threshold=0.5, model=model)
+    scoring.remember_sentences(2)
+    scorer.assess_many(["One a.", "Two b."])
+    scorer.assess_many(["One a."])  # used lately: "Two b." is now the oldest
+    scorer.assess_many(["Three c."])
+    assert model.seen == ["One a.", "Two b.", "Three c."]
+    scorer.assess_many(["One a.", "Two b."])
+    assert model.seen[3:] == ["Two b."]
+    scoring.remember_sentences(0)  # none: every call scores again
+    scorer.assess_many(["One a.", "One a."])
+    scorer.assess_many(["One a."])
+    assert model.seen[4:] == ["One a.", "One a."]
 
 
 def test_blend_weights_only_lower_for_signals_against_a_claim() -> None:

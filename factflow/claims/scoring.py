@@ -11,6 +11,9 @@ claim: its score is capped below the threshold. The flow and ``factflow claims s
 from __future__ import annotations
 
 import csv
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,73 @@ from factflow.errors import InputError
 
 #: How far below the threshold a sentence that cannot be checked is placed.
 _NOT_CHECKABLE_MARGIN = 0.01
+#: Sentences a process remembers the assessment of, per model (least recently used forgotten first).
+MEMO_SIZE = 65_536
+
+
+class _Memo:
+    """The assessments of sentences scored lately in this process, per loaded model and threshold.
+
+    A desk's corpus repeats sentences across documents and batches: wire copy republished by many
+    outlets, a site's standing lines, a story updated with one figure changed. A sentence's
+    assessment depends only on the model, the threshold and the sentence (the transformer scores
+    each sentence alone), so a repeat costs a look-up instead of a model run. Bounded: about
+    65,000 sentences, some 40 MB. Keyed by the model object (weakly), so a model loaded again, or a
+    test's stand-in, never sees another's results.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()  # the flow's thread pool may run two batches at once
+        self._by_model: weakref.WeakKeyDictionary[object, OrderedDict[tuple[float, str], Assessment]] = weakref.WeakKeyDictionary()
+
+    def known(self, model: object, threshold: float, sentences: Sequence[str]) -> dict[str, Assessment]:
+        """The remembered assessments of these sentences (those there are)."""
+        with self._lock:
+            entries = self._by_model.get(model)
+            if not entries:
+                return {}
+            found = {}
+            for sentence in sentences:
+                result = entries.get((threshold, sentence))
+                if result is not None:
+                    entries.move_to_end((threshold, sentence))
+                    found[sentence] = result
+            return found
+
+    def remember(self, model: object, threshold: float, results: dict[str, Assessment]) -> None:
+        """Keep these assessments, forgetting the least recently used beyond the size."""
+        if self.size <= 0:
+            return
+        with self._lock:
+            entries = self._by_model.setdefault(model, OrderedDict())
+            for sentence, result in results.items():
+                entries[(threshold, sentence)] = result
+            while len(entries) > self.size:
+                entries.popitem(last=False)
+
+    def trim(self) -> None:
+        """Forget the least recently used entries beyond the size."""
+        with self._lock:
+            for entries in self._by_model.values():
+                while len(entries) > max(self.size, 0):
+                    entries.popitem(last=False)
+
+
+_MEMO = _Memo(MEMO_SIZE)
+
+
+def remember_sentences(size: int = MEMO_SIZE) -> None:
+    """Remember at most ``size`` sentences' assessments per model from now on; 0 forgets them all and
+    remembers none (a benchmark of the model's own speed, which scores the same sentences again)."""
+    _MEMO.size = size
+    _MEMO.trim()
+
+
+def forget_sentences() -> None:
+    """Forget every remembered assessment (as a new process would start)."""
+    with _MEMO._lock:
+        _MEMO._by_model.clear()
 
 
 @dataclass(frozen=True)
@@ -34,7 +104,17 @@ class Scorer:
     model: registry.Model
 
     def assess_many(self, sentences: Sequence[str]) -> list[Assessment]:
-        """Score, reasons, type and checkability of each sentence; the detector sees them as one batch."""
+        """Score, reasons, type and checkability of each sentence; the detector sees those not seen lately
+        (see :class:`_Memo`) as one batch, each distinct sentence once."""
+        known = _MEMO.known(self.model, self.threshold, sentences)
+        todo = list(dict.fromkeys(s for s in sentences if s not in known))
+        if todo:
+            fresh = dict(zip(todo, self._assess_all(todo), strict=True))
+            _MEMO.remember(self.model, self.threshold, fresh)
+            known.update(fresh)
+        return [known[s] for s in sentences]
+
+    def _assess_all(self, sentences: Sequence[str]) -> list[Assessment]:
         signals = [assess(s) for s in sentences]
         scores = self.model.scores(sentences, signals) if sentences else []
         cap = max(0.0, self.threshold - _NOT_CHECKABLE_MARGIN)
