@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
 import zlib
@@ -72,16 +73,31 @@ def _files(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable
     return found
 
 
+#: The line a corpus row starts on, at the end of its document's path ("corpus.csv:1234").
+_ROW_LINE = re.compile(r":\d+$")
+
+
 def cache_keys(documents: Iterable[Document], cfg: ClaimsConfig) -> list[str]:
-    """The key of each document's extraction: its text and metadata, the claims settings, the code
-    (the settings and the code hashed once, then each document on top of that)."""
+    """The key of each document's extraction: its id, file, text and date, the claims settings, the code
+    (the settings and the code hashed once, then each document on top of that). Not the line a corpus
+    row starts on: a row edited to hold one more line moves every row below it, and they are unchanged
+    (:func:`relocated` gives a cached extraction the row's line of this run)."""
     settings = hashlib.sha256("\x00".join([_code_version("claims"), cfg.model_dump_json(), ""]).encode("utf-8"))
     keys = []
     for document in documents:
         digest = settings.copy()
-        digest.update(document.model_dump_json(include={"id", "path", "text", "body_start", "published"}).encode("utf-8"))
+        digest.update(json.dumps([document.id, _ROW_LINE.sub("", document.path), document.text, document.body_start, document.published],
+                                 ensure_ascii=False).encode("utf-8", "surrogatepass"))
         keys.append(digest.hexdigest())
     return keys
+
+
+def relocated(extraction: DocumentClaims, document: Document) -> DocumentClaims:
+    """A cached extraction whose problems name the document where it is in this run (its corpus row may
+    have moved: see :func:`cache_keys`)."""
+    if all(problem.file == document.path for problem in extraction.problems):
+        return extraction
+    return extraction.model_copy(update={"problems": [p.model_copy(update={"file": document.path}) for p in extraction.problems]})
 
 
 def cache_key(document: Document, cfg: ClaimsConfig) -> str:

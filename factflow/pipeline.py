@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from factflow.cache import ExtractionCache, Merged, cache_keys, claims_key, load_merged, save_merged
+from factflow.cache import ExtractionCache, Merged, cache_keys, claims_key, load_merged, relocated, save_merged
 from factflow.claims import extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, OutputError
@@ -193,7 +193,7 @@ def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None
     cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh)
     by_id = {d.id: k for d, k in zip(documents, keys, strict=True)}
     found = cache.get_many(keys)
-    return None, key, Cached(cache, by_id, {d: found[k] for d, k in by_id.items() if k in found})
+    return None, key, Cached(cache, by_id, {d.id: relocated(found[k], d) for d, k in zip(documents, keys, strict=True) if k in found})
 
 
 def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None,

@@ -223,3 +223,22 @@ def test_when_one_document_in_a_hundred_changes_the_rerun_redoes_only_its_work(t
     after = {p.name: p.stat().st_mtime_ns for p in OutputLayout(out).tasks.glob("*.yaml")}
     assert {n for n in after if after[n] != tasks.get(n)} == {f"{c}.yaml" for c in new}  # every other task file untouched
     assert set(tasks) - set(after) == {f"{c}.yaml" for c in gone}
+
+
+def test_a_corpus_row_that_grows_a_line_is_redone_alone_and_rows_below_keep_their_cache(tmp_path: Path, loaded: LoadedConfig) -> None:
+    """A corpus row's document is named by the line it starts on; an edit that adds a line to one row
+    moves every row below it, which must still come from the cache, their problems naming the new line."""
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    rows = [f"r{i},Report {i},Officials said {100 + i} people died in the Ohio floods on Monday." for i in range(20)]
+    rows[15] = "r15,Report 15," + "word " * 700  # one run of text with no sentence end: a problem of its own
+    write(seeds / "corpus.csv", "id,title,content\n" + "\n".join(rows) + "\n")
+    first = run_pipeline(loaded, seeds, out)
+    assert first.extracted == 20 and [Path(p.file).name for p in first.problems] == ["corpus.csv:17"]
+    rows[3] = 'r3,Report 3,"Officials said 103 people died in the Ohio floods on Monday.\n\nThe city spent $4.5 million on the bridge in 2019."'
+    write(seeds / "corpus.csv", "id,title,content\n" + "\n".join(rows) + "\n")
+    second = run_pipeline(loaded, seeds, out)
+    assert (second.extracted, second.cached) == (1, 19)  # the edited row alone, though 16 rows moved down two lines
+    assert [Path(p.file).name for p in second.problems] == ["corpus.csv:19"]  # the cached row's problem names where it is now
+    report = yaml.safe_load((out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+    paths = {d["id"]: Path(d["path"]).name for d in report["documents"]}
+    assert (paths["r2"], paths["r3"], paths["r4"], paths["r19"]) == ("corpus.csv:4", "corpus.csv:5", "corpus.csv:8", "corpus.csv:23")
