@@ -52,6 +52,19 @@ def opaque(value: T) -> T:
     return cast(T, quote(value))
 
 
+def _on_threads() -> bool:
+    flow_run = FlowRunContext.get()
+    return flow_run is not None and isinstance(flow_run.task_runner, ThreadPoolTaskRunner)
+
+
+def _unwalked(value: Any) -> Any:
+    return quote(value)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
 def transient(task: Task[Any, Any], run: TaskRun, state: State[Any]) -> bool:
     """Prefect's retry condition: retry only what may succeed on a second try."""
     return isinstance(state.data, TransientSourceError)
@@ -82,11 +95,14 @@ class PrefectRunner:
         total = sum(len(b) for b in batches)
         task = self.task_of(stage)
         with self.process_pool(ctx, batches) as pool:
-            # Unwalked too (quote: Prefect re-applies it to each batch): walking a batch of 750 documents costs 20 ms.
+            # Unwalked too on threads and Prefect's process pool (quote: Prefect re-applies it to each batch),
+            # as walking a batch of 750 documents costs 20 ms; not on Dask, which takes the annotation
+            # (a named tuple) for a plain tuple of its own.
+            wrap = _unwalked if pool is not None or _on_threads() else _as_is
             if pool is None:
-                futures = list(task.map(unmapped(quote(ctx)), quote(batches)))
+                futures = list(task.map(unmapped(wrap(ctx)), wrap(batches)))
             else:
-                futures = list(pool.map(task, get_call_parameters(task.fn, (unmapped(quote(ctx)), quote(batches)), {}, apply_defaults=False)))
+                futures = list(pool.map(task, get_call_parameters(task.fn, (unmapped(wrap(ctx)), wrap(batches)), {}, apply_defaults=False)))
             index = {future.task_run_id: i for i, future in enumerate(futures)}
             done, shown = 0, time.monotonic()
             for future in as_completed(futures):
