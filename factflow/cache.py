@@ -218,6 +218,35 @@ class Merged:
     left_out: dict[str, list[SourceLeftOut]] = field(default_factory=dict)
 
 
+@dataclass
+class Linked:
+    """The last run's linked sources, by claim id, each with the fingerprint of what it was linked from
+    (:func:`link_fingerprint`): a claim that changed in no way that linking reads keeps its sources
+    when other documents changed, instead of being linked again."""
+
+    by_claim: dict[str, tuple[str, list[Source], list[SourceLeftOut]]] = field(default_factory=dict)
+
+    def get(self, claim_id: str, fingerprint: str) -> tuple[list[Source], list[SourceLeftOut]] | None:
+        """The claim's sources and left-out entries from the last run, if linked from exactly this."""
+        found = self.by_claim.get(claim_id)
+        return (found[1], found[2]) if found is not None and found[0] == fingerprint else None
+
+
+def linking_key(cfg: Config) -> str:
+    """What linking reads besides a claim and its document: the sources settings, the code, and the
+    day when an archive's reach depends on it."""
+    digest = hashlib.sha256(_code_version("sources").encode("utf-8") + cfg.sources.model_dump_json().encode("utf-8"))
+    if any(t.covers_days for t in cfg.sources.catalog):
+        digest.update(date.today().isoformat().encode("ascii"))
+    return digest.hexdigest()
+
+
+def link_fingerprint(linking: str, claim: Claim, url: str | None, published: str | None) -> str:
+    """What a claim's sources are linked from: the settings (:func:`linking_key`), the whole claim, and its
+    document's URL and date."""
+    return hashlib.sha256("\x00".join([linking, claim.model_dump_json(), url or "", published or ""]).encode("utf-8")).hexdigest()
+
+
 class _MergedFile(BaseModel):
     key: str
     #: Ids a near-duplicate group's id could be chosen from, and those of them in use after the run that saved it.
@@ -227,6 +256,8 @@ class _MergedFile(BaseModel):
     sources: dict[str, list[Source]]
     extractions: list[DocumentClaims] = Field(description="Without their sentences: what the report needs.")
     left_out: dict[str, list[SourceLeftOut]] = {}
+    #: Per claim id, the :func:`link_fingerprint` its sources were linked from.
+    linked_from: dict[str, str] = {}
 
 
 def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None) -> str:
@@ -257,26 +288,30 @@ def _contested(claims: Iterable[Claim]) -> set[str]:
     return ids
 
 
-def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: float) -> Merged | None:
+def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: float) -> tuple[Merged | None, Linked]:
     """What the last run of ``out`` merged, if made from the same inputs and the same ids in use
-    among those a near-duplicate group could take, and not older than ``max_age_days``."""
+    among those a near-duplicate group could take, and not older than ``max_age_days``; when it was
+    not, what it linked (by claim, with what each was linked from), for the claims that did not change."""
     path = OutputLayout(out).claims_cache
     try:
         if time.time() - path.stat().st_mtime > max_age_days * 86400:
-            return None
+            return None, Linked()
         saved = _MergedFile.model_validate_json(path.read_bytes())
     except (OSError, ValidationError, ValueError):
-        return None
+        return None, Linked()
     if saved.key != key or sorted(known_ids.intersection(saved.contested)) != saved.known:
-        return None
-    return Merged(saved.claims, saved.sources, saved.extractions, saved.left_out)
+        return None, Linked({cid: (fingerprint, saved.sources.get(cid, []), saved.left_out.get(cid, []))
+                             for cid, fingerprint in saved.linked_from.items()})
+    return Merged(saved.claims, saved.sources, saved.extractions, saved.left_out), Linked()
 
 
 def save_merged(
     out: Path, key: str, known_ids: frozenset[str], claims: list[Claim], sources: dict[str, list[Source]],
     extractions: Iterable[DocumentClaims], left_out: dict[str, list[SourceLeftOut]] | None = None,
+    linked_from: dict[str, str] | None = None,
 ) -> None:
-    """Keep this run's merged claims, sources and extraction counts for the next run (one entry: the latest)."""
+    """Keep this run's merged claims, sources (with what each claim's were linked from) and extraction
+    counts for the next run (one entry: the latest)."""
     contested = _contested(claims)
     # The run about to write a task file for every claim: by the next run their ids are in use too.
     head = {"key": key, "contested": sorted(contested), "known": sorted((known_ids | {c.id for c in claims}) & contested)}
@@ -292,6 +327,7 @@ def save_merged(
         yield '}, "extractions": ['
         for i, extraction in enumerate(extractions):
             yield ("," if i else "") + extraction.without_sentences().model_dump_json()
-        yield '], "left_out": ' + TypeAdapter(dict[str, list[SourceLeftOut]]).dump_json(left_out or {}).decode("utf-8") + "}"
+        yield '], "left_out": ' + TypeAdapter(dict[str, list[SourceLeftOut]]).dump_json(left_out or {}).decode("utf-8")
+        yield ', "linked_from": ' + json.dumps(linked_from or {}) + "}"
 
     atomic_write_chunks(OutputLayout(out).claims_cache, chunks(), durable=False)

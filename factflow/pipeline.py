@@ -22,7 +22,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from factflow.cache import ExtractionCache, Merged, cache_keys, claims_key, load_merged, relocated, save_merged
+from factflow.cache import (
+    ExtractionCache,
+    Linked,
+    Merged,
+    cache_keys,
+    claims_key,
+    link_fingerprint,
+    linking_key,
+    load_merged,
+    relocated,
+    save_merged,
+)
 from factflow.claims import extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, OutputError
@@ -176,24 +187,26 @@ class Cached:
     found: dict[str, DocumentClaims] = field(default_factory=dict)
 
 
-def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None, str, Cached]:
+def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None, str, Cached, Linked]:
     """Stage: the last run's merged claims, sources and extraction counts, if they derive from exactly
     these documents, settings and code (None otherwise, or on ``--refresh``); the key this run's
     merged claims are kept under ("" with the cache off), made here, while the documents' text is at
     hand; and, when the merged claims do not serve, each document's cached extraction (one lookup
-    for them all, in this process: worker processes only extract)."""
+    for them all, in this process: worker processes only extract) and the last run's sources of
+    each claim, for the claims that did not change."""
     cfg = ctx.loaded.config
     if not cfg.cache.enabled:
-        return None, "", Cached()
+        return None, "", Cached(), Linked()
     keys = cache_keys(documents, cfg.claims)
     key = claims_key(documents, cfg, keys)
-    merged = None if ctx.refresh else load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
+    merged, linked = (None, Linked()) if ctx.refresh else load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
     if merged is not None:
-        return merged, key, Cached()
+        return merged, key, Cached(), linked
     cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh)
     by_id = {d.id: k for d, k in zip(documents, keys, strict=True)}
     found = cache.get_many(keys)
-    return None, key, Cached(cache, by_id, {d.id: relocated(found[k], d) for d, k in zip(documents, keys, strict=True) if k in found})
+    cached = Cached(cache, by_id, {d.id: relocated(found[k], d) for d, k in zip(documents, keys, strict=True) if k in found})
+    return None, key, cached, linked
 
 
 def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merged | None,
@@ -238,12 +251,14 @@ def gather_extractions(
 
 def plan(
     ctx: RunContext, documents: Sequence[DocumentRecord], extractions: Sequence[DocumentClaims], merged: Merged | None, key: str,
+    linked: Linked | None = None,
 ) -> Plan:
     """Stage: merge claims, link sources, assign reviewers; the extractions' sentences are let go after it.
 
     The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
     claims short of reviewers are assigned. With ``merged`` the claims and sources are the last
-    run's; otherwise they are merged and linked, and kept for the next run under ``key``.
+    run's; otherwise they are merged and linked (a claim ``linked`` holds unchanged keeps the last
+    run's sources), and kept for the next run under ``key``.
     """
     cfg, out = ctx.loaded.config, ctx.out
     if merged is not None:
@@ -252,13 +267,19 @@ def plan(
         known = load_known_claim_ids(out)
         claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known)
         by_id = {d.id: d for d in documents}
-        sources, left_out = {}, {}
+        linking = linking_key(cfg) if cfg.cache.enabled else ""
+        sources, left_out, linked_from = {}, {}, {}
         for c in claims:
-            sources[c.id], skipped = link_sources_with_reasons(c, cfg.sources, by_id.get(c.document))
+            document = by_id.get(c.document)
+            fingerprint = link_fingerprint(linking, c, document.url, document.published) if document is not None and linking else ""
+            reused = linked.get(c.id, fingerprint) if linked is not None and fingerprint else None
+            sources[c.id], skipped = reused if reused is not None else link_sources_with_reasons(c, cfg.sources, document)
             if skipped:
                 left_out[c.id] = skipped
+            if fingerprint:
+                linked_from[c.id] = fingerprint
         if cfg.cache.enabled:
-            save_merged(out, key, known, claims, sources, extractions, left_out)
+            save_merged(out, key, known, claims, sources, extractions, left_out, linked_from)
     previous, problems = load_ledger(out, cfg.review)
     verdict_files = ParsedVerdicts(out, cfg.review)
     ledger = plan_assignments(claims, cfg.review, previous, rated_pairs(out, cfg.review, verdict_files), now())
@@ -386,10 +407,10 @@ def _online(ctx: RunContext) -> bool:
 #: The run, in order. Names are the Prefect task names; labels, what the progress bar shows.
 PIPELINE: tuple[Stage, ...] = (
     Stage("load-documents", "Reading documents", load, outputs=("documents", "problems")),
-    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged", "claims_key", "cached")),
+    Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged", "claims_key", "cached", "linked")),
     Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged", "cached"),
           outputs=("extractions", "counts", "documents"), each=extract_batches, gather=gather_extractions),
-    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged", "claims_key"), outputs=("plan",)),
+    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged", "claims_key", "linked"), outputs=("plan",)),
     Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
     Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan",), outputs=("plan", "previous")),
     Stage("write-review-files", "Writing tasks", write_review, inputs=("plan",), outputs=("written", "created")),

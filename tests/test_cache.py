@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from factflow import pipeline
 from factflow.cache import cache_key
 from factflow.config import ClaimsConfig, LoadedConfig
 from factflow.ingest import load_documents
@@ -203,21 +204,32 @@ def test_merged_claims_are_linked_again_on_another_day_when_an_archive_window_mo
     assert claims_key(documents, without.config) == fixed  # no window, no daily relinking
 
 
-def test_when_one_document_in_a_hundred_changes_the_rerun_redoes_only_its_work(tmp_path: Path, loaded: LoadedConfig) -> None:
+def test_when_one_document_in_a_hundred_changes_the_rerun_redoes_only_its_work(
+    tmp_path: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     seeds, out = tmp_path / "seeds", tmp_path / "out"
+    linked: list[str] = []
+    real_link = pipeline.link_sources_with_reasons
+    monkeypatch.setattr(pipeline, "link_sources_with_reasons", lambda claim, *a, **k: linked.append(claim.id) or real_link(claim, *a, **k))
     for i in range(100):
         write(seeds / f"doc-{i:03d}.txt", f"Report {i}\n\nOfficials said {100 + i} people died in the floods in Ohio on Monday.\n"
                                           f"The city spent ${i + 2}.5 million on the bridge over the Ohio River in 2019.\n")
     first = run_pipeline(loaded, seeds, out)
     claims_first = {c.id for c in first.report.claims}
     assert first.extracted == 100 and first.tasks_written == len(claims_first) > 100
+    assert sorted(linked) == sorted(claims_first)
     tasks = {p.name: p.stat().st_mtime_ns for p in OutputLayout(out).tasks.glob("*.yaml")}
     write(seeds / "doc-042.txt", "Report 42\n\nOfficials said 999 people died in the floods in Ohio on Monday.\n"
                                  "The city spent $999.5 million on the bridge over the Ohio River in 2019.\n")
+    linked.clear()
     second = run_pipeline(loaded, seeds, out)
     claims_second = {c.id for c in second.report.claims}
     new, gone = claims_second - claims_first, claims_first - claims_second
     assert (second.extracted, second.cached) == (1, 99)  # only the changed document is extracted
+    assert sorted(linked) == sorted(new)  # and only its claims linked to sources: the others keep theirs
+    # The same sources as linking every claim afresh would give.
+    fresh = run_pipeline(loaded, seeds, tmp_path / "fresh")
+    assert {c.id: c.sources for c in second.report.claims} == {c.id: c.sources for c in fresh.report.claims}
     assert len(new) == len(gone) == 2 and second.tasks_written == 2  # the changed document's two claims, no other task
     assert second.stubs_created == 2 * loaded.config.review.reviewers_per_claim
     after = {p.name: p.stat().st_mtime_ns for p in OutputLayout(out).tasks.glob("*.yaml")}
@@ -242,3 +254,20 @@ def test_a_corpus_row_that_grows_a_line_is_redone_alone_and_rows_below_keep_thei
     report = yaml.safe_load((out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
     paths = {d["id"]: Path(d["path"]).name for d in report["documents"]}
     assert (paths["r2"], paths["r3"], paths["r4"], paths["r19"]) == ("corpus.csv:4", "corpus.csv:5", "corpus.csv:8", "corpus.csv:23")
+
+
+def test_changed_sources_settings_link_every_claim_again(tmp_path: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    first = run_pipeline(loaded, seeds, out)
+    linked: list[str] = []
+    real_link = pipeline.link_sources_with_reasons
+    monkeypatch.setattr(pipeline, "link_sources_with_reasons", lambda claim, *a, **k: linked.append(claim.id) or real_link(claim, *a, **k))
+    write(seeds / "doc-0.txt", "Title 0\n\nOfficials said 77 people died in the Ohio floods on Tuesday.\n")
+    fallen_back_to = {e.fallback_for for e in loaded.config.sources.catalog}
+    dropped = next(s.id for c in first.report.claims for s in c.sources if s.id not in fallen_back_to)
+    catalog = [e for e in loaded.config.sources.catalog if e.id != dropped]  # one entry fewer: every claim's links may differ
+    sources = loaded.config.sources.model_copy(update={"catalog": catalog})
+    changed = loaded.model_copy(update={"config": loaded.config.model_copy(update={"sources": sources})})
+    second = run_pipeline(changed, seeds, out)
+    assert sorted(linked) == sorted(c.id for c in second.report.claims) and len(linked) > 2
+    assert all(s.id != dropped for c in second.report.claims for s in c.sources)

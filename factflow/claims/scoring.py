@@ -37,7 +37,8 @@ class _Memo:
     outlets, a site's standing lines, a story updated with one figure changed. A sentence's
     assessment depends only on the model, the threshold and the sentence (the transformer scores
     each sentence alone), so a repeat costs a look-up instead of a model run. Bounded: about
-    65,000 sentences, some 40 MB. Keyed by the model object (weakly), so a model loaded again, or a
+    65,000 sentences, at most about 45 MB (690 bytes a sentence, measured on news sentences).
+    Keyed by the model object (weakly), so a model loaded again, or a
     test's stand-in, never sees another's results.
     """
 
