@@ -3,6 +3,7 @@
 
     python bench/pipeline.py [--news ../shared/data/news/fakenewscorpus_sample.csv] [--copies 10]
     python bench/pipeline.py --only-workers [--batch-size 10] [--repeat 3]
+    python bench/pipeline.py --only-dask [--repeat 3]
     python bench/pipeline.py --only-large --one-sentence 20000 [--copies 0] [--engine plain] [--no-rerun]
 
 Corpora: the 250-article news sample, and one of ``copies`` x 250 articles generated from it (each
@@ -25,6 +26,10 @@ a fresh process with the extraction cache off, timing the stage from its first b
 result (worker start-up and model loading included, reading the documents not): one worker in
 the run's process with the model's default two threads, the same with one thread, and two worker
 processes with one model thread each. Target: two workers >= 1.7x one.
+
+The flow on a local Dask cluster (``--task-runner dask``) of one and of two workers, on the news
+sample with the extraction cache off: whole runs, so each figure includes starting the cluster and
+the temporary Prefect server.
 """
 
 from __future__ import annotations
@@ -129,6 +134,34 @@ def bench_workers(seeds: Path, work: Path, env: dict[str, str], batch_size: int,
     return best
 
 
+def bench_dask(seeds: Path, work: Path, env: dict[str, str], config: Path, repeat: int = 1) -> dict[int, float]:
+    """The flow on a local Dask cluster (``--task-runner dask``) of one and of two worker processes
+    (``run.dask_workers``), the extraction cache off: each run's best wall time (cluster start-up and
+    the temporary Prefect server included) and its documents and sentences a second; printed."""
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    best: dict[int, float] = {}
+    sentences = documents = 0
+    for k in range(repeat):
+        for workers in (1, 2) if k % 2 == 0 else (2, 1):
+            data.setdefault("run", {})["dask_workers"] = workers
+            data.setdefault("cache", {})["enabled"] = False
+            path = work / f"dask-{workers}.yaml"
+            path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+            out = work / f"dask-{k}-{workers}"
+            wall = timed_run(seeds, out, path, env, "--task-runner", "dask")["wall"]
+            best[workers] = min(wall, best.get(workers, wall))
+            documents, sentences = summary_count(out, "documents"), summary_count(out, "sentences")
+    print(f"\nthe flow on a local Dask cluster (--task-runner dask), {documents:,} documents, extraction cache off"
+          + (f", best of {repeat} rounds" if repeat > 1 else ""))
+    print(f"  {'dask workers':<14} {'wall s':>8} {'documents/s':>12} {'sentences/s':>12}")
+    for workers, wall in sorted(best.items()):
+        print(f"  {workers:<14} {wall:>8.1f} {documents / wall:>12.1f} {sentences / wall:>12.1f}")
+    print(f"  two workers / one:  {best[1] / best[2]:.2f}x (whole runs: start-up included)")
+    return best
+
+
 def generate(news: Path, folder: Path, copies: int) -> Path:
     """A corpus of ``copies`` shifted copies of the news sample, as one CSV."""
     csv.field_size_limit(2**31 - 1)
@@ -184,13 +217,18 @@ def output_size(out: Path) -> tuple[int, int]:
     return size, files
 
 
-def claims_in(out: Path) -> int:
-    """The claims the run's report holds (its summary, near the top of the file)."""
+def summary_count(out: Path, name: str) -> int:
+    """A count of the run's report summary (near the top of the file): claims, documents, sentences."""
     with (out / "reports" / "verdicts.yaml").open(encoding="utf-8") as handle:
         for line in handle:
-            if line.startswith("  claims: "):
+            if line.startswith(f"  {name}: "):
                 return int(line.split(":")[1])
     return 0
+
+
+def claims_in(out: Path) -> int:
+    """The claims the run's report holds."""
+    return summary_count(out, "claims")
 
 
 def timed_run(seeds: Path, out: Path, config: Path, env: dict[str, str], *extra: str) -> dict[str, float]:
@@ -281,6 +319,7 @@ def main() -> None:
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--only-large", action="store_true", help="Skip the 250-article corpus (and the extraction stage's figures).")
     only.add_argument("--only-workers", action="store_true", help="Only the extraction stage with one and two workers, on the news sample.")
+    only.add_argument("--only-dask", action="store_true", help="Only the flow on a local Dask cluster of one and two workers, on the news sample.")
     parser.add_argument("--repeat", type=int, default=1, help="Rounds of every measurement (fresh folders each); the best wall time counts.")
     parser.add_argument("--batch-size", type=int, default=50, help="run.batch_size for the extraction stage's figures (default: the shipped 50).")
     parser.add_argument("--one-sentence", type=int, default=0, metavar="N",
@@ -301,9 +340,11 @@ def main() -> None:
         small = work / "news-seeds"
         small.mkdir()
         (small / args.news.name).symlink_to(args.news.resolve())
-        if not args.only_large:
+        if not args.only_large and not args.only_dask:
             bench_workers(small, work, env, args.batch_size, args.repeat)
-        if args.only_workers:
+        if not args.only_large and not args.only_workers:
+            bench_dask(small, work, env, args.config.resolve(), args.repeat)
+        if args.only_workers or args.only_dask:
             return
         if not args.only_large:
             bench_corpus("news sample (250 articles)", small, work, env, args.repeat, **corpus)
