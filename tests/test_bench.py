@@ -77,3 +77,23 @@ def test_the_pipeline_benchmark_makes_one_sentence_documents_and_sizes_an_output
         "Rebels seized the key city of Idlib in March.", "Officials said 41 people died in Ohio on Monday.",
         "The city spent $4 million on the bridge."]
     assert pipeline.output_size(tmp_path / "seeds") == (corpus.stat().st_size, 1)
+
+
+def test_the_pipeline_benchmark_edits_one_document_in_a_hundred_and_gives_back_the_original(tmp_path: Path) -> None:
+    import csv
+
+    import pipeline
+
+    corpus = tmp_path / "corpus.csv"
+    with corpus.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "title", "content"])
+        for i in range(250):
+            writer.writerow([f"d{i}", f"T{i}", f"Officials said {i} people died."])
+    before = corpus.read_bytes()
+    assert pipeline.change_one_in(corpus) == before
+    with corpus.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    edited = [r["id"] for r in rows if r["content"] != f"Officials said {r['id'][1:]} people died."]
+    assert edited == ["d0", "d100", "d200"] and len(rows) == 250
+    assert all("new homes" in r["content"] for r in rows if r["id"] in edited)
