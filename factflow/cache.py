@@ -100,11 +100,6 @@ def relocated(extraction: DocumentClaims, document: Document) -> DocumentClaims:
     return extraction.model_copy(update={"problems": [p.model_copy(update={"file": document.path}) for p in extraction.problems]})
 
 
-def cache_key(document: Document, cfg: ClaimsConfig) -> str:
-    """The key of one document's extraction (see :func:`cache_keys`)."""
-    return cache_keys([document], cfg)[0]
-
-
 #: SQLite's names for a database that is not one, or is damaged: deleted and built again.
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 _SCHEMA = "CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, saved REAL NOT NULL, value BLOB NOT NULL) WITHOUT ROWID"
@@ -236,7 +231,7 @@ def linking_key(cfg: Config) -> str:
     """What linking reads besides a claim and its document: the sources settings, the code, and the
     day when an archive's reach depends on it."""
     digest = hashlib.sha256(_code_version("sources").encode("utf-8") + cfg.sources.model_dump_json().encode("utf-8"))
-    if any(t.covers_days for t in cfg.sources.catalog):
+    if any(t.covers_days for t in cfg.sources.catalog):  # which archive covers a claim's date moves with the day
         digest.update(date.today().isoformat().encode("ascii"))
     return digest.hexdigest()
 
@@ -264,11 +259,9 @@ def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] |
     """The key of a run's merged claims and their linked sources: every input they derive from
     (besides the claim ids earlier runs used, checked apart: see :func:`load_merged`). ``keys``:
     the documents' :func:`cache_keys`, when made already."""
-    digest = hashlib.sha256(_code_version("claims", "sources").encode("utf-8"))
-    for part in (cfg.claims.model_dump_json(), cfg.sources.model_dump_json()):
+    digest = hashlib.sha256(_code_version("claims").encode("utf-8"))
+    for part in (cfg.claims.model_dump_json(), linking_key(cfg)):
         digest.update(part.encode("utf-8") + b"\x00")
-    if any(t.covers_days for t in cfg.sources.catalog):  # which archive covers a claim's date moves with the day
-        digest.update(date.today().isoformat().encode("ascii"))
     keys = cache_keys(documents, cfg.claims) if keys is None else keys
     for i in sorted(range(len(documents)), key=lambda i: documents[i].id):  # its text, and the title, URL and date that fill source links
         digest.update(keys[i].encode("utf-8"))

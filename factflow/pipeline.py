@@ -203,9 +203,12 @@ def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None
     if merged is not None:
         return merged, key, Cached(), linked
     cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh)
-    by_id = {d.id: k for d, k in zip(documents, keys, strict=True)}
     found = cache.get_many(keys)
-    cached = Cached(cache, by_id, {d.id: relocated(found[k], d) for d, k in zip(documents, keys, strict=True) if k in found})
+    cached = Cached(cache)
+    for document, k in zip(documents, keys, strict=True):
+        cached.keys[document.id] = k
+        if k in found:
+            cached.found[document.id] = relocated(found[k], document)
     return None, key, cached, linked
 
 

@@ -57,14 +57,6 @@ def _on_threads() -> bool:
     return flow_run is not None and isinstance(flow_run.task_runner, ThreadPoolTaskRunner)
 
 
-def _unwalked(value: Any) -> Any:
-    return quote(value)
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
 def transient(task: Task[Any, Any], run: TaskRun, state: State[Any]) -> bool:
     """Prefect's retry condition: retry only what may succeed on a second try."""
     return isinstance(state.data, TransientSourceError)
@@ -98,11 +90,11 @@ class PrefectRunner:
             # Unwalked too on threads and Prefect's process pool (quote: Prefect re-applies it to each batch),
             # as walking a batch of 750 documents costs 20 ms; not on Dask, which takes the annotation
             # (a named tuple) for a plain tuple of its own.
-            wrap = _unwalked if pool is not None or _on_threads() else _as_is
+            args = (unmapped(opaque(ctx)), opaque(batches)) if pool is not None or _on_threads() else (unmapped(ctx), batches)
             if pool is None:
-                futures = list(task.map(unmapped(wrap(ctx)), wrap(batches)))
+                futures = list(task.map(*args))
             else:
-                futures = list(pool.map(task, get_call_parameters(task.fn, (unmapped(wrap(ctx)), wrap(batches)), {}, apply_defaults=False)))
+                futures = list(pool.map(task, get_call_parameters(task.fn, args, {}, apply_defaults=False)))
             index = {future.task_run_id: i for i, future in enumerate(futures)}
             done, shown = 0, time.monotonic()
             for future in as_completed(futures):

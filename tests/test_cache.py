@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from factflow import pipeline
-from factflow.cache import cache_key
+from factflow.cache import cache_keys
 from factflow.config import ClaimsConfig, LoadedConfig
 from factflow.ingest import load_documents
 from factflow.layout import EXTRACTIONS as CACHE_DIR
@@ -78,7 +78,7 @@ def test_expired_and_corrupt_entries_are_redone(tmp_path: Path, loaded: LoadedCo
     seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
     run_pipeline(loaded, seeds, out)
     docs, _ = load_documents(seeds, loaded.config.ingest)
-    keys = [cache_key(d, loaded.config.claims) for d in docs]
+    keys = cache_keys(docs, loaded.config.claims)
     assert set(_entries(out)) == set(keys)  # one entry a document
     past = time.time() - 31 * 86400
     with contextlib.closing(sqlite3.connect(OutputLayout(out).extractions)) as db, db:

@@ -67,17 +67,24 @@ class _Memo:
             return
         with self._lock:
             entries = self._by_model.setdefault(model, OrderedDict())
-            for sentence, result in results.items():
-                entries[(threshold, sentence)] = result
-            while len(entries) > self.size:
-                entries.popitem(last=False)
+            entries.update(((threshold, sentence), result) for sentence, result in results.items())
+            self._trim(entries)
 
-    def trim(self) -> None:
-        """Forget the least recently used entries beyond the size."""
+    def resize(self, size: int) -> None:
+        """Remember at most ``size`` sentences per model from now on, forgetting the least recently used beyond it."""
         with self._lock:
+            self.size = size
             for entries in self._by_model.values():
-                while len(entries) > max(self.size, 0):
-                    entries.popitem(last=False)
+                self._trim(entries)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._by_model.clear()
+
+    def _trim(self, entries: OrderedDict[tuple[float, str], Assessment]) -> None:
+        while len(entries) > max(self.size, 0):
+            entries.popitem(last=False)
 
 
 _MEMO = _Memo(MEMO_SIZE)
@@ -86,14 +93,12 @@ _MEMO = _Memo(MEMO_SIZE)
 def remember_sentences(size: int = MEMO_SIZE) -> None:
     """Remember at most ``size`` sentences' assessments per model from now on; 0 forgets them all and
     remembers none (a benchmark of the model's own speed, which scores the same sentences again)."""
-    _MEMO.size = size
-    _MEMO.trim()
+    _MEMO.resize(size)
 
 
 def forget_sentences() -> None:
     """Forget every remembered assessment (as a new process would start)."""
-    with _MEMO._lock:
-        _MEMO._by_model.clear()
+    _MEMO.clear()
 
 
 @dataclass(frozen=True)
