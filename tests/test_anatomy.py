@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from factflow.claims import extract_claims, merge_claims
-from factflow.claims.anatomy import find_attribution, find_entities, find_times
+from factflow.claims.anatomy import find_attribution, find_entities, find_times, gazetteer
 from factflow.claims.dedupe import jaccard, shingles
 from factflow.config import ClaimsConfig, IngestConfig
 from factflow.ingest import parse_document
@@ -33,6 +33,14 @@ def test_places_come_from_the_gazetteer_not_capitalisation() -> None:
     assert {found[p] for p in ["Idlib", "Latakia", "Tartous", "Zabadani", "Syria"]} == {"place"}
     assert found["Hizbullah"] == "organisation"
     assert kinds("Troops left Narnia Heights Ridge.").get("Narnia Heights Ridge") != "place"
+
+
+def test_the_gazetteer_takes_ascii_alternate_names_that_start_with_a_capital() -> None:
+    places = gazetteer()
+    assert {"bombay", "peking", "saigon", "mumbai"} <= places  # former names are alternate names
+    assert all(name == name.casefold() for name in places)
+    assert not any("\n" in name for name in places)
+    assert kinds("Traders in Bombay sold rice.").get("Bombay") == "place"
 
 
 def test_acronyms_dates_and_quantities_with_offsets() -> None:
