@@ -107,6 +107,19 @@ def prefect_defaults(home: Path) -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
+def no_heartbeats(temporary: bool) -> contextlib.AbstractContextManager[object]:
+    """No flow-run heartbeats against a run's own temporary server (unless the user set their frequency).
+
+    Heartbeats let a long-running server tell a crashed run from a slow one; a temporary server ends
+    with the run, so they serve no one there, and the run's end waits up to a second for their thread.
+    """
+    if not temporary or "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" in os.environ:
+        return contextlib.nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[ProgressHook | None]:
     """A rich progress bar, fed by the pipeline's progress hook."""
@@ -225,7 +238,8 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
             # Without PREFECT_API_URL, a temporary server for this run (Dask workers reach it too),
             # booting while Prefect and the flow are imported here.
             with prefect_api(Path(os.environ["PREFECT_HOME"]), temporary=True,
-                             while_starting=lambda: importlib.import_module("factflow_flows.factcheck")):
+                             while_starting=lambda: importlib.import_module("factflow_flows.factcheck")) as api, \
+                    no_heartbeats(temporary=api.pid is not None):
                 from factflow_flows.factcheck import PROGRESS, run_factcheck
 
                 token = PROGRESS.set(hook)

@@ -174,3 +174,20 @@ def test_online_flow_resolves_sources_like_the_plain_pipeline(
     statuses = {s.status for c in result.report.claims for s in c.sources}
     assert "resolved" in statuses
     assert public_apis.SECRET_KEY not in flow_text
+
+
+def test_a_run_on_its_own_temporary_server_sends_no_heartbeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    from factflow_flows.cli import no_heartbeats
+    from prefect.settings import get_current_settings
+
+    monkeypatch.delenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", raising=False)
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default is not None  # Prefect's default: heartbeats on
+    with no_heartbeats(temporary=True):
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == default
+    with no_heartbeats(temporary=False):  # a long-running server (PREFECT_API_URL) watches for crashed runs
+        assert get_current_settings().flows.heartbeat_frequency == default
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")  # the user's own setting stands
+    with no_heartbeats(temporary=True):
+        assert get_current_settings().flows.heartbeat_frequency == default
