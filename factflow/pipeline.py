@@ -343,7 +343,7 @@ def write_review(ctx: RunContext, plan: Plan) -> tuple[int, int]:
     written = write_tasks(iter_tasks(plan.items), ctx.out)
     if plan.ledger is not None:
         write_ledger(plan.ledger, ctx.out)
-    created = write_stubs(plan.items, ctx.loaded.config.review, ctx.out)
+    created = write_stubs(plan.items, ctx.loaded.config.review, ctx.out, plan.verdict_files)
     flush_to_disk()  # one flush for the task files, stubs and cached extractions written without fsync
     return written, created
 

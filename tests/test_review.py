@@ -298,3 +298,52 @@ def test_a_remembered_verdict_that_breaks_a_rule_of_this_run_is_reported_with_it
     report = rerun(seed_dir, out_dir, changed)
     problems = [p for p in report["problems"] if p["file"] == f"review/verdicts/reviewer-1/{cid}.yaml"]
     assert [(p["line"], "not a configured reviewer" in p["message"]) for p in problems] == [(2, True)]
+
+
+def test_a_first_run_does_not_parse_back_the_stubs_it_wrote(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = count_parses(monkeypatch)
+    report = rerun(seed_dir, out_dir, loaded)
+    stubs = sorted((out_dir / "review" / "verdicts").glob("*/c-*.yaml"))
+    assert len(stubs) == 2 * len(report["claims"]) > 0
+    assert parsed == []  # every stub known from its writing
+    assert all(c["consensus"]["status"] == "pending" and len(c["verdicts"]) == 2 for c in report["claims"])
+    # What the next run remembers of a stub is what parsing it gives.
+    saved = json.loads((out_dir / ".factflow-cache" / "verdicts.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(saved) == sorted(map(str, stubs))
+    from factflow.review.files import ParsedVerdicts
+
+    for stub in stubs[:6]:
+        verdict, _ = ParsedVerdicts(out_dir, loaded.config.review).parse(stub, loaded.config.review)
+        assert saved[str(stub)][1] == verdict.model_dump(mode="json")
+    # A stub a reviewer fills right after the run is parsed by the next one.
+    cid = report["claims"][0]["id"]
+    fill(out_dir, "reviewer-1", cid, "half-true", rationale="Filled.")
+    parsed.clear()
+    again = rerun(seed_dir, out_dir, loaded)
+    assert parsed == [out_dir / "review" / "verdicts" / "reviewer-1" / f"{cid}.yaml"]
+    assert again["claims"][0]["verdicts"][0]["rating"] == "half-true"
+
+
+@pytest.mark.parametrize("text", [
+    "Plain text of 25 percent.", "A “quoted” claim: yes, no, null\nand a line break", "Lone \ud800 surrogate, NEL \x85 and tab\t",
+    "# not a comment, - not a list, 'quotes' and \"quotes\"", "x" * 300,
+])
+def test_a_written_stub_is_remembered_as_parsing_it_would_give(text: str, tmp_path: Path, loaded: LoadedConfig) -> None:
+    from factflow.models import Claim
+    from factflow.review.files import ParsedVerdicts, _stub
+
+    review = loaded.config.review
+    claim = Claim.model_construct(id="c-0123456789abcdef", text=text)  # a stub shows only these
+    path = tmp_path / "review" / "verdicts" / "reviewer-1" / f"{claim.id}.yaml"
+    written, data = _stub(claim, "reviewer-1", review)
+    write(path, written)
+    remembered = ParsedVerdicts(tmp_path, review)
+    remembered.written(path, written, data, review)
+    parsed, _ = ParsedVerdicts(tmp_path, review).parse(path, review)
+    assert remembered.cached(path) == parsed
+    # A file that does not hold what the writer says it wrote is not remembered.
+    other = ParsedVerdicts(tmp_path, review)
+    other.written(path, written + "# edited\n", data, review)
+    assert other.cached(path) is None

@@ -22,7 +22,7 @@ from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
 from factflow.layout import TASKS, VERDICTS, OutputLayout
 from factflow.models import Claim, Ledger, PlannedClaim, Problem, Task, Verdict, check_link, unexpected_problem
-from factflow.text import shown_name
+from factflow.text import scrub, shown_name
 from factflow.yamlemit import comment
 from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, read_plain_file
 
@@ -142,6 +142,11 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
 
 def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
     """The text of a fresh verdict file, with comments that tell the reviewer what to fill in."""
+    return _stub(claim, reviewer, cfg)[0]
+
+
+def _stub(claim: Claim, reviewer: str, cfg: ReviewConfig) -> tuple[str, dict[str, object]]:
+    """A fresh verdict file's text, and the data its YAML holds."""
     labels = ", ".join(cfg.labels)
     header = (
         f"# Verdict of {reviewer} on claim {claim.id}; the task is {TASKS.as_posix()}/{claim.id}.yaml\n"
@@ -158,11 +163,15 @@ def stub_text(claim: Claim, reviewer: str, cfg: ReviewConfig) -> str:
         "rationale": "",
         "evidence": [],
     }
-    return header + dump_yaml(body)
+    return header + dump_yaml(body), body
 
 
-def write_stubs(items: Iterable[PlannedClaim], cfg: ReviewConfig, out: Path) -> int:
-    """Create a verdict stub for every assignment that has no file yet; returns how many were created."""
+def write_stubs(items: Iterable[PlannedClaim], cfg: ReviewConfig, out: Path, parsed: ParsedVerdicts | None = None) -> int:
+    """Create a verdict stub for every assignment that has no file yet; returns how many were created.
+
+    ``parsed``: told of each stub created, so that collecting the verdicts does not parse back
+    the tens of thousands of stubs a first run writes (:meth:`ParsedVerdicts.written`).
+    """
     layout = OutputLayout(out)
     created = 0
     existing: dict[str, set[str]] = {}  # each reviewer's files, listed once (create_exclusive still never overwrites)
@@ -174,8 +183,12 @@ def write_stubs(items: Iterable[PlannedClaim], cfg: ReviewConfig, out: Path) -> 
                 existing[reviewer] = set(yaml_files(layout.reviewer_folder(reviewer)))
             if name in existing[reviewer]:
                 continue
-            if create_exclusive(layout.verdict_file(reviewer, claim.id), stub_text(claim, reviewer, cfg), durable=False):
+            path = layout.verdict_file(reviewer, claim.id)
+            text, data = _stub(claim, reviewer, cfg)
+            if create_exclusive(path, text, durable=False):
                 created += 1
+                if parsed is not None:
+                    parsed.written(path, text, data, cfg)
     return created
 
 
@@ -256,6 +269,25 @@ class ParsedVerdicts:
             self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
             self._built[str(path)] = (identity, verdict)
         return verdict, node
+
+    def written(self, path: Path, text: str, data: dict[str, Any], cfg: ReviewConfig) -> None:
+        """Remember a file this run has just written as ``text``, the YAML of ``data``, without parsing it
+        back; only if the file holds exactly that text, read between two equal looks at its identity
+        (a reviewer's save meanwhile changes the identity, and the file is parsed as any other)."""
+        identity = self._identity(path)
+        if identity is None:
+            return
+        try:
+            same = read_plain_file(path, VerdictError, max_bytes=len(text.encode("utf-8"))) == text
+        except VerdictError:
+            return
+        if not same or self._identity(path) != identity:
+            return
+        # The data as parsing the file would give it: the emitter writes what a YAML reader reads back
+        # as the same data, lone surrogates aside, which it writes as U+FFFD and scrub() replaces alike.
+        verdict = Verdict.model_validate(scrub(data), context={"labels": cfg.labels})
+        self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
+        self._built[str(path)] = (identity, verdict)
 
     def save(self) -> None:
         """Keep what this run parsed or found unchanged (files gone are forgotten)."""
