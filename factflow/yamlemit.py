@@ -56,7 +56,25 @@ def _resolves_to_str(text: str) -> bool:
     return bool(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG)
 
 
+#: Answers of :func:`_plain_ok` for short strings: ids, names, kinds and links repeat across a report's
+#: claims and task files (about half the calls at ten thousand claims), and the check is most of the
+#: emitter's time per string. Bounded: emptied when full.
+_PLAIN_SEEN: dict[str, bool] = {}
+_PLAIN_SEEN_MAX = 65_536
+
+
 def _plain_ok(text: str) -> bool:
+    if len(text) > 80:
+        return _plain_check(text)
+    known = _PLAIN_SEEN.get(text)
+    if known is None:
+        if len(_PLAIN_SEEN) >= _PLAIN_SEEN_MAX:
+            _PLAIN_SEEN.clear()
+        known = _PLAIN_SEEN[text] = _plain_check(text)
+    return known
+
+
+def _plain_check(text: str) -> bool:
     if not text or not text.isprintable() or text != text.strip() or _PLAIN.fullmatch(text) is None:
         return False
     # Asked of the YAML resolver (1.1) and of YAML 1.2's forms (0o17, .5e3) alike.

@@ -75,3 +75,23 @@ def test_a_comment_of_any_text_keeps_the_file_readable(text: str) -> None:
     document = f"# Claim: {comment(text)}\nclaim: c-1\n"
     assert yaml.load(document, Loader=SafeLoader) == {"claim": "c-1"}  # noqa: S506 - our safe loader
     assert "\n" not in comment(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=90) | st.sampled_from(["yes", "null", "1:20", "2024-01-01", "c-0a1b", "reviewer-1", "0o17", ".5e3"]), max_size=20))
+def test_remembered_plain_answers_are_the_fresh_answers(texts: list[str]) -> None:
+    from factflow import yamlemit
+
+    for text in texts * 2:  # the second time from the memo
+        assert yamlemit._plain_ok(text) == yamlemit._plain_check(text)
+    assert len(yamlemit._PLAIN_SEEN) <= yamlemit._PLAIN_SEEN_MAX
+
+
+def test_the_plain_memo_is_bounded() -> None:
+    from factflow import yamlemit
+
+    yamlemit._PLAIN_SEEN.clear()
+    for i in range(yamlemit._PLAIN_SEEN_MAX + 10):
+        yamlemit._plain_ok(f"word{i}")
+    assert 0 < len(yamlemit._PLAIN_SEEN) <= yamlemit._PLAIN_SEEN_MAX
+    assert emit({"a": "yes", "b": "plain text"}) == 'a: "yes"\nb: plain text\n'
