@@ -16,7 +16,7 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -49,6 +49,9 @@ from factflow.models import (
 from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
 from factflow.yamlemit import emit
 from factflow.yamlio import SafeLoader, atomic_write_chunks, dump_yaml
+
+#: A report, or a model of part of one (see :func:`read_twin`).
+R = TypeVar("R", bound=BaseModel)
 
 CONSENSUS_STATUSES = ("pending", "agreed", "disputed", "adjudicated")
 
@@ -556,14 +559,15 @@ def _twin_chunks(report: ReportStream, digest: str, claims_json: IO[bytes]) -> I
     yield b"]}"
 
 
-def read_twin(path: Path, raw: bytes) -> Report | None:
-    """The report from its JSON twin, when the twin mirrors exactly ``raw`` (the YAML's bytes); None otherwise."""
+def read_twin(path: Path, raw: bytes, model: type[R]) -> R | None:
+    """The report from its JSON twin, when the twin mirrors exactly ``raw`` (the YAML's bytes); None otherwise.
+    ``model``: :class:`Report`, or a model of the part of it the caller reads (:class:`ReportQueue`)."""
     try:
         with twin_path(path).open("rb") as handle:
             digest = handle.readline().strip().decode("ascii", errors="replace")
             if digest != hashlib.sha256(raw).hexdigest():
                 return None
-            return Report.model_validate_json(handle.read())
+            return model.model_validate_json(handle.read())
     except (OSError, ValueError):
         return None
 

@@ -184,6 +184,24 @@ def test_a_report_is_read_from_its_json_twin_only_while_the_twin_mirrors_it(rate
     assert load_report(rated_report) == slow
 
 
+def test_a_report_read_for_its_queue_holds_what_the_whole_report_says_of_each_claim(rated_report: Path) -> None:
+    from factflow.export import load_report
+    from factflow.models import ReportQueue
+    from factflow.report import twin_path
+
+    whole = load_report(rated_report)
+
+    def projected(report: ReportQueue) -> list[tuple[object, ...]]:
+        return [(c.id, c.text, c.document, c.checkworthiness, c.assigned_to, c.consensus) for c in report.claims]
+
+    expected = [(c.id, c.text, c.document, c.checkworthiness, c.assigned_to, c.consensus) for c in whole.claims]
+    assert {c.consensus.status for c in whole.claims} >= {"agreed", "disputed", "pending"}
+    from_twin = load_report(rated_report, ReportQueue)
+    assert projected(from_twin) == expected and from_twin.generated_at == whole.generated_at
+    twin_path(rated_report).unlink()  # the YAML, read for the same part
+    assert projected(load_report(rated_report, ReportQueue)) == expected
+
+
 def test_claimreview_is_dated_when_the_consensus_was_reached_and_reruns_keep_the_date(
     rated_report: Path, loaded: LoadedConfig, tmp_path: Path
 ) -> None:

@@ -7,28 +7,40 @@ work on any report a run left behind.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import overload
+
+from pydantic import BaseModel
 
 from factflow.errors import InputError
 from factflow.models import Report
-from factflow.report import read_twin
+from factflow.report import R, read_twin
 from factflow.yamlio import load_model
 
 #: Consensus states that carry a rating others may publish.
 RATED = frozenset({"agreed", "adjudicated"})
 
 
-def load_report(path: Path) -> Report:
+@overload
+def load_report(path: Path) -> Report: ...
+
+
+@overload
+def load_report(path: Path, model: type[R]) -> R: ...
+
+
+def load_report(path: Path, model: type[BaseModel] = Report) -> BaseModel:
     """Read and validate a report file; InputError names the file and line when it is not a valid report.
 
     A report a run wrote is read from the JSON twin the run left beside it, when that twin mirrors
     the file's exact bytes; any other report (edited, copied without it) is parsed as YAML.
+    ``model``: the whole :class:`Report`, or a model of the part the caller reads (``ReportQueue``).
     """
     try:
         raw = path.read_bytes()
     except OSError:
         raw = None
     if raw is not None:
-        report = read_twin(path, raw)
+        report = read_twin(path, raw, model)
         if report is not None:
             return report
-    return load_model(path, Report, InputError)
+    return load_model(path, model, InputError)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
 from factflow.layout import OutputLayout
-from factflow.models import Task, Verdict, VerdictRecord
+from factflow.models import ReportQueue, Task, Verdict, VerdictRecord
 from factflow.review.assign import load_ledger
 from factflow.review.consensus import consensus
 from factflow.review.files import (
@@ -87,10 +87,11 @@ class ReviewSession:
         self.adjudicator = cfg.is_adjudicator(person)
         self.refresh()
 
-    def refresh(self) -> None:
-        """Re-read tasks and verdict files (another reviewer or a run may have changed them)."""
-        self.tasks = queue_of(self.out, self.report)
-        self.claim_ids = {t.claim for t in self.tasks}
+    def refresh(self, queue: bool = True) -> None:
+        """Re-read the verdict files and, with ``queue``, the tasks (another reviewer or a run may have changed them)."""
+        if queue:
+            self.tasks = queue_of(self.out, self.report)
+            self.claim_ids = {t.claim for t in self.tasks}
         ledger, _ = load_ledger(self.out, self.cfg) if OutputLayout(self.out).ledger.exists() else (None, [])
         # The run's parse cache (read, never written here): only files saved since the run are parsed.
         verdicts, problems = collect_verdicts(self.out, self.claim_ids, self.cfg, ledger, ParsedVerdicts(self.out, self.cfg))
@@ -127,7 +128,7 @@ class ReviewSession:
 
     def has_rated(self, claim: str) -> bool:
         """True when this person's file for the claim holds a valid rating."""
-        return any(r.reviewer == self.person and r.rating is not None for r in self.records(claim))
+        return any(lv.verdict.reviewer == self.person and lv.verdict.rating is not None for lv in self.by_claim.get(claim, ()))
 
     def visible_others(self, claim: str) -> list[VerdictRecord]:
         """Other people's ratings this person may see: none in blind mode until they have rated (adjudicators see all)."""
@@ -185,7 +186,7 @@ def queue_of(out: Path, report: Path | None) -> list[TaskRef | Task]:
     from factflow.export import load_report
 
     try:
-        claims = load_report(report).claims
+        claims = load_report(report, ReportQueue).claims  # the claims' queue only, not the documents and sources
     except InputError:
         return queue_order(list[TaskRef | Task](load_tasks(out)))
     queue: list[TaskRef | Task] = [TaskRef(c.id, tuple(c.assigned_to), c.checkworthiness) for c in claims if f"{c.id}.yaml" in names]

@@ -15,7 +15,7 @@ from typing import Literal
 from factflow.config import LoadedConfig
 from factflow.errors import InputError
 from factflow.layout import OutputLayout
-from factflow.models import Problem, ReportClaim, VerdictRecord
+from factflow.models import Problem, QueuedClaim, ReportQueue, VerdictRecord
 from factflow.review.assign import load_ledger
 from factflow.review.consensus import consensus
 from factflow.review.files import ParsedVerdicts, collect_verdicts
@@ -70,14 +70,14 @@ def _time(value: str | None) -> datetime | None:
         return None
 
 
-def load_claims(out: Path, loaded: LoadedConfig) -> tuple[list[ReportClaim], str]:
+def load_claims(out: Path, loaded: LoadedConfig) -> tuple[list[QueuedClaim], str]:
     """The claims of the last run, in queue order (most check-worthy first, ties by document and position), and when that run was."""
     from factflow.export import load_report
 
     path = loaded.layout(out).report
     if not path.is_file():
         raise InputError(path, "no report here; run `factflow run` first (or pass the right --out)")
-    report = load_report(path)
+    report = load_report(path, ReportQueue)  # the claims' queue only, not the documents and sources
     return queue_order(report.claims), report.generated_at
 
 
@@ -100,7 +100,7 @@ def desk_status(out: Path, loaded: LoadedConfig, now: datetime) -> DeskStatus:
     people |= {a.id: PersonStatus(a.id, a.display, "adjudicator") for a in cfg.adjudicators}
     waiting: list[QueueItem] = []
 
-    def item(claim: ReportClaim, since: str | None) -> QueueItem:
+    def item(claim: QueuedClaim, since: str | None) -> QueueItem:
         started = _time(since)
         late = due is not None and started is not None and now - started > due
         return QueueItem(claim.id, claim.text, claim.document, since, late)

@@ -167,7 +167,7 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
             if others:
                 click.echo("Now that you have rated, the other verdicts:")
                 _show_others(others)
-    session.refresh()
+    session.refresh(queue=False)  # the verdict files, which others may have saved meanwhile; the queue stays
     outcome.left = len(session.open_tasks())
     click.echo("")
     click.echo(f"Saved {outcome.saved}, skipped {outcome.skipped}, {outcome.left} still open. "
