@@ -451,6 +451,7 @@ def check(config_path: Path, out: Path) -> None:
     """
     from factflow.errors import ConfigError
     from factflow.review import collect_verdicts, load_ledger
+    from factflow.review.files import ParsedVerdicts
 
     try:
         loaded = _load(config_path)
@@ -461,7 +462,9 @@ def check(config_path: Path, out: Path) -> None:
     layout = loaded.layout(out)
     claim_ids = {p.stem for p in layout.tasks.glob("c-*.yaml")}
     ledger = load_ledger(out, loaded.config.review)[0] if layout.ledger.exists() else None
-    verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review, ledger)
+    # The run's parse cache, read and never written here: only files changed since the last run are
+    # parsed again (every file's run-dependent checks still run), as in `factflow status`.
+    verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review, ledger, ParsedVerdicts(out, loaded.config.review))
     bad_files = len({p.file for p in problems})
     stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {bad_files} with problems"
                  + (f" ({len(problems)} problems)." if problems else "."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -73,6 +74,35 @@ def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
     bad = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
     assert bad.exit_code == 1
     assert f"review/verdicts/reviewer-1/{victim.name}:3: rating: 'maybe' is not on the rating scale" in bad.output
+
+
+def test_check_parses_only_files_changed_since_the_run_and_writes_nothing(
+    seed_dir: Path, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import factflow.review.files as files
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out_dir)]).exit_code == 0
+    cache = out_dir / ".factflow-cache" / "verdicts.json"
+    before = cache.read_bytes()
+    parsed: list[Path] = []
+    real = files.load_model_node
+
+    def counting(path: Path, *args: object, **kwargs: object) -> object:
+        parsed.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "load_model_node", counting)
+    ok = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert ok.exit_code == 0 and parsed == []
+    victim = sorted((out_dir / "review" / "verdicts" / "reviewer-2").glob("c-*.yaml"))[0]
+    stat = victim.stat()
+    edited = victim.read_text(encoding="utf-8").replace("rating: null", "rating: nul2")
+    victim.write_text(edited, encoding="utf-8")
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: its change time still moved
+    bad = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert bad.exit_code == 1 and parsed == [victim] and "'nul2' is not on the rating scale" in bad.output
+    assert cache.read_bytes() == before
 
 
 def test_check_lists_every_problem_of_every_file_with_its_line(seed_dir: Path, out_dir: Path, tmp_path: Path) -> None:
