@@ -35,7 +35,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from factflow import __version__
 from factflow.config import ClaimsConfig, Config
@@ -255,6 +255,26 @@ class _MergedFile(BaseModel):
     linked_from: dict[str, str] = {}
 
 
+class _MergedHead(BaseModel):
+    """What decides whether a saved merge serves (:class:`_MergedFile`'s first fields; the rest is skipped unread)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: str
+    contested: list[str]
+    known: list[str]
+
+
+class _MergedLinks(BaseModel):
+    """The sources a saved merge linked, with what each claim's were linked from (the rest is skipped unread)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sources: dict[str, list[Source]]
+    left_out: dict[str, list[SourceLeftOut]] = {}
+    linked_from: dict[str, str] = {}
+
+
 def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None) -> str:
     """The key of a run's merged claims and their linked sources: every input they derive from
     (besides the claim ids earlier runs used, checked apart: see :func:`load_merged`). ``keys``:
@@ -289,12 +309,17 @@ def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: fl
     try:
         if time.time() - path.stat().st_mtime > max_age_days * 86400:
             return None, Linked()
-        saved = _MergedFile.model_validate_json(path.read_bytes())
+        raw = path.read_bytes()
+        # Its key first (a tenth of the time of reading it all): when the merge does not serve, only the
+        # sources are read, not the claims and extractions (most of the file).
+        head = _MergedHead.model_validate_json(raw)
+        if head.key != key or sorted(known_ids.intersection(head.contested)) != head.known:
+            links = _MergedLinks.model_validate_json(raw)
+            return None, Linked({cid: (fingerprint, links.sources.get(cid, []), links.left_out.get(cid, []))
+                                 for cid, fingerprint in links.linked_from.items()})
+        saved = _MergedFile.model_validate_json(raw)
     except (OSError, ValidationError, ValueError):
         return None, Linked()
-    if saved.key != key or sorted(known_ids.intersection(saved.contested)) != saved.known:
-        return None, Linked({cid: (fingerprint, saved.sources.get(cid, []), saved.left_out.get(cid, []))
-                             for cid, fingerprint in saved.linked_from.items()})
     return Merged(saved.claims, saved.sources, saved.extractions, saved.left_out), Linked()
 
 
