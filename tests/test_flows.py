@@ -178,16 +178,18 @@ def test_online_flow_resolves_sources_like_the_plain_pipeline(
 
 def test_a_run_on_its_own_temporary_server_sends_no_heartbeats(monkeypatch: pytest.MonkeyPatch) -> None:
     from factflow_flows.cli import no_heartbeats
-    from prefect.settings import get_current_settings
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+
+    def frequency() -> int | None:
+        return get_current_settings().flows.heartbeat_frequency
 
     monkeypatch.delenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", raising=False)
-    default = get_current_settings().flows.heartbeat_frequency
-    assert default is not None  # Prefect's default: heartbeats on
-    with no_heartbeats(temporary=True):
-        assert get_current_settings().flows.heartbeat_frequency is None
-    assert get_current_settings().flows.heartbeat_frequency == default
-    with no_heartbeats(temporary=False):  # a long-running server (PREFECT_API_URL) watches for crashed runs
-        assert get_current_settings().flows.heartbeat_frequency == default
-    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")  # the user's own setting stands
-    with no_heartbeats(temporary=True):
-        assert get_current_settings().flows.heartbeat_frequency == default
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 90}):  # heartbeats on, as by Prefect's default
+        with no_heartbeats(temporary=True):
+            assert frequency() is None
+        assert frequency() == 90
+        with no_heartbeats(temporary=False):  # a long-running server (PREFECT_API_URL) watches for crashed runs
+            assert frequency() == 90
+        monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")  # the user's own setting stands
+        with no_heartbeats(temporary=True):
+            assert frequency() == 90
