@@ -150,6 +150,12 @@ def _value(value: Any, indent: str, out: list[str], head: str) -> None:
             out.append(f"{head} {block[0]}")
             out.extend(block[1:])
         return
+    if value is None:  # then the other common scalars, before the containers' checks
+        out.append(f"{head} null")
+        return
+    if type(value) is int:  # not bool, a subclass
+        out.append(f"{head} {value}")
+        return
     if isinstance(value, dict) and value:
         out.append(head)
         _mapping(value, indent + "  ", out)
