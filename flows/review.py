@@ -190,5 +190,5 @@ def review(
                 continue
             saved += 1
             break
-    session.refresh()
+    session.refresh(queue=False)  # the verdict files, which others may have saved meanwhile; the queue stays
     return {"saved": saved, "skipped": skipped, "left": len(session.open_tasks())}
