@@ -242,25 +242,13 @@ def link_fingerprint(linking: str, claim: Claim, url: str | None, published: str
     return hashlib.sha256("\x00".join([linking, claim.model_dump_json(), url or "", published or ""]).encode("utf-8")).hexdigest()
 
 
-class _MergedFile(BaseModel):
-    key: str
-    #: Ids a near-duplicate group's id could be chosen from, and those of them in use after the run that saved it.
-    contested: list[str]
-    known: list[str]
-    claims: list[Claim]
-    sources: dict[str, list[Source]]
-    extractions: list[DocumentClaims] = Field(description="Without their sentences: what the report needs.")
-    left_out: dict[str, list[SourceLeftOut]] = {}
-    #: Per claim id, the :func:`link_fingerprint` its sources were linked from.
-    linked_from: dict[str, str] = {}
-
-
 class _MergedHead(BaseModel):
-    """What decides whether a saved merge serves (:class:`_MergedFile`'s first fields; the rest is skipped unread)."""
+    """What decides whether a saved merge serves (read first; the rest of the file is skipped unread)."""
 
     model_config = ConfigDict(extra="ignore")
 
     key: str
+    #: Ids a near-duplicate group's id could be chosen from, and those of them in use after the run that saved it.
     contested: list[str]
     known: list[str]
 
@@ -272,7 +260,15 @@ class _MergedLinks(BaseModel):
 
     sources: dict[str, list[Source]]
     left_out: dict[str, list[SourceLeftOut]] = {}
+    #: Per claim id, the :func:`link_fingerprint` its sources were linked from.
     linked_from: dict[str, str] = {}
+
+
+class _MergedFile(_MergedHead, _MergedLinks):
+    """The whole saved merge: its head, its sources, and its claims and extractions."""
+
+    claims: list[Claim]
+    extractions: list[DocumentClaims] = Field(description="Without their sentences: what the report needs.")
 
 
 def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None) -> str:

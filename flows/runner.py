@@ -53,6 +53,7 @@ def opaque(value: T) -> T:
 
 
 def _on_threads() -> bool:
+    """True inside a flow whose tasks run on Prefect's thread pool (not Dask)."""
     flow_run = FlowRunContext.get()
     return flow_run is not None and isinstance(flow_run.task_runner, ThreadPoolTaskRunner)
 
@@ -113,7 +114,6 @@ class PrefectRunner:
         """Prefect's process pool for a mapped stage's batches, when ``run.workers`` asks for more than
         one process and the flow runs its tasks on threads (Dask brings its own workers); else None."""
         workers = processes(ctx.loaded.config.run, batches)
-        flow_run = FlowRunContext.get()
-        if workers == 1 or flow_run is None or not isinstance(flow_run.task_runner, ThreadPoolTaskRunner):
+        if workers == 1 or not _on_threads():
             return contextlib.nullcontext()
         return ProcessPoolTaskRunner(max_workers=workers, initializer=start_worker, initargs=(threads_per_worker(workers),))

@@ -16,6 +16,7 @@ from pytest_httpserver import HTTPServer
 
 from tests import public_apis
 from tests.conftest import CONFIG, ROOT, online_config, write
+from tests.test_review import count_parses
 
 
 def test_non_flow_commands_do_not_import_prefect(tmp_path: Path) -> None:
@@ -79,20 +80,11 @@ def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
 def test_check_parses_only_files_changed_since_the_run_and_writes_nothing(
     seed_dir: Path, out_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import factflow.review.files as files
-
     runner = CliRunner()
     assert runner.invoke(main, ["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out_dir)]).exit_code == 0
     cache = out_dir / ".factflow-cache" / "verdicts.json"
     before = cache.read_bytes()
-    parsed: list[Path] = []
-    real = files.load_model_node
-
-    def counting(path: Path, *args: object, **kwargs: object) -> object:
-        parsed.append(path)
-        return real(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(files, "load_model_node", counting)
+    parsed = count_parses(monkeypatch)
     ok = runner.invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
     assert ok.exit_code == 0 and parsed == []
     victim = sorted((out_dir / "review" / "verdicts" / "reviewer-2").glob("c-*.yaml"))[0]

@@ -266,8 +266,7 @@ class ParsedVerdicts:
         text = read_plain_file(path, VerdictError)
         verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
         if identity is not None:
-            self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
-            self._built[str(path)] = (identity, verdict)
+            self._remember(path, identity, verdict)
         return verdict, node
 
     def written(self, path: Path, text: str, data: dict[str, Any], cfg: ReviewConfig) -> None:
@@ -285,7 +284,9 @@ class ParsedVerdicts:
             return
         # The data as parsing the file would give it: the emitter writes what a YAML reader reads back
         # as the same data, lone surrogates aside, which it writes as U+FFFD and scrub() replaces alike.
-        verdict = Verdict.model_validate(scrub(data), context={"labels": cfg.labels})
+        self._remember(path, identity, Verdict.model_validate(scrub(data), context={"labels": cfg.labels}))
+
+    def _remember(self, path: Path, identity: list[int], verdict: Verdict) -> None:
         self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
         self._built[str(path)] = (identity, verdict)
 
