@@ -27,7 +27,7 @@ import re
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -42,6 +42,7 @@ from factflow.config import ClaimsConfig, Config
 from factflow.errors import WriteError
 from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, DocumentClaims, Source, SourceLeftOut
+from factflow.text import shown_name
 from factflow.yamlio import atomic_write_chunks
 
 log = logging.getLogger("factflow")
@@ -77,17 +78,29 @@ def _files(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable
 _ROW_LINE = re.compile(r":\d+$")
 
 
-def cache_keys(documents: Iterable[Document], cfg: ClaimsConfig) -> list[str]:
-    """The key of each document's extraction: its id, file, text and date, the claims settings, the code
-    (the settings and the code hashed once, then each document on top of that). Not the line a corpus
-    row starts on: a row edited to hold one more line moves every row below it, and they are unchanged
-    (:func:`relocated` gives a cached extraction the row's line of this run)."""
+def in_seeds(seeds: Path | None) -> Callable[[str], str]:
+    """A document's path as the seeds folder names it ("corpus.csv:12", "2026/a.txt"), not as this run
+    was given the folder: a rerun from another working folder, or with the folder named by its
+    absolute path, is the same corpus. A path outside the folder (a fetched URL) stays as it is."""
+    if seeds is None or str(seeds) == ".":
+        return lambda path: path
+    prefix = shown_name(os.path.join(str(seeds), ""))
+    return lambda path: path[len(prefix):] if path.startswith(prefix) else path
+
+
+def cache_keys(documents: Iterable[Document], cfg: ClaimsConfig, seeds: Path | None = None) -> list[str]:
+    """The key of each document's extraction: its id, file (within ``seeds``: :func:`in_seeds`), text and
+    date, the claims settings, the code (the settings and the code hashed once, then each document on
+    top of that). Not the line a corpus row starts on: a row edited to hold one more line moves every
+    row below it, and they are unchanged (:func:`relocated` gives a cached extraction the row's line
+    of this run, and the seeds folder's name as this run was given it)."""
     settings = hashlib.sha256("\x00".join([_code_version("claims"), cfg.model_dump_json(), ""]).encode("utf-8"))
+    within = in_seeds(seeds)
     keys = []
     for document in documents:
         digest = settings.copy()
-        digest.update(json.dumps([document.id, _ROW_LINE.sub("", document.path), document.text, document.body_start, document.published],
-                                 ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        digest.update(json.dumps([document.id, _ROW_LINE.sub("", within(document.path)), document.text, document.body_start,
+                                  document.published], ensure_ascii=False).encode("utf-8", "surrogatepass"))
         keys.append(digest.hexdigest())
     return keys
 
@@ -271,17 +284,20 @@ class _MergedFile(_MergedHead, _MergedLinks):
     extractions: list[DocumentClaims] = Field(description="Without their sentences: what the report needs.")
 
 
-def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None) -> str:
+def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None, seeds: Path | None = None) -> str:
     """The key of a run's merged claims and their linked sources: every input they derive from
-    (besides the claim ids earlier runs used, checked apart: see :func:`load_merged`). ``keys``:
-    the documents' :func:`cache_keys`, when made already."""
+    (besides the claim ids earlier runs used, checked apart: see :func:`load_merged`), each document's
+    path within ``seeds`` (:func:`in_seeds`; a reused extraction is :func:`relocated`). ``keys``: the
+    documents' :func:`cache_keys`, when made already."""
     digest = hashlib.sha256(_code_version("claims").encode("utf-8"))
     for part in (cfg.claims.model_dump_json(), linking_key(cfg)):
         digest.update(part.encode("utf-8") + b"\x00")
-    keys = cache_keys(documents, cfg.claims) if keys is None else keys
+    keys = cache_keys(documents, cfg.claims, seeds) if keys is None else keys
+    within = in_seeds(seeds)
     for i in sorted(range(len(documents)), key=lambda i: documents[i].id):  # its text, and the title, URL and date that fill source links
         digest.update(keys[i].encode("utf-8"))
-        digest.update(documents[i].model_dump_json(exclude={"text"}).encode("utf-8") + b"\x00")
+        digest.update(within(documents[i].path).encode("utf-8", "surrogatepass") + b"\x00")
+        digest.update(documents[i].model_dump_json(exclude={"text", "path"}).encode("utf-8") + b"\x00")
     return digest.hexdigest()
 
 

@@ -197,8 +197,8 @@ def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None
     cfg = ctx.loaded.config
     if not cfg.cache.enabled:
         return None, "", Cached(), Linked()
-    keys = cache_keys(documents, cfg.claims)
-    key = claims_key(documents, cfg, keys)
+    keys = cache_keys(documents, cfg.claims, ctx.seeds)
+    key = claims_key(documents, cfg, keys, ctx.seeds)
     merged, linked = (None, Linked()) if ctx.refresh else load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
     if merged is not None:
         return merged, key, Cached(), linked
@@ -239,7 +239,9 @@ def gather_extractions(
     comes, with the extractions the cache held, as one list in document order, with cache hits and
     misses; and the documents as the later stages read them, one compact record each, their text let go."""
     if merged is not None:  # nothing changed: no document to extract, no claim to merge
-        extractions, counts = merged.extractions, {"hits": len(documents), "misses": 0}
+        named = {d.id: d for d in documents}  # (the seeds folder may be named otherwise in this run)
+        extractions = [relocated(e, named[e.document]) if e.document in named else e for e in merged.extractions]
+        counts = {"hits": len(documents), "misses": 0}
     else:
         by_document = dict(cached.found)
         for found in results:

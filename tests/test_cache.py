@@ -78,7 +78,7 @@ def test_expired_and_corrupt_entries_are_redone(tmp_path: Path, loaded: LoadedCo
     seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
     run_pipeline(loaded, seeds, out)
     docs, _ = load_documents(seeds, loaded.config.ingest)
-    keys = cache_keys(docs, loaded.config.claims)
+    keys = cache_keys(docs, loaded.config.claims, seeds)
     assert set(_entries(out)) == set(keys)  # one entry a document
     past = time.time() - 31 * 86400
     with contextlib.closing(sqlite3.connect(OutputLayout(out).extractions)) as db, db:
@@ -271,3 +271,37 @@ def test_changed_sources_settings_link_every_claim_again(tmp_path: Path, loaded:
     second = run_pipeline(changed, seeds, out)
     assert sorted(linked) == sorted(c.id for c in second.report.claims) and len(linked) > 2
     assert all(s.id != dropped for c in second.report.claims for s in c.sources)
+
+
+def test_a_rerun_with_the_seeds_folder_named_otherwise_or_moved_reuses_every_extraction(
+    tmp_path: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scheduled rerun starts in another working folder, a person names the folder by its absolute
+    path, the corpus moves: the documents are the same, so nothing is extracted again, and the
+    problems and the report name the files where they are in this run."""
+    seeds = corpus(tmp_path / "work" / "seeds")
+    write(seeds / "long.txt", "Title\n\n" + "word " * 700 + "\n")  # a problem of its own, kept with its extraction
+    out = tmp_path / "out"
+    monkeypatch.chdir(tmp_path / "work")
+    first = run_pipeline(loaded, Path("seeds"), out)
+    assert first.extracted == 6 and [p.file for p in first.problems] == [os.path.join("seeds", "long.txt")]
+    before = report_without_stamps(out)
+
+    def shown(folder: Path) -> tuple[list[str], set[str]]:
+        report = yaml.safe_load((out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))
+        return [p["file"] for p in report["problems"]], {d["path"] for d in report["documents"]}
+
+    for named in (seeds.resolve(), Path("./seeds/")):  # the merged claims serve: nothing changed but the name
+        again = run_pipeline(loaded, named, out)
+        assert (again.extracted, again.cached) == (0, 6)
+        assert [p.file for p in again.problems] == [str(named / "long.txt")]
+        assert shown(named) == ([str(named / "long.txt")], {str(named / f"doc-{i}.txt") for i in range(5)} | {str(named / "long.txt")})
+    moved = seeds.rename(tmp_path / "elsewhere")
+    write(moved / "doc-2.txt", "Title 2\n\nOfficials said 99 people died in the Ohio floods on Monday.\n")
+    monkeypatch.chdir(tmp_path)
+    changed = run_pipeline(loaded, Path("elsewhere"), out)  # one document changed: merged again, the rest from the cache
+    assert (changed.extracted, changed.cached) == (1, 5)
+    assert [p.file for p in changed.problems] == [os.path.join("elsewhere", "long.txt")]
+    texts = {c["text"] for c in before["claims"]} - {"Officials said 42 people died in the Ohio floods on Monday.",
+                                                      "The city spent $3.5 million on the new bridge in 2019."}
+    assert {c["text"] for c in report_without_stamps(out)["claims"]} == texts | {"Officials said 99 people died in the Ohio floods on Monday."}
