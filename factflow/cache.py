@@ -48,14 +48,21 @@ from factflow.yamlio import atomic_write_chunks
 log = logging.getLogger("factflow")
 
 
+#: Modules outside the claims and sources packages whose code decides what they produce (names.py:
+#: the capitalised names that anatomy, signals, key terms and searches start from).
+_SHARED = ("models.py", "names.py")
+
+
 @lru_cache(maxsize=4)
 def _code_version(*packages: str) -> str:
     """What changes a cached output besides its input and config: the package version and every
     file of these subpackages (for extraction, the claims package: the detectors' model files,
-    fitted scorer constants, the gazetteer, signals, splitter), and the data models."""
+    fitted scorer constants, the gazetteer, signals, splitter), and the modules every one of them
+    reads: the data models and the name finder (:data:`_SHARED`)."""
     digest = hashlib.sha256()
     root = resources.files("factflow")
-    digest.update(root.joinpath("models.py").read_bytes())
+    for module in _SHARED:
+        digest.update(root.joinpath(module).read_bytes())
     for package in packages:
         for name, item in _files(root.joinpath(package)):
             if name.endswith((".py", ".npz", ".onnx", ".json", ".gz")):
