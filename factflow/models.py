@@ -161,6 +161,10 @@ class Sentence:
     entities: list[Entity] = Field(default_factory=list)
     attribution: str | None = None
     time: list[TimeExpression] = Field(default_factory=list)
+    #: A claim's id and its key terms, all of them (a claim keeps the first ``sources.max_terms``), made
+    #: where it is extracted (in a worker, and cached) rather than when claims are merged, in the run's process.
+    claim_id: str | None = None
+    key_terms: list[str] | None = None
 
 
 class DocumentClaims(Model):

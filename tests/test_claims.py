@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,24 @@ def test_claim_text_is_a_substring_of_the_document(seed_dir: Path) -> None:
     docs, _ = load_documents(seed_dir, IngestConfig())
     for s in extract_claims(docs[0], ClaimsConfig()).sentences:
         assert docs[0].text[s.start:s.end] == s.text
+
+
+def test_a_claim_carries_its_id_and_key_terms_from_extraction_and_merges_as_if_made_at_merge_time(seed_dir: Path) -> None:
+    """Extraction (in a worker, then cached) makes each claim's id and all its key terms; merging takes
+    them instead of making them again, and a claim's terms are the first sources.max_terms of them."""
+    seed, _ = load_documents(seed_dir, IngestConfig())
+    docs = [*seed, doc("Officials said 40 people died in the Ohio floods on Monday. Rebels seized Idlib in March 2015.", "a"),
+            doc("Officials said 40 people died in the Ohio floods on Monday, police said. Rebels seized Idlib in March 2015.", "b")]
+    extracted = extract_claims_many(docs, ClaimsConfig())
+    claims = [s for r in extracted for s in r.claims()]
+    assert claims and all(s.claim_id == claim_id(s.text) and s.key_terms == key_terms(s.text) for s in claims)
+    assert all(s.claim_id is None and s.key_terms is None for r in extracted for s in r.sentences if not s.is_claim)
+    assert any(len(s.key_terms or []) > 6 for s in claims)  # all the terms, not a search's share
+    bare = [r.model_copy(update={"sentences": [dataclasses.replace(s, claim_id=None, key_terms=None) for s in r.sentences]})
+            for r in extracted]
+    for limit in (1, 3, 6, 50):
+        assert merge_claims(extracted, ClaimsConfig(), limit) == merge_claims(bare, ClaimsConfig(), limit)
+        assert all(c.key_terms == key_terms(c.text, limit) for c in merge_claims(extracted, ClaimsConfig(), limit))
 
 
 def test_key_terms_prefer_names_and_numbers() -> None:

@@ -133,6 +133,7 @@ def _scored(doc: Document, found: _Selected, results: list[Assessment], scorer: 
             sentence.entities = find_entities(text)
             sentence.attribution = find_attribution(text)
             sentence.time = find_times(text, doc.published)
+            sentence.claim_id, sentence.key_terms = claim_id(text), key_terms(text)
         sentences.append(sentence)
     problems = list(found.problems)
     if found.too_long:
@@ -149,14 +150,15 @@ def _scored(doc: Document, found: _Selected, results: list[Assessment], scorer: 
     )
 
 
-def key_terms(text: str, limit: int) -> list[str]:
-    """The terms a search for this claim should use: names first, then numbers and content words."""
+def key_terms(text: str, limit: int | None = None) -> list[str]:
+    """The terms a search for this claim should use: names first, then numbers and content words
+    (the first ``limit`` of them: the same as the first ``limit`` of them all)."""
     terms: list[str] = []
     seen: set[str] = set()
 
     def add(term: str) -> None:
         key = term.casefold()
-        if term and key not in seen and len(terms) < limit:
+        if term and key not in seen and (limit is None or len(terms) < limit):
             seen.add(key)
             seen.update(key.split())  # the words of "Russian Air Force" are not terms again
             terms.append(term)
@@ -190,7 +192,7 @@ def merge_claims(
     for result in ordered:
         by_index = {s.index: s.text for s in result.sentences}  # a compact result keeps only claims and their context
         for sentence in result.claims():
-            cid = claim_id(sentence.text)
+            cid = sentence.claim_id or claim_id(sentence.text)
             if cid not in claims and near is not None:
                 match = near.find(sentence.text)
                 if match is not None:
@@ -219,7 +221,7 @@ def merge_claims(
                 time=sentence.time,
                 context_before=[by_index[j] for j in range(max(0, i - context), i) if j in by_index],
                 context_after=[by_index[j] for j in range(i + 1, i + 1 + context) if j in by_index],
-                key_terms=key_terms(sentence.text, max_terms),
+                key_terms=sentence.key_terms[:max_terms] if sentence.key_terms is not None else key_terms(sentence.text, max_terms),
             )
             if near is not None:
                 near.add(cid, sentence.text)
