@@ -57,9 +57,16 @@ class NearDuplicates:
         if not 0 < similarity <= 1:
             raise ValueError(f"similarity must be in (0, 1], not {similarity}")
         self.similarity = similarity
-        self._frequency: Counter[int] = Counter()
+        frequency: Counter[int] = Counter()
+        self._given: dict[str, frozenset[int]] = {}  # the texts given, shingled once
         for text in texts:
-            self._frequency.update(shingles(text))
+            if text not in self._given:
+                self._given[text] = grams = shingles(text)
+            else:
+                grams = self._given[text]
+            frequency.update(grams)
+        # Each counted token's place in the order (rarest first, then by hash); tokens never counted come first.
+        self._rank = {g: i for i, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
         self._shingles: dict[str, frozenset[int]] = {}  # index key -> shingles
         self._numbers: dict[str, tuple[str, ...]] = {}  # index key -> figures
         self._postings: dict[int, list[str]] = {}  # prefix token -> index keys
@@ -68,6 +75,9 @@ class NearDuplicates:
         self._current: dict[str, str] = {}  # current claim id -> index key
 
     def _shingles_of(self, text: str) -> frozenset[int]:
+        given = self._given.get(text)
+        if given is not None:
+            return given
         if self._last is None or self._last[0] != text:
             self._last = (text, shingles(text))
         return self._last[1]
@@ -75,7 +85,10 @@ class NearDuplicates:
     def _prefix(self, grams: frozenset[int]) -> list[int]:
         # A hair below t, so float rounding can only lengthen the prefix (still exact, never a miss).
         overlap = math.ceil(self.similarity * len(grams) - 1e-9)
-        ordered = sorted(grams, key=lambda g: (self._frequency[g], g))
+        rank = self._rank
+        # Every token counted (always, when merging): the key is a look-up in C, not a Python call a token.
+        counted = rank.keys() >= grams
+        ordered = sorted(grams, key=rank.__getitem__ if counted else lambda g: (g in rank, rank.get(g, g)))
         return ordered[: len(grams) - overlap + 1]
 
     def add(self, key: str, text: str) -> None:
