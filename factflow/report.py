@@ -310,6 +310,8 @@ class _PreviousReport(_Lenient):
 
     generated_at: str | None = None
     claims: list[_PreviousClaim] = []
+    #: (the snapshot's) Where the documents' list lies in the report: [key of its content, byte offset, byte length].
+    documents_span: list[Any] | None = None
 
 
 def _previous_shape(data: Any) -> dict[str, Any] | None:
@@ -420,15 +422,23 @@ class _Piece:
     claim: ReportClaim | None = None
     as_json: str = ""
     key: str = ""
+    #: A piece of the documents' list (its first line, an entry, or all of it copied).
+    document: bool = False
 
 
-def _pieces(report: ReportStream, reuse: Callable[[str, str], str | None] | None = None) -> Iterator[_Piece]:
+def _pieces(report: ReportStream, reuse: Callable[[str, str], str | None] | None = None,
+            documents: str | None = None) -> Iterator[_Piece]:
     """The report's text in pieces, a document or a claim at a time; ``reuse(id, key)`` may return
-    a claim's text as an earlier run wrote it, instead of emitting it again."""
+    a claim's text as an earlier run wrote it, instead of emitting it again; ``documents``, the
+    documents' list as an earlier run wrote it, when they are the same documents."""
     yield _Piece(_HEADER)
     for name in Report.model_fields:
-        if name == "documents":
-            yield from _listed(name, report.documents(), lambda document: _Piece(emit([document.model_dump(mode="json")])))
+        if name == "documents" and documents is not None:
+            yield _Piece(documents, document=True)
+        elif name == "documents":
+            for piece in _listed(name, report.documents(), lambda document: _Piece(emit([document.model_dump(mode="json")]))):
+                piece.document = True
+                yield piece
         elif name == "claims":
             yield from _listed(name, report.claims(), lambda claim: _claim_piece(claim, reuse))
         else:
@@ -462,30 +472,59 @@ def report_text(report: Report | ReportStream) -> str:
     return "".join(report_chunks(report))
 
 
-def _copier(previous: dict[str, Any] | None, path: Path, stack: contextlib.ExitStack) -> Callable[[str, str], str | None] | None:
-    """Reads an unchanged claim's text from the report at ``path``, by the spans its snapshot
-    ``previous`` recorded; None when there is nothing to copy from (a report parsed from its
-    YAML has no spans, and its text is never copied)."""
+@dataclasses.dataclass
+class _Copier:
+    """Reads unchanged text from the report at a path, by the spans its snapshot recorded ([key of the
+    content, byte offset, byte length]): a claim's entry, or the whole list of documents."""
+
+    old: IO[bytes]
+    claims: dict[str, Any]
+    documents: list[Any] | None
+
+    def _read(self, span: Any, key: str) -> str | None:
+        if not span or len(span) != 3 or span[0] != key:
+            return None
+        try:
+            return os.pread(self.old.fileno(), span[2], span[1]).decode("utf-8")
+        except (OSError, UnicodeDecodeError, TypeError, ValueError, OverflowError):
+            return None
+
+    def claim(self, claim_id: str, key: str) -> str | None:
+        """A claim's YAML as the earlier report has it, if its key is ``key``."""
+        return self._read(self.claims.get(claim_id), key)
+
+    def documents_list(self, key: str) -> str | None:
+        """The documents' list as the earlier report has it, if its key is ``key``."""
+        text = self._read(self.documents, key)
+        return text if text is not None and text.startswith("documents:") else None
+
+
+def _copier(previous: dict[str, Any] | None, path: Path, stack: contextlib.ExitStack) -> _Copier | None:
+    """What can be copied from the report at ``path``, by the spans its snapshot ``previous``
+    recorded; None when there is nothing to copy from (a report parsed from its YAML has no spans,
+    and its text is never copied)."""
     if not previous or not previous.get("report_sha256"):
         return None
-    spans = {c.get("id"): c.get("span") for c in previous.get("claims") or [] if isinstance(c, dict) and c.get("span")}
-    if not spans:
+    spans: dict[str, Any] = {str(c.get("id")): c.get("span") for c in previous.get("claims") or [] if isinstance(c, dict) and c.get("span")}
+    documents = previous.get("documents_span")
+    if not spans and not documents:
         return None
     try:
         old = stack.enter_context(path.open("rb"))
     except OSError:
         return None
+    return _Copier(old, spans, documents if isinstance(documents, list) else None)
 
-    def copy(claim_id: str, key: str) -> str | None:
-        span = spans.get(claim_id)
-        if not span or span[0] != key:
-            return None
-        try:
-            return os.pread(old.fileno(), span[2], span[1]).decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
 
-    return copy
+def _documents_json(stream: ReportStream, into: IO[bytes]) -> str:
+    """Write the documents' JSON (joined by commas, as the twin lists them) into ``into``; the key of
+    everything their YAML shows (equal keys, equal text: the emitter's code and every document)."""
+    digest = hashlib.sha256(_emitter_version())
+    for k, document in enumerate(stream.documents()):
+        data = document.model_dump_json().encode("utf-8")
+        into.write((b"," if k else b"") + data)
+        digest.update(data + b"\x00")
+    return digest.hexdigest()[:32]
 
 
 def write_report(report: Report | ReportStream, path: Path, snapshot: Path | None = None, previous: dict[str, Any] | None = None) -> None:
@@ -500,33 +539,46 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
     stream = _stream(report)
     digest = hashlib.sha256()
     entries: list[dict[str, Any]] = []
+    documents_span: list[Any] = []
     with contextlib.ExitStack() as stack:
-        reuse = _copier(previous, path, stack)
+        copier = _copier(previous, path, stack)
         path.parent.mkdir(parents=True, exist_ok=True)
         claims_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
+        documents_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
+        # The documents' JSON first (the twin's, and their key): when the earlier report listed exactly
+        # these documents, their YAML is copied whole (100,000 entries: seconds of emitting).
+        documents_key = _documents_json(stream, documents_json)
+        documents = copier.documents_list(documents_key) if copier else None
 
         def hashed() -> Iterator[bytes]:
             offset = 0
-            for piece in _pieces(stream, reuse):
+            for piece in _pieces(stream, copier.claim if copier else None, documents):
                 data = piece.text.encode("utf-8")
                 digest.update(data)
                 if piece.claim is not None:
                     claims_json.write((("," if entries else "") + piece.as_json).encode("utf-8"))
                     entries.append(_snapshot_entry(piece.claim, [piece.key, offset, len(data)] if snapshot is not None else None))
+                elif piece.document:
+                    if not documents_span:
+                        documents_span.extend([documents_key, offset, 0])
+                    documents_span[2] += len(data)
                 offset += len(data)
                 yield data
 
         atomic_write_chunks(path, hashed())
         claims_json.seek(0)
-        atomic_write_chunks(twin_path(path), _twin_chunks(stream, digest.hexdigest(), claims_json), durable=False)
+        documents_json.seek(0)
+        atomic_write_chunks(twin_path(path), _twin_chunks(stream, digest.hexdigest(), claims_json, documents_json), durable=False)
     if snapshot is not None:
-        atomic_write_chunks(snapshot, _snapshot_chunks(stream.head, digest.hexdigest(), entries))
+        atomic_write_chunks(snapshot, _snapshot_chunks(stream.head, digest.hexdigest(), entries, documents_span or None))
 
 
-def _snapshot_chunks(head: Report, report_sha256: str, entries: Sequence[dict[str, Any]]) -> Iterator[str]:
+def _snapshot_chunks(head: Report, report_sha256: str, entries: Sequence[dict[str, Any]],
+                     documents_span: list[Any] | None = None) -> Iterator[str]:
     """The snapshot's JSON, a claim at a time: the fields of a report that the next run's ``changes``
-    compares, tied to the report's text by its hash."""
-    yield json.dumps({"report_sha256": report_sha256, "generated_at": head.generated_at}, ensure_ascii=False)[:-1] + ', "claims": ['
+    compares, tied to the report's text by its hash; and where the documents' list lies in it."""
+    start = {"report_sha256": report_sha256, "generated_at": head.generated_at, **({"documents_span": documents_span} if documents_span else {})}
+    yield json.dumps(start, ensure_ascii=False)[:-1] + ', "claims": ['
     for i, entry in enumerate(entries):
         yield (", " if i else "") + json.dumps(entry, ensure_ascii=False)
     yield "]}"
@@ -538,9 +590,9 @@ def twin_path(path: Path) -> Path:
     return twin_of(path)
 
 
-def _twin_chunks(report: ReportStream, digest: str, claims_json: IO[bytes]) -> Iterator[bytes]:
+def _twin_chunks(report: ReportStream, digest: str, claims_json: IO[bytes], documents_json: IO[bytes]) -> Iterator[bytes]:
     """The twin's bytes a document or claim at a time: the report's members in order, its claims last
-    (copied from ``claims_json``, their JSON joined by commas, as the YAML pass wrote it)."""
+    (copied from ``claims_json`` and ``documents_json``, their JSON joined by commas, as written before)."""
     yield (digest + "\n{").encode("utf-8")
     names = [name for name in Report.model_fields if name != "claims"]
     for i, name in enumerate(names):
@@ -548,8 +600,8 @@ def _twin_chunks(report: ReportStream, digest: str, claims_json: IO[bytes]) -> I
             yield b","
         if name == "documents":
             yield f'"{name}":['.encode()
-            for k, document in enumerate(report.documents()):
-                yield (b"," if k else b"") + document.model_dump_json().encode("utf-8")
+            while block := documents_json.read(1 << 20):
+                yield block
             yield b"]"
         else:
             yield report.head.model_dump_json(include={name})[1:-1].encode("utf-8")

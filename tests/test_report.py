@@ -98,6 +98,36 @@ def test_a_rerun_copies_unchanged_claims_text_and_never_from_an_edited_report(
     assert path.read_text(encoding="utf-8") == report_text(fourth.report)
 
 
+def test_a_rerun_copies_the_documents_list_when_the_documents_are_the_same(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """A corpus of 100,000 documents lists them all in the report: a rerun over the same documents
+    copies that list from the last report instead of writing each entry again; any change to any
+    document (here a title) writes it again. Byte for byte what writing it afresh gives, both ways."""
+    import shutil
+
+    import factflow.report as report_module
+
+    seeds = tmp_path / "two-documents"
+    shutil.copytree(seed_dir, seeds)
+    (seeds / "second.txt").write_text("Second\n\nThe city spent $3.2 million on the new bridge in 2019.\n", encoding="utf-8")
+    path = out_dir / "reports" / "verdicts.yaml"
+    run_pipeline(loaded, seeds, out_dir)
+    emitted: list[object] = []
+    real = report_module.emit
+    monkeypatch.setattr(report_module, "emit", lambda data: emitted.append(data) or real(data))
+    second = run_pipeline(loaded, seeds, out_dir)
+    assert emitted == []  # neither a document nor a claim emitted: both copied
+    assert path.read_text(encoding="utf-8") == report_text(second.report)
+    assert len(second.report.documents) == 2
+    emitted.clear()  # (report_text emitted every document)
+    (seeds / "second.txt").write_text("Second, retitled\n\nThe city spent $3.2 million on the new bridge in 2019.\n", encoding="utf-8")
+    third = run_pipeline(loaded, seeds, out_dir)
+    assert len([d for d in emitted if isinstance(d, list) and "sha256" in d[0]]) == 2  # every document written again
+    assert {d.title for d in third.report.documents} >= {"Second, retitled"}
+    assert path.read_text(encoding="utf-8") == report_text(third.report)
+
+
 def _claim_block(report_text: str, claim_id: str) -> dict:
     """One claim of a report, parsed from its own lines (the whole report takes a while to parse)."""
     start = report_text.index(f"\n- id: {claim_id}\n") + 1
