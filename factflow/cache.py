@@ -35,13 +35,13 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from factflow import __version__
 from factflow.config import ClaimsConfig, Config
 from factflow.errors import WriteError
 from factflow.layout import OutputLayout
-from factflow.models import Claim, Document, DocumentClaims, Source, SourceLeftOut
+from factflow.models import Claim, Document, DocumentClaims, Problem, Source, SourceLeftOut
 from factflow.text import shown_name
 from factflow.yamlio import atomic_write_chunks
 
@@ -222,13 +222,19 @@ class ExtractionCache:
                 self._reset(exc)
 
 
+#: What a saved merge keeps of a document's extraction, all the report needs once claims are merged:
+#: (document id, sentences scored, problems). A row rather than a model: 100,000 documents' models
+#: took a second to read back.
+Counted = tuple[str, int, list[Problem]]
+
+
 @dataclass
 class Merged:
     """A run's merged claims, their linked sources, and each document's extraction counts and problems."""
 
     claims: list[Claim]
     sources: dict[str, list[Source]]
-    extractions: list[DocumentClaims]
+    counted: list[Counted]
     #: Per claim id, the catalog entries that suit the claim but give it no link (only claims that have some).
     left_out: dict[str, list[SourceLeftOut]] = field(default_factory=dict)
 
@@ -285,10 +291,10 @@ class _MergedLinks(BaseModel):
 
 
 class _MergedFile(_MergedHead, _MergedLinks):
-    """The whole saved merge: its head, its sources, and its claims and extractions."""
+    """The whole saved merge: its head, its sources, its claims and what the report needs of each extraction."""
 
     claims: list[Claim]
-    extractions: list[DocumentClaims] = Field(description="Without their sentences: what the report needs.")
+    counted: list[Counted]
 
 
 def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None, seeds: Path | None = None) -> str:
@@ -339,7 +345,7 @@ def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: fl
         saved = _MergedFile.model_validate_json(raw)
     except (OSError, ValidationError, ValueError):
         return None, Linked()
-    return Merged(saved.claims, saved.sources, saved.extractions, saved.left_out), Linked()
+    return Merged(saved.claims, saved.sources, saved.counted, saved.left_out), Linked()
 
 
 def save_merged(
@@ -361,9 +367,11 @@ def save_merged(
         yield '], "sources": {'
         for i, (cid, linked) in enumerate(sources.items()):
             yield ("," if i else "") + json.dumps(cid) + ":" + source_list.dump_json(linked).decode("utf-8")
-        yield '}, "extractions": ['
+        yield '}, "counted": ['
+        problems = TypeAdapter(list[Problem])
         for i, extraction in enumerate(extractions):
-            yield ("," if i else "") + extraction.without_sentences().model_dump_json()
+            found = problems.dump_json(extraction.problems).decode("utf-8") if extraction.problems else "[]"
+            yield f'{"," if i else ""}[{json.dumps(extraction.document)},{extraction.scored()},{found}]'
         yield '], "left_out": ' + TypeAdapter(dict[str, list[SourceLeftOut]]).dump_json(left_out or {}).decode("utf-8")
         yield ', "linked_from": ' + json.dumps(linked_from or {}) + "}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -93,9 +94,15 @@ class DocumentRecord:
     @classmethod
     def of(cls, document: Document, extraction: DocumentClaims | None) -> DocumentRecord:
         """The record of a document and of its extraction (None: not extracted, no sentence scored)."""
+        if extraction is None:
+            return cls.counted(document, 0, ())
+        return cls.counted(document, extraction.scored(), extraction.problems)
+
+    @classmethod
+    def counted(cls, document: Document, sentences: int, problems: Sequence[Problem]) -> DocumentRecord:
+        """The record of a document whose extraction scored ``sentences`` and met ``problems``."""
         return cls(document.id, document.path, document.title, document.sha256, document.encoding, document.url,
-                   document.published, document.outlet, extraction.scored() if extraction is not None else 0,
-                   tuple(extraction.problems) if extraction is not None else ())
+                   document.published, document.outlet, sentences, tuple(problems))
 
 
 #: The claim's small parts (a sentence, its reasons, entities, times, appearances, sources, verdicts) are slotted

@@ -237,20 +237,24 @@ def gather_extractions(
 ) -> tuple[list[DocumentClaims], dict[str, int], list[DocumentRecord]]:
     """The extract stage's batch results (in batch order), each stored in the extraction cache as it
     comes, with the extractions the cache held, as one list in document order, with cache hits and
-    misses; and the documents as the later stages read them, one compact record each, their text let go."""
+    misses; and the documents as the later stages read them, one compact record each, their text let go.
+    When the last run's merged claims serve, no extraction is read: the records come from its counts."""
     if merged is not None:  # nothing changed: no document to extract, no claim to merge
-        named = {d.id: d for d in documents}  # (the seeds folder may be named otherwise in this run)
-        extractions = [relocated(e, named[e.document]) if e.document in named else e for e in merged.extractions]
-        counts = {"hits": len(documents), "misses": 0}
-    else:
-        by_document = dict(cached.found)
-        for found in results:
-            if cached.cache is not None:
-                cached.cache.put_many((cached.keys[e.document], e) for e in found)
-            by_document.update((e.document, e) for e in found)
-        extractions = [by_document[d.id] for d in documents if d.id in by_document]
-        counts = {"hits": len(cached.found), "misses": len(documents) - len(cached.found)}
-    by_document = {e.document: e for e in extractions}
+        counted = {name: (scored, problems) for name, scored, problems in merged.counted}
+        records = []
+        for d in documents:
+            scored, problems = counted.get(d.id, (0, []))
+            # The problems name the document where it is in this run (the seeds folder may be named otherwise).
+            records.append(DocumentRecord.counted(d, scored, [p if p.file == d.path else p.model_copy(update={"file": d.path})
+                                                              for p in problems]))
+        return [], {"hits": len(documents), "misses": 0}, records
+    by_document = dict(cached.found)
+    for found in results:
+        if cached.cache is not None:
+            cached.cache.put_many((cached.keys[e.document], e) for e in found)
+        by_document.update((e.document, e) for e in found)
+    extractions = [by_document[d.id] for d in documents if d.id in by_document]
+    counts = {"hits": len(cached.found), "misses": len(documents) - len(cached.found)}
     return extractions, counts, [DocumentRecord.of(d, by_document.get(d.id)) for d in documents]
 
 
