@@ -119,12 +119,10 @@ def _read_row(
     body = f"{title}\n\n{text}" if title else text
     published = _field(row, columns.published)
     try:
-        doc = parse_document(doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest())
+        documents.append(parse_document(
+            doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest(),
+            url=_field(row, columns.url), outlet=_field(row, columns.outlet),
+            published=published[:10] if published and _DATE.match(published) else None,
+        ))
     except InputError as exc:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r}: {exc.message}"))
-        return
-    documents.append(doc.model_copy(update={
-        "url": _field(row, columns.url),
-        "outlet": _field(row, columns.outlet),
-        "published": published[:10] if published and _DATE.match(published) else None,
-    }))

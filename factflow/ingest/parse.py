@@ -79,8 +79,10 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
-def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8") -> Document:
-    """Split raw text into title, byline and body; the title is the first non-empty line."""
+def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8",
+                   url: str | None = None, outlet: str | None = None, published: str | None = None) -> Document:
+    """Split raw text into title, byline and body; the title is the first non-empty line. ``url``,
+    ``outlet``, ``published``: what a corpus row or front matter says of the document, when known."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bylines = _compiled(tuple(cfg.byline_patterns))
     title = ""
@@ -108,7 +110,7 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
         raise InputError(path, "empty document: no text to read")
     return Document(
         id=doc_id, path=path, title=title, byline=byline, text=text,
-        body_start=body_start, sha256=sha256, encoding=encoding,
+        body_start=body_start, sha256=sha256, encoding=encoding, url=url, outlet=outlet, published=published,
     )
 
 
