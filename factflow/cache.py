@@ -300,8 +300,8 @@ class _MergedFile(_MergedHead, _MergedLinks):
 def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None, seeds: Path | None = None) -> str:
     """The key of a run's merged claims and their linked sources: every input they derive from
     (besides the claim ids earlier runs used, checked apart: see :func:`load_merged`), each document's
-    path within ``seeds`` (:func:`in_seeds`; a reused extraction is :func:`relocated`). ``keys``: the
-    documents' :func:`cache_keys`, when made already."""
+    path within ``seeds`` (:func:`in_seeds`: the problems a reused merge kept are given this run's path
+    when the documents are read back). ``keys``: the documents' :func:`cache_keys`, when made already."""
     digest = hashlib.sha256(_code_version("claims").encode("utf-8"))
     for part in (cfg.claims.model_dump_json(), linking_key(cfg)):
         digest.update(part.encode("utf-8") + b"\x00")
