@@ -480,13 +480,18 @@ class _Copier:
     old: IO[bytes]
     claims: dict[str, Any]
     documents: list[Any] | None
+    size: int = 0
 
     def _read(self, span: Any, key: str) -> str | None:
-        if not span or len(span) != 3 or span[0] != key:
+        if not isinstance(span, list) or len(span) != 3 or span[0] != key:
+            return None
+        offset, length = span[1], span[2]
+        # A span out of the file (a snapshot edited or damaged) copies nothing, and asks for no huge buffer.
+        if not (isinstance(offset, int) and isinstance(length, int) and offset >= 0 and 0 <= length <= self.size - offset):
             return None
         try:
-            return os.pread(self.old.fileno(), span[2], span[1]).decode("utf-8")
-        except (OSError, UnicodeDecodeError, TypeError, ValueError, OverflowError):
+            return os.pread(self.old.fileno(), length, offset).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
             return None
 
     def claim(self, claim_id: str, key: str) -> str | None:
@@ -511,9 +516,10 @@ def _copier(previous: dict[str, Any] | None, path: Path, stack: contextlib.ExitS
         return None
     try:
         old = stack.enter_context(path.open("rb"))
+        size = os.fstat(old.fileno()).st_size
     except OSError:
         return None
-    return _Copier(old, spans, documents if isinstance(documents, list) else None)
+    return _Copier(old, spans, documents if isinstance(documents, list) else None, size)
 
 
 def _documents_json(stream: ReportStream, into: IO[bytes]) -> str:

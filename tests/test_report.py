@@ -128,6 +128,28 @@ def test_a_rerun_copies_the_documents_list_when_the_documents_are_the_same(
     assert path.read_text(encoding="utf-8") == report_text(third.report)
 
 
+@pytest.mark.parametrize("span", [[0, 10**15], [-5, 10], [10**9, 10], ["0", "10"], [0, -1], [None, None]])
+def test_a_damaged_snapshot_span_copies_nothing_and_the_report_is_written_afresh(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig, span: list[object],
+) -> None:
+    """The snapshot says where each claim and the documents' list lie in the last report; a span out of
+    the file, of the wrong type or asking for a petabyte (an edited or damaged cache) is not read."""
+    import json
+
+    from factflow.layout import OutputLayout
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    snapshot = OutputLayout(out_dir).report_snapshot
+    data = json.loads(snapshot.read_text(encoding="utf-8"))
+    assert data["documents_span"] and all(c.get("span") for c in data["claims"])
+    data["documents_span"][1:] = span
+    for claim in data["claims"]:
+        claim["span"][1:] = span
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    again = run_pipeline(loaded, seed_dir, out_dir)
+    assert (out_dir / "reports" / "verdicts.yaml").read_text(encoding="utf-8") == report_text(again.report)
+
+
 def _claim_block(report_text: str, claim_id: str) -> dict:
     """One claim of a report, parsed from its own lines (the whole report takes a while to parse)."""
     start = report_text.index(f"\n- id: {claim_id}\n") + 1
