@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -220,6 +221,21 @@ def test_vectors_are_encoded_once_across_runs(tmp_path: Path) -> None:
     assert other.asked == ["bb"]
     path.write_bytes(b"damaged")
     assert CachedEncoder(Counting(), path).encode(["a"])[0, 0] == 1.0
+    # A cache, not a record: whatever a crash, a full disk or a person left there is ignored and encoded again,
+    # also vectors under the very keys asked for that are of the wrong width, not numbers, or not finite.
+    first.save()
+    good = path.read_bytes()
+    keys = np.array([first._key("a"), first._key("bb")], dtype="S16")
+    foreign = []
+    for vectors in (np.ones((2, 5), dtype=np.float32), np.array([["x", "y", "z"]] * 2), np.full((2, 3), np.nan, dtype=np.float32)):
+        buffer = io.BytesIO()
+        np.savez(buffer, keys=keys, vectors=vectors)
+        foreign.append(buffer.getvalue())
+    for damaged in (b"", good[: len(good) // 2], good[:100] + bytes(60) + good[160:], *foreign):
+        path.write_bytes(damaged)
+        fresh = Counting()
+        fresh.asked = []
+        assert CachedEncoder(fresh, path).encode(["a", "bb"])[:, 0].tolist() == [1.0, 2.0] and sorted(fresh.asked) == ["a", "bb"]
 
 
 def test_a_rerun_with_nothing_new_neither_encodes_nor_searches(tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -27,16 +29,23 @@ class Encoder(Protocol):
     def encode(self, sentences: Sequence[str]) -> np.ndarray: ...
 
 
-def _read(path: Path) -> dict[bytes, np.ndarray]:
-    """The vectors of a file :meth:`CachedEncoder.save` wrote, by key; none when it is missing or damaged."""
+#: What reading a damaged file raises: a short or empty file (EOFError), a broken zip or member
+#: (BadZipFile, zlib.error), a missing array (KeyError), garbage (ValueError).
+_DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
+def _read(path: Path, width: int = 0) -> dict[bytes, np.ndarray]:
+    """The vectors of a file :meth:`CachedEncoder.save` wrote, by key; none when it is missing or
+    damaged, or holds anything but finite float vectors (of ``width`` numbers, when given)."""
     try:
         with np.load(path, allow_pickle=False) as data:
             keys, vectors = data["keys"], data["vectors"]
-        if keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors):
-            return {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
-    except (OSError, ValueError, KeyError):  # none yet, or damaged: encode again
-        pass
-    return {}
+    except _DAMAGED:  # none yet, or damaged: encode again
+        return {}
+    if not (keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors) and vectors.dtype.kind == "f"
+            and (not width or vectors.shape[1] == width) and np.isfinite(vectors).all()):
+        return {}
+    return {bytes(k): v for k, v in zip(keys, vectors.astype(np.float32, copy=False), strict=True)}
 
 
 class CachedEncoder:
@@ -52,10 +61,11 @@ class CachedEncoder:
         self.path = path
         self.meta = encoder.meta
         self._salt = json.dumps(encoder.meta, sort_keys=True, default=str).encode("utf-8")  # its weights' sha256, export, ...
-        self._known = _read(path)
+        width = int(getattr(encoder, "dimensions", 0))
+        self._known = _read(path, width)
         self._lent: dict[bytes, np.ndarray] = {}
         for other in borrowed:
-            self._lent.update(_read(other))
+            self._lent.update(_read(other, width))
         self._used: dict[bytes, np.ndarray] = {}
         self.encoded = 0
 
