@@ -91,6 +91,17 @@ def test_any_jsonl_row_is_a_document_or_a_problem_with_its_line(tmp_path: Path, 
         doc.model_dump_json()
 
 
+def test_a_jsonl_row_nested_too_deeply_is_one_problem_and_the_other_rows_are_read(tmp_path: Path) -> None:
+    """ "[[[[..." a hundred thousand deep makes Python's JSON reader give up (RecursionError): that line
+    is one problem with its line, not the whole corpus lost."""
+    row = {"id": "a", "title": "A", "content": "Officials said 40 people died in the Ohio floods on Monday."}
+    path = write(tmp_path / "corpus.jsonl", json.dumps(row) + "\n" + "[" * 200_000 + "\n" + json.dumps(row | {"id": "b"}) + "\n")
+    documents, problems = read_corpus(path, IngestConfig())
+    assert [d.id for d in documents] == ["a", "b"]
+    assert [(p.line, p.message) for p in problems] == [
+        (2, "row nested too deeply to read; each line must be one JSON object of plain fields")]
+
+
 CLAIM_TEXTS = st.text(alphabet=st.characters(codec=None), min_size=1, max_size=120) | st.text(
     alphabet=st.characters(categories=["Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"]), min_size=1, max_size=20
 )

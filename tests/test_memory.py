@@ -72,6 +72,40 @@ def test_bad_items_are_problems_with_file_item_and_line(tmp_path: Path) -> None:
     ]
 
 
+def test_json_nested_too_deeply_is_one_clear_error_or_one_bad_item(tmp_path: Path) -> None:
+    deep = write(tmp_path / "deep.json", "[" * 200_000)
+    code, text, err = invoke("import", "claimreview", str(deep), "--out", str(tmp_path / "out"))
+    assert code == 1 and "Traceback" not in text + err
+    assert "deep.json: nested too deeply to read" in text + err
+    lines = write(tmp_path / "lines.jsonl", json.dumps(REVIEW) + "\n" + "[" * 200_000 + "\n")
+    result = import_files([lines], tmp_path / "out")
+    assert result.added == 1
+    assert [(p.line, p.message.split(";")[0]) for p in result.problems] == [(2, "item 2: nested too deeply to read")]
+
+
+def test_a_damaged_match_cache_is_matched_again(tmp_path: Path) -> None:
+    """The cache of the last run's matches: a file of any other shape (a list, JSON nested too deeply) is
+    ignored and the claims are matched again, never a stopped run."""
+    import numpy as np
+
+    from factflow.memory.desk import recall
+
+    class Fixed:
+        meta = {"name": "fake"}
+        dimensions = 2
+
+        def encode(self, sentences: list[str]) -> np.ndarray:
+            return np.array([[1.0, 0.0] for _ in sentences], dtype=np.float32)
+
+    claim = Claim(id="c-1", document="d", text="The wall will cost $25 billion.", sentence_index=0, checkworthiness=0.9,
+                  reasons=[], type="statistic", appearances=[])
+    cache = tmp_path / "matches.json"
+    for damaged in ("[]", "[" * 200_000, '{"key": 3}', '"text"'):
+        cache.write_text(damaged, encoding="utf-8")
+        assert recall([claim], [], 0.8, cache, Fixed) == {"c-1": []}
+        assert json.loads(cache.read_text(encoding="utf-8"))["found"] == {"c-1": []}  # and the cache is whole again
+
+
 def test_a_file_that_is_not_json_is_one_clear_error(tmp_path: Path) -> None:
     code, _, err = invoke("import", "claimreview", str(write(tmp_path / "x.json", "<html>")), "--out", str(tmp_path / "out"))
     assert code == 1 and "not JSON" in err and "Traceback" not in err

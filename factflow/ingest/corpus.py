@@ -44,6 +44,9 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]
                 except json.JSONDecodeError as exc:
                     yield number, None, f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
                     continue
+                except RecursionError:  # "[[[[..." deeper than the reader goes: this line only, not the whole file
+                    yield number, None, "nested too deeply to read; each line must be one JSON object of plain fields"
+                    continue
                 if not isinstance(value, dict):
                     yield number, None, f"a JSON {type(value).__name__}, not an object; each line must be one JSON object"
                     continue

@@ -107,6 +107,9 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
     """(item number from 1, line or None, item) of a JSON document or a JSON Lines file."""
     try:
         data = json.loads(text)
+    except RecursionError as exc:
+        raise InputError(path, "nested too deeply to read; expected a ClaimReview list, an object with @graph, "
+                         "or one object per line (JSON Lines)") from exc
     except json.JSONDecodeError as exc:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
         if len(lines) < 2 and not text.lstrip().startswith("{"):
@@ -117,6 +120,8 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
                 yield number, line_no, json.loads(line)
             except json.JSONDecodeError as err:
                 yield number, line_no, ValueError(f"not a JSON object ({err.msg}, column {err.colno})")
+            except RecursionError:
+                yield number, line_no, ValueError("nested too deeply to read")
         return
     if isinstance(data, dict) and "@graph" in data:
         data = data["@graph"]

@@ -167,7 +167,7 @@ def recall(
         saved = json.loads(cache.read_bytes())
         if saved.get("key") == key:
             return checks.validate_python(saved["found"])
-    except (OSError, ValueError, KeyError, TypeError, ValidationError):  # none yet, or damaged: match again
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, ValidationError):  # none yet, or damaged: match again
         pass
     found = find_already_checked(claims, candidates, threshold, encoder())
     atomic_write_text(cache, json.dumps({"key": key, "found": checks.dump_python(found, mode="json")}), durable=False)
