@@ -19,7 +19,10 @@ own) and call :func:`get_json`, which raises only :class:`~factflow.errors.Sourc
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
+import sqlite3
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -37,6 +40,8 @@ T = TypeVar("T")
 
 #: Statuses worth retrying: the server is busy or briefly broken.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+log = logging.getLogger("factflow")
+
 CACHE_FILE = "factflow-http.sqlite"
 
 
@@ -208,6 +213,22 @@ class PoliteTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def readable_or_removed(database: Path) -> None:
+    """Delete the HTTP cache's database when it is not one SQLite can read (a crash, a full disk, a
+    stray file): it is a cache, built again from the next answers. hishel would otherwise treat every
+    look-up as a miss and log a traceback for each."""
+    if not database.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            connection.execute("PRAGMA schema_version").fetchone()
+            return
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+        log.warning("the HTTP cache %s could not be read (%s); it is built again", database, exc)
+    for stale in (database, *(database.with_name(database.name + suffix) for suffix in ("-journal", "-wal", "-shm"))):
+        stale.unlink(missing_ok=True)
+
+
 def build_client(
     cfg: HttpConfig,
     cache_dir: Path | None,
@@ -221,6 +242,7 @@ def build_client(
         from hishel.httpx import AsyncCacheTransport
 
         cache_dir.mkdir(parents=True, exist_ok=True)
+        readable_or_removed(cache_dir / CACHE_FILE)
         storage = AsyncSqliteStorage(database_path=cache_dir / CACHE_FILE, default_ttl=cfg.cache_ttl_hours * 3600)
         transport = AsyncCacheTransport(next_transport=transport, storage=storage)
     return httpx.AsyncClient(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -85,15 +86,27 @@ def main(debug: bool) -> None:
 
     Example: factflow run --config config/factflow.yaml --seeds seeds --out .
     """
-    import logging
+    # The domain's warnings (a run waiting for another) reach the terminal, and so do those of the HTTP
+    # cache library (a cache it cannot write), as one line each: the traceback it logs only with --debug.
+    for name in ("factflow", "hishel"):
+        log = logging.getLogger(name)
+        if not log.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(_OneLine(debug))
+            log.addHandler(handler)
+            log.setLevel(logging.WARNING)
+            log.propagate = False
 
-    log = logging.getLogger("factflow")
-    if not log.handlers:  # the domain's warnings (a run waiting for another) reach the terminal
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("Warning: %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.WARNING)
-        log.propagate = False
+
+class _OneLine(logging.Formatter):
+    """``Warning: <message>``; the traceback a library logs with it only with ``--debug``."""
+
+    def __init__(self, debug: bool) -> None:
+        super().__init__("Warning: %(message)s")
+        self.debug = debug
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record) if self.debug else f"Warning: {record.getMessage()}"
 
 
 def prefect_defaults(home: Path) -> None:

@@ -177,3 +177,23 @@ def test_everything_a_run_leaves_behind_is_ignored_by_git(seed_dir: Path, tmp_pa
     # desk elsewhere is the user's to commit or not, but its runtime files are ignored wherever it is.
     assert untracked and all(p.parts[:3] in (("desks", "monday", "review"), ("desks", "monday", "reports")) for p in untracked), status
     assert not [p for p in untracked if any(part.startswith(".") for part in p.parts)], status
+
+
+def test_a_librarys_logged_traceback_is_one_warning_line_without_debug() -> None:
+    """The HTTP cache library logs a traceback with its warnings (a cache it cannot write); the terminal
+    shows the one line, and the traceback only with --debug."""
+    import logging
+    import sys
+
+    from factflow_flows.cli import _OneLine
+
+    try:
+        raise OSError(28, "No space left on device")
+    except OSError:
+        record = logging.LogRecord("hishel", logging.ERROR, __file__, 1, "hishel: could not store entry", None, sys.exc_info())
+    assert _OneLine(debug=False).format(record) == "Warning: hishel: could not store entry"
+    shown = _OneLine(debug=True).format(record)
+    assert shown.startswith("Warning: hishel: could not store entry\nTraceback") and "No space left on device" in shown
+    CliRunner().invoke(main, ["status", "--help"])  # any command sets the loggers up
+    assert [type(h.formatter) for h in logging.getLogger("hishel").handlers] == [_OneLine]
+    assert not logging.getLogger("hishel").propagate  # (not to the root logger's handlers, with their tracebacks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -159,6 +160,36 @@ def test_the_cache_answers_a_repeated_request(api_server: HTTPServer, tmp_path: 
     assert run(twice, cfg, tmp_path / "cache") == ({"n": 1}, 1)
     assert run(twice, cfg, tmp_path / "cache") == ({"n": 1}, 0)  # a new client, a new process's view: from disk
     assert len(api_server.log) == 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty-header", "truncated"])
+def test_a_damaged_http_cache_is_built_again_with_one_warning(
+    api_server: HTTPServer, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str,
+) -> None:
+    """A cache, not a record: a database a crash or a stray write damaged costs its answers (one warning),
+    never the run, and hishel is not left to log a traceback for every look-up."""
+    from factflow.http import CACHE_FILE
+
+    api_server.expect_request("/cached").respond_with_json({"n": 1})
+    url = api_server.url_for("/cached")
+    cfg, cache = http(), tmp_path / "cache"
+
+    async def once(client: httpx.AsyncClient) -> Any:
+        return await get_json(client, url, {"q": "Assad"})
+
+    assert run(once, cfg, cache) == {"n": 1}
+    database = cache / CACHE_FILE
+    good = database.read_bytes()
+    database.write_bytes({"garbage": b"not a database" * 300, "empty-header": bytes(4096) + good[4096:],
+                          "truncated": good[:100]}[damage])
+    with caplog.at_level(logging.WARNING):
+        assert run(once, cfg, cache) == {"n": 1}
+    said = [r for r in caplog.records if r.levelno >= logging.WARNING]  # (the test server logs each request)
+    assert [r.name for r in said] == ["factflow"] and "could not be read" in said[0].getMessage()
+    assert not any(r.exc_info for r in said)
+    caplog.clear()
+    assert run(once, cfg, cache) == {"n": 1}  # built again: the answer comes from it, nothing more said
+    assert len(api_server.log) == 2 and not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_user_agent_names_the_contact(api_server: HTTPServer) -> None:
