@@ -116,6 +116,28 @@ def test_a_named_pipe_is_a_problem_and_is_never_opened(tmp_path: Path) -> None:
     assert by_name(problems)["pipe.txt"].startswith("not a regular file (a pipe, socket or device)")
 
 
+def test_a_corpus_that_is_a_pipe_a_device_or_a_bad_link_is_one_problem_never_skipped_in_silence(tmp_path: Path) -> None:
+    """Corpus files go through the checks documents do: a pipe is never opened, a device never read,
+    and each bad one is a problem (they were skipped without a word); a folder named x.csv is a folder."""
+    write(tmp_path / "good.csv", "id,title,content\na,A,Officials said 40 people died in the Ohio floods on Monday.\n")
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "random.jsonl").symlink_to("/dev/urandom")
+    (tmp_path / "broken.csv").symlink_to(tmp_path / "nowhere.csv")
+    (tmp_path / "loop.jsonl").symlink_to(tmp_path / "loop.jsonl")
+    (tmp_path / "folder-link.csv").symlink_to(tmp_path / "rows.csv", target_is_directory=True)
+    write(tmp_path / "rows.csv" / "inner.csv", "id,title,content\nb,B,The city spent $3.2 million on the new bridge in 2019.\n")
+    with deadline(30):
+        docs, problems = load_documents(tmp_path, IngestConfig())
+    assert sorted(d.id for d in docs) == ["a", "b"]  # rows.csv/ is a folder: its corpus is read
+    messages = by_name(problems)
+    assert messages["pipe.csv"].startswith("not a regular file (a pipe, socket or device)")
+    assert messages["random.jsonl"].startswith("not a regular file (a pipe, socket or device)")
+    assert messages["broken.csv"].startswith("broken symbolic link")
+    assert messages["loop.jsonl"].startswith("symbolic link loop")
+    assert messages["folder-link.csv"].startswith("a link to a folder")
+    assert len(problems) == 5
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -25,10 +25,12 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
-    """Corpus files (CSV, JSONL) under ``seeds``, sorted; hidden folders are skipped."""
+    """Corpus files (CSV, JSONL) under ``seeds``, sorted; hidden folders are skipped, and folders (a pipe,
+    a device or a broken link is listed: reading it is refused with a problem, never silently skipped)."""
     found: set[Path] = set()
     for pattern in cfg.corpus.patterns:
-        found.update(p for p in seeds.rglob(pattern) if p.is_file() and not any(part.startswith(".") for part in p.relative_to(seeds).parts))
+        found.update(p for p in seeds.rglob(pattern)
+                     if not (p.is_dir() and not p.is_symlink()) and not any(part.startswith(".") for part in p.relative_to(seeds).parts))
     return sorted(found)
 
 

@@ -61,17 +61,7 @@ def unreadable_folders(seeds: Path) -> list[Problem]:
 def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
     """Read one seed file into a document; raises InputError naming the file when it cannot."""
     shown = shown_name(str(path))
-    if path.is_symlink():
-        _check_link(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
-    if path.is_dir():
-        raise InputError(shown, "a link to a folder; folders are not documents and links to them are not followed")
-    if not path.is_file():
-        # Checked before any open(): reading a named pipe or a device would block or never end.
-        raise InputError(shown, "not a regular file (a pipe, socket or device); documents must be files")
+    size = check_file(path)
     if size > cfg.max_file_bytes:
         raise InputError(shown, f"file is {size:,} bytes, over the limit of {cfg.max_file_bytes:,} (ingest.max_file_bytes)")
     try:
@@ -83,6 +73,24 @@ def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
         return extract_article(raw, shown_name(path.stem), shown, cfg, digest)
     text, encoding = decode(raw, Path(shown))
     return parse_text_document(shown_name(path.stem), shown, text, cfg, digest, encoding)
+
+
+def check_file(path: Path) -> int:
+    """The size of a seed file (a document or a corpus) that can be read; raises InputError naming it when
+    it is a broken link, a link loop, a link to a folder, or a pipe, socket or device (checked before any
+    open(): reading a named pipe or a device would block or never end)."""
+    shown = shown_name(str(path))
+    if path.is_symlink():
+        _check_link(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
+    if path.is_dir():
+        raise InputError(shown, "a link to a folder; folders are not documents and links to them are not followed")
+    if not path.is_file():
+        raise InputError(shown, "not a regular file (a pipe, socket or device); documents must be files")
+    return size
 
 
 def _check_link(path: Path) -> None:
@@ -116,7 +124,10 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
     from_files = {id(doc) for doc in found}
     for path in discover_corpora(seeds, cfg):
         try:
+            check_file(path)
             corpus_docs, corpus_problems = read_corpus(path, cfg)
+        except InputError as exc:
+            corpus_docs, corpus_problems = [], [Problem(file=exc.path, line=exc.line, message=exc.message)]
         except Exception as exc:  # noqa: BLE001 - a corpus that cannot be read at all is one problem
             corpus_docs, corpus_problems = [], [unexpected_problem(shown_name(str(path)), None, exc)]
         found.extend(corpus_docs)
