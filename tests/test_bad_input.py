@@ -138,6 +138,18 @@ def test_a_corpus_that_is_a_pipe_a_device_or_a_bad_link_is_one_problem_never_ski
     assert len(problems) == 5
 
 
+def test_a_url_list_that_is_a_pipe_or_a_broken_link_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path / "good.txt", "Good title\n\nText.")
+    os.mkfifo(tmp_path / "urls.txt")  # opening it for reading would block until a writer comes
+    with deadline(30):
+        docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.id for d in docs] == ["good"]
+    assert by_name(problems)["urls.txt"].startswith("cannot read the URL list: not a regular file")
+    (tmp_path / "urls.txt").unlink()
+    (tmp_path / "urls.txt").symlink_to(tmp_path / "nowhere.txt")
+    assert by_name(load_documents(tmp_path, IngestConfig())[1])["urls.txt"].startswith("cannot read the URL list")
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -133,7 +133,7 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
         found.extend(corpus_docs)
         problems.extend(corpus_problems)
     url_list = seeds / cfg.urls_file
-    if url_list.is_file():
+    if url_list.is_symlink() or url_list.exists():  # a pipe, a folder or a broken link there is a problem, not silence
         urls, url_problems = read_url_list(url_list)
         problems.extend(url_problems)
         if web is None:
