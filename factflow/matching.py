@@ -19,6 +19,7 @@ recall loss and its build time only past a few million candidates, and then a we
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -31,6 +32,7 @@ import numpy as np
 
 from factflow.errors import InputError
 from factflow.models import Problem
+from factflow.yamlio import open_input
 
 __all__ = [
     "DEFAULT_THRESHOLD", "FIGURE_PENALTY", "Match", "Row", "figures", "figures_conflict",
@@ -233,10 +235,7 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
     with a missing or empty field, or an id seen before, is a problem and is skipped.
     """
     csv.field_size_limit(2**31 - 1)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
     rows: list[Row] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}

@@ -10,11 +10,12 @@ from __future__ import annotations
 import errno
 import os
 import re
+import select
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -209,16 +210,61 @@ def _syntax_line(exc: yaml.MarkedYAMLError, text: str) -> int | None:
     return min(mark.line + 1, max(1, len(text.splitlines())))
 
 
-def read_text(path: Path, error: type[LocatedError]) -> str:
-    """Read a UTF-8 text file, translating OS and decoding errors to ``error``."""
+#: How long a named pipe may keep a reader waiting for its first byte (or its writer's end).
+PIPE_WAIT_SECONDS = 10.0
+
+
+def open_input(path: Path, error: type[LocatedError]) -> BinaryIO:
+    """Open, for reading, a file a person named on the command line (a config, a report, a TSV).
+
+    A regular file, or a pipe (``--config <(sed ... config.yaml)``). Opened without blocking and
+    checked first: a named pipe nothing writes to within :data:`PIPE_WAIT_SECONDS` is an error
+    instead of a wait for ever; a device (``/dev/zero``) would never end and is refused, and so is a folder.
+    """
     try:
-        return path.read_text(encoding="utf-8-sig")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError as exc:
         raise error(path, "file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
     except OSError as exc:
         raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise error(path, "a folder, not a file")
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+            raise error(path, "a device, not a file; name a file (or a pipe, such as <(command))")
+        if stat.S_ISFIFO(mode):  # wait for its writer's first byte or its end, not for ever
+            waiting = select.poll()
+            waiting.register(fd, select.POLLIN)
+            if not waiting.poll(int(PIPE_WAIT_SECONDS * 1000)):
+                raise error(path, f"a named pipe nothing wrote to within {PIPE_WAIT_SECONDS:g} s; name a file, or write to the pipe")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_input_bytes(path: Path, error: type[LocatedError]) -> bytes:
+    """The bytes of a file a person named (see :func:`open_input`), OS errors translated to ``error``."""
+    with open_input(path, error) as handle:
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+
+
+def decode_input(raw: bytes, path: Path, error: type[LocatedError]) -> str:
+    """UTF-8 text (a byte-order mark dropped), or ``error`` saying where it is not."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+
+
+def read_text(path: Path, error: type[LocatedError]) -> str:
+    """Read a UTF-8 text file a person named (see :func:`open_input`), translating OS and decoding errors to ``error``."""
+    return decode_input(read_input_bytes(path, error), path, error)
 
 
 #: The largest verdict (or other person-written review) file read: far above any real one.

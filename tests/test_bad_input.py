@@ -286,3 +286,62 @@ def test_an_unreadable_file_and_an_unreadable_folder_are_problems(world_readable
         "locked.txt": "cannot read: Permission denied",
         "closed": "cannot read folder: Permission denied; the files in it were not read",
     }
+
+
+COMMANDS_NAMING_A_FILE = [
+    ("check", "--config", "{file}", "--out", "{out}"),
+    ("import", "claimreview", "{file}", "--out", "{out}"),
+    ("claims", "score", "{file}"),
+    ("claims", "match", "{file}", "{file}"),
+    ("report", "--report", "{file}"),
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS_NAMING_A_FILE, ids=lambda a: " ".join(a[:2]))
+def test_a_command_given_a_named_pipe_nobody_writes_to_or_a_device_ends_with_one_line(
+    tmp_path: Path, args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A named pipe nothing writes to is an error after a short wait (commands used to wait for ever); a
+    device such as /dev/zero, which would never end, is refused: one line and an exit status, no traceback."""
+    from click.testing import CliRunner
+    from factflow_flows.cli import main
+
+    import factflow.yamlio
+
+    monkeypatch.setattr(factflow.yamlio, "PIPE_WAIT_SECONDS", 0.2)
+    pipe = tmp_path / "named-pipe"
+    os.mkfifo(pipe)
+    for file, said in ((pipe, "a named pipe nothing wrote to within 0.2 s"), (Path("/dev/zero"), "a device, not a file")):
+        with deadline(30):
+            result = CliRunner().invoke(main, [a.format(file=file, out=tmp_path / "out") for a in args])
+        assert result.exit_code != 0 and isinstance(result.exception, SystemExit), result.output
+        assert f"{file}: {said}" in result.output and "Traceback" not in result.output
+
+
+def test_a_config_and_a_report_can_come_through_a_pipe(tmp_path: Path, seed_dir: Path) -> None:
+    """--config <(sed ... factflow.yaml) is a pipe with a writer: it is read like a file."""
+    import threading
+
+    from click.testing import CliRunner
+    from factflow_flows.cli import main
+
+    from tests.conftest import CONFIG
+
+    pipe = tmp_path / "config-pipe"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with pipe.open("wb") as writer:
+            writer.write(CONFIG.read_bytes())
+
+    threading.Thread(target=feed, daemon=True).start()
+    with deadline(120):
+        result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(pipe), "--seeds", str(seed_dir),
+                                           "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "out" / "reports" / "verdicts.yaml"
+    threading.Thread(target=lambda: pipe.write_bytes(report.read_bytes()), daemon=True).start()
+    with deadline(60):
+        shown = CliRunner().invoke(main, ["report", "--report", str(pipe), "--format", "markdown"])
+    assert shown.exit_code == 0, shown.output
+    assert "# " in shown.output

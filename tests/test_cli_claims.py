@@ -75,7 +75,7 @@ def test_bad_files_give_one_clear_error(tmp_path: Path, content: str, message: s
 
 def test_missing_file(tmp_path: Path) -> None:
     code, out = score(tmp_path / "nope.tsv")
-    assert code == 1 and "nope.tsv: cannot read" in out
+    assert code == 1 and "nope.tsv: file not found" in out
 
 
 def test_same_scores_as_the_flow(seed_dir: Path, out_dir: Path, loaded: LoadedConfig, tmp_path: Path) -> None:

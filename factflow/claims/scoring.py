@@ -11,6 +11,7 @@ claim: its score is capped below the threshold. The flow and ``factflow claims s
 from __future__ import annotations
 
 import csv
+import io
 import threading
 import weakref
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from factflow.claims import registry
 from factflow.claims.detector import Detector, default_detector, logistic
 from factflow.claims.signals import Assessment, assess
 from factflow.errors import InputError
+from factflow.yamlio import open_input
 
 #: How far below the threshold a sentence that cannot be checked is placed.
 _NOT_CHECKABLE_MARGIN = 0.01
@@ -233,10 +235,7 @@ def make_scorer(detector: str = registry.DEFAULT, threshold: float | None = None
 def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
     """(Sentence_id, Text) rows of a TSV with a ``Sentence_id<TAB>Text`` header (other columns ignored)."""
     csv.field_size_limit(2**31 - 1)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
     with handle:
         reader = csv.reader(handle, delimiter="\t")
         try:

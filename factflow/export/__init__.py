@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from factflow.errors import InputError
 from factflow.models import Report
 from factflow.report import R, read_twin
-from factflow.yamlio import load_model
+from factflow.yamlio import decode_input, load_model, read_input_bytes
 
 #: Consensus states that carry a rating others may publish.
 RATED = frozenset({"agreed", "adjudicated"})
@@ -35,12 +35,8 @@ def load_report(path: Path, model: type[BaseModel] = Report) -> BaseModel:
     the file's exact bytes; any other report (edited, copied without it) is parsed as YAML.
     ``model``: the whole :class:`Report`, or a model of the part the caller reads (``ReportQueue``).
     """
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        raw = None
-    if raw is not None:
-        report = read_twin(path, raw, model)
-        if report is not None:
-            return report
-    return load_model(path, model, InputError)
+    raw = read_input_bytes(path, InputError)  # read once: a report may come through a pipe
+    report = read_twin(path, raw, model)
+    if report is not None:
+        return report
+    return load_model(path, model, InputError, text=decode_input(raw, path, InputError))

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from factflow.errors import InputError
 from factflow.layout import CLAIMREVIEWS, OutputLayout
 from factflow.models import Model, Problem, check_link
-from factflow.yamlio import atomic_write_text
+from factflow.yamlio import atomic_write_text, open_input
 
 __all__ = ["INDEX_PATH", "ImportResult", "ImportedReview", "ReviewIndex", "import_files", "load_index", "read_claimreviews"]
 
@@ -176,12 +176,15 @@ def _review(item: Any, file: str) -> ImportedReview:
 
 def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
     """The reviews of one file and a problem per bad item; InputError when the file cannot be read at all."""
+    with open_input(path, InputError) as handle:  # a file or a pipe; a named pipe nobody writes to reads as empty
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(path, f"larger than {MAX_FILE_BYTES:,} bytes; split it")
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(path, f"larger than {MAX_FILE_BYTES:,} bytes; split it")
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
     reviews: list[ImportedReview] = []
