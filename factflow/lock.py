@@ -8,7 +8,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from factflow.errors import OutputLockedError
+from factflow.errors import OutputError, OutputLockedError
 from factflow.layout import OutputLayout
 
 
@@ -19,7 +19,12 @@ def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None
     The lock is an OS file lock (flock on POSIX): it is released when its holder exits, even when
     it is killed, so a crashed run never leaves the folder locked.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise OutputError(out, "is not a folder; the output folder must be a folder (it is made when missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(out, f"cannot make the output folder: {exc.strerror or exc}") from exc
     lock = FileLock(OutputLayout(out).lock)
     try:
         lock.acquire(timeout=0)

@@ -69,6 +69,18 @@ def config_option(help: str = "Config file (YAML).") -> Callable[[F], F]:
                         show_default=True, help=help)
 
 
+def output_folder(out: Path) -> Path:
+    """``--out`` made when missing; a usage error naming it when it is not a folder or cannot be made
+    (a file, a pipe, a device, a path through a file, a folder we may not write in)."""
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise click.BadParameter(f"{out} is not a folder; name a folder (it is made when missing)", param_hint="--out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot make the folder {out}: {exc.strerror or exc}", param_hint="--out") from exc
+    return out
+
+
 def out_option(help: str) -> Callable[[F], F]:
     """--out, the output folder of ``factflow run`` (``help`` says what the command reads or writes there)."""
     return click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True, help=help)
@@ -237,7 +249,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
     run_cfg = _task_runner(loaded, runner)
     if not seeds.is_dir():
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     check_output_paths(out, seeds, loaded)  # fail fast, before Prefect starts; the run checks again under its lock
     with progress_bar(enabled=not quiet and sys.stderr.isatty() or os.environ.get("FACTFLOW_PROGRESS") == "1") as hook:
         if engine == "plain":
@@ -284,7 +296,8 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
 
     if cron and interval:
         raise click.UsageError("give --cron or --interval, not both")
-    _load(config_path)  # a bad config stops here, with its message, before any server starts
+    _load(config_path)  # a bad config or output folder stops here, with its message, before any server starts
+    output_folder(out)
     if not cron and not interval:
         cron = "0 */6 * * *"
     prefect_defaults(Path.cwd() / ".prefect")
@@ -423,7 +436,7 @@ def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
             stderr.print(f"Encoding {n:,} claims for matching (about a hundred a second; once: runs read the vectors) ...",
                          highlight=False)
 
-    result = import_files(list(files), out, on_encode=announce)
+    result = import_files(list(files), output_folder(out), on_encode=announce)
     for problem in result.problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
         stderr.print(f"problem {where}: {problem.message}", highlight=False, markup=False)

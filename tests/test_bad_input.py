@@ -345,3 +345,30 @@ def test_a_config_and_a_report_can_come_through_a_pipe(tmp_path: Path, seed_dir:
         shown = CliRunner().invoke(main, ["report", "--report", str(pipe), "--format", "markdown"])
     assert shown.exit_code == 0, shown.output
     assert "# " in shown.output
+
+
+@pytest.mark.parametrize("kind", ["file", "pipe", "device", "under-a-file"])
+def test_an_output_folder_that_is_not_one_is_one_line_before_anything_starts(tmp_path: Path, seed_dir: Path, kind: str) -> None:
+    """--out naming a file, a pipe or a device (or a path through a file) is a usage error naming it, for
+    run, serve and import alike (run printed a FileExistsError traceback); the pipeline refuses it too."""
+    from click.testing import CliRunner
+    from factflow_flows.cli import main
+
+    from factflow.config import load_config
+    from factflow.errors import OutputError
+    from tests.conftest import CONFIG
+
+    out = {"file": tmp_path / "a-file", "pipe": tmp_path / "a-pipe", "device": Path("/dev/null"),
+           "under-a-file": tmp_path / "a-file" / "sub"}[kind]
+    write(tmp_path / "a-file", "not a folder\n")
+    os.mkfifo(tmp_path / "a-pipe")
+    review = write(tmp_path / "reviews.json", "[]")
+    for args in (["run", "--engine", "plain", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out)],
+                 ["serve", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out)],
+                 ["import", "claimreview", str(review), "--out", str(out)]):
+        with deadline(30):
+            result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for --out" in result.output and str(out) in result.output and "Traceback" not in result.output
+    with pytest.raises(OutputError, match="folder"):
+        run_pipeline(load_config(CONFIG), seed_dir, out)
