@@ -245,6 +245,39 @@ def open_input(path: Path, error: type[LocatedError]) -> BinaryIO:
         raise
 
 
+def is_stream(path: Path) -> bool:
+    """True when ``path`` (through any link) is a device, pipe or socket: a target written in place, not replaced."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def write_output(path: Path, text: str, error: type[LocatedError]) -> None:
+    """Write a file a person named on the command line (``-o``).
+
+    A regular file (or a new one) is written atomically, through a symbolic link rather than over it.
+    A device or a pipe (``-o /dev/stdout``, ``-o >(gzip > x.gz)``) is written in place: renaming a file
+    over it would replace the device node itself. A named pipe nothing reads from is an error, not a wait.
+    """
+    if not is_stream(path):
+        atomic_write_text(path.resolve(), text)
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise error(path, "a named pipe nothing reads from; name a file, or read from the pipe") from exc
+        raise error(path, f"cannot write: {exc.strerror or exc}") from exc
+    os.set_blocking(fd, True)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+    except OSError as exc:  # /dev/full, a reader that went away
+        raise WriteError(path, exc) from exc
+
+
 def read_input_bytes(path: Path, error: type[LocatedError]) -> bytes:
     """The bytes of a file a person named (see :func:`open_input`), OS errors translated to ``error``."""
     with open_input(path, error) as handle:

@@ -241,3 +241,33 @@ def test_claimreview_names_ratings_as_the_scale_says(rated_report: Path) -> None
     names = [r["reviewRating"]["alternateName"] for r in claim_reviews(report.model_copy(update={"scale": scale}), "Desk", "https://d.example")]
     assert names == ["Rated MOSTLY-TRUE", "Rated UNVERIFIABLE"]
     assert RatingLevel(label="pants-on-fire").name == "Pants on fire"
+
+
+def test_the_summary_is_written_through_a_link_and_into_a_pipe_in_place(rated_report: Path, tmp_path: Path) -> None:
+    """-o names where the summary goes: through a symbolic link (the link stays), into a pipe with a reader
+    (written in place: renaming a file over a pipe or a device would replace the node itself), and a pipe
+    nothing reads from is one error, not a wait."""
+    import os
+    import threading
+
+    target = write(tmp_path / "real.html", "old")
+    (tmp_path / "link.html").symlink_to(target)
+    result = CliRunner().invoke(main, ["report", "--report", str(rated_report), "-o", str(tmp_path / "link.html")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "link.html").is_symlink() and target.read_text(encoding="utf-8").startswith("<!doctype html>")
+    pipe = tmp_path / "pipe.md"
+    os.mkfifo(pipe)
+    result = CliRunner().invoke(main, ["report", "--report", str(rated_report), "--format", "markdown", "-o", str(pipe)])
+    assert result.exit_code == 1 and f"{pipe}: a named pipe nothing reads from" in result.output
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    while not received:
+        result = CliRunner().invoke(main, ["report", "--report", str(rated_report), "--format", "markdown", "-o", str(pipe)])
+        if result.exit_code == 0:
+            break  # (until the reader has opened its end, the pipe has no reader)
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert pipe.exists() and not pipe.is_file()  # still a pipe, not a file renamed over it
+    assert received[0].decode("utf-8").startswith("# Verdict report")
+    assert not list(tmp_path.glob("pipe-*.svg"))  # no chart files beside a pipe: text bars instead

@@ -189,17 +189,19 @@ def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims
 
 def write_summary(report: Report, fmt: str, output: Path | None) -> tuple[str, list[Path]]:
     """Render the summary; with an output file, write it (and Markdown's chart files) atomically."""
-    from factflow.yamlio import atomic_write_text
+    from factflow.errors import OutputError
+    from factflow.yamlio import atomic_write_text, is_stream, write_output
 
-    prefix = f"{output.stem}-" if (output is not None and fmt == "markdown") else None
+    # Markdown's charts are files beside it; a device or pipe has no "beside": text bars then, as on stdout.
+    prefix = f"{output.stem}-" if (output is not None and fmt == "markdown" and not is_stream(output)) else None
     text, drawn = render(report, fmt, prefix)
     written: list[Path] = []
     if output is not None:
-        atomic_write_text(output, text)
+        write_output(output, text, OutputError)
         written.append(output)
         if prefix is not None:
             for chart in (c for c in drawn if c.svg):
-                path = output.with_name(prefix + chart.name)
+                path = output.resolve().with_name(prefix + chart.name)
                 atomic_write_text(path, chart.svg)
                 written.append(path)
     return text, written
