@@ -12,6 +12,17 @@ from factflow.errors import OutputError, OutputLockedError
 from factflow.layout import OutputLayout
 
 
+def make_output_folder(out: Path) -> None:
+    """Make the output folder when missing; OutputError naming it when it is not a folder or cannot be
+    made (a file, a pipe, a device, a path through a file)."""
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise OutputError(out, "is not a folder; the output folder must be a folder (it is made when missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(out, f"cannot make the output folder: {exc.strerror or exc}") from exc
+
+
 @contextmanager
 def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold ``<out>/.factflow.lock`` for the block; a second run waits up to ``timeout`` seconds.
@@ -19,12 +30,7 @@ def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None
     The lock is an OS file lock (flock on POSIX): it is released when its holder exits, even when
     it is killed, so a crashed run never leaves the folder locked.
     """
-    if (out.exists() or out.is_symlink()) and not out.is_dir():
-        raise OutputError(out, "is not a folder; the output folder must be a folder (it is made when missing)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(out, f"cannot make the output folder: {exc.strerror or exc}") from exc
+    make_output_folder(out)
     lock = FileLock(OutputLayout(out).lock)
     try:
         lock.acquire(timeout=0)

@@ -28,7 +28,7 @@ from rich.table import Table
 from factflow import __version__
 from factflow.claims import registry
 from factflow.config import LoadedConfig, RunConfig, load_config
-from factflow.errors import FactflowError, WriteError
+from factflow.errors import FactflowError, OutputError, WriteError
 from factflow.layout import DEFAULT_REPORT, OutputLayout
 from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_pipeline
 
@@ -70,14 +70,14 @@ def config_option(help: str = "Config file (YAML).") -> Callable[[F], F]:
 
 
 def output_folder(out: Path) -> Path:
-    """``--out`` made when missing; a usage error naming it when it is not a folder or cannot be made
-    (a file, a pipe, a device, a path through a file, a folder we may not write in)."""
-    if (out.exists() or out.is_symlink()) and not out.is_dir():
-        raise click.BadParameter(f"{out} is not a folder; name a folder (it is made when missing)", param_hint="--out")
+    """``--out`` made when missing (:func:`factflow.lock.make_output_folder`); a usage error naming it
+    when it is not a folder or cannot be made."""
+    from factflow.lock import make_output_folder
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise click.BadParameter(f"cannot make the folder {out}: {exc.strerror or exc}", param_hint="--out") from exc
+        make_output_folder(out)
+    except OutputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from exc
     return out
 
 

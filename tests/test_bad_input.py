@@ -107,13 +107,15 @@ def test_symbolic_link_loops_broken_links_and_links_to_folders_are_problems(tmp_
     assert len(problems) == 6
 
 
-def test_a_named_pipe_is_a_problem_and_is_never_opened(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "said"), [("pipe.txt", "not a regular file (a pipe, socket or device)"),
+                                            ("urls.txt", "cannot read the URL list: not a regular file")])
+def test_a_named_pipe_is_a_problem_and_is_never_opened(tmp_path: Path, name: str, said: str) -> None:
     write(tmp_path / "good.txt", "Good title\n\nText.")
-    os.mkfifo(tmp_path / "pipe.txt")  # opening it for reading would block until a writer comes
+    os.mkfifo(tmp_path / name)  # opening it for reading would block until a writer comes
     with deadline(30):
         docs, problems = load_documents(tmp_path, IngestConfig())
     assert [d.id for d in docs] == ["good"]
-    assert by_name(problems)["pipe.txt"].startswith("not a regular file (a pipe, socket or device)")
+    assert by_name(problems)[name].startswith(said)
 
 
 def test_a_corpus_that_is_a_pipe_a_device_or_a_bad_link_is_one_problem_never_skipped_in_silence(tmp_path: Path) -> None:
@@ -138,14 +140,7 @@ def test_a_corpus_that_is_a_pipe_a_device_or_a_bad_link_is_one_problem_never_ski
     assert len(problems) == 5
 
 
-def test_a_url_list_that_is_a_pipe_or_a_broken_link_is_a_problem(tmp_path: Path) -> None:
-    write(tmp_path / "good.txt", "Good title\n\nText.")
-    os.mkfifo(tmp_path / "urls.txt")  # opening it for reading would block until a writer comes
-    with deadline(30):
-        docs, problems = load_documents(tmp_path, IngestConfig())
-    assert [d.id for d in docs] == ["good"]
-    assert by_name(problems)["urls.txt"].startswith("cannot read the URL list: not a regular file")
-    (tmp_path / "urls.txt").unlink()
+def test_a_url_list_that_is_a_broken_link_is_a_problem(tmp_path: Path) -> None:
     (tmp_path / "urls.txt").symlink_to(tmp_path / "nowhere.txt")
     assert by_name(load_documents(tmp_path, IngestConfig())[1])["urls.txt"].startswith("cannot read the URL list")
 
