@@ -84,20 +84,27 @@ def test_posts_lose_links_handles_and_emoji() -> None:
     assert normalise_post(post) == "Unemployment fell to 4.1 percent jobs"
 
 
-def test_top_k_is_exact_across_chunks_and_applies_the_figure_penalty() -> None:
+@pytest.mark.parametrize(("chunk", "block"), [(17, 1 << 23), (17, 40), (17, 1), (1000, 1000), (3, 7)])
+def test_top_k_is_exact_across_chunks_and_query_blocks_and_applies_the_figure_penalty(chunk: int, block: int) -> None:
     rng = np.random.default_rng(3)
     q = rng.standard_normal((9, 16)).astype(np.float32)
     c = rng.standard_normal((200, 16)).astype(np.float32)
     full = q @ c.T
-    idx, scores = top_k(q, c, 5, chunk=17)
+    idx, scores = top_k(q, c, 5, chunk=chunk, block=block)
     assert (idx == np.argsort(-full, axis=1, kind="stable")[:, :5]).all()
-    qf = [("1",)] * 9
+    qf = [("1",) if i % 3 else ("2",) for i in range(9)]  # rows differ, so a block's rows must line up with their figures
     cf = [("2",) if j % 2 else () for j in range(200)]
-    idx, scores = top_k(q, c, 5, qf, cf, chunk=17)
-    penalised = full - np.asarray([1.0 if j % 2 else 0.0 for j in range(200)])
+    idx, scores = top_k(q, c, 5, qf, cf, chunk=chunk, block=block)
+    penalised = full - np.asarray([[1.0 if j % 2 and i % 3 else 0.0 for j in range(200)] for i in range(9)])
     assert (idx == np.argsort(-penalised, axis=1, kind="stable")[:, :5]).all()
     assert np.allclose(scores, -np.sort(-penalised, axis=1)[:, :5], atol=1e-6)
-    assert top_k(q, c[:0], 5)[0].shape == (9, 0)
+    assert top_k(q, c[:0], 5, chunk=chunk, block=block)[0].shape == (9, 0)
+    # With a floor, every result at or above it is the exact one (the search stops early below it).
+    for floor in (-0.5, 0.0, 0.5, 1.5):
+        f_idx, f_scores = top_k(q, c, 5, qf, cf, chunk=chunk, block=block, floor=floor)
+        above = scores >= floor
+        assert (f_idx[above] == idx[above]).all() and np.allclose(f_scores[above], scores[above])
+        assert (f_scores[~above] < floor).all()
 
 
 def match(*args: str) -> tuple[int, str, str]:

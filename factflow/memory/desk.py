@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from factflow.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
-from factflow.models import ExistingFactCheck, Report
+from factflow.models import ExistingFactCheck, Report, ReportMemory
 from factflow.yamlio import atomic_write_text
 
 __all__ = ["RATED", "MemoryCandidate", "recall", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
@@ -65,7 +65,7 @@ class MemoryCandidate:
         return self.make()
 
 
-def desk_candidates(report: Report, publisher: str = "Fact-check desk", publisher_url: str | None = None) -> list[MemoryCandidate]:
+def desk_candidates(report: Report | ReportMemory, publisher: str = "Fact-check desk", publisher_url: str | None = None) -> list[MemoryCandidate]:
     """Every claim of ``report`` with an agreed or adjudicated rating, as a candidate (report order).
 
     ``publisher`` and ``publisher_url`` (``report.publisher`` and ``report.publisher_url`` of the
@@ -120,7 +120,8 @@ def find_already_checked(
     c_text = [normalise_post(c.text) for c in candidates]
     q_vec, c_vec = encoder.encode(q_text), encoder.encode(c_text)
     # One more than the limit per claim: the claim's own entry may be among them.
-    idx, scores = top_k(q_vec, c_vec, limit + 1, [figures(t) for t in q_text], [figures(t) for t in c_text])  # type: ignore[arg-type]
+    idx, scores = top_k(q_vec, c_vec, limit + 1, [figures(t) for t in q_text], [figures(t) for t in c_text],  # type: ignore[arg-type]
+                        floor=threshold)  # only matches at or above the threshold are kept
     for qi, claim in enumerate(claims):
         found = result[claim.id]
         for ci, score in zip(idx[qi], scores[qi], strict=True):
