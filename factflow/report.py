@@ -41,6 +41,7 @@ from factflow.models import (
     Report,
     ReportClaim,
     ReportDocument,
+    ReportMemory,
     ReviewerStats,
     Summary,
     VerdictChange,
@@ -284,6 +285,18 @@ def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, 
     return _previous_shape(data)
 
 
+def remembered(previous: dict[str, Any] | None) -> ReportMemory | None:
+    """The desk's memory of the last report from what :func:`load_previous_report` read of it, without
+    reading the report again; None when that does not hold all the memory needs (a snapshot written
+    before it kept verdicts' roles, or a report whose verdicts do not say theirs): read the report then."""
+    if previous is None:
+        return None
+    try:
+        return ReportMemory.model_validate(previous)
+    except ValidationError:
+        return None
+
+
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -342,8 +355,10 @@ def _read_regular(path: Path) -> bytes | None:
 
 def _snapshot_entry(claim: ReportClaim, span: list[Any] | None) -> dict[str, Any]:
     """What the next run's ``changes`` compares of one claim, and (``span``) where its YAML lies in the
-    report file ([key of its content, byte offset, byte length]), so the next run copies unchanged claims' text."""
-    return {"id": claim.id, "text": claim.text, "verdicts": [{"reviewer": v.reviewer, "rating": v.rating} for v in claim.verdicts],
+    report file ([key of its content, byte offset, byte length]), so the next run copies unchanged claims' text.
+    It is also all the desk's memory reads of the claim (:func:`remembered`)."""
+    return {"id": claim.id, "text": claim.text,
+            "verdicts": [{"reviewer": v.reviewer, "rating": v.rating, "role": v.role} for v in claim.verdicts],
             "consensus": {"status": claim.consensus.status, "rating": claim.consensus.rating, "adjudicator": claim.consensus.adjudicator,
                           "since": claim.consensus.since},
             **({"span": span} if span else {})}

@@ -12,6 +12,7 @@ from factflow_flows.cli import main
 
 from factflow.config import LoadedConfig
 from factflow.export import load_report
+from factflow.layout import OutputLayout
 from factflow.memory import (
     INDEX_PATH,
     desk_candidates,
@@ -20,8 +21,9 @@ from factflow.memory import (
     imported_candidates,
     load_index,
 )
-from factflow.models import Claim
+from factflow.models import Claim, ReportMemory
 from factflow.pipeline import run_pipeline
+from factflow.report import load_previous_report, remembered
 from tests.conftest import write
 
 REVIEW = {
@@ -145,6 +147,28 @@ def test_the_desks_earlier_verdict_matches_a_paraphrase_and_not_a_changed_figure
     assert check.origin == "desk" and check.claim_id == bridge and check.rating == "mostly-true"
     assert check.reviewers == ["reviewer-1", "reviewer-2"] and check.url == f"https://desk.example/checks#{bridge}"
     assert check.similarity is not None and 0.70 <= check.similarity <= 1.0 and check.date
+
+
+def test_the_memory_comes_from_the_runs_snapshot_and_from_the_report_when_the_snapshot_lacks_roles(
+    rated_desk: Path, loaded: LoadedConfig, tmp_path: Path
+) -> None:
+    """A run reads the desk's memory from its snapshot of the last report (at 100,000 documents the
+    report is 55 MB); a snapshot written before verdicts kept their roles is not enough, and the report
+    is read instead, with the same matches."""
+    layout = OutputLayout(rated_desk)
+    memory = remembered(load_previous_report(layout.report, layout.report_snapshot))
+    assert memory is not None and memory == load_report(layout.report, ReportMemory)
+    data = json.loads(layout.report_snapshot.read_text(encoding="utf-8"))
+    for entry in data["claims"]:
+        for verdict in entry["verdicts"]:
+            del verdict["role"]
+    layout.report_snapshot.write_text(json.dumps(data), encoding="utf-8")
+    previous = load_previous_report(layout.report, layout.report_snapshot)
+    assert previous is not None and previous["claims"] and remembered(previous) is None
+    write(rated_desk.parent / "seeds" / "b.txt", "Bridge spending\n\nIn 2019 the city paid 3.2 million dollars for its new bridge.\n")
+    report = run_pipeline(loaded, rated_desk.parent / "seeds", rated_desk).report
+    [new] = [c for c in report.claims if c.text.startswith("In 2019 the city paid")]
+    assert [(x.origin, x.rating) for x in new.already_checked or []] == [("desk", "mostly-true")]
 
 
 def test_imported_reviews_are_candidates_too_highest_first(tmp_path: Path) -> None:

@@ -221,6 +221,18 @@ def test_majority_rule_adjudication_and_reviewer_stats_in_the_report(seed_dir: P
     assert by_id[c]["consensus"] == {"status": "adjudicated", "rating": "mostly-false", "adjudicator": "editor", "since": when}
     assert by_id[c]["verdicts"][-1]["role"] == "adjudicator"
     assert report["summary"]["by_consensus"]["adjudicated"] == 1
+    # The desk's memory reads the run's snapshot of the report, adjudicator included, as it would read the report.
+    from factflow.export import load_report
+    from factflow.layout import OutputLayout
+    from factflow.memory import desk_candidates
+    from factflow.models import ReportMemory
+    from factflow.report import load_previous_report, remembered
+
+    layout = OutputLayout(out_dir)
+    memory = remembered(load_previous_report(layout.report, layout.report_snapshot))
+    assert memory is not None and memory == load_report(layout.report, ReportMemory)
+    checks = {m.check.claim_id: m.check for m in desk_candidates(memory)}
+    assert set(checks) == {a, c} and checks[c].reviewers == ["reviewer-1", "reviewer-2", "reviewer-3", "editor"]
     stats = {s["reviewer"]: s for s in report["summary"]["reviewers"]}
     n = len(by_id)
     assert stats["reviewer-1"] == {"reviewer": "reviewer-1", "name": "reviewer-1", "assigned": n, "done": 3, "open": n - 3,
