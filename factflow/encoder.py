@@ -39,6 +39,8 @@ _FORMAT = "factflow-sentence-encoder"
 DIMENSIONS = 384
 #: Sentences per onnxruntime call: large enough to amortise the call, small enough that padding stays short.
 BATCH = 16
+#: Sentences tokenised at a time (their token ids are kept, the tokenizer's encodings are not).
+TOKENISE = 1024
 
 
 class SentenceEncoder:
@@ -68,16 +70,20 @@ class SentenceEncoder:
         out = np.zeros((len(sentences), self.dimensions), dtype=np.float32)
         if not sentences:
             return out
-        encodings = self.tokenizer.encode_batch(list(sentences))
+        # Token ids only, a slice at a time: a tokenizer's encoding of a sentence (offsets, tokens, masks)
+        # weighs kilobytes, and ten thousand claims' encodings held at once cost 70 MB.
+        token_ids: list[list[int]] = []
+        for start in range(0, len(sentences), TOKENISE):
+            token_ids.extend(e.ids for e in self.tokenizer.encode_batch(list(sentences[start:start + TOKENISE])))
         # Similar lengths together: little padding, so little work wasted and little batch effect.
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        order = sorted(range(len(token_ids)), key=lambda i: len(token_ids[i]))
         for k in range(0, len(order), batch):
             part = order[k:k + batch]
-            width = max(1, max(len(encodings[i].ids) for i in part))
+            width = max(1, max(len(token_ids[i]) for i in part))
             ids = np.zeros((len(part), width), dtype=np.int64)
             mask = np.zeros((len(part), width), dtype=np.int64)
             for row, i in enumerate(part):
-                tokens = encodings[i].ids
+                tokens = token_ids[i]
                 ids[row, : len(tokens)] = tokens
                 mask[row, : len(tokens)] = 1
             mask[:, 0] = 1  # an empty text still has one (padding) token to pool over
