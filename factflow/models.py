@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.dataclasses import dataclass
 
 from factflow.config import ClaimType, RatingLevel
@@ -15,6 +15,15 @@ from factflow.text import scrub
 
 SCHEMA_VERSION = "1.0"
 
+
+def _is_none(value: object) -> bool:
+    """A field left out of the output when None (fields added later: older outputs keep their bytes)."""
+    return value is None
+
+
+def _is_empty(value: object) -> bool:
+    """A list left out of the output when empty or None."""
+    return not value
 
 
 #: Characters no URL holds raw (RFC 3986): in a link they could end it and start markup.
@@ -215,19 +224,14 @@ class DocumentClaims(Model):
 class Resolution(Model):
     """What an API said about a source (online runs); only the fields that API gives are set."""
 
-    title: str | None = Field(default=None, description="Wikipedia article title.")
-    extract: str | None = Field(default=None, description="One line from the Wikipedia article summary.")
-    url: str | None = Field(default=None, description="Canonical URL of the article or entity.")
-    wikidata_id: str | None = Field(default=None, description="Wikidata id (Q...) of the article or entity.")
-    label: str | None = Field(default=None, description="Wikidata label.")
-    description: str | None = Field(default=None, description="Wikidata description.")
-    snapshot_url: str | None = Field(default=None, description="Wayback Machine snapshot of the URL.")
-    timestamp: str | None = Field(default=None, description="When the snapshot was taken (ISO 8601).")
-
-    @model_serializer(mode="wrap")
-    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if v is not None}
+    title: str | None = Field(default=None, exclude_if=_is_none, description="Wikipedia article title.")
+    extract: str | None = Field(default=None, exclude_if=_is_none, description="One line from the Wikipedia article summary.")
+    url: str | None = Field(default=None, exclude_if=_is_none, description="Canonical URL of the article or entity.")
+    wikidata_id: str | None = Field(default=None, exclude_if=_is_none, description="Wikidata id (Q...) of the article or entity.")
+    label: str | None = Field(default=None, exclude_if=_is_none, description="Wikidata label.")
+    description: str | None = Field(default=None, exclude_if=_is_none, description="Wikidata description.")
+    snapshot_url: str | None = Field(default=None, exclude_if=_is_none, description="Wayback Machine snapshot of the URL.")
+    timestamp: str | None = Field(default=None, exclude_if=_is_none, description="When the snapshot was taken (ISO 8601).")
 
 
 @dataclass(slots=True, config=_RECORD)
@@ -241,14 +245,9 @@ class Source:
     status: Annotated[Literal["link", "resolved", "unresolved"], Field(
         description="link: built offline; resolved: an API confirmed it (online); unresolved: the API could not, see reason."
     )] = "link"
-    reason: Annotated[str | None, Field(description="Why an online run could not resolve this source.")] = None
-    resolved: Annotated[Resolution | None, Field(description="What the API found (online runs).")] = None
-    archived: Annotated[Resolution | None, Field(description="The Wayback Machine snapshot of the resolved page (online runs).")] = None
-
-    @model_serializer(mode="wrap")
-    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if v is not None or k not in ("reason", "resolved", "archived")}
+    reason: Annotated[str | None, Field(exclude_if=_is_none, description="Why an online run could not resolve this source.")] = None
+    resolved: Annotated[Resolution | None, Field(exclude_if=_is_none, description="What the API found (online runs).")] = None
+    archived: Annotated[Resolution | None, Field(exclude_if=_is_none, description="The Wayback Machine snapshot of the resolved page (online runs).")] = None
 
 
 class ExistingFactCheck(Model):
@@ -262,20 +261,15 @@ class ExistingFactCheck(Model):
     title: str | None = None
     claim: str | None = Field(default=None, description="The claim text the publisher checked.")
     claimant: str | None = None
-    archived: Resolution | None = Field(default=None, description="The Wayback Machine snapshot of the fact-check, when there is one.")
+    archived: Resolution | None = Field(default=None, exclude_if=_is_none, description="The Wayback Machine snapshot of the fact-check, when there is one.")
     origin: Literal["google", "imported", "desk"] | None = Field(
-        default=None, description="Where it was found: Google Fact Check Tools, an imported ClaimReview, or the desk's own consensus."
+        default=None, exclude_if=_is_none, description="Where it was found: Google Fact Check Tools, an imported ClaimReview, or the desk's own consensus."
     )
-    claim_id: str | None = Field(default=None, description="The desk's claim id, for the desk's own verdicts.")
-    reviewers: list[str] | None = Field(default=None, description="Who rated the desk's claim (reviewers, then the adjudicator).")
+    claim_id: str | None = Field(default=None, exclude_if=_is_none, description="The desk's claim id, for the desk's own verdicts.")
+    reviewers: list[str] | None = Field(default=None, exclude_if=_is_none, description="Who rated the desk's claim (reviewers, then the adjudicator).")
     similarity: float | None = Field(
-        default=None, ge=-1.0, le=1.0, description="How closely the claims match (cosine similarity of the sentence encoder, 0-1)."
+        default=None, exclude_if=_is_none, ge=-1.0, le=1.0, description="How closely the claims match (cosine similarity of the sentence encoder, 0-1)."
     )
-
-    @model_serializer(mode="wrap")
-    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if v is not None or k not in ("archived", "origin", "claim_id", "reviewers", "similarity")}
 
     def summary(self) -> str:
         """One line for a reviewer: who rated what, when, how close the claim is, and what they checked."""
@@ -305,11 +299,6 @@ class SourceLeftOut(Model):
 
     id: str = Field(description="The catalog entry's id.")
     reason: str
-
-
-def _drop_if_none(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    """``data`` without the named members that are None (fields added later: older outputs keep their bytes)."""
-    return {k: v for k, v in data.items() if v is not None or k not in names}
 
 
 class ClaimBase(Model):
@@ -372,20 +361,13 @@ class Task(Model):
         default=None, description="Fact-checks of this claim already published elsewhere; null when not looked up (offline, or no API key)."
     )
     evidence_passages: list[EvidencePassage] | None = Field(
-        default=None,
+        default=None, exclude_if=_is_none,
         description="The sentences of the Wikipedia articles on the claim's entities most similar to the claim, most similar "
         "first (online runs only; absent offline).",
     )
     sources_left_out: list[SourceLeftOut] = Field(
-        default=[], description="Catalog entries that suit the claim but give it no link, each with the reason (absent when none)."
+        default=[], exclude_if=_is_empty, description="Catalog entries that suit the claim but give it no link, each with the reason (absent when none)."
     )
-
-    @model_serializer(mode="wrap")
-    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data = _drop_if_none(handler(self), "evidence_passages")
-        if not data.get("sources_left_out"):
-            data.pop("sources_left_out", None)
-        return data
 
 
 class Verdict(Model):
@@ -519,17 +501,13 @@ class ReportClaim(ClaimBase):
         default=None, description="Fact-checks of this claim already published elsewhere; null when not looked up."
     )
     evidence_passages: list[EvidencePassage] | None = Field(
-        default=None,
+        default=None, exclude_if=_is_none,
         description="The sentences of the Wikipedia articles on the claim's entities most similar to the claim, most similar "
         "first (online runs only; absent offline).",
     )
     assigned_to: list[str]
     verdicts: list[VerdictRecord]
     consensus: Consensus
-
-    @model_serializer(mode="wrap")
-    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _drop_if_none(handler(self), "evidence_passages")
 
 
 class ReportDocument(Model):
