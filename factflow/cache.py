@@ -123,23 +123,40 @@ def relocated(extraction: DocumentClaims, document: Document) -> DocumentClaims:
 #: SQLite's names for a database that is not one, or is damaged: deleted and built again.
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 _SCHEMA = "CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, saved REAL NOT NULL, value BLOB NOT NULL) WITHOUT ROWID"
+#: The last scores of each (long enough) document's sentences, by document id: see :func:`scores_version`.
+_SCORES_SCHEMA = ("CREATE TABLE IF NOT EXISTS scores (document TEXT PRIMARY KEY, saved REAL NOT NULL, version TEXT NOT NULL, "
+                  "value BLOB NOT NULL) WITHOUT ROWID")
 #: Keys asked for in one query (SQLite allows 32,766 parameters since 3.32; older builds 999).
 _CHUNK = 900
 
 
+def scores_version(cfg: ClaimsConfig) -> str:
+    """What a sentence's score depends on besides the sentence: the code and model files of the claims
+    package, the detector and the threshold (a sentence that cannot be checked is held below it).
+
+    A changed document's extraction is redone whole, but the scores its sentences had (kept by
+    document id, tagged with this) go with it to the extraction, where only sentences without one
+    run through the detector: a story updated with one figure changed costs one sentence's scoring.
+    A score is looked up by its sentence's text, so a kept score can only ever serve the very
+    sentence it was made for."""
+    return hashlib.sha256(json.dumps([_code_version("claims"), cfg.detector, cfg.threshold]).encode("utf-8")).hexdigest()[:32]
+
+
 @dataclass
 class ExtractionCache:
-    """Reads and writes the cached extractions of one output folder (see the module's docstring)."""
+    """Reads and writes the cached extractions of one output folder (see the module's docstring), and
+    the last scores of each document's sentences (with ``scores``, their :func:`scores_version`)."""
 
     path: Path
     max_age_seconds: float
     refresh: bool = False
+    scores: str = ""
     _pruned: bool = field(default=False, repr=False)
 
     @classmethod
-    def for_output(cls, out: Path, max_age_days: float, refresh: bool = False) -> ExtractionCache:
+    def for_output(cls, out: Path, max_age_days: float, refresh: bool = False, scores: str = "") -> ExtractionCache:
         """The cache that belongs to an output folder."""
-        return cls(path=OutputLayout(out).extractions, max_age_seconds=max_age_days * 86400, refresh=refresh)
+        return cls(path=OutputLayout(out).extractions, max_age_seconds=max_age_days * 86400, refresh=refresh, scores=scores)
 
     @contextlib.contextmanager
     def _database(self) -> Iterator[sqlite3.Connection]:
@@ -149,6 +166,7 @@ class ExtractionCache:
         try:
             connection.execute("PRAGMA synchronous=OFF")
             connection.execute(_SCHEMA)
+            connection.execute(_SCORES_SCHEMA)
             yield connection
         finally:
             connection.close()
@@ -201,9 +219,38 @@ class ExtractionCache:
             return {}
         return found
 
+    def get_scores(self, documents: Sequence[str]) -> dict[str, dict[str, float]]:
+        """The last scores of these documents' sentences, by document id, where kept, fresh and made
+        by this version (:func:`scores_version`); none when refreshing or reading fails (it is a cache)."""
+        if self.refresh or not self.scores or not documents or not self.path.is_file():
+            return {}
+        found: dict[str, dict[str, float]] = {}
+        oldest = time.time() - self.max_age_seconds
+        try:
+            with self._database() as db:
+                for i in range(0, len(documents), _CHUNK):
+                    chunk = documents[i:i + _CHUNK]
+                    query = f"SELECT document, value FROM scores WHERE saved >= ? AND version = ? AND document IN ({','.join('?' * len(chunk))})"
+                    for document, value in db.execute(query, (oldest, self.scores, *chunk)):
+                        with contextlib.suppress(ValueError, zlib.error, TypeError, RecursionError):
+                            scores = json.loads(zlib.decompress(value))
+                            if isinstance(scores, dict):
+                                found[document] = scores  # each score is checked where it is used
+        except sqlite3.Error as exc:
+            if self._damaged(exc):
+                self._reset(exc)
+            return {}
+        return found
+
     def put_many(self, entries: Iterable[tuple[str, DocumentClaims]]) -> None:
-        """Store extractions by key, in one transaction; the first write also deletes expired entries."""
-        rows = [(key, time.time(), zlib.compress(value.model_dump_json().encode("utf-8"), 1)) for key, value in entries]
+        """Store extractions by key (and, with ``scores``, each one's sentence scores by document id), in
+        one transaction; the first write also deletes expired entries."""
+        rows, scored = [], []
+        for key, value in entries:
+            now = time.time()
+            rows.append((key, now, zlib.compress(value.model_dump_json().encode("utf-8"), 1)))
+            if self.scores and value.scores:
+                scored.append((value.document, now, self.scores, zlib.compress(json.dumps(value.scores).encode("ascii"), 1)))
         if not rows:
             return
         for attempt in (1, 2):
@@ -212,7 +259,9 @@ class ExtractionCache:
                     db.execute("BEGIN IMMEDIATE")
                     if not self._pruned:
                         db.execute("DELETE FROM extraction WHERE saved < ?", (time.time() - self.max_age_seconds,))
+                        db.execute("DELETE FROM scores WHERE saved < ?", (time.time() - self.max_age_seconds,))
                     db.executemany("INSERT OR REPLACE INTO extraction VALUES (?, ?, ?)", rows)
+                    db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?)", scored)
                     db.execute("COMMIT")
                 self._pruned = True
                 return

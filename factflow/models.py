@@ -81,6 +81,9 @@ class Document(Model):
     url: str | None = Field(default=None, description="Where the article was published, when known.")
     published: str | None = Field(default=None, description="Publication date (ISO 8601), when known.")
     outlet: str | None = Field(default=None, description="The publication, when known.")
+    #: Scores an earlier run gave this document's sentences (by ``scoring.sentence_key``), handed to
+    #: extraction so an edited document runs only its changed sentences through the detector. Never written out.
+    scored: dict[str, float] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -194,6 +197,9 @@ class DocumentClaims(Model):
     sentence_count: int | None = Field(
         default=None, description="How many sentences were scored, when ``sentences`` keeps only claims and their context.",
     )
+    #: Every scored sentence's score (by ``scoring.sentence_key``), kept past :meth:`compact` for the
+    #: extraction cache to give the next extraction of this document (:attr:`Document.scored`). Never written out.
+    scores: dict[str, float] = Field(default_factory=dict, exclude=True, repr=False)
 
     def claims(self) -> list[Sentence]:
         """Sentences worth checking: checkable and scored at or above the threshold."""

@@ -33,6 +33,7 @@ from factflow.cache import (
     load_merged,
     relocated,
     save_merged,
+    scores_version,
 )
 from factflow.claims import extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
@@ -185,6 +186,8 @@ class Cached:
     cache: ExtractionCache | None = None
     keys: dict[str, str] = field(default_factory=dict)
     found: dict[str, DocumentClaims] = field(default_factory=dict)
+    #: For the documents the cache lacks (edited ones), the last scores of their sentences, by document id.
+    scored: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None, str, Cached, Linked]:
@@ -202,13 +205,14 @@ def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None
     merged, linked = (None, Linked()) if ctx.refresh else load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
     if merged is not None:
         return merged, key, Cached(), linked
-    cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh)
+    cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh, scores_version(cfg.claims))
     found = cache.get_many(keys)
     cached = Cached(cache)
     for document, k in zip(documents, keys, strict=True):
         cached.keys[document.id] = k
         if k in found:
             cached.found[document.id] = relocated(found[k], document)
+    cached.scored = cache.get_scores([d.id for d in documents if d.id not in cached.found])
     return None, key, cached, linked
 
 
@@ -221,7 +225,9 @@ def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merg
     if merged is not None:
         return []
     found = cached.found if cached is not None else {}
-    missing = [d for d in documents if d.id not in found]
+    scored = cached.scored if cached is not None else {}
+    # An edited document takes its sentences' last scores along: only its changed sentences meet the detector.
+    missing = [d.model_copy(update={"scored": scored[d.id]}) if d.id in scored else d for d in documents if d.id not in found]
     return batches(missing, batch_size(ctx.loaded.config.run, sum(map(weight, missing))))
 
 
@@ -252,6 +258,8 @@ def gather_extractions(
     for found in results:
         if cached.cache is not None:
             cached.cache.put_many((cached.keys[e.document], e) for e in found)
+        for e in found:
+            e.scores = {}  # stored: the later stages never read them
         by_document.update((e.document, e) for e in found)
     extractions = [by_document[d.id] for d in documents if d.id in by_document]
     counts = {"hits": len(cached.found), "misses": len(documents) - len(cached.found)}

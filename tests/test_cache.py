@@ -324,3 +324,43 @@ def test_the_code_version_of_extraction_covers_the_name_finder_and_the_models(tm
             write(path, text)
         versions.append(cache_module._code_version.__wrapped__("claims"))
     assert len(set(versions)) == 4
+
+
+def test_an_edited_document_runs_only_its_changed_sentences_through_the_detector(
+    tmp_path: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factflow.claims import KEEP_SCORES_FROM, registry, scoring
+
+    article = [f"Officials said {40 + i} people were hurt in the Ohio floods on day {i}, the state reported." for i in range(8)]
+    assert len(article) >= KEEP_SCORES_FROM
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    write(seeds / "long.txt", "Floods\n\n" + " ".join(article) + "\n")
+    write(seeds / "short.txt", "Short\n\nThe city spent $2.5 million on the new bridge in 2019.\n")
+    run_pipeline(loaded, seeds, out)
+    seen: list[str] = []
+    model = registry.get(loaded.config.claims.detector).load()
+    real = model.scores
+
+    def counting(sentences: Any, signals: Any) -> list[float]:
+        seen.extend(sentences)
+        return real(sentences, signals)
+
+    monkeypatch.setattr(model, "scores", counting)
+    scoring.forget_sentences()  # as a new process starts
+    edited = [*article[:3], "Officials said 99 people were hurt in the Ohio floods on day 3, the state reported.", *article[4:]]
+    write(seeds / "long.txt", "Floods\n\n" + " ".join(edited) + "\n")
+    write(seeds / "short.txt", "Short\n\nThe city spent $3.5 million on the new bridge in 2019.\n")
+    result = run_pipeline(loaded, seeds, out)
+    assert (result.extracted, result.cached) == (2, 0)
+    # The long document's changed sentence, and the short document whole (too short to keep its scores).
+    assert sorted(seen) == sorted([edited[3], "The city spent $3.5 million on the new bridge in 2019."])
+    incremental = report_without_stamps(out)
+    scoring.forget_sentences()
+    run_pipeline(loaded, seeds, out, refresh=True)
+    assert report_without_stamps(out) == incremental  # the same claims, scores and report as extracting afresh
+    # Other scores (another detector or threshold) never serve: a changed threshold scores every sentence again.
+    seen.clear()
+    scoring.forget_sentences()
+    write(seeds / "long.txt", "Floods\n\n" + " ".join(article) + "\n")
+    run_pipeline(loaded.with_changes("claims", threshold=0.3), seeds, out)
+    assert sorted(seen) == sorted([*article, "The city spent $3.5 million on the new bridge in 2019."])

@@ -149,3 +149,20 @@ def test_questions_are_never_claims_whatever_the_blend_says() -> None:
     scorer = make_scorer("blend", threshold=0.0001)
     result = scorer.assess("Did unemployment fall to 4.1 percent in 2019?")
     assert result.type == "question" and not scorer.is_claim(result) and result.score < 0.0001
+
+
+def test_scores_kept_from_an_earlier_run_spare_the_detector_and_give_the_same_assessments() -> None:
+    sentences = ["The plant closed in 2015.", "Will it reopen?", "Output fell by 40 percent, the firm said."]
+    fresh = scoring.Scorer(detector="counting", threshold=0.5, model=Counting()).assess_many(sentences)
+    model = Counting()
+    scorer = scoring.Scorer(detector="counting", threshold=0.5, model=model)
+    kept = {scoring.sentence_key(s): a.score for s, a in zip(sentences, fresh, strict=True)}
+    del kept[scoring.sentence_key(sentences[2])]
+    assert scorer.assess_many(sentences, kept) == fresh  # the question's kept score is its capped one: the gate still holds
+    assert model.seen == [sentences[2]]
+    # A kept score that is not a number in [0, 1] (a damaged cache) is not taken: the detector scores the sentence.
+    model = Counting()
+    scorer = scoring.Scorer(detector="counting", threshold=0.5, model=model)
+    damaged = {scoring.sentence_key(sentences[0]): 7.0, scoring.sentence_key(sentences[1]): "0.3", scoring.sentence_key(sentences[2]): float("nan")}
+    assert scorer.assess_many(sentences, damaged) == fresh  # type: ignore[arg-type]
+    assert model.seen == sentences

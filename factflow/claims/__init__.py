@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from factflow.claims.anatomy import find_attribution, find_entities, find_times
 from factflow.claims.dedupe import NearDuplicates
-from factflow.claims.scoring import Scorer, make_scorer
+from factflow.claims.scoring import Scorer, make_scorer, sentence_key
 from factflow.claims.signals import NOT_CHECKABLE_TYPES, Assessment
 from factflow.claims.split import Boilerplate, split_sentences
 from factflow.config import ClaimsConfig
@@ -66,13 +66,26 @@ def extract_claims_many(docs: Sequence[Document], cfg: ClaimsConfig) -> list[Doc
     long article: the transformer spreads a batch over its threads, and a single sentence runs on one.
     Each sentence is scored alone whatever the batch (see :mod:`factflow.claims.transformer`), so the
     results are those of one document at a time.
+
+    A document's :attr:`~factflow.models.Document.scored` (an earlier run's scores of its sentences)
+    spares the detector the sentences it holds; a document of :data:`KEEP_SCORES_FROM` sentences or
+    more gives its own in :attr:`~factflow.models.DocumentClaims.scores` for the next run.
     """
     scorer = make_scorer(cfg.detector, cfg.threshold)
     selected = [_select(doc, cfg) for doc in docs]
     # A sentence repeated across the batch's documents (a syndicated paragraph, a site's standing line) is scored once.
     texts = list(dict.fromkeys(text for found in selected for _, _, text in found.kept))
-    results = dict(zip(texts, scorer.assess_many(texts), strict=True))
+    scored: dict[str, float] = {}
+    for doc in docs:
+        scored.update(doc.scored)
+    results = dict(zip(texts, scorer.assess_many(texts, scored), strict=True))
     return [_scored(doc, found, [results[text] for _, _, text in found.kept], scorer, cfg) for doc, found in zip(docs, selected, strict=True)]
+
+
+#: Documents with at least this many sentences keep their sentences' scores for the next run: an
+#: edited article then costs the detector its changed sentences only. A shorter document is
+#: scored again whole (a post of one sentence has nothing to spare).
+KEEP_SCORES_FROM = 5
 
 
 @dataclass
@@ -147,6 +160,7 @@ def _scored(doc: Document, found: _Selected, results: list[Assessment], scorer: 
     return DocumentClaims(
         document=doc.id, sentences=sentences, boilerplate_dropped=found.boilerplate,
         duplicates_dropped=found.duplicates, problems=problems,
+        scores={sentence_key(s.text): s.score for s in sentences} if len(sentences) >= KEEP_SCORES_FROM else {},
     )
 
 

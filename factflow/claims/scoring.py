@@ -11,11 +11,12 @@ claim: its score is capped below the threshold. The flow and ``factflow claims s
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -92,6 +93,17 @@ class _Memo:
 _MEMO = _Memo(MEMO_SIZE)
 
 
+def sentence_key(sentence: str) -> str:
+    """The key of a sentence's score kept between runs (:meth:`Scorer.assess_many`'s ``scored``)."""
+    return hashlib.blake2b(sentence.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _given(scored: Mapping[str, float], sentence: str) -> float | None:
+    score = scored.get(sentence_key(sentence))
+    # A kept score is the cache's, in the output folder: anything but a number in [0, 1] is ignored.
+    return score if isinstance(score, float) and 0.0 <= score <= 1.0 else None
+
+
 def remember_sentences(size: int = MEMO_SIZE) -> None:
     """Remember at most ``size`` sentences' assessments per model from now on; 0 forgets them all and
     remembers none (a benchmark of the model's own speed, which scores the same sentences again)."""
@@ -111,25 +123,35 @@ class Scorer:
     threshold: float
     model: registry.Model
 
-    def assess_many(self, sentences: Sequence[str]) -> list[Assessment]:
+    def assess_many(self, sentences: Sequence[str], scored: Mapping[str, float] | None = None) -> list[Assessment]:
         """Score, reasons, type and checkability of each sentence; the detector sees those not seen lately
-        (see :class:`_Memo`) as one batch, each distinct sentence once."""
+        (see :class:`_Memo`) as one batch, each distinct sentence once.
+
+        ``scored``: scores this scorer gave sentences before (an earlier run's), by :func:`sentence_key`;
+        a sentence found there is not run through the detector again (its reasons and type, cheap
+        to find, are found again). Only a score in [0, 1] is taken.
+        """
         known = _MEMO.known(self.model, self.threshold, sentences)
         todo = list(dict.fromkeys(s for s in sentences if s not in known))
         if todo:
-            fresh = dict(zip(todo, self._assess_all(todo), strict=True))
+            fresh = dict(zip(todo, self._assess_all(todo, scored or {}), strict=True))
             _MEMO.remember(self.model, self.threshold, fresh)
             known.update(fresh)
         return [known[s] for s in sentences]
 
-    def _assess_all(self, sentences: Sequence[str]) -> list[Assessment]:
+    def _assess_all(self, sentences: Sequence[str], scored: Mapping[str, float]) -> list[Assessment]:
         signals = [assess(s) for s in sentences]
-        scores = self.model.scores(sentences, signals) if sentences else []
+        given = [_given(scored, s) for s in sentences] if scored else [None] * len(sentences)
+        todo = [i for i, score in enumerate(given) if score is None]
+        fresh = iter(self.model.scores([sentences[i] for i in todo], [signals[i] for i in todo]) if todo else [])
         cap = max(0.0, self.threshold - _NOT_CHECKABLE_MARGIN)
-        return [
-            Assessment(score=round(score if found.checkable else min(score, cap), 4), reasons=found.reasons, type=found.type, checkable=found.checkable)
-            for score, found in zip(scores, signals, strict=True)
-        ]
+        out = []
+        for score, found in zip(given, signals, strict=True):
+            if score is None:
+                raw = next(fresh)
+                score = round(raw if found.checkable else min(raw, cap), 4)
+            out.append(Assessment(score=score, reasons=found.reasons, type=found.type, checkable=found.checkable))
+        return out
 
     def assess(self, sentence: str) -> Assessment:
         """Score, reasons, type and checkability of one sentence."""
