@@ -6,6 +6,7 @@ import contextlib
 import os
 import sqlite3
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -364,3 +365,25 @@ def test_an_edited_document_runs_only_its_changed_sentences_through_the_detector
     write(seeds / "long.txt", "Floods\n\n" + " ".join(article) + "\n")
     run_pipeline(loaded.with_changes("claims", threshold=0.3), seeds, out)
     assert sorted(seen) == sorted([*article, "The city spent $3.5 million on the new bridge in 2019."])
+
+
+def test_damaged_kept_scores_are_ignored_and_the_document_scored_afresh(tmp_path: Path, loaded: LoadedConfig) -> None:
+    from factflow.claims import scoring
+
+    article = [f"Officials said {40 + i} people were hurt in the Ohio floods on day {i}, the state reported." for i in range(6)]
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    write(seeds / "a.txt", "A\n\n" + " ".join(article) + "\n")
+    write(seeds / "b.txt", "B\n\n" + " ".join(reversed(article)) + "\n")
+    run_pipeline(loaded, seeds, out)
+    with contextlib.closing(sqlite3.connect(OutputLayout(out).extractions)) as db, db:
+        assert db.execute("SELECT COUNT(*) FROM scores").fetchone() == (2,)
+        db.execute("UPDATE scores SET value = ? WHERE document = 'a'", (b"not zlib",))
+        db.execute("UPDATE scores SET value = ? WHERE document = 'b'", (zlib.compress(b'[1, 2, 3]'),))
+    write(seeds / "a.txt", "A\n\n" + " ".join(article) + " The mayor said 12 roads were closed.\n")
+    write(seeds / "b.txt", "B\n\n" + " ".join(reversed(article)) + " The mayor said 13 roads were closed.\n")
+    scoring.forget_sentences()
+    assert run_pipeline(loaded, seeds, out).extracted == 2
+    incremental = report_without_stamps(out)
+    scoring.forget_sentences()
+    run_pipeline(loaded, seeds, out, refresh=True)
+    assert report_without_stamps(out) == incremental
