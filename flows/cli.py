@@ -305,7 +305,12 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
     def terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    # Ctrl-C too raises at once, in whatever the main thread runs. With Python's own handler in place,
+    # the event loop Prefect's serve runs in turns the first Ctrl-C into a cancellation of its task,
+    # which a section of Prefect's runner that finishes a flow run can absorb: serving went on (seen
+    # once, on a loaded machine, the Ctrl-C landing as a run finished).
     signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
     from factflow_flows.server import prefect_api
 
     # Ctrl-C or SIGTERM at any moment (the server booting included): stop serving, then the server, exit 0.

@@ -359,3 +359,25 @@ def test_a_written_stub_is_remembered_as_parsing_it_would_give(text: str, tmp_pa
     other = ParsedVerdicts(tmp_path, review)
     other.written(path, written + "# edited\n", data, review)
     assert other.cached(path) is None
+
+
+def test_parsed_verdicts_are_found_again_whatever_the_output_folder_is_called(
+    tmp_path: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factflow.models import Claim
+    from factflow.review.files import ParsedVerdicts, _stub
+
+    review = loaded.config.review
+    claim = Claim.model_construct(id="c-0123456789abcdef", text="The plant closed in 2015.")
+    out = tmp_path / "out"
+    relative = Path("review") / "verdicts" / "reviewer-1" / f"{claim.id}.yaml"
+    write(out / relative, _stub(claim, "reviewer-1", review)[0])
+    first = ParsedVerdicts(out, review)
+    verdict, _ = first.parse(out / relative, review)
+    first.save()
+    monkeypatch.chdir(tmp_path)
+    # The same folder as "out", "./out/" and, from inside it, ".": each finds what the run named by its absolute path parsed.
+    assert ParsedVerdicts(Path("out"), review).cached(Path("out") / relative) == verdict
+    assert ParsedVerdicts(Path("./out/"), review).cached(Path("./out/") / relative) == verdict
+    monkeypatch.chdir(out)
+    assert ParsedVerdicts(Path("."), review).cached(Path(".") / relative) == verdict

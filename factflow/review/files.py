@@ -226,6 +226,9 @@ class ParsedVerdicts:
     def __init__(self, out: Path, cfg: ReviewConfig) -> None:
         self.path = OutputLayout(out).verdict_cache
         self.scale = list(cfg.labels)
+        # Entries are keyed by the file's path within ``out``: the same folder named otherwise
+        # ("out", "./out", its absolute path) finds them (the files' paths are ``out / ...``).
+        self._prefix = "" if str(out) == "." else str(out).rstrip(os.sep) + os.sep
         self._entries: dict[str, list[Any]] = {}
         self._fresh: dict[str, list[Any]] = {}
         self._built: dict[str, tuple[list[int], Verdict]] = {}  # (identity, verdict) already made this run
@@ -247,7 +250,7 @@ class ParsedVerdicts:
     def cached(self, path: Path) -> Verdict | None:
         """The verdict ``path`` held when it was last parsed, if the file has not changed since."""
         identity = self._identity(path)
-        key = str(path)
+        key = self._key(path)
         built = self._built.get(key)
         if built is not None and built[0] == identity:
             return built[1]
@@ -287,8 +290,12 @@ class ParsedVerdicts:
         self._remember(path, identity, Verdict.model_validate(scrub(data), context={"labels": cfg.labels}))
 
     def _remember(self, path: Path, identity: list[int], verdict: Verdict) -> None:
-        self._fresh[str(path)] = [identity, verdict.model_dump(mode="json")]
-        self._built[str(path)] = (identity, verdict)
+        self._fresh[self._key(path)] = [identity, verdict.model_dump(mode="json")]
+        self._built[self._key(path)] = (identity, verdict)
+
+    def _key(self, path: Path) -> str:
+        text = str(path)
+        return text[len(self._prefix):] if text.startswith(self._prefix) else text
 
     def save(self) -> None:
         """Keep what this run parsed or found unchanged (files gone are forgotten)."""
