@@ -8,6 +8,7 @@ review form import Prefect; every other command stays fast and works without a P
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import importlib
@@ -305,16 +306,12 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
     def terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    # Ctrl-C too raises at once, in whatever the main thread runs. With Python's own handler in place,
-    # the event loop Prefect's serve runs in turns the first Ctrl-C into a cancellation of its task,
-    # which a section of Prefect's runner that finishes a flow run can absorb: serving went on (seen
-    # once, on a loaded machine, the Ctrl-C landing as a run finished).
     signal.signal(signal.SIGTERM, terminate)
-    signal.signal(signal.SIGINT, terminate)
+    signal.signal(signal.SIGINT, _stop_serving)
     from factflow_flows.server import prefect_api
 
     # Ctrl-C or SIGTERM at any moment (the server booting included): stop serving, then the server, exit 0.
-    with contextlib.suppress(KeyboardInterrupt), prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError), prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
         started = f" (started by factflow, pid {api.pid})" if api.pid else ""
         stdout.print(f"Prefect UI: {api.ui}{started}", highlight=False)
         when = f"cron '{cron}' ({timezone})" if cron else f"every {interval} s"
@@ -327,6 +324,36 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
         # limit=1: runs write the same output folder, so they take turns.
         factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
     stdout.print("Stopped.")
+
+
+def _stop_serving(signum: int, frame: Any) -> None:
+    """Ctrl-C while serving: before the event loop runs, stop at once; while it runs, cancel its main
+    task (Prefect's serve), as Python's own handling would, and again every few seconds until it ends.
+
+    Python's handler cancels the task once and, if that cancellation is absorbed, does nothing more
+    until a second Ctrl-C. Prefect's runner absorbed it once in our tests (the Ctrl-C landing as a
+    run finished, on a loaded machine): serving went on. A second Ctrl-C raised KeyboardInterrupt
+    in the middle of the loop's work, whose shutdown then printed tracebacks.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise KeyboardInterrupt from None
+    main_task = next((t for t in asyncio.all_tasks(loop) if t.get_coro() is not None
+                      and getattr(t.get_coro(), "__qualname__", "").endswith("Runner.start")), None)
+    if main_task is None:
+        raise KeyboardInterrupt
+
+    def cancel() -> None:
+        if not main_task.done():
+            main_task.cancel()
+            loop.call_later(_CANCEL_AGAIN_S, cancel)
+
+    loop.call_soon_threadsafe(cancel)
+
+
+#: How long a cancelled serve may take to wind down before it is cancelled again.
+_CANCEL_AGAIN_S = 3.0
 
 
 @main.group()

@@ -166,3 +166,36 @@ def test_serve_prints_a_line_per_run_and_ctrl_c_in_a_terminal_stops_it_cleanly(s
             break
         time.sleep(0.5)
     assert not _alive(int(m.group(1))), "the Prefect server factflow started is still running"
+
+
+def test_ctrl_c_while_serving_cancels_again_when_the_first_cancellation_is_absorbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from factflow_flows import cli
+
+    monkeypatch.setattr(cli, "_CANCEL_AGAIN_S", 0.05)
+    cancelled: list[float] = []
+
+    class Runner:
+        async def start(self) -> None:
+            asyncio.get_running_loop().call_later(0.05, cli._stop_serving, signal.SIGINT, None)  # Ctrl-C, as the handler runs it
+            while True:
+                try:
+                    await asyncio.sleep(30)
+                except asyncio.CancelledError:
+                    cancelled.append(time.monotonic())
+                    if len(cancelled) == 1:
+                        continue  # the first cancellation absorbed, as Prefect's runner once did
+                    raise
+
+    start = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(Runner().start())
+    assert len(cancelled) == 2 and time.monotonic() - start < 5
+
+
+def test_ctrl_c_before_serving_starts_stops_at_once() -> None:
+    from factflow_flows import cli
+
+    with pytest.raises(KeyboardInterrupt):
+        cli._stop_serving(signal.SIGINT, None)  # no event loop yet (the server booting)
