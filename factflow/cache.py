@@ -197,20 +197,24 @@ class ExtractionCache:
                 probe.unlink(missing_ok=True)
         return WriteError(self.path, OSError(errno.EIO, f"{exc} ({getattr(exc, 'sqlite_errorname', 'SQLite')})"))
 
+    def _fresh_rows(self, query: str, keys: Sequence[str], *params: object) -> Iterator[tuple[str, bytes]]:
+        """The rows of ``query`` (``... WHERE saved >= ? [AND ...] AND <key> IN``, its other ``?`` given by
+        ``params``) for ``keys``, not older than the cache's age limit, asked :data:`_CHUNK` keys at a time."""
+        oldest = time.time() - self.max_age_seconds
+        with self._database() as db:
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i:i + _CHUNK]
+                yield from db.execute(f"{query} ({','.join('?' * len(chunk))})", (oldest, *params, *chunk))
+
     def get_many(self, keys: Sequence[str]) -> dict[str, DocumentClaims]:
         """The cached extractions of these keys that are there, fresh and readable (none when refreshing)."""
         if self.refresh or not keys or not self.path.is_file():
             return {}
         found: dict[str, DocumentClaims] = {}
-        oldest = time.time() - self.max_age_seconds
         try:
-            with self._database() as db:
-                for i in range(0, len(keys), _CHUNK):
-                    chunk = keys[i:i + _CHUNK]
-                    query = f"SELECT key, value FROM extraction WHERE saved >= ? AND key IN ({','.join('?' * len(chunk))})"
-                    for key, value in db.execute(query, (oldest, *chunk)):
-                        with contextlib.suppress(ValidationError, ValueError, zlib.error, TypeError):
-                            found[key] = DocumentClaims.model_validate_json(zlib.decompress(value))
+            for key, value in self._fresh_rows("SELECT key, value FROM extraction WHERE saved >= ? AND key IN", keys):
+                with contextlib.suppress(ValidationError, ValueError, zlib.error, TypeError):
+                    found[key] = DocumentClaims.model_validate_json(zlib.decompress(value))
         except sqlite3.Error as exc:
             if self._damaged(exc):
                 self._reset(exc)
@@ -225,17 +229,13 @@ class ExtractionCache:
         if self.refresh or not self.scores or not documents or not self.path.is_file():
             return {}
         found: dict[str, dict[str, float]] = {}
-        oldest = time.time() - self.max_age_seconds
         try:
-            with self._database() as db:
-                for i in range(0, len(documents), _CHUNK):
-                    chunk = documents[i:i + _CHUNK]
-                    query = f"SELECT document, value FROM scores WHERE saved >= ? AND version = ? AND document IN ({','.join('?' * len(chunk))})"
-                    for document, value in db.execute(query, (oldest, self.scores, *chunk)):
-                        with contextlib.suppress(ValueError, zlib.error, TypeError, RecursionError):
-                            scores = json.loads(zlib.decompress(value))
-                            if isinstance(scores, dict):
-                                found[document] = scores  # each score is checked where it is used
+            query = "SELECT document, value FROM scores WHERE saved >= ? AND version = ? AND document IN"
+            for document, value in self._fresh_rows(query, documents, self.scores):
+                with contextlib.suppress(ValueError, zlib.error, TypeError, RecursionError):
+                    scores = json.loads(zlib.decompress(value))
+                    if isinstance(scores, dict):
+                        found[document] = scores  # each score is checked where it is used
         except sqlite3.Error as exc:
             if self._damaged(exc):
                 self._reset(exc)
@@ -246,8 +246,8 @@ class ExtractionCache:
         """Store extractions by key (and, with ``scores``, each one's sentence scores by document id), in
         one transaction; the first write also deletes expired entries."""
         rows, scored = [], []
+        now = time.time()
         for key, value in entries:
-            now = time.time()
             rows.append((key, now, zlib.compress(value.model_dump_json().encode("utf-8"), 1)))
             if self.scores and value.scores:
                 scored.append((value.document, now, self.scores, zlib.compress(json.dumps(value.scores).encode("ascii"), 1)))

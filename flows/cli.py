@@ -332,8 +332,8 @@ def _stop_serving(signum: int, frame: Any) -> None:
 
     Python's handler cancels the task once and, if that cancellation is absorbed, does nothing more
     until a second Ctrl-C. Prefect's runner absorbed it once in our tests (the Ctrl-C landing as a
-    run finished, on a loaded machine): serving went on. A second Ctrl-C raised KeyboardInterrupt
-    in the middle of the loop's work, whose shutdown then printed tracebacks.
+    run finished, on a loaded machine): serving went on. Raising KeyboardInterrupt inside the running
+    loop instead stops it too, but the loop's shutdown then prints tracebacks.
     """
     try:
         loop = asyncio.get_running_loop()
