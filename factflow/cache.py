@@ -34,6 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -128,6 +129,9 @@ _SCORES_SCHEMA = ("CREATE TABLE IF NOT EXISTS scores (document TEXT PRIMARY KEY,
                   "value BLOB NOT NULL) WITHOUT ROWID")
 #: Keys asked for in one query (SQLite allows 32,766 parameters since 3.32; older builds 999).
 _CHUNK = 900
+#: How long an extraction a rerun counts on without reading it must stay before it expires (the run's
+#: first write deletes expired ones): longer than a run takes.
+_STAYS_FRESH_S = 3600.0
 
 
 def scores_version(cfg: ClaimsConfig) -> str:
@@ -197,14 +201,27 @@ class ExtractionCache:
                 probe.unlink(missing_ok=True)
         return WriteError(self.path, OSError(errno.EIO, f"{exc} ({getattr(exc, 'sqlite_errorname', 'SQLite')})"))
 
-    def _fresh_rows(self, query: str, keys: Sequence[str], *params: object) -> Iterator[tuple[str, bytes]]:
+    def _fresh_rows(self, query: str, keys: Sequence[str], *params: object, margin: float = 0.0) -> Iterator[Any]:
         """The rows of ``query`` (``... WHERE saved >= ? [AND ...] AND <key> IN``, its other ``?`` given by
-        ``params``) for ``keys``, not older than the cache's age limit, asked :data:`_CHUNK` keys at a time."""
-        oldest = time.time() - self.max_age_seconds
+        ``params``) for ``keys``, not older than the cache's age limit (less ``margin`` seconds), asked
+        :data:`_CHUNK` keys at a time."""
+        oldest = time.time() - self.max_age_seconds + margin
         with self._database() as db:
             for i in range(0, len(keys), _CHUNK):
                 chunk = keys[i:i + _CHUNK]
                 yield from db.execute(f"{query} ({','.join('?' * len(chunk))})", (oldest, *params, *chunk))
+
+    def present(self, keys: Sequence[str]) -> set[str]:
+        """The keys among these whose extraction is there and stays fresh through this run (it expires no
+        sooner than :data:`_STAYS_FRESH_S` from now, or half the age limit when that is shorter), without
+        reading the extractions (none when refreshing or reading fails)."""
+        if self.refresh or not keys or not self.path.is_file():
+            return set()
+        margin = min(_STAYS_FRESH_S, self.max_age_seconds / 2)
+        try:
+            return {key for key, in self._fresh_rows("SELECT key FROM extraction WHERE saved >= ? AND key IN", keys, margin=margin)}
+        except sqlite3.Error:
+            return set()  # get_many() tells, and resets a damaged database
 
     def get_many(self, keys: Sequence[str]) -> dict[str, DocumentClaims]:
         """The cached extractions of these keys that are there, fresh and readable (none when refreshing)."""
@@ -271,10 +288,20 @@ class ExtractionCache:
                 self._reset(exc)
 
 
-#: What a saved merge keeps of a document's extraction, all the report needs once claims are merged:
-#: (document id, sentences scored, problems). A row rather than a model: 100,000 documents' models
-#: took a second to read back.
-Counted = tuple[str, int, list[Problem]]
+#: What a saved merge keeps of a document's extraction: all the report needs once claims are merged
+#: (document id, sentences scored, problems), and all the next run's merge needs of it when it has not
+#: changed (its extraction's cache key, and its claim sentences as (index, text, claim id): see
+#: :class:`factflow.claims.Unchanged`). A row rather than a model: 100,000 documents' models took a
+#: second to read back.
+Counted = tuple[str, int, list[Problem], str, list[tuple[int, str, str]]]
+
+
+def counted(extraction: DocumentClaims, key: str) -> Counted:
+    """The saved merge's row of a document's extraction, stored under ``key`` in the extraction cache."""
+    from factflow.claims import claim_id  # (the claims package imports this module)
+
+    return (extraction.document, extraction.scored(), extraction.problems, key,
+            [(s.index, s.text, s.claim_id or claim_id(s.text)) for s in extraction.claims()])
 
 
 @dataclass
@@ -286,6 +313,16 @@ class Merged:
     counted: list[Counted]
     #: Per claim id, the catalog entries that suit the claim but give it no link (only claims that have some).
     left_out: dict[str, list[SourceLeftOut]] = field(default_factory=dict)
+
+
+@dataclass
+class LastMerge:
+    """The last run's merge, when documents changed since: its claims and each document's row
+    (:data:`Counted`), by document id. A rerun merges the documents that did not change from these,
+    not from their extractions (:class:`factflow.claims.Unchanged`)."""
+
+    claims: list[Claim]
+    counted: dict[str, Counted]
 
 
 @dataclass
@@ -317,8 +354,8 @@ def link_fingerprint(linking: str, claim: Claim, url: str | None, published: str
     return hashlib.sha256("\x00".join([linking, claim.model_dump_json(), url or "", published or ""]).encode("utf-8")).hexdigest()
 
 
-class _MergedHead(BaseModel):
-    """What decides whether a saved merge serves (read first; the rest of the file is skipped unread)."""
+class _MergedFile(BaseModel):
+    """The saved merge: what decides whether it serves, its claims, their sources and each document's row."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -326,24 +363,15 @@ class _MergedHead(BaseModel):
     #: Ids a near-duplicate group's id could be chosen from, and those of them in use after the run that saved it.
     contested: list[str]
     known: list[str]
-
-
-class _MergedLinks(BaseModel):
-    """The sources a saved merge linked, with what each claim's were linked from (the rest is skipped unread)."""
-
-    model_config = ConfigDict(extra="ignore")
-
+    #: What merging read besides the documents (:func:`merging_key`): a rerun with the same merges the
+    #: documents that did not change from the saved rows.
+    merging: str = ""
+    claims: list[Claim]
     sources: dict[str, list[Source]]
+    counted: list[Counted]
     left_out: dict[str, list[SourceLeftOut]] = {}
     #: Per claim id, the :func:`link_fingerprint` its sources were linked from.
     linked_from: dict[str, str] = {}
-
-
-class _MergedFile(_MergedHead, _MergedLinks):
-    """The whole saved merge: its head, its sources, its claims and what the report needs of each extraction."""
-
-    claims: list[Claim]
-    counted: list[Counted]
 
 
 def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None, seeds: Path | None = None) -> str:
@@ -363,6 +391,13 @@ def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] |
     return digest.hexdigest()
 
 
+def merging_key(cfg: Config) -> str:
+    """What merging claims reads besides the documents' extractions: the claims code and settings, and
+    how many key terms a claim keeps."""
+    return hashlib.sha256("\x00".join([_code_version("claims"), cfg.claims.model_dump_json(), str(cfg.sources.max_terms)])
+                          .encode("utf-8")).hexdigest()
+
+
 def _contested(claims: Iterable[Claim]) -> set[str]:
     """Ids that could name a near-duplicate group: only there do the ids earlier runs used change the merge."""
     from factflow.claims import claim_id  # (the claims package imports this module)
@@ -375,38 +410,39 @@ def _contested(claims: Iterable[Claim]) -> set[str]:
     return ids
 
 
-def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: float) -> tuple[Merged | None, Linked]:
+def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: float,
+                merging: str = "") -> tuple[Merged | None, Linked, LastMerge | None]:
     """What the last run of ``out`` merged, if made from the same inputs and the same ids in use
-    among those a near-duplicate group could take, and not older than ``max_age_days``; when it was
-    not, what it linked (by claim, with what each was linked from), for the claims that did not change."""
+    among those a near-duplicate group could take, and not older than ``max_age_days``. When it was
+    not: what it linked (by claim, with what each was linked from), for the claims that did not
+    change; and, when it merged with the same settings (``merging``: :func:`merging_key`), its claims
+    and rows, for merging the documents that did not change without reading their extractions."""
     path = OutputLayout(out).claims_cache
     try:
         if time.time() - path.stat().st_mtime > max_age_days * 86400:
-            return None, Linked()
-        raw = path.read_bytes()
-        # Its key first (a tenth of the time of reading it all): when the merge does not serve, only the
-        # sources are read, not the claims and extractions (most of the file).
-        head = _MergedHead.model_validate_json(raw)
-        if head.key != key or sorted(known_ids.intersection(head.contested)) != head.known:
-            links = _MergedLinks.model_validate_json(raw)
-            return None, Linked({cid: (fingerprint, links.sources.get(cid, []), links.left_out.get(cid, []))
-                                 for cid, fingerprint in links.linked_from.items()})
-        saved = _MergedFile.model_validate_json(raw)
+            return None, Linked(), None
+        saved = _MergedFile.model_validate_json(path.read_bytes())
     except (OSError, ValidationError, ValueError):
-        return None, Linked()
-    return Merged(saved.claims, saved.sources, saved.counted, saved.left_out), Linked()
+        return None, Linked(), None
+    if saved.key == key and sorted(known_ids.intersection(saved.contested)) == saved.known:
+        return Merged(saved.claims, saved.sources, saved.counted, saved.left_out), Linked(), None
+    linked = Linked({cid: (fingerprint, saved.sources.get(cid, []), saved.left_out.get(cid, []))
+                     for cid, fingerprint in saved.linked_from.items()})
+    last = LastMerge(saved.claims, {row[0]: row for row in saved.counted}) if merging and saved.merging == merging else None
+    return None, linked, last
 
 
 def save_merged(
     out: Path, key: str, known_ids: frozenset[str], claims: list[Claim], sources: dict[str, list[Source]],
-    extractions: Iterable[DocumentClaims], left_out: dict[str, list[SourceLeftOut]] | None = None,
-    linked_from: dict[str, str] | None = None,
+    rows: Iterable[Counted], left_out: dict[str, list[SourceLeftOut]] | None = None,
+    linked_from: dict[str, str] | None = None, merging: str = "",
 ) -> None:
-    """Keep this run's merged claims, sources (with what each claim's were linked from) and extraction
-    counts for the next run (one entry: the latest)."""
+    """Keep this run's merged claims, sources (with what each claim's were linked from) and each
+    document's row (:data:`Counted`) for the next run (one entry: the latest)."""
     contested = _contested(claims)
     # The run about to write a task file for every claim: by the next run their ids are in use too.
-    head = {"key": key, "contested": sorted(contested), "known": sorted((known_ids | {c.id for c in claims}) & contested)}
+    head = {"key": key, "contested": sorted(contested), "known": sorted((known_ids | {c.id for c in claims}) & contested),
+            "merging": merging}
     source_list = TypeAdapter(list[Source])
 
     def chunks() -> Iterator[str]:  # a claim at a time: the whole file is tens of MB at ten thousand claims
@@ -418,9 +454,10 @@ def save_merged(
             yield ("," if i else "") + json.dumps(cid) + ":" + source_list.dump_json(linked).decode("utf-8")
         yield '}, "counted": ['
         problems = TypeAdapter(list[Problem])
-        for i, extraction in enumerate(extractions):
-            found = problems.dump_json(extraction.problems).decode("utf-8") if extraction.problems else "[]"
-            yield f'{"," if i else ""}[{json.dumps(extraction.document)},{extraction.scored()},{found}]'
+        for i, (document, scored, found, extraction_key, sentences) in enumerate(rows):
+            listed = problems.dump_json(found).decode("utf-8") if found else "[]"
+            yield (f'{"," if i else ""}[{json.dumps(document)},{scored},{listed},{json.dumps(extraction_key)},'
+                   f"{json.dumps(sentences)}]")
         yield '], "left_out": ' + TypeAdapter(dict[str, list[SourceLeftOut]]).dump_json(left_out or {}).decode("utf-8")
         yield ', "linked_from": ' + json.dumps(linked_from or {}) + "}"
 

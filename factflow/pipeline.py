@@ -23,19 +23,23 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from factflow.cache import (
+    Counted,
     ExtractionCache,
+    LastMerge,
     Linked,
     Merged,
     cache_keys,
     claims_key,
+    counted,
     link_fingerprint,
     linking_key,
     load_merged,
+    merging_key,
     relocated,
     save_merged,
     scores_version,
 )
-from factflow.claims import extract_claims_many, merge_claims
+from factflow.claims import Unchanged, extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, OutputError
 from factflow.export import load_report
@@ -188,31 +192,46 @@ class Cached:
     found: dict[str, DocumentClaims] = field(default_factory=dict)
     #: For the documents the cache lacks (edited ones), the last scores of their sentences, by document id.
     scored: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: The last run's merge, when documents changed since, and the rows it kept of the documents that
+    #: did not (by document id): these are merged from their rows, their extractions left unread.
+    last: LastMerge | None = None
+    unchanged: dict[str, Counted] = field(default_factory=dict)
+
+    def done(self, document: str) -> bool:
+        """Whether a document needs no extraction: found in the cache, or unchanged since the last merge."""
+        return document in self.found or document in self.unchanged
 
 
 def reuse(ctx: RunContext, documents: Sequence[Document]) -> tuple[Merged | None, str, Cached, Linked]:
     """Stage: the last run's merged claims, sources and extraction counts, if they derive from exactly
     these documents, settings and code (None otherwise, or on ``--refresh``); the key this run's
     merged claims are kept under ("" with the cache off), made here, while the documents' text is at
-    hand; and, when the merged claims do not serve, each document's cached extraction (one lookup
-    for them all, in this process: worker processes only extract) and the last run's sources of
-    each claim, for the claims that did not change."""
+    hand; and, when the merged claims do not serve, the last run's sources of each claim, for the
+    claims that did not change, and what the extraction cache holds (one lookup for them all, in this
+    process: worker processes only extract). A document that did not change since the last merge
+    (same extraction key, its extraction still cached) is not read at all: the merge takes it from
+    the row the last merge kept (:class:`factflow.claims.Unchanged`); the others' cached extractions are read."""
     cfg = ctx.loaded.config
     if not cfg.cache.enabled:
         return None, "", Cached(), Linked()
     keys = cache_keys(documents, cfg.claims, ctx.seeds)
     key = claims_key(documents, cfg, keys, ctx.seeds)
-    merged, linked = (None, Linked()) if ctx.refresh else load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days)
+    merged, linked, last = ((None, Linked(), None) if ctx.refresh else
+                            load_merged(ctx.out, key, load_known_claim_ids(ctx.out), cfg.cache.max_age_days, merging_key(cfg)))
     if merged is not None:
         return merged, key, Cached(), linked
     cache = ExtractionCache.for_output(ctx.out, cfg.cache.max_age_days, ctx.refresh, scores_version(cfg.claims))
-    found = cache.get_many(keys)
-    cached = Cached(cache)
+    cached = Cached(cache, keys={d.id: k for d, k in zip(documents, keys, strict=True)}, last=last)
+    if last is not None:
+        same = {d.id: k for d, k in zip(documents, keys, strict=True) if (row := last.counted.get(d.id)) is not None and row[3] == k}
+        # Only those whose extraction stays in the cache: a claim that changes hands may need one (Unchanged.load).
+        present = cache.present(list(same.values()))
+        cached.unchanged = {document: last.counted[document] for document, k in same.items() if k in present}
+    found = cache.get_many([k for d, k in zip(documents, keys, strict=True) if d.id not in cached.unchanged])
     for document, k in zip(documents, keys, strict=True):
-        cached.keys[document.id] = k
-        if k in found:
+        if k in found and document.id not in cached.unchanged:
             cached.found[document.id] = relocated(found[k], document)
-    cached.scored = cache.get_scores([d.id for d in documents if d.id not in cached.found])
+    cached.scored = cache.get_scores([d.id for d in documents if not cached.done(d.id)])
     return None, key, cached, linked
 
 
@@ -224,10 +243,10 @@ def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merg
     (:func:`factflow.workers.batch_size`)."""
     if merged is not None:
         return []
-    found = cached.found if cached is not None else {}
-    scored = cached.scored if cached is not None else {}
+    cached = cached or Cached()
+    scored = cached.scored
     # An edited document takes its sentences' last scores along: only its changed sentences meet the detector.
-    missing = [d.model_copy(update={"scored": scored[d.id]}) if d.id in scored else d for d in documents if d.id not in found]
+    missing = [d.model_copy(update={"scored": scored[d.id]}) if d.id in scored else d for d in documents if not cached.done(d.id)]
     return batches(missing, batch_size(ctx.loaded.config.run, sum(map(weight, missing))))
 
 
@@ -244,16 +263,11 @@ def gather_extractions(
     """The extract stage's batch results (in batch order), each stored in the extraction cache as it
     comes, with the extractions the cache held, as one list in document order, with cache hits and
     misses; and the documents as the later stages read them, one compact record each, their text let go.
-    When the last run's merged claims serve, no extraction is read: the records come from its counts."""
+    When the last run's merged claims serve, no extraction is read: the records come from its rows,
+    as they do for the documents that did not change since the last merge (:attr:`Cached.unchanged`)."""
     if merged is not None:  # nothing changed: no document to extract, no claim to merge
-        counted = {name: (scored, problems) for name, scored, problems in merged.counted}
-        records = []
-        for d in documents:
-            scored, problems = counted.get(d.id, (0, []))
-            # The problems name the document where it is in this run (the seeds folder may be named otherwise).
-            records.append(DocumentRecord.counted(d, scored, [p if p.file == d.path else p.model_copy(update={"file": d.path})
-                                                              for p in problems]))
-        return [], {"hits": len(documents), "misses": 0}, records
+        rows = {row[0]: row for row in merged.counted}
+        return [], {"hits": len(documents), "misses": 0}, [_record(d, rows.get(d.id)) for d in documents]
     by_document = dict(cached.found)
     for found in results:
         if cached.cache is not None:
@@ -262,27 +276,40 @@ def gather_extractions(
             e.scores = {}  # stored: the later stages never read them
         by_document.update((e.document, e) for e in found)
     extractions = [by_document[d.id] for d in documents if d.id in by_document]
-    counts = {"hits": len(cached.found), "misses": len(documents) - len(cached.found)}
-    return extractions, counts, [DocumentRecord.of(d, by_document.get(d.id)) for d in documents]
+    hits = len(cached.found) + len(cached.unchanged)
+    records = [_record(d, cached.unchanged[d.id]) if d.id in cached.unchanged else DocumentRecord.of(d, by_document.get(d.id))
+               for d in documents]
+    return extractions, {"hits": hits, "misses": len(documents) - hits}, records
+
+
+def _record(document: Document, row: Counted | None) -> DocumentRecord:
+    """A document's record from the row a saved merge kept of its extraction (None: none, nothing scored)."""
+    if row is None:
+        return DocumentRecord.counted(document, 0, [])
+    # The problems name the document where it is in this run (the seeds folder may be named otherwise).
+    return DocumentRecord.counted(document, row[1], [p if p.file == document.path else p.model_copy(update={"file": document.path})
+                                                     for p in row[2]])
 
 
 def plan(
     ctx: RunContext, documents: Sequence[DocumentRecord], extractions: Sequence[DocumentClaims], merged: Merged | None, key: str,
-    linked: Linked | None = None,
+    linked: Linked | None = None, cached: Cached | None = None,
 ) -> Plan:
     """Stage: merge claims, link sources, assign reviewers; the extractions' sentences are let go after it.
 
     The assignments already made in ``out`` (its ledger, or its verdict files) are kept; only
     claims short of reviewers are assigned. With ``merged`` the claims and sources are the last
-    run's; otherwise they are merged and linked (a claim ``linked`` holds unchanged keeps the last
-    run's sources), and kept for the next run under ``key``.
+    run's; otherwise they are merged (the documents that did not change since the last merge, from
+    the rows it kept: ``cached.unchanged``) and linked (a claim ``linked`` holds unchanged keeps the
+    last run's sources), and kept for the next run under ``key``.
     """
     cfg, out = ctx.loaded.config, ctx.out
     if merged is not None:
         claims, sources, left_out = merged.claims, merged.sources, merged.left_out
     else:
+        cached = cached or Cached()
         known = load_known_claim_ids(out)
-        claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known)
+        claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known, unchanged=_unchanged(ctx, cached))
         by_id = {d.id: d for d in documents}
         linking = linking_key(cfg) if cfg.cache.enabled else ""
         sources, left_out, linked_from = {}, {}, {}
@@ -296,7 +323,10 @@ def plan(
             if fingerprint:
                 linked_from[c.id] = fingerprint
         if cfg.cache.enabled:
-            save_merged(out, key, known, claims, sources, extractions, left_out, linked_from)
+            rows = {e.document: counted(e, cached.keys[e.document]) for e in extractions if e.document in cached.keys}
+            rows.update(cached.unchanged)
+            save_merged(out, key, known, claims, sources, [rows[d.id] for d in documents if d.id in rows], left_out, linked_from,
+                        merging_key(cfg))
     previous, problems = load_ledger(out, cfg.review)
     verdict_files = ParsedVerdicts(out, cfg.review)
     ledger = plan_assignments(claims, cfg.review, previous, rated_pairs(out, cfg.review, verdict_files), now())
@@ -305,6 +335,25 @@ def plan(
     items = [PlannedClaim(c, titles.get(c.document, ""), assignments[c.id], sources[c.id], sources_left_out=left_out.get(c.id, []))
              for c in claims]
     return Plan(items, ledger=ledger, problems=problems, verdict_files=verdict_files)
+
+
+def _unchanged(ctx: RunContext, cached: Cached) -> Unchanged | None:
+    """The documents the merge takes from the last merge's rows (None: none), with the last run's claims,
+    and a reader of a document's cached extraction, for a sentence that makes a claim it did not make then."""
+    if not cached.unchanged or cached.last is None or cached.cache is None:
+        return None
+    cache = cached.cache
+
+    def load(document: str) -> DocumentClaims:
+        key = cached.keys[document]
+        found = cache.get_many([key]).get(key)
+        if found is None:  # it was there when the run began, fresh for an hour: the cache was removed or damaged meanwhile
+            raise OutputError(cache.path, f"the cached extraction of document {document!r} went missing during the run "
+                              "(the cache was removed or damaged meanwhile); run again")
+        return found
+
+    return Unchanged(sentences={document: row[4] for document, row in cached.unchanged.items()},
+                     claims={(c.document, c.sentence_index): c for c in cached.last.claims}, load=load)
 
 
 def resolve(ctx: RunContext, plan: Plan, documents: Sequence[DocumentRecord]) -> Plan:
@@ -431,7 +480,8 @@ PIPELINE: tuple[Stage, ...] = (
     Stage("reuse-claims", "Checking for changes", reuse, inputs=("documents",), outputs=("merged", "claims_key", "cached", "linked")),
     Stage("extract-claims", "Extracting claims", extract, inputs=("documents", "merged", "cached"),
           outputs=("extractions", "counts", "documents"), each=extract_batches, gather=gather_extractions),
-    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged", "claims_key", "linked"), outputs=("plan",)),
+    Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged", "claims_key", "linked", "cached"),
+          outputs=("plan",)),
     Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
     Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan",), outputs=("plan", "previous")),
     Stage("write-review-files", "Writing tasks", write_review, inputs=("plan",), outputs=("written", "created")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from factflow.claims.anatomy import find_attribution, find_entities, find_times
@@ -24,6 +24,7 @@ from factflow.names import name_spans
 
 __all__ = [
     "NOT_CHECKABLE_TYPES",
+    "Unchanged",
     "claim_id",
     "extract_claims",
     "extract_claims_many",
@@ -185,58 +186,100 @@ def key_terms(text: str, limit: int | None = None) -> list[str]:
     return terms
 
 
+@dataclass
+class Unchanged:
+    """Documents whose extraction is the one the last run merged, given as that merge left them, so a
+    rerun merges without reading their extractions: each document's claim sentences (index, text, claim id),
+    the last run's claims by the sentence each was made of (document, index), and ``load``, which
+    reads a document's extraction (from the extraction cache) for the rare sentence that makes a
+    claim this time but did not last time (its group's first sentence was in a changed document)."""
+
+    sentences: dict[str, list[tuple[int, str, str]]]
+    claims: dict[tuple[str, int], Claim]
+    load: Callable[[str], DocumentClaims]
+
+
 def merge_claims(
     results: Iterable[DocumentClaims],
     cfg: ClaimsConfig,
     max_terms: int = 6,
     known_ids: frozenset[str] = frozenset(),
+    unchanged: Unchanged | None = None,
 ) -> list[Claim]:
     """One claim per distinct sentence at or above the threshold, in document then sentence order.
 
     Exact repeats share an id; near-duplicates (``cfg.near_duplicate_similarity``) join the first
     claim they resemble as further appearances. When a group holds an id that earlier runs used
     (``known_ids``), the group keeps that id, so reviewers' verdicts stay attached.
+
+    ``unchanged``: more documents, as the last run's merge left them (see :class:`Unchanged`). The
+    grouping reads only each sentence's document, index and text, so it runs over them exactly as
+    over their extractions: the claims are those of merging every extraction, only cheaper.
     """
     claims: dict[str, Claim] = {}
-    ordered = sorted(results, key=lambda r: r.document)
+    given = {r.document: r for r in results}
+    kept = unchanged.sentences if unchanged is not None else {}
+    ordered = sorted(given.keys() | kept.keys())
     near = None
     if cfg.near_duplicate_similarity:
-        near = NearDuplicates(cfg.near_duplicate_similarity, (s.text for r in ordered for s in r.claims()))
+        texts = (text for d in ordered for text in (
+            [s.text for s in given[d].claims()] if d in given else [text for _, text, _ in kept[d]]))
+        near = NearDuplicates(cfg.near_duplicate_similarity, texts)
     context = cfg.context_sentences
-    for result in ordered:
-        by_index = {s.index: s.text for s in result.sentences}  # a compact result keeps only claims and their context
-        for sentence in result.claims():
-            cid = sentence.claim_id or claim_id(sentence.text)
+    for document in ordered:
+        result = given.get(document)
+        by_index: dict[int, str] | None = None  # the document's sentences' text, once it makes a claim
+        found: Iterable[tuple[int, str, str, Sentence | None]] = (
+            ((s.index, s.text, s.claim_id or claim_id(s.text), s) for s in result.claims()) if result is not None
+            else ((i, text, cid, None) for i, text, cid in kept[document]))
+        for i, text, cid, sentence in found:
             if cid not in claims and near is not None:
-                match = near.find(sentence.text)
+                match = near.find(text)
                 if match is not None:
                     claim = claims[match]
-                    claim.appearances.append(Appearance(document=result.document, sentence_index=sentence.index, text=sentence.text))
+                    claim.appearances.append(Appearance(document=document, sentence_index=i, text=text))
                     if cid in known_ids and match not in known_ids:
                         claims = {(cid if k == match else k): v for k, v in claims.items()}
                         claim.id = cid
                         near.rename(match, cid)
                     continue
             if cid in claims:
-                claims[cid].appearances.append(Appearance(document=result.document, sentence_index=sentence.index))
+                claims[cid].appearances.append(Appearance(document=document, sentence_index=i))
                 continue
-            i = sentence.index
-            claims[cid] = Claim(
-                id=cid,
-                document=result.document,
-                text=sentence.text,
-                sentence_index=i,
-                checkworthiness=sentence.score,
-                reasons=sentence.reasons,
-                type=sentence.type,
-                appearances=[Appearance(document=result.document, sentence_index=i)],
-                entities=sentence.entities,
-                attribution=sentence.attribution,
-                time=sentence.time,
-                context_before=[by_index[j] for j in range(max(0, i - context), i) if j in by_index],
-                context_after=[by_index[j] for j in range(i + 1, i + 1 + context) if j in by_index],
-                key_terms=sentence.key_terms[:max_terms] if sentence.key_terms is not None else key_terms(sentence.text, max_terms),
-            )
+            earlier = unchanged.claims.get((document, i)) if unchanged is not None and sentence is None else None
+            if earlier is not None and earlier.text == text:  # the claim the last run made of this very sentence
+                claims[cid] = earlier.model_copy(update={"id": cid, "appearances": [Appearance(document=document, sentence_index=i)]})
+            else:
+                if sentence is None and unchanged is not None:  # a claim this time, not last time: read its extraction
+                    result = result or unchanged.load(document)
+                    sentence = next(s for s in result.sentences if s.index == i)
+                if result is None or sentence is None:
+                    raise ValueError(f"no extraction of document {document!r}")  # unreachable: load() raises or returns one
+                if by_index is None:
+                    by_index = {s.index: s.text for s in result.sentences}  # a compact result keeps only claims and their context
+                claims[cid] = _claim(cid, document, sentence, by_index, context, max_terms)
             if near is not None:
-                near.add(cid, sentence.text)
+                near.add(cid, text)
     return list(claims.values())
+
+
+def _claim(cid: str, document: str, sentence: Sentence, by_index: dict[int, str], context: int, max_terms: int) -> Claim:
+    """A new claim made of one sentence of a document, with the sentences around it (``by_index``: the text
+    of the document's sentences that extraction kept, by index)."""
+    i = sentence.index
+    return Claim(
+        id=cid,
+        document=document,
+        text=sentence.text,
+        sentence_index=i,
+        checkworthiness=sentence.score,
+        reasons=sentence.reasons,
+        type=sentence.type,
+        appearances=[Appearance(document=document, sentence_index=i)],
+        entities=sentence.entities,
+        attribution=sentence.attribution,
+        time=sentence.time,
+        context_before=[by_index[j] for j in range(max(0, i - context), i) if j in by_index],
+        context_after=[by_index[j] for j in range(i + 1, i + 1 + context) if j in by_index],
+        key_terms=sentence.key_terms[:max_terms] if sentence.key_terms is not None else key_terms(sentence.text, max_terms),
+    )
