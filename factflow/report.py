@@ -10,8 +10,9 @@ import itertools
 import json
 import os
 import stat
+import sys
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Container, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -323,8 +324,8 @@ class _PreviousReport(_Lenient):
 
     generated_at: str | None = None
     claims: list[_PreviousClaim] = []
-    #: (the snapshot's) Where the documents' list lies in the report: [key of its content, byte offset, byte length].
-    documents_span: list[Any] | None = None
+    #: (the snapshot's) Where each run of the documents' list lies in the report: [key of its content, byte offset, byte length].
+    documents_spans: list[Any] | None = None
 
 
 def _previous_shape(data: Any) -> dict[str, Any] | None:
@@ -437,23 +438,20 @@ class _Piece:
     claim: ReportClaim | None = None
     as_json: str = ""
     key: str = ""
-    #: A piece of the documents' list (its first line, an entry, or all of it copied).
-    document: bool = False
+    #: For a run of the documents' list (:func:`_document_chunks`), its key.
+    chunk: str = ""
 
 
 def _pieces(report: ReportStream, reuse: Callable[[str, str], str | None] | None = None,
-            documents: str | None = None) -> Iterator[_Piece]:
-    """The report's text in pieces, a document or a claim at a time; ``reuse(id, key)`` may return
-    a claim's text as an earlier run wrote it, instead of emitting it again; ``documents``, the
-    documents' list as an earlier run wrote it, when they are the same documents."""
+            chunks: Sequence[tuple[str, int]] = (), copy: Callable[[str], str | None] | None = None) -> Iterator[_Piece]:
+    """The report's text in pieces, a run of documents or a claim at a time; ``reuse(id, key)`` may
+    return a claim's text as an earlier run wrote it, instead of emitting it again. ``chunks``: the
+    runs of the documents' list (key, how many documents: :func:`_document_chunks`), and ``copy(key)``
+    a run's text as an earlier report has it."""
     yield _Piece(_HEADER)
     for name in Report.model_fields:
-        if name == "documents" and documents is not None:
-            yield _Piece(documents, document=True)
-        elif name == "documents":
-            for piece in _listed(name, report.documents(), lambda document: _Piece(emit([document.model_dump(mode="json")]))):
-                piece.document = True
-                yield piece
+        if name == "documents":
+            yield from _document_pieces(report.documents(), chunks, copy)
         elif name == "claims":
             yield from _listed(name, report.claims(), lambda claim: _claim_piece(claim, reuse))
         else:
@@ -461,6 +459,24 @@ def _pieces(report: ReportStream, reuse: Callable[[str, str], str | None] | None
             data = value.model_dump(mode="json") if hasattr(value, "model_dump") else (
                 [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value] if isinstance(value, list) else value)
             yield _Piece(dump_yaml({name: data}))
+
+
+def _document_pieces(documents: Iterator[ReportDocument], chunks: Sequence[tuple[str, int]],
+                     copy: Callable[[str], str | None] | None) -> Iterator[_Piece]:
+    """The documents' list a run of documents at a time (each run copied, when ``copy`` has its text)."""
+    first = next(documents, None)
+    if first is None:
+        yield _Piece(dump_yaml({"documents": []}))
+        return
+    yield _Piece("documents:\n")
+    entries = itertools.chain([first], documents)
+    for key, count in chunks or [("", sys.maxsize)]:
+        copied = copy(key) if copy is not None and key else None
+        if copied is not None:
+            deque(itertools.islice(entries, count), maxlen=0)
+            yield _Piece(copied, chunk=key)
+        else:
+            yield _Piece("".join(emit([d.model_dump(mode="json")]) for d in itertools.islice(entries, count)), chunk=key)
 
 
 def _listed(name: str, entries: Iterator[Any], piece: Callable[[Any], _Piece]) -> Iterator[_Piece]:
@@ -490,11 +506,11 @@ def report_text(report: Report | ReportStream) -> str:
 @dataclasses.dataclass
 class _Copier:
     """Reads unchanged text from the report at a path, by the spans its snapshot recorded ([key of the
-    content, byte offset, byte length]): a claim's entry, or the whole list of documents."""
+    content, byte offset, byte length]): a claim's entry, or a run of the documents' list."""
 
     old: IO[bytes]
     claims: dict[str, Any]
-    documents: list[Any] | None
+    documents: dict[str, Any]
     size: int = 0
 
     def _read(self, span: Any, key: str) -> str | None:
@@ -513,10 +529,10 @@ class _Copier:
         """A claim's YAML as the earlier report has it, if its key is ``key``."""
         return self._read(self.claims.get(claim_id), key)
 
-    def documents_list(self, key: str) -> str | None:
-        """The documents' list as the earlier report has it, if its key is ``key``."""
-        text = self._read(self.documents, key)
-        return text if text is not None and text.startswith("documents:") else None
+    def documents_run(self, key: str) -> str | None:
+        """A run of the documents' list as the earlier report has it, by its key."""
+        text = self._read(self.documents.get(key), key)
+        return text if text is not None and text.startswith("- ") else None
 
 
 def _copier(previous: dict[str, Any] | None, path: Path, stack: contextlib.ExitStack) -> _Copier | None:
@@ -526,7 +542,8 @@ def _copier(previous: dict[str, Any] | None, path: Path, stack: contextlib.ExitS
     if not previous or not previous.get("report_sha256"):
         return None
     spans: dict[str, Any] = {str(c.get("id")): c.get("span") for c in previous.get("claims") or [] if isinstance(c, dict) and c.get("span")}
-    documents = previous.get("documents_span")
+    runs = previous.get("documents_spans")
+    documents = {str(span[0]): span for span in runs if isinstance(span, list) and span} if isinstance(runs, list) else {}
     if not spans and not documents:
         return None
     try:
@@ -534,18 +551,35 @@ def _copier(previous: dict[str, Any] | None, path: Path, stack: contextlib.ExitS
         size = os.fstat(old.fileno()).st_size
     except OSError:
         return None
-    return _Copier(old, spans, documents if isinstance(documents, list) else None, size)
+    return _Copier(old, spans, documents, size)
 
 
-def _documents_json(stream: ReportStream, into: IO[bytes]) -> str:
-    """Write the documents' JSON (joined by commas, as the twin lists them) into ``into``; the key of
-    everything their YAML shows (equal keys, equal text: the emitter's code and every document)."""
-    digest = hashlib.sha256(_emitter_version())
+#: A run of the documents' list ends after a document whose id hashes to a multiple of this (so about
+#: this many documents a run), or at :data:`_RUN_MAX` documents. A run is copied from the last report
+#: when none of its documents changed: at 100,000 documents, one edited document costs its run's
+#: entries, not the whole list's. Ends chosen by content, not by count, so that a document added or
+#: removed moves no end but its own run's.
+_RUN_EVERY = 256
+_RUN_MAX = 2048
+
+
+def _documents_json(stream: ReportStream, into: IO[bytes]) -> list[tuple[str, int]]:
+    """Write the documents' JSON (joined by commas, as the twin lists them) into ``into``; the runs
+    of the documents' list (see :data:`_RUN_EVERY`), each as the key of everything its YAML shows
+    (equal keys, equal text: the emitter's code and its documents) and how many documents it holds."""
+    runs: list[tuple[str, int]] = []
+    digest, count = hashlib.sha256(_emitter_version()), 0
     for k, document in enumerate(stream.documents()):
         data = document.model_dump_json().encode("utf-8")
         into.write((b"," if k else b"") + data)
         digest.update(data + b"\x00")
-    return digest.hexdigest()[:32]
+        count += 1
+        if count >= _RUN_MAX or int.from_bytes(hashlib.blake2b(document.id.encode("utf-8", "surrogatepass"), digest_size=4).digest()) % _RUN_EVERY == 0:
+            runs.append((digest.hexdigest()[:32], count))
+            digest, count = hashlib.sha256(_emitter_version()), 0
+    if count:
+        runs.append((digest.hexdigest()[:32], count))
+    return runs
 
 
 def write_report(report: Report | ReportStream, path: Path, snapshot: Path | None = None, previous: dict[str, Any] | None = None) -> None:
@@ -560,29 +594,26 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
     stream = _stream(report)
     digest = hashlib.sha256()
     entries: list[dict[str, Any]] = []
-    documents_span: list[Any] = []
+    documents_spans: list[list[Any]] = []
     with contextlib.ExitStack() as stack:
         copier = _copier(previous, path, stack)
         path.parent.mkdir(parents=True, exist_ok=True)
         claims_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
         documents_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
-        # The documents' JSON first (the twin's, and their key): when the earlier report listed exactly
-        # these documents, their YAML is copied whole (100,000 entries: seconds of emitting).
-        documents_key = _documents_json(stream, documents_json)
-        documents = copier.documents_list(documents_key) if copier else None
+        # The documents' JSON first (the twin's, and the keys of the documents' runs): a run whose
+        # documents the earlier report listed alike is copied (100,000 entries: seconds of emitting).
+        runs = _documents_json(stream, documents_json)
 
         def hashed() -> Iterator[bytes]:
             offset = 0
-            for piece in _pieces(stream, copier.claim if copier else None, documents):
+            for piece in _pieces(stream, copier.claim if copier else None, runs, copier.documents_run if copier else None):
                 data = piece.text.encode("utf-8")
                 digest.update(data)
                 if piece.claim is not None:
                     claims_json.write((("," if entries else "") + piece.as_json).encode("utf-8"))
                     entries.append(_snapshot_entry(piece.claim, [piece.key, offset, len(data)] if snapshot is not None else None))
-                elif piece.document:
-                    if not documents_span:
-                        documents_span.extend([documents_key, offset, 0])
-                    documents_span[2] += len(data)
+                elif piece.chunk:
+                    documents_spans.append([piece.chunk, offset, len(data)])
                 offset += len(data)
                 yield data
 
@@ -591,14 +622,14 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
         documents_json.seek(0)
         atomic_write_chunks(twin_path(path), _twin_chunks(stream, digest.hexdigest(), claims_json, documents_json), durable=False)
     if snapshot is not None:
-        atomic_write_chunks(snapshot, _snapshot_chunks(stream.head, digest.hexdigest(), entries, documents_span or None))
+        atomic_write_chunks(snapshot, _snapshot_chunks(stream.head, digest.hexdigest(), entries, documents_spans))
 
 
 def _snapshot_chunks(head: Report, report_sha256: str, entries: Sequence[dict[str, Any]],
-                     documents_span: list[Any] | None = None) -> Iterator[str]:
+                     documents_spans: Sequence[list[Any]] = ()) -> Iterator[str]:
     """The snapshot's JSON, a claim at a time: the fields of a report that the next run's ``changes``
-    compares, tied to the report's text by its hash; and where the documents' list lies in it."""
-    start = {"report_sha256": report_sha256, "generated_at": head.generated_at, **({"documents_span": documents_span} if documents_span else {})}
+    compares, tied to the report's text by its hash; and where each run of the documents' list lies in it."""
+    start = {"report_sha256": report_sha256, "generated_at": head.generated_at, **({"documents_spans": documents_spans} if documents_spans else {})}
     yield json.dumps(start, ensure_ascii=False)[:-1] + ', "claims": ['
     for i, entry in enumerate(entries):
         yield (", " if i else "") + json.dumps(entry, ensure_ascii=False)

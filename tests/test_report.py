@@ -128,6 +128,44 @@ def test_a_rerun_copies_the_documents_list_when_the_documents_are_the_same(
     assert path.read_text(encoding="utf-8") == report_text(third.report)
 
 
+def test_one_changed_document_among_thousands_writes_only_its_run_of_the_documents_list(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """The documents' list is copied from the last report a run of documents at a time (runs end where
+    a document's id says, about 256 documents each): a document edited, added or removed costs its own
+    run's entries only, and the report is byte for byte what writing it afresh gives."""
+    import factflow.report as report_module
+    from factflow.report import load_previous_report, write_report
+
+    base = run_pipeline(loaded, seed_dir, out_dir).report
+    template = base.documents[0]
+    documents = [template.model_copy(update={"id": f"doc-{i:05d}", "path": f"corpus.csv:{i + 2}", "title": f"Report {i}"})
+                 for i in range(3000)]
+    path, snapshot = tmp_path / "report.yaml", tmp_path / "snapshot.json"
+    first = base.model_copy(update={"documents": documents})
+    write_report(first, path, snapshot)
+    emitted: list[str] = []
+    real = report_module.emit
+    monkeypatch.setattr(report_module, "emit", lambda data: emitted.append(data[0].get("id", "")) or real(data))
+    for change in (
+        lambda docs: [*docs[:1234], docs[1234].model_copy(update={"title": "Retitled"}), *docs[1235:]],  # an edit
+        lambda docs: [*docs[:2000], *docs[2001:]],  # a document removed
+        lambda docs: [*docs, template.model_copy(update={"id": "doc-99999", "title": "New"})],  # one added at the end
+    ):
+        documents = change(documents)
+        report = base.model_copy(update={"documents": documents})
+        emitted.clear()
+        write_report(report, path, snapshot, load_previous_report(path, snapshot))
+        written = [e for e in emitted if e.startswith("doc-")]
+        assert 0 < len(written) <= 2048 and len(written) < 700  # its run, not 3,000 documents
+        monkeypatch.setattr(report_module, "emit", real)
+        assert path.read_text(encoding="utf-8") == report_text(report)
+        monkeypatch.setattr(report_module, "emit", lambda data: emitted.append(data[0].get("id", "")) or real(data))
+    emitted.clear()
+    write_report(report, path, snapshot, load_previous_report(path, snapshot))
+    assert [e for e in emitted if e.startswith("doc-")] == []  # nothing changed: every run copied
+
+
 @pytest.mark.parametrize("span", [[0, 10**15], [-5, 10], [10**9, 10], ["0", "10"], [0, -1], [None, None]])
 def test_a_damaged_snapshot_span_copies_nothing_and_the_report_is_written_afresh(
     seed_dir: Path, out_dir: Path, loaded: LoadedConfig, span: list[object],
@@ -141,8 +179,9 @@ def test_a_damaged_snapshot_span_copies_nothing_and_the_report_is_written_afresh
     run_pipeline(loaded, seed_dir, out_dir)
     snapshot = OutputLayout(out_dir).report_snapshot
     data = json.loads(snapshot.read_text(encoding="utf-8"))
-    assert data["documents_span"] and all(c.get("span") for c in data["claims"])
-    data["documents_span"][1:] = span
+    assert data["documents_spans"] and all(c.get("span") for c in data["claims"])
+    for run in data["documents_spans"]:
+        run[1:] = span
     for claim in data["claims"]:
         claim["span"][1:] = span
     snapshot.write_text(json.dumps(data), encoding="utf-8")
