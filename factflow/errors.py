@@ -11,6 +11,7 @@
     ├── ServerError                 the local Prefect server could not be started
     ├── WriteError                  the OS refused a write (disk full, quota); earlier files are whole
     ├── WorkerError                 a worker process of run.workers died (killed, out of memory)
+    ├── StaleCacheError             one cache disagrees with another (a file edited by hand); caught: the run redoes the work
     └── SourceError                 a reference source could not be resolved
         ├── TransientSourceError    worth retrying (timeouts, 429, 5xx)
         └── PermanentSourceError    not worth retrying (404, malformed answer)
@@ -134,6 +135,11 @@ class WriteError(FactflowError):
 
 class WorkerError(FactflowError):
     """A worker process died while it ran a stage's batches (killed, out of memory); the run stops."""
+
+
+class StaleCacheError(FactflowError):
+    """A cache disagrees with another (the saved merge names a claim sentence that the document's cached
+    extraction does not hold: a file edited by hand); caught where raised, and the work redone from the other."""
 
 
 class SourceError(FactflowError):

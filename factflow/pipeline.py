@@ -41,7 +41,7 @@ from factflow.cache import (
 )
 from factflow.claims import Unchanged, extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
-from factflow.errors import InputError, OutputError
+from factflow.errors import InputError, OutputError, StaleCacheError
 from factflow.export import load_report
 from factflow.ingest import WebFetcher, fetch_urls, load_documents
 from factflow.layout import OutputLayout
@@ -309,7 +309,14 @@ def plan(
     else:
         cached = cached or Cached()
         known = load_known_claim_ids(out)
-        claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known, unchanged=_unchanged(ctx, cached))
+        try:
+            claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known, unchanged=_unchanged(ctx, cached))
+        except StaleCacheError as exc:  # a saved row edited by hand: merge every document from its extraction
+            log.warning("the saved merge %s does not match the extraction cache (%s); every document is merged from its extraction",
+                        ctx.layout.claims_cache, exc)
+            extractions = [*extractions, *(_read_extraction(cached, document) for document in cached.unchanged)]
+            cached.unchanged = {}
+            claims = merge_claims(extractions, cfg.claims, cfg.sources.max_terms, known_ids=known)
         by_id = {d.id: d for d in documents}
         linking = linking_key(cfg) if cfg.cache.enabled else ""
         sources, left_out, linked_from = {}, {}, {}
@@ -342,18 +349,20 @@ def _unchanged(ctx: RunContext, cached: Cached) -> Unchanged | None:
     and a reader of a document's cached extraction, for a sentence that makes a claim it did not make then."""
     if not cached.unchanged or cached.last is None or cached.cache is None:
         return None
-    cache = cached.cache
-
-    def load(document: str) -> DocumentClaims:
-        key = cached.keys[document]
-        found = cache.get_many([key]).get(key)
-        if found is None:  # it was there when the run began, fresh for an hour: the cache was removed or damaged meanwhile
-            raise OutputError(cache.path, f"the cached extraction of document {document!r} went missing during the run "
-                              "(the cache was removed or damaged meanwhile); run again")
-        return found
-
     return Unchanged(sentences={document: row[4] for document, row in cached.unchanged.items()},
-                     claims={(c.document, c.sentence_index): c for c in cached.last.claims}, load=load)
+                     claims={(c.document, c.sentence_index): c for c in cached.last.claims},
+                     load=lambda document: _read_extraction(cached, document))
+
+
+def _read_extraction(cached: Cached, document: str) -> DocumentClaims:
+    """A document's cached extraction, which the run found there when it began (and fresh for an hour)."""
+    key = cached.keys[document]
+    found = cached.cache.get_many([key]).get(key) if cached.cache is not None else None
+    if found is None:  # the cache was removed or damaged meanwhile
+        path = cached.cache.path if cached.cache is not None else ""
+        raise OutputError(path, f"the cached extraction of document {document!r} went missing during the run "
+                          "(the cache was removed or damaged meanwhile); run again")
+    return found
 
 
 def resolve(ctx: RunContext, plan: Plan, documents: Sequence[DocumentRecord]) -> Plan:

@@ -130,3 +130,29 @@ def test_a_rerun_reads_only_the_changed_documents_extractions_and_reports_as_a_r
     assert any(c["document"] == "doc-01" and c["text"] == a for c in replay["claims"])
     assert run_pipeline(loaded, seeds, out, refresh=True).extracted == 30
     assert report_without_stamps(out) == replay
+
+
+def test_a_saved_row_edited_by_hand_falls_back_to_merging_every_extraction(
+    tmp_path: Path, loaded: LoadedConfig, caplog: pytest.LogCaptureFixture,
+) -> None:
+    import json
+
+    from factflow.layout import OutputLayout
+
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    a = "Officials said 40 people died in the Ohio floods on Monday."
+    write(seeds / "doc-00.txt", f"First\n\n{a} The city spent $3.5 million on the new bridge in 2019.\n")
+    for i in range(1, 4):
+        write(seeds / f"doc-{i:02d}.txt", f"Report {i}\n\n{a} Rebels seized {i} villages near Idlib in March 2015.\n")
+    run_pipeline(loaded, seeds, out)
+    path = OutputLayout(out).claims_cache
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    for row in saved["counted"]:
+        row[4] = [[index + 50, text, cid] for index, text, cid in row[4]]  # sentences the extractions do not hold
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    write(seeds / "doc-00.txt", "First\n\nThe city spent $3.5 million on the new bridge in 2019.\n")
+    run_pipeline(loaded, seeds, out)
+    assert "does not match the extraction cache" in caplog.text
+    replay = report_without_stamps(out)
+    run_pipeline(loaded, seeds, out, refresh=True)
+    assert report_without_stamps(out) == replay

@@ -19,6 +19,7 @@ from factflow.claims.scoring import Scorer, make_scorer, sentence_key
 from factflow.claims.signals import NOT_CHECKABLE_TYPES, Assessment
 from factflow.claims.split import Boilerplate, split_sentences
 from factflow.config import ClaimsConfig
+from factflow.errors import StaleCacheError
 from factflow.models import Appearance, Claim, Document, DocumentClaims, Problem, Sentence
 from factflow.names import name_spans
 
@@ -192,7 +193,8 @@ class Unchanged:
     rerun merges without reading their extractions: each document's claim sentences (index, text, claim id),
     the last run's claims by the sentence each was made of (document, index), and ``load``, which
     reads a document's extraction (from the extraction cache) for the rare sentence that makes a
-    claim this time but did not last time (its group's first sentence was in a changed document)."""
+    claim this time but did not last time (its group's first sentence was in a changed document).
+    A row that names a claim sentence the extraction does not hold raises StaleCacheError."""
 
     sentences: dict[str, list[tuple[int, str, str]]]
     claims: dict[tuple[str, int], Claim]
@@ -252,9 +254,9 @@ def merge_claims(
             else:
                 if sentence is None and unchanged is not None:  # a claim this time, not last time: read its extraction
                     result = result or unchanged.load(document)
-                    sentence = next(s for s in result.sentences if s.index == i)
-                if result is None or sentence is None:
-                    raise ValueError(f"no extraction of document {document!r}")  # unreachable: load() raises or returns one
+                    sentence = next((s for s in result.sentences if s.is_claim and s.index == i and s.text == text), None)
+                if result is None or sentence is None:  # the saved rows do not match the extraction (edited by hand)
+                    raise StaleCacheError(f"document {document!r}: no claim sentence {i} in its extraction")
                 if by_index is None:
                     by_index = {s.index: s.text for s in result.sentences}  # a compact result keeps only claims and their context
                 claims[cid] = _claim(cid, document, sentence, by_index, context, max_terms)
