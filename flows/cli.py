@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import importlib
 import logging
 import os
@@ -604,5 +605,19 @@ def review(person: str, config_path: Path, out: Path) -> None:
     review_in_terminal(ReviewSession(out, loaded.config.review, person, report=loaded.layout(out).report))
 
 
+def entry() -> None:
+    """The ``factflow`` command: :func:`main`, and an exit without a last garbage collection.
+
+    Python collects every object still tracked once more as it exits: after a run over thousands of
+    claims, a tenth of a second or more spent on objects that are freed anyway. ``gc.freeze()`` moves
+    them out of the collector's sight on the way out (they are still freed). Only here, at the real
+    exit: ``main`` itself runs in tests and other programs' processes, which go on collecting.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -44,7 +44,7 @@ def test_only_factflow_names_are_installed_and_every_package_is() -> None:
     assert on_disk == {p for p in packages if p.startswith("factflow") and not p.startswith("factflow_")}
     assert setuptools["package-dir"] == {"factflow_flows": "flows"}
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
-    assert scripts == {"factflow": "factflow_flows.cli:main"}
+    assert scripts == {"factflow": "factflow_flows.cli:entry"}
 
 
 def test_a_stage_is_one_entry_and_the_driver_follows_the_declaration(tmp_path: Path, seed_dir: Path) -> None:

@@ -382,3 +382,28 @@ def test_parsed_verdicts_are_found_again_whatever_the_output_folder_is_called(
     assert ParsedVerdicts(Path("./out/"), review).cached(Path("./out/") / relative) == verdict
     monkeypatch.chdir(out)
     assert ParsedVerdicts(Path("."), review).cached(Path(".") / relative) == verdict
+
+
+def test_the_verdict_parse_cache_is_written_only_when_a_verdict_file_changed(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig,
+) -> None:
+    from factflow.layout import OutputLayout
+
+    layout = OutputLayout(out_dir)
+    run_pipeline(loaded, seed_dir, out_dir)
+    run_pipeline(loaded, seed_dir, out_dir)
+
+    def identity() -> tuple[int, int]:
+        st = layout.verdict_cache.stat()
+        return st.st_ino, st.st_mtime_ns
+
+    before = identity()
+    run_pipeline(loaded, seed_dir, out_dir)
+    assert identity() == before  # every verdict file as it was: not written again (an atomic write is a new inode)
+    stub = sorted(layout.verdicts.rglob("c-*.yaml"))[0]
+    stub.write_text(stub.read_text(encoding="utf-8").replace('rationale: ""', 'rationale: "Looked it up."'), encoding="utf-8")
+    run_pipeline(loaded, seed_dir, out_dir)
+    assert identity() != before
+    entries = json.loads(layout.verdict_cache.read_text(encoding="utf-8"))["files"]
+    key = stub.relative_to(out_dir).as_posix()
+    assert entries[key][1]["rationale"] == "Looked it up."

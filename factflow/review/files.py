@@ -232,22 +232,24 @@ class ParsedVerdicts:
         self._entries: dict[str, list[Any]] = {}
         self._fresh: dict[str, list[Any]] = {}
         self._built: dict[str, tuple[list[int], Verdict]] = {}  # (identity, verdict) already made this run
+        self._read = False  # whether the file holds exactly _entries
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             if saved.get("labels") == self.scale and isinstance(saved.get("files"), dict):
                 self._entries = saved["files"]
+                self._read = True
         except (OSError, ValueError, AttributeError, RecursionError):
             pass
 
     @staticmethod
-    def _identity(path: Path) -> list[int] | None:
+    def _identity(path: Path | str) -> list[int] | None:
         try:
             st = os.lstat(path)  # a link's own identity: a link is never parsed, so never remembered
         except OSError:
             return None
         return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
-    def cached(self, path: Path) -> Verdict | None:
+    def cached(self, path: Path | str) -> Verdict | None:
         """The verdict ``path`` held when it was last parsed, if the file has not changed since."""
         identity = self._identity(path)
         key = self._key(path)
@@ -293,17 +295,20 @@ class ParsedVerdicts:
         self._fresh[self._key(path)] = [identity, verdict.model_dump(mode="json")]
         self._built[self._key(path)] = (identity, verdict)
 
-    def _key(self, path: Path) -> str:
+    def _key(self, path: Path | str) -> str:
         text = str(path)
         return text[len(self._prefix):] if text.startswith(self._prefix) else text
 
     def save(self) -> None:
-        """Keep what this run parsed or found unchanged (files gone are forgotten)."""
+        """Keep what this run parsed or found unchanged (files gone are forgotten); not written again when
+        that is what the file holds (every verdict file as it was: megabytes at tens of thousands)."""
+        if self._read and self._fresh == self._entries:
+            return
         atomic_write_text(self.path, json.dumps({"labels": self.scale, "files": self._fresh}), durable=False)
 
 
 def load_verdict(
-    path: Path,
+    path: Path | str,
     out: Path,
     claim_ids: set[str],
     cfg: ReviewConfig,
@@ -324,8 +329,10 @@ def load_verdict(
                 return _checked(verdict, None, path, out, claim_ids, cfg, ledger)
             except VerdictError:
                 pass  # parse it again below, for the line numbers of the message
+        path = Path(path)
         verdict, node = parsed.parse(path, cfg)
     else:
+        path = Path(path)
         if text is None:
             text = read_plain_file(path, VerdictError)
         verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
@@ -333,12 +340,15 @@ def load_verdict(
 
 
 def _checked(
-    verdict: Verdict, node: yaml.Node | None, path: Path, out: Path, claim_ids: set[str], cfg: ReviewConfig, ledger: Ledger | None
+    verdict: Verdict, node: yaml.Node | None, path: Path | str, out: Path, claim_ids: set[str], cfg: ReviewConfig,
+    ledger: Ledger | None,
 ) -> LoadedVerdict:
     """The checks of :func:`load_verdict` that depend on the run: reviewer, folder, claim, rationale, evidence."""
     shown = _shown(path, out)
     known = cfg.people
-    folder = path.parent.name
+    # String operations, not pathlib's: a run checks tens of thousands of files.
+    where, name = os.path.split(os.fspath(path))
+    folder = os.path.basename(where)
     found: list[tuple[int | None, str]] = []  # every broken rule, so one check lists them all
     if verdict.reviewer not in known:
         found.append((node_line(node, ["reviewer"]), f"reviewer: {verdict.reviewer!r} is not a configured reviewer; known: {', '.join(known)}"))
@@ -350,8 +360,8 @@ def _checked(
     if orphaned and ledger_entry is None and not (verdict.claim_text or "").strip():
         found.append((node_line(node, ["claim"]), f"claim: {verdict.claim!r} belongs to no known claim of this run "
                       "(was the sentence edited or its document removed?)"))
-    elif path.stem != verdict.claim:
-        found.append((node_line(node, ["claim"]), f"claim: {verdict.claim!r} does not match the file name {path.name!r}; "
+    elif os.path.splitext(name)[0] != verdict.claim:
+        found.append((node_line(node, ["claim"]), f"claim: {verdict.claim!r} does not match the file name {name!r}; "
                       "name the file <claim-id>.yaml"))
     if verdict.rating is not None and not (verdict.rationale or "").strip():
         found.append((node_line(node, ["rationale"]), f"rationale: a rating ({verdict.rating!r}) needs a rationale; say why in a sentence or two"))
@@ -379,16 +389,16 @@ def collect_verdicts(
     if not root.is_dir():
         return verdicts, problems
     for person in reviewer_folders(out):
-        folder = root / person
-        for name in yaml_files(folder, prefix=""):
+        folder = os.path.join(root, person)  # strings, not pathlib's paths: tens of thousands of files
+        for name in yaml_files(Path(folder), prefix=""):
             if name.startswith("."):
                 continue  # an editor's or our own temporary file
             try:
-                verdicts.append(load_verdict(folder / name, out, claim_ids, cfg, ledger, parsed=parsed))
+                verdicts.append(load_verdict(os.path.join(folder, name), out, claim_ids, cfg, ledger, parsed=parsed))
             except VerdictError as exc:
                 problems.extend(Problem(file=_relative(exc.path, out), line=line, message=message) for line, message in exc.details)
             except Exception as exc:  # noqa: BLE001 - one bad verdict file is one problem, whatever went wrong in it
-                problems.append(unexpected_problem(shown_name(_shown(folder / name, out)), None, exc))
+                problems.append(unexpected_problem(shown_name(_shown(os.path.join(folder, name), out)), None, exc))
     return verdicts, problems
 
 
@@ -401,21 +411,21 @@ def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = No
     pairs: set[tuple[str, str]] = set()
     root = OutputLayout(out).verdicts
     for person in cfg.people:
-        folder = root / person
-        for name in yaml_files(folder):
-            path = folder / name
+        folder = os.path.join(root, person)  # strings, not pathlib's paths: tens of thousands of files
+        for name in yaml_files(Path(folder)):
+            path = os.path.join(folder, name)
             verdict = parsed.cached(path)
             if verdict is None:
                 try:
-                    verdict, _ = parsed.parse(path, cfg)
+                    verdict, _ = parsed.parse(Path(path), cfg)
                 except Exception:  # noqa: BLE001 - a broken file counts as not rated; collecting reports it
                     continue
             if verdict.rating is not None:
-                pairs.add((person, path.stem))
+                pairs.add((person, name[:-5]))  # the claim id: yaml_files lists "<id>.yaml" only
     return pairs
 
 
-def _shown(path: Path, out: Path) -> str:
+def _shown(path: Path | str, out: Path) -> str:
     """``path`` as messages and the report show it: relative to ``out`` when inside it (string
     operations: pathlib's relative_to costs seconds over tens of thousands of files)."""
     text, root = str(path), str(out).rstrip(os.sep) + os.sep
