@@ -12,6 +12,7 @@ construction. A new stage is one entry in :data:`PIPELINE`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import shutil
@@ -527,9 +528,35 @@ class PlainRunner:
             yield index, stage.func(ctx, batch)
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, and back as it was after it.
+
+    A run builds hundreds of thousands of small objects that live until it ends (claims, sources,
+    verdicts, records), and the collector, set off by allocations, walks every live object at
+    each full collection: on a rerun of 2,500 articles with one in a hundred edited, nine full
+    collections took 0.85 s of 4.5 s. The run's data are trees, not cycles, so little waits for the
+    collector meanwhile: reference counting frees the rest as usual (the benchmark's peak memory
+    did not move). Mercurial pauses its collector the same way while it builds large structures.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None = None,
             pipeline: Sequence[Stage] = PIPELINE) -> RunResult:
-    """Run every stage of ``pipeline`` in order with ``runner``; call while the output folder is locked."""
+    """Run every stage of ``pipeline`` in order with ``runner`` (the garbage collector paused:
+    :func:`collector_paused`); call while the output folder is locked."""
+    with collector_paused():
+        return _execute(ctx, runner, progress, pipeline)
+
+
+def _execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None, pipeline: Sequence[Stage]) -> RunResult:
     values: dict[str, Any] = {}
     kept = {"counts", "report", "written", "created"}  # what the run's result is made of
     for i, stage in enumerate(pipeline):

@@ -9,6 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from factflow.pipeline import PIPELINE, PlainRunner, RunContext, execute
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +86,29 @@ def test_a_stage_is_one_entry_and_the_driver_follows_the_declaration(tmp_path: P
     assert seen == [("count", result.report.summary.claims)] and result.report.summary.claims > 0
     offline = [n for n in names if n != "resolve-sources"]  # skipped offline (its `when`)
     assert calls == [*offline[:at], "count-claims", *offline[at:]]
+
+
+def test_the_stages_run_with_the_garbage_collector_paused_and_it_comes_back_as_it_was(tmp_path: Path, seed_dir: Path) -> None:
+    import gc
+    from dataclasses import replace
+
+    from factflow.config import load_config
+
+    loaded = load_config(ROOT / "config" / "factflow.yaml")
+    during: list[bool] = []
+    probe = replace(PIPELINE[0], name="probe", label="Probing", func=lambda ctx: during.append(gc.isenabled()), inputs=(), outputs=("_",))
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            execute(RunContext(loaded, seed_dir, tmp_path / f"out-{enabled}"), PlainRunner(), pipeline=[probe, *PIPELINE])
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert during == [False, False]
+    with pytest.raises(ZeroDivisionError):  # a stage that fails gives the collector back too
+        execute(RunContext(loaded, seed_dir, tmp_path / "out-failed"), PlainRunner(),
+                pipeline=[replace(probe, func=lambda ctx: 1 / 0), *PIPELINE])
+    assert gc.isenabled()
 
 
 def test_every_registered_detector_and_source_api_is_documented() -> None:
