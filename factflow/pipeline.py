@@ -12,7 +12,6 @@ construction. A new stage is one entry in :data:`PIPELINE`.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import shutil
@@ -66,6 +65,7 @@ from factflow.review import (
     write_stubs,
     write_tasks,
 )
+from factflow.runtime import collector_paused
 from factflow.sources import link_sources_with_reasons, resolve_sources
 from factflow.workers import batch_size, in_processes, processes
 from factflow.yamlio import flush_to_disk
@@ -526,26 +526,6 @@ class PlainRunner:
             return
         for index, batch in enumerate(batches):
             yield index, stage.func(ctx, batch)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block, and back as it was after it.
-
-    A run builds hundreds of thousands of small objects that live until it ends (claims, sources,
-    verdicts, records), and the collector, set off by allocations, walks every live object at
-    each full collection: on a rerun of 2,500 articles with one in a hundred edited, nine full
-    collections took 0.85 s of 4.5 s. The run's data are trees, not cycles, so little waits for the
-    collector meanwhile: reference counting frees the rest as usual (the benchmark's peak memory
-    did not move). Mercurial pauses its collector the same way while it builds large structures.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def execute(ctx: RunContext, runner: Runner, progress: ProgressHook | None = None,

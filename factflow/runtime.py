@@ -1,9 +1,13 @@
-"""Running the shipped models on the CPU: one onnxruntime session and tokenizer setup, shared by the
-check-worthiness detector (``claims/transformer.py``) and the sentence encoder (``encoder.py``)."""
+"""Running on this machine: the shipped models on the CPU (one onnxruntime session and tokenizer setup,
+shared by the check-worthiness detector, ``claims/transformer.py``, and the sentence encoder,
+``encoder.py``), and batch work with the garbage collector paused (:func:`collector_paused`)."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 from typing import Any
 
 #: The threads a model may use in this process, set by :func:`limit_threads` (None: no limit).
@@ -46,3 +50,23 @@ def load_tokenizer(tokenizer_json: str, max_tokens: int) -> Any:
     found.no_padding()
     found.enable_truncation(max_tokens)
     return found
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, and back as it was after it.
+
+    A run builds hundreds of thousands of small objects that live until it ends (claims, sources,
+    verdicts, records), and the collector, set off by allocations, walks every live object at
+    each full collection: on a rerun of 2,500 articles with one in a hundred edited, nine full
+    collections took 0.85 s of 4.5 s. The run's data are trees, not cycles, so little waits for the
+    collector meanwhile: reference counting frees the rest as usual (the benchmark's peak memory
+    did not move). Mercurial pauses its collector the same way while it builds large structures.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -65,6 +65,22 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def collector_paused(func: F) -> F:
+    """A command that reads (or writes) a whole output folder and ends, with Python's cyclic garbage
+    collector paused meanwhile (:func:`factflow.runtime.collector_paused`: at 100,000 documents its
+    full collections walk every claim and verdict again and again). Not for ``serve`` or ``review``,
+    which run for as long as someone works with them."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from factflow.runtime import collector_paused as paused
+
+        with paused():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def config_option(help: str = "Config file (YAML).") -> Callable[[F], F]:
     """--config, as every command that reads the config takes it."""
     return click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config/factflow.yaml"),
@@ -371,6 +387,7 @@ def claims() -> None:
               help="The detector, as in claims.detector: " + registry.describe() + ".")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Label threshold (default: the detector's shipped one).")
 @handle_errors
+@collector_paused
 def claims_score(file: Path, detector: str, threshold: float | None) -> None:
     """Score each sentence of a TSV (header Sentence_id<TAB>Text) for check-worthiness.
 
@@ -389,6 +406,7 @@ def claims_score(file: Path, detector: str, threshold: float | None) -> None:
 @click.argument("candidates", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--top", "k", type=click.IntRange(min=1), default=5, show_default=True, help="Candidates listed per query.")
 @handle_errors
+@collector_paused
 def claims_match(queries: Path, candidates: Path, k: int) -> None:
     """For each query, the candidates that state the same claim, most similar first (both TSVs: header id<TAB>text).
 
@@ -424,6 +442,7 @@ def export() -> None:
 @click.option("--publisher", default=None, help="Who publishes the reviews (default: report.publisher).")
 @click.option("--publisher-url", default=None, help="The publisher's page (default: report.publisher_url).")
 @handle_errors
+@collector_paused
 def export_claimreview(report_path: Path, config_path: Path, publisher: str | None, publisher_url: str | None) -> None:
     """Print schema.org ClaimReview JSON-LD for every claim with a consensus rating (agreed or adjudicated).
 
@@ -454,6 +473,7 @@ def import_() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @out_option("The output folder (the --out of factflow run) whose index receives the reviews.")
 @handle_errors
+@collector_paused
 def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
     """Add schema.org ClaimReview JSON-LD (a list, an @graph, one object, or one object per line) to the index of claims already checked.
 
@@ -483,6 +503,7 @@ def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="File to write (Markdown also writes its charts beside it); default: standard output.")
 @handle_errors
+@collector_paused
 def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
     """Write a summary an editor reads: totals, charts of ratings and claim types, the claims with their links.
 
@@ -502,6 +523,7 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
 @config_option()
 @out_option("Folder that holds review/.")
 @handle_errors
+@collector_paused
 def check(config_path: Path, out: Path) -> None:
     """Validate the config and every verdict file, without running the pipeline.
 
@@ -540,6 +562,7 @@ def check(config_path: Path, out: Path) -> None:
 @out_option("Folder that holds review/ and reports/ (the --out of factflow run).")
 @click.option("--next", "shown", type=click.IntRange(min=0), default=5, show_default=True, help="Open tasks to list per person.")
 @handle_errors
+@collector_paused
 def status(person: str | None, config_path: Path, out: Path, shown: int) -> None:
     """Who owes what: per reviewer, open, overdue and done tasks, and the next open ones in queue order.
 
