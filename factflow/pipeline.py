@@ -255,7 +255,8 @@ def extract(ctx: RunContext, batch: Sequence[Document]) -> list[DocumentClaims]:
     """Stage, per batch: each document's claims with their context (the sentences of the whole batch
     scored together: a batch of short documents keeps the model's threads busy)."""
     cfg = ctx.loaded.config.claims
-    return [found.compact(cfg.context_sentences) for found in extract_claims_many(batch, cfg)]
+    with collector_paused():  # (already, in this process; not in a worker process, Dask's or Prefect's pool)
+        return [found.compact(cfg.context_sentences) for found in extract_claims_many(batch, cfg)]
 
 
 def gather_extractions(
