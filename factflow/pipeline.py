@@ -43,7 +43,7 @@ from factflow.claims import Unchanged, extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, OutputError, StaleCacheError
 from factflow.export import load_report
-from factflow.ingest import WebFetcher, fetch_urls, load_documents
+from factflow.ingest import UrlLine, WebFetcher, fetch_urls, load_documents
 from factflow.layout import OutputLayout
 from factflow.lock import output_lock
 from factflow.memory import RATED, desk_candidates, imported_candidates, load_index, merge_checks
@@ -65,7 +65,7 @@ from factflow.review import (
     write_stubs,
     write_tasks,
 )
-from factflow.runtime import collector_paused
+from factflow.runtime import collector_paused, collector_running
 from factflow.sources import link_sources_with_reasons, resolve_sources
 from factflow.workers import batch_size, in_processes, processes
 from factflow.yamlio import flush_to_disk
@@ -169,7 +169,12 @@ def web_fetcher(loaded: LoadedConfig, out: Path | None) -> WebFetcher | None:
     if not cfg.sources.online:
         return None
     cache = loaded.layout(out if out is not None else Path.cwd()).http_cache
-    return lambda urls: fetch_urls(urls, cfg.ingest, cfg.http, cache)
+
+    def fetch(urls: Sequence[UrlLine]) -> tuple[list[Document], list[Problem]]:
+        with collector_running():  # HTTP makes reference cycles as it goes: collected as usual here
+            return fetch_urls(urls, cfg.ingest, cfg.http, cache)
+
+    return fetch
 
 
 def load_stage(seeds: Path, loaded: LoadedConfig, out: Path | None = None) -> tuple[list[Document], list[Problem]]:
@@ -371,8 +376,9 @@ def resolve(ctx: RunContext, plan: Plan, documents: Sequence[DocumentRecord]) ->
     """Stage, online only: resolve the plan's sources over HTTP (and look up what already checked each claim)."""
     if not plan.items:
         return plan
-    batch = resolve_sources([i.claim for i in plan.items], {i.claim.id: i.sources for i in plan.items}, documents,
-                            ctx.loaded.config, ctx.out)
+    with collector_running():  # HTTP makes reference cycles as it goes: collected as usual here
+        batch = resolve_sources([i.claim for i in plan.items], {i.claim.id: i.sources for i in plan.items}, documents,
+                                ctx.loaded.config, ctx.out)
     items = [PlannedClaim(i.claim, i.title, i.reviewers, batch.sources[i.claim.id], batch.already_checked.get(i.claim.id),
                           batch.passages.get(i.claim.id), i.sources_left_out) for i in plan.items]
     return Plan(items, ledger=plan.ledger, problems=plan.problems, verdict_files=plan.verdict_files,

@@ -70,3 +70,17 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def collector_running() -> Iterator[None]:
+    """Python's cyclic garbage collector on for the block, and back as it was after it: for work inside
+    :func:`collector_paused` that makes reference cycles as it goes (network I/O: HTTP clients,
+    connection pools, retries' exceptions with their tracebacks), so that they do not pile up."""
+    enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not enabled:
+            gc.disable()

@@ -111,6 +111,37 @@ def test_the_stages_run_with_the_garbage_collector_paused_and_it_comes_back_as_i
     assert gc.isenabled()
 
 
+def test_network_stages_run_with_the_collector_on_inside_a_paused_run(tmp_path: Path, seed_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP clients make reference cycles as they go: resolving sources (and fetching a URL list) runs with
+    the collector on, and the run's pause comes back after it."""
+    import gc
+    from types import SimpleNamespace
+
+    from factflow import pipeline
+    from factflow.config import load_config
+    from factflow.models import Claim, PlannedClaim
+    from factflow.runtime import collector_paused
+
+    loaded = load_config(ROOT / "config" / "factflow.yaml").going_online(True)
+    seen: list[bool] = []
+
+    def resolve_sources(claims, sources, documents, cfg, out):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return SimpleNamespace(sources=sources, already_checked={}, passages={}, requests_sent=0)
+
+    monkeypatch.setattr(pipeline, "resolve_sources", resolve_sources)
+    fetched: list[bool] = []
+    monkeypatch.setattr(pipeline, "fetch_urls", lambda *a, **k: fetched.append(gc.isenabled()) or ([], []))
+    plan = pipeline.Plan([PlannedClaim(Claim.model_construct(id="c-1"), "", [], [])])
+    with collector_paused():
+        pipeline.resolve(RunContext(loaded, seed_dir, tmp_path), plan, [])
+        fetch = pipeline.web_fetcher(loaded, tmp_path)
+        assert fetch is not None
+        fetch([])
+        assert not gc.isenabled()
+    assert seen == [True] and fetched == [True] and gc.isenabled()
+
+
 def test_every_registered_detector_and_source_api_is_documented() -> None:
     from factflow.claims import registry as detectors
     from factflow.sources import registry as source_apis
