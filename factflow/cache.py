@@ -44,7 +44,7 @@ from factflow.errors import WriteError
 from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, DocumentClaims, Problem, Source, SourceLeftOut
 from factflow.text import shown_name
-from factflow.yamlio import atomic_write_chunks
+from factflow.yamlio import atomic_write_chunks, read_regular
 
 log = logging.getLogger("factflow")
 
@@ -421,7 +421,10 @@ def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: fl
     try:
         if time.time() - path.stat().st_mtime > max_age_days * 86400:
             return None, Linked(), None
-        saved = _MergedFile.model_validate_json(path.read_bytes())
+        raw = read_regular(path)  # a pipe or a folder in its place is no saved merge (and is never waited on)
+        if raw is None:
+            return None, Linked(), None
+        saved = _MergedFile.model_validate_json(raw)
     except (OSError, ValidationError, ValueError):
         return None, Linked(), None
     if saved.key == key and sorted(known_ids.intersection(saved.contested)) == saved.known:

@@ -9,7 +9,6 @@ import heapq
 import itertools
 import json
 import os
-import stat
 import sys
 import tempfile
 from collections import Counter, deque
@@ -50,7 +49,7 @@ from factflow.models import (
 )
 from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
 from factflow.yamlemit import emit
-from factflow.yamlio import SafeLoader, atomic_write_chunks, dump_yaml
+from factflow.yamlio import SafeLoader, atomic_write_chunks, dump_yaml, read_regular
 
 #: A report, or a model of part of one (see :func:`read_twin`).
 R = TypeVar("R", bound=BaseModel)
@@ -269,15 +268,16 @@ def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, 
     ``changes`` compares; it is used when it belongs to exactly the report on disk (same SHA-256),
     so a report edited, replaced or removed by hand is read (or missed) as it is.
     """
-    raw = _read_regular(path)
+    raw = read_regular(path)
     if raw is None:
         return None
-    if snapshot is not None:
+    saved = read_regular(snapshot) if snapshot is not None else None
+    if saved is not None:
         try:
-            data = json.loads(snapshot.read_text(encoding="utf-8"))
+            data = json.loads(saved)
             if isinstance(data, dict) and data.get("report_sha256") == hashlib.sha256(raw).hexdigest():
                 return _previous_shape(data)
-        except (OSError, ValueError, RecursionError):
+        except (ValueError, RecursionError):
             pass
     try:
         data = yaml.load(raw.decode("utf-8", errors="replace"), Loader=SafeLoader)  # noqa: S506 - our safe loader
@@ -334,24 +334,6 @@ def _previous_shape(data: Any) -> dict[str, Any] | None:
         return _PreviousReport.model_validate(data).model_dump()
     except ValidationError:
         return None
-
-
-def _read_regular(path: Path) -> bytes | None:
-    """The bytes of a regular file, or None when it is missing, unreadable, or a pipe or device (never blocks)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _snapshot_entry(claim: ReportClaim, span: list[Any] | None) -> dict[str, Any]:
@@ -674,13 +656,15 @@ def _twin_chunks(report: ReportStream, digest: str, claims_json: IO[bytes], docu
 def read_twin(path: Path, raw: bytes, model: type[R]) -> R | None:
     """The report from its JSON twin, when the twin mirrors exactly ``raw`` (the YAML's bytes); None otherwise.
     ``model``: :class:`Report`, or a model of the part of it the caller reads (:class:`ReportQueue`)."""
+    twin = read_regular(twin_path(path))
+    if twin is None:
+        return None
+    first, _, rest = twin.partition(b"\n")
+    if first.strip().decode("ascii", errors="replace") != hashlib.sha256(raw).hexdigest():
+        return None
     try:
-        with twin_path(path).open("rb") as handle:
-            digest = handle.readline().strip().decode("ascii", errors="replace")
-            if digest != hashlib.sha256(raw).hexdigest():
-                return None
-            return model.model_validate_json(handle.read())
-    except (OSError, ValueError):
+        return model.model_validate_json(rest)
+    except ValueError:
         return None
 
 

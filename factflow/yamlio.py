@@ -295,6 +295,26 @@ def decode_input(raw: bytes, path: Path, error: type[LocatedError]) -> str:
         raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
 
 
+def read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file, or None when it is missing, unreadable, or anything else (a pipe, a
+    device, a folder: never blocks). For the files a run keeps for itself (caches, the ledger, the
+    report's snapshot and twin): one that is not a plain file is treated as absent and written anew."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def read_text(path: Path, error: type[LocatedError]) -> str:
     """Read a UTF-8 text file a person named (see :func:`open_input`), translating OS and decoding errors to ``error``."""
     return decode_input(read_input_bytes(path, error), path, error)

@@ -219,3 +219,34 @@ def test_a_verdict_file_holding_any_values_is_a_verdict_or_one_error_with_its_li
         return
     assert read.verdict.rating is None or read.verdict.rating in loaded.config.review.labels
     assert all(isinstance(url, str) and url.startswith(("http://", "https://")) for url in read.verdict.evidence)
+
+
+def test_pipes_in_place_of_the_files_a_run_keeps_for_itself_do_not_hang_it(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    """The saved merge, the parsed-verdicts and task manifests, the report's snapshot and JSON twin, the
+    ledger, the desk's matches and sentence vectors: a pipe (or a folder) in place of any of them is read
+    as no file, never waited on, and the run writes a plain file there again."""
+    import json as jsonlib
+
+    from factflow.layout import OutputLayout
+    from tests.test_bad_input import deadline
+
+    layout = OutputLayout(out_dir)
+    first = run_pipeline(loaded, seed_dir, out_dir)
+    rated = first.report.claims[0].id
+    for reviewer in first.report.claims[0].assigned_to:  # an agreed verdict: the desk's memory is matched on the next runs
+        path = layout.verdict_file(reviewer, rated)
+        path.write_text(path.read_text(encoding="utf-8").replace("rating: null", "rating: 'false'")
+                        .replace('rationale: ""', 'rationale: "Checked."'), encoding="utf-8")
+    run_pipeline(loaded, seed_dir, out_dir)
+    run_pipeline(loaded, seed_dir, out_dir)
+    kept = [layout.claims_cache, layout.tasks_manifest, layout.verdict_cache, layout.report_snapshot, layout.ledger,
+            layout.match_cache, layout.vector_cache, layout.report.with_name(f".{layout.report.name}.json")]
+    assert all(path.is_file() for path in kept), [p for p in kept if not p.is_file()]
+    expected = jsonlib.loads(jsonlib.dumps([c.model_dump(mode="json") for c in run_pipeline(loaded, seed_dir, out_dir).report.claims]))
+    for path in kept:
+        path.unlink()
+        os.mkfifo(path)
+    with deadline(60):
+        result = run_pipeline(loaded, seed_dir, out_dir)
+    assert [c.model_dump(mode="json") for c in result.report.claims] == expected
+    assert all(path.is_file() for path in kept), [p for p in kept if not p.is_file()]

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from factflow.errors import InputError
 from factflow.layout import CLAIMREVIEWS, OutputLayout
 from factflow.models import Model, Problem, check_link
-from factflow.yamlio import atomic_write_text, open_input
+from factflow.yamlio import atomic_write_text, open_input, read_regular
 
 __all__ = ["INDEX_PATH", "ImportResult", "ImportedReview", "ReviewIndex", "import_files", "load_index", "read_claimreviews"]
 
@@ -202,12 +202,12 @@ def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
 def load_index(out: Path) -> ReviewIndex:
     """The index under ``out`` (empty when nothing was imported); InputError when it is damaged."""
     path = OutputLayout(out).claimreview_index
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not (path.exists() or path.is_symlink()):
         return ReviewIndex()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    raw = read_regular(path)  # never waits on a pipe
+    if raw is None:
+        raise InputError(path, "not a plain file (a folder, a pipe or a broken link); delete it and import again")
+    text = raw.decode("utf-8", errors="replace")
     try:
         return ReviewIndex.model_validate_json(text)
     except ValidationError as exc:

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from factflow.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
 from factflow.models import ExistingFactCheck, Report, ReportMemory
-from factflow.yamlio import atomic_write_text
+from factflow.yamlio import atomic_write_text, read_regular
 
 __all__ = ["RATED", "MemoryCandidate", "recall", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
 
@@ -165,7 +165,7 @@ def recall(
     key = digest.hexdigest()
     checks = TypeAdapter(dict[str, list[ExistingFactCheck]])
     try:
-        saved = json.loads(cache.read_bytes())
+        saved = json.loads(read_regular(cache) or b"{}")  # none yet, or not a plain file (never waited on)
         if saved.get("key") == key:
             return checks.validate_python(saved["found"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, ValidationError):  # none yet, or damaged: match again

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from factflow.yamlio import atomic_write_bytes
+from factflow.yamlio import atomic_write_bytes, read_regular
 
 
 class Encoder(Protocol):
@@ -37,10 +37,13 @@ _DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.er
 def _read(path: Path, width: int = 0) -> dict[bytes, np.ndarray]:
     """The vectors of a file :meth:`CachedEncoder.save` wrote, by key; none when it is missing or
     damaged, or holds anything but finite float vectors (of ``width`` numbers, when given)."""
+    raw = read_regular(path)  # none yet, or not a plain file (never waited on): encode again
+    if raw is None:
+        return {}
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             keys, vectors = data["keys"], data["vectors"]
-    except _DAMAGED:  # none yet, or damaged: encode again
+    except _DAMAGED:  # damaged: encode again
         return {}
     if not (keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors) and vectors.dtype.kind == "f"
             and (not width or vectors.shape[1] == width) and np.isfinite(vectors).all()):

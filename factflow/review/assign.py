@@ -27,7 +27,7 @@ from factflow.layout import LEDGER, OutputLayout
 from factflow.models import AssignmentEntry, Claim, Ledger, Problem
 from factflow.review.files import reviewer_folders, yaml_files
 from factflow.text import scrub
-from factflow.yamlio import atomic_write_text, parse_yaml, read_plain_file
+from factflow.yamlio import atomic_write_text, parse_yaml, read_plain_file, read_regular
 
 # JSON rather than YAML: only the flow writes and reads this file, and at 20,000 claims PyYAML
 # takes seconds to read it where json takes a fraction of one (bench/review.py).
@@ -181,9 +181,11 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
     problems: list[Problem] = []
     path = OutputLayout(out).ledger
     ledger = Ledger()
-    if path.exists():
+    if path.exists() or path.is_symlink():
         try:
-            raw = path.read_bytes()
+            raw = read_regular(path)
+            if raw is None:  # a folder, a pipe (never waited on), a link to nothing
+                raise OSError(f"{LEDGER.as_posix()} is not a plain file")
             try:
                 ledger = Ledger.model_validate_json(raw)  # parsed in pydantic's core: a third of the time
             except ValueError:
@@ -235,10 +237,7 @@ def write_ledger(ledger: Ledger, out: Path) -> bool:
     """Write the ledger atomically when it changed; True if written."""
     path = OutputLayout(out).ledger
     text = ledger_text(ledger)
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except OSError:
-        pass
+    if read_regular(path) == text.encode("utf-8"):
+        return False
     atomic_write_text(path, text, durable=False)  # the run flushes once after writing its review files
     return True

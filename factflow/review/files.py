@@ -24,7 +24,16 @@ from factflow.layout import TASKS, VERDICTS, OutputLayout
 from factflow.models import Claim, Ledger, PlannedClaim, Problem, Task, Verdict, check_link, unexpected_problem
 from factflow.text import scrub, shown_name
 from factflow.yamlemit import comment
-from factflow.yamlio import atomic_write_text, create_exclusive, dump_yaml, load_model, load_model_node, node_line, read_plain_file
+from factflow.yamlio import (
+    atomic_write_text,
+    create_exclusive,
+    dump_yaml,
+    load_model,
+    load_model_node,
+    node_line,
+    read_plain_file,
+    read_regular,
+)
 
 _QUESTIONS = {
     "statistic": "Is the figure in this claim accurate, and does it come from a reliable source?",
@@ -105,8 +114,8 @@ def write_tasks(tasks: Iterable[Task], out: Path) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     manifest_path = layout.tasks_manifest
     try:
-        manifest: dict[str, list[Any]] = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        manifest: dict[str, list[Any]] = json.loads(read_regular(manifest_path) or b"{}")
+    except (ValueError, RecursionError):
         manifest = {}
     if not isinstance(manifest, dict):
         manifest = {}  # not ours any more: every task is compared with its file instead
@@ -234,11 +243,11 @@ class ParsedVerdicts:
         self._built: dict[str, tuple[list[int], Verdict]] = {}  # (identity, verdict) already made this run
         self._read = False  # whether the file holds exactly _entries
         try:
-            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            saved = json.loads(read_regular(self.path) or b"{}")
             if saved.get("labels") == self.scale and isinstance(saved.get("files"), dict):
                 self._entries = saved["files"]
                 self._read = True
-        except (OSError, ValueError, AttributeError, RecursionError):
+        except (ValueError, AttributeError, RecursionError):
             pass
 
     @staticmethod
