@@ -67,11 +67,17 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
 
 
 def _paused(client: Any, run_id: Any, after: str | None, deadline: float) -> tuple[Any, str]:
-    """Wait for the flow run to pause with a pause key other than ``after``; returns its state and key."""
+    """Wait for the flow run to pause with a pause key other than ``after``, and for its form: Prefect
+    saves the form's schema and description just after the run enters Paused. Returns its state and key."""
+    from prefect.input.actions import read_flow_run_input
+    from prefect.input.run_input import keyset_from_paused_state
+
     while time.monotonic() < deadline:
         state = client.read_flow_run(run_id).state
         if state is not None and state.is_paused() and state.state_details.pause_key != after:
-            return state, state.state_details.pause_key
+            keyset = keyset_from_paused_state(state)
+            if all(read_flow_run_input(keyset[part], flow_run_id=run_id) is not None for part in ("schema", "description")):
+                return state, state.state_details.pause_key
         if state is not None and state.is_final():
             raise AssertionError(f"flow run ended early: {state}")
         time.sleep(0.3)
