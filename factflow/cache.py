@@ -298,10 +298,10 @@ Counted = tuple[str, int, list[Problem], str, list[tuple[int, str, str]]]
 
 def counted(extraction: DocumentClaims, key: str) -> Counted:
     """The saved merge's row of a document's extraction, stored under ``key`` in the extraction cache."""
-    from factflow.claims import claim_id  # (the claims package imports this module)
+    from factflow.claims import sentence_claim_id  # (the claims package imports this module)
 
     return (extraction.document, extraction.scored(), extraction.problems, key,
-            [(s.index, s.text, s.claim_id or claim_id(s.text)) for s in extraction.claims()])
+            [(s.index, s.text, sentence_claim_id(s)) for s in extraction.claims()])
 
 
 @dataclass

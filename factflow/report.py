@@ -409,7 +409,8 @@ def _emitter_version() -> bytes:
 
 @lru_cache(maxsize=1)
 def _keyed() -> Any:
-    """A SHA-256 that has read :func:`_emitter_version` (8 kB of code): copied for each claim's key, not read again."""
+    """A SHA-256 that has read :func:`_emitter_version` (8 kB of code): copied for each key of a claim or a run
+    of documents, not read again."""
     return hashlib.sha256(_emitter_version())
 
 
@@ -428,7 +429,7 @@ class _Piece:
     claim: ReportClaim | None = None
     as_json: str = ""
     key: str = ""
-    #: For a run of the documents' list (:func:`_document_chunks`), its key.
+    #: For a run of the documents' list (:func:`_documents_json`), its key.
     chunk: str = ""
 
 
@@ -436,7 +437,7 @@ def _pieces(report: ReportStream, reuse: Callable[[str, str], str | None] | None
             chunks: Sequence[tuple[str, int]] = (), copy: Callable[[str], str | None] | None = None) -> Iterator[_Piece]:
     """The report's text in pieces, a run of documents or a claim at a time; ``reuse(id, key)`` may
     return a claim's text as an earlier run wrote it, instead of emitting it again. ``chunks``: the
-    runs of the documents' list (key, how many documents: :func:`_document_chunks`), and ``copy(key)``
+    runs of the documents' list (key, how many documents: :func:`_documents_json`), and ``copy(key)``
     a run's text as an earlier report has it."""
     yield _Piece(_HEADER)
     for name in Report.model_fields:
@@ -558,7 +559,7 @@ def _documents_json(stream: ReportStream, into: IO[bytes]) -> list[tuple[str, in
     of the documents' list (see :data:`_RUN_EVERY`), each as the key of everything its YAML shows
     (equal keys, equal text: the emitter's code and its documents) and how many documents it holds."""
     runs: list[tuple[str, int]] = []
-    digest, count = hashlib.sha256(_emitter_version()), 0
+    digest, count = _keyed().copy(), 0
     for k, document in enumerate(stream.documents()):
         data = document.model_dump_json().encode("utf-8")
         into.write((b"," if k else b"") + data)
@@ -566,7 +567,7 @@ def _documents_json(stream: ReportStream, into: IO[bytes]) -> list[tuple[str, in
         count += 1
         if count >= _RUN_MAX or int.from_bytes(hashlib.blake2b(document.id.encode("utf-8", "surrogatepass"), digest_size=4).digest()) % _RUN_EVERY == 0:
             runs.append((digest.hexdigest()[:32], count))
-            digest, count = hashlib.sha256(_emitter_version()), 0
+            digest, count = _keyed().copy(), 0
     if count:
         runs.append((digest.hexdigest()[:32], count))
     return runs

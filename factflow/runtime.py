@@ -52,8 +52,7 @@ def load_tokenizer(tokenizer_json: str, max_tokens: int) -> Any:
     return found
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused() -> contextlib.AbstractContextManager[None]:
     """Python's cyclic garbage collector off for the block, and back as it was after it.
 
     A run builds hundreds of thousands of small objects that live until it ends (claims, sources,
@@ -63,24 +62,21 @@ def collector_paused() -> Iterator[None]:
     collector meanwhile: reference counting frees the rest as usual (the benchmark's peak memory
     did not move). Mercurial pauses its collector the same way while it builds large structures.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return _collector(False)
 
 
-@contextlib.contextmanager
-def collector_running() -> Iterator[None]:
+def collector_running() -> contextlib.AbstractContextManager[None]:
     """Python's cyclic garbage collector on for the block, and back as it was after it: for work inside
     :func:`collector_paused` that makes reference cycles as it goes (network I/O: HTTP clients,
     connection pools, retries' exceptions with their tracebacks), so that they do not pile up."""
-    enabled = gc.isenabled()
-    gc.enable()
+    return _collector(True)
+
+
+@contextlib.contextmanager
+def _collector(on: bool) -> Iterator[None]:
+    was = gc.isenabled()
+    (gc.enable if on else gc.disable)()
     try:
         yield
     finally:
-        if not enabled:
-            gc.disable()
+        (gc.enable if was else gc.disable)()

@@ -31,6 +31,7 @@ __all__ = [
     "extract_claims_many",
     "key_terms",
     "merge_claims",
+    "sentence_claim_id",
     "normalise",
 ]
 
@@ -54,6 +55,11 @@ def normalise(text: str) -> str:
 def claim_id(text: str) -> str:
     """A stable id derived from the normalised text, so reruns and other documents give the same id."""
     return "c-" + hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:12]
+
+
+def sentence_claim_id(sentence: Sentence) -> str:
+    """The claim id of a claim sentence: made at extraction, or from its text."""
+    return sentence.claim_id or claim_id(sentence.text)
 
 
 def extract_claims(doc: Document, cfg: ClaimsConfig) -> DocumentClaims:
@@ -232,7 +238,7 @@ def merge_claims(
         result = given.get(document)
         by_index: dict[int, str] | None = None  # the document's sentences' text, once it makes a claim
         found: Iterable[tuple[int, str, str, Sentence | None]] = (
-            ((s.index, s.text, s.claim_id or claim_id(s.text), s) for s in result.claims()) if result is not None
+            ((s.index, s.text, sentence_claim_id(s), s) for s in result.claims()) if result is not None
             else ((i, text, cid, None) for i, text, cid in kept[document]))
         for i, text, cid, sentence in found:
             if cid not in claims and near is not None:

@@ -45,7 +45,7 @@ _QUESTIONS = {
 }
 
 
-def yaml_files(folder: Path, prefix: str = "c-") -> list[str]:
+def yaml_files(folder: Path | str, prefix: str = "c-") -> list[str]:
     """Names of the ``<prefix>*.yaml`` files in ``folder``, sorted; none if it is missing.
 
     os.scandir rather than Path.glob: a run lists tens of thousands of verdict files several
@@ -399,7 +399,7 @@ def collect_verdicts(
         return verdicts, problems
     for person in reviewer_folders(out):
         folder = os.path.join(root, person)  # strings, not pathlib's paths: tens of thousands of files
-        for name in yaml_files(Path(folder), prefix=""):
+        for name in yaml_files(folder, prefix=""):
             if name.startswith("."):
                 continue  # an editor's or our own temporary file
             try:
@@ -421,7 +421,7 @@ def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = No
     root = OutputLayout(out).verdicts
     for person in cfg.people:
         folder = os.path.join(root, person)  # strings, not pathlib's paths: tens of thousands of files
-        for name in yaml_files(Path(folder)):
+        for name in yaml_files(folder):
             path = os.path.join(folder, name)
             verdict = parsed.cached(path)
             if verdict is None:
