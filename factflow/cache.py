@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -34,7 +35,7 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -44,7 +45,7 @@ from factflow.errors import WriteError
 from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, DocumentClaims, Problem, Source, SourceLeftOut
 from factflow.text import shown_name
-from factflow.yamlio import atomic_write_chunks, read_regular
+from factflow.yamlio import atomic_write_chunks, with_regular
 
 log = logging.getLogger("factflow")
 
@@ -421,11 +422,11 @@ def load_merged(out: Path, key: str, known_ids: frozenset[str], max_age_days: fl
     try:
         if time.time() - path.stat().st_mtime > max_age_days * 86400:
             return None, Linked(), None
-        raw = read_regular(path)  # a pipe or a folder in its place is no saved merge (and is never waited on)
-        if raw is None:
+        # A pipe or a folder in its place is no saved merge (and is never waited on); nor is a file not whole.
+        saved = with_regular(path, _read_merged)
+        if saved is None:
             return None, Linked(), None
-        saved = _MergedFile.model_validate_json(raw)
-    except (OSError, ValidationError, ValueError):
+    except OSError:
         return None, Linked(), None
     if saved.key == key and sorted(known_ids.intersection(saved.contested)) == saved.known:
         return Merged(saved.claims, saved.sources, saved.counted, saved.left_out), Linked(), None
@@ -448,20 +449,62 @@ def save_merged(
             "merging": merging}
     source_list = TypeAdapter(list[Source])
 
-    def chunks() -> Iterator[str]:  # a claim at a time: the whole file is tens of MB at ten thousand claims
-        yield json.dumps(head)[:-1] + ', "claims": ['
-        for i, claim in enumerate(claims):
-            yield ("," if i else "") + claim.model_dump_json()
-        yield '], "sources": {'
-        for i, (cid, linked) in enumerate(sources.items()):
-            yield ("," if i else "") + json.dumps(cid) + ":" + source_list.dump_json(linked).decode("utf-8")
-        yield '}, "counted": ['
+    rows = list(rows)
+
+    def chunks() -> Iterator[str]:  # a line at a time: the whole file is a hundred MB at tens of thousands of claims
+        yield json.dumps({"format": _MERGE_FORMAT, **head, "claims": len(claims), "sources": len(sources), "counted": len(rows)}) + "\n"
+        for claim in claims:
+            yield claim.model_dump_json() + "\n"
+        for cid, linked in sources.items():
+            yield f"[{json.dumps(cid)},{source_list.dump_json(linked).decode('utf-8')}]\n"
         problems = TypeAdapter(list[Problem])
-        for i, (document, scored, found, extraction_key, sentences) in enumerate(rows):
+        for document, scored, found, extraction_key, sentences in rows:
             listed = problems.dump_json(found).decode("utf-8") if found else "[]"
-            yield (f'{"," if i else ""}[{json.dumps(document)},{scored},{listed},{json.dumps(extraction_key)},'
-                   f"{json.dumps(sentences)}]")
-        yield '], "left_out": ' + TypeAdapter(dict[str, list[SourceLeftOut]]).dump_json(left_out or {}).decode("utf-8")
-        yield ', "linked_from": ' + json.dumps(linked_from or {}) + "}"
+            yield f"[{json.dumps(document)},{scored},{listed},{json.dumps(extraction_key)},{json.dumps(sentences)}]\n"
+        yield TypeAdapter(dict[str, list[SourceLeftOut]]).dump_json(left_out or {}).decode("utf-8") + "\n"
+        yield json.dumps(linked_from or {}) + "\n"
 
     atomic_write_chunks(OutputLayout(out).claims_cache, chunks(), durable=False)
+
+
+#: The saved merge's layout, named in its first line: a line of what decides whether it serves and how
+#: many claims, sources and rows follow; a line each of those; then the sources left out and what each
+#: claim's sources were linked from, a line each. Read a line at a time (never held whole, never parsed
+#: whole: a hundred MB of JSON parsed at once took half a gigabyte); a file of another layout is no saved merge.
+_MERGE_FORMAT = "factflow-merge/2"
+_CLAIM = TypeAdapter(Claim)
+_SOURCES = TypeAdapter(tuple[str, list[Source]])
+_COUNTED = TypeAdapter(Counted)
+_LEFT_OUT = TypeAdapter(dict[str, list[SourceLeftOut]])
+_LINKED_FROM = TypeAdapter(dict[str, str])
+
+
+class _MergedHead(BaseModel):
+    """The saved merge's first line."""
+
+    format: Literal["factflow-merge/2"]
+    key: str
+    contested: list[str]
+    known: list[str]
+    merging: str = ""
+    claims: int
+    sources: int
+    counted: int
+
+
+def _read_merged(handle: IO[bytes]) -> _MergedFile | None:
+    """The saved merge from its file (see :data:`_MERGE_FORMAT`); None when it is not one whole."""
+    try:
+        head = _MergedHead.model_validate_json(handle.readline())
+        claims = [_CLAIM.validate_json(line) for line in itertools.islice(handle, head.claims)]
+        sources = dict(_SOURCES.validate_json(line) for line in itertools.islice(handle, head.sources))
+        rows = [_COUNTED.validate_json(line) for line in itertools.islice(handle, head.counted)]
+        left_out = _LEFT_OUT.validate_json(handle.readline())
+        linked_from = _LINKED_FROM.validate_json(handle.readline())
+    except (ValidationError, ValueError):
+        return None
+    if (len(claims), len(sources), len(rows)) != (head.claims, head.sources, head.counted) or handle.read(1):
+        return None
+    # Every part validated above, line by line: put together as it is.
+    return _MergedFile.model_construct(key=head.key, contested=head.contested, known=head.known, merging=head.merging,
+                                       claims=claims, sources=sources, counted=rows, left_out=left_out, linked_from=linked_from)

@@ -13,13 +13,13 @@ import sys
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Container, Iterator, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from factflow import __version__
 from factflow.config import CLAIM_TYPES, LoadedConfig
@@ -49,7 +49,7 @@ from factflow.models import (
 )
 from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
 from factflow.yamlemit import emit
-from factflow.yamlio import SafeLoader, atomic_write_chunks, dump_yaml, read_regular
+from factflow.yamlio import SafeLoader, atomic_write_chunks, dump_yaml, read_regular, regular_digest, with_regular
 
 #: A report, or a model of part of one (see :func:`read_twin`).
 R = TypeVar("R", bound=BaseModel)
@@ -268,17 +268,20 @@ def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, 
     ``changes`` compares; it is used when it belongs to exactly the report on disk (same SHA-256),
     so a report edited, replaced or removed by hand is read (or missed) as it is.
     """
-    raw = read_regular(path)
-    if raw is None:
+    digest = regular_digest(path)  # the report is read whole only when the snapshot does not serve
+    if digest is None:
         return None
     saved = read_regular(snapshot) if snapshot is not None else None
     if saved is not None:
         try:
             data = json.loads(saved)
-            if isinstance(data, dict) and data.get("report_sha256") == hashlib.sha256(raw).hexdigest():
+            if isinstance(data, dict) and data.get("report_sha256") == digest:
                 return _previous_shape(data)
         except (ValueError, RecursionError):
             pass
+    raw = read_regular(path)
+    if raw is None:
+        return None
     try:
         data = yaml.load(raw.decode("utf-8", errors="replace"), Loader=SafeLoader)  # noqa: S506 - our safe loader
     except (yaml.YAMLError, ValueError, RecursionError):
@@ -555,14 +558,14 @@ _RUN_MAX = 2048
 
 
 def _documents_json(stream: ReportStream, into: IO[bytes]) -> list[tuple[str, int]]:
-    """Write the documents' JSON (joined by commas, as the twin lists them) into ``into``; the runs
+    """Write the documents' JSON (a line each, as the twin lists them) into ``into``; the runs
     of the documents' list (see :data:`_RUN_EVERY`), each as the key of everything its YAML shows
     (equal keys, equal text: the emitter's code and its documents) and how many documents it holds."""
     runs: list[tuple[str, int]] = []
     digest, count = _keyed().copy(), 0
-    for k, document in enumerate(stream.documents()):
+    for document in stream.documents():
         data = document.model_dump_json().encode("utf-8")
-        into.write((b"," if k else b"") + data)
+        into.write(data + b"\n")
         digest.update(data + b"\x00")
         count += 1
         if count >= _RUN_MAX or int.from_bytes(hashlib.blake2b(document.id.encode("utf-8", "surrogatepass"), digest_size=4).digest()) % _RUN_EVERY == 0:
@@ -601,7 +604,7 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
                 data = piece.text.encode("utf-8")
                 digest.update(data)
                 if piece.claim is not None:
-                    claims_json.write((("," if entries else "") + piece.as_json).encode("utf-8"))
+                    claims_json.write((piece.as_json + "\n").encode("utf-8"))
                     entries.append(_snapshot_entry(piece.claim, [piece.key, offset, len(data)] if snapshot is not None else None))
                 elif piece.chunk:
                     documents_spans.append([piece.chunk, offset, len(data)])
@@ -611,7 +614,8 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
         atomic_write_chunks(path, hashed())
         claims_json.seek(0)
         documents_json.seek(0)
-        atomic_write_chunks(twin_path(path), _twin_chunks(stream, digest.hexdigest(), claims_json, documents_json), durable=False)
+        counts = {"documents": sum(count for _, count in runs), "claims": len(entries)}
+        atomic_write_chunks(twin_path(path), _twin_chunks(stream, digest.hexdigest(), counts, claims_json, documents_json), durable=False)
     if snapshot is not None:
         atomic_write_chunks(snapshot, _snapshot_chunks(stream.head, digest.hexdigest(), entries, documents_spans))
 
@@ -629,44 +633,78 @@ def _snapshot_chunks(head: Report, report_sha256: str, entries: Sequence[dict[st
 
 def twin_path(path: Path) -> Path:
     """Where a run keeps the report at ``path`` as JSON too (hidden, beside it): read in a second where the
-    YAML takes tens of seconds at ten thousand claims. Its first line is the SHA-256 of the YAML it mirrors."""
+    YAML takes tens of seconds at ten thousand claims. Its first line is the SHA-256 of the YAML it mirrors
+    (the layout of the rest: :func:`_twin_chunks`)."""
     return twin_of(path)
 
 
-def _twin_chunks(report: ReportStream, digest: str, claims_json: IO[bytes], documents_json: IO[bytes]) -> Iterator[bytes]:
-    """The twin's bytes a document or claim at a time: the report's members in order, its claims last
-    (copied from ``claims_json`` and ``documents_json``, their JSON joined by commas, as written before)."""
-    yield (digest + "\n{").encode("utf-8")
-    names = [name for name in Report.model_fields if name != "claims"]
-    for i, name in enumerate(names):
-        if i:
-            yield b","
-        if name == "documents":
-            yield f'"{name}":['.encode()
-            while block := documents_json.read(1 << 20):
-                yield block
-            yield b"]"
-        else:
-            yield report.head.model_dump_json(include={name})[1:-1].encode("utf-8")
-    yield b',"claims":['
-    while block := claims_json.read(1 << 20):
-        yield block
-    yield b"]}"
+#: The twin's layout, named on its second line. The layout before it (the whole report as one JSON object
+#: on the second line) is still read, whole, so that a report written before is read fast until the next run;
+#: any other is not (the YAML is).
+TWIN_FORMAT = "factflow-report-twin/2"
+#: The report's lists the twin holds a line per item of, in this order, after the line of its other fields.
+_TWIN_LISTS = ("documents", "claims")
 
 
-def read_twin(path: Path, raw: bytes, model: type[R]) -> R | None:
-    """The report from its JSON twin, when the twin mirrors exactly ``raw`` (the YAML's bytes); None otherwise.
-    ``model``: :class:`Report`, or a model of the part of it the caller reads (:class:`ReportQueue`)."""
-    twin = read_regular(twin_path(path))
-    if twin is None:
-        return None
-    first, _, rest = twin.partition(b"\n")
-    if first.strip().decode("ascii", errors="replace") != hashlib.sha256(raw).hexdigest():
+def _twin_chunks(report: ReportStream, digest: str, counts: dict[str, int], claims_json: IO[bytes],
+                 documents_json: IO[bytes]) -> Iterator[bytes]:
+    """The twin's bytes, a line at a time: the YAML's SHA-256; its layout and how many documents and
+    claims it lists; the report's other fields as one JSON object; then a line of JSON per document and
+    per claim (copied from ``documents_json`` and ``claims_json``, written so before). A reader takes a
+    document or claim at a time, and skips the lines of a list it does not read."""
+    yield f"{digest}\n".encode()
+    yield json.dumps({"format": TWIN_FORMAT, **counts}).encode("utf-8") + b"\n"
+    yield report.head.model_dump_json(exclude=set(_TWIN_LISTS)).encode("utf-8") + b"\n"
+    for listed in (documents_json, claims_json):
+        while block := listed.read(1 << 20):
+            yield block
+
+
+def read_twin(path: Path, digest: str, model: type[R]) -> R | None:
+    """The report from its JSON twin, when the twin mirrors the YAML whose bytes hash to ``digest``
+    (SHA-256, hex); None otherwise (or when it is not whole). ``model``: :class:`Report`, or a model of
+    the part of it the caller reads (:class:`ReportQueue`): the documents or claims it has no field for
+    are skipped unparsed. Read a line at a time, so the file is never held whole."""
+    return with_regular(twin_path(path), lambda handle: _read_twin(handle, digest, model))
+
+
+def _read_twin(handle: IO[bytes], digest: str, model: type[R]) -> R | None:
+    if handle.readline().strip().decode("ascii", errors="replace") != digest:
         return None
     try:
-        return model.model_validate_json(rest)
-    except ValueError:
+        second = handle.readline()
+        if not second.startswith(b'{"format"'):  # the layout before this one: the whole report as one JSON object
+            return None if handle.read(1) else model.model_validate_json(second)
+        layout = json.loads(second)
+        data = json.loads(handle.readline())
+        if not isinstance(layout, dict) or layout.get("format") != TWIN_FORMAT or not isinstance(data, dict):
+            return None
+        for name in _TWIN_LISTS:
+            count, item = layout[name], _twin_item(model, name)
+            if not isinstance(count, int):
+                return None
+            if item is None:
+                if sum(1 for _ in itertools.islice(handle, count)) != count:
+                    return None
+                continue
+            data[name] = [item.validate_json(line) for line in itertools.islice(handle, count)]
+            if len(data[name]) != count:
+                return None
+        if handle.read(1):
+            return None  # more than the layout says: not a twin this code wrote
+        return model.model_validate(data)
+    except (ValueError, KeyError, RecursionError):
         return None
+
+
+@cache
+def _twin_item(model: type[BaseModel], name: str) -> TypeAdapter[Any] | None:
+    """What validates one item of the report's list ``name`` as ``model`` reads it; None when it has no such field."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return None
+    (item,) = get_args(field.annotation)  # list[Item]
+    return TypeAdapter(item)
 
 
 def report_schema() -> dict[str, Any]:

@@ -8,12 +8,13 @@ it came from, so a message reads ``review/verdicts/reviewer-1/c-1a2b.yaml:3: rat
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import select
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -25,6 +26,7 @@ from factflow.text import scrub
 from factflow.yamlemit import emit
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -299,6 +301,24 @@ def read_regular(path: Path) -> bytes | None:
     """The bytes of a regular file, or None when it is missing, unreadable, or anything else (a pipe, a
     device, a folder: never blocks). For the files a run keeps for itself (caches, the ledger, the
     report's snapshot and twin): one that is not a plain file is treated as absent and written anew."""
+    return with_regular(path, lambda handle: handle.read())
+
+
+def regular_digest(path: Path) -> str | None:
+    """The SHA-256 (hex) of a regular file's bytes, read a megabyte at a time (never held whole); None
+    when it is missing, unreadable or not a regular file (never blocks)."""
+    def digest(handle: BinaryIO) -> str:
+        found = hashlib.sha256()
+        while block := handle.read(1 << 20):
+            found.update(block)
+        return found.hexdigest()
+
+    return with_regular(path, digest)
+
+
+def with_regular(path: Path, read: Callable[[BinaryIO], T]) -> T | None:
+    """``read(handle)`` on a regular file opened for binary reading, or None when it is missing, unreadable
+    (an OS error while reading too) or not a regular file (never blocks): see :func:`read_regular`."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
@@ -308,7 +328,7 @@ def read_regular(path: Path) -> bytes | None:
             return None
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read()
+            return read(handle)
     except OSError:
         return None
     finally:

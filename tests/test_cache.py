@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import time
@@ -156,6 +157,34 @@ def test_a_rerun_reuses_the_merged_claims_and_a_changed_document_merges_again(
     assert any("Idlib" in c["text"] for c in report_without_stamps(out)["claims"])
     run_pipeline(loaded, seeds, out, refresh=True)
     assert merges == [1, 1]
+
+
+@pytest.mark.parametrize("damage", ["a line short", "a line more", "a claim's line not JSON", "counts that disagree", "one JSON object"])
+def test_a_saved_merge_not_whole_is_not_used_and_the_claims_are_merged_again(
+    tmp_path: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch, damage: str,
+) -> None:
+    """The saved merge is a line per claim, source list and document row after a line that counts them:
+    a file that is not whole by those counts is no saved merge (the run merges anew, and says the same)."""
+    seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    before = report_without_stamps(out)
+    path = OutputLayout(out).claims_cache
+    head, *lines = path.read_text(encoding="utf-8").splitlines()
+    counts = json.loads(head)
+    assert counts["claims"] >= 2 and len(lines) == counts["claims"] + counts["sources"] + counts["counted"] + 2
+    damaged = {
+        "a line short": [head, *lines[1:]],
+        "a line more": [head, *lines, "{}"],
+        "a claim's line not JSON": [head, lines[0][:-1], *lines[1:]],
+        "counts that disagree": [json.dumps({**counts, "claims": counts["claims"] - 1}), *lines],
+        "one JSON object": [json.dumps({**counts, "claims": [json.loads(line) for line in lines[:counts["claims"]]]})],
+    }[damage]
+    path.write_text("\n".join(damaged) + "\n", encoding="utf-8")
+    merges = count_merges(monkeypatch)
+    run_pipeline(loaded, seeds, out)
+    assert merges == [1] and report_without_stamps(out) == before
+    run_pipeline(loaded, seeds, out)  # the merge saved again serves
+    assert merges == [1] and report_without_stamps(out) == before
 
 
 def test_a_near_duplicate_id_taken_into_use_is_not_hidden_by_the_cache(tmp_path: Path, loaded: LoadedConfig) -> None:

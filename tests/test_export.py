@@ -184,6 +184,46 @@ def test_a_report_is_read_from_its_json_twin_only_while_the_twin_mirrors_it(rate
     assert load_report(rated_report) == slow
 
 
+def test_a_twin_that_is_not_whole_is_not_read_and_one_of_the_layout_before_is(rated_report: Path) -> None:
+    """The twin holds a line per document and claim after its layout line; one short of a line, one line
+    longer, or a claim's line that is not JSON is not read: the YAML is, and says the same. (A reader of
+    the claims alone skips the documents' lines unparsed.) The layout before (the report as one JSON
+    object after the digest) is still read."""
+    import hashlib
+    import json
+
+    from factflow.export import load_report
+    from factflow.models import Report, ReportQueue
+    from factflow.report import read_twin, twin_path
+
+    twin = twin_path(rated_report)
+    good = twin.read_bytes()
+    digest = hashlib.sha256(rated_report.read_bytes()).hexdigest()
+    first, layout, head, *items = good.split(b"\n")
+    assert first.decode() == digest and items.pop() == b"" and len(items) == sum(json.loads(layout)[k] for k in ("documents", "claims"))
+    whole = read_twin(rated_report, digest, Report)
+    assert whole is not None and read_twin(rated_report, digest, ReportQueue) is not None
+    twin.unlink()
+    from_yaml = load_report(rated_report)
+    assert whole == from_yaml
+
+    old = json.dumps({**json.loads(head), "documents": [json.loads(i) for i in items[:-len(from_yaml.claims)]],
+                      "claims": [json.loads(i) for i in items[-len(from_yaml.claims):]]})
+    damaged = {
+        "a line short": b"\n".join([first, layout, head, *items[:-1]]) + b"\n",
+        "a line more": good + items[0] + b"\n",
+        "a claim's line not JSON": b"\n".join([first, layout, head, *items[:-1], items[-1][:-1]]) + b"\n",
+        "another report": hashlib.sha256(b"other").hexdigest().encode() + good[64:],
+    }
+    twin.write_bytes(first + b"\n" + old.encode())  # the layout before: the whole report as one JSON object, still read
+    assert read_twin(rated_report, digest, Report) == from_yaml
+    for name, data in damaged.items():
+        twin.write_bytes(data)
+        assert read_twin(rated_report, digest, Report) is None, name
+        assert read_twin(rated_report, digest, ReportQueue) is None, name
+        assert load_report(rated_report) == from_yaml, name
+
+
 def test_a_report_read_for_its_queue_holds_what_the_whole_report_says_of_each_claim(rated_report: Path) -> None:
     from factflow.export import load_report
     from factflow.models import ReportQueue

@@ -146,10 +146,14 @@ def test_a_saved_row_edited_by_hand_falls_back_to_merging_every_extraction(
         write(seeds / f"doc-{i:02d}.txt", f"Report {i}\n\n{a} Rebels seized {i} villages near Idlib in March 2015.\n")
     run_pipeline(loaded, seeds, out)
     path = OutputLayout(out).claims_cache
-    saved = json.loads(path.read_text(encoding="utf-8"))
-    for row in saved["counted"]:
+    head, *lines = path.read_text(encoding="utf-8").splitlines()
+    counts = json.loads(head)
+    first = counts["claims"] + counts["sources"]  # the rows' lines follow the claims' and the sources'
+    for k in range(first, first + counts["counted"]):
+        row = json.loads(lines[k])
         row[4] = [[index + 50, text, cid] for index, text, cid in row[4]]  # sentences the extractions do not hold
-    path.write_text(json.dumps(saved), encoding="utf-8")
+        lines[k] = json.dumps(row)
+    path.write_text("\n".join([head, *lines]) + "\n", encoding="utf-8")
     write(seeds / "doc-00.txt", "First\n\nThe city spent $3.5 million on the new bridge in 2019.\n")
     run_pipeline(loaded, seeds, out)
     assert "does not match the extraction cache" in caplog.text

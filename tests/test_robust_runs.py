@@ -39,10 +39,21 @@ def every_json_parses(out: Path) -> int:
     count = 0
     for path in out.rglob("*.json"):
         text = path.read_text(encoding="utf-8")
-        if path.name.endswith(".yaml.json"):  # the report's JSON twin: the SHA-256 of the YAML it mirrors, then the JSON
-            digest, text = text.split("\n", 1)
-            assert len(digest) == 64, path
-        json.loads(text)
+        if path.name.endswith(".yaml.json"):  # the report's JSON twin: the SHA-256 of the YAML it mirrors, then a JSON a line
+            digest, layout, head, *items = text.split("\n")
+            assert len(digest) == 64 and items.pop() == "", path
+            counts = json.loads(layout)
+            assert isinstance(json.loads(head), dict) and len(items) == counts["documents"] + counts["claims"], path
+            for item in items:
+                json.loads(item)
+        elif path.name == "claims.json":  # the saved merge: a JSON a line, the first counting the lines that follow
+            head, *lines = text.splitlines()
+            counts = json.loads(head)
+            assert len(lines) == counts["claims"] + counts["sources"] + counts["counted"] + 2, path
+            for line in lines:
+                json.loads(line)
+        else:
+            json.loads(text)
         count += 1
     return count
 

@@ -6,6 +6,7 @@ work on any report a run left behind.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import overload
 
@@ -14,7 +15,7 @@ from pydantic import BaseModel
 from factflow.errors import InputError
 from factflow.models import Report
 from factflow.report import R, read_twin
-from factflow.yamlio import decode_input, load_model, read_input_bytes
+from factflow.yamlio import decode_input, load_model, read_input_bytes, regular_digest
 
 #: Consensus states that carry a rating others may publish.
 RATED = frozenset({"agreed", "adjudicated"})
@@ -35,8 +36,12 @@ def load_report(path: Path, model: type[BaseModel] = Report) -> BaseModel:
     the file's exact bytes; any other report (edited, copied without it) is parsed as YAML.
     ``model``: the whole :class:`Report`, or a model of the part the caller reads (``ReportQueue``).
     """
-    raw = read_input_bytes(path, InputError)  # read once: a report may come through a pipe
-    report = read_twin(path, raw, model)
-    if report is not None:
+    # A regular file is hashed a block at a time: a run's report (a hundred megabytes at tens of
+    # thousands of claims) is then never held whole. Anything else (a pipe) is read once.
+    digest = regular_digest(path)
+    if digest is not None and (report := read_twin(path, digest, model)) is not None:
+        return report
+    raw = read_input_bytes(path, InputError)
+    if digest is None and (report := read_twin(path, hashlib.sha256(raw).hexdigest(), model)) is not None:
         return report
     return load_model(path, model, InputError, text=decode_input(raw, path, InputError))
