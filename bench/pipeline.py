@@ -4,7 +4,7 @@
     python bench/pipeline.py [--news ../shared/data/news/fakenewscorpus_sample.csv] [--copies 10]
     python bench/pipeline.py --only-workers [--batch-size 10] [--repeat 3]
     python bench/pipeline.py --only-dask [--repeat 3]
-    python bench/pipeline.py --only-large --one-sentence 20000 [--copies 0] [--engine plain] [--no-rerun]
+    python bench/pipeline.py --only-large --one-sentence 20000 [--distinct] [--copies 0] [--engine plain] [--no-rerun]
 
 Corpora: the 250-article news sample, and one of ``copies`` x 250 articles generated from it (each
 copy's numbers shifted by its index, so its claims differ). For each, in fresh output folders, it
@@ -15,7 +15,9 @@ rerun after one document in a hundred was edited (a sentence added); then the sa
 (the temporary Prefect server runs in a child process and is reported beside it), and beside it the
 output folder's size, its file count and its bytes per claim. ``--one-sentence N`` adds a corpus of
 N one-sentence documents (one CSV: the news sample's sentences, split as the pipeline splits them,
-each pass over them with its numbers shifted by the pass's index); ``--copies 0`` leaves out the
+each pass over them with its numbers shifted by the pass's index, so sentences without numbers
+repeat; ``--distinct`` makes every document's text different, and the bench prints how many
+different texts the corpus holds); ``--copies 0`` leaves out the
 generated articles, ``--engine plain`` the flow, ``--no-rerun`` the reruns. Targets, at the
 large corpus: rerun <= 25% of the first run, and <= 10% after 1% of the documents changed; the flow
 <= 1.3x the plain pipeline; peak <= 600 MB (with the transformer detector, the default).
@@ -182,8 +184,15 @@ def generate(news: Path, folder: Path, copies: int) -> Path:
     return out
 
 
-def generate_one_sentence(news: Path, folder: Path, n: int) -> Path:
-    """A corpus of ``n`` one-sentence documents, as one CSV (written once per folder)."""
+#: Places a pass over the sentences names when ``--distinct`` asks that no sentence repeat.
+_PLACES = ("Ohio", "Kent", "Lagos", "Perth", "Quebec", "Goa", "Bavaria", "Oslo", "Texas", "Cork", "Natal")
+
+
+def generate_one_sentence(news: Path, folder: Path, n: int, distinct: bool = False) -> Path:
+    """A corpus of ``n`` one-sentence documents, as one CSV (written once per folder): the news sample's
+    sentences, each pass over them with its numbers shifted by the pass's index, so a sentence without
+    a number repeats; with ``distinct``, each pass after the first also opens every sentence with a
+    place and the pass's index ("In Kent district 3, ..."), so that no two documents' text is the same."""
     out = folder / "corpus.csv"
     if out.is_file():
         return out
@@ -203,8 +212,16 @@ def generate_one_sentence(news: Path, folder: Path, n: int) -> Path:
             k, text = i // len(sentences), sentences[i % len(sentences)]
             if k:
                 text = re.sub(r"\d+", lambda m, k=k: str(int(m.group()) + k), text)
+                if distinct:
+                    text = f"In {_PLACES[k % len(_PLACES)]} district {k}, {text[:1].lower()}{text[1:]}"
             writer.writerow([f"s{i}", f"Sentence {i}", text])
     return out
+
+
+def distinct_texts(corpus: Path) -> int:
+    """How many different texts a CSV corpus's documents hold."""
+    with corpus.open(encoding="utf-8", newline="") as handle:
+        return len({row["content"] for row in csv.DictReader(handle)})
 
 
 def output_size(out: Path) -> tuple[int, int]:
@@ -324,6 +341,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=50, help="run.batch_size for the extraction stage's figures (default: the shipped 50).")
     parser.add_argument("--one-sentence", type=int, default=0, metavar="N",
                         help="Also a corpus of N generated one-sentence documents (e.g. 20000; the issue's size is 100000).")
+    parser.add_argument("--distinct", action="store_true",
+                        help="With --one-sentence: no two documents' text the same (sentences without numbers repeat otherwise).")
     parser.add_argument("--engine", choices=("both", "plain", "prefect"), default="both", help="Which engines the corpora run with.")
     parser.add_argument("--no-rerun", action="store_true", help="First runs only.")
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "factflow.yaml",
@@ -366,10 +385,14 @@ def main() -> None:
             peak = max(x["self_mb"] for x in r.values())
             print(f"  peak memory of a run:        {peak:.0f} MB (target <= 600: {'met' if peak <= 600 else 'MISSED'})")
         if args.one_sentence:
-            seeds = generate_one_sentence(args.news, work / f"one-sentence-{args.one_sentence}", args.one_sentence).parent
-            r = bench_corpus(f"one-sentence documents ({args.one_sentence:,})", seeds, work, env, args.repeat, **corpus)
+            kind = "distinct" if args.distinct else "generated"
+            path = generate_one_sentence(args.news, work / f"one-sentence-{kind}-{args.one_sentence}", args.one_sentence, args.distinct)
+            r = bench_corpus(f"one-sentence documents ({args.one_sentence:,}, {distinct_texts(path):,} different texts)",
+                             path.parent, work, env, args.repeat, **corpus)
             peak = max(x["self_mb"] for x in r.values())
             print(f"  peak memory of a run:        {peak:.0f} MB (target at 100,000 documents <= 1,000)")
+            if "plain, first run" in r:
+                print(f"  first run (plain):           {r['plain, first run']['wall']:.0f} s (target at 100,000 documents <= 150)")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,16 @@ def test_the_pipeline_benchmark_makes_one_sentence_documents_and_sizes_an_output
         "Rebels seized the key city of Idlib in March.", "Officials said 41 people died in Ohio on Monday.",
         "The city spent $4 million on the bridge."]
     assert pipeline.output_size(tmp_path / "seeds") == (corpus.stat().st_size, 1)
+    assert pipeline.distinct_texts(corpus) == 5
+    distinct = pipeline.generate_one_sentence(news, tmp_path / "distinct", 7, distinct=True)
+    with distinct.open(encoding="utf-8", newline="") as handle:
+        texts = [r["content"] for r in csv.DictReader(handle)]
+    assert texts[3:] == ["In Kent district 1, officials said 41 people died in Ohio on Monday.",
+                         "In Kent district 1, the city spent $4 million on the bridge.",
+                         "In Kent district 1, rebels seized the key city of Idlib in March.",
+                         "In Lagos district 2, officials said 42 people died in Ohio on Monday."]
+    assert pipeline.distinct_texts(distinct) == 7
+    assert pipeline.distinct_texts(pipeline.generate_one_sentence(news, tmp_path / "repeats", 7)) == 6  # Idlib's sentence twice
 
 
 def test_the_pipeline_benchmark_edits_one_document_in_a_hundred_and_gives_back_the_original(tmp_path: Path) -> None:
