@@ -158,14 +158,14 @@ def review(
         # with the message alone, which the run's page shows, and no traceback.
         logger.error("%s", exc)
         return Failed(message=str(exc))
-    tasks = session.open_tasks()
+    tasks = session.open_queue()  # each task's view is made when it comes up
     saved = skipped = 0
-    for number, first in enumerate(tasks, 1):
+    for number, queued in enumerate(tasks, 1):
         error: str | None = None
         last: Answer | None = None
         while True:
-            session.refresh_claim(first.task.claim)  # it may have been rated meanwhile, by hand or in the terminal
-            item = session.open_task(first.task)
+            session.refresh_claim(queued.claim)  # it may have been rated meanwhile, by hand or in the terminal
+            item = session.open_task(queued)
             if item is None:
                 break
             logger.info("Waiting for %s's verdict on claim %s (task %d of %d): press Resume (top right) to open the form.",
@@ -191,4 +191,4 @@ def review(
             saved += 1
             break
     session.refresh(queue=False)  # the verdict files, which others may have saved meanwhile; the queue stays
-    return {"saved": saved, "skipped": skipped, "left": len(session.open_tasks())}
+    return {"saved": saved, "skipped": skipped, "left": len(session.open_queue())}

@@ -162,3 +162,27 @@ def test_queue_order_breaks_ties_by_document_order() -> None:
 
     tasks = [T("a", 0.5), T("b", 0.9), T("c", 0.5), T("d", 0.7)]
     assert [t.claim for t in queue_order(tasks)] == ["b", "d", "a", "c"]  # type: ignore[arg-type]
+
+
+def test_the_terminal_makes_a_tasks_view_only_when_it_comes_up(queue: list[str], out_dir: Path, loaded: LoadedConfig,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A queue of tens of thousands starts at once: a task's view (its files' paths, the others' verdicts,
+    its task file) is made when the task is shown, not for the whole queue first, nor to count what is left."""
+    import click
+
+    from factflow.review.terminal import review_in_terminal
+
+    session = ReviewSession(out_dir, loaded.config.review, "reviewer-1")
+    made: list[str] = []
+    real = ReviewSession.open_task
+
+    def counted(self: ReviewSession, task: object) -> object:
+        made.append(task.claim)  # type: ignore[attr-defined]
+        return real(self, task)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ReviewSession, "open_task", counted)
+    answers = iter(["s", "q"])
+    monkeypatch.setattr(click, "prompt", lambda *a, **k: next(answers))
+    outcome = review_in_terminal(session)
+    assert len(queue) >= 3 and made == queue[:2]  # the skipped task and the one quit at
+    assert (outcome.skipped, outcome.quit, outcome.left) == (1, True, len(queue))

@@ -26,6 +26,7 @@ from factflow.review.files import (
     verdict_path,
     yaml_files,
 )
+from factflow.runtime import collector_paused
 from factflow.yamlio import describe_error, load_model
 
 
@@ -89,6 +90,10 @@ class ReviewSession:
 
     def refresh(self, queue: bool = True) -> None:
         """Re-read the verdict files and, with ``queue``, the tasks (another reviewer or a run may have changed them)."""
+        with collector_paused():  # tens of thousands of verdicts read at once (see collector_paused)
+            self._refresh(queue)
+
+    def _refresh(self, queue: bool) -> None:
         if queue:
             self.tasks = queue_of(self.out, self.report)
             self.claim_ids = {t.claim for t in self.tasks}
@@ -155,7 +160,13 @@ class ReviewSession:
 
     def open_tasks(self) -> list[OpenTask]:  # each one's task file is read when it is shown
         """This person's open tasks in queue order: highest check-worthiness first (see :func:`queue_order`)."""
-        return [item for item in (self.open_task(t) for t in self.tasks) if item is not None]
+        return [item for item in (self.open_task(t) for t in self.open_queue()) if item is not None]
+
+    def open_queue(self) -> list[Task | TaskRef]:
+        """The tasks open for this person now, in queue order, as queued: what :meth:`open_tasks` gives
+        without making each one's view (its verdict file's path, the others' verdicts), which a queue of
+        tens of thousands need not pay for before the first task is shown."""
+        return [t for t in self.tasks if self.is_open(t)]
 
     def save(self, task: Task, rating: str, rationale: str, evidence: list[str], via: str) -> LoadedVerdict:
         """Check and write this person's verdict on a task (atomically); raises VerdictError when it breaks a rule."""

@@ -123,16 +123,16 @@ def _ask_evidence() -> list[str]:
 def review_in_terminal(session: ReviewSession) -> Outcome:
     """Ask for a verdict on each open task; returns what was saved, skipped and left open."""
     outcome = Outcome()
-    tasks = session.open_tasks()
+    tasks = session.open_queue()  # each task's view is made when it comes up
     who = session.person + (" (adjudicator)" if session.adjudicator else "")
     if not tasks:
         click.echo(f"No open tasks for {who}.")
         return outcome
     click.echo(f"{len(tasks)} open task(s) for {who}. At the rating prompt: s skips a task, q quits; you can resume later.")
     _show_scale(session.cfg)
-    for number, listed in enumerate(tasks, 1):
-        session.refresh_claim(listed.task.claim)  # rated meanwhile (by hand, in the form)? then it is done
-        item = session.open_task(listed.task)
+    for number, queued in enumerate(tasks, 1):
+        session.refresh_claim(queued.claim)  # rated meanwhile (by hand, in the form)? then it is done
+        item = session.open_task(queued)
         if item is None:
             continue
         show_task(item, number, len(tasks), session)
@@ -168,7 +168,7 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
                 click.echo("Now that you have rated, the other verdicts:")
                 _show_others(others)
     session.refresh(queue=False)  # the verdict files, which others may have saved meanwhile; the queue stays
-    outcome.left = len(session.open_tasks())
+    outcome.left = len(session.open_queue())
     click.echo("")
     click.echo(f"Saved {outcome.saved}, skipped {outcome.skipped}, {outcome.left} still open. "
                "Run `factflow review` again to continue; the next run collects your verdicts.")
