@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import itertools
 import json
 import logging
 import os
@@ -45,7 +44,7 @@ from factflow.errors import WriteError
 from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, DocumentClaims, Problem, Source, SourceLeftOut
 from factflow.text import shown_name
-from factflow.yamlio import atomic_write_chunks, with_regular
+from factflow.yamlio import atomic_write_chunks, read_lines, with_regular
 
 log = logging.getLogger("factflow")
 
@@ -496,15 +495,17 @@ def _read_merged(handle: IO[bytes]) -> _MergedFile | None:
     """The saved merge from its file (see :data:`_MERGE_FORMAT`); None when it is not one whole."""
     try:
         head = _MergedHead.model_validate_json(handle.readline())
-        claims = [_CLAIM.validate_json(line) for line in itertools.islice(handle, head.claims)]
-        sources = dict(_SOURCES.validate_json(line) for line in itertools.islice(handle, head.sources))
-        rows = [_COUNTED.validate_json(line) for line in itertools.islice(handle, head.counted)]
+        claims = read_lines(handle, head.claims, _CLAIM.validate_json)
+        sources = read_lines(handle, head.sources, _SOURCES.validate_json)
+        rows = read_lines(handle, head.counted, _COUNTED.validate_json)
+        if claims is None or sources is None or rows is None:
+            return None
         left_out = _LEFT_OUT.validate_json(handle.readline())
         linked_from = _LINKED_FROM.validate_json(handle.readline())
     except (ValidationError, ValueError):
         return None
-    if (len(claims), len(sources), len(rows)) != (head.claims, head.sources, head.counted) or handle.read(1):
-        return None
+    if handle.read(1):
+        return None  # more than the first line counts
     # Every part validated above, line by line: put together as it is.
     return _MergedFile.model_construct(key=head.key, contested=head.contested, known=head.known, merging=head.merging,
-                                       claims=claims, sources=sources, counted=rows, left_out=left_out, linked_from=linked_from)
+                                       claims=claims, sources=dict(sources), counted=rows, left_out=left_out, linked_from=linked_from)

@@ -49,7 +49,7 @@ from factflow.models import (
 )
 from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
 from factflow.yamlemit import emit
-from factflow.yamlio import SafeLoader, atomic_write_chunks, dump_yaml, read_regular, regular_digest, with_regular
+from factflow.yamlio import SafeLoader, atomic_write_chunks, dump_yaml, read_lines, read_regular, regular_digest, with_regular
 
 #: A report, or a model of part of one (see :func:`read_twin`).
 R = TypeVar("R", bound=BaseModel)
@@ -683,13 +683,12 @@ def _read_twin(handle: IO[bytes], digest: str, model: type[R]) -> R | None:
             count, item = layout[name], _twin_item(model, name)
             if not isinstance(count, int):
                 return None
-            if item is None:
-                if sum(1 for _ in itertools.islice(handle, count)) != count:
-                    return None
-                continue
-            data[name] = [item.validate_json(line) for line in itertools.islice(handle, count)]
-            if len(data[name]) != count:
+            # A list the model has no field for is skipped unparsed.
+            listed = read_lines(handle, count, bool if item is None else item.validate_json)
+            if listed is None:
                 return None
+            if item is not None:
+                data[name] = listed
         if handle.read(1):
             return None  # more than the layout says: not a twin this code wrote
         return model.model_validate(data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import os
 import re
 import select
@@ -16,7 +17,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import IO, Any, BinaryIO, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -333,6 +334,13 @@ def with_regular(path: Path, read: Callable[[BinaryIO], T]) -> T | None:
         return None
     finally:
         os.close(fd)
+
+
+def read_lines(handle: IO[bytes], count: int, parse: Callable[[bytes], T]) -> list[T] | None:
+    """The next ``count`` lines of ``handle``, each through ``parse``; None when fewer remain. For the
+    files a run keeps a line of JSON an item (the report's twin, the saved merge), read an item at a time."""
+    found = [parse(line) for line in itertools.islice(handle, count)]
+    return found if len(found) == count else None
 
 
 def read_text(path: Path, error: type[LocatedError]) -> str:
