@@ -319,8 +319,14 @@ def regular_digest(path: Path) -> str | None:
 
 def with_regular(path: Path, read: Callable[[BinaryIO], T]) -> T | None:
     """``read(handle)`` on a regular file opened for binary reading, or None when it is missing, unreadable
-    (an OS error while reading too) or not a regular file (never blocks): see :func:`read_regular`."""
+    (an OS error while reading too) or not a regular file (never blocks): see :func:`read_regular`.
+
+    Anything else is not even opened: opening a pipe would let a writer waiting on it go on to write to a
+    reader about to close, and the reader that comes next (``open_input``, for a report given as a pipe)
+    would wait in vain. Checked again once open, in case the file was replaced in between."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return None

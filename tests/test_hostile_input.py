@@ -250,3 +250,27 @@ def test_pipes_in_place_of_the_files_a_run_keeps_for_itself_do_not_hang_it(seed_
         result = run_pipeline(loaded, seed_dir, out_dir)
     assert [c.model_dump(mode="json") for c in result.report.claims] == expected
     assert all(path.is_file() for path in kept), [p for p in kept if not p.is_file()]
+
+
+def test_a_pipe_is_never_opened_as_one_of_the_runs_own_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a pipe, even to find it is not a plain file, lets a writer waiting on it write to a reader
+    about to close: the report a person then reads through it (``--report <(...)``) would never come. The
+    run's own files (and the report's hash, taken before the twin is tried) are read only when they are
+    plain files, so a pipe is not even opened."""
+    from factflow.yamlio import read_regular, regular_digest
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    opened: list[str] = []
+    real = os.open
+
+    def watched(path: object, *args: object, **kwargs: object) -> int:
+        opened.append(str(path))
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", watched)
+    assert read_regular(pipe) is None and regular_digest(pipe) is None
+    assert str(pipe) not in opened
+    assert read_regular(tmp_path / "missing") is None
+    (tmp_path / "plain").write_bytes(b"ok")
+    assert read_regular(tmp_path / "plain") == b"ok" and str(tmp_path / "plain") in opened
