@@ -374,6 +374,10 @@ class _MergedFile(BaseModel):
     linked_from: dict[str, str] = {}
 
 
+#: A document's metadata as JSON, in the key of the run's merged claims.
+_DOCUMENT = TypeAdapter(Document)
+
+
 def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] | None = None, seeds: Path | None = None) -> str:
     """The key of a run's merged claims and their linked sources: every input they derive from
     (besides the claim ids earlier runs used, checked apart: see :func:`load_merged`), each document's
@@ -387,7 +391,7 @@ def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] |
     for i in sorted(range(len(documents)), key=lambda i: documents[i].id):  # its text, and the title, URL and date that fill source links
         digest.update(keys[i].encode("utf-8"))
         digest.update(within(documents[i].path).encode("utf-8", "surrogatepass") + b"\x00")
-        digest.update(documents[i].model_dump_json(exclude={"text", "path"}).encode("utf-8") + b"\x00")
+        digest.update(_DOCUMENT.dump_json(documents[i], exclude={"text", "path"}).decode("utf-8").encode("utf-8") + b"\x00")
     return digest.hexdigest()
 
 

@@ -67,8 +67,14 @@ def unexpected_problem(file: str, line: int | None, exc: BaseException) -> Probl
     return Problem(file=file, line=line, message=f"could not be read ({type(exc).__name__}: {scrub(detail)}); it was skipped")
 
 
-class Document(Model):
-    """One news article as read from the seeds folder."""
+@dataclass(slots=True, kw_only=True, config=ConfigDict(extra="forbid"))
+class Document:
+    """One news article as read from the seeds folder.
+
+    A slotted pydantic dataclass, validated when made (``dataclasses.replace`` validates again), not a
+    model: a run holds every document until extraction, and a model instance (its ``__dict__`` and
+    fields-set) costs about 1.1 kB more, 110 MB at 100,000 one-sentence documents.
+    """
 
     id: str = Field(description="File stem, unique within a run.")
     path: str = Field(description="Path of the source file.")

@@ -252,7 +252,7 @@ def extract_batches(ctx: RunContext, documents: Sequence[Document], merged: Merg
     cached = cached or Cached()
     scored = cached.scored
     # An edited document takes its sentences' last scores along: only its changed sentences meet the detector.
-    missing = [d.model_copy(update={"scored": scored[d.id]}) if d.id in scored else d for d in documents if not cached.done(d.id)]
+    missing = [replace(d, scored=scored[d.id]) if d.id in scored else d for d in documents if not cached.done(d.id)]
     return batches(missing, batch_size(ctx.loaded.config.run, sum(map(weight, missing))))
 
 

@@ -8,6 +8,7 @@ bottom of the ``ingest`` package: ``files``, ``corpus`` and ``web`` build on it,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime
 from functools import lru_cache
@@ -138,7 +139,7 @@ def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sh
         if first != meta.title.strip():
             body = f"{meta.title.strip()}\n\n{body}"
     doc = parse_document(doc_id, path, body, cfg, sha256, encoding)
-    return doc.model_copy(update={"url": meta.url, "published": meta.published, "outlet": meta.outlet})
+    return dataclasses.replace(doc, url=meta.url, published=meta.published, outlet=meta.outlet)
 
 
 def extract_article(
@@ -161,8 +162,9 @@ def extract_article(
     text = f"{title}\n\n{body}\n"
     doc = parse_document(doc_id, path, text, cfg, sha256)
     page_url = str(url or extracted.get("url") or "")
-    return doc.model_copy(update={
-        "url": page_url if page_url.startswith(("http://", "https://")) else None,
-        "published": extracted.get("date") or None,
-        "outlet": extracted.get("sitename") or extracted.get("hostname") or None,
-    })
+    return dataclasses.replace(
+        doc,
+        url=page_url if page_url.startswith(("http://", "https://")) else None,
+        published=extracted.get("date") or None,
+        outlet=extracted.get("sitename") or extracted.get("hostname") or None,
+    )

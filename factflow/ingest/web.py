@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import dataclasses
 import hashlib
 import ipaddress
 import socket
@@ -222,7 +223,7 @@ async def fetch_article(client: httpx.AsyncClient, url: str, cfg: IngestConfig, 
             return extract_article(raw, url_doc_id(url), url, cfg, digest, url=current)
         if kind in _TEXT_TYPES:
             doc = parse_text_document(url_doc_id(url), url, raw.decode(charset, errors="replace"), cfg, digest, charset)
-            return doc if doc.url else doc.model_copy(update={"url": current})
+            return doc if doc.url else dataclasses.replace(doc, url=current)
         raise InputError(url, f"content type {kind or 'unknown'!r} is not an article; expected HTML or plain text")
     raise InputError(url, f"more than {cfg.max_redirects} redirects (ingest.max_redirects)")
 
