@@ -46,7 +46,7 @@ TOKENISE = 1024
 class SentenceEncoder:
     """Turns sentences into unit-length vectors whose dot product is their semantic similarity."""
 
-    def __init__(self, model: bytes, tokenizer_json: str, meta: dict[str, Any], threads: int | None = None) -> None:
+    def __init__(self, model: bytes | Path, tokenizer_json: str, meta: dict[str, Any], threads: int | None = None) -> None:
         """Build the inference session and tokenizer from the model files' contents."""
         if meta.get("format") != _FORMAT or meta.get("version") != 1:
             raise ValueError(f"unsupported sentence encoder metadata {meta.get('format')!r} version {meta.get('version')!r}")
@@ -63,7 +63,8 @@ class SentenceEncoder:
         else:
             base = folder
         meta = json.loads(base.joinpath(_META).read_text(encoding="utf-8"))
-        return cls(base.joinpath(meta["model"]).read_bytes(), base.joinpath(meta["tokenizer"]).read_text(encoding="utf-8"), meta, threads)
+        with resources.as_file(base.joinpath(meta["model"])) as model:  # the file itself, installed as files
+            return cls(model, base.joinpath(meta["tokenizer"]).read_text(encoding="utf-8"), meta, threads)
 
     def encode(self, sentences: Sequence[str], batch: int = BATCH) -> np.ndarray:
         """A (len(sentences), dimensions) float32 array of unit vectors, in input order."""

@@ -8,6 +8,7 @@ import contextlib
 import gc
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 #: The threads a model may use in this process, set by :func:`limit_threads` (None: no limit).
@@ -30,16 +31,19 @@ def default_threads(threads: int | None = None) -> int:
     return max(1, found if _limit is None else min(found, _limit))
 
 
-def cpu_session(model: bytes, intra_op_threads: int) -> Any:
+def cpu_session(model: bytes | Path, intra_op_threads: int) -> Any:
     """An onnxruntime session on the CPU: ``intra_op_threads`` per run, one inter-op thread, and no
-    spinning (a spinning thread burns a core that another run or worker process could use)."""
+    spinning (a spinning thread burns a core that another run or worker process could use).
+
+    Give the model file's path where there is one: a session made from bytes keeps them for its
+    whole life (onnxruntime holds them to rebuild the session), 23 MB for the detector, in every process."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.inter_op_num_threads = 1
     options.intra_op_num_threads = intra_op_threads
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(os.fspath(model) if isinstance(model, Path) else model, options, providers=["CPUExecutionProvider"])
 
 
 def load_tokenizer(tokenizer_json: str, max_tokens: int) -> Any:

@@ -56,7 +56,7 @@ class Calibration:
 class TransformerDetector:
     """Scores sentences in batches with the packaged int8 ONNX model; screened by the n-gram model."""
 
-    def __init__(self, model: bytes, tokenizer_json: str, meta: dict[str, Any], threads: int | None = None) -> None:
+    def __init__(self, model: bytes | Path, tokenizer_json: str, meta: dict[str, Any], threads: int | None = None) -> None:
         """Build the inference session and tokenizer from the model files' contents."""
         if meta.get("format") != _FORMAT or meta.get("version") != 1:
             raise ValueError(f"unsupported transformer model metadata {meta.get('format')!r} version {meta.get('version')!r}")
@@ -77,9 +77,10 @@ class TransformerDetector:
         if folder is None:
             base = resources.files(__package__ or "factflow.claims").joinpath(MODEL_DIR)
             meta = json.loads(base.joinpath(_META).read_text(encoding="utf-8"))
-            return cls(base.joinpath(meta["model"]).read_bytes(), base.joinpath(meta["tokenizer"]).read_text(encoding="utf-8"), meta, threads)
+            with resources.as_file(base.joinpath(meta["model"])) as model:  # the file itself, installed as files
+                return cls(model, base.joinpath(meta["tokenizer"]).read_text(encoding="utf-8"), meta, threads)
         meta = json.loads((folder / _META).read_text(encoding="utf-8"))
-        return cls((folder / meta["model"]).read_bytes(), (folder / meta["tokenizer"]).read_text(encoding="utf-8"), meta, threads)
+        return cls(folder / meta["model"], (folder / meta["tokenizer"]).read_text(encoding="utf-8"), meta, threads)
 
     def logits(self, sentences: Sequence[str]) -> list[float]:
         """The model's raw log-odds of Yes for each sentence (no screen, no calibration).
