@@ -52,6 +52,25 @@ def test_a_corpus_of_short_documents_costs_little_memory_a_document(tmp_path: Pa
     assert held / len(docs) < 1_000, f"{held / len(docs):.0f} bytes a document"
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_corpus_is_read_a_row_at_a_time(tmp_path: Path, suffix: str) -> None:
+    """Rows with columns the run never reads (here 2 kB of keywords each) are let go as they are read:
+    reading holds little more than the documents, however many rows the file has."""
+    rows = [{"id": str(i), "content": f"Officials said {i} people were hurt.", "keywords": "storm " * 400} for i in range(3_000)]
+    if suffix == ".csv":
+        write(tmp_path / "c.csv", "id,content,keywords\n" + "".join(f"{r['id']},{r['content']},{r['keywords']}\n" for r in rows))
+    else:
+        write(tmp_path / "c.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    tracemalloc.start()
+    try:
+        docs, problems = load_documents(tmp_path, IngestConfig())
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert problems == [] and len(docs) == 3_000
+    assert peak - kept < 1_000_000, f"{(peak - kept) / 1e6:.1f} MB more than the documents at the peak"
+
+
 def test_bad_rows_are_problems_with_lines_and_the_rest_is_read(tmp_path: Path) -> None:
     write(tmp_path / "c.csv", "id,content\n1,Good text here.\n,No id here.\n3,\n4,Good again.,extra\n1,Duplicate id.\n")
     write(tmp_path / "d.jsonl", '{"id": "x", "content": "Fine."}\n{broken\n[1, 2]\n\n{"id": "y"}\n')

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -82,23 +83,29 @@ def _field(row: dict[str, Any], column: str | None) -> str | None:
 
 
 def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Problem]]:
-    """Every valid row of a corpus file as a document, and a problem for each bad row."""
+    """Every valid row of a corpus file as a document, and a problem for each bad row.
+
+    Read a row at a time: only the documents are kept, not the rows they came from (a news corpus's
+    rows carry columns the run never reads, often larger than the text)."""
     columns = cfg.corpus.columns
     documents: list[Document] = []
     problems: list[Problem] = []
     shown = shown_name(str(path))
+    line = 0
     try:
-        records = list(_rows(path))
-    except OSError as exc:
-        return [], [Problem(file=shown, message=f"cannot read: {exc.strerror or exc}")]
-    if records and all(row is not None and columns.text not in row for _, row, _ in records[:1]):
-        found = ", ".join(k for k in (records[0][1] or {}) if k) or "nothing"
-        return [], [Problem(file=shown, line=1, message=f"no {columns.text!r} column (ingest.corpus.columns.text); found {found}")]
-    for line, row, error in records:
-        try:
-            _read_row(line, row, error, shown, cfg, documents, problems)
-        except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
-            problems.append(unexpected_problem(shown, line, exc))
+        records = _rows(path)
+        first = next(records, None)
+        if first is not None and first[1] is not None and columns.text not in first[1]:
+            found = ", ".join(k for k in first[1] if k) or "nothing"
+            return [], [Problem(file=shown, line=1, message=f"no {columns.text!r} column (ingest.corpus.columns.text); found {found}")]
+        for line, row, error in itertools.chain([first] if first is not None else [], records):
+            try:
+                _read_row(line, row, error, shown, cfg, documents, problems)
+            except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
+                problems.append(unexpected_problem(shown, line, exc))
+    except OSError as exc:  # the rows read before it stay read
+        where = f" after line {line}" if line else ""
+        problems.append(Problem(file=shown, line=line or None, message=f"cannot read{where}: {exc.strerror or exc}"))
     return documents, problems
 
 
