@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import importlib.util
 from pathlib import Path
@@ -106,7 +107,7 @@ def test_relative_time_without_a_date_is_kept_and_flagged() -> None:
 
 
 def test_claims_carry_their_anatomy() -> None:
-    doc = parse_document("d", "d.txt", "Title\n\n" + SULEIMANI, IngestConfig(), "0" * 64).model_copy(update={"published": "2015-10-05"})
+    doc = dataclasses.replace(parse_document("d", "d.txt", "Title\n\n" + SULEIMANI, IngestConfig(), "0" * 64), published="2015-10-05")
     (claim,) = merge_claims([extract_claims(doc, ClaimsConfig())], ClaimsConfig())
     assert {e.kind for e in claim.entities} >= {"person", "organisation", "place"}
     assert claim.time[0].resolved
