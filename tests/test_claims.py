@@ -228,13 +228,33 @@ def test_a_reported_prediction_is_a_checkable_quote() -> None:
         ("It felt like it was 1984 all over again.", "event"),
         ("The Boeing 737 crashed near Jakarta, killing 189 people.", "statistic"),  # 189 people is a figure
         ("In March 2015 about 300 soldiers arrived.", "event"),
+        ("In May 2013, a court granted asylum to a 27-year-old Kenyan.", "event"),  # "2013," is a year, 27 an age
+        ("Lawmakers have until Jan. 19 to prevent a shutdown.", "event"),  # a day of the month
+        ("On the 5th of March the unit moved north.", "event"),
+        ("Researchers looked at data from the 1996-97 school year.", "event"),  # a span of years
+        ("On November 2, the military installed the 44th interceptor.", "event"),  # a rank
     ],
 )
 def test_a_number_inside_a_name_or_a_bare_year_is_not_a_statistic(sentence: str, kind: str) -> None:
     result = assess(sentence)
     assert result.type == kind
     number = {r.signal: r.evidence for r in result.reasons}.get("number")
-    assert number not in {"29", "52", "400", "737", "1984", "1977", "2015"}
+    assert number not in {"29", "52", "400", "737", "1984", "1977", "2015", "2013", "2013,", "27", "19", "5", "97", "2", "44"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "number"),
+    [
+        ("In July 2017, the National Health Service reported 5,391 cases of measles.", "5,391"),
+        ("The National Safety Council said 2015 was the deadliest year since 2008, with 38,300 deaths.", "38,300"),
+        ("By the end of 2012 Iraqi oil production had risen to nearly 3.5 million barrels per day.", "3.5"),
+    ],
+)
+def test_a_figure_with_a_date_or_a_source_is_a_statistic(sentence: str, number: str) -> None:
+    """A date says when, a source who: the figure is still what a reviewer checks (statistics portals first)."""
+    result = assess(sentence)
+    assert result.type == "statistic"
+    assert {r.signal: r.evidence for r in result.reasons}.get("number") == number
 
 
 @pytest.mark.parametrize(

@@ -246,7 +246,7 @@ def test_statistics_portals_come_first_for_a_statistic() -> None:
     sources = link_sources(spain, SourcesConfig(), doc)
     assert [s.kind for s in sources[:2]] == ["statistics", "statistics"]
     assert searched(sources, "undata", "q") == ["Unemployment Spain lowest"]  # no figure: a portal searches topics
-    assert "statistics" not in {s.kind for s in link_sources(next(c for c in claims if c.text.startswith("More")), SourcesConfig(), doc)}
+    assert "statistics" not in {s.kind for s in link_sources(next(c for c in claims if c.text.startswith("“We")), SourcesConfig(), doc)}
     # An entry made for the claim's type comes first wherever the catalog lists it.
     eurostat = SourceTemplate(id="eurostat", name="Eurostat", kind="statistics", url="https://ec.europa.eu/eurostat/search?text={topic}",
                               applies_to=["statistic"])

@@ -174,22 +174,32 @@ _NUMBER = next(s.pattern for s in SIGNALS if s.name == "number")
 _YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
 # A number right after a capitalised word (not a month) or a capitalised word and a hyphen is part of a
 # name: "MiG 29", "Boeing 737", "Division 52", "S-400", "COVID-19", "Apollo 11".
-_NAME_BEFORE = re.compile(r"(?:^|[\s(\"“'‘])(?!(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b)[A-Z][\w’'.]*[ -]$")
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"
+_NAME_BEFORE = re.compile(rf"(?:^|[\s(\"“'‘])(?!{_MONTH})[A-Z][\w’'.]*[ -]$")
+# A day of the month ("March 5", "Jan. 22", "5 March", "the 5th of March") and the end of a span of
+# years ("2012-14", "1996-97", "2017/18") are a date, not a figure.
+_MONTH_BEFORE = re.compile(rf"\b{_MONTH}\.?\s+$|(?<!\d)(?:1[6-9]|20)\d\d\s*[-–/]\s*$")
+_MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}")
+# Neither is an age ("a 27-year-old man") or a rank ("the 44th interceptor", "76TH ANNUAL").
+_AGE_OR_RANK_AFTER = re.compile(r"(?i:[- ]years?[- ]olds?\b|(?:st|nd|rd|th)\b)")
 
 
 def _numbers_that_count(sentence: str, found: dict[str, str]) -> None:
-    """Keep the ``number`` signal only for numbers that state a quantity: not a year, not part of a name.
+    """Keep the ``number`` signal only for numbers that state a quantity: not a year or a day of the
+    month, not part of a name, not an age or a rank.
 
-    A bare year is a date (``like it was 1984``), and a number inside a name is no figure to check
-    (``MiG 29``); neither makes a sentence a ``statistic``.
+    A bare year or a day is a date (``like it was 1984``, ``on March 5``), and a number inside a name
+    (``MiG 29``), an age (``a 27-year-old``) or a rank (``the 44th``) is no figure to check; none
+    makes a sentence a ``statistic``.
     """
     kept: str | None = None
     year: str | None = None
     for m in _NUMBER.finditer(sentence):  # type: ignore[union-attr]
-        value = m.group(0)
-        if _NAME_BEFORE.search(sentence, max(0, m.start() - 40), m.start()):
+        value = m.group(0).rstrip(",")  # "In July 2008, ...": the comma ends the clause, not the number
+        if _NAME_BEFORE.search(sentence, max(0, m.start() - 40), m.start()) or _AGE_OR_RANK_AFTER.match(sentence, m.end()):
             continue
-        if _YEAR.fullmatch(value):
+        if _YEAR.fullmatch(value) or (value.isdigit() and len(value) <= 2 and (
+                _MONTH_BEFORE.search(sentence, max(0, m.start() - 12), m.start()) or _MONTH_AFTER.match(sentence, m.end()))):
             year = year or value
             continue
         kept = value
@@ -252,7 +262,9 @@ def claim_type(found: dict[str, str]) -> str:
         return "prediction"
     if "first-person opinion" in found or ("normative" in found and "event" not in found and not reported):
         return "opinion"
-    if "percentage" in found or "money" in found or ("number" in found and "date" not in found and "event" not in found):
+    # A figure with a date is still a figure ("In July 2017 the NHS reported 5,391 cases"); in a reported
+    # event ("troops killed 40 people") the event is what a reviewer checks first.
+    if "percentage" in found or "money" in found or ("number" in found and "event" not in found):
         return "statistic"
     if "quantity" in found or ("comparison" in found and "number" in found):
         return "quantity"
