@@ -105,6 +105,18 @@ def test_a_jsonl_row_nested_too_deeply_is_one_problem_and_the_other_rows_are_rea
         (2, "row nested too deeply to read; each line must be one JSON object of plain fields")]
 
 
+def test_a_jsonl_row_holding_a_number_too_long_to_read_is_one_problem_and_the_other_rows_are_read(tmp_path: Path) -> None:
+    """Python refuses to turn 4,301 digits and more into an int (a ValueError, not a JSONDecodeError): that
+    lost the whole corpus in one problem without a line; it is that line's problem only."""
+    row = {"id": "a", "title": "A", "content": "Officials said 40 people died in the Ohio floods on Monday."}
+    long = json.dumps(row | {"id": "b"})[:-1] + ', "n": ' + "9" * 5000 + "}"
+    path = write(tmp_path / "corpus.jsonl", json.dumps(row) + "\n" + long + "\n" + json.dumps(row | {"id": "c"}) + "\n")
+    documents, problems = read_corpus(path, IngestConfig())
+    assert [d.id for d in documents] == ["a", "c"]
+    assert [(p.line, p.message) for p in problems] == [
+        (2, "row holds a number of more than 4,300 digits; each line must be one JSON object of plain fields")]
+
+
 CLAIM_TEXTS = st.text(alphabet=st.characters(codec=None), min_size=1, max_size=120) | st.text(
     alphabet=st.characters(categories=["Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"]), min_size=1, max_size=20
 )

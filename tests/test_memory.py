@@ -85,6 +85,25 @@ def test_json_nested_too_deeply_is_one_clear_error_or_one_bad_item(tmp_path: Pat
     assert [(p.line, p.message.split(";")[0]) for p in result.problems] == [(2, "item 2: nested too deeply to read")]
 
 
+def test_a_number_too_long_to_read_is_one_clear_error_or_one_bad_item(tmp_path: Path) -> None:
+    """Python refuses to turn 4,301 digits and more into an int (a ValueError that is no JSONDecodeError):
+    that was a traceback; it is one line naming the file, or, in JSON Lines, one item with its line."""
+    long = "9" * 5000
+    whole = write(tmp_path / "long.json", json.dumps([REVIEW])[:-2] + f', "x": {long}}}]')
+    code, text, err = invoke("import", "claimreview", str(whole), "--out", str(tmp_path / "out"))
+    assert code == 1 and "Traceback" not in text + err
+    assert "long.json:1: a number of more than 4,300 digits" in err
+    for first in (True, False):  # first: the long number comes before the line that makes the file JSON Lines
+        bad = f'{{"claimReviewed": "x", "n": {long}}}'
+        rows = [bad, json.dumps(REVIEW)] if first else [json.dumps(REVIEW), bad]
+        lines = write(tmp_path / "long.jsonl", "\n".join(rows) + "\n")
+        result = import_files([lines], tmp_path / "out")
+        assert result.added + result.unchanged == 1
+        line = 1 if first else 2
+        assert [(p.line, p.message.split(";")[0]) for p in result.problems] == [
+            (line, f"item {line}: a number of more than 4,300 digits, longer than Python reads")]
+
+
 def test_a_damaged_match_cache_is_matched_again(tmp_path: Path) -> None:
     """The cache of the last run's matches: a file of any other shape (a list, JSON nested too deeply) is
     ignored and the claims are matched again, never a stopped run."""

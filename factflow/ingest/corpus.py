@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]
                     continue
                 except RecursionError:  # "[[[[..." deeper than the reader goes: this line only, not the whole file
                     yield number, None, "nested too deeply to read; each line must be one JSON object of plain fields"
+                    continue
+                except ValueError:  # a number longer than Python converts ("999..." of 4,301 digits): this line only
+                    yield number, None, (f"holds a number of more than {sys.get_int_max_str_digits():,} digits; "
+                                         "each line must be one JSON object of plain fields")
                     continue
                 if not isinstance(value, dict):
                     yield number, None, f"a JSON {type(value).__name__}, not an object; each line must be one JSON object"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,9 @@ class ImportResult:
     encoded: int = 0
 
 
+_TOO_LONG = f"a number of more than {sys.get_int_max_str_digits():,} digits, longer than Python reads"
+
+
 def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
     """(item number from 1, line or None, item) of a JSON document or a JSON Lines file."""
     try:
@@ -110,9 +114,12 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
     except RecursionError as exc:
         raise InputError(path, "nested too deeply to read; expected a ClaimReview list, an object with @graph, "
                          "or one object per line (JSON Lines)") from exc
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # not JSON, or a number longer than Python converts (4,301 digits and more)
         lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
         if len(lines) < 2 and not text.lstrip().startswith("{"):
+            if not isinstance(exc, json.JSONDecodeError):
+                raise InputError(path, f"{_TOO_LONG}; expected a ClaimReview list, an object with @graph, "
+                                 "or one object per line (JSON Lines)", line=lines[0][0] if lines else None) from exc
             raise InputError(path, f"not JSON ({exc.msg}, line {exc.lineno} column {exc.colno}); expected a ClaimReview list, "
                              "an object with @graph, or one object per line (JSON Lines)", line=exc.lineno) from exc
         for number, (line_no, line) in enumerate(lines, start=1):
@@ -122,6 +129,8 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
                 yield number, line_no, ValueError(f"not a JSON object ({err.msg}, column {err.colno})")
             except RecursionError:
                 yield number, line_no, ValueError("nested too deeply to read")
+            except ValueError:
+                yield number, line_no, ValueError(_TOO_LONG)
         return
     if isinstance(data, dict) and "@graph" in data:
         data = data["@graph"]
