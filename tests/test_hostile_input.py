@@ -117,6 +117,19 @@ def test_a_jsonl_row_holding_a_number_too_long_to_read_is_one_problem_and_the_ot
         (2, "row holds a number of more than 4,300 digits; each line must be one JSON object of plain fields")]
 
 
+@pytest.mark.parametrize(("name", "text"), [
+    ("empty.csv", ""), ("header.csv", "id,content\n"), ("headless.csv", "30,Officials said 40 people died.,A title\n"),
+    ("blank.jsonl", "\n  \n"), ("empty.jsonl", ""),
+])
+def test_a_corpus_file_with_no_rows_is_one_problem_never_skipped_in_silence(tmp_path: Path, name: str, text: str) -> None:
+    """An empty corpus, a header alone, or a CSV whose one line of data was taken for its header gave no
+    document and no problem: the file vanished from the run without a word."""
+    documents, problems = read_corpus(write(tmp_path / name, text), IngestConfig())
+    assert documents == []
+    assert [p.message.split(";")[0] for p in problems] == ["no rows to read"]
+    assert ("JSON object per line" if name.endswith(".jsonl") else "header line naming its columns") in problems[0].message
+
+
 CLAIM_TEXTS = st.text(alphabet=st.characters(codec=None), min_size=1, max_size=120) | st.text(
     alphabet=st.characters(categories=["Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"]), min_size=1, max_size=20
 )

@@ -100,10 +100,14 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
     try:
         records = _rows(path)
         first = next(records, None)
-        if first is not None and first[1] is not None and columns.text not in first[1]:
+        if first is None:  # an empty file, a header alone, or one line of data taken for the header: never lost in silence
+            wanted = ("one JSON object per line" if path.suffix.lower() == ".jsonl"
+                      else f"a header line naming its columns ({columns.id!r}, {columns.text!r}, ...), then a row per document")
+            return [], [Problem(file=shown, message=f"no rows to read; a corpus file holds {wanted}")]
+        if first[1] is not None and columns.text not in first[1]:
             found = ", ".join(k for k in first[1] if k) or "nothing"
             return [], [Problem(file=shown, line=1, message=f"no {columns.text!r} column (ingest.corpus.columns.text); found {found}")]
-        for line, row, error in itertools.chain([first] if first is not None else [], records):
+        for line, row, error in itertools.chain([first], records):
             try:
                 _read_row(line, row, error, shown, cfg, documents, problems)
             except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
