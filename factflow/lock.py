@@ -8,7 +8,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from factflow.errors import OutputError, OutputLockedError
+from factflow.errors import OutputError, OutputLockedError, WriteError
 from factflow.layout import OutputLayout
 
 
@@ -31,7 +31,8 @@ def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None
     it is killed, so a crashed run never leaves the folder locked.
     """
     make_output_folder(out)
-    lock = FileLock(OutputLayout(out).lock)
+    path = OutputLayout(out).lock
+    lock = FileLock(path)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -44,6 +45,8 @@ def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None
                 f"{out}: another factflow run has been writing here for over {timeout:.0f} s; "
                 "wait for it, or give this run another --out (run.lock_timeout sets the wait)"
             ) from exc
+    except OSError as exc:  # (after Timeout, a TimeoutError) a folder the run may not write in: one line
+        raise WriteError(path, exc) from exc
     try:
         yield
     finally:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from factflow import __version__
 from factflow.config import CLAIM_TYPES, LoadedConfig
+from factflow.errors import WriteError
 from factflow.layout import twin_of
 from factflow.models import (
     SCHEMA_VERSION,
@@ -591,9 +592,12 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
     documents_spans: list[list[Any]] = []
     with contextlib.ExitStack() as stack:
         copier = _copier(previous, path, stack)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        claims_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
-        documents_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
+        try:  # the twin's parts, beside the report: a folder that refuses them is a refused write, as the report's own
+            path.parent.mkdir(parents=True, exist_ok=True)
+            claims_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
+            documents_json = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
+        except OSError as exc:
+            raise WriteError(path, exc) from exc
         # The documents' JSON first (the twin's, and the keys of the documents' runs): a run whose
         # documents the earlier report listed alike is copied (100,000 entries: seconds of emitting).
         runs = _documents_json(stream, documents_json)

@@ -108,3 +108,33 @@ def test_a_write_the_os_refuses_ends_the_run_with_one_line_and_loses_nothing(see
     assert (out_dir / "reports/verdicts.yaml").read_bytes() == report
     assert verdict_files(out_dir) == verdicts
     assert not [p for p in out_dir.rglob(".*.tmp")]
+
+
+def test_an_output_folder_that_refuses_the_lock_file_ends_the_run_with_one_line(seed_dir: Path, tmp_path: Path) -> None:
+    """The lock file is the run's first write: a folder the run may not write in (permissions, a read-only or
+    immutable folder) or a folder in the lock file's place raised straight through as a traceback."""
+    out = tmp_path / "out"
+    (out / ".factflow.lock").mkdir(parents=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "run", "--engine", "plain", "--quiet", "--config", str(CONFIG),
+         "--seeds", str(seed_dir), "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert re.fullmatch(r"Error: cannot write \(Is a directory\) writing \S+\.factflow\.lock; nothing was lost\n", done.stderr), done.stderr
+
+
+def test_a_report_folder_that_refuses_the_twins_parts_is_a_refused_write(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's JSON twin is gathered in unnamed temporary files beside the report, made before the
+    atomic writer starts: a folder refusing them (EACCES, EPERM, EROFS) was a traceback, not the refused write."""
+    import tempfile
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted", str(out_dir / "reports" / "tmpabc"))
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    with pytest.raises(WriteError) as caught:
+        run_pipeline(loaded, seed_dir, out_dir)
+    assert str(caught.value) == f"cannot write (Operation not permitted) writing {out_dir / 'reports/verdicts.yaml'}; nothing was lost"
