@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -114,6 +115,24 @@ def test_unknown_reviewer_and_missing_tasks_are_clear_errors(queue: list[str], o
     empty = review(tmp_path / "empty", "")
     assert empty.returncode == 1 and "run `factflow run` first" in empty.stderr
     assert "Traceback" not in wrong.stderr + empty.stderr
+
+
+@pytest.mark.parametrize("stdin", ["closed", "write-only"])
+def test_a_standard_input_that_cannot_be_read_ends_the_session_like_the_end_of_the_input(
+    queue: list[str], out_dir: Path, stdin: str
+) -> None:
+    """`factflow review <&-` (no standard input: Python's input() fails with "lost sys.stdin") and a
+    standard input opened for writing only (EBADF) were tracebacks; both stop as a pipe that ran dry does."""
+    with open(os.devnull, "w") as sink:
+        done = subprocess.run(
+            [sys.executable, "-m", "factflow_flows.cli", "review", "--reviewer", "reviewer-1", "--config", str(CONFIG), "--out", str(out_dir)],
+            stdin=subprocess.DEVNULL if stdin == "closed" else sink, capture_output=True, text=True, cwd=ROOT, timeout=60,
+            preexec_fn=(lambda: os.close(0)) if stdin == "closed" else None,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr == ""
+    assert f"Saved 0, skipped 0, {len(queue)} still open." in done.stdout
+    assert ("Cannot read standard input (Bad file descriptor); stopping." in done.stdout) == (stdin == "write-only")
 
 
 def test_review_command_does_not_import_prefect(queue: list[str], out_dir: Path) -> None:

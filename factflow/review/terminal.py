@@ -8,6 +8,7 @@ with the tasks still open.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import click
@@ -81,7 +82,17 @@ def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -
 
 
 def _ask(text: str, default: str | None = None) -> str:
-    value: str = click.prompt(text, default=default, show_default=False, prompt_suffix=": ")
+    """The answer to one prompt; click.Abort at the end of the input, and where there is no input to read:
+    standard input closed (``<&-``: Python's input() then fails with "lost sys.stdin") or not readable
+    (opened for writing only, a terminal hung up)."""
+    if sys.stdin is None:
+        raise click.Abort
+    try:
+        value: str = click.prompt(text, default=default, show_default=False, prompt_suffix=": ")
+    except OSError as exc:
+        click.echo("")
+        click.echo(f"Cannot read standard input ({exc.strerror or exc}); stopping.")
+        raise click.Abort from exc
     return value.strip()
 
 
