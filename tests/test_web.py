@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,26 @@ def test_a_fetched_article_feeds_the_wayback_and_news_window_links(api_server: H
         assert "after%3A2015-09-07%20before%3A2015-09-21" in ids["news-search"].url
         assert "reliefweb" in ids  # a claim about troops and rebels is a conflict claim
     assert len(api_server.log) == 1
+
+
+@pytest.mark.parametrize("page", ["", "<html></html>", "<html><body><div></div></body></html>"])
+def test_a_page_with_no_article_is_one_problem_and_no_library_log_lines(tmp_path: Path, page: str) -> None:
+    """trafilatura logs ERROR and WARNING lines of its own about such a page ("lxml parsing failed:
+    Document is empty"); under the Prefect engine, whose console handler sits on the root logger,
+    they reached the user beside the problem line. They stay with the library now."""
+    shown: list[logging.LogRecord] = []
+
+    class Console(logging.Handler):  # as Prefect's console handler: on the root logger, warnings and up
+        def emit(self, record: logging.LogRecord) -> None:
+            shown.append(record)
+
+    write(tmp_path / "seeds" / "page.html", page)
+    root = logging.getLogger()
+    console = Console(logging.WARNING)
+    root.addHandler(console)
+    try:
+        documents, problems = load_documents(tmp_path / "seeds", IngestConfig())
+    finally:
+        root.removeHandler(console)
+    assert documents == [] and [p.message for p in problems] == ["no article text found in the HTML page"]
+    assert [f"{r.name}: {r.getMessage()}" for r in shown] == []

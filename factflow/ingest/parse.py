@@ -9,6 +9,7 @@ bottom of the ``ingest`` package: ``files``, ``corpus`` and ``web`` build on it,
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from datetime import date, datetime
 from functools import lru_cache
@@ -142,11 +143,24 @@ def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sh
     return dataclasses.replace(doc, url=meta.url, published=meta.published, outlet=meta.outlet)
 
 
+@lru_cache(maxsize=1)
+def _quiet_html_libraries() -> None:
+    """Keep what trafilatura and the libraries under it log about a page ("lxml parsing failed: Document is
+    empty", "discarding data: None") to themselves: it says again, without the file, what the one problem
+    line says, and a run whose root logger prints (Prefect's console handler) showed it as ERROR lines."""
+    for name in ("trafilatura", "htmldate", "courlan", "justext"):
+        library = logging.getLogger(name)
+        library.addHandler(logging.NullHandler())  # so Python's last-resort handler does not print it either
+        library.propagate = False
+
+
 def extract_article(
     html: str | bytes, doc_id: str, path: str, cfg: IngestConfig, sha256: str, url: str | None = None
 ) -> Document:
     """A document from an HTML page: main text, title, publication date and outlet, by trafilatura."""
     import trafilatura  # imported here: it costs a third of a second and only HTML needs it
+
+    _quiet_html_libraries()
 
     result = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=False)
     extracted: dict[str, Any] = {} if result is None else result if isinstance(result, dict) else result.as_dict()
