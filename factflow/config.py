@@ -215,9 +215,17 @@ def _check_template(url: str) -> str:
     if not re.match(r"^https?://[^/\s{}]+", url):
         raise ValueError("must be an http:// or https:// URL with a literal host")
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(url) if name is not None}
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(url) if name is not None]
     except ValueError as exc:
         raise ValueError(f"is not a valid template: {exc}") from exc
+    # A format spec or conversion ({query:>999999999}, {query!r}) would pad, quote or repeat the value: a
+    # placeholder is its name alone, so a filled link is the URL-encoded value and nothing more.
+    formatted = [f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+                 for name, spec, conversion in fields if spec or conversion]
+    if formatted:
+        raise ValueError(f"placeholder(s) {', '.join(formatted)} carry a format or a conversion; "
+                         "write each placeholder as its name alone, such as {query}")
+    names = {name for name, _, _ in fields}
     unknown = names - set(TEMPLATE_FIELDS)
     if unknown:
         raise ValueError(

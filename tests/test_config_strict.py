@@ -78,3 +78,19 @@ def test_duplicates_and_paths_outside_the_project_are_errors(tmp_path: Path, tex
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert caught.value.line == line and what in caught.value.message
+
+
+@pytest.mark.parametrize("placeholder", ["{query:>999999999}", "{query!r}", "{query!s:.3}", "{entity:{query}}", "{topic:x<5}"])
+@pytest.mark.parametrize("key", ["url", "dated_url"])
+def test_a_source_template_placeholder_with_a_format_or_conversion_is_an_error(tmp_path: Path, placeholder: str, key: str) -> None:
+    """A template is filled with str.format_map: '{query:>999999999}' passed the check of the placeholders'
+    names and padded every claim's link to a gigabyte (the run hung, its memory growing). A placeholder is
+    its name alone."""
+    entry = "    - id: x\n      name: X\n      kind: topic\n      url: 'https://x.example/?q={query}'\n"
+    entry = entry.replace("{query}", placeholder) if key == "url" else entry + f"      dated_url: 'https://x.example/?q={placeholder}'\n"
+    path = tmp_path / "config.yaml"
+    path.write_text("sources:\n  catalog:\n" + entry, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.line == (6 if key == "url" else 7)
+    assert f"sources.catalog[0].{key}: placeholder(s) {placeholder} carry a format or a conversion" in caught.value.message
