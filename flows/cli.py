@@ -511,12 +511,25 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
     """
     from factflow.export import load_report
     from factflow.export.summary import write_summary
+    from factflow.layout import twin_of
 
+    if output is not None and any(_same_file(output, p) for p in (report_path, twin_of(report_path))):
+        # The summary would replace the report it is made from (or its twin): the desk's record, gone.
+        raise click.BadParameter(f"{output} is the report this command reads; name another file, such as reports/summary.{'md' if fmt == 'markdown' else 'html'}",
+                                 param_hint="-o / --output")
     text, written = write_summary(load_report(report_path), fmt, output)
     if output is None:
         click.echo(text, nl=False)
     else:
         stderr.print("Wrote " + ", ".join(str(p) for p in written), highlight=False)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (the same path, or links or hard links to one file)."""
+    try:
+        return a.resolve() == b.resolve() or os.path.samefile(a, b)
+    except (OSError, RuntimeError):  # one is missing (a file to be made) or a link loop
+        return False
 
 
 @main.command()

@@ -311,3 +311,21 @@ def test_the_summary_is_written_through_a_link_and_into_a_pipe_in_place(rated_re
     assert pipe.exists() and not pipe.is_file()  # still a pipe, not a file renamed over it
     assert received[0].decode("utf-8").startswith("# Verdict report")
     assert not list(tmp_path.glob("pipe-*.svg"))  # no chart files beside a pipe: text bars instead
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_a_summary_never_replaces_the_report_it_is_made_from(rated_report: Path, tmp_path: Path, fmt: str) -> None:
+    """`factflow report -o reports/verdicts.yaml` (the default --report) wrote the HTML summary over the
+    report it had just read, and over its JSON twin likewise; under any name of that file it is now a usage error."""
+    import os
+
+    twin = rated_report.with_name(f".{rated_report.name}.json")
+    before = rated_report.read_bytes(), twin.read_bytes()
+    os.link(rated_report, tmp_path / "hard.yaml")
+    for target in (rated_report, rated_report.parent / ".." / "reports" / rated_report.name, twin, tmp_path / "hard.yaml"):
+        result = CliRunner().invoke(main, ["report", "--report", str(rated_report), "--format", fmt, "-o", str(target)])
+        assert result.exit_code == 2, result.output
+        assert f"{target} is the report this command reads; name another file" in " ".join(result.output.split())
+    assert (rated_report.read_bytes(), twin.read_bytes()) == before
+    code, _ = invoke("report", "--report", str(rated_report), "--format", fmt, "-o", str(rated_report.parent / "summary.out"))
+    assert code == 0
