@@ -319,6 +319,7 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
     if not cron and not interval:
         cron = "0 */6 * * *"
     prefect_defaults(Path.cwd() / ".prefect")
+    schedule = _schedule(cron, timezone, interval)  # a cron or time zone Prefect refuses stops here, before any server starts
 
     def terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -337,10 +338,27 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
 
         # announce: each run prints its line (time, claims, verdicts, report path) here.
         parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve()), "announce": True}
-        schedule: dict[str, Any] = {"cron": cron, "timezone": timezone} if cron else {"interval": interval}
         # limit=1: runs write the same output folder, so they take turns.
         factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
     stdout.print("Stopped.")
+
+
+def _schedule(cron: str | None, timezone: str, interval: int | None) -> dict[str, Any]:
+    """Flow.serve's schedule: an interval, or a cron schedule in its time zone (Flow.serve takes no time
+    zone of its own: a schedule object carries it). A usage error when Prefect refuses the cron
+    expression or the time zone."""
+    if not cron:
+        return {"interval": interval}
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.schedules import Cron
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cron, timezone=timezone or None)  # what the deployment will be checked against
+    except ValidationError as exc:
+        reason = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        raise click.BadParameter(reason, param_hint="--cron / --timezone") from exc
+    return {"schedule": Cron(cron, timezone=timezone or None)}
 
 
 def _stop_serving(signum: int, frame: Any) -> None:

@@ -199,3 +199,34 @@ def test_ctrl_c_before_serving_starts_stops_at_once() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         cli._stop_serving(signal.SIGINT, None)  # no event loop yet (the server booting)
+
+
+@pytest.mark.parametrize(("cron", "timezone"), [(None, "UTC"), ("0 */6 * * *", "UTC"), ("30 2 * * 1", "Europe/Paris")])
+def test_the_schedule_is_one_flow_serve_takes(cron: str | None, timezone: str) -> None:
+    """Flow.serve takes no time zone: a cron schedule went to it as cron=..., timezone=..., and every
+    `factflow serve` but one with --interval (the default schedule is a cron) ended in a TypeError traceback.
+    The time zone now travels in the schedule object."""
+    import inspect
+
+    from factflow_flows.cli import _schedule
+    from prefect import Flow
+
+    schedule = _schedule(cron, timezone, None if cron else 5)
+    inspect.signature(Flow.serve).bind(None, name="factflow-serve", parameters={}, print_starting_message=False, limit=1, **schedule)
+    if cron:
+        assert (schedule["schedule"].cron, schedule["schedule"].timezone) == (cron, timezone)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--cron", "nonsense"], 'Invalid cron string: "nonsense"'),
+    (["--cron", "61 * * * *"], 'Invalid cron string: "61 * * * *"'),
+    (["--cron", "0 * * * *", "--timezone", "Mars/Olympus"], 'Invalid timezone: "Mars/Olympus"'),
+])
+def test_a_cron_or_time_zone_prefect_refuses_is_a_usage_error_before_any_server_starts(tmp_path: Path, args: list[str], said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(tmp_path), "--out", str(tmp_path / "out"), *args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"Invalid value for --cron / --timezone: {said}" in done.stderr and "Traceback" not in done.stderr
+    assert "Prefect UI" not in done.stdout
