@@ -8,6 +8,7 @@ it came from, so a message reads ``review/verdicts/reviewer-1/c-1a2b.yaml:3: rat
 from __future__ import annotations
 
 import errno
+import fnmatch
 import hashlib
 import itertools
 import os
@@ -296,6 +297,66 @@ def decode_input(raw: bytes, path: Path, error: type[LocatedError]) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+
+
+def walk_tree(root: Path, hidden: bool = False) -> tuple[list[tuple[str, bool]], list[OSError]]:
+    """Everything under ``root``: (its path relative to ``root``, '/'-separated; whether it is a folder itself,
+    not a link to one), and the error of each folder that could not be listed. Names beginning with a dot
+    are left out (and not entered) unless ``hidden``; links to folders are listed, never entered.
+
+    A loop, not recursion (``Path.rglob`` and ``os.walk`` recurse: folders nested a thousand deep raised
+    RecursionError), and a folder whose path is longer than the system takes (ENAMETOOLONG) is one error,
+    as an unreadable one is, never a stopped walk.
+    """
+    entries: list[tuple[str, bool]] = []
+    errors: list[OSError] = []
+    pending = [""]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(os.path.join(root, folder) if folder else root) as listing:
+                children = [(child.name, _is_folder(child)) for child in listing]
+        except OSError as exc:
+            errors.append(exc)
+            continue
+        for name, is_folder in children:
+            if name.startswith(".") and not hidden:
+                continue
+            path = f"{folder}/{name}" if folder else name
+            entries.append((path, is_folder))
+            if is_folder:
+                pending.append(path)
+    return entries, errors
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Whether ``path`` (relative, '/'-separated) is one ``Path.rglob(pattern)`` finds: the pattern's last
+    parts match the path's last parts, each as ``fnmatch`` (case-sensitive), ``**`` standing for any
+    number of folders; a pattern ending in ``**`` finds folders only, so no file."""
+    wanted = ["**", *(part for part in pattern.split("/") if part not in ("", "."))]
+    if wanted[-1] == "**":
+        return False
+    parts = path.split("/")
+    # reach[j]: the path's first i parts can be matched by the pattern's first j parts (i grows by one each round)
+    reach = [True] + [False] * len(wanted)
+    for j, want in enumerate(wanted, 1):
+        reach[j] = reach[j - 1] and want == "**"
+    for part in parts:
+        row = [False] * (len(wanted) + 1)
+        for j, want in enumerate(wanted, 1):
+            if want == "**":
+                row[j] = row[j - 1] or reach[j]
+            else:
+                row[j] = reach[j - 1] and fnmatch.fnmatchcase(part, want)
+        reach = row
+    return reach[-1]
 
 
 def read_regular(path: Path) -> bytes | None:

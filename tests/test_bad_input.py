@@ -283,6 +283,64 @@ def test_an_unreadable_file_and_an_unreadable_folder_are_problems(world_readable
     }
 
 
+def nest(root: Path, names: list[str], file: str, text: str) -> None:
+    """Folders ``names`` one inside the other under ``root`` and ``file`` at the bottom, made through folder
+    descriptors: neither a path of any length nor Python's recursion limit stands in the way."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in names:
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        out = os.open(file, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(out, text.encode("utf-8"))
+        os.close(out)
+    finally:
+        os.close(fd)
+
+
+def unnest(root: Path, name: str) -> None:
+    """Remove the folders ``name`` nested one inside the other under ``root`` (and the files at the bottom)
+    a level at a time: shutil.rmtree recurses, and pytest's clean-up of its temporary folders would fail on them."""
+    top, lifted = root / name, root / f".{name}.lifted"
+    while top.is_dir():
+        for entry in os.scandir(top):
+            if entry.name != name or not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+        if (top / name).is_dir():
+            os.rename(top / name, lifted)
+            os.rmdir(top)
+            os.rename(lifted, top)
+        else:
+            os.rmdir(top)
+
+
+def test_folders_nested_past_the_recursion_limit_or_the_longest_path_cost_a_problem_at_most(
+    tmp_path: Path, loaded: LoadedConfig
+) -> None:
+    """Path.rglob and os.walk recurse: seeds (or a reviewer's folder) nested 1,500 deep stopped the run
+    with RecursionError, and a folder whose path is longer than the system takes (ENAMETOOLONG) with an
+    OSError, both as tracebacks. The deep document is read; the folder past the longest path is one problem."""
+    seeds = tmp_path / "seeds"
+    write(seeds / "a.txt", "Title\n\nOfficials said 40 people died in the Ohio floods on Monday.\n")
+    nest(seeds, ["d"] * 1500, "deep.txt", "Title\n\nThe city spent $3.2 million on the new bridge in 2019.\n")
+    nest(seeds, ["e"] * 1500, "deep.csv", "id,title,content\nrow,T,Rebels seized the northern city of Idlib in March 2015.\n")
+    nest(seeds, ["x" * 250] * 20, "far.txt", "Title\n\nText.\n")
+    out = tmp_path / "out"
+    run_pipeline(loaded, seeds, out)
+    mine = out / "review" / "verdicts" / "reviewer-1"
+    nest(mine, ["d"] * 1500, "notes.txt", "mine\n")
+    try:
+        with deadline(120):
+            result = run_pipeline(loaded, seeds, out)
+    finally:
+        for root, name in ((seeds, "d"), (seeds, "e"), (mine, "d")):
+            unnest(root, name)
+    assert sorted(d.id for d in result.report.documents) == ["a", "deep", "row"]
+    assert [p.message for p in result.report.problems] == ["cannot read folder: File name too long; the files in it were not read"]
+
+
 COMMANDS_NAMING_A_FILE = [
     ("check", "--config", "{file}", "--out", "{out}"),
     ("import", "claimreview", "{file}", "--out", "{out}"),

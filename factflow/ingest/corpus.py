@@ -22,6 +22,7 @@ from factflow.errors import InputError
 from factflow.ingest.parse import parse_document
 from factflow.models import Document, Problem, unexpected_problem
 from factflow.text import scrub, shown_name
+from factflow.yamlio import glob_match, walk_tree
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -29,11 +30,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
     """Corpus files (CSV, JSONL) under ``seeds``, sorted; hidden folders are skipped, and folders (a pipe,
     a device or a broken link is listed: reading it is refused with a problem, never silently skipped)."""
-    found: set[Path] = set()
-    for pattern in cfg.corpus.patterns:
-        found.update(p for p in seeds.rglob(pattern)
-                     if not (p.is_dir() and not p.is_symlink()) and not any(part.startswith(".") for part in p.relative_to(seeds).parts))
-    return sorted(found)
+    entries, _ = walk_tree(seeds)  # never recursion: folders nested a thousand deep are walked like any
+    return sorted(seeds / path for path, is_folder in entries if not is_folder and any(glob_match(path, p) for p in cfg.corpus.patterns))
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import os
 from pathlib import Path
 
 from factflow.config import IngestConfig
@@ -20,6 +19,7 @@ from factflow.ingest.parse import decode, extract_article, parse_text_document
 from factflow.ingest.web import WebFetcher, read_url_list
 from factflow.models import Document, Problem, unexpected_problem
 from factflow.text import shown_name
+from factflow.yamlio import glob_match, walk_tree
 
 _HTML_SUFFIXES = (".html", ".htm")
 
@@ -34,28 +34,20 @@ def discover(seeds: Path, cfg: IngestConfig) -> list[Path]:
     """
     if not seeds.is_dir():
         raise InputError(seeds, "seeds folder not found; pass an existing folder with --seeds")
-    found: set[Path] = set()
-    for pattern in cfg.patterns:
-        found.update(
-            p for p in seeds.rglob(pattern)
-            if not any(part.startswith(".") for part in p.relative_to(seeds).parts) and p.name != cfg.urls_file
-            and not (p.is_dir() and not p.is_symlink())
-        )
-    return sorted(found)
+    entries, _ = walk_tree(seeds)  # the folders it could not list are problems of unreadable_folders
+    return sorted(
+        seeds / path for path, is_folder in entries
+        if not is_folder and path.rpartition("/")[2] != cfg.urls_file and any(glob_match(path, p) for p in cfg.patterns)
+    )
 
 
 def unreadable_folders(seeds: Path) -> list[Problem]:
     """A problem for each folder under ``seeds`` that cannot be listed (its files would be missed silently)."""
-    problems: list[Problem] = []
-
-    def record(exc: OSError) -> None:
-        problems.append(Problem(
-            file=shown_name(str(exc.filename)), message=f"cannot read folder: {exc.strerror or exc}; the files in it were not read",
-        ))
-
-    for _folder, subfolders, _files in os.walk(seeds, onerror=record):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-    return problems
+    _, errors = walk_tree(seeds)
+    return [
+        Problem(file=shown_name(str(exc.filename)), message=f"cannot read folder: {exc.strerror or exc}; the files in it were not read")
+        for exc in sorted(errors, key=lambda exc: str(exc.filename))
+    ]
 
 
 def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
