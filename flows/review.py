@@ -21,7 +21,7 @@ from prefect.states import Failed, State
 from pydantic import ConfigDict, Field, create_model
 
 from factflow.config import ReviewConfig, load_config
-from factflow.errors import FactflowError, VerdictError
+from factflow.errors import FactflowError, InputError, VerdictError
 from factflow.export.summary import markdown_link, markdown_text
 from factflow.review import OpenTask, ReviewSession
 from factflow.review.session import adoptable
@@ -167,6 +167,12 @@ def review(
             session.refresh_claim(queued.claim)  # it may have been rated meanwhile, by hand or in the terminal
             item = session.open_task(queued)
             if item is None:
+                break
+            try:
+                item.task  # noqa: B018 - read now: a damaged task file is one line, and the session goes on
+            except InputError as exc:
+                logger.warning("Task %d of %d skipped: %s (the next factflow run writes it again).", number, len(tasks), exc)
+                skipped += 1
                 break
             logger.info("Waiting for %s's verdict on claim %s (task %d of %d): press Resume (top right) to open the form.",
                         reviewer, item.task.claim, number, len(tasks))

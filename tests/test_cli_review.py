@@ -205,3 +205,26 @@ def test_the_terminal_makes_a_tasks_view_only_when_it_comes_up(queue: list[str],
     outcome = review_in_terminal(session)
     assert len(queue) >= 3 and made == queue[:2]  # the skipped task and the one quit at
     assert (outcome.skipped, outcome.quit, outcome.left) == (1, True, len(queue))
+
+
+@pytest.mark.parametrize("damage", ["junk", "pipe", "link", "list"])
+def test_a_damaged_task_file_skips_that_task_and_the_session_goes_on(queue: list[str], out_dir: Path, damage: str) -> None:
+    """The task file was read as a file named on the command line: a pipe there was opened (ten seconds
+    waiting for a writer), a link followed, and any damaged task file ended the whole session with an
+    error. It is read as the review folder's files are, and costs its own task only."""
+    first, second = queue[:2]
+    task = out_dir / "review" / "tasks" / f"{first}.yaml"
+    task.unlink()
+    if damage == "junk":
+        task.write_bytes(b"\xff\xfe\x00 not a task")
+    elif damage == "pipe":
+        os.mkfifo(task)
+    elif damage == "link":
+        task.symlink_to("/dev/zero")
+    else:
+        task.write_text("- a list\n", encoding="utf-8")
+    done = review(out_dir, "2\nMatches the map.\n\nq\n")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr
+    assert f"Task 1 of {len(queue)} skipped: " in done.stdout and f"Task 2 of {len(queue)}: {second}" in done.stdout
+    assert yaml.safe_load((out_dir / "review" / "verdicts" / "reviewer-1" / f"{second}.yaml").read_text(encoding="utf-8"))["rating"] == "mostly-true"

@@ -483,12 +483,23 @@ def save_verdict(out: Path, verdict: Verdict, cfg: ReviewConfig, claim_ids: set[
     return loaded
 
 
+#: The largest task file read: a task holds one claim, its context and links, far below this.
+MAX_TASK_FILE_BYTES = 10_000_000
+
+
+def read_task(path: Path) -> Task:
+    """One task file the flow wrote; InputError naming it when it is anything else. Read as the review
+    folder's files are (see :func:`factflow.yamlio.read_plain_file`): a plain file only, never a link
+    followed or a pipe opened (it would wait for a writer), and no larger than ``MAX_TASK_FILE_BYTES``."""
+    return load_model(path, Task, InputError, text=read_plain_file(path, InputError, max_bytes=MAX_TASK_FILE_BYTES))
+
+
 def load_tasks(out: Path) -> list[Task]:
     """The task files the last run wrote, in document then sentence order (unreadable ones skipped: the flow rewrites them)."""
     tasks: list[Task] = []
     for path in sorted(OutputLayout(out).tasks.glob("c-*.yaml")):
         try:
-            tasks.append(load_model(path, Task, InputError))
+            tasks.append(read_task(path))
         except InputError:
             continue
 

@@ -22,12 +22,13 @@ from factflow.review.files import (
     collect_verdicts,
     load_tasks,
     load_verdict,
+    read_task,
     save_verdict,
     verdict_path,
     yaml_files,
 )
 from factflow.runtime import collector_paused
-from factflow.yamlio import describe_error, load_model
+from factflow.yamlio import describe_error
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class OpenTask:
         """The task file, read the first time it is needed (a queue of thousands starts without reading them all)."""
         if isinstance(self.ref, Task):
             return self.ref
-        return load_model(self.task_file, Task, InputError)
+        return read_task(self.task_file)
 
 
 class ReviewSession:
@@ -204,7 +205,7 @@ def queue_of(out: Path, report: Path | None) -> list[TaskRef | Task]:
     listed = {f"{t.claim}.yaml" for t in queue}
     for name in sorted(names - listed):
         try:
-            queue.append(load_model(OutputLayout(out).tasks / name, Task, InputError))
+            queue.append(read_task(OutputLayout(out).tasks / name))
         except InputError:
             continue  # unreadable: the flow rewrites it
     return queue_order(queue)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import click
 
 from factflow.config import ReviewConfig
-from factflow.errors import VerdictError
+from factflow.errors import InputError, VerdictError
 from factflow.models import VerdictRecord, check_link
 from factflow.review.session import OpenTask, ReviewSession, adoptable
 
@@ -145,6 +145,12 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
         session.refresh_claim(queued.claim)  # rated meanwhile (by hand, in the form)? then it is done
         item = session.open_task(queued)
         if item is None:
+            continue
+        try:
+            item.task  # noqa: B018 - read now: a damaged task file is one line, and the session goes on
+        except InputError as exc:
+            click.echo(click.style(f"Task {number} of {len(tasks)} skipped: {exc} (the next `factflow run` writes it again).", fg="yellow"))
+            outcome.skipped += 1
             continue
         show_task(item, number, len(tasks), session)
         adoption = adoptable(item.task, session.cfg)
