@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from factflow.runtime import cpu_session, default_threads, load_tokenizer
+from factflow.runtime import cpu_session, default_threads, load_tokenizer, tokenizer_input
 
 __all__ = ["DIMENSIONS", "SentenceEncoder"]
 
@@ -51,7 +51,8 @@ class SentenceEncoder:
         if meta.get("format") != _FORMAT or meta.get("version") != 1:
             raise ValueError(f"unsupported sentence encoder metadata {meta.get('format')!r} version {meta.get('version')!r}")
         self.session = cpu_session(model, default_threads(threads))
-        self.tokenizer = load_tokenizer(tokenizer_json, int(meta["max_tokens"]))
+        self.max_tokens = int(meta["max_tokens"])
+        self.tokenizer = load_tokenizer(tokenizer_json, self.max_tokens)
         self.meta = meta
         self.dimensions = int(meta["dimensions"])
 
@@ -75,7 +76,7 @@ class SentenceEncoder:
         # weighs kilobytes, and ten thousand claims' encodings held at once cost 70 MB.
         token_ids: list[list[int]] = []
         for start in range(0, len(sentences), TOKENISE):
-            token_ids.extend(e.ids for e in self.tokenizer.encode_batch(list(sentences[start:start + TOKENISE])))
+            token_ids.extend(e.ids for e in self.tokenizer.encode_batch(tokenizer_input(sentences[start:start + TOKENISE], self.max_tokens)))
         # Similar lengths together: little padding, so little work wasted and little batch effect.
         order = sorted(range(len(token_ids)), key=lambda i: len(token_ids[i]))
         for k in range(0, len(order), batch):

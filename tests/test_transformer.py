@@ -10,6 +10,7 @@ import sys
 import tracemalloc
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -184,3 +185,35 @@ def test_the_model_loads_from_a_clean_install_without_torch(tmp_path: Path) -> N
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert 0.0 <= float(out.stdout.strip()) <= 1.0
+
+
+def test_a_text_of_megabytes_reaches_the_tokenizer_cut_to_what_it_can_use(model: TransformerDetector) -> None:
+    """The tokenizer reads a whole text before it truncates: a 10 MB row for `factflow claims score` (or a
+    10 MB claim imported with `factflow import claimreview`) took 1.6 GB. Each model hands it what
+    max_tokens tokens can use (CHARS_PER_TOKEN a token), so the model sees what it saw and memory stays flat."""
+    from factflow.encoder import SentenceEncoder
+    from factflow.runtime import CHARS_PER_TOKEN
+
+    class Spy:
+        def __init__(self, real: Any) -> None:
+            self.real, self.seen = real, list[int]()
+
+        def encode_batch(self, texts: list[str]) -> Any:
+            self.seen.extend(len(t) for t in texts)
+            return self.real.encode_batch(texts)
+
+    long = "According to officials, the GDP grew 5 percent in 2015 and unemployment fell to 4 percent, " * 110_000
+    encoder = SentenceEncoder.load()
+    for reader in (model, encoder):
+        real = reader.tokenizer
+        spy = reader.tokenizer = Spy(real)
+        try:
+            cut = long[: reader.max_tokens * CHARS_PER_TOKEN]
+            if reader is model:
+                assert model.logits([long]) == model.logits([cut])
+            else:
+                assert np.array_equal(encoder.encode([long]), encoder.encode([cut]))
+        finally:
+            reader.tokenizer = real
+        assert max(spy.seen) == reader.max_tokens * CHARS_PER_TOKEN
+        assert len(real.encode(cut).ids) == reader.max_tokens  # the cut text still fills the model's window

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from factflow.claims.detector import logistic
-from factflow.runtime import cpu_session, default_threads, load_tokenizer
+from factflow.runtime import cpu_session, default_threads, load_tokenizer, tokenizer_input
 
 __all__ = ["MODEL_DIR", "TransformerDetector"]
 
@@ -64,7 +64,8 @@ class TransformerDetector:
         self.threads = default_threads(threads)
         self._executor: ThreadPoolExecutor | None = None
         self.session = cpu_session(model, 1)
-        self.tokenizer = load_tokenizer(tokenizer_json, int(meta["max_tokens"]))
+        self.max_tokens = int(meta["max_tokens"])
+        self.tokenizer = load_tokenizer(tokenizer_json, self.max_tokens)
         self.meta = meta
         self.threshold = float(meta["threshold"])
         self.calibration = Calibration(**meta["calibration"])
@@ -90,7 +91,7 @@ class TransformerDetector:
         sentence's score would depend on its neighbours. Alone, it scores the same wherever it
         appears, and on short inputs one call per sentence costs about as much as batching.
         """
-        encodings = self.tokenizer.encode_batch(list(sentences))
+        encodings = self.tokenizer.encode_batch(tokenizer_input(sentences, self.max_tokens))
         if len(encodings) > 1 and self.threads > 1:
             return list(self._pool().map(self._one, encodings))
         return [self._one(e) for e in encodings]
