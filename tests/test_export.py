@@ -329,3 +329,13 @@ def test_a_summary_never_replaces_the_report_it_is_made_from(rated_report: Path,
     assert (rated_report.read_bytes(), twin.read_bytes()) == before
     code, _ = invoke("report", "--report", str(rated_report), "--format", fmt, "-o", str(rated_report.parent / "summary.out"))
     assert code == 0
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "http://", "https://desk.example/a b", 'https://desk.example/"><script>'])
+def test_a_publisher_url_that_may_not_be_a_link_is_a_usage_error(rated_report: Path, url: str) -> None:
+    """report.publisher_url is checked as an http(s) URL, but --publisher-url was taken as given: every
+    review's url became 'javascript:alert(1)#c-...'. The url passes the rule of every link the desk publishes."""
+    result = CliRunner().invoke(main, ["export", "claimreview", "--report", str(rated_report), "--publisher-url", url])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for --publisher-url / report.publisher_url: {url!r}:" in " ".join(result.output.split())
+    assert "ClaimReview" not in result.output
