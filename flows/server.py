@@ -132,7 +132,18 @@ def prefect_api(
                 yield PrefectAPI(url=url, pid=process.pid)
         finally:
             os.environ.pop("PREFECT_API_URL", None)
+            _send_pending_logs()
             stop(process)
+
+
+def _send_pending_logs(timeout: float = 5) -> None:
+    """Let Prefect send the log lines it still holds (a run stopped by Ctrl-C logs its crash as it
+    ends) while the server is up: sent once it is gone, each batch printed "Error logging to API"."""
+    if "prefect.logging.handlers" not in sys.modules:
+        return
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=timeout)
 
 
 def _api_setting(url: str) -> contextlib.AbstractContextManager[object]:

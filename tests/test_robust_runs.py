@@ -158,3 +158,30 @@ def test_stale_temporary_files_are_removed_but_not_a_reviewers(tmp_path: Path, l
     run_pipeline(loaded, seed_dir, out)
     assert not any(p.exists() for p in stale) and editors.exists()
     assert os.path.exists(out / "reports" / "verdicts.yaml")
+
+
+def test_ctrl_c_during_a_flow_run_ends_it_without_log_errors_and_the_next_run_goes_on(tmp_path: Path) -> None:
+    """Prefect logs a run's crash as the run ends; the CLI's temporary server must still be there to take it
+    (stopped first, each pending batch of log lines printed "--- Error logging to API ---")."""
+    rows = "".join(f"{i},Officials said {i} people were hurt in the storm in Ohio on Monday.\n" for i in range(3_000))
+    seeds = write(tmp_path / "seeds" / "corpus.csv", "id,content\n" + rows).parent
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"))
+    cmd = [sys.executable, "-m", "factflow_flows.cli", "run", "-q", "--config", str(CONFIG), "--seeds", str(seeds), "--out", str(out)]
+    run = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal's foreground job
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / ".factflow.lock").exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the lock is taken inside the flow run: from here Prefect has a run to crash
+        time.sleep(0.5)
+        run.send_signal(signal.SIGINT)
+        said = run.communicate(timeout=60)[0]
+    finally:
+        run.kill()
+    assert run.returncode != 0, said  # interrupted, not finished
+    assert "Error logging to API" not in said and "Traceback" not in said, said
+    again = subprocess.run([*cmd, "--engine", "plain"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert yaml.safe_load((out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))["summary"]["documents"] == 3_000
