@@ -71,6 +71,21 @@ def test_a_corpus_is_read_a_row_at_a_time(tmp_path: Path, suffix: str) -> None:
     assert peak - kept < 1_000_000, f"{(peak - kept) / 1e6:.1f} MB more than the documents at the peak"
 
 
+def test_a_jsonl_field_that_is_no_text_or_whole_number_is_one_problem(tmp_path: Path) -> None:
+    """str() would make {'x': 1} an id, 1e400 the id 'inf', an object a document's text."""
+    good = '{"id": 7, "content": "Prices rose 4 percent.", "title": "Prices"}'
+    bad = ['{"id": {"x": 1}, "content": "A."}', '{"id": [1], "content": "B."}', '{"id": true, "content": "C."}',
+           '{"id": 1e400, "content": "D."}', '{"id": "e", "content": {"a": 1}}', '{"id": "f", "content": "F.", "title": 1.5}']
+    write(tmp_path / "c.jsonl", "\n".join([good, *bad]) + "\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.id for d in docs] == ["7"]
+    assert [p.line for p in problems] == [2, 3, 4, 5, 6, 7]
+    assert [p.message.split(";")[0] for p in problems] == [
+        "row's 'id' is an object", "row's 'id' is a list", "row's 'id' is true or false", "row's 'id' is a fraction",
+        "row's 'content' is an object", "row's 'title' is a fraction"]
+    assert all(p.message.endswith("a field holds text or a whole number") for p in problems)
+
+
 def test_bad_rows_are_problems_with_lines_and_the_rest_is_read(tmp_path: Path) -> None:
     write(tmp_path / "c.csv", "id,content\n1,Good text here.\n,No id here.\n3,\n4,Good again.,extra\n1,Duplicate id.\n")
     write(tmp_path / "d.jsonl", '{"id": "x", "content": "Fine."}\n{broken\n[1, 2]\n\n{"id": "y"}\n')

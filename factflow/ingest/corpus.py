@@ -75,12 +75,22 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]
             yield start, None, f"not valid CSV: {exc}"
 
 
+class _BadField(ValueError):
+    """A JSON Lines field of a kind no document field takes (an object, a list, true/false, a fraction)."""
+
+
 def _field(row: dict[str, Any], column: str | None) -> str | None:
+    """A column's value as text (None when absent or blank). A CSV value is text already; in JSON Lines
+    a field may also be a whole number, never an object, a list, true/false or a fraction: ``str`` would
+    make ``{'a': 1}`` an id or a document's text, ``1e400`` the id ``inf``."""
     if column is None:
         return None
     value = row.get(column)
     if value is None:
         return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        kind = {dict: "an object", list: "a list", bool: "true or false", float: "a fraction"}.get(type(value), type(value).__name__)
+        raise _BadField(f"{column!r} is {kind}; a field holds text or a whole number")
     text = str(value).strip()
     return text or None
 
@@ -124,7 +134,13 @@ def _read_row(
     if row is None:
         problems.append(Problem(file=shown, line=line, message=f"row {error}"))
         return
-    doc_id, text = _field(row, columns.id), _field(row, columns.text)
+    try:
+        doc_id, text = _field(row, columns.id), _field(row, columns.text)
+        title, published = _field(row, columns.title), _field(row, columns.published)
+        url, outlet = _field(row, columns.url), _field(row, columns.outlet)
+    except _BadField as exc:
+        problems.append(Problem(file=shown, line=line, message=f"row's {exc}"))
+        return
     if doc_id is None:
         problems.append(Problem(file=shown, line=line, message=f"row has no {columns.id!r} (ingest.corpus.columns.id); every document needs an id"))
         return
@@ -134,13 +150,11 @@ def _read_row(
     if len(text.encode("utf-8")) > cfg.max_file_bytes:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} is over the limit of {cfg.max_file_bytes:,} bytes (ingest.max_file_bytes)"))
         return
-    title = _field(row, columns.title)
     body = f"{title}\n\n{text}" if title else text
-    published = _field(row, columns.published)
     try:
         documents.append(parse_document(
             doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest(),
-            url=_field(row, columns.url), outlet=_field(row, columns.outlet),
+            url=url, outlet=outlet,
             published=published[:10] if published and _DATE.match(published) else None,
         ))
     except InputError as exc:
