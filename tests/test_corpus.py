@@ -86,6 +86,16 @@ def test_a_jsonl_field_that_is_no_text_or_whole_number_is_one_problem(tmp_path: 
     assert all(p.message.endswith("a field holds text or a whole number") for p in problems)
 
 
+def test_a_csv_header_naming_a_column_the_run_reads_twice_is_one_problem(tmp_path: Path) -> None:
+    """Python's CSV reader would keep the last of two 'content' columns without a word."""
+    write(tmp_path / "a.csv", "id,content,tags,content\n1,First text.,x,Second text.\n")
+    write(tmp_path / "b.csv", "id,content,tags,tags\n2,Read as usual.,x,y\n")  # a column the run never reads: no matter
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.id for d in docs] == ["2"]
+    assert [(Path(p.file).name, p.line) for p in problems] == [("a.csv", 1)]
+    assert problems[0].message.startswith("the header names 'content' more than once")
+
+
 def test_bad_rows_are_problems_with_lines_and_the_rest_is_read(tmp_path: Path) -> None:
     write(tmp_path / "c.csv", "id,content\n1,Good text here.\n,No id here.\n3,\n4,Good again.,extra\n1,Duplicate id.\n")
     write(tmp_path / "d.jsonl", '{"id": "x", "content": "Fine."}\n{broken\n[1, 2]\n\n{"id": "y"}\n')

@@ -34,8 +34,13 @@ def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
     return sorted(seeds / path for path, is_folder in entries if not is_folder and any(glob_match(path, p) for p in cfg.corpus.patterns))
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line, row, error) for each record; ``error`` explains a record that could not be parsed."""
+class _AmbiguousHeader(ValueError):
+    """A CSV header that names a column the run reads twice: which of the two holds it cannot be told."""
+
+
+def _rows(path: Path, used: frozenset[str] = frozenset()) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line, row, error) for each record; ``error`` explains a record that could not be parsed.
+    A CSV header naming one of the ``used`` columns twice raises :class:`_AmbiguousHeader`."""
     if path.suffix.lower() == ".jsonl":
         with path.open(encoding="utf-8-sig", errors="replace") as handle:
             for number, line in enumerate(handle, 1):
@@ -63,6 +68,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]
         reader = csv.DictReader(handle)
         if reader.fieldnames is None:
             return
+        twice = sorted({name for name in reader.fieldnames if name in used and reader.fieldnames.count(name) > 1})
+        if twice:
+            raise _AmbiguousHeader(f"the header names {', '.join(map(repr, twice))} more than once; "
+                                   "name each column once (ingest.corpus.columns says which the run reads)")
         start = reader.line_num + 1
         try:
             for row in reader:
@@ -106,7 +115,7 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
     shown = shown_name(str(path))
     line = 0
     try:
-        records = _rows(path)
+        records = _rows(path, frozenset(c for c in columns.model_dump().values() if c))
         first = next(records, None)
         if first is None:  # an empty file, a header alone, or one line of data taken for the header: never lost in silence
             wanted = ("one JSON object per line" if path.suffix.lower() == ".jsonl"
@@ -120,6 +129,8 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
                 _read_row(line, row, error, shown, cfg, documents, problems)
             except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
                 problems.append(unexpected_problem(shown, line, exc))
+    except _AmbiguousHeader as exc:
+        return [], [Problem(file=shown, line=1, message=str(exc))]
     except OSError as exc:  # the rows read before it stay read
         where = f" after line {line}" if line else ""
         problems.append(Problem(file=shown, line=line or None, message=f"cannot read{where}: {exc.strerror or exc}"))
