@@ -435,6 +435,8 @@ def read_plain_file(path: Path, error: type[LocatedError], max_bytes: int = MAX_
         raise error(path, f"cannot read: {exc.strerror or exc}") from exc
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise error(path, "a folder, named as a file; files here must be plain files")
         if not stat.S_ISREG(info.st_mode):
             raise error(path, "not a regular file (a pipe, socket or device); files here must be plain files")
         if info.st_size > max_bytes:

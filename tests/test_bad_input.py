@@ -425,3 +425,14 @@ def test_an_output_folder_that_is_not_one_is_one_line_before_anything_starts(tmp
         assert "Invalid value for --out" in result.output and str(out) in result.output and "Traceback" not in result.output
     with pytest.raises(OutputError, match="folder"):
         run_pipeline(load_config(CONFIG), seed_dir, out)
+
+
+def test_a_folder_where_a_file_should_be_is_called_a_folder(tmp_path: Path) -> None:
+    """A folder named like a verdict file is no pipe, socket or device: the message says what it is."""
+    from factflow.errors import VerdictError
+    from factflow.yamlio import read_plain_file
+
+    folder = tmp_path / "c-1a2b3c4d.yaml"
+    folder.mkdir()
+    with pytest.raises(VerdictError, match="a folder, named as a file; files here must be plain files"):
+        read_plain_file(folder, VerdictError)
