@@ -12,8 +12,9 @@ Files, in ``factflow/claims/models/`` (written by ``scripts/train_transformer.py
 
 The screen: a sentence the n-gram model is sure is not a claim (its calibrated probability below
 ``screen.below``) is not run through the transformer and keeps that calibrated probability; the
-cut was chosen on development data so recall drops by at most one point. It saves most of the
-transformer's time on news, where most sentences are plainly not claims.
+cut was chosen on development data so recall drops by at most one point. On news it spares the
+transformer about a fifth of the sentences (19.7% of the news development fold; 32% of the sentences
+scored in the 233 articles not held out), on debates about half.
 
 No torch and no transformers at run time; nothing is downloaded.
 """
