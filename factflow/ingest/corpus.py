@@ -34,13 +34,10 @@ def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
     return sorted(seeds / path for path, is_folder in entries if not is_folder and any(glob_match(path, p) for p in cfg.corpus.patterns))
 
 
-class _AmbiguousHeader(ValueError):
-    """A CSV header that names a column the run reads twice: which of the two holds it cannot be told."""
-
-
 def _rows(path: Path, used: frozenset[str] = frozenset()) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line, row, error) for each record; ``error`` explains a record that could not be parsed.
-    A CSV header naming one of the ``used`` columns twice raises :class:`_AmbiguousHeader`."""
+    A CSV header naming one of the ``used`` columns twice (which of the two holds it cannot be told)
+    raises :class:`InputError` at line 1."""
     if path.suffix.lower() == ".jsonl":
         with path.open(encoding="utf-8-sig", errors="replace") as handle:
             for number, line in enumerate(handle, 1):
@@ -70,8 +67,8 @@ def _rows(path: Path, used: frozenset[str] = frozenset()) -> Iterator[tuple[int,
             return
         twice = sorted({name for name in reader.fieldnames if name in used and reader.fieldnames.count(name) > 1})
         if twice:
-            raise _AmbiguousHeader(f"the header names {', '.join(map(repr, twice))} more than once; "
-                                   "name each column once (ingest.corpus.columns says which the run reads)")
+            raise InputError(path, f"the header names {', '.join(map(repr, twice))} more than once; "
+                             "name each column once (ingest.corpus.columns says which the run reads)", line=1)
         start = reader.line_num + 1
         try:
             for row in reader:
@@ -84,14 +81,10 @@ def _rows(path: Path, used: frozenset[str] = frozenset()) -> Iterator[tuple[int,
             yield start, None, f"not valid CSV: {exc}"
 
 
-class _BadField(ValueError):
-    """A JSON Lines field of a kind no document field takes (an object, a list, true/false, a fraction)."""
-
-
 def _field(row: dict[str, Any], column: str | None) -> str | None:
     """A column's value as text (None when absent or blank). A CSV value is text already; in JSON Lines
     a field may also be a whole number, never an object, a list, true/false or a fraction: ``str`` would
-    make ``{'a': 1}`` an id or a document's text, ``1e400`` the id ``inf``."""
+    make ``{'a': 1}`` an id or a document's text, ``1e400`` the id ``inf``: ValueError, saying so."""
     if column is None:
         return None
     value = row.get(column)
@@ -99,7 +92,7 @@ def _field(row: dict[str, Any], column: str | None) -> str | None:
         return None
     if not isinstance(value, str | int) or isinstance(value, bool):
         kind = {dict: "an object", list: "a list", bool: "true or false", float: "a fraction"}.get(type(value), type(value).__name__)
-        raise _BadField(f"{column!r} is {kind}; a field holds text or a whole number")
+        raise ValueError(f"{column!r} is {kind}; a field holds text or a whole number")
     text = str(value).strip()
     return text or None
 
@@ -129,8 +122,8 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
                 _read_row(line, row, error, shown, cfg, documents, problems)
             except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
                 problems.append(unexpected_problem(shown, line, exc))
-    except _AmbiguousHeader as exc:
-        return [], [Problem(file=shown, line=1, message=str(exc))]
+    except InputError as exc:  # the file as a whole (its header)
+        return [], [Problem(file=shown, line=exc.line, message=exc.message)]
     except OSError as exc:  # the rows read before it stay read
         where = f" after line {line}" if line else ""
         problems.append(Problem(file=shown, line=line or None, message=f"cannot read{where}: {exc.strerror or exc}"))
@@ -149,7 +142,7 @@ def _read_row(
         doc_id, text = _field(row, columns.id), _field(row, columns.text)
         title, published = _field(row, columns.title), _field(row, columns.published)
         url, outlet = _field(row, columns.url), _field(row, columns.outlet)
-    except _BadField as exc:
+    except ValueError as exc:
         problems.append(Problem(file=shown, line=line, message=f"row's {exc}"))
         return
     if doc_id is None:
