@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -133,6 +134,21 @@ def test_a_standard_input_that_cannot_be_read_ends_the_session_like_the_end_of_t
     assert "Traceback" not in done.stderr and done.stderr == ""
     assert f"Saved 0, skipped 0, {len(queue)} still open." in done.stdout
     assert ("Cannot read standard input (Bad file descriptor); stopping." in done.stdout) == (stdin == "write-only")
+
+
+def test_an_endless_line_of_input_stops_the_session_in_bounded_memory(queue: list[str], out_dir: Path) -> None:
+    """`factflow review < /dev/zero`: input() would read the line without end until memory ran out."""
+    limit = 600 * 1024 * 1024  # an address-space cap: the session must end well within it, not in a MemoryError
+    with open("/dev/zero", "rb") as zeros:
+        done = subprocess.run(
+            [sys.executable, "-m", "factflow_flows.cli", "review", "--reviewer", "reviewer-1", "--config", str(CONFIG), "--out", str(out_dir)],
+            stdin=zeros, capture_output=True, text=True, cwd=ROOT, timeout=120,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit * 4, limit * 4)),
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "Cannot read standard input (a line of more than 100,000 characters); stopping." in done.stdout
+    assert f"Saved 0, skipped 0, {len(queue)} still open." in done.stdout
 
 
 def test_review_command_does_not_import_prefect(queue: list[str], out_dir: Path) -> None:

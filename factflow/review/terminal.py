@@ -8,8 +8,10 @@ with the tasks still open.
 
 from __future__ import annotations
 
+import errno
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -81,18 +83,44 @@ def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -
         click.echo(click.style(f"Your file has a problem: {item.problem}. Saving here replaces it.", fg="yellow"))
 
 
+#: The longest answer read from standard input that is not a terminal (a pipe, a file).
+MAX_ANSWER_CHARS = 100_000
+
+
+class _BoundedLines:
+    """Standard input that is not a terminal, read a line of at most :data:`MAX_ANSWER_CHARS` at a time:
+    Python's input() reads a whole line first, and ``< /dev/zero`` is a line without end."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def readline(self, size: int = -1) -> str:
+        line: str = self._inner.readline(MAX_ANSWER_CHARS + 1)
+        if len(line) > MAX_ANSWER_CHARS and not line.endswith("\n"):
+            raise OSError(errno.E2BIG, f"a line of more than {MAX_ANSWER_CHARS:,} characters")
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 def _ask(text: str, default: str | None = None) -> str:
     """The answer to one prompt; click.Abort at the end of the input, and where there is no input to read:
     standard input closed (``<&-``: Python's input() then fails with "lost sys.stdin") or not readable
     (opened for writing only, a terminal hung up)."""
     if sys.stdin is None:
         raise click.Abort
+    stdin = sys.stdin
     try:
+        if not stdin.isatty():
+            sys.stdin = _BoundedLines(stdin)
         value: str = click.prompt(text, default=default, show_default=False, prompt_suffix=": ")
     except OSError as exc:
         click.echo("")
         click.echo(f"Cannot read standard input ({exc.strerror or exc}); stopping.")
         raise click.Abort from exc
+    finally:
+        sys.stdin = stdin
     return value.strip()
 
 
