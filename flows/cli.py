@@ -59,10 +59,20 @@ def handle_errors(func: F) -> F:
                 # A write outside our atomic writers (a cache database, the lock file) that the disk refused.
                 if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                     raise
-                exc = WriteError(exc.filename or "the output folder", exc)
+                exc = WriteError(exc.filename or ("standard output" if _writing_standard_output(exc) else "the output folder"), exc)
             raise click.ClickException(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _writing_standard_output(exc: BaseException) -> bool:
+    """Whether an error came from printing (rich's console, click.echo), as ``> /dev/full`` makes it."""
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_globals.get("__name__") in ("rich.console", "click.utils"):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def collector_paused(func: F) -> F:
@@ -524,8 +534,8 @@ def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
 @main.command("report")
 @_REPORT_OPTION
 @click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="File to write (Markdown also writes its charts beside it); default: standard output.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), default=None,
+              help="File to write (Markdown also writes its charts beside it); default (or -): standard output.")
 @handle_errors
 @collector_paused
 def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
@@ -537,6 +547,8 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
     from factflow.export.summary import write_summary
     from factflow.layout import twin_of
 
+    if output == Path("-"):  # the usual name of standard output, not a file called "-"
+        output = None
     if output is not None and any(_same_file(output, p) for p in (report_path, twin_of(report_path))):
         # The summary would replace the report it is made from (or its twin): the desk's record, gone.
         raise click.BadParameter(f"{output} is the report this command reads; name another file, such as reports/summary.{'md' if fmt == 'markdown' else 'html'}",

@@ -339,3 +339,27 @@ def test_a_publisher_url_that_may_not_be_a_link_is_a_usage_error(rated_report: P
     assert result.exit_code == 2, result.output
     assert f"Invalid value for --publisher-url / report.publisher_url: {url!r}:" in " ".join(result.output.split())
     assert "ClaimReview" not in result.output
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_a_summary_to_dash_goes_to_standard_output(rated_report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """`-o -` is standard output, as with most commands, not a file named "-" (and "--types.svg" beside it)."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = CliRunner().invoke(main, ["report", "--report", str(rated_report), "--format", fmt, "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("<!doctype html>" if fmt == "html" else "# Verdict report")
+    assert list(here.iterdir()) == []
+
+
+def test_standard_output_that_refuses_writes_is_named_as_such(rated_report: Path) -> None:
+    """`factflow report > /dev/full` said "disk full writing the output folder"; nothing there was written."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "factflow_flows.cli", "report", "--report", str(rated_report), "--format", "markdown"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Error: disk full writing standard output; nothing was lost"
