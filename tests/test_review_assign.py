@@ -152,6 +152,11 @@ def test_a_lost_ledger_is_rebuilt_from_the_verdict_files(seed_dir: Path, out_dir
     assert [p.file for p in result.report.problems] == [LEDGER_PATH.as_posix()]
     assert "not valid JSON" in result.report.problems[0].message and "rebuilt from the verdict files" in result.report.problems[0].message
     assert result.report.problems[0].line == 2
+    write(out_dir / LEDGER_PATH, '{"n": ' + "9" * 5_000 + ', "claims": {}}\n')
+    result = run_pipeline(cfg, seed_dir, out_dir)
+    assert _assigned(out_dir) == before
+    assert [p.message for p in result.report.problems] == [
+        "unreadable: it holds a number of more than 4,300 digits; rebuilt from the verdict files (the flow rewrites this file)"]
 
 
 def test_online_runs_keep_the_ledger_too(seed_dir: Path, out_dir: Path, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:

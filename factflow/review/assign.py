@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -192,7 +193,11 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
                 ledger = Ledger.model_validate(json.loads(raw.decode("utf-8")))  # the same error, with its line
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # json and pydantic errors are ValueErrors
             line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
-            what = f"not valid JSON: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {str(exc).splitlines()[0]}"
+            what = (f"not valid JSON: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else
+                    # Python's own words name a setting of its own ("use sys.set_int_max_str_digits()"): not the desk's to change
+                    f"unreadable: it holds a number of more than {sys.get_int_max_str_digits():,} digits"
+                    if isinstance(exc, ValueError) and "integer string conversion" in str(exc) else
+                    f"unreadable: {str(exc).splitlines()[0]}")
             problems.append(Problem(file=LEDGER.as_posix(), line=line,
                                     message=f"{what}; rebuilt from the verdict files (the flow rewrites this file)"))
     entries = dict(ledger.claims)
