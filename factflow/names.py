@@ -37,5 +37,28 @@ def name_spans(sentence: str) -> list[tuple[str, int, int]]:
             dropped = len(words[0]) + 1
             text, start = text[dropped:].lstrip(), start + dropped
         text = text.rstrip(".-’'")
+        if text.isupper() and len(text) > 1 and sentence[start - 1:start] == "(":
+            _join_what_it_spells(sentence, found, text, start)
         found.append((text, start, start + len(text)))
     return found
+
+
+#: Small words a name spelled out by an acronym may hold: "Islamic State of Iraq and Levant (ISIL)".
+_JOINING = frozenset(("and", "&", "of", "the", "for"))
+
+
+def _join_what_it_spells(sentence: str, found: list[tuple[str, int, int]], acronym: str, at: int) -> None:
+    """Join the names just before a bracketed acronym into one when, with the small words between them,
+    their capitals spell it: "Islamic State of Iraq" and "Levant" before "(ISIL)" are one name, where
+    "and" would otherwise split them (and "Russia and Iran" stays two names, as no acronym spells them)."""
+    if len(found) < 2 or sentence[found[-1][2]:at - 1].strip():  # the acronym right after the last name
+        return
+    end = found[-1][2]
+    for first in range(len(found) - 2, max(-1, len(found) - 5), -1):
+        start = found[first][1]
+        words = sentence[start:end].split()
+        if not all(w in _JOINING or w[:1].isupper() for w in words):
+            return
+        if "".join(w[0] for w in words if w[:1].isupper()) == acronym:
+            found[first:] = [(sentence[start:end], start, end)]
+            return

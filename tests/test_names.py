@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from factflow.names import name_spans
 
 
@@ -29,3 +31,19 @@ def test_names_are_found_in_time_linear_in_the_sentence() -> None:
         timings.append(time.perf_counter() - start)
         assert len(found) == 4 * repeat - 1  # GDP, Paris, Texas each time, and "According" but the first
     assert timings[1] < 8 * timings[0] + 0.5, timings  # quadratic: 16 times
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("Assad lost ground to Islamic State of Iraq and Levant (ISIL), Nusra Front and others.",
+         ["Assad", "Islamic State of Iraq and Levant", "ISIL", "Nusra Front"]),
+        ("The National Aeronautics and Space Administration (NASA) said so.", ["National Aeronautics and Space Administration", "NASA"]),
+        ("People for the Ethical Treatment of Animals (PETA) protested.", ["People for the Ethical Treatment of Animals", "PETA"]),
+        ("Russia and Iran met in Moscow (AFP).", ["Russia", "Iran", "Moscow", "AFP"]),  # spells nothing: two names stay two
+        ("Russia and Iran met today (RI).", ["Russia", "Iran", "RI"]),  # not right after the names
+    ],
+)
+def test_a_bracketed_acronym_joins_the_names_it_spells(sentence: str, names: list[str]) -> None:
+    """ "and" ends a name, but the acronym after it says where the name really ends."""
+    assert [text for text, _, _ in name_spans(sentence)] == names
