@@ -159,6 +159,27 @@ def test_a_lost_ledger_is_rebuilt_from_the_verdict_files(seed_dir: Path, out_dir
         "unreadable: it holds a number of more than 4,300 digits; rebuilt from the verdict files (the flow rewrites this file)"]
 
 
+def test_a_rebuilt_ledger_takes_the_text_of_current_claims_so_their_verdicts_keep_it_when_orphaned(tmp_path: Path, out_dir: Path) -> None:
+    # A hand-written verdict may leave out claim_text; a ledger rebuilt from such a file had an empty text that
+    # no later run filled in, so once the sentence was edited away its verdict was orphaned with claim_text null.
+    seeds = tmp_path / "seeds"
+    sentence = "The NHS reported 5,391 cases of measles in July 2017."
+    write(seeds / "a.txt", f"Health\n\n{sentence}\n")
+    cfg = LoadedConfig(config=Config.model_validate({"claims": {"detector": "signals", "threshold": 0.1},
+                                                     "review": {"reviewers": [{"id": "a"}], "reviewers_per_claim": 1}}),
+                       path=None, sha256=None)
+    first = run_pipeline(cfg, seeds, out_dir)
+    [cid] = [c.id for c in first.report.claims if c.text == sentence]
+    write(out_dir / "review" / "verdicts" / "a" / f"{cid}.yaml",
+          f"claim: {cid}\nreviewer: a\nrating: 'true'\nrationale: Matches the NHS figures.\nevidence: []\n")
+    (out_dir / LEDGER_PATH).unlink()
+    run_pipeline(cfg, seeds, out_dir)
+    write(seeds / "a.txt", "Health\n\nThe NHS reported 6,000 cases of measles in July 2017.\n")
+    result = run_pipeline(cfg, seeds, out_dir)
+    [orphan] = result.report.orphaned_verdicts
+    assert (orphan.claim, orphan.rating, orphan.claim_text) == (cid, "true", sentence)
+
+
 def test_online_runs_keep_the_ledger_too(seed_dir: Path, out_dir: Path, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FACTCHECK_API_KEY", public_apis.SECRET_KEY)
     public_apis.install(api_server)

@@ -92,6 +92,10 @@ def plan_assignments(
     """
     claims = sorted(claims, key=lambda c: c.id)
     entries: dict[str, AssignmentEntry] = dict(ledger.claims) if ledger else {}
+    for claim in claims:  # an entry rebuilt from verdict files without claim_text: the claim's text, while it is known
+        entry = entries.get(claim.id)
+        if entry is not None and not entry.text:
+            entries[claim.id] = entry.model_copy(update={"text": claim.text})
     reviewers = list(cfg.reviewers)
     known = {r.id for r in reviewers}
     open_load: Counter[str] = Counter()
