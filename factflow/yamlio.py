@@ -586,12 +586,12 @@ def atomic_write_text(path: Path, text: str, durable: bool = True, suffix: str =
     atomic_write_chunks(path, [text], durable, suffix)
 
 
-def atomic_write_bytes(path: Path, data: bytes, durable: bool = True, suffix: str = ".tmp") -> None:
+def atomic_write_bytes(path: Path, data: bytes | memoryview, durable: bool = True, suffix: str = ".tmp") -> None:
     """Like :func:`atomic_write_text`, for bytes (an array file)."""
     atomic_write_chunks(path, [data], durable, suffix)
 
 
-def atomic_write_chunks(path: Path, chunks: Iterable[str] | Iterable[bytes], durable: bool = True, suffix: str = ".tmp") -> None:
+def atomic_write_chunks(path: Path, chunks: Iterable[str] | Iterable[bytes | memoryview], durable: bool = True, suffix: str = ".tmp") -> None:
     """Like :func:`atomic_write_text`, for text (or bytes) produced piece by piece (never all in memory)."""
     tmp = _write_temp(path, chunks, durable, suffix)
     try:
@@ -604,7 +604,7 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str] | Iterable[bytes], dur
         raise
 
 
-def _write_temp(path: Path, chunks: Iterable[str] | Iterable[bytes], durable: bool, suffix: str = ".tmp") -> Path:
+def _write_temp(path: Path, chunks: Iterable[str] | Iterable[bytes | memoryview], durable: bool, suffix: str = ".tmp") -> Path:
     """Write the text (or bytes) to a new temporary file beside ``path`` (``.<name>.<random><suffix>``) and return it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

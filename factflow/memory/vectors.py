@@ -106,7 +106,8 @@ class CachedEncoder:
         if not self._used:
             return
         keys = np.array(list(self._used), dtype="S16")
-        vectors = np.stack(list(self._used.values())).astype(np.float32)
+        vectors = np.stack(list(self._used.values()), dtype=np.float32)  # one copy of the vectors, not two
         buffer = io.BytesIO()
         np.savez(buffer, keys=keys, vectors=vectors)
-        atomic_write_bytes(self.path, buffer.getvalue(), durable=False)
+        del vectors
+        atomic_write_bytes(self.path, buffer.getbuffer(), durable=False)  # written from the buffer, not a copy of it
