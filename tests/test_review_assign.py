@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,10 +144,20 @@ def test_a_lost_ledger_is_rebuilt_from_the_verdict_files(seed_dir: Path, out_dir
     cfg = LoadedConfig(config=Config.model_validate({"review": {"reviewers": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}}), path=None, sha256=None)
     run_pipeline(cfg, seed_dir, out_dir)
     before = _assigned(out_dir)
+    assigned_at = json.loads((out_dir / LEDGER_PATH).read_text(encoding="utf-8"))["claims"]
     (out_dir / LEDGER_PATH).unlink()
     shutil.copytree(seed_dir, seed_dir.parent / "copy")
-    run_pipeline(cfg, seed_dir, out_dir)
+    result = run_pipeline(cfg, seed_dir, out_dir)
     assert _assigned(out_dir) == before
+    # Said so, and each assignment dated when its stub was written (within the second the run wrote it), so it can fall overdue.
+    assert [(p.file, p.message.split(";")[0]) for p in result.report.problems] == [
+        (LEDGER_PATH.as_posix(), "missing, though the verdict files name assignments")]
+    rebuilt = json.loads((out_dir / LEDGER_PATH).read_text(encoding="utf-8"))["claims"]
+    assert rebuilt.keys() == assigned_at.keys()
+    for cid, entry in rebuilt.items():
+        for person, when in entry["reviewers"].items():
+            gap = datetime.fromisoformat(when) - datetime.fromisoformat(assigned_at[cid]["reviewers"][person])
+            assert abs(gap.total_seconds()) <= 2, (cid, person, when)
     write(out_dir / LEDGER_PATH, '{"claims": {\n  "c-1": [broken\n')
     result = run_pipeline(cfg, seed_dir, out_dir)
     assert _assigned(out_dir) == before

@@ -18,6 +18,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -216,12 +217,24 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
             cid = name[:-5]
             if cid in entries:
                 continue
-            recovered.setdefault(cid, {})[person] = ""
+            # When the file was last written: for a task still open, when its stub was made, so it can fall overdue.
+            recovered.setdefault(cid, {})[person] = _written_at(root / person / name)
             if cid not in texts:
                 texts[cid] = _claim_text(root / person / name)
     for cid, reviewers in recovered.items():
         entries[cid] = AssignmentEntry(text=texts.get(cid, ""), reviewers=reviewers)
+    if recovered and not problems and not (path.exists() or path.is_symlink()):  # deleted, not merely never written
+        problems.append(Problem(file=LEDGER.as_posix(), message="missing, though the verdict files name assignments; "
+                                "rebuilt from the verdict files (the flow rewrites this file)"))
     return Ledger(claims=dict(sorted(entries.items()))), problems
+
+
+def _written_at(path: Path) -> str:
+    """When a file was last written, as the ledger's times read (UTC, ISO 8601); "" when it cannot be told."""
+    try:
+        return datetime.fromtimestamp(path.lstat().st_mtime, UTC).isoformat(timespec="seconds")
+    except (OSError, ValueError, OverflowError):
+        return ""
 
 
 def _claim_text(path: Path) -> str:
