@@ -523,7 +523,14 @@ def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
             stderr.print(f"Encoding {n:,} claims for matching (about a hundred a second; once: runs read the vectors) ...",
                          highlight=False)
 
-    result = import_files(list(files), output_folder(out), on_encode=announce)
+    from factflow.config import RunConfig
+    from factflow.lock import output_lock
+
+    folder = output_folder(out)
+    # The index and its vectors are the run's files too (a run reads them, and clears stale temporary files):
+    # one writer at a time, so an import waits for a run on the same folder, and a run for an import.
+    with output_lock(folder, RunConfig().lock_timeout, lambda message: stderr.print(message, highlight=False)):
+        result = import_files(list(files), folder, on_encode=announce)
     for problem in result.problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
         stderr.print(f"problem {where}: {problem.message}", highlight=False, markup=False)

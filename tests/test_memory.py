@@ -57,6 +57,29 @@ def test_import_reads_a_list_a_graph_and_json_lines_and_is_idempotent(tmp_path: 
     assert (out / INDEX_PATH).read_bytes() == before
 
 
+def test_an_import_waits_for_a_run_writing_the_same_folder(tmp_path: Path) -> None:
+    """The index and its vectors are the run's files too: an import takes the output folder's lock
+    (a run clears the index's stale temporary files as it starts, and two writers would lose additions)."""
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom factflow.lock import output_lock\n"
+         "with output_lock(Path(sys.argv[1]), 5):\n    print('locked', flush=True)\n    time.sleep(2)\n", str(out)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    started = time.monotonic()
+    code, text, err = invoke("import", "claimreview", str(write(tmp_path / "list.json", json.dumps([REVIEW]))), "--out", str(out))
+    waited = time.monotonic() - started
+    holder.wait(timeout=30)
+    assert code == 0, text + err
+    assert waited > 1.0 and f"another factflow run is writing to {out}; waiting for it to finish" in err
+    assert "Imported 1 new" in text
+
+
 def test_bad_items_are_problems_with_file_item_and_line(tmp_path: Path) -> None:
     bad = [REVIEW, {"@type": "ClaimReview", "url": "https://x.example/2"}, "text",
            REVIEW | {"url": "javascript:alert(1)"}, REVIEW | {"url": "https://x.example/5", "reviewRating": {}}]
