@@ -391,7 +391,7 @@ def claims_key(documents: Sequence[Document], cfg: Config, keys: Sequence[str] |
     for i in sorted(range(len(documents)), key=lambda i: documents[i].id):  # its text, and the title, URL and date that fill source links
         digest.update(keys[i].encode("utf-8"))
         digest.update(within(documents[i].path).encode("utf-8", "surrogatepass") + b"\x00")
-        digest.update(_DOCUMENT.dump_json(documents[i], exclude={"text", "path"}).decode("utf-8").encode("utf-8") + b"\x00")
+        digest.update(_DOCUMENT.dump_json(documents[i], exclude={"text", "path"}) + b"\x00")
     return digest.hexdigest()
 
 

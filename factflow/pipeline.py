@@ -68,7 +68,7 @@ from factflow.review import (
 from factflow.runtime import collector_paused, collector_running
 from factflow.sources import link_sources_with_reasons, resolve_sources
 from factflow.workers import batch_size, in_processes, processes
-from factflow.yamlio import flush_to_disk, glob_match, walk_tree
+from factflow.yamlio import files_matching, flush_to_disk, walk_tree
 
 log = logging.getLogger("factflow")
 
@@ -678,10 +678,9 @@ def remove_stale_temp_files(layout: OutputLayout) -> int:
     removed = 0
     for folder, pattern in layout.temp_files():
         # walk_tree, not rglob: a reviewer's folder nested a thousand deep (rglob recurses) must not stop the run
-        for path, is_folder in walk_tree(folder, hidden=True)[0] if folder.is_dir() else ():
-            if not is_folder and glob_match(path, pattern):
-                (folder / path).unlink(missing_ok=True)
-                removed += 1
+        for path in files_matching(walk_tree(folder, hidden=True)[0], [pattern]) if folder.is_dir() else ():
+            (folder / path).unlink(missing_ok=True)
+            removed += 1
     return removed
 
 

@@ -299,7 +299,11 @@ def decode_input(raw: bytes, path: Path, error: type[LocatedError]) -> str:
         raise error(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
 
 
-def walk_tree(root: Path, hidden: bool = False) -> tuple[list[tuple[str, bool]], list[OSError]]:
+#: What :func:`walk_tree` finds: every entry (path relative to the root, whether a folder), and the folders it could not list.
+Tree = tuple[list[tuple[str, bool]], list[OSError]]
+
+
+def walk_tree(root: Path, hidden: bool = False) -> Tree:
     """Everything under ``root``: (its path relative to ``root``, '/'-separated; whether it is a folder itself,
     not a link to one), and the error of each folder that could not be listed. Names beginning with a dot
     are left out (and not entered) unless ``hidden``; links to folders are listed, never entered.
@@ -334,6 +338,12 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir(follow_symlinks=False)
     except OSError:
         return False
+
+
+def files_matching(entries: Iterable[tuple[str, bool]], patterns: Iterable[str]) -> list[str]:
+    """The files (not folders) among :func:`walk_tree`'s ``entries`` that match any of ``patterns`` (see :func:`glob_match`)."""
+    patterns = list(patterns)
+    return [path for path, is_folder in entries if not is_folder and any(glob_match(path, p) for p in patterns)]
 
 
 def glob_match(path: str, pattern: str) -> bool:

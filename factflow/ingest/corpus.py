@@ -22,16 +22,17 @@ from factflow.errors import InputError
 from factflow.ingest.parse import parse_document
 from factflow.models import Document, Problem, unexpected_problem
 from factflow.text import scrub, shown_name
-from factflow.yamlio import glob_match, walk_tree
+from factflow.yamlio import Tree, files_matching, walk_tree
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def discover_corpora(seeds: Path, cfg: IngestConfig) -> list[Path]:
+def discover_corpora(seeds: Path, cfg: IngestConfig, tree: Tree | None = None) -> list[Path]:
     """Corpus files (CSV, JSONL) under ``seeds``, sorted; hidden folders are skipped, and folders (a pipe,
-    a device or a broken link is listed: reading it is refused with a problem, never silently skipped)."""
-    entries, _ = walk_tree(seeds)  # never recursion: folders nested a thousand deep are walked like any
-    return sorted(seeds / path for path, is_folder in entries if not is_folder and any(glob_match(path, p) for p in cfg.corpus.patterns))
+    a device or a broken link is listed: reading it is refused with a problem, never silently skipped).
+    ``tree``: the folder's :func:`walk_tree`, when walked already."""
+    entries, _ = tree or walk_tree(seeds)  # never recursion: folders nested a thousand deep are walked like any
+    return sorted(seeds / path for path in files_matching(entries, cfg.corpus.patterns))
 
 
 def _rows(path: Path, used: frozenset[str] = frozenset()) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:

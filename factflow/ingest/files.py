@@ -19,31 +19,29 @@ from factflow.ingest.parse import decode, extract_article, parse_text_document
 from factflow.ingest.web import WebFetcher, read_url_list
 from factflow.models import Document, Problem, unexpected_problem
 from factflow.text import shown_name
-from factflow.yamlio import glob_match, walk_tree
+from factflow.yamlio import Tree, files_matching, walk_tree
 
 _HTML_SUFFIXES = (".html", ".htm")
 
 
-def discover(seeds: Path, cfg: IngestConfig) -> list[Path]:
+def discover(seeds: Path, cfg: IngestConfig, tree: Tree | None = None) -> list[Path]:
     """Files under ``seeds`` matching the configured patterns, in a stable (sorted) order.
 
     A folder whose name matches a pattern (``notes.txt/``) is a folder, not a document: it is
     skipped here and its files are read like any other folder's. Symbolic links to folders are
     not followed (so a link loop cannot make the walk endless); links to files are checked by
-    :func:`read_document`.
+    :func:`read_document`. ``tree``: the folder's :func:`walk_tree`, when walked already.
     """
     if not seeds.is_dir():
         raise InputError(seeds, "seeds folder not found; pass an existing folder with --seeds")
-    entries, _ = walk_tree(seeds)  # the folders it could not list are problems of unreadable_folders
-    return sorted(
-        seeds / path for path, is_folder in entries
-        if not is_folder and path.rpartition("/")[2] != cfg.urls_file and any(glob_match(path, p) for p in cfg.patterns)
-    )
+    entries, _ = tree or walk_tree(seeds)  # the folders it could not list are problems of unreadable_folders
+    return sorted(seeds / path for path in files_matching(entries, cfg.patterns) if path.rpartition("/")[2] != cfg.urls_file)
 
 
-def unreadable_folders(seeds: Path) -> list[Problem]:
-    """A problem for each folder under ``seeds`` that cannot be listed (its files would be missed silently)."""
-    _, errors = walk_tree(seeds)
+def unreadable_folders(seeds: Path, tree: Tree | None = None) -> list[Problem]:
+    """A problem for each folder under ``seeds`` that cannot be listed (its files would be missed silently).
+    ``tree``: the folder's :func:`walk_tree`, when walked already."""
+    _, errors = tree or walk_tree(seeds)
     return [
         Problem(file=shown_name(str(exc.filename)), message=f"cannot read folder: {exc.strerror or exc}; the files in it were not read")
         for exc in sorted(errors, key=lambda exc: str(exc.filename))
@@ -101,11 +99,12 @@ def _check_link(path: Path) -> None:
 def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None) -> tuple[list[Document], list[Problem]]:
     """Read every document under ``seeds`` (and fetch its URL list with ``web``); bad inputs become problems."""
     documents: list[Document] = []
-    problems: list[Problem] = unreadable_folders(seeds) if seeds.is_dir() else []
+    tree = walk_tree(seeds) if seeds.is_dir() else None  # once, for the documents, the corpora and the unreadable folders
+    problems: list[Problem] = unreadable_folders(seeds, tree) if tree is not None else []
     ids: dict[str, str] = {}
     texts: dict[str, str] = {}
     found: list[Document] = []
-    for path in discover(seeds, cfg):
+    for path in discover(seeds, cfg, tree):
         try:
             found.append(read_document(path, seeds, cfg))
         except InputError as exc:
@@ -114,7 +113,7 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             problems.append(unexpected_problem(shown_name(str(path)), None, exc))
     # Same text in two files is worth a word (likely a copy by mistake); corpora often repeat rows, so not there.
     from_files = {id(doc) for doc in found}
-    for path in discover_corpora(seeds, cfg):
+    for path in discover_corpora(seeds, cfg, tree):
         try:
             check_file(path)
             corpus_docs, corpus_problems = read_corpus(path, cfg)
