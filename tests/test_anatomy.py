@@ -141,3 +141,10 @@ def test_different_claims_are_not_merged() -> None:
     a = "Assad controls 25 percent of Syria, according to Israeli intelligence."
     b = "Assad controls 60 percent of Syria's population, according to the United Nations."
     assert jaccard(shingles(a), shingles(b)) < 0.8
+
+
+def test_an_abbreviated_month_and_its_day_are_one_date() -> None:
+    """ "Nov. 15" was a name "Nov" (kind other) and a quantity "15"."""
+    found = [(e.text, e.kind) for e in find_entities("U.S. planes hit the Islamic State on Nov. 15 and again on Sept 3, 2016.")]
+    assert ("Nov. 15", "date") in found and ("Sept 3, 2016", "date") in found
+    assert not any(text in ("Nov", "15", "Sept") for text, _ in found)

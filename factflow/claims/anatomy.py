@@ -42,8 +42,12 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTH_ABBREVIATIONS = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 _ABSOLUTE_DATE = re.compile(
-    rf"\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(?:{_MONTH_NAMES})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d\d)?|(?:19|20)\d\d)\b",
+    rf"\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(?:{_MONTH_NAMES})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d\d)?"
+    # "Nov. 15", "Sept 3, 2016": an abbreviated month is a date with its day (alone, "Mar" may be a word)
+    rf"|(?:{_MONTH_ABBREVIATIONS})(?:\.\s*|\s+)\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?"
+    r"|(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _RELATIVE = re.compile(
@@ -115,8 +119,8 @@ def find_entities(sentence: str) -> list[Entity]:
         kind = _kind(text, sentence[:start])
         if kind == "person":
             text, start = _split_title(text, start)
-        if _ABSOLUTE_DATE.fullmatch(text):
-            continue  # month names are dates, found below
+        if _ABSOLUTE_DATE.fullmatch(text) or text.casefold() in _MONTH_ABBREVIATIONS.split("|"):
+            continue  # month names are dates, found below ("Nov" of "Nov. 15" with its day)
         found.append(Entity(text=text, kind=kind, start=start, end=start + len(text)))  # type: ignore[arg-type]
     for m in _ABSOLUTE_DATE.finditer(sentence):
         found.append(Entity(text=m.group(0), kind="date", start=m.start(), end=m.end()))
