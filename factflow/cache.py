@@ -49,9 +49,9 @@ from factflow.yamlio import atomic_write_chunks, read_lines, with_regular
 log = logging.getLogger("factflow")
 
 
-#: Modules outside the claims and sources packages whose code decides what they produce (names.py:
-#: the capitalised names that anatomy, signals, key terms and searches start from).
-_SHARED = ("models.py", "names.py")
+#: Files outside the claims and sources packages that decide what they produce (names.py and its list of
+#: common words: the capitalised names that anatomy, signals, key terms and searches start from).
+_SHARED = ("models.py", "names.py", "common-words.txt.gz")
 
 
 @lru_cache(maxsize=4)
