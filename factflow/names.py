@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import string
 from functools import lru_cache
 from importlib import resources
 
@@ -42,12 +43,15 @@ _OPENING = " \"“‘'(["
 _ENTITY = re.compile(r"\b(?:[A-Z][\w’'.-]*[a-z][\w’'-]*|[A-Z]{2,}[a-z]?)(?:\s+(?:of|the|de|al|bin|van|von|for)?\s*(?:[A-Z][\w’'-]*|\d+))*")
 # Where a sentence begins again inside one: after a colon or semicolon, or after a full stop (or ! or ?)
 # glued to the next word ("system.Consuming kefir"; not "U.S. Army", whose stop ends an abbreviation).
-_RESTART = re.compile(r"(?:[:;]\s+|(?<=[a-z])[.!?](?=[\"“‘'(\[]*[A-Z]))[\"“‘'(\[]*")
+# It opens with a character class, which the regex engine scans for quickly (an alternation first cost 6x).
+_RESTART = re.compile(r"[:;.!?](?:(?<=[:;])\s+|(?<=[a-z][.!?])(?=[\"“‘'(\[]*[A-Z]))[\"“‘'(\[]*")
 # An adverb that opens a sentence with a comma ("Crucially, ..."), by its ending: not "Italy, ..." nor "Kelly, ...".
 _ADVERB = re.compile(r"(?:ally|ingly|ously|ively|edly|fully|ably|ibly|ately|ently|antly)$")
 _POSSESSIVE = re.compile(r"[’']s$")
+_APOSTROPHE = re.compile(r"[’']")
 #: A sentence with at least this many letters, nearly all capitals, is written in capitals.
 _SHOUTING_LETTERS, _SHOUTING_SHARE = 12, 0.8
+_LOWER_BYTES, _UPPER_BYTES = string.ascii_lowercase.encode(), string.ascii_uppercase.encode()
 
 
 @lru_cache(maxsize=1)
@@ -59,15 +63,20 @@ def common_words() -> frozenset[str]:
 
 def _base(word: str) -> str:
     """A word in lower case without an apostrophe's ending: "I’m" -> "i", "Simpson’s" -> "simpson"."""
-    return re.split(r"[’']", word.lower(), maxsplit=1)[0]
+    word = word.lower()
+    return _APOSTROPHE.split(word, 1)[0] if "’" in word or "'" in word else word
 
 
 def _shouting(sentence: str) -> bool:
-    letters = upper = 0
-    for c in sentence:
-        if c.isalpha():
-            letters += 1
-            upper += c.isupper()
+    """Whether the sentence is written in capitals (its ASCII letters, 80% or more). Every sentence is
+    asked, so the letters are counted by deleting them from its bytes (``bytes.translate`` runs in C;
+    a loop over the characters cost more than finding the names)."""
+    raw = sentence.encode("utf-8", "ignore")
+    lower = len(raw) - len(raw.translate(None, _LOWER_BYTES))
+    if lower * 5 > len(raw):
+        return False  # most sentences: too many small letters to be 80% capitals
+    upper = len(raw) - len(raw.translate(None, _UPPER_BYTES))
+    letters = upper + lower
     return letters >= _SHOUTING_LETTERS and upper >= _SHOUTING_SHARE * letters
 
 
@@ -102,7 +111,9 @@ def name_spans(sentence: str) -> list[tuple[str, int, int]]:
                     continue  # "In 2009": no name after the opener
                 dropped = text.index(words[rest], len(words[0]))
                 text, start = text[dropped:], start + dropped
-        text = _POSSESSIVE.sub("", text).rstrip(".-’'")
+        if text.endswith(("’s", "'s")):
+            text = _POSSESSIVE.sub("", text)
+        text = text.rstrip(".-’'")
         if not text:
             continue
         if text.isupper() and len(text) > 1 and sentence[start - 1:start] == "(":
