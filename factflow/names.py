@@ -14,7 +14,8 @@ A capital is the only cue, so what is not a name is told by the words themselves
   ``common-words.txt.gz``, words written in lower case far more often than with a capital inside
   sentences (``scripts/build_common_words.py``): "Russia" and "Simpson" are not on it, "Human" is;
 * a sentence in capitals ("SHANGHAI REJECTS NY PRICING OF GOLD") has no cue at all: it has no names;
-* a name does not end in a possessive: "Simpson’s testimony" names Simpson.
+* a name does not end in a possessive, nor in a modifier's ending: "Simpson’s testimony" names Simpson,
+  "Iranian-backed militants" the Iranians.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ _RESTART = re.compile(r"[:;.!?](?:(?<=[:;])\s+|(?<=[a-z][.!?])(?=[\"“‘'(\[]*
 _ADVERB = re.compile(r"(?:ally|ingly|ously|ively|edly|fully|ably|ibly|ately|ently|antly)$")
 _POSSESSIVE = re.compile(r"[’']s$")
 _APOSTROPHE = re.compile(r"[’']")
+# A name made into a modifier: "Iranian-backed", "Saudi-led", "Soviet-era" name Iran, the Saudis, the Soviets.
+_MODIFIER = re.compile(
+    r"-(?:backed|led|based|born|owned|run|funded|made|style|era|linked|allied|affiliated|aligned|controlled|held|"
+    r"sponsored|supported|inspired|friendly|leaning|bred|built|trained|armed|brokered|dominated)$")
 #: A sentence with at least this many letters, nearly all capitals, is written in capitals.
 _SHOUTING_LETTERS, _SHOUTING_SHARE = 12, 0.8
 _LOWER_BYTES, _UPPER_BYTES = string.ascii_lowercase.encode(), string.ascii_uppercase.encode()
@@ -113,6 +118,8 @@ def name_spans(sentence: str) -> list[tuple[str, int, int]]:
                 text, start = text[dropped:], start + dropped
         if text.endswith(("’s", "'s")):
             text = _POSSESSIVE.sub("", text)
+        elif "-" in text:
+            text = _MODIFIER.sub("", text)  # "Iranian-backed militants": Iranian
         text = text.rstrip(".-’'")
         if not text:
             continue

@@ -148,3 +148,18 @@ def test_an_abbreviated_month_and_its_day_are_one_date() -> None:
     found = [(e.text, e.kind) for e in find_entities("U.S. planes hit the Islamic State on Nov. 15 and again on Sept 3, 2016.")]
     assert ("Nov. 15", "date") in found and ("Sept 3, 2016", "date") in found
     assert not any(text in ("Nov", "15", "Sept") for text, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "entity"),
+    [
+        ("Candidate Donald Trump highlighted the crime victims.", ("Donald Trump", "person")),
+        ("Former President Barack Obama said so.", ("Barack Obama", "person")),
+        ("Deputy Director Andrew McCabe was involved.", ("Andrew McCabe", "person")),
+        # A name made into a modifier names what it is made from.
+        ("Hezbollah and Iranian-backed militants met.", ("Iranian", "nationality")),
+    ],
+)
+def test_a_person_is_named_without_the_words_before_the_name(sentence: str, entity: tuple[str, str]) -> None:
+    """ "Candidate Donald Trump" and "Iranian-backed" got Wikipedia links of their own."""
+    assert entity in [(e.text, e.kind) for e in find_entities(sentence)]

@@ -23,8 +23,11 @@ _TITLES = frozenset(
     """president minister prime premier chancellor king queen prince princess pope sheikh emir general gen
     commander colonel col lieutenant captain major senator sen representative rep governor gov mayor
     secretary spokesman spokeswoman spokesperson ambassador judge justice chief director ceo chairman
-    chairwoman leader mr mrs ms dr prof professor sir dame lord lady rabbi imam cardinal bishop father""".split()
+    chairwoman leader mr mrs ms dr prof professor sir dame lord lady rabbi imam cardinal bishop father
+    candidate nominee""".split()
 )
+#: Words before a title that are no part of a person's name: "Former President Barack Obama", "Deputy Director Andrew McCabe".
+_BEFORE_TITLES = frozenset("former late acting deputy vice then then-candidate incoming outgoing interim".split())
 _ORG_WORDS = frozenset(
     """corps force forces army navy party ministry department agency council front guards guard brigade
     division committee commission bank university institute inc corp co company group association union
@@ -101,10 +104,12 @@ def _kind(name: str, before: str) -> str:
 
 
 def _split_title(text: str, start: int) -> tuple[str, int]:
-    """Drop leading nationality and title words from a person's name: "Syrian President Bashar Assad" -> "Bashar Assad"."""
+    """Drop leading nationality and title words from a person's name: "Syrian President Bashar Assad" -> "Bashar Assad",
+    "Former President Barack Obama" -> "Barack Obama", "Candidate Donald Trump" -> "Donald Trump"."""
     words = text.split()
     i = 0
-    while i < len(words) - 1 and (words[i].casefold().strip(".") in _TITLES or _DEMONYM.match(words[i])):
+    while i < len(words) - 1 and (words[i].casefold().strip(".") in _TITLES or words[i].casefold() in _BEFORE_TITLES
+                                  or _DEMONYM.match(words[i])):
         i += 1
     if i and any(w.casefold().strip(".") in _TITLES for w in words[:i]):
         offset = text.index(words[i])
