@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from factflow.config import SourcesConfig, SourceTemplate
 from factflow.models import Claim, Document, DocumentRecord, Source, SourceLeftOut
-from factflow.names import name_spans
+from factflow.names import common_words, name_spans
 
 #: The raw values a catalog template can use for one claim.
 Fields = dict[str, str]
@@ -47,6 +47,14 @@ _VERBS = frozenset(
     add adds warn warns reach reaches suffer suffers controls launch launches seize seizes arrive arrives struggle
     struggles would could should might must will can may shall has have had does did is are was were be been being
     likely past""".split()
+)
+#: Prepositions and adverbs the key terms keep (they are four letters or more) that no search needs.
+_SMALL_WORDS = frozenset(
+    """through throughout across around within without upon toward towards despite since until unless via
+    above below beneath beside besides behind beyond along amid amidst onto into inside outside near nearly
+    almost already always never ever often still even rather quite too well much very more most less least
+    also just yet thus hence therefore however although though because whether while whilst where there
+    here then than that this these those what which whose whom""".split()
 )
 _VERB_SUFFIX = re.compile(r"(?:ed|ing|ly)$")
 _QUOTED = re.compile(r"[“\"]([^”\"]{8,}?)[”\"]")
@@ -89,18 +97,24 @@ def figures(claim: Claim) -> list[str]:
 
 
 def content_words(claim: Claim, names: list[str], limit: int = 2) -> list[str]:
-    """Up to ``limit`` of the claim's key terms that are neither names, figures, time words nor verbs."""
+    """Up to ``limit`` of the claim's key terms that are neither names, figures, time words, verbs nor
+    small words, the least common first: "Rebels ... using the cover of a heavy sandstorm ... seized
+    ... Idlib" searches for Idlib and sandstorm, not for Idlib, cover and heavy (the words a search
+    shares with every other page). Common words are those of :func:`factflow.names.common_words`."""
     taken = {w.casefold() for n in names for w in n.split()}
     timed = {w.casefold() for t in claim.time for w in t.text.split()}
     timed.update(w.casefold() for e in claim.entities if e.kind in ("date", "quantity") for w in e.text.split())
+    # A capitalised term is a name unless it is the sentence's first word ("Unemployment in Spain fell ...").
+    first = claim.text.lstrip(" \"“‘'([").split(maxsplit=1)[:1]
     words: list[str] = []
     for term in claim.key_terms:
         key = term.casefold()
-        if (len(words) >= limit or " " in term or term[:1].isupper() or any(ch.isdigit() for ch in term)
-                or key in taken or key in timed or key in _VERBS or _VERB_SUFFIX.search(key)):
+        if (" " in term or (term[:1].isupper() and [term] != first) or any(ch.isdigit() for ch in term) or key in taken or key in timed
+                or key in _VERBS or key in _SMALL_WORDS or _VERB_SUFFIX.search(key)):
             continue
         words.append(term)
-    return words
+    common = common_words()
+    return sorted(words, key=lambda w: w.casefold() in common)[:limit]  # stable: in the claim's order otherwise
 
 
 def speaker(claim: Claim) -> str:
@@ -149,13 +163,17 @@ def _anatomy_fields(claim: Claim, document: Document | DocumentRecord | None, cf
     names = entity_names(claim)
     linked = linked_entities(claim, cfg, names)
     figs = figures(claim)
-    words = content_words(claim, names)
+    # A claim that names nothing and states no figure is searched by its content words alone.
+    words = content_words(claim, names, 2 if names or figs else cfg.max_terms)
     searched = _distinct_words(names)[:4]
     terms = [*searched, *figs, *words]
-    if not terms or not claim.entities:
-        # A claim naming nothing and stating no figure still needs a search, and a claim built without
-        # its anatomy (older callers) has only its key terms to search with.
+    if not terms or (names and not claim.entities):
+        # Nothing but verbs and small words, or a claim built without its anatomy (older callers, whose
+        # names come from the text): the key terms, or the words, are all a search has.
         terms = claim.key_terms[: cfg.max_terms] or re.findall(r"[\w’'-]+", claim.text)[: cfg.max_terms]
+    if not names and words:
+        # It gets one encyclopaedia search, for its subject's words ("city council", "Prices tariff").
+        linked = [" ".join(words[:2])]
     fields = {
         "query": " ".join(terms),
         "phrase": " ".join(terms[:3]),
