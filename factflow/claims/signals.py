@@ -178,8 +178,10 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
 _NAME_BEFORE = re.compile(rf"(?:^|[\s(\"“'‘])(?!{_MONTH})[A-Z][\w’'.]*[ -]$")
 # A day of the month ("March 5", "Jan. 22", "5 March", "the 5th of March") and the end of a span of
 # years ("2012-14", "1996-97", "2017/18") are a date, not a figure.
-_MONTH_BEFORE = re.compile(rf"\b{_MONTH}\.?\s+$|(?<!\d)(?:1[6-9]|20)\d\d\s*[-–/]\s*$")
-_MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}")
+# Days listed together are dates too: "Jan. 17 and 18", "21 and 22 October", "June 6/7".
+_DAY_JOIN = r"(?:st|nd|rd|th)?\s*(?:,|and|or|to|&|[-–/])\s*"
+_MONTH_BEFORE = re.compile(rf"\b{_MONTH}\.?\s+(?:\d{{1,2}}{_DAY_JOIN})?$|(?<!\d)(?:1[6-9]|20)\d\d\s*[-–/]\s*$")
+_MONTH_AFTER = re.compile(rf"(?:{_DAY_JOIN}\d{{1,2}})?(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}")
 # Neither is an age ("a 27-year-old man") or a rank ("the 44th interceptor", "76TH ANNUAL").
 _AGE_OR_RANK_AFTER = re.compile(r"(?i:[- ]years?[- ]olds?\b|(?:st|nd|rd|th)\b)")
 
