@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic.dataclasses import dataclass
 
 from factflow.config import ClaimType, RatingLevel
-from factflow.text import scrub
+from factflow.text import scrub, shown_name
 
 SCHEMA_VERSION = "1.0"
 
@@ -59,6 +59,13 @@ class Problem(Model):
     file: str = Field(description="Path of the file, relative to where the run was started or to the output folder.")
     line: int | None = Field(default=None, description="1-based line number, when known.")
     message: str = Field(description="What is wrong and what is allowed.")
+
+    @field_validator("file", "message")
+    @classmethod
+    def _writable(cls, value: str) -> str:
+        # A file or folder name that is not UTF-8 reaches Python with lone surrogates ("caf\udce9"); no report,
+        # twin or terminal line can be written with one, so every problem shows such bytes as U+FFFD, wherever it was made.
+        return shown_name(value)
 
 
 def unexpected_problem(file: str, line: int | None, exc: BaseException) -> Problem:

@@ -26,4 +26,9 @@ def scrub(value: Any) -> Any:
 
 def shown_name(name: str) -> str:
     """A file name fit for messages, ids and reports: bytes that are not UTF-8 become U+FFFD."""
-    return scrub(name) if name.isascii() else os.fsencode(name).decode("utf-8", errors="replace")
+    if name.isascii():
+        return name
+    try:
+        return os.fsencode(name).decode("utf-8", errors="replace")
+    except UnicodeEncodeError:  # a surrogate no file name holds ("\ud800" from a JSON or YAML escape)
+        return scrub(name)

@@ -302,3 +302,21 @@ def test_a_pipe_is_never_opened_as_one_of_the_runs_own_files(tmp_path: Path, mon
     assert read_regular(tmp_path / "missing") is None
     (tmp_path / "plain").write_bytes(b"ok")
     assert read_regular(tmp_path / "plain") == b"ok" and str(tmp_path / "plain") in opened
+
+
+def test_a_verdict_folder_or_file_whose_name_is_not_utf8_is_a_problem_and_the_report_is_written(
+    seed_dir: Path, out_dir: Path, loaded: LoadedConfig
+) -> None:
+    run_pipeline(loaded, seed_dir, out_dir)
+    verdicts = out_dir / "review/verdicts"
+    stub = next((verdicts / "reviewer-1").glob("c-*.yaml"))
+    odd = verdicts / os.fsdecode(b"caf\xe9")  # a folder name no reviewer id can be, from a Latin-1 file system
+    odd.mkdir()
+    shutil.copy(stub, odd / stub.name)
+    shutil.copy(stub, verdicts / "reviewer-1" / os.fsdecode(b"c-\xe9.yaml"))
+    result = run_pipeline(loaded, seed_dir, out_dir)
+    shown = [p for p in result.report.problems if "caf\ufffd" in p.file or "c-\ufffd" in p.file]
+    assert len(shown) == 2, result.report.problems
+    assert any("folder 'caf\ufffd'" in p.message for p in shown)
+    report = (out_dir / "reports/verdicts.yaml").read_text(encoding="utf-8")
+    assert "caf\ufffd/" in report and "\udce9" not in report

@@ -362,7 +362,7 @@ def _checked(
     if verdict.reviewer not in known:
         found.append((node_line(node, ["reviewer"]), f"reviewer: {verdict.reviewer!r} is not a configured reviewer; known: {', '.join(known)}"))
     elif verdict.reviewer != folder:
-        found.append((node_line(node, ["reviewer"]), f"reviewer: {verdict.reviewer!r} does not match the folder {folder!r}; "
+        found.append((node_line(node, ["reviewer"]), f"reviewer: {verdict.reviewer!r} does not match the folder {shown_name(folder)!r}; "
                       f"a verdict lives in {VERDICTS.as_posix()}/<reviewer>/"))
     ledger_entry = ledger.claims.get(verdict.claim) if ledger else None
     orphaned = verdict.claim not in claim_ids
