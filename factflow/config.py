@@ -35,13 +35,24 @@ ClaimType = Literal[
 ]
 CLAIM_TYPES: tuple[str, ...] = ClaimType.__args__  # type: ignore[attr-defined]
 
-def _check_regexes(patterns: list[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
-    return patterns
+def _check_regex(pattern: str) -> str:
+    """A pattern compiled as the run uses it: alone (never joined to another pattern, whose groups and
+    inline flags it could upset), case-insensitive."""
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"{_short_pattern(pattern)} is not a valid regular expression: {exc}") from exc
+    except OverflowError as exc:  # "a{99999999999}": a repetition count past what the engine holds
+        raise ValueError(f"{_short_pattern(pattern)} is not a valid regular expression: {exc}; "
+                         "a repetition count is at most 4,294,967,294") from exc
+    except RecursionError as exc:  # "((((...": groups nested thousands deep
+        raise ValueError(f"{_short_pattern(pattern)} is not a valid regular expression: groups nested too deeply "
+                         "to compile; nest them a few levels at most") from exc
+    return pattern
+
+
+def _short_pattern(pattern: str) -> str:
+    return repr(pattern) if len(pattern) <= 80 else repr(pattern[:77] + "...")
 
 
 def _check_unique(values: list[str], what: str) -> None:
@@ -52,8 +63,8 @@ def _check_unique(values: list[str], what: str) -> None:
         seen.add(value)
 
 
-#: A list of regular expressions, each checked to compile.
-Regexes = Annotated[list[str], AfterValidator(_check_regexes)]
+#: A list of regular expressions, each checked to compile (an error names the item's line).
+Regexes = list[Annotated[str, AfterValidator(_check_regex)]]
 
 
 def _check_globs(patterns: list[str]) -> list[str]:

@@ -94,3 +94,39 @@ def test_a_source_template_placeholder_with_a_format_or_conversion_is_an_error(t
         load_config(path)
     assert caught.value.line == (6 if key == "url" else 7)
     assert f"sources.catalog[0].{key}: placeholder(s) {placeholder} carry a format or a conversion" in caught.value.message
+
+
+@pytest.mark.parametrize(("pattern", "said"), [
+    ("a{99999999999}", "repetition count"),  # re raises OverflowError here, not re.error
+    ("(" * 3000 + "a" + ")" * 3000, "nested too deeply"),  # and RecursionError here
+    ("x(?i)y", "global flags"),
+])
+@pytest.mark.parametrize("key", ["claims:\n  boilerplate_patterns", "ingest:\n  byline_patterns"])
+def test_a_regular_expression_the_engine_cannot_compile_is_one_error_with_its_line(tmp_path: Path, pattern: str, said: str, key: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"{key}:\n  - 'ok'\n  - '{pattern}'\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.line == 4 and said in caught.value.message and len(caught.value.message) < 400
+
+
+def test_each_configured_pattern_is_used_alone_as_the_config_checked_it(tmp_path: Path) -> None:
+    """Joined into one expression with the built-in patterns, an inline flag stopped the run with a
+    traceback, and a back reference pointed at a built-in pattern's group."""
+    from factflow.claims.split import Boilerplate
+    from factflow.models import Claim
+    from factflow.sources.catalog import applies
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "claims:\n  boilerplate_patterns: ['(?i)subscribe now', '\\b(\\w+) \\1\\b']\n"
+        "sources:\n  catalog:\n  - id: wars\n    name: Wars\n    kind: topic\n    url: 'https://example.org/?q={query}'\n"
+        "    keywords: ['(?i)troops', '\\b(\\w+) \\1\\b']\n", encoding="utf-8")
+    config = load_config(path).config
+    boilerplate = Boilerplate(config.claims.boilerplate_patterns)
+    assert boilerplate("Subscribe now for more stories.") and boilerplate("It was the the best of times.")
+    assert not boilerplate("The army said 300 troops arrived in Syria.")
+    claim = Claim.model_construct(text="The army said 300 troops arrived.", type="event", entities=[], context_before=[], context_after=[])
+    assert applies(config.sources.catalog[0], claim)
+    assert not applies(config.sources.catalog[0], claim.model_copy(update={"text": "Prices rose."}))
+    assert applies(config.sources.catalog[0], claim.model_copy(update={"text": "Prices rose rose."}))

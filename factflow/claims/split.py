@@ -120,17 +120,19 @@ class Boilerplate:
     """Recognises sentences that are site furniture (login and share prompts, cookie notices)."""
 
     def __init__(self, extra_patterns: list[str] | None = None) -> None:
-        patterns = BOILERPLATE + list(extra_patterns or [])
         # Patterns anchored at the start are tried once, at position 0 (``match``); only the rest
         # are searched at every position. Same answer as searching one alternation, in half the time.
         anchored = [p for p in BOILERPLATE if p.startswith("^")]
-        floating = [p for p in patterns if p not in anchored]
+        floating = [p for p in BOILERPLATE if p not in anchored]
         self._start = re.compile("|".join(f"(?:{p})" for p in anchored), re.IGNORECASE)
-        self._anywhere = re.compile("|".join(f"(?:{p})" for p in floating), re.IGNORECASE) if floating else None
+        self._anywhere = re.compile("|".join(f"(?:{p})" for p in floating), re.IGNORECASE)
+        # The config's patterns each alone, as the config checked them: joined to the others, an inline flag
+        # ("(?i)...") would stop the compile, and a group number (\1) or name would point at another's group.
+        self._extra = tuple(re.compile(p, re.IGNORECASE) for p in extra_patterns or ())
 
     def __call__(self, sentence: str) -> bool:
         """True if the sentence is boilerplate."""
         sentence = sentence.strip()
         if self._start.match(sentence) is not None:
             return True
-        return self._anywhere is not None and self._anywhere.search(sentence) is not None
+        return self._anywhere.search(sentence) is not None or any(rx.search(sentence) is not None for rx in self._extra)

@@ -227,8 +227,10 @@ def fill(template: SourceTemplate, fields: Fields, encoded: dict[str, str] | Non
 
 
 @lru_cache(maxsize=64)
-def _keyword_rx(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+def _keyword_rx(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    # Each alone, as the config checked it: joined, an inline flag ("(?i)...") would stop the compile and a
+    # group number or name would point at another pattern's group.
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
 def applies(template: SourceTemplate, claim: Claim) -> bool:
@@ -239,7 +241,7 @@ def applies(template: SourceTemplate, claim: Claim) -> bool:
         return False
     if template.keywords:
         text = " ".join([*claim.context_before, claim.text, *claim.context_after])
-        return _keyword_rx(tuple(template.keywords)).search(text) is not None
+        return any(rx.search(text) is not None for rx in _keyword_rx(tuple(template.keywords)))
     return True
 
 
