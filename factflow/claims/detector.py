@@ -41,7 +41,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -63,8 +63,15 @@ _TRANSLATE = str.maketrans({
 })
 _TOKEN = re.compile(r"[^\W_]+(?:['.,][^\W_]+)*|[^\w\s]")
 _MASK32 = 0xFFFFFFFF
-# Bounded so a long-running process that scores endless new vocabulary does not grow without limit.
+# Bounded so a long-running process that scores endless new vocabulary does not grow without limit:
+# in tokens, and in the n-gram buckets they hold (about 40 bytes each), whatever their length.
 _CACHE_LIMIT = 200_000
+_CACHE_GRAMS = 4_000_000
+# Characters past which a token (a URL, a base64 blob, a "word" of megabytes with no space) is not cached
+# and its n-gram buckets are made as they are used, never held in a list: a token of 2 million characters
+# held 8 million buckets (460 MB), and a cache of such tokens had no bound but their count.
+_LONG_TOKEN = 64
+_GRAM_BLOCK = 65_536
 
 
 def logistic(z: float) -> float:
@@ -93,6 +100,7 @@ class Featurizer:
         self._mask = (1 << bits) - 1
         self._shift = 32 - bits
         self._cache: dict[str, tuple[int, tuple[int, ...]]] = {}
+        self._cached_grams = 0
 
     def config(self) -> dict[str, Any]:
         """The settings to store in the model file."""
@@ -111,29 +119,42 @@ class Featurizer:
         """Normalised tokens of one sentence."""
         return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower().translate(_TRANSLATE))
 
-    def _token(self, token: str) -> tuple[int, tuple[int, ...]]:
-        """The token's 32-bit hash and its character n-gram buckets, cached because words repeat."""
+    def _token(self, token: str) -> tuple[int, Iterable[int]]:
+        """The token's 32-bit hash and its character n-gram buckets, cached because words repeat; a long
+        token's buckets come as an iterator, made as they are read (the same buckets in the same order)."""
         hit = self._cache.get(token)
         if hit is not None:
             return hit
+        word = zlib.crc32(token.encode("utf-8"), self.word_seed)
+        if len(token) > _LONG_TOKEN:
+            return word, self._grams(token, _GRAM_BLOCK)
+        grams = tuple(self._grams(token, _LONG_TOKEN + 2))  # one block: the token's buckets at once
+        if len(self._cache) >= _CACHE_LIMIT or self._cached_grams + len(grams) > _CACHE_GRAMS:
+            self._cache.clear()
+            self._cached_grams = 0
+        self._cache[token] = hit = (word, grams)
+        self._cached_grams += len(grams)
+        return hit
+
+    def _grams(self, token: str, block: int) -> Iterator[int]:
+        """The token's character n-gram buckets, n from char_min to char_max, in that order, made ``block``
+        positions at a time."""
+        if not token[0].isalnum():
+            return
         seed, mask, crc = self.char_seed, self._mask, zlib.crc32
-        grams: list[int] = []
-        if token[0].isalnum():
-            padded = f" {token} "
-            size = len(padded)
-            raw = padded.encode("utf-8")
-            ascii_only = len(raw) == size
-            for n in range(self.char_min, min(self.char_max, size) + 1):
+        padded = f" {token} "
+        size = len(padded)
+        raw = padded.encode("utf-8")
+        ascii_only = len(raw) == size
+        for n in range(self.char_min, min(self.char_max, size) + 1):
+            last = size - n + 1
+            for start in range(0, last, block):
+                stop = min(start + block, last)
                 if ascii_only:
                     # Slicing the bytes once encoded gives the same bytes as encoding each slice, faster.
-                    grams += [crc(raw[i:i + n], seed) & mask for i in range(size - n + 1)]
+                    yield from [crc(raw[i:i + n], seed) & mask for i in range(start, stop)]
                 else:
-                    grams += [crc(padded[i:i + n].encode("utf-8"), seed) & mask for i in range(size - n + 1)]
-        hit = (zlib.crc32(token.encode("utf-8"), self.word_seed), tuple(grams))
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[token] = hit
-        return hit
+                    yield from [crc(padded[i:i + n].encode("utf-8"), seed) & mask for i in range(start, stop)]
 
     def indices(self, text: str) -> tuple[list[int], list[int]]:
         """Word-block and char-block buckets of one sentence, with repeats."""
