@@ -33,7 +33,7 @@ import numpy as np
 
 from factflow.errors import InputError
 from factflow.models import Problem
-from factflow.yamlio import open_input
+from factflow.yamlio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 
 __all__ = [
     "DEFAULT_THRESHOLD", "FIGURE_PENALTY", "Match", "Row", "figures", "figures_conflict",
@@ -271,13 +271,14 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
     A file that cannot be read, or whose header lacks a column, is an :class:`InputError`; a row
     with a missing or empty field, or an id seen before, is a problem and is skipped.
     """
-    csv.field_size_limit(2**31 - 1)
+    csv.field_size_limit(MAX_TSV_LINE_CHARS)
     handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
     rows: list[Row] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     with handle:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        lines = BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one claim; the row was skipped", InputError)
+        reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
         try:
             header = next(reader, None)
             if header is None:
@@ -288,8 +289,15 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
                 raise InputError(path, f"missing column(s) {', '.join(missing)} in the header; found "
                                  f"{', '.join(repr(h) for h in header) or 'nothing'}; expected 'id<TAB>text'", line=1)
             id_col, text_col = names.index("id"), names.index("text")
-            for row in reader:
-                line = reader.line_num
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except InputError as exc:  # a line too long to hold: that row only
+                    problems.append(Problem(file=str(path), line=exc.line, message=exc.message))
+                    continue
+                line = lines.number
                 if not row or not any(cell.strip() for cell in row):
                     continue
                 if len(row) <= max(id_col, text_col):
@@ -308,7 +316,7 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
                 seen[row_id] = line
                 rows.append(Row(row_id, text, line))
         except csv.Error as exc:
-            raise InputError(path, f"not valid TSV: {exc}", line=reader.line_num) from exc
+            raise InputError(path, f"not valid TSV: {exc}", line=lines.number) from exc
         except UnicodeDecodeError as exc:
             raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
     return rows, problems

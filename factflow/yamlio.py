@@ -420,6 +420,41 @@ def read_lines(handle: IO[bytes], count: int, parse: Callable[[bytes], T]) -> li
     return found if len(found) == count else None
 
 
+#: The longest line of a TSV that holds a sentence a row (``claims score``, ``claims match``): far above any sentence.
+MAX_TSV_LINE_CHARS = 1_000_000
+
+#: Characters read at a time from a line too long to keep, while it is skipped.
+_SKIP_BLOCK = 1 << 16
+
+
+class BoundedLines:
+    """The lines of a text file, each at most ``limit`` characters (line end aside), for a reader that
+    takes lines (``csv``, JSON Lines). A longer line is read to its end a block at a time and never held:
+    ``error`` (the file, the line, "longer than N characters; " + ``hint``) is raised in its place, and the
+    next line follows it. Reading a file's lines whole, one line with no end (a JSON array saved as JSON
+    Lines, a CSV field whose quote never closes) took a few times its size in memory. ``number``: the
+    lines read so far, the skipped one included."""
+
+    def __init__(self, handle: IO[str], path: Path | str, limit: int, hint: str, error: type[LocatedError]) -> None:
+        self.handle, self.path, self.limit, self.hint, self.error = handle, path, limit, hint, error
+        self.number = 0
+
+    def __iter__(self) -> BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.handle.readline(self.limit + 2)  # room for a line end of two characters
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) <= self.limit or len(line.rstrip("\r\n")) <= self.limit:
+            return line
+        if not line.endswith(("\n", "\r")):
+            while (rest := self.handle.readline(_SKIP_BLOCK)) and not rest.endswith(("\n", "\r")):
+                pass
+        raise self.error(self.path, f"line longer than {self.limit:,} characters; {self.hint}", line=self.number)
+
+
 def read_text(path: Path, error: type[LocatedError]) -> str:
     """Read a UTF-8 text file a person named (see :func:`open_input`), translating OS and decoding errors to ``error``."""
     return decode_input(read_input_bytes(path, error), path, error)

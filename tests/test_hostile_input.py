@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
+from factflow.claims.scoring import read_sentences_tsv
 from factflow.config import IngestConfig, LoadedConfig
 from factflow.errors import InputError, VerdictError
 from factflow.ingest import read_corpus, split_front_matter
+from factflow.matching import read_id_text_tsv
 from factflow.models import Claim, Document
 from factflow.pipeline import run_pipeline
 from factflow.review.files import load_verdict, stub_text
 from factflow.text import scrub
-from factflow.yamlio import SafeLoader, parse_yaml
+from factflow.yamlio import MAX_TSV_LINE_CHARS, SafeLoader, parse_yaml
 from tests.conftest import SEED, write
 
 DOCUMENT = TypeAdapter(Document)
@@ -320,3 +323,46 @@ def test_a_verdict_folder_or_file_whose_name_is_not_utf8_is_a_problem_and_the_re
     assert any("folder 'caf\ufffd'" in p.message for p in shown)
     report = (out_dir / "reports/verdicts.yaml").read_text(encoding="utf-8")
     assert "caf\ufffd/" in report and "\udce9" not in report
+
+
+ROW = "The army said {} troops arrived in Syria in 2015."
+
+
+@pytest.mark.parametrize("name", ["corpus.jsonl", "corpus.csv"])
+def test_a_corpus_line_longer_than_a_row_can_be_is_one_problem_never_held(tmp_path: Path, name: str) -> None:
+    """One line of a corpus file was read whole before it was parsed: a gigabyte line, a few gigabytes."""
+    if name.endswith(".jsonl"):  # a JSON array saved as JSON Lines
+        long_line = "[" + ",".join(json.dumps({"id": str(i), "content": ROW.format(i)}) for i in range(40_000)) + "]"
+    else:
+        long_line = "9," + "y" * 3_000_000 + ",T9"
+    cfg = IngestConfig(max_file_bytes=200_000)  # a row may be 400,000 characters
+    first, last = ("1", ROW.format(1), "T1"), ("2", ROW.format(2), "T2")
+    if name.endswith(".jsonl"):
+        text = "\n".join([json.dumps(dict(zip(("id", "content", "title"), first, strict=True))), long_line, json.dumps(dict(zip(("id", "content", "title"), last, strict=True)))])
+    else:
+        text = "\n".join(["id,content,title", ",".join(first), long_line, ",".join(last)])
+    path = write(tmp_path / name, text + "\n")
+    tracemalloc.start()
+    try:
+        docs, problems = read_corpus(path, cfg)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [d.id for d in docs] == ["1", "2"]
+    line = 2 if name.endswith(".jsonl") else 3
+    assert [(p.line, p.message) for p in problems] == [
+        (line, "row is a line longer than 400,000 characters; a row holds one document (at most ingest.max_file_bytes) "
+               "and its fields; it was skipped")]
+    assert peak < len(long_line) // 2, f"{peak:,} bytes held for a line of {len(long_line):,}"
+
+
+def test_a_tsv_line_longer_than_a_sentence_can_be_is_an_error_or_a_skipped_row(tmp_path: Path) -> None:
+    long_line = "c1\t" + "x" * (MAX_TSV_LINE_CHARS + 10)
+    scores = write(tmp_path / "s.tsv", f"Sentence_id\tText\n{long_line}\n")
+    with pytest.raises(InputError) as caught:
+        list(read_sentences_tsv(scores))
+    assert caught.value.line == 2 and "longer than 1,000,000 characters" in caught.value.message
+    candidates = write(tmp_path / "c.tsv", f"id\ttext\n{long_line}\nc2\t{ROW.format(2)}\n")
+    rows, problems = read_id_text_tsv(candidates)
+    assert [r.id for r in rows] == ["c2"] and rows[0].line == 3
+    assert [(p.line, p.message) for p in problems] == [(2, "line longer than 1,000,000 characters; a row holds one claim; the row was skipped")]

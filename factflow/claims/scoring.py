@@ -25,7 +25,7 @@ from factflow.claims import registry
 from factflow.claims.detector import Detector, default_detector, logistic
 from factflow.claims.signals import Assessment, assess
 from factflow.errors import InputError
-from factflow.yamlio import open_input
+from factflow.yamlio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 
 #: How far below the threshold a sentence that cannot be checked is placed.
 _NOT_CHECKABLE_MARGIN = 0.01
@@ -256,10 +256,10 @@ def make_scorer(detector: str = registry.DEFAULT, threshold: float | None = None
 
 def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
     """(Sentence_id, Text) rows of a TSV with a ``Sentence_id<TAB>Text`` header (other columns ignored)."""
-    csv.field_size_limit(2**31 - 1)
+    csv.field_size_limit(MAX_TSV_LINE_CHARS)  # a quoted field that never closes grows no further
     handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
     with handle:
-        reader = csv.reader(handle, delimiter="\t")
+        reader = csv.reader(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one sentence", InputError), delimiter="\t")
         try:
             header = next(reader, None)
             if header is None:

@@ -22,7 +22,7 @@ from factflow.errors import InputError
 from factflow.ingest.parse import parse_document
 from factflow.models import Document, Problem, unexpected_problem
 from factflow.text import scrub, shown_name
-from factflow.yamlio import Tree, files_matching, walk_tree
+from factflow.yamlio import BoundedLines, Tree, files_matching, walk_tree
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -35,13 +35,30 @@ def discover_corpora(seeds: Path, cfg: IngestConfig, tree: Tree | None = None) -
     return sorted(seeds / path for path in files_matching(entries, cfg.corpus.patterns))
 
 
-def _rows(path: Path, used: frozenset[str] = frozenset()) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+def row_limit(cfg: IngestConfig) -> int:
+    """The longest line (or CSV field) of a corpus file read, in characters: a row holds one document, at
+    most ingest.max_file_bytes, and its other fields; twice that, and never under 100,000."""
+    return max(2 * cfg.max_file_bytes, 100_000)
+
+
+def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_000) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line, row, error) for each record; ``error`` explains a record that could not be parsed.
     A CSV header naming one of the ``used`` columns twice (which of the two holds it cannot be told)
-    raises :class:`InputError` at line 1."""
+    raises :class:`InputError` at line 1. A line (or a CSV field) longer than ``limit`` characters is
+    one bad record, never held in memory (:class:`BoundedLines`)."""
+    hint = "a row holds one document (at most ingest.max_file_bytes) and its fields; it was skipped"
     if path.suffix.lower() == ".jsonl":
         with path.open(encoding="utf-8-sig", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
+            lines = BoundedLines(handle, path, limit, hint, InputError)
+            while True:
+                try:
+                    line = next(lines)
+                except StopIteration:
+                    return
+                except InputError as exc:
+                    yield lines.number, None, f"is a {exc.message}"
+                    continue
+                number = lines.number
                 if not line.strip():
                     continue
                 try:
@@ -61,25 +78,38 @@ def _rows(path: Path, used: frozenset[str] = frozenset()) -> Iterator[tuple[int,
                     continue
                 yield number, scrub(value), None
         return
-    csv.field_size_limit(2**31 - 1)
+    csv.field_size_limit(limit)  # a quoted field that never closes grows no further
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None:
+        lines = BoundedLines(handle, path, limit, hint, InputError)
+        reader = csv.DictReader(lines)
+        try:
+            fieldnames = reader.fieldnames
+        except csv.Error as exc:
+            raise InputError(path, f"the header is not valid CSV: {exc}", line=1) from exc
+        if fieldnames is None:
             return
-        twice = sorted({name for name in reader.fieldnames if name in used and reader.fieldnames.count(name) > 1})
+        twice = sorted({name for name in fieldnames if name in used and fieldnames.count(name) > 1})
         if twice:
             raise InputError(path, f"the header names {', '.join(map(repr, twice))} more than once; "
                              "name each column once (ingest.corpus.columns says which the run reads)", line=1)
-        start = reader.line_num + 1
-        try:
-            for row in reader:
-                if None in row:
-                    yield start, None, f"has {len(reader.fieldnames) + len(row[None])} fields, the header {len(reader.fieldnames)}"
-                else:
-                    yield start, row, None
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            yield start, None, f"not valid CSV: {exc}"
+        start = lines.number + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except InputError as exc:  # a line too long: that row only; the next line starts a row
+                yield lines.number, None, f"is a {exc.message}"
+                start = lines.number + 1
+                continue
+            except csv.Error as exc:
+                yield start, None, f"not valid CSV: {exc}"
+                return
+            if None in row:
+                yield start, None, f"has {len(fieldnames) + len(row[None])} fields, the header {len(fieldnames)}"
+            else:
+                yield start, row, None
+            start = lines.number + 1
 
 
 def _field(row: dict[str, Any], column: str | None) -> str | None:
@@ -109,7 +139,7 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
     shown = shown_name(str(path))
     line = 0
     try:
-        records = _rows(path, frozenset(c for c in columns.model_dump().values() if c))
+        records = _rows(path, frozenset(c for c in columns.model_dump().values() if c), row_limit(cfg))
         first = next(records, None)
         if first is None:  # an empty file, a header alone, or one line of data taken for the header: never lost in silence
             wanted = ("one JSON object per line" if path.suffix.lower() == ".jsonl"
