@@ -366,3 +366,26 @@ def test_a_tsv_line_longer_than_a_sentence_can_be_is_an_error_or_a_skipped_row(t
     rows, problems = read_id_text_tsv(candidates)
     assert [r.id for r in rows] == ["c2"] and rows[0].line == 3
     assert [(p.line, p.message) for p in problems] == [(2, "line longer than 1,000,000 characters; a row holds one claim; the row was skipped")]
+
+
+def test_a_csv_quote_in_the_wrong_place_or_never_closed_is_a_problem_at_its_row(tmp_path: Path) -> None:
+    """A lenient reader made '"a"b' the text 'ab', and read the rest of the file into a quoted field that
+    was never closed, the rows there lost without a word."""
+    rows = [f'1,"{ROW.format(1)}"b,T1', f'2,"{ROW.format(2)}",T2', f'3,"{ROW.format(3)}\nits second line",T3',
+            f'4,"never closed {ROW.format(4)}', "5,x,y", "6,z,w"]
+    path = write(tmp_path / "corpus.csv", "id,content,title\n" + "\n".join(rows) + "\n")
+    docs, problems = read_corpus(path, IngestConfig())
+    assert [d.id for d in docs] == ["2", "3"]
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [
+        (2, "row is not valid CSV (',' expected after '\"')"),
+        (6, 'row opens a quoted field (") that is never closed: lines 6 to 8, the end of the file, were read into it'),
+    ]
+
+
+def test_a_csv_field_past_the_row_limit_stops_the_file_saying_so(tmp_path: Path) -> None:
+    body = (ROW.format(2) + "\n") * 3_000  # 150,000 characters in one quoted field, over lines
+    path = write(tmp_path / "corpus.csv", f'id,content,title\n1,"{ROW.format(1)}",T1\n2,"{body}",T2\n3,"{ROW.format(3)}",T3\n')
+    docs, problems = read_corpus(path, IngestConfig(max_file_bytes=1_000))  # a row may be 100,000 characters
+    assert [d.id for d in docs] == ["1"]
+    assert [(p.line, p.message) for p in problems] == [
+        (3, "row has a field longer than 100,000 characters (a quote never closed?); this row and the rows after it were not read")]

@@ -81,7 +81,9 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
     csv.field_size_limit(limit)  # a quoted field that never closes grows no further
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         lines = BoundedLines(handle, path, limit, hint, InputError)
-        reader = csv.DictReader(lines)
+        # Strict: a quote in the wrong place is an error for that row alone (a lenient reader made '"a"b' the text
+        # 'ab'), and a quote never closed is an error at the end, not the rest of the file read into one field.
+        reader = csv.DictReader(lines, strict=True)
         try:
             fieldnames = reader.fieldnames
         except csv.Error as exc:
@@ -103,8 +105,19 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
                 start = lines.number + 1
                 continue
             except csv.Error as exc:
-                yield start, None, f"not valid CSV: {exc}"
-                return
+                if "end of data" in str(exc):  # the file ended inside a quoted field
+                    yield start, None, (f"opens a quoted field (\") that is never closed: lines {start:,} to {lines.number:,}, "
+                                        "the end of the file, were read into it; close the quote, and double a quote "
+                                        "inside a field (\"\")")
+                    return
+                if "field limit" in str(exc):  # where the next row starts is lost: stop here, saying so
+                    yield start, None, (f"has a field longer than {limit:,} characters (a quote never closed?); "
+                                        "this row and the rows after it were not read")
+                    return
+                yield start, None, f"is not valid CSV ({exc}); close each quoted field before the next comma, and "\
+                                   "double a quote inside a field (\"\"); the row was skipped"
+                start = lines.number + 1
+                continue
             if None in row:
                 yield start, None, f"has {len(fieldnames) + len(row[None])} fields, the header {len(fieldnames)}"
             else:
