@@ -15,12 +15,14 @@ import gc
 import importlib
 import logging
 import os
+import select
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -36,8 +38,46 @@ from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_p
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-stdout = Console(soft_wrap=True)
-stderr = Console(stderr=True, soft_wrap=True)
+class _Console(Console):
+    """rich's console, whose closed pipe reaches :func:`handle_errors` as the BrokenPipeError it is (rich's
+    own handling exits with status 1, as a failure would)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+stdout = _Console(soft_wrap=True)
+stderr = _Console(stderr=True, soft_wrap=True)
+
+
+def _output_closed() -> bool:
+    """Whether standard output or error is a pipe whose reader has gone (poll reports an error on it)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            poller = select.poll()
+            poller.register(stream.fileno(), select.POLLOUT)
+            if any(events & select.POLLERR for _, events in poller.poll(0)):
+                return True
+        except (OSError, ValueError, AttributeError):  # not a file descriptor (a test's capture), or no poll here
+            continue
+    return False
+
+
+def _reader_gone() -> NoReturn:
+    """The reader of our output went away (``factflow status | head -1``): stop at once, quietly, with the
+    status a Unix tool stopped by SIGPIPE has (141), as ``seq 100000 | head -1`` does. Standard output and
+    error then write to /dev/null, so the interpreter's last flush meets no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # not a file descriptor (a test's capture)
+                os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except OSError:
+        pass
+    raise SystemExit(128 + signal.SIGPIPE)
+
 
 def handle_errors(func: F) -> F:
     """Turn factflow's errors into one line and an exit status; tracebacks only with --debug.
@@ -52,6 +92,10 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:
+            if not _output_closed():
+                raise  # another pipe (a worker's): not ours to hide
+            _reader_gone()
         except (FactflowError, OSError) as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
@@ -320,8 +364,6 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
 
     Example: factflow serve --cron "0 */6 * * *"
     """
-    import signal
-
     if cron and interval:
         raise click.UsageError("give --cron or --interval, not both")
     _load(config_path)  # a bad config or output folder stops here, with its message, before any server starts

@@ -138,3 +138,30 @@ def test_a_report_folder_that_refuses_the_twins_parts_is_a_refused_write(
     with pytest.raises(WriteError) as caught:
         run_pipeline(loaded, seed_dir, out_dir)
     assert str(caught.value) == f"cannot write (Operation not permitted) writing {out_dir / 'reports/verdicts.yaml'}; nothing was lost"
+
+
+def _first_line_then_close(args: list[str], stream: str, tmp_path: Path) -> tuple[int, str]:
+    """Run the CLI, read one line of ``stream`` (stdout or stderr) and close it, as ``| head -1`` does;
+    the exit status and what came on the other stream."""
+    other = tmp_path / "other.txt"
+    with other.open("w") as sink:
+        pipes = {"stdout": subprocess.PIPE, "stderr": sink} if stream == "stdout" else {"stdout": sink, "stderr": subprocess.PIPE}
+        process = subprocess.Popen([sys.executable, "-m", "factflow_flows.cli", *args], cwd=tmp_path, text=True, **pipes)
+        pipe = process.stdout if stream == "stdout" else process.stderr
+        assert pipe is not None
+        assert pipe.readline()
+        pipe.close()
+        code = process.wait(timeout=120)
+    return code, other.read_text()
+
+
+def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly_as_sigpipe_does(tmp_path: Path) -> None:
+    """'factflow claims score ... | head -1' exited 1, as a failure does, and rich's output (here the import's
+    problems on standard error) the same. Now status 141, as 'seq 100000 | head -1', and nothing printed."""
+    rows = "".join(f"{i}\tThe army said {i} troops arrived in 2015.\n" for i in range(20_000))
+    (tmp_path / "s.tsv").write_text("Sentence_id\tText\n" + rows, encoding="utf-8")
+    code, said = _first_line_then_close(["claims", "score", "--detector", "signals", "s.tsv"], "stdout", tmp_path)
+    assert (code, said) == (141, "")
+    (tmp_path / "bad.jsonl").write_text('{"url": "x"}\n' * 5_000, encoding="utf-8")  # a problem line each
+    code, said = _first_line_then_close(["import", "claimreview", "bad.jsonl", "--out", "out"], "stderr", tmp_path)
+    assert (code, said) == (141, "")
