@@ -41,7 +41,13 @@ _FUNCTION_WORDS = frozenset(
 COMMON_WORDS_FILE = "common-words.txt.gz"
 #: What may come before a sentence's first word: spaces, opening quotes and brackets.
 _OPENING = " \"“‘'(["
-_ENTITY = re.compile(r"\b(?:[A-Z][\w’'.-]*[a-z][\w’'-]*|[A-Z]{2,}[a-z]?)(?:\s+(?:of|the|de|al|bin|van|von|for)?\s*(?:[A-Z][\w’'-]*|\d+))*")
+# A name: capitalised words, acronyms ("NATO") and dotted ones ("U.S.", "D.C."), with numbers and small joining words.
+_ENTITY = re.compile(
+    r"\b(?:(?:[A-Z]\.){2,}|[A-Z][\w’'.-]*[a-z][\w’'-]*|[A-Z]{2,}[a-z]?)"
+    r"(?:\s+(?:of|the|de|al|bin|van|von|for)?\s*(?:(?:[A-Z]\.){2,}|[A-Z][\w’'-]*|\d+))*")
+# A possessive inside a name ends one name and begins another: "Trump’s White House", "China’s Yuan".
+_INNER_POSSESSIVE = re.compile(r"[’']s\s+")
+_DOTTED_END = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 # Where a sentence begins again inside one: after a colon or semicolon, or after a full stop (or ! or ?)
 # glued to the next word ("system.Consuming kefir"; not "U.S. Army", whose stop ends an abbreviation).
 # It opens with a character class, which the regex engine scans for quickly (an alternation first cost 6x).
@@ -116,17 +122,32 @@ def name_spans(sentence: str) -> list[tuple[str, int, int]]:
                     continue  # "In 2009": no name after the opener
                 dropped = text.index(words[rest], len(words[0]))
                 text, start = text[dropped:], start + dropped
-        if text.endswith(("’s", "'s")):
-            text = _POSSESSIVE.sub("", text)
-        elif "-" in text:
-            text = _MODIFIER.sub("", text)  # "Iranian-backed militants": Iranian
-        text = text.rstrip(".-’'")
-        if not text:
-            continue
-        if text.isupper() and len(text) > 1 and sentence[start - 1:start] == "(":
-            _join_what_it_spells(sentence, spans, text, start)
-        spans.append((text, start, start + len(text), is_name))
+        for part, at in _parts(text, start):
+            if part.endswith(("’s", "'s")):
+                part = _POSSESSIVE.sub("", part)
+            elif "-" in part:
+                part = _MODIFIER.sub("", part)  # "Iranian-backed militants": Iranian
+            part = part.rstrip("-’'")
+            if not _DOTTED_END.search(part):  # "U.S." keeps its last stop; "Inc." and a sentence's end do not
+                part = part.rstrip(".-’'")
+            if not part:
+                continue
+            if part.isupper() and len(part) > 1 and sentence[at - 1:at] == "(":
+                _join_what_it_spells(sentence, spans, part, at)
+            spans.append((part, at, at + len(part), is_name))
     return [(text, start, end) for text, start, end, is_name in spans if is_name]
+
+
+def _parts(text: str, start: int) -> list[tuple[str, int]]:
+    """A name and where it starts, or the names a possessive inside it separates ("Trump’s", "White House")."""
+    if "s " not in text:
+        return [(text, start)]
+    parts, at = [], 0
+    for m in _INNER_POSSESSIVE.finditer(text):
+        parts.append((text[at:m.start() + 2], start + at))
+        at = m.end()
+    parts.append((text[at:], start + at))
+    return parts
 
 
 #: Small words a name spelled out by an acronym may hold: "Islamic State of Iraq and Levant (ISIL)".

@@ -71,7 +71,7 @@ def test_a_bracketed_acronym_joins_the_names_it_spells(sentence: str, names: lis
         # A sentence begins again after a colon, a semicolon or a full stop with no space after it.
         ("You can read it here: The letter names the Peace Corps.", ["Peace Corps"]),
         ("Drugs were floating around.Consuming kefir helps, the United States said.", ["United States"]),
-        ("The U.S. Army said so.", ["U", "Army"]),  # an abbreviation's stop is no sentence's end
+        ("The U.S. Army said so.", ["U.S. Army"]),  # an abbreviation's stop is no sentence's end
         # A function word is capitalised only because something begins there, wherever it is.
         ("the world’s No.1 mining nation", []),
         ("Prices rose, According to officials, in Paris.", ["Paris"]),
@@ -82,6 +82,11 @@ def test_a_bracketed_acronym_joins_the_names_it_spells(sentence: str, names: lis
         ("In 2009, prices rose.", []),
         # A possessive is no part of a name.
         ("Simpson’s testimony named Clinton's aides and the Democrats’ plan.", ["Simpson", "Clinton", "Democrats"]),
+        # A dotted acronym is one name, with its last stop ("the U" of "the U.S." was a name).
+        ("In 2010 the U.S. government met U.N. envoys in Washington, D.C. on Monday.", ["U.S.", "U.N.", "Washington", "D.C.", "Monday"]),
+        # A possessive inside a name ends it: "Trump’s White House" names Trump and the White House.
+        ("Trump’s White House and Jean-Claude Juncker's Brussels office met.", ["Trump", "White House", "Jean-Claude Juncker", "Brussels"]),
+        ("Apple Inc. said so.", ["Apple Inc"]),
         # A sentence in capitals has no cue: no names, rather than every word.
         ("SHANGHAI REJECTS NY /LONDON PRICING OF GOLD", []),
         ("NATO met in Oslo.", ["NATO", "Oslo"]),

@@ -92,7 +92,7 @@ def _kind(name: str, before: str) -> str:
     if any(w in _ORG_WORDS for w in lowered):
         return "organisation"
     if name.isupper() and len(name) > 1:
-        return "place" if name in _NOT_ORG_ACRONYMS else "organisation"
+        return "place" if name.replace(".", "") in _NOT_ORG_ACRONYMS else "organisation"
     places = gazetteer()
     if name.casefold() in places:
         return "place"
