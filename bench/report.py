@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from factflow.config import load_config  # noqa: E402
 from factflow.pipeline import run_pipeline  # noqa: E402
-from factflow.report import report_text, write_report  # noqa: E402
+from factflow.reportfile import report_text, write_report  # noqa: E402
 
 
 def main() -> None:

@@ -50,7 +50,8 @@ from factflow.memory import RATED, desk_candidates, imported_candidates, load_in
 from factflow.memory.desk import recall as recall_matches
 from factflow.memory.vectors import CachedEncoder
 from factflow.models import Document, DocumentClaims, DocumentRecord, Ledger, PlannedClaim, Problem, Report, ReportMemory, Summary
-from factflow.report import TopClaims, build_report, load_previous_report, remembered, write_report
+from factflow.report import TopClaims, build_report, load_previous_report, remembered
+from factflow.reportfile import write_report
 from factflow.review import (
     LoadedVerdict,
     ParsedVerdicts,

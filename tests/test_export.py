@@ -171,7 +171,7 @@ def test_html_summary_renders_in_headless_chromium(rated_report: Path, tmp_path:
 
 def test_a_report_is_read_from_its_json_twin_only_while_the_twin_mirrors_it(rated_report: Path) -> None:
     from factflow.export import load_report
-    from factflow.report import twin_path
+    from factflow.reportfile import twin_path
 
     assert twin_path(rated_report).is_file()
     fast = load_report(rated_report)
@@ -194,7 +194,7 @@ def test_a_twin_that_is_not_whole_is_not_read_and_one_of_the_layout_before_is(ra
 
     from factflow.export import load_report
     from factflow.models import Report, ReportQueue
-    from factflow.report import read_twin, twin_path
+    from factflow.reportfile import read_twin, twin_path
 
     twin = twin_path(rated_report)
     good = twin.read_bytes()
@@ -227,7 +227,7 @@ def test_a_twin_that_is_not_whole_is_not_read_and_one_of_the_layout_before_is(ra
 def test_a_report_read_for_its_queue_holds_what_the_whole_report_says_of_each_claim(rated_report: Path) -> None:
     from factflow.export import load_report
     from factflow.models import ReportQueue
-    from factflow.report import twin_path
+    from factflow.reportfile import twin_path
 
     whole = load_report(rated_report)
 

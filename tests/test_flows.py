@@ -17,7 +17,7 @@ from pytest_httpserver import HTTPServer
 
 from factflow.config import LoadedConfig, load_config
 from factflow.pipeline import RunContext, Stage, run_pipeline
-from factflow.report import report_schema
+from factflow.reportfile import report_schema
 from tests import public_apis
 from tests.conftest import CONFIG, ROOT, mixed_seeds, online_config, write
 from tests.test_workers import where_it_ran

@@ -11,11 +11,11 @@ import yaml
 
 from factflow.config import LoadedConfig
 from factflow.pipeline import run_pipeline
-from factflow.report import generated_schema, report_schema, report_text
+from factflow.reportfile import generated_schema, report_schema, report_text
 
 
 def test_shipped_schema_matches_the_report_model() -> None:
-    # Regenerate with: python -c "import json,factflow.report as r; print(json.dumps(r.generated_schema(), indent=2, ensure_ascii=False))"
+    # Regenerate with: python -c "import json,factflow.reportfile as r; print(json.dumps(r.generated_schema(), indent=2, ensure_ascii=False))"
     assert report_schema() == generated_schema()
 
 
@@ -72,7 +72,7 @@ def test_the_report_written_a_claim_at_a_time_is_the_whole_report(seed_dir: Path
 def test_a_rerun_copies_unchanged_claims_text_and_never_from_an_edited_report(
     seed_dir: Path, out_dir: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import factflow.report as report_module
+    import factflow.reportfile as report_module
     from tests.conftest import write
 
     path = out_dir / "reports" / "verdicts.yaml"
@@ -106,7 +106,7 @@ def test_a_rerun_copies_the_documents_list_when_the_documents_are_the_same(
     document (here a title) writes it again. Byte for byte what writing it afresh gives, both ways."""
     import shutil
 
-    import factflow.report as report_module
+    import factflow.reportfile as report_module
 
     seeds = tmp_path / "two-documents"
     shutil.copytree(seed_dir, seeds)
@@ -134,8 +134,9 @@ def test_one_changed_document_among_thousands_writes_only_its_run_of_the_documen
     """The documents' list is copied from the last report a run of documents at a time (runs end where
     a document's id says, about 256 documents each): a document edited, added or removed costs its own
     run's entries only, and the report is byte for byte what writing it afresh gives."""
-    import factflow.report as report_module
-    from factflow.report import load_previous_report, write_report
+    import factflow.reportfile as report_module
+    from factflow.report import load_previous_report
+    from factflow.reportfile import write_report
 
     base = run_pipeline(loaded, seed_dir, out_dir).report
     template = base.documents[0]

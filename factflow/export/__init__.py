@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from factflow.errors import InputError
 from factflow.models import Report
-from factflow.report import R, read_twin
+from factflow.reportfile import R, read_twin
 from factflow.yamlio import decode_input, load_model, read_input_bytes, regular_digest
 
 #: Consensus states that carry a rating others may publish.
