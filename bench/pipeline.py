@@ -71,7 +71,8 @@ _EXTRACT = """
 import json, resource, sys, time
 from pathlib import Path
 from factflow.config import load_config
-from factflow.pipeline import PIPELINE, PlainRunner, RunContext, load
+from factflow.pipeline import PIPELINE, PlainRunner
+from factflow.stages import RunContext, load
 from factflow.runtime import limit_threads
 
 config, seeds, out, workers, threads, batch = sys.argv[1:]

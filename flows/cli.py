@@ -34,7 +34,8 @@ from factflow.claims import registry
 from factflow.config import LoadedConfig, RunConfig, load_config
 from factflow.errors import FactflowError, OutputError, WriteError
 from factflow.layout import DEFAULT_REPORT, OutputLayout
-from factflow.pipeline import ProgressHook, RunResult, check_output_paths, run_pipeline
+from factflow.pipeline import ProgressHook, check_output_paths, run_pipeline
+from factflow.stages import RunResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -20,7 +20,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from factflow.config import RunConfig, load_config
-from factflow.pipeline import PREVIEW_CLAIMS, ProgressHook, RunResult, run_pipeline
+from factflow.pipeline import ProgressHook, run_pipeline
+from factflow.stages import PREVIEW_CLAIMS, RunResult
 
 
 def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh: bool = False, online: bool = False) -> RunResult:

@@ -40,7 +40,8 @@ from prefect.utilities.annotations import quote
 from prefect.utilities.callables import get_call_parameters
 
 from factflow.errors import TransientSourceError
-from factflow.pipeline import RunContext, Stage
+from factflow.pipeline import Stage
+from factflow.stages import RunContext
 from factflow.workers import processes, start_worker, threads_per_worker
 
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from factflow import pipeline
+from factflow import stages
 from factflow.cache import cache_keys
 from factflow.config import ClaimsConfig, LoadedConfig
 from factflow.ingest import load_documents
@@ -129,16 +129,16 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, loaded: LoadedConfig) -> No
 
 
 def count_merges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    import factflow.pipeline as pipeline
+    import factflow.stages as stages
 
     calls: list[int] = []
-    real = pipeline.merge_claims
+    real = stages.merge_claims
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "merge_claims", counting)
+    monkeypatch.setattr(stages, "merge_claims", counting)
     return calls
 
 
@@ -239,8 +239,8 @@ def test_when_one_document_in_a_hundred_changes_the_rerun_redoes_only_its_work(
 ) -> None:
     seeds, out = tmp_path / "seeds", tmp_path / "out"
     linked: list[str] = []
-    real_link = pipeline.link_sources_with_reasons
-    monkeypatch.setattr(pipeline, "link_sources_with_reasons", lambda claim, *a, **k: linked.append(claim.id) or real_link(claim, *a, **k))
+    real_link = stages.link_sources_with_reasons
+    monkeypatch.setattr(stages, "link_sources_with_reasons", lambda claim, *a, **k: linked.append(claim.id) or real_link(claim, *a, **k))
     for i in range(100):
         write(seeds / f"doc-{i:03d}.txt", f"Report {i}\n\nOfficials said {100 + i} people died in the floods in Ohio on Monday.\n"
                                           f"The city spent ${i + 2}.5 million on the bridge over the Ohio River in 2019.\n")
@@ -290,8 +290,8 @@ def test_changed_sources_settings_link_every_claim_again(tmp_path: Path, loaded:
     seeds, out = corpus(tmp_path / "seeds"), tmp_path / "out"
     first = run_pipeline(loaded, seeds, out)
     linked: list[str] = []
-    real_link = pipeline.link_sources_with_reasons
-    monkeypatch.setattr(pipeline, "link_sources_with_reasons", lambda claim, *a, **k: linked.append(claim.id) or real_link(claim, *a, **k))
+    real_link = stages.link_sources_with_reasons
+    monkeypatch.setattr(stages, "link_sources_with_reasons", lambda claim, *a, **k: linked.append(claim.id) or real_link(claim, *a, **k))
     write(seeds / "doc-0.txt", "Title 0\n\nOfficials said 77 people died in the Ohio floods on Tuesday.\n")
     fallen_back_to = {e.fallback_for for e in loaded.config.sources.catalog}
     dropped = next(s.id for c in first.report.claims for s in c.sources if s.id not in fallen_back_to)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from factflow.config import load_config
-from factflow.pipeline import batches, extract, load_stage, run_pipeline  # Dask names a task's key after its function (extract)
+from factflow.pipeline import run_pipeline  # Dask names a task's key after its function (extract)
+from factflow.stages import batches, extract, load_stage
 from tests.conftest import CONFIG, NEWS, mixed_seeds, write
 
 pytestmark = pytest.mark.prefect

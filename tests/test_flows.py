@@ -16,8 +16,9 @@ import yaml
 from pytest_httpserver import HTTPServer
 
 from factflow.config import LoadedConfig, load_config
-from factflow.pipeline import RunContext, Stage, run_pipeline
+from factflow.pipeline import Stage, run_pipeline
 from factflow.reportfile import report_schema
+from factflow.stages import RunContext
 from tests import public_apis
 from tests.conftest import CONFIG, ROOT, mixed_seeds, online_config, write
 from tests.test_workers import where_it_ran

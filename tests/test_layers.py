@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from factflow.pipeline import PIPELINE, PlainRunner, RunContext, execute
+from factflow.pipeline import PIPELINE, PlainRunner, execute
+from factflow.stages import RunContext
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +118,7 @@ def test_network_stages_run_with_the_collector_on_inside_a_paused_run(tmp_path: 
     import gc
     from types import SimpleNamespace
 
-    from factflow import pipeline
+    from factflow import stages
     from factflow.config import load_config
     from factflow.models import Claim, PlannedClaim
     from factflow.runtime import collector_paused
@@ -129,13 +130,13 @@ def test_network_stages_run_with_the_collector_on_inside_a_paused_run(tmp_path: 
         seen.append(gc.isenabled())
         return SimpleNamespace(sources=sources, already_checked={}, passages={}, requests_sent=0)
 
-    monkeypatch.setattr(pipeline, "resolve_sources", resolve_sources)
+    monkeypatch.setattr(stages, "resolve_sources", resolve_sources)
     fetched: list[bool] = []
-    monkeypatch.setattr(pipeline, "fetch_urls", lambda *a, **k: fetched.append(gc.isenabled()) or ([], []))
-    plan = pipeline.Plan([PlannedClaim(Claim.model_construct(id="c-1"), "", [], [])])
+    monkeypatch.setattr(stages, "fetch_urls", lambda *a, **k: fetched.append(gc.isenabled()) or ([], []))
+    plan = stages.Plan([PlannedClaim(Claim.model_construct(id="c-1"), "", [], [])])
     with collector_paused():
-        pipeline.resolve(RunContext(loaded, seed_dir, tmp_path), plan, [])
-        fetch = pipeline.web_fetcher(loaded, tmp_path)
+        stages.resolve(RunContext(loaded, seed_dir, tmp_path), plan, [])
+        fetch = stages.web_fetcher(loaded, tmp_path)
         assert fetch is not None
         fetch([])
         assert not gc.isenabled()

@@ -10,7 +10,8 @@ from pytest_httpserver import HTTPServer
 
 from factflow.config import IngestConfig
 from factflow.ingest import load_documents
-from factflow.pipeline import load_stage, run_pipeline
+from factflow.pipeline import run_pipeline
+from factflow.stages import load_stage
 from tests.conftest import online_config, write
 
 ARTICLE_HTML = """<!DOCTYPE html>

@@ -16,8 +16,9 @@ import pytest
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, WorkerError
 from factflow.models import Document
-from factflow.pipeline import ARTICLE_CHARS, MIN_WEIGHT, PlainRunner, RunContext, Stage, extract_batches, run_pipeline, weight
+from factflow.pipeline import PlainRunner, Stage, run_pipeline
 from factflow.runtime import default_threads
+from factflow.stages import ARTICLE_CHARS, MIN_WEIGHT, RunContext, extract_batches, weight
 from factflow.workers import processes, threads_per_worker
 from tests.conftest import ROOT, mixed_seeds
 
@@ -69,7 +70,8 @@ import sys
 from pathlib import Path
 
 from factflow.config import load_config
-from factflow.pipeline import PlainRunner, RunContext, Stage
+from factflow.pipeline import PlainRunner, Stage
+from factflow.stages import RunContext
 from tests.test_workers import sleeps
 
 out = Path(sys.argv[1])
