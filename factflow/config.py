@@ -48,6 +48,14 @@ def _check_regex(pattern: str) -> str:
     except RecursionError as exc:  # "((((...": groups nested thousands deep
         raise ValueError(f"{_short_pattern(pattern)} is not a valid regular expression: groups nested too deeply "
                          "to compile; nest them a few levels at most") from exc
+    from factflow.regexes import backtracking_risk  # here: the module is read only when a config has patterns
+
+    try:
+        risk = backtracking_risk(pattern)
+    except RecursionError as exc:
+        raise ValueError(f"{_short_pattern(pattern)}: groups nested too deeply to check; nest them a few levels at most") from exc
+    if risk:
+        raise ValueError(f"{_short_pattern(pattern)} {risk}")
     return pattern
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from factflow.config import Config, load_config
 from factflow.errors import ConfigError
+from factflow.regexes import backtracking_risk
 
 
 def numeric_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -130,3 +131,38 @@ def test_each_configured_pattern_is_used_alone_as_the_config_checked_it(tmp_path
     assert applies(config.sources.catalog[0], claim)
     assert not applies(config.sources.catalog[0], claim.model_copy(update={"text": "Prices rose."}))
     assert applies(config.sources.catalog[0], claim.model_copy(update={"text": "Prices rose rose."}))
+
+
+CATASTROPHIC = [
+    r"(a+)+$", r"(a*)*$", r"(\w+\s?)*$", r"(?:foo|f\w+)+!", r"(a|a)*$", r"(a|aa)*$", r"(.*a){8}",  # exponential
+    r".*.*x", r"\w+\d*\w+x", r"\s*\s+$", r"(?:.*)(?:.*)x",  # cubic: \w+\d*\w+x took 43 s on 3,000 characters
+]
+ORDINARY = [
+    r"(\s+\w+)*$", r"foo.*bar", r".*foo.*bar", r"^by \w+(?: \w+)*$", r"\d+(?:,\d{3})*", r"(?:https?://)?\S+",
+    r"(a{2})+", r"(?>a+)+", r"a++b*", r"(a|ab)*c", r"(?:\S+\s+){2,5}rights", r"\b(?:w1x|w10x|w100x)+\b",
+]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_a_pattern_that_could_backtrack_without_end_is_refused_at_its_line(tmp_path: Path, pattern: str) -> None:
+    """A boilerplate pattern such as (\\w+\\s?)* passed the check and hung the run on a long sentence."""
+    path = tmp_path / "config.yaml"
+    path.write_text(f"claims:\n  boilerplate_patterns:\n  - 'ok'\n  - '{pattern}'\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.line == 4
+    assert "exponential" in caught.value.message or "cubed" in caught.value.message
+
+
+@pytest.mark.parametrize("pattern", ORDINARY)
+def test_ordinary_patterns_pass_the_backtracking_check(pattern: str) -> None:
+    assert backtracking_risk(pattern) is None
+
+
+def test_the_built_in_patterns_pass_the_backtracking_check() -> None:
+    from factflow.claims.split import BOILERPLATE
+
+    config = Config()
+    keywords = [k for source in config.sources.catalog for k in source.keywords]
+    for pattern in [*BOILERPLATE, *config.ingest.byline_patterns, *keywords]:
+        assert backtracking_risk(pattern) is None, pattern
