@@ -32,7 +32,7 @@ from typing import TextIO
 import numpy as np
 
 from factflow.errors import InputError
-from factflow.models import Problem
+from factflow.models import FileProblems, Problem
 from factflow.yamlio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 
 __all__ = [
@@ -274,7 +274,7 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
     csv.field_size_limit(MAX_TSV_LINE_CHARS)
     handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
     rows: list[Row] = []
-    problems: list[Problem] = []
+    problems = FileProblems(str(path))  # a file of millions of bad rows: a thousand problems and a count
     seen: dict[str, int] = {}
     with handle:
         lines = BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one claim; the row was skipped", InputError)
@@ -319,7 +319,7 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
             raise InputError(path, f"not valid TSV: {exc}", line=lines.number) from exc
         except UnicodeDecodeError as exc:
             raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
-    return rows, problems
+    return rows, problems.listed()
 
 
 def match_rows(queries: Sequence[str], candidates: Sequence[str], k: int, encoder: object) -> tuple[np.ndarray, np.ndarray]:

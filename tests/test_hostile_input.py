@@ -11,6 +11,7 @@ import os
 import shutil
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,8 +23,10 @@ from factflow.claims.scoring import read_sentences_tsv
 from factflow.config import IngestConfig, LoadedConfig
 from factflow.errors import InputError, VerdictError
 from factflow.ingest import read_corpus, split_front_matter
+from factflow.ingest.web import read_url_list
 from factflow.matching import read_id_text_tsv
-from factflow.models import Claim, Document
+from factflow.memory.claimreview import read_claimreviews
+from factflow.models import MAX_PROBLEMS_PER_FILE, Claim, Document
 from factflow.pipeline import run_pipeline
 from factflow.review.files import load_verdict, stub_text
 from factflow.text import scrub
@@ -389,3 +392,24 @@ def test_a_csv_field_past_the_row_limit_stops_the_file_saying_so(tmp_path: Path)
     assert [d.id for d in docs] == ["1"]
     assert [(p.line, p.message) for p in problems] == [
         (3, "row has a field longer than 100,000 characters (a quote never closed?); this row and the rows after it were not read")]
+
+
+@pytest.mark.parametrize(("name", "bad_line", "read"), [
+    ("urls.txt", "not a url", lambda p: read_url_list(p)[1]),
+    ("corpus.jsonl", "[1]", lambda p: read_corpus(p, IngestConfig())[1]),
+    ("corpus.csv", '"a"b,c', lambda p: read_corpus(p, IngestConfig())[1]),
+    ("claims.tsv", "only-an-id", lambda p: read_id_text_tsv(p)[1]),
+    ("reviews.jsonl", '{"url": "x"}', lambda p: read_claimreviews(p)[1]),
+])
+def test_a_file_of_thousands_of_bad_lines_lists_a_thousand_problems_and_counts_the_rest(
+    tmp_path: Path, name: str, bad_line: str, read: Any
+) -> None:
+    """A 10 MB URL list of bad lines made 4.9 million problems, and 4 GB of memory ran out before the
+    report was written; a corpus, a TSV or a ClaimReview file of millions of bad rows the same."""
+    header = {"corpus.csv": "id,content\n", "claims.tsv": "id\ttext\n"}.get(name, "")
+    path = write(tmp_path / name, header + f"{bad_line}\n" * 3_000)
+    problems = read(path)
+    assert len(problems) == MAX_PROBLEMS_PER_FILE + 1
+    first_uncounted = MAX_PROBLEMS_PER_FILE + 1 + (1 if header else 0)
+    assert problems[-1].line == first_uncounted
+    assert problems[-1].message.startswith(f"2,000 more problems like those above, the first at line {first_uncounted:,}")

@@ -20,7 +20,7 @@ from typing import Any
 from factflow.config import IngestConfig
 from factflow.errors import InputError
 from factflow.ingest.parse import parse_document
-from factflow.models import Document, Problem, unexpected_problem
+from factflow.models import Document, FileProblems, Problem, unexpected_problem
 from factflow.text import scrub, shown_name
 from factflow.yamlio import BoundedLines, Tree, files_matching, walk_tree
 
@@ -148,8 +148,8 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
     rows carry columns the run never reads, often larger than the text)."""
     columns = cfg.corpus.columns
     documents: list[Document] = []
-    problems: list[Problem] = []
     shown = shown_name(str(path))
+    problems = FileProblems(shown)  # a file of millions of bad rows: a thousand problems and a count
     line = 0
     try:
         records = _rows(path, frozenset(c for c in columns.model_dump().values() if c), row_limit(cfg))
@@ -170,12 +170,12 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
         return [], [Problem(file=shown, line=exc.line, message=exc.message)]
     except OSError as exc:  # the rows read before it stay read
         where = f" after line {line}" if line else ""
-        problems.append(Problem(file=shown, line=line or None, message=f"cannot read{where}: {exc.strerror or exc}"))
-    return documents, problems
+        return documents, [*problems.listed(), Problem(file=shown, line=line or None, message=f"cannot read{where}: {exc.strerror or exc}")]
+    return documents, problems.listed()
 
 
 def _read_row(
-    line: int, row: dict[str, Any] | None, error: str | None, shown: str, cfg: IngestConfig, documents: list[Document], problems: list[Problem]
+    line: int, row: dict[str, Any] | None, error: str | None, shown: str, cfg: IngestConfig, documents: list[Document], problems: FileProblems
 ) -> None:
     """One corpus record: a document appended to ``documents``, or a problem to ``problems``."""
     columns = cfg.corpus.columns

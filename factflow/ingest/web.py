@@ -14,8 +14,9 @@ import codecs
 import dataclasses
 import hashlib
 import ipaddress
+import re
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +27,7 @@ from factflow.config import HttpConfig, IngestConfig
 from factflow.errors import InputError, RefusedAddress
 from factflow.http import build_client, run_async
 from factflow.ingest.parse import extract_article, parse_text_document
-from factflow.models import Document, Problem, check_link, unexpected_problem
+from factflow.models import Document, FileProblems, Problem, check_link, unexpected_problem
 from factflow.yamlio import read_plain_file
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -49,13 +50,13 @@ WebFetcher = Callable[[Sequence[UrlLine]], tuple[list[Document], list[Problem]]]
 def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
     """The URLs of a URL list (one a line; blank lines and '#' comments skipped); bad lines are problems."""
     urls: list[UrlLine] = []
-    problems: list[Problem] = []
     try:
         text = read_plain_file(path, InputError, max_bytes=10_000_000, follow_links=True)  # a seed may be a link
     except InputError as exc:
         return [], [Problem(file=str(path), message=f"cannot read the URL list: {exc.message}")]
     seen: set[str] = set()
-    for number, raw in enumerate(text.splitlines(), 1):
+    bad = FileProblems(str(path))  # 10 MB of bad lines: a thousand problems and a count, not five million
+    for number, raw in enumerate(_lines(text), 1):
         url = raw.split("#", 1)[0].strip() if raw.lstrip().startswith("#") else raw.strip()
         if not url:
             continue
@@ -63,12 +64,33 @@ def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
             check_link(url)
             httpx.URL(url)  # what the client will parse: an odd port or IPv6 literal fails here, as a problem
         except (ValueError, httpx.InvalidURL):
-            problems.append(Problem(file=str(path), line=number, message=f"{url!r} is not an http:// or https:// URL; only those are fetched"))
+            if bad.full:
+                bad.count(number)
+            else:
+                bad.append(Problem(file=str(path), line=number, message=f"{_clipped(url)!r} is not an http:// or https:// URL; only those are fetched"))
             continue
         if url not in seen:
             seen.add(url)
             urls.append(UrlLine(url=url, file=str(path), line=number))
-    return urls, problems
+    return urls, bad.listed()
+
+
+#: What ``str.splitlines`` splits on.
+_LINE_END = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as ``str.splitlines`` gives them, one at a time (not a list of millions)."""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        yield text[start:end.start()]
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _clipped(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from factflow.errors import InputError
 from factflow.layout import CLAIMREVIEWS, OutputLayout
-from factflow.models import Model, Problem, check_link
+from factflow.models import FileProblems, Model, Problem, check_link
 from factflow.yamlio import atomic_write_text, open_input, read_regular
 
 __all__ = ["INDEX_PATH", "ImportResult", "ImportedReview", "ReviewIndex", "import_files", "load_index", "read_claimreviews"]
@@ -197,15 +197,18 @@ def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
     except UnicodeDecodeError as exc:
         raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
     reviews: list[ImportedReview] = []
-    problems: list[Problem] = []
+    problems = FileProblems(str(path))  # a file of a million bad items: a thousand problems and a count
     for number, line, item in _items(path, text):
         try:
             reviews.append(_review(item, str(path)))
         except ValueError as exc:
+            if problems.full:
+                problems.count(line)
+                continue
             problems.append(Problem(file=str(path), line=line, message=f"item {number}: {exc}; the item was skipped "
                                     "(a ClaimReview needs claimReviewed, reviewRating with alternateName or ratingValue, "
                                     "and an http(s) url when it has one)"))
-    return reviews, problems
+    return reviews, problems.listed()
 
 
 def load_index(out: Path) -> ReviewIndex:
