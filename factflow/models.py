@@ -30,6 +30,26 @@ def _is_empty(value: object) -> bool:
 _NOT_IN_URLS = frozenset('"<>\\^`{|}')
 
 
+#: The longest document id and URL a document may have, and the longest title and outlet kept (longer ones
+#: are clipped): each is repeated in every task, stub and report entry of the document's claims, so a
+#: corpus row with an id and a title of a million characters each made 264 MB of output from 2 MB.
+MAX_ID_CHARS = 1_000
+MAX_URL_CHARS = 8_000
+MAX_TITLE_CHARS = 1_000
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last of them an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def check_document_url(url: str) -> str:
+    """``url`` when it may be a document's URL: a link (:func:`check_link`) of at most :data:`MAX_URL_CHARS`; else ValueError."""
+    if len(url) > MAX_URL_CHARS:
+        raise ValueError(f"the URL is {len(url):,} characters long; a document's URL is at most {MAX_URL_CHARS:,}")
+    return check_link(url)
+
+
 def check_link(url: str) -> str:
     """``url`` when it may become a link (http or https with a host, no whitespace, controls or markup characters); else ValueError.
 
@@ -145,6 +165,23 @@ class Document:
     url: str | None = Field(default=None, description="Where the article was published, when known.")
     published: str | None = Field(default=None, description="Publication date (ISO 8601), when known.")
     outlet: str | None = Field(default=None, description="The publication, when known.")
+    @field_validator("id")
+    @classmethod
+    def _short_id(cls, value: str) -> str:
+        if len(value) > MAX_ID_CHARS:
+            raise ValueError(f"the id is {len(value):,} characters long; an id is at most {MAX_ID_CHARS:,}")
+        return value
+
+    @field_validator("title", "outlet")
+    @classmethod
+    def _clipped(cls, value: str | None) -> str | None:
+        return None if value is None else clip(value, MAX_TITLE_CHARS)
+
+    @field_validator("url")
+    @classmethod
+    def _short_url(cls, value: str | None) -> str | None:
+        return None if value is None or len(value) > MAX_URL_CHARS else value  # a link no one could follow
+
     #: Scores an earlier run gave this document's sentences (by ``scoring.sentence_key``), handed to
     #: extraction so an edited document runs only its changed sentences through the detector. Never written out.
     scored: dict[str, float] = Field(default_factory=dict, exclude=True, repr=False)

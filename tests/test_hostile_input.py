@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 from factflow.claims.scoring import read_sentences_tsv
 from factflow.config import IngestConfig, LoadedConfig
 from factflow.errors import InputError, VerdictError
-from factflow.ingest import read_corpus, split_front_matter
+from factflow.ingest import read_corpus, read_document, split_front_matter
 from factflow.ingest.web import read_url_list
 from factflow.matching import read_id_text_tsv
 from factflow.memory.claimreview import read_claimreviews
@@ -413,3 +413,26 @@ def test_a_file_of_thousands_of_bad_lines_lists_a_thousand_problems_and_counts_t
     first_uncounted = MAX_PROBLEMS_PER_FILE + 1 + (1 if header else 0)
     assert problems[-1].line == first_uncounted
     assert problems[-1].message.startswith(f"2,000 more problems like those above, the first at line {first_uncounted:,}")
+
+
+def test_a_megabyte_id_title_outlet_or_url_is_refused_or_clipped_never_repeated_in_every_claim(tmp_path: Path) -> None:
+    """Each is written again in every task, stub and report entry of the document's claims: a corpus row
+    with an id and a title of a million characters each made 264 MB of output from 2 MB."""
+    rows = [
+        {"id": "i" * 1_000_000, "content": ROW.format(1)},
+        {"id": "2", "content": ROW.format(2), "title": "t" * 1_000_000, "domain": "d" * 1_000_000, "url": "https://x.example/" + "u" * 100_000},
+        {"id": "3", "content": ROW.format(3), "url": "javascript:alert(1)"},
+    ]
+    path = write(tmp_path / "c.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    docs, problems = read_corpus(path, IngestConfig())
+    assert [(d.id, len(d.title), len(d.outlet or ""), d.url) for d in docs] == [("2", 1_000, 1_000, None), ("3", len(ROW.format(3)), 0, None)]
+    assert docs[0].title.endswith("t\u2026")
+    expected = [(1, "row's 'id' is 1,000,000 characters long ('iii"), (2, "row's 'url' ('https://x.example/uuu"),
+                (3, "row's 'url' ('javascript:alert(1)'): must be an http:// or https://")]
+    assert [p.line for p in problems] == [line for line, _ in expected]
+    assert all(p.message.startswith(start) for p, (_, start) in zip(problems, expected, strict=True)), problems
+    assert "100,018 characters long; a document's URL is at most 8,000" in problems[1].message
+    assert all(len(p.message) < 300 for p in problems)
+    text_file = write(tmp_path / "one-line.txt", "x" * 2_000_000 + "\n\n" + ROW.format(4) + "\n")
+    doc = read_document(text_file, tmp_path, IngestConfig())
+    assert len(doc.title) == 1_000 and doc.text[doc.body_start:].strip() == ROW.format(4)

@@ -20,7 +20,7 @@ from typing import Any
 from factflow.config import IngestConfig
 from factflow.errors import InputError
 from factflow.ingest.parse import parse_document
-from factflow.models import Document, FileProblems, Problem, unexpected_problem
+from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check_document_url, clip, unexpected_problem
 from factflow.text import scrub, shown_name
 from factflow.yamlio import BoundedLines, Tree, files_matching, walk_tree
 
@@ -192,6 +192,17 @@ def _read_row(
     if doc_id is None:
         problems.append(Problem(file=shown, line=line, message=f"row has no {columns.id!r} (ingest.corpus.columns.id); every document needs an id"))
         return
+    if len(doc_id) > MAX_ID_CHARS:
+        problems.append(Problem(file=shown, line=line, message=f"row's {columns.id!r} is {len(doc_id):,} characters long "
+                                f"({clip(doc_id, 40)!r}); an id is at most {MAX_ID_CHARS:,}; the row was skipped"))
+        return
+    if url is not None:
+        try:
+            check_document_url(url)
+        except ValueError as exc:
+            problems.append(Problem(file=shown, line=line, message=f"row's {columns.url!r} ({clip(url, 60)!r}): {exc}; "
+                                    "the document is read without it"))
+            url = None
     if text is None:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} has no text in {columns.text!r}"))
         return

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
-from factflow.models import Document, check_link
+from factflow.models import Document, check_document_url
 from factflow.yamlio import load_model
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -56,7 +56,7 @@ class FrontMatter(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        return None if value is None else check_link(value)
+        return None if value is None else check_document_url(value)
 
 
 def decode(raw: bytes, path: Path) -> tuple[str, str]:

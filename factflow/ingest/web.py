@@ -27,7 +27,7 @@ from factflow.config import HttpConfig, IngestConfig
 from factflow.errors import InputError, RefusedAddress
 from factflow.http import build_client, run_async
 from factflow.ingest.parse import extract_article, parse_text_document
-from factflow.models import Document, FileProblems, Problem, check_link, unexpected_problem
+from factflow.models import MAX_URL_CHARS, Document, FileProblems, Problem, check_document_url, unexpected_problem
 from factflow.yamlio import read_plain_file
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -61,13 +61,15 @@ def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
         if not url:
             continue
         try:
-            check_link(url)
+            check_document_url(url)
             httpx.URL(url)  # what the client will parse: an odd port or IPv6 literal fails here, as a problem
         except (ValueError, httpx.InvalidURL):
             if bad.full:
                 bad.count(number)
             else:
-                bad.append(Problem(file=str(path), line=number, message=f"{_clipped(url)!r} is not an http:// or https:// URL; only those are fetched"))
+                what = f"is {len(url):,} characters long" if len(url) > MAX_URL_CHARS else "is not an http:// or https:// URL"
+                bad.append(Problem(file=str(path), line=number, message=f"{_clipped(url)!r} {what}; only http:// and https:// "
+                                   f"URLs of at most {MAX_URL_CHARS:,} characters are fetched"))
             continue
         if url not in seen:
             seen.add(url)
