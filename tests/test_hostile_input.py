@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 from factflow.claims.scoring import read_sentences_tsv
 from factflow.config import IngestConfig, LoadedConfig
 from factflow.errors import InputError, VerdictError
-from factflow.ingest import read_corpus, read_document, split_front_matter
+from factflow.ingest import load_documents, read_corpus, read_document, split_front_matter
 from factflow.ingest.web import read_url_list
 from factflow.matching import read_id_text_tsv
 from factflow.memory.claimreview import read_claimreviews
@@ -436,3 +436,21 @@ def test_a_megabyte_id_title_outlet_or_url_is_refused_or_clipped_never_repeated_
     text_file = write(tmp_path / "one-line.txt", "x" * 2_000_000 + "\n\n" + ROW.format(4) + "\n")
     doc = read_document(text_file, tmp_path, IngestConfig())
     assert len(doc.title) == 1_000 and doc.text[doc.body_start:].strip() == ROW.format(4)
+
+
+def test_utf16_and_utf32_files_with_a_byte_order_mark_are_text_and_a_bom_before_latin1_is_read(tmp_path: Path) -> None:
+    """A text file saved as "Unicode" (UTF-16 with a byte-order mark, as Windows Notepad does) was called a
+    binary file; a UTF-8 byte-order mark before Windows-1252 text was 'could not be read (UnicodeDecodeError ...)'."""
+    seeds = tmp_path / "seeds"
+    body = f"Title\n\n{ROW.format(1)}\n"
+    write(seeds / "notepad.txt", "")
+    (seeds / "notepad.txt").write_bytes(body.encode("utf-16"))
+    (seeds / "wide.txt").write_bytes(body.replace("1", "2").encode("utf-32"))
+    (seeds / "marked.txt").write_bytes(b"\xef\xbb\xbfCaf\xe9\n\n" + ROW.format(3).encode())
+    (seeds / "broken.txt").write_bytes(b"\xff\xfe\x00\xd8x\x00")  # a lone surrogate: not UTF-16 after all
+    (seeds / "excel.csv").write_bytes(f"id,content,title\n4,{ROW.format(4)},T4\n".encode("utf-16"))
+    docs, problems = load_documents(seeds, IngestConfig())
+    assert {d.id: (d.encoding, d.title) for d in docs} == {
+        "notepad": ("utf-16", "Title"), "wide": ("utf-32", "Title"), "marked": ("cp1252", "Caf\u00e9"), "4": ("utf-8", "T4")}
+    assert [(Path(p.file).name, p.message) for p in problems] == [
+        ("broken.txt", "starts with a UTF-16 byte-order mark but is not UTF-16 text (byte 2); save it as UTF-8")]

@@ -19,7 +19,7 @@ from typing import Any
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
-from factflow.ingest.parse import parse_document
+from factflow.ingest.parse import parse_document, wide_encoding
 from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check_document_url, clip, unexpected_problem
 from factflow.text import scrub, shown_name
 from factflow.yamlio import BoundedLines, Tree, files_matching, walk_tree
@@ -47,8 +47,10 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
     raises :class:`InputError` at line 1. A line (or a CSV field) longer than ``limit`` characters is
     one bad record, never held in memory (:class:`BoundedLines`)."""
     hint = "a row holds one document (at most ingest.max_file_bytes) and its fields; it was skipped"
+    with path.open("rb") as raw:
+        encoding = wide_encoding(raw.read(4)) or "utf-8-sig"  # a UTF-16 export (Excel's "Unicode text") too
     if path.suffix.lower() == ".jsonl":
-        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        with path.open(encoding=encoding, errors="replace") as handle:
             lines = BoundedLines(handle, path, limit, hint, InputError)
             while True:
                 try:
@@ -79,7 +81,7 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
                 yield number, scrub(value), None
         return
     csv.field_size_limit(limit)  # a quoted field that never closes grows no further
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
         lines = BoundedLines(handle, path, limit, hint, InputError)
         # Strict: a quote in the wrong place is an error for that row alone (a lenient reader made '"a"b' the text
         # 'ab'), and a quote never closed is an error at the end, not the rest of the file read into one field.

@@ -8,6 +8,7 @@ bottom of the ``ingest`` package: ``files``, ``corpus`` and ``web`` build on it,
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import logging
 import re
@@ -59,12 +60,32 @@ class FrontMatter(BaseModel):
         return None if value is None else check_document_url(value)
 
 
+#: Byte-order marks of the UTF-16 and UTF-32 text editors save ("Unicode" in Windows Notepad), longest first.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """``utf-16`` or ``utf-32`` when ``head`` (a file's first bytes) starts with that byte-order mark, else None."""
+    return next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
+
+
 def decode(raw: bytes, path: Path) -> tuple[str, str]:
-    """Decode file bytes as UTF-8 (BOM allowed), falling back to Windows-1252; returns text and encoding."""
+    """Decode file bytes as UTF-8 (BOM allowed), or UTF-16 or UTF-32 with their byte-order mark, falling back
+    to Windows-1252; returns text and encoding."""
+    wide = wide_encoding(raw[:4])
+    if wide:  # its NUL bytes are text: every ASCII character has one
+        try:
+            return raw.decode(wide), wide
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"starts with a {wide.upper()} byte-order mark but is not {wide.upper()} text "
+                             f"(byte {exc.start:,}); save it as UTF-8") from exc
     if b"\x00" in raw[:8192]:
         raise InputError(path, "binary file (contains NUL bytes); only text documents are read")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raw = raw[3:]  # a byte-order mark before text that is not UTF-8 after all: read as the rest are
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
