@@ -747,6 +747,60 @@ class ReportMemory(BaseModel):
     claims: list[RememberedClaim]
 
 
+#: A record read for part of its fields: the others are skipped.
+_SKIMMED = ConfigDict(extra="ignore")
+
+
+@dataclass(slots=True, config=_SKIMMED)
+class SummarySource:
+    """What an editor's summary shows of a claim's source: its title and link (other fields are skipped unread)."""
+
+    title: str
+    url: str
+
+
+@dataclass(slots=True, config=_SKIMMED)
+class SummaryClaim:
+    """What an editor's summary (``factflow report``) reads of a report's claim: no reasons, anatomy,
+    appearances, context or other fact-checks, which are most of a claim's size in memory."""
+
+    id: str
+    document: str
+    text: str
+    type: str
+    checkworthiness: float
+    sources: list[SummarySource]
+    assigned_to: list[str]
+    verdicts: list[VerdictRecord]
+    consensus: Consensus
+
+
+@dataclass(slots=True, config=_SKIMMED)
+class SummaryDocument:
+    """What an editor's summary reads of a report's document: its id, title and how many claims it has."""
+
+    id: str
+    title: str
+    claims: int
+
+
+class ReportSummary(BaseModel):
+    """A report read for an editor's summary (:mod:`factflow.export.summary`): every member the summary
+    shows, each claim and document with only the fields it shows. At 30,000 documents and 9,400 claims
+    the whole :class:`Report` takes 127 MB in memory, this a fraction of it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: str = SCHEMA_VERSION
+    generated_at: str
+    config: ConfigRef
+    summary: Summary
+    scale: list[RatingLevel]
+    documents: list[SummaryDocument]
+    claims: list[SummaryClaim]
+    problems: list[Problem]
+
+
 class Report(Model):
     """The verdict report, ``reports/verdicts.yaml``."""
 

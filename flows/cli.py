@@ -603,7 +603,10 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
         # The summary would replace the report it is made from (or its twin): the desk's record, gone.
         raise click.BadParameter(f"{output} is the report this command reads; name another file, such as reports/summary.{'md' if fmt == 'markdown' else 'html'}",
                                  param_hint="-o / --output")
-    text, written = write_summary(load_report(report_path), fmt, output)
+    from factflow.models import ReportSummary
+
+    # Only what the summary shows of each claim and document is read (the whole report takes several times the memory).
+    text, written = write_summary(load_report(report_path, ReportSummary), fmt, output)
     if output is None:
         click.echo(text, nl=False)
     else:

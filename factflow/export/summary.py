@@ -6,13 +6,17 @@ import io
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from factflow.export import RATED
-from factflow.models import Report, ReportClaim, check_link
+from factflow.models import Report, ReportClaim, ReportDocument, ReportSummary, SummaryClaim, SummaryDocument, check_link
+
+#: A report as the summary reads it: whole, or only what the summary shows (:class:`ReportSummary`, as ``factflow report`` reads it).
+Summarised = Report | ReportSummary
 
 _COLOURS = {"pending": "#9aa5b1", "agreed": "#2f855a", "adjudicated": "#2b6cb0", "disputed": "#c05621"}
 
@@ -56,7 +60,7 @@ def _bar_chart(title: str, counts: dict[str, int], colour: str) -> str:
     return text[text.index("<svg"):]
 
 
-def charts(report: Report) -> list[Chart]:
+def charts(report: Summarised) -> list[Chart]:
     """The summary's charts: verdict ratings by consensus, and claims by type."""
     ratings = Counter(c.consensus.rating for c in report.claims if c.consensus.status in RATED and c.consensus.rating)
     rating_counts = {level.label: ratings[level.label] for level in report.scale}
@@ -70,7 +74,7 @@ def charts(report: Report) -> list[Chart]:
     ]
 
 
-def agreement_reading(report: Report) -> str:
+def agreement_reading(report: Summarised) -> str:
     """Krippendorff's alpha among reviewers, in plain words (Krippendorff's own thresholds)."""
     a = report.summary.agreement
     if a.krippendorff_alpha is None:
@@ -91,23 +95,36 @@ def agreement_reading(report: Report) -> str:
             f"({a.claims_with_two_or_more_ratings:,} claims rated by two or more).")
 
 
-def claims_data(report: Report, claims: list[ReportClaim]) -> str:
+def claims_data(report: Summarised, claims: Sequence[ReportClaim | SummaryClaim]) -> str:
     """The claims as compact JSON for the HTML summary's script, safe inside a <script> element."""
-    index = {d.id: i for i, d in enumerate(report.documents)}
-    documents = [[d.id, d.title] for d in report.documents]
+    listed: Sequence[ReportDocument | SummaryDocument] = report.documents
+    index = {d.id: i for i, d in enumerate(listed)}
+    documents = [[d.id, d.title] for d in listed]
     for c in claims:  # a claim whose document is not listed (a hand-edited report) still shows
         if c.document not in index:
             index[c.document] = len(documents)
             documents.append([c.document, c.document])
-    rows = [{
-        "n": n, "id": c.id, "text": c.text, "doc": index[c.document], "type": c.type, "score": c.checkworthiness,
-        "status": c.consensus.status, "rating": c.consensus.rating, "assigned": c.assigned_to,
-        "verdicts": [[v.reviewer, v.rating, v.rationale or ""] for v in c.verdicts],
-        # Only a URL that passes the link rule is sent; the page shows the rest as text.
-        "links": [[s.title, link(s.url)] for s in c.sources] + [[f"evidence ({v.reviewer})", link(url)] for v in c.verdicts for url in v.evidence if link(url)],
-    } for n, c in enumerate(claims)]
-    text = json.dumps({"documents": documents, "colours": _COLOURS, "claims": rows}, ensure_ascii=False, separators=(",", ":"))
-    # "</script>" or "<!--" in a claim must not end the element: escape the characters HTML reads there.
+    # A row at a time, as the text it becomes: the rows are never all in memory as data (the text is the
+    # same as dumping them as one list; every escape below is of one character, so it may be made per row).
+    head = json.dumps({"documents": documents, "colours": _COLOURS}, ensure_ascii=False, separators=(",", ":"))
+    return _script_safe(head[:-1] + ',"claims":[' + ",".join(_claim_rows(claims, index)) + "]}")
+
+
+def _claim_rows(claims: Sequence[ReportClaim | SummaryClaim], index: dict[str, int]) -> Iterator[str]:
+    """Each claim's row of the HTML summary's data, as JSON."""
+    for n, c in enumerate(claims):
+        yield json.dumps({
+            "n": n, "id": c.id, "text": c.text, "doc": index[c.document], "type": c.type, "score": c.checkworthiness,
+            "status": c.consensus.status, "rating": c.consensus.rating, "assigned": c.assigned_to,
+            "verdicts": [[v.reviewer, v.rating, v.rationale or ""] for v in c.verdicts],
+            # Only a URL that passes the link rule is sent; the page shows the rest as text.
+            "links": [[s.title, link(s.url)] for s in c.sources] + [[f"evidence ({v.reviewer})", link(url)] for v in c.verdicts for url in v.evidence if link(url)],
+        }, ensure_ascii=False, separators=(",", ":"))
+
+
+def _script_safe(text: str) -> str:
+    """JSON text safe inside a <script> element: "</script>" or "<!--" in a claim must not end it, so the
+    characters HTML reads there are escaped."""
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
@@ -153,7 +170,7 @@ _ENV = Environment(
 _ENV.filters.update(md=markdown_text, md_code=markdown_code, link=link, md_link=markdown_link)
 
 
-def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims: int | None = None,
+def render(report: Summarised, fmt: str, chart_prefix: str | None = None, max_claims: int | None = None,
            total_claims: int | None = None) -> tuple[str, list[Chart]]:
     """The summary text in ``fmt`` (html or markdown) and the charts it refers to.
 
@@ -168,7 +185,7 @@ def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims
     if fmt == "html":  # every claim, paged and filtered in the page itself
         max_claims = None
     documents = {d.id: d for d in report.documents}
-    shown = report.claims
+    shown: Sequence[ReportClaim | SummaryClaim] = report.claims
     if max_claims is not None and len(shown) > max_claims:
         ranked = sorted(range(len(shown)), key=lambda i: (shown[i].consensus.status != "disputed", -shown[i].checkworthiness, i))
         shown = [shown[i] for i in sorted(ranked[:max_claims])]
@@ -187,7 +204,7 @@ def render(report: Report, fmt: str, chart_prefix: str | None = None, max_claims
     return text, drawn
 
 
-def write_summary(report: Report, fmt: str, output: Path | None) -> tuple[str, list[Path]]:
+def write_summary(report: Summarised, fmt: str, output: Path | None) -> tuple[str, list[Path]]:
     """Render the summary; with an output file, write it (and Markdown's chart files) atomically."""
     from factflow.errors import OutputError
     from factflow.yamlio import atomic_write_text, is_stream, write_output
