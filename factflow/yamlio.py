@@ -258,15 +258,16 @@ def is_stream(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def write_output(path: Path, text: str, error: type[LocatedError]) -> None:
-    """Write a file a person named on the command line (``-o``).
+def write_output(path: Path, text: str | Iterable[str], error: type[LocatedError]) -> None:
+    """Write a file a person named on the command line (``-o``): ``text``, or text made piece by piece (never all in memory).
 
     A regular file (or a new one) is written atomically, through a symbolic link rather than over it.
     A device or a pipe (``-o /dev/stdout``, ``-o >(gzip > x.gz)``) is written in place: renaming a file
     over it would replace the device node itself. A named pipe nothing reads from is an error, not a wait.
     """
+    chunks = [text] if isinstance(text, str) else text
     if not is_stream(path):
-        atomic_write_text(path.resolve(), text)
+        atomic_write_chunks(path.resolve(), chunks)
         return
     try:
         fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
@@ -277,7 +278,8 @@ def write_output(path: Path, text: str, error: type[LocatedError]) -> None:
     os.set_blocking(fd, True)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8"))
     except OSError as exc:  # /dev/full, a reader that went away
         raise WriteError(path, exc) from exc
 

@@ -606,9 +606,10 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
     from factflow.models import ReportSummary
 
     # Only what the summary shows of each claim and document is read (the whole report takes several times the memory).
-    text, written = write_summary(load_report(report_path, ReportSummary), fmt, output)
+    blocks, written = write_summary(load_report(report_path, ReportSummary), fmt, output)
     if output is None:
-        click.echo(text, nl=False)
+        for block in blocks:  # printed as it is made: tens of megabytes at tens of thousands of claims
+            click.echo(block, nl=False)
     else:
         stderr.print("Wrote " + ", ".join(str(p) for p in written), highlight=False)
 

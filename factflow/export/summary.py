@@ -97,6 +97,11 @@ def agreement_reading(report: Summarised) -> str:
 
 def claims_data(report: Summarised, claims: Sequence[ReportClaim | SummaryClaim]) -> str:
     """The claims as compact JSON for the HTML summary's script, safe inside a <script> element."""
+    return "".join(claims_data_chunks(report, claims))
+
+
+def claims_data_chunks(report: Summarised, claims: Sequence[ReportClaim | SummaryClaim]) -> Iterator[str]:
+    """:func:`claims_data` in pieces, a claim at a time."""
     listed: Sequence[ReportDocument | SummaryDocument] = report.documents
     index = {d.id: i for i, d in enumerate(listed)}
     documents = [[d.id, d.title] for d in listed]
@@ -104,10 +109,13 @@ def claims_data(report: Summarised, claims: Sequence[ReportClaim | SummaryClaim]
         if c.document not in index:
             index[c.document] = len(documents)
             documents.append([c.document, c.document])
-    # A row at a time, as the text it becomes: the rows are never all in memory as data (the text is the
-    # same as dumping them as one list; every escape below is of one character, so it may be made per row).
+    # A row at a time, as the text it becomes: the rows are never all in memory, as data or as text (the
+    # text is the same as dumping them as one list; every escape is of one character, so it may be made per row).
     head = json.dumps({"documents": documents, "colours": _COLOURS}, ensure_ascii=False, separators=(",", ":"))
-    return _script_safe(head[:-1] + ',"claims":[' + ",".join(_claim_rows(claims, index)) + "]}")
+    yield _script_safe(head[:-1] + ',"claims":[')
+    for n, row in enumerate(_claim_rows(claims, index)):
+        yield ("," if n else "") + _script_safe(row)
+    yield "]}"
 
 
 def _claim_rows(claims: Sequence[ReportClaim | SummaryClaim], index: dict[str, int]) -> Iterator[str]:
@@ -172,7 +180,15 @@ _ENV.filters.update(md=markdown_text, md_code=markdown_code, link=link, md_link=
 
 def render(report: Summarised, fmt: str, chart_prefix: str | None = None, max_claims: int | None = None,
            total_claims: int | None = None) -> tuple[str, list[Chart]]:
-    """The summary text in ``fmt`` (html or markdown) and the charts it refers to.
+    """The summary text in ``fmt`` (html or markdown) and the charts it refers to (see :func:`render_chunks`)."""
+    chunks, drawn = render_chunks(report, fmt, chart_prefix, max_claims, total_claims)
+    return "".join(chunks), drawn
+
+
+def render_chunks(report: Summarised, fmt: str, chart_prefix: str | None = None, max_claims: int | None = None,
+                  total_claims: int | None = None) -> tuple[Iterator[str], list[Chart]]:
+    """The summary text in ``fmt`` (html or markdown), in pieces as it is made (tens of megabytes at tens
+    of thousands of claims, never all in memory), and the charts it refers to.
 
     HTML carries its charts inline. Markdown links to ``<chart_prefix><chart name>`` files the
     caller writes next to it; without a prefix it draws text bars instead. ``max_claims`` lists
@@ -193,32 +209,48 @@ def render(report: Summarised, fmt: str, chart_prefix: str | None = None, max_cl
     widest = max(by_type.values(), default=1)
     bars = {kind: "█" * max(1, round(40 * count / widest)) for kind, count in by_type.items()}  # at most 40 wide
     template = _ENV.get_template("summary.html" if fmt == "html" else "summary.md")
-    text = template.render(
+    text = template.generate(
         report=report, claims=shown, hidden=(total_claims if total_claims is not None else len(report.claims)) - len(shown), charts=drawn, documents=documents,
         problems=report.problems[:max_claims], hidden_problems=max(0, len(report.problems) - (max_claims or len(report.problems))),
         colours=_COLOURS, chart_prefix=chart_prefix, rated=RATED, max=max, bars=bars,
         agreement_reading=agreement_reading(report), statuses=list(report.summary.by_consensus), types=list(by_type),
         reviewers=[r.reviewer for r in report.summary.reviewers],
-        data=claims_data(report, shown) if fmt == "html" else "",
+        data=claims_data_chunks(report, shown) if fmt == "html" else (),
     )
     return text, drawn
 
 
-def write_summary(report: Summarised, fmt: str, output: Path | None) -> tuple[str, list[Path]]:
-    """Render the summary; with an output file, write it (and Markdown's chart files) atomically."""
+def write_summary(report: Summarised, fmt: str, output: Path | None) -> tuple[Iterator[str], list[Path]]:
+    """Render the summary; with an output file, write it (and Markdown's chart files) atomically as it is
+    made. Returns the text in blocks of about a megabyte, for the caller to print, when there is no output
+    file (nothing when there is), and the files written."""
     from factflow.errors import OutputError
     from factflow.yamlio import atomic_write_text, is_stream, write_output
 
     # Markdown's charts are files beside it; a device or pipe has no "beside": text bars then, as on stdout.
     prefix = f"{output.stem}-" if (output is not None and fmt == "markdown" and not is_stream(output)) else None
-    text, drawn = render(report, fmt, prefix)
-    written: list[Path] = []
-    if output is not None:
-        write_output(output, text, OutputError)
-        written.append(output)
-        if prefix is not None:
-            for chart in (c for c in drawn if c.svg):
-                path = output.resolve().with_name(prefix + chart.name)
-                atomic_write_text(path, chart.svg)
-                written.append(path)
-    return text, written
+    chunks, drawn = render_chunks(report, fmt, prefix)
+    if output is None:
+        return _blocks(chunks), []
+    write_output(output, _blocks(chunks), OutputError)
+    written = [output]
+    if prefix is not None:
+        for chart in (c for c in drawn if c.svg):
+            path = output.resolve().with_name(prefix + chart.name)
+            atomic_write_text(path, chart.svg)
+            written.append(path)
+    return iter(()), written
+
+
+def _blocks(chunks: Iterator[str], size: int = 1 << 20) -> Iterator[str]:
+    """The template's many small pieces joined into blocks of about ``size`` characters (a write each)."""
+    block: list[str] = []
+    length = 0
+    for chunk in chunks:
+        block.append(chunk)
+        length += len(chunk)
+        if length >= size:
+            yield "".join(block)
+            block, length = [], 0
+    if block:
+        yield "".join(block)
