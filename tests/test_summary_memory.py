@@ -18,7 +18,7 @@ from factflow.config import LoadedConfig
 from factflow.export import load_report
 from factflow.models import ReportDocument
 from factflow.pipeline import run_pipeline
-from factflow.report import write_report
+from factflow.reportfile import write_report
 from tests.conftest import write
 
 CLAIMS = 3_000
