@@ -163,3 +163,18 @@ def test_an_abbreviated_month_and_its_day_are_one_date() -> None:
 def test_a_person_is_named_without_the_words_before_the_name(sentence: str, entity: tuple[str, str]) -> None:
     """ "Candidate Donald Trump" and "Iranian-backed" got Wikipedia links of their own."""
     assert entity in [(e.text, e.kind) for e in find_entities(sentence)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "entity"),
+    [
+        ("Officials met Vladimir Putin in Moscow.", ("Vladimir Putin", "person")),  # Vladimir is also a city
+        ("Residents of Jackson Heights protested.", ("Jackson Heights", "place")),
+        ("Detainees remain at Guantanamo Bay.", ("Guantanamo Bay", "place")),
+        ("North Korean troops crossed the border.", ("North Korean", "nationality")),
+    ],
+)
+def test_people_places_and_nationalities_by_the_last_word(sentence: str, entity: tuple[str, str]) -> None:
+    """A person's first name may be a city's ("Vladimir Putin" was 'other'), a name ending in "Bay" or
+    "Heights" is a place, and "North Korean" is a nationality, not a person."""
+    assert entity in [(e.text, e.kind) for e in find_entities(sentence)]

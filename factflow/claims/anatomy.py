@@ -35,6 +35,13 @@ _ORG_WORDS = frozenset(
     coalition movement state network foundation fund authority office bureau service services administration
     hizbullah hezbollah hamas taliban reuters ap afp bbc cnn fox""".split()
 )
+_COMPASS = frozenset("north south east west northern southern eastern western central".split())
+#: The last word of a name that makes it a place.
+_PLACE_WORDS = frozenset(
+    """heights center centre park square street avenue road station bridge island islands valley river lake
+    mountain mountains county city beach hills bay port airport harbor harbour district province region
+    peninsula strait sea ocean gulf coast canyon desert""".split()
+)
 _NOT_ORG_ACRONYMS = frozenset({"US", "USA", "UK", "EU", "UAE", "DC", "TV", "OK", "AM", "PM"})
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic)$")
 
@@ -96,9 +103,13 @@ def _kind(name: str, before: str) -> str:
     places = gazetteer()
     if name.casefold() in places:
         return "place"
-    if len(words) == 1 and _DEMONYM.match(name):
-        return "nationality"
-    if 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and not any(w in places for w in lowered):
+    if (len(words) == 1 or (len(words) == 2 and lowered[0] in _COMPASS)) and _DEMONYM.match(words[-1]):
+        return "nationality"  # "Syrian", "North Korean"
+    if len(words) > 1 and lowered[-1] in _PLACE_WORDS:
+        return "place"  # "Jackson Heights", "Guantanamo Bay", "Lincoln Center"
+    # Two or three capitalised words that do not end in a place: a person, whose first name may be a
+    # city's ("Vladimir Putin", "Austin Powers"); "New York" and "Abu Kamal" are places above.
+    if 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and lowered[-1] not in places:
         return "person"
     return "other"
 
