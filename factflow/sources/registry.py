@@ -8,7 +8,7 @@ A catalog entry names its API (``api: wikipedia``); the configuration checks the
 :func:`names`, the docs read :func:`describe`, and resolution dispatches through :func:`get`, so
 an unknown name is an error that lists the known ones, never a fallback. To add an API, write
 its client in ``apis.py`` (tested against a server on 127.0.0.1 that speaks its JSON), give it a
-section under ``sources.apis`` (``ApisConfig`` in ``config.py``) and register its resolver here:
+section under ``sources.apis`` (``ApisConfig`` in ``config/sources.py``) and register its resolver here:
 
     @register("mine", "What it finds, in one line.")
     async def _mine(resolver: Resolver, template: SourceTemplate, source: Source, fields: Fields) -> Outcome:
