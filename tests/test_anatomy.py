@@ -178,3 +178,9 @@ def test_people_places_and_nationalities_by_the_last_word(sentence: str, entity:
     """A person's first name may be a city's ("Vladimir Putin" was 'other'), a name ending in "Bay" or
     "Heights" is a place, and "North Korean" is a nationality, not a person."""
     assert entity in [(e.text, e.kind) for e in find_entities(sentence)]
+
+
+def test_a_pair_of_places_joined_by_a_hyphen_is_two_places() -> None:
+    """ "The Iran-Russia coordination" had the entity "Iran-Russia", with Wikipedia and Wikidata links of its own."""
+    found = [(e.text, e.kind) for e in find_entities("The Iran-Russia coordination and US-China talks met Jean-Claude Juncker.")]
+    assert found == [("Iran", "place"), ("Russia", "place"), ("US", "place"), ("China", "place"), ("Jean-Claude Juncker", "person")]

@@ -128,10 +128,24 @@ def _split_title(text: str, start: int) -> tuple[str, int]:
     return text, start
 
 
+def _pairs_split(names: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Names with a pair of places joined by a hyphen split in two: "Iran-Russia coordination" names Iran
+    and Russia ("US-China", "India-Pakistan"); "Jean-Claude" and "Mar-a-Lago" are not places and stay whole."""
+    out: list[tuple[str, int, int]] = []
+    for text, start, end in names:
+        parts = text.split("-")
+        if len(parts) == 2 and " " not in text and all(p and (p.casefold() in gazetteer() or p.replace(".", "") in _NOT_ORG_ACRONYMS)
+                                                      for p in parts):
+            out += [(parts[0], start, start + len(parts[0])), (parts[1], end - len(parts[1]), end)]
+        else:
+            out.append((text, start, end))
+    return out
+
+
 def find_entities(sentence: str) -> list[Entity]:
     """People, organisations, places, nationalities, dates and quantities, with their offsets."""
     found: list[Entity] = []
-    for text, start, _end in name_spans(sentence):
+    for text, start, _end in _pairs_split(name_spans(sentence)):
         kind = _kind(text, sentence[:start])
         if kind == "person":
             text, start = _split_title(text, start)
