@@ -42,9 +42,11 @@ COMMON_WORDS_FILE = "common-words.txt.gz"
 #: What may come before a sentence's first word: spaces, opening quotes and brackets.
 _OPENING = " \"“‘'(["
 # A name: capitalised words, acronyms ("NATO") and dotted ones ("U.S.", "D.C."), with numbers and small joining words.
+# A number continues a name right after a word ("Division 52", "MiG 29"), never after a joining word
+# ("Kingdom for 10"); a full stop glued to a capital ends a word ("Louisiana.Credits" is two sentences).
 _ENTITY = re.compile(
-    r"\b(?:(?:[A-Z]\.){2,}|[A-Z][\w’'.-]*[a-z][\w’'-]*|[A-Z]{2,}[a-z]?)"
-    r"(?:\s+(?:of|the|de|al|bin|van|von|for)?\s*(?:(?:[A-Z]\.){2,}|[A-Z][\w’'-]*|\d+))*")
+    r"\b(?:(?:[A-Z]\.){2,}|[A-Z](?:[\w’'-]|\.(?![A-Z]))*[a-z][\w’'-]*|[A-Z]{2,}[a-z]?)"
+    r"(?:\s+(?:(?:of|the|de|al|bin|van|von|for)\s+)?(?:(?:[A-Z]\.){2,}|[A-Z][\w’'-]*)|\s+\d+)*")
 # A possessive inside a name ends one name and begins another: "Trump’s White House", "China’s Yuan".
 _INNER_POSSESSIVE = re.compile(r"[’']s\s+")
 _DOTTED_END = re.compile(r"(?:^|[\s.])[A-Z]\.$")
@@ -53,7 +55,9 @@ _DOTTED_END = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 # It opens with a character class, which the regex engine scans for quickly (an alternation first cost 6x).
 _RESTART = re.compile(r"[:;.!?](?:(?<=[:;])\s+|(?<=[a-z][.!?])(?=[\"“‘'(\[]*[A-Z]))[\"“‘'(\[]*")
 # An adverb that opens a sentence with a comma ("Crucially, ..."), by its ending: not "Italy, ..." nor "Kelly, ...".
-_ADVERB = re.compile(r"(?:ally|ingly|ously|ively|edly|fully|ably|ibly|ately|ently|antly)$")
+_ADVERB = re.compile(r"(?:ally|ingly|ously|ively|edly|fully|ably|ibly|ately|ently|antly|arly|arily)$")
+# A participle that opens a sentence opens no name: "Following Duterte’s visit", "Aiding Trump".
+_PARTICIPLE = re.compile(r"[a-z]{3,}(?:ing|ed)$")
 _POSSESSIVE = re.compile(r"[’']s$")
 _APOSTROPHE = re.compile(r"[’']")
 # A name made into a modifier: "Iranian-backed", "Saudi-led", "Soviet-era" name Iran, the Saudis, the Soviets.
@@ -113,8 +117,9 @@ def name_spans(sentence: str) -> list[tuple[str, int, int]]:
             if len(words) == 1:
                 # "Human sources say ...", "Amazingly, ...": an ordinary word begins the sentence
                 is_name = first not in common_words() and not (_ADVERB.search(first) and sentence[m.end():m.end() + 1] == ",")
-            elif first in _FUNCTION_WORDS:
-                # "In 2009 the Iraqi Ministry of Oil": drop the opener, and a number or small word after it.
+            elif first in _FUNCTION_WORDS or (_PARTICIPLE.match(first) and first in common_words()):
+                # "In 2009 the Iraqi Ministry of Oil", "Following Duterte": drop the opener, and a number or
+                # small word after it.
                 rest = 1
                 while rest < len(words) - 1 and not words[rest][:1].isupper():
                     rest += 1

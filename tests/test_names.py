@@ -87,6 +87,12 @@ def test_a_bracketed_acronym_joins_the_names_it_spells(sentence: str, names: lis
         # A possessive inside a name ends it: "Trump’s White House" names Trump and the White House.
         ("Trump’s White House and Jean-Claude Juncker's Brussels office met.", ["Trump", "White House", "Jean-Claude Juncker", "Brussels"]),
         ("Apple Inc. said so.", ["Apple Inc"]),
+        # A participle opens no name; a number follows a word of a name, not a joining word; a stop glued
+        # to a capital ends a name.
+        ("Following Duterte’s China visit, talks began.", ["Duterte", "China"]),
+        ("The Hashemite Kingdom for 10 years ruled, as Division 52 withdrew.", ["Hashemite Kingdom", "Division 52"]),
+        ("It moved north over Louisiana.Credits: NASA said.", ["Louisiana", "NASA"]),
+        ("Similarly, the bank fell.", []),
         # A sentence in capitals has no cue: no names, rather than every word.
         ("SHANGHAI REJECTS NY /LONDON PRICING OF GOLD", []),
         ("NATO met in Oslo.", ["NATO", "Oslo"]),
