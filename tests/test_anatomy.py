@@ -172,6 +172,8 @@ def test_a_person_is_named_without_the_words_before_the_name(sentence: str, enti
         ("They protested in Jackson Heights.", ("Jackson Heights", "place")),
         ("Detainees remain at Guantanamo Bay.", ("Guantanamo Bay", "place")),
         ("North Korean troops crossed the border.", ("North Korean", "nationality")),
+        ("Officials met Bill Clinton.", ("Bill Clinton", "person")),  # Clinton is also a city
+        ("Troops moved into Northern Syria.", ("Northern Syria", "place")),
     ],
 )
 def test_people_places_and_nationalities_by_the_last_word(sentence: str, entity: tuple[str, str]) -> None:

@@ -38,7 +38,7 @@ _ORG_WORDS = frozenset(
 _COMPASS = frozenset("north south east west northern southern eastern western central".split())
 #: The last word of a name that makes it a place.
 _PLACE_WORDS = frozenset(
-    """heights center centre park square street avenue road station bridge island islands valley river lake
+    """heights center centre park square street avenue road station bridge island islands valley river lake hill strip
     mountain mountains county city beach hills bay port airport harbor harbour district province region
     peninsula strait sea ocean gulf coast canyon desert""".split()
 )
@@ -105,11 +105,14 @@ def _kind(name: str, before: str) -> str:
         return "place"
     if (len(words) == 1 or (len(words) == 2 and lowered[0] in _COMPASS)) and _DEMONYM.match(words[-1]):
         return "nationality"  # "Syrian", "North Korean"
-    if len(words) > 1 and lowered[-1] in _PLACE_WORDS:
-        return "place"  # "Jackson Heights", "Guantanamo Bay", "Lincoln Center"
-    # Two or three capitalised words that do not end in a place: a person, whose first name may be a
-    # city's ("Vladimir Putin", "Austin Powers"); "New York" and "Abu Kamal" are places above.
-    if 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and lowered[-1] not in places:
+    if len(words) > 1 and (lowered[-1] in _PLACE_WORDS or (lowered[0] in _COMPASS and lowered[-1] in places)):
+        return "place"  # "Jackson Heights", "Guantanamo Bay", "Lincoln Center", "Northern Syria"
+    # Two or three capitalised words: a person, whose first name ("Vladimir Putin", "Austin Powers") or
+    # surname ("Bill Clinton", "George Washington") may be a city's; not a place with a word before it
+    # that locates it ("Northern Syria", "Syrian Golan", "Jackson Mississippi"). "New York" and
+    # "Abu Kamal" are places above.
+    if 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and lowered[0] not in _COMPASS and not (
+            lowered[-1] in places and (lowered[0] in places or _DEMONYM.match(words[0]))):
         return "person"
     return "other"
 
