@@ -35,6 +35,8 @@ _ORG_WORDS = frozenset(
     coalition movement state network foundation fund authority office bureau service services administration
     hizbullah hezbollah hamas taliban reuters ap afp bbc cnn fox""".split()
 )
+#: How much of the text before a name is read for the word before it (a title: "President").
+_BEFORE_CHARS = 40
 _COMPASS = frozenset("north south east west northern southern eastern western central".split())
 #: The last word of a name that makes it a place.
 _PLACE_WORDS = frozenset(
@@ -149,7 +151,9 @@ def find_entities(sentence: str) -> list[Entity]:
     """People, organisations, places, nationalities, dates and quantities, with their offsets."""
     found: list[Entity] = []
     for text, start, _end in _pairs_split(name_spans(sentence)):
-        kind = _kind(text, sentence[:start])
+        # The word before the name, from a short window: the text before each name, cut whole, made a
+        # sentence of thousands of names take time quadratic in its length.
+        kind = _kind(text, sentence[max(0, start - _BEFORE_CHARS):start])
         if kind == "person":
             text, start = _split_title(text, start)
         if _ABSOLUTE_DATE.fullmatch(text) or text.casefold() in _MONTH_ABBREVIATIONS.split("|"):
