@@ -175,10 +175,30 @@ def _quiet_html_libraries() -> None:
         library.propagate = False
 
 
+#: Attributes one HTML tag may have: the HTML parser (libxml2) and trafilatura take time growing with the
+#: square of a tag's distinct attributes, so one tag of 400,000 held a 5 MB page for hours. No page has
+#: a tag of more than a few dozen.
+MAX_HTML_ATTRIBUTES = 200
+_HTML_TAG = re.compile(rb"<[A-Za-z][^<>]{%d,}>" % (MAX_HTML_ATTRIBUTES * 3))  # too short for that many: skipped
+# After whitespace, a slash or a quoted value (the parser takes a0="x"a1="x" and a0/a1 as two attributes each).
+_HTML_ATTRIBUTE = re.compile(rb"""(?:[\s/]|(?<=["']))[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?""")
+
+
+def check_html(html: str | bytes, path: str) -> None:
+    """InputError when a tag of the page has more than :data:`MAX_HTML_ATTRIBUTES` attributes (linear in the page)."""
+    raw = html.encode("utf-8", errors="replace") if isinstance(html, str) else html
+    for tag in _HTML_TAG.finditer(raw):
+        count = sum(1 for _ in _HTML_ATTRIBUTE.finditer(tag.group()))
+        if count > MAX_HTML_ATTRIBUTES:
+            raise InputError(path, f"a tag at byte {tag.start():,} has {count:,} attributes; a page is read when no tag has "
+                             f"more than {MAX_HTML_ATTRIBUTES:,} (no article page has), as reading it would take hours")
+
+
 def extract_article(
     html: str | bytes, doc_id: str, path: str, cfg: IngestConfig, sha256: str, url: str | None = None
 ) -> Document:
     """A document from an HTML page: main text, title, publication date and outlet, by trafilatura."""
+    check_html(html, path)
     import trafilatura  # imported here: it costs a third of a second and only HTML needs it
 
     _quiet_html_libraries()
