@@ -284,13 +284,18 @@ def write_output(path: Path, text: str | Iterable[str], error: type[LocatedError
         raise WriteError(path, exc) from exc
 
 
-def read_input_bytes(path: Path, error: type[LocatedError]) -> bytes:
-    """The bytes of a file a person named (see :func:`open_input`), OS errors translated to ``error``."""
+def read_input_bytes(path: Path, error: type[LocatedError], max_bytes: int, hint: str = "") -> bytes:
+    """The bytes of a file a person named (see :func:`open_input`), OS errors translated to ``error``; at most
+    ``max_bytes``, so a pipe that never ends (``--config <(yes)``, which ran memory out) is an error, not a
+    read without end. ``hint``: what to do about a larger file."""
     with open_input(path, error) as handle:
         try:
-            return handle.read()
+            raw = handle.read(max_bytes + 1)
         except OSError as exc:
             raise error(path, f"cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > max_bytes:
+        raise error(path, f"larger than {max_bytes:,} bytes{'; ' + hint if hint else ''}")
+    return raw
 
 
 def decode_input(raw: bytes, path: Path, error: type[LocatedError]) -> str:
@@ -457,9 +462,14 @@ class BoundedLines:
         raise self.error(self.path, f"line longer than {self.limit:,} characters; {self.hint}", line=self.number)
 
 
-def read_text(path: Path, error: type[LocatedError]) -> str:
-    """Read a UTF-8 text file a person named (see :func:`open_input`), translating OS and decoding errors to ``error``."""
-    return decode_input(read_input_bytes(path, error), path, error)
+#: The largest config (or other YAML file named on the command line) read: a config is a few kilobytes.
+MAX_CONFIG_BYTES = 10_000_000
+
+
+def read_text(path: Path, error: type[LocatedError], max_bytes: int = MAX_CONFIG_BYTES) -> str:
+    """Read a UTF-8 text file a person named (see :func:`open_input`), translating OS and decoding errors to
+    ``error``; at most ``max_bytes`` (:func:`read_input_bytes`)."""
+    return decode_input(read_input_bytes(path, error, max_bytes, "is it the right file?"), path, error)
 
 
 #: The largest verdict (or other person-written review) file read: far above any real one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -436,3 +437,33 @@ def test_a_folder_where_a_file_should_be_is_called_a_folder(tmp_path: Path) -> N
     folder.mkdir()
     with pytest.raises(VerdictError, match="a folder, named as a file; files here must be plain files"):
         read_plain_file(folder, VerdictError)
+
+
+def test_a_config_or_report_pipe_that_never_ends_is_one_line_not_all_memory(tmp_path: Path) -> None:
+    """--config <(yes) was read to its end, which never came: memory ran out (MemoryError under a cap).
+    A report named on the command line is read up to a bound too (a gigabyte: here a smaller one)."""
+    import threading
+
+    from click.testing import CliRunner
+    from factflow_flows.cli import main
+
+    from factflow.errors import InputError
+    from factflow.yamlio import read_input_bytes
+
+    def endless(name: str) -> Path:
+        pipe = tmp_path / name
+        os.mkfifo(pipe)
+
+        def feed() -> None:
+            with contextlib.suppress(OSError), pipe.open("wb") as writer:  # until the reader closes it
+                while True:
+                    writer.write(b"yes\n" * 65_536)
+
+        threading.Thread(target=feed, daemon=True).start()
+        return pipe
+
+    with deadline(60):
+        result = CliRunner().invoke(main, ["check", "--out", str(tmp_path), "--config", str(endless("config"))])
+    assert result.exit_code == 1 and "larger than 10,000,000 bytes; is it the right file?" in result.output, result.output
+    with deadline(60), pytest.raises(InputError, match="larger than 20,000,000 bytes; a report"):
+        read_input_bytes(endless("report"), InputError, 20_000_000, "a report ...")

@@ -21,6 +21,11 @@ from factflow.yamlio import decode_input, load_model, read_input_bytes, regular_
 RATED = frozenset({"agreed", "adjudicated"})
 
 
+#: The largest report parsed as YAML (a run's own is read from its JSON twin, whatever its size): far above
+#: any report, and a bound on a pipe that never ends (``--report <(yes)``).
+MAX_REPORT_BYTES = 1_000_000_000
+
+
 @overload
 def load_report(path: Path) -> Report: ...
 
@@ -41,7 +46,8 @@ def load_report(path: Path, model: type[BaseModel] = Report) -> BaseModel:
     digest = regular_digest(path)
     if digest is not None and (report := read_twin(path, digest, model)) is not None:
         return report
-    raw = read_input_bytes(path, InputError)
+    raw = read_input_bytes(path, InputError, MAX_REPORT_BYTES, "a report this large is read from the JSON twin a run "
+                           "leaves beside it (.verdicts.yaml.json), not parsed as YAML")
     if digest is None and (report := read_twin(path, hashlib.sha256(raw).hexdigest(), model)) is not None:
         return report
     return load_model(path, model, InputError, text=decode_input(raw, path, InputError))
