@@ -244,3 +244,17 @@ def test_a_damaged_task_file_skips_that_task_and_the_session_goes_on(queue: list
     assert "Traceback" not in done.stderr and "Error" not in done.stderr
     assert f"Task 1 of {len(queue)} skipped: " in done.stdout and f"Task 2 of {len(queue)}: {second}" in done.stdout
     assert yaml.safe_load((out_dir / "review" / "verdicts" / "reviewer-1" / f"{second}.yaml").read_text(encoding="utf-8"))["rating"] == "mostly-true"
+
+
+@pytest.mark.parametrize(("answers", "kept"), [
+    ("y\n" * 10_000, 0),  # `yes | factflow review`: 'y' is no rating, asked again for ever
+    ("\n" * 10_000, 0),  # `yes ''`
+    ("2\nA reason.\n" + "2\n" * 10_000, 0),  # a number where a URL goes, for ever
+    ("2\nA reason.\nhttps://example.org/a\n\n" + "3\n" + "\n" * 10_000, 1),  # no rationale, for ever; the first verdict stays
+])
+def test_answers_from_a_script_refused_five_times_in_a_row_stop_the_session(queue: list[str], out_dir: Path, answers: str, kept: int) -> None:
+    done = review(out_dir, answers)
+    assert done.returncode == 0, done.stderr
+    assert "Stopping: 5 answers in a row were refused, and they come from a pipe or a file" in done.stdout
+    assert f"Saved {kept}, skipped 0, {len(queue) - kept} still open." in done.stdout
+    assert done.stdout.count("Rating (") <= kept + 5

@@ -124,11 +124,37 @@ def _ask(text: str, default: str | None = None) -> str:
     return value.strip()
 
 
+#: Answers in a row a prompt refuses before a session whose answers come from a pipe or a file stops (a
+#: terminal asks on): ``yes | factflow review`` answered 'y' to the rating prompt for ever.
+MAX_REFUSED_ANSWERS = 5
+
+
+def _refused(times: int, message: str) -> int:
+    """Say why an answer was refused; click.Abort when the :data:`MAX_REFUSED_ANSWERS`-th in a row came from
+    standard input that is not a terminal. Returns the count so far."""
+    click.echo(message)
+    times += 1
+    if times >= MAX_REFUSED_ANSWERS and not _is_terminal(sys.stdin):
+        click.echo(f"Stopping: {times} answers in a row were refused, and they come from a pipe or a file, not a "
+                   "terminal; check the script that writes them.")
+        raise click.Abort
+    return times
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (OSError, ValueError):  # closed
+        return False
+
+
 def _ask_rating(cfg: ReviewConfig, can_adopt: bool = False) -> str:
     labels = cfg.labels
     adopt = "; a = adopt the desk's earlier verdict" if can_adopt else ""
+    refused = 0
     while True:
-        answer = _ask(f"Rating (1-{len(labels)} or a label; s = skip, q = quit{adopt})")
+        # An empty answer comes back (default ""), to be refused and counted here: click asked again itself, for ever under `yes ''`.
+        answer = _ask(f"Rating (1-{len(labels)} or a label; s = skip, q = quit{adopt})", default="")
         low = answer.casefold()
         if low in ("s", "skip", "q", "quit") or (can_adopt and low in ("a", "adopt")):
             return low[0]
@@ -136,27 +162,31 @@ def _ask_rating(cfg: ReviewConfig, can_adopt: bool = False) -> str:
             return labels[int(answer) - 1]
         if low in labels:
             return low
-        click.echo(f"  {answer!r} is not a rating; type 1-{len(labels)} or one of {', '.join(labels)}, s or q.")
+        refused = _refused(refused, f"  {answer!r} is not a rating; type 1-{len(labels)} or one of {', '.join(labels)}, s or q.")
 
 
 def _ask_rationale() -> str:
+    refused = 0
     while True:
         answer = _ask("Rationale (why, in a sentence or two)", default="")
         if answer:
             return answer
-        click.echo("  A rating needs a rationale.")
+        refused = _refused(refused, "  A rating needs a rationale.")
 
 
 def _ask_evidence() -> list[str]:
     urls: list[str] = []
+    refused = 0
     while True:
         answer = _ask(f"Evidence URL {len(urls) + 1} (empty line when done)", default="")
         if not answer:
             return urls
         try:
             urls.append(check_link(answer))  # the rule the verdict file is checked by
+            refused = 0
         except ValueError:
-            click.echo(f"  {answer!r} is not an http(s) URL without spaces or control characters; paste a link such as https://example.org/page.")
+            refused = _refused(refused, f"  {answer!r} is not an http(s) URL without spaces or control characters; "
+                               "paste a link such as https://example.org/page.")
 
 
 def review_in_terminal(session: ReviewSession) -> Outcome:
