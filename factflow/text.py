@@ -24,6 +24,27 @@ def scrub(value: Any) -> Any:
     return value
 
 
+#: What a terminal acts on instead of showing: C0 and C1 controls (ESC starts sequences that clear the screen,
+#: move the cursor or set the window title; BEL, backspace, carriage return rewrite the line) and DEL, and
+#: the bidirectional overrides and isolates that reorder what is shown ("Trojan Source").
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` fit to print on a terminal: a tab or line end as a space, every other control character and
+    bidirectional override shown as its escape (``\\x1b``, ``\\u202e``), never sent to the terminal raw."""
+    if text.isprintable():
+        return text
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if match.group() in "\t\n\r":
+        return " "
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def shown_name(name: str) -> str:
     """A file name fit for messages, ids and reports: bytes that are not UTF-8 become U+FFFD."""
     if name.isascii():

@@ -28,6 +28,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from factflow import __version__
 from factflow.claims import registry
@@ -36,6 +37,7 @@ from factflow.errors import FactflowError, OutputError, WriteError
 from factflow.layout import DEFAULT_REPORT, OutputLayout
 from factflow.pipeline import ProgressHook, check_output_paths, run_pipeline
 from factflow.stages import RunResult
+from factflow.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,8 +50,10 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
-stdout = _Console(soft_wrap=True)
-stderr = _Console(stderr=True, soft_wrap=True)
+# No markup: what is printed holds file names, ids and text from outside ("x[/]a.txt" stopped a finished
+# run with rich's MarkupError); colours are given as styles. Outside text goes through text.printable.
+stdout = _Console(soft_wrap=True, markup=False)
+stderr = _Console(stderr=True, soft_wrap=True, markup=False)
 
 
 def _output_closed() -> bool:
@@ -256,7 +260,7 @@ def print_summary(result: RunResult, layout: OutputLayout, waiting: int = 0) -> 
     stdout.print(table)
     for problem in result.problems[:10]:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
-        stderr.print(f"[yellow]problem[/yellow] {where}: {problem.message}", highlight=False, markup=True)
+        stderr.print(Text.assemble(("problem", "yellow"), f" {printable(where)}: {printable(problem.message)}"), highlight=False)
     if len(result.problems) > 10:
         stderr.print(f"... and {len(result.problems) - 10} more problems in the report")
     stdout.print(f"Report:   {openable(result.report_path)}", highlight=False)
@@ -490,7 +494,7 @@ def claims_match(queries: Path, candidates: Path, k: int) -> None:
     from factflow.matching import match_tsv
 
     for problem in match_tsv(queries, candidates, k, sys.stdout):
-        stderr.print(f"problem {problem.file}:{problem.line}: {problem.message}", highlight=False, markup=False)
+        stderr.print(printable(f"problem {problem.file}:{problem.line}: {problem.message}"), highlight=False)
 
 
 _REPORT_OPTION = click.option(
@@ -576,7 +580,7 @@ def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
         result = import_files(list(files), folder, on_encode=announce)
     for problem in result.problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
-        stderr.print(f"problem {where}: {problem.message}", highlight=False, markup=False)
+        stderr.print(printable(f"problem {where}: {problem.message}"), highlight=False)
     stdout.print(f"Imported {result.added:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged; "
                  f"{result.total:,} reviews in {openable(result.path)}", highlight=False)
 
@@ -641,7 +645,7 @@ def check(config_path: Path, out: Path) -> None:
         loaded = _load(config_path)
     except ConfigError as exc:  # every problem of the config, each on its line, not the first alone
         for line, message in exc.details:
-            stderr.print(f"{exc.path}:{line}: {message}" if line else f"{exc.path}: {message}", highlight=False, markup=False)
+            stderr.print(printable(f"{exc.path}:{line}: {message}" if line else f"{exc.path}: {message}"), highlight=False)
         sys.exit(1)
     layout = loaded.layout(out)
     claim_ids = {p.stem for p in layout.tasks.glob("c-*.yaml")}
@@ -654,7 +658,7 @@ def check(config_path: Path, out: Path) -> None:
                  + (f" ({len(problems)} problems)." if problems else "."))
     for problem in problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
-        stderr.print(f"{where}: {problem.message}", highlight=False, markup=False)
+        stderr.print(printable(f"{where}: {problem.message}"), highlight=False)
     if problems:
         sys.exit(1)
 
@@ -688,7 +692,7 @@ def status(person: str | None, config_path: Path, out: Path, shown: int) -> None
     for column in ("reviewer", "role", "assigned", "done", "open", "overdue"):
         table.add_column(column, justify="left" if column in ("reviewer", "role") else "right")
     for p in people:
-        table.add_row(p.id if p.name == p.id else f"{p.id} ({p.name})", p.role, f"{p.assigned:,}", f"{p.done:,}", f"{p.open:,}",
+        table.add_row(p.id if p.name == p.id else f"{p.id} ({printable(p.name)})", p.role, f"{p.assigned:,}", f"{p.done:,}", f"{p.open:,}",
                       f"{p.overdue:,}", style="yellow" if p.overdue else None)
     stdout.print(table)
     for p in people:
@@ -696,18 +700,18 @@ def status(person: str | None, config_path: Path, out: Path, shown: int) -> None
             stdout.print(f"Next for {p.id} ({p.open:,} open):", highlight=False)
             for item in p.queue[:shown]:
                 late = "  [overdue]" if item.overdue else ""
-                stdout.print(f"  {item.claim}  {item.document}: {_clip(item.text)}{late}", highlight=False, markup=False)
+                stdout.print(f"  {item.claim}  {printable(item.document)}: {_clip(item.text)}{late}", highlight=False)
     if desk.waiting_for_adjudicator and person is None:
         stdout.print(f"Waiting for an adjudicator: {len(desk.waiting_for_adjudicator):,} disputed claims, and none is "
                      "configured (add one under review.adjudicators to settle them).", highlight=False, style="yellow")
         for item in desk.waiting_for_adjudicator[:shown]:
-            stdout.print(f"  {item.claim}  {item.document}: {_clip(item.text)}", highlight=False, markup=False)
+            stdout.print(f"  {item.claim}  {printable(item.document)}: {_clip(item.text)}", highlight=False)
     if desk.problems:
         stderr.print(f"{len(desk.problems):,} problems in verdict files; `factflow check` lists them.", highlight=False)
 
 
 def _clip(text: str, width: int = 90) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 

@@ -165,3 +165,29 @@ def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly_as_sigpipe
     (tmp_path / "bad.jsonl").write_text('{"url": "x"}\n' * 5_000, encoding="utf-8")  # a problem line each
     code, said = _first_line_then_close(["import", "claimreview", "bad.jsonl", "--out", "out"], "stderr", tmp_path)
     assert (code, said) == (141, "")
+
+
+def test_names_and_text_from_outside_reach_the_terminal_as_text_never_as_markup_or_control_sequences(tmp_path: Path) -> None:
+    """A seed path holding '[/]' (a folder 'x[' with a file ']a.txt') stopped a finished run with rich's
+    MarkupError, '[bold]b.txt' was shown as 'b.txt', and an ESC in a file name or an article reached the
+    terminal raw from the run, 'factflow status' and 'factflow review' (clearing the screen, setting the title)."""
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    (seeds / "x[").mkdir(parents=True)
+    for name in ("x[/]a.txt", "[bold]b.txt", "esc\x1b[31mred.txt"):
+        (seeds / name).write_text("", encoding="utf-8")  # empty: a problem naming the file
+    (seeds / "hostile.txt").write_text("Title \x1b]0;PWNED\x07 here\n\nThe army said 300 troops \x1b[2J arrived in Syria in 2015, "
+                                       "the ministry said on Monday.\n", encoding="utf-8")
+
+    def factflow(*args: str, answers: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "factflow_flows.cli", *args, "--config", str(CONFIG), "--out", str(out)],
+                              input=answers, capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+
+    run = factflow("run", "--engine", "plain", "--quiet", "--seeds", str(seeds))
+    assert run.returncode == 0, run.stderr
+    for shown in ("x[/]a.txt: empty document", "[bold]b.txt: empty document", "esc\\x1b[31mred.txt: empty document"):
+        assert shown in run.stderr, run.stderr
+    status = factflow("status")
+    review = factflow("review", "--reviewer", "reviewer-1", answers="q\n")
+    assert "troops \\x1b[2J arrived" in status.stdout and "Title \\x1b]0;PWNED\\x07 here" in review.stdout
+    for done in (run, status, review):
+        assert "\x1b" not in done.stdout + done.stderr and "Traceback" not in done.stderr

@@ -19,6 +19,7 @@ from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
 from factflow.models import VerdictRecord, check_link
 from factflow.review.session import OpenTask, ReviewSession, adoptable
+from factflow.text import printable
 
 VIA = "factflow review"
 
@@ -36,15 +37,15 @@ class Outcome:
 def _show_scale(cfg: ReviewConfig) -> None:
     click.echo("Ratings:")
     for i, level in enumerate(cfg.scale, 1):
-        click.echo(f"  {i}. {level.label:<14} {level.definition}")
+        click.echo(f"  {i}. {level.label:<14} {printable(level.definition)}")
 
 
 def _show_others(others: list[VerdictRecord]) -> None:
     for r in others:
         role = " (adjudicator)" if r.role == "adjudicator" else ""
-        click.echo(f"  {r.reviewer}{role}: {r.rating}. {(r.rationale or '').strip()}")
+        click.echo(printable(f"  {r.reviewer}{role}: {r.rating}. {(r.rationale or '').strip()}"))
         for url in r.evidence:
-            click.echo(f"      {url}")
+            click.echo(f"      {printable(url)}")
 
 
 def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -> None:
@@ -52,27 +53,29 @@ def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -
     t = item.task
     click.echo("")
     click.echo(click.style(f"--- Task {number} of {total}: {t.claim} ({t.type}, check-worthiness {t.checkworthiness:.2f}) ---", bold=True))
-    click.echo(f"Document: {t.document.get('title', '')} ({t.document.get('id', '')})")
+    # Every text from outside (the article, an API, another reviewer) through printable: an ESC in an article
+    # cleared the reviewer's screen or set the window's title.
+    click.echo(printable(f"Document: {t.document.get('title', '')} ({t.document.get('id', '')})"))
     if t.context_before:
-        click.echo("Before:   " + " ".join(t.context_before))
-    click.echo(click.style("Claim:    " + " ".join(t.text.split()), bold=True))
+        click.echo(printable("Before:   " + " ".join(t.context_before)))
+    click.echo(click.style(printable("Claim:    " + " ".join(t.text.split())), bold=True))
     if t.context_after:
-        click.echo("After:    " + " ".join(t.context_after))
-    click.echo(f"Question: {t.question}")
+        click.echo(printable("After:    " + " ".join(t.context_after)))
+    click.echo(printable(f"Question: {t.question}"))
     if t.already_checked:  # first: a claim already checked need not be checked again
         click.echo(click.style("Already checked (closest first):", fg="cyan"))
         for check in t.already_checked:
-            click.echo(f"  - {check.summary()}" + (f" {check.url}" if check.url else ""))
+            click.echo(printable(f"  - {check.summary()}" + (f" {check.url}" if check.url else "")))
         if adoptable(t, session.cfg):
             click.echo("  (type a at the rating prompt to adopt the desk's earlier verdict as yours)")
     if t.evidence_passages:
         click.echo(click.style("Passages that bear on the claim (closest first):", fg="cyan"))
         for passage in t.evidence_passages:
-            click.echo(f"  - {' '.join(passage.text.split())} ({passage.title}: {passage.url})")
+            click.echo(printable(f"  - {' '.join(passage.text.split())} ({passage.title}: {passage.url})"))
     if t.sources:
         click.echo("Sources:")
         for source in t.sources:
-            click.echo(f"  - {source.title}: {source.url}")
+            click.echo(printable(f"  - {source.title}: {source.url}"))
     if session.adjudicator or not session.cfg.blind:
         if item.others:
             click.echo("Verdicts so far:")
@@ -80,7 +83,7 @@ def show_task(item: OpenTask, number: int, total: int, session: ReviewSession) -
     else:
         click.echo("Other reviewers' verdicts: hidden until you rate (blind review).")
     if item.problem:
-        click.echo(click.style(f"Your file has a problem: {item.problem}. Saving here replaces it.", fg="yellow"))
+        click.echo(click.style(printable(f"Your file has a problem: {item.problem}. Saving here replaces it."), fg="yellow"))
 
 
 #: The longest answer read from standard input that is not a terminal (a pipe, a file).
@@ -207,7 +210,7 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
         try:
             item.task  # noqa: B018 - read now: a damaged task file is one line, and the session goes on
         except InputError as exc:
-            click.echo(click.style(f"Task {number} of {len(tasks)} skipped: {exc} (the next `factflow run` writes it again).", fg="yellow"))
+            click.echo(click.style(printable(f"Task {number} of {len(tasks)} skipped: {exc} (the next `factflow run` writes it again)."), fg="yellow"))
             outcome.skipped += 1
             continue
         show_task(item, number, len(tasks), session)
@@ -231,7 +234,7 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
         try:
             saved = session.save(item.task, rating, rationale, evidence, VIA)
         except VerdictError as exc:
-            click.echo(click.style(f"Not saved: {exc}", fg="red"))
+            click.echo(click.style(printable(f"Not saved: {exc}"), fg="red"))
             outcome.skipped += 1
             continue
         outcome.saved += 1
