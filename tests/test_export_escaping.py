@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -132,3 +133,12 @@ def test_evidence_urls_with_whitespace_controls_or_other_schemes_are_refused(tmp
     text = f"claim: c-0123456789ab\nreviewer: reviewer-1\nrating: 'true'\nrationale: x\nevidence: [{json.dumps(url)}]\n"
     with pytest.raises(VerdictError, match=r"evidence\[0\]"):
         load_verdict(path, tmp_path, {"c-0123456789ab"}, cfg, text=text)
+
+
+def test_the_markdown_summary_shows_control_characters_as_escapes(base_report: Report) -> None:
+    """It goes to the terminal by default ('factflow report --format markdown'): an ESC from an article
+    ('\\x1bc' resets the terminal) went there raw."""
+    report = hostile_report(base_report, "reset \x1bc title \x1b]0;t\x07 csi \x9b31m \u202eevil", "https://a.example/x")
+    markdown, _ = render(report, "markdown")
+    assert not [ch for ch in markdown if (unicodedata.category(ch) == "Cc" and ch != "\n") or ch == "\u202e"]
+    assert "reset \\x1bc title" in markdown

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from factflow.export import RATED
 from factflow.models import Report, ReportClaim, ReportDocument, ReportSummary, SummaryClaim, SummaryDocument, check_link
+from factflow.text import printable
 
 #: A report as the summary reads it: whole, or only what the summary shows (:class:`ReportSummary`, as ``factflow report`` reads it).
 Summarised = Report | ReportSummary
@@ -142,14 +143,15 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!])")
 
 
 def markdown_text(value: object) -> str:
-    """Text for a Markdown table cell: one line, with what would start markup escaped (no HTML, links or emphasis)."""
-    text = " ".join(str(value).split())
+    """Text for a Markdown table cell: one line, with what would start markup escaped (no HTML, links or emphasis),
+    and control characters as their escapes (the summary goes to a terminal by default: text.printable)."""
+    text = printable(" ".join(str(value).split()))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def markdown_code(value: object) -> str:
     """Text for inside a Markdown code span: one line, no backtick (which would end it), no unescaped cell bar."""
-    return " ".join(str(value).split()).replace("`", "'").replace("|", "\\|")
+    return printable(" ".join(str(value).split())).replace("`", "'").replace("|", "\\|")
 
 
 def link(url: object) -> str | None:
