@@ -470,3 +470,16 @@ def test_an_html_tag_with_thousands_of_attributes_is_one_problem_not_hours(tmp_p
     assert [d.id for d in docs] == ["fine"]
     assert [(p.file, p.message) for p in problems] == [(shown_name(str(page)), "a tag at byte 12 has 50,000 attributes; a page is read "
                                                         "when no tag has more than 200 (no article page has), as reading it would take hours")]
+
+
+def test_a_tsv_quote_never_closed_is_an_error_at_its_row_not_rows_lost(tmp_path: Path) -> None:
+    """'claims score' writes a row per input row; a quote never closed read every row after it into one
+    sentence, and those rows were missing from the output without a word."""
+    path = write(tmp_path / "s.tsv", f'Sentence_id\tText\n1\t{ROW.format(1)}\n2\t"{ROW.format(2)}\n3\t{ROW.format(3)}\n')
+    rows = read_sentences_tsv(path)
+    assert next(rows) == ("1", ROW.format(1))
+    with pytest.raises(InputError) as caught:
+        list(rows)
+    assert caught.value.line == 3 and "never closed: lines 3 to 4, the end of the file" in caught.value.message
+    quoted = write(tmp_path / "q.tsv", 'Sentence_id\tText\n1\t"He said ""no"" twice.\nThen left."\n2\tx\n')  # CSV quoting, as ClaimBuster's files use it
+    assert list(read_sentences_tsv(quoted)) == [("1", 'He said "no" twice.\nThen left.'), ("2", "x")]

@@ -259,7 +259,10 @@ def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
     csv.field_size_limit(MAX_TSV_LINE_CHARS)  # a quoted field that never closes grows no further
     handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
     with handle:
-        reader = csv.reader(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one sentence", InputError), delimiter="\t")
+        # Strict: a quote never closed is an error at the row that opens it, not every row after it read into
+        # that one field (rows gone from the output without a word); the ClaimBuster files read the same.
+        reader = csv.reader(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one sentence", InputError), delimiter="\t", strict=True)
+        start = 1
         try:
             header = next(reader, None)
             if header is None:
@@ -271,14 +274,20 @@ def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
                     "expected 'Sentence_id<TAB>Text' (a class_label column may follow)", line=1,
                 )
             id_col, text_col = header.index("Sentence_id"), header.index("Text")
+            start = reader.line_num + 1
             for row in reader:
-                if not row:
-                    continue
-                if len(row) <= max(id_col, text_col):
+                if row and len(row) <= max(id_col, text_col):
                     raise InputError(path, f"row has {len(row)} column(s), the header {len(header)}", line=reader.line_num)
-                yield row[id_col], row[text_col]
+                if row:
+                    yield row[id_col], row[text_col]
+                start = reader.line_num + 1
         except csv.Error as exc:
-            raise InputError(path, f"not valid TSV: {exc}", line=reader.line_num) from exc
+            if "end of data" in str(exc):
+                raise InputError(path, f'a quoted field (") opened here is never closed: lines {start:,} to {reader.line_num:,}, '
+                                 'the end of the file, would be one sentence; close the quote, and double a quote inside a field ("")',
+                                 line=start) from exc
+            raise InputError(path, f'not valid TSV ({exc}); quote a field that holds a tab, a line end or starts with a quote, '
+                             'doubling the quotes inside it ("")', line=start) from exc
         except UnicodeDecodeError as exc:
             raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
 
