@@ -483,3 +483,12 @@ def test_a_tsv_quote_never_closed_is_an_error_at_its_row_not_rows_lost(tmp_path:
     assert caught.value.line == 3 and "never closed: lines 3 to 4, the end of the file" in caught.value.message
     quoted = write(tmp_path / "q.tsv", 'Sentence_id\tText\n1\t"He said ""no"" twice.\nThen left."\n2\tx\n')  # CSV quoting, as ClaimBuster's files use it
     assert list(read_sentences_tsv(quoted)) == [("1", 'He said "no" twice.\nThen left.'), ("2", "x")]
+
+
+def test_a_corpus_of_thousands_of_rows_of_one_id_lists_a_thousand_problems_and_counts_the_rest(tmp_path: Path) -> None:
+    """Each row reusing an id was a problem: a 15 MB corpus of 300,000 rows of one id made 299,999."""
+    write(tmp_path / "seeds/dup.jsonl", "".join(json.dumps({"id": "x", "content": ROW.format(i)}) + "\n" for i in range(3_000)))
+    docs, problems = load_documents(tmp_path / "seeds", IngestConfig())
+    assert [d.id for d in docs] == ["x"] and len(problems) == MAX_PROBLEMS_PER_FILE + 1
+    assert problems[0].message.endswith("ids must be unique (ingest.corpus.columns.id); the row was skipped")
+    assert problems[-1].line == 1_002 and problems[-1].message.startswith("1,999 more problems like those above, the first at line 1,002")

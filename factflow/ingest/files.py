@@ -17,7 +17,7 @@ from factflow.errors import InputError
 from factflow.ingest.corpus import discover_corpora, read_corpus
 from factflow.ingest.parse import decode, extract_article, parse_text_document
 from factflow.ingest.web import WebFetcher, read_url_list
-from factflow.models import Document, Problem, unexpected_problem
+from factflow.models import Document, FileProblems, Problem, unexpected_problem
 from factflow.text import shown_name
 from factflow.yamlio import Tree, files_matching, walk_tree
 
@@ -113,6 +113,7 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             problems.append(unexpected_problem(shown_name(str(path)), None, exc))
     # Same text in two files is worth a word (likely a copy by mistake); corpora often repeat rows, so not there.
     from_files = {id(doc) for doc in found}
+    from_corpora: set[int] = set()
     for path in discover_corpora(seeds, cfg, tree):
         try:
             check_file(path)
@@ -122,6 +123,7 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
         except Exception as exc:  # noqa: BLE001 - a corpus that cannot be read at all is one problem
             corpus_docs, corpus_problems = [], [unexpected_problem(shown_name(str(path)), None, exc)]
         found.extend(corpus_docs)
+        from_corpora.update(id(doc) for doc in corpus_docs)
         problems.extend(corpus_problems)
     url_list = seeds / cfg.urls_file
     if url_list.is_symlink() or url_list.exists():  # a pipe, a folder or a broken link there is a problem, not silence
@@ -137,12 +139,18 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             fetched, fetch_problems = web(urls)
             found.extend(fetched)
             problems.extend(fetch_problems)
+    repeated: dict[str, FileProblems] = {}  # by file: a corpus of a million rows of one id is a thousand problems and a count
     for doc in found:
         if doc.id in ids:
-            problems.append(Problem(
-                file=doc.path,
-                message=f"document id {doc.id!r} is already used by {ids[doc.id]}; rename one of the files (ids are file stems)",
-            ))
+            row = id(doc) in from_corpora
+            source, _, line = doc.path.rpartition(":") if row else (doc.path, "", "")
+            bucket = repeated.setdefault(source, FileProblems(source))
+            if bucket.full:
+                bucket.count(int(line) if line.isdigit() else None)
+                continue
+            fix = ("ids must be unique (ingest.corpus.columns.id); the row was skipped" if row
+                   else "rename one of the files (ids are file stems)")
+            bucket.append(Problem(file=doc.path, message=f"document id {doc.id!r} is already used by {ids[doc.id]}; {fix}"))
             continue
         ids[doc.id] = doc.path
         documents.append(doc)
@@ -156,4 +164,6 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             ))
         else:
             texts[digest] = doc.path
+    for bucket in repeated.values():
+        problems.extend(bucket.listed())
     return documents, problems
