@@ -312,6 +312,13 @@ def test_a_remembered_verdict_that_breaks_a_rule_of_this_run_is_reported_with_it
     assert [(p["line"], "not a configured reviewer" in p["message"]) for p in problems] == [(2, True)]
 
 
+def remembered_verdicts(path: Path) -> dict[str, tuple[list[int], dict[str, object]]]:
+    """The verdict parse cache's entries: each file's identity and the verdict's data, by the file's path within the output folder."""
+    header, *lines = path.read_text(encoding="utf-8").splitlines()
+    fields = json.loads(header)["fields"]
+    return {key: (identity, dict(zip(fields, values, strict=True))) for key, identity, *values in map(json.loads, lines)}
+
+
 def test_a_first_run_does_not_parse_back_the_stubs_it_wrote(
     seed_dir: Path, out_dir: Path, loaded: LoadedConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -322,7 +329,7 @@ def test_a_first_run_does_not_parse_back_the_stubs_it_wrote(
     assert parsed == []  # every stub known from its writing
     assert all(c["consensus"]["status"] == "pending" and len(c["verdicts"]) == 2 for c in report["claims"])
     # What the next run remembers of a stub is what parsing it gives.
-    saved = json.loads((out_dir / ".factflow-cache" / "verdicts.json").read_text(encoding="utf-8"))["files"]
+    saved = remembered_verdicts(out_dir / ".factflow-cache" / "verdicts.json")
     within = {stub.relative_to(out_dir).as_posix(): stub for stub in stubs}  # kept by their path within the output folder
     assert sorted(saved) == sorted(within)
     from factflow.review.files import ParsedVerdicts
@@ -404,6 +411,38 @@ def test_the_verdict_parse_cache_is_written_only_when_a_verdict_file_changed(
     stub.write_text(stub.read_text(encoding="utf-8").replace('rationale: ""', 'rationale: "Looked it up."'), encoding="utf-8")
     run_pipeline(loaded, seed_dir, out_dir)
     assert identity() != before
-    entries = json.loads(layout.verdict_cache.read_text(encoding="utf-8"))["files"]
+    entries = remembered_verdicts(layout.verdict_cache)
     key = stub.relative_to(out_dir).as_posix()
     assert entries[key][1]["rationale"] == "Looked it up."
+
+
+def test_a_run_remembers_its_verdict_files_compactly_while_it_plans(tmp_path: Path, loaded: LoadedConfig) -> None:
+    """While a run plans it holds what it remembers of every verdict file (tens of thousands at a desk):
+    as a compact entry each, not the parse cache's JSON as dicts plus a Verdict model made of each
+    (2.8 kB a file then, 190 MB at 69,000 files), and counting the rated ones makes no Verdict."""
+    import tracemalloc
+
+    from factflow.review.files import ParsedVerdicts, rated_pairs
+
+    cfg = loaded.config.review
+    files = 3_000
+    for i in range(files):
+        reviewer = f"reviewer-{1 + i % 2}"
+        rating = "null" if i % 3 == 0 else "'mostly-true'"
+        write(tmp_path / "review" / "verdicts" / reviewer / f"c-{i:012x}.yaml",
+              f"claim: c-{i:012x}\nclaim_text: Officials said {i} people were hurt in the storm that hit the coast on Monday.\n"
+              f"reviewer: {reviewer}\nrating: {rating}\nrationale: Checked claim {i} against the agency's own figures.\n"
+              f"evidence: [https://example.org/c-{i:012x}, https://example.org/source/{i}]\n")
+    first = ParsedVerdicts(tmp_path, cfg)
+    rated_pairs(tmp_path, cfg, first)
+    first.save()
+    del first
+    tracemalloc.start()
+    try:
+        parsed = ParsedVerdicts(tmp_path, cfg)  # as the next run: every file remembered
+        pairs = rated_pairs(tmp_path, cfg, parsed)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(pairs) == files - files // 3
+    assert held / files < 1_500, f"{held / files:.0f} bytes a verdict file"

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -25,6 +26,7 @@ from factflow.models import Claim, Ledger, PlannedClaim, Problem, Task, Verdict,
 from factflow.text import scrub, shown_name
 from factflow.yamlemit import comment
 from factflow.yamlio import (
+    atomic_write_chunks,
     atomic_write_text,
     create_exclusive,
     dump_yaml,
@@ -33,6 +35,7 @@ from factflow.yamlio import (
     node_line,
     read_plain_file,
     read_regular,
+    with_regular,
 )
 
 _QUESTIONS = {
@@ -221,6 +224,20 @@ def _is_url(value: str) -> bool:
     return True
 
 
+#: The fields of a verdict, in the order the parse cache keeps them (its header names them: a changed model is a new cache).
+_VERDICT_FIELDS = tuple(Verdict.model_fields)
+_EVIDENCE = _VERDICT_FIELDS.index("evidence")
+_SHARED = (_VERDICT_FIELDS.index("reviewer"), _VERDICT_FIELDS.index("rating"))
+#: The parse cache's layout, on its first line: then a line per file, ``[key, identity, *fields]``.
+VERDICT_CACHE_FORMAT = "factflow-verdicts/2"
+
+#: A remembered verdict: the file's identity (inode, size, modification and change times), then the
+#: verdict's fields in :data:`_VERDICT_FIELDS` order (evidence as a tuple). A tuple of strings, not a
+#: model: a run remembers every verdict file, tens of thousands, while it plans (2.8 kB a file as parsed
+#: JSON and a model each; this, about a quarter of that).
+_Entry = tuple[Any, ...]
+
+
 class ParsedVerdicts:
     """Verdict files already parsed, remembered by file identity, so a rerun does not parse thousands of unchanged files.
 
@@ -228,8 +245,9 @@ class ParsedVerdicts:
     the file (an editor's save, a rename over it) changes its change time, which no tool can set
     back. Only files that parsed into a :class:`Verdict` are remembered, and the checks that depend
     on the run (reviewer, claim, rationale, evidence) run on every read. Kept in the output's cache
-    folder; only a run writes it (atomically); an unreadable one, or one made for another rating
-    scale, is ignored.
+    folder, a line per file, read a line at a time; only a run writes it (atomically); an unreadable
+    one, or one made for another rating scale, is ignored (a damaged line, that file is parsed again).
+    Entries are kept compact (:data:`_Entry`), and a :class:`Verdict` is made only when asked for, never kept here.
     """
 
     def __init__(self, out: Path, cfg: ReviewConfig) -> None:
@@ -238,41 +256,66 @@ class ParsedVerdicts:
         # Entries are keyed by the file's path within ``out``: the same folder named otherwise
         # ("out", "./out", its absolute path) finds them (the files' paths are ``out / ...``).
         self._prefix = "" if str(out) == "." else str(out).rstrip(os.sep) + os.sep
-        self._entries: dict[str, list[Any]] = {}
-        self._fresh: dict[str, list[Any]] = {}
-        self._built: dict[str, tuple[list[int], Verdict]] = {}  # (identity, verdict) already made this run
-        self._read = False  # whether the file holds exactly _entries
+        self._entries: dict[str, _Entry] = {}
+        self._fresh: dict[str, _Entry] = {}
+        self._read = with_regular(self.path, self._load) or False  # whether the file holds exactly _entries
+
+    def _load(self, handle: IO[bytes]) -> bool:
         try:
-            saved = json.loads(read_regular(self.path) or b"{}")
-            if saved.get("labels") == self.scale and isinstance(saved.get("files"), dict):
-                self._entries = saved["files"]
-                self._read = True
-        except (ValueError, AttributeError, RecursionError):
-            pass
+            header = json.loads(handle.readline())
+        except (ValueError, RecursionError):
+            return False
+        if not (isinstance(header, dict) and header.get("format") == VERDICT_CACHE_FORMAT and header.get("labels") == self.scale
+                and header.get("fields") == list(_VERDICT_FIELDS)):
+            return False
+        whole = True
+        for line in handle:
+            entry = _entry_of(line)
+            if entry is None:
+                whole = False  # a damaged line: that file is parsed again, and the cache written anew
+                continue
+            self._entries[entry[0]] = entry[1]
+        return whole
 
     @staticmethod
-    def _identity(path: Path | str) -> list[int] | None:
+    def _identity(path: Path | str) -> tuple[int, ...] | None:
         try:
             st = os.lstat(path)  # a link's own identity: a link is never parsed, so never remembered
         except OSError:
             return None
-        return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    def _current(self, path: Path | str) -> _Entry | None:
+        """The entry of ``path`` when the file has not changed since it was remembered (kept for the next run)."""
+        identity = self._identity(path)
+        key = self._key(path)
+        entry = self._fresh.get(key) or self._entries.get(key)
+        if identity is None or entry is None or entry[0] != identity:
+            return None
+        self._fresh[key] = entry
+        return entry
 
     def cached(self, path: Path | str) -> Verdict | None:
         """The verdict ``path`` held when it was last parsed, if the file has not changed since."""
-        identity = self._identity(path)
-        key = self._key(path)
-        built = self._built.get(key)
-        if built is not None and built[0] == identity:
-            return built[1]
-        entry = self._fresh.get(key) or self._entries.get(key)
-        if identity is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != identity or not isinstance(entry[1], dict):
+        entry = self._current(path)
+        if entry is None:
             return None
-        self._fresh[key] = entry
         # Built without validation: it was validated when stored, and only a run writes this file.
-        verdict = Verdict.model_construct(**entry[1])
-        self._built[key] = (identity, verdict)
-        return verdict
+        fields = dict(zip(_VERDICT_FIELDS, entry[1:], strict=True))
+        fields["evidence"] = list(fields["evidence"])
+        return Verdict.model_construct(**fields)
+
+    def rating(self, path: Path | str, cfg: ReviewConfig) -> str | None:
+        """The rating ``path`` holds (None: none, or a file that does not parse), without making a :class:`Verdict`
+        of a file remembered unchanged."""
+        entry = self._current(path)
+        if entry is not None:
+            rating: str | None = entry[1 + _VERDICT_FIELDS.index("rating")]
+            return rating
+        try:
+            return self.parse(Path(path), cfg)[0].rating
+        except Exception:  # noqa: BLE001 - a broken file counts as not rated; collecting reports it
+            return None
 
     def parse(self, path: Path, cfg: ReviewConfig) -> tuple[Verdict, yaml.Node | None]:
         """Parse ``path`` (the file's identity is taken first: a change while reading means a new parse next time)."""
@@ -300,9 +343,10 @@ class ParsedVerdicts:
         # as the same data, lone surrogates aside, which it writes as U+FFFD and scrub() replaces alike.
         self._remember(path, identity, Verdict.model_validate(scrub(data), context={"labels": cfg.labels}))
 
-    def _remember(self, path: Path, identity: list[int], verdict: Verdict) -> None:
-        self._fresh[self._key(path)] = [identity, verdict.model_dump(mode="json")]
-        self._built[self._key(path)] = (identity, verdict)
+    def _remember(self, path: Path | str, identity: tuple[int, ...], verdict: Verdict) -> None:
+        data = verdict.model_dump(mode="json")
+        data["evidence"] = tuple(data["evidence"])
+        self._fresh[self._key(path)] = (identity, *(data[name] for name in _VERDICT_FIELDS))
 
     def _key(self, path: Path | str) -> str:
         text = str(path)
@@ -313,7 +357,34 @@ class ParsedVerdicts:
         that is what the file holds (every verdict file as it was: megabytes at tens of thousands)."""
         if self._read and self._fresh == self._entries:
             return
-        atomic_write_text(self.path, json.dumps({"labels": self.scale, "files": self._fresh}), durable=False)
+        atomic_write_chunks(self.path, self._lines(), durable=False)
+
+    def _lines(self) -> Iterator[str]:
+        yield json.dumps({"format": VERDICT_CACHE_FORMAT, "labels": self.scale, "fields": list(_VERDICT_FIELDS)}) + "\n"
+        for key, entry in self._fresh.items():
+            yield json.dumps([key, *entry]) + "\n"
+
+
+def _entry_of(line: bytes) -> tuple[str, _Entry] | None:
+    """A line of the parse cache as (key, entry); None when it is not one this code wrote."""
+    try:
+        item = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not (isinstance(item, list) and len(item) == 2 + len(_VERDICT_FIELDS) and isinstance(item[0], str)):
+        return None
+    identity = item[1]
+    if not (isinstance(identity, list) and len(identity) == 4 and all(type(n) is int for n in identity)):
+        return None
+    values = item[2:]
+    evidence = values[_EVIDENCE]
+    if not (isinstance(evidence, list) and all(isinstance(url, str) for url in evidence)
+            and all(v is None or isinstance(v, str) for i, v in enumerate(values) if i != _EVIDENCE)):
+        return None
+    values[_EVIDENCE] = tuple(evidence)
+    for i in _SHARED:  # the same few reviewer ids and labels in every entry: one string each
+        values[i] = values[i] if values[i] is None else sys.intern(values[i])
+    return item[0], (tuple(identity), *values)
 
 
 def load_verdict(
@@ -422,14 +493,7 @@ def rated_pairs(out: Path, cfg: ReviewConfig, parsed: ParsedVerdicts | None = No
     for person in cfg.people:
         folder = os.path.join(root, person)  # strings, not pathlib's paths: tens of thousands of files
         for name in yaml_files(folder):
-            path = os.path.join(folder, name)
-            verdict = parsed.cached(path)
-            if verdict is None:
-                try:
-                    verdict, _ = parsed.parse(Path(path), cfg)
-                except Exception:  # noqa: BLE001 - a broken file counts as not rated; collecting reports it
-                    continue
-            if verdict.rating is not None:
+            if parsed.rating(os.path.join(folder, name), cfg) is not None:
                 pairs.add((person, name[:-5]))  # the claim id: yaml_files lists "<id>.yaml" only
     return pairs
 
