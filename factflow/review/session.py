@@ -99,9 +99,10 @@ class ReviewSession:
             self.tasks = queue_of(self.out, self.report)
             self.claim_ids = {t.claim for t in self.tasks}
         ledger, _ = load_ledger(self.out, self.cfg) if OutputLayout(self.out).ledger.exists() else (None, [])
+        # The verdicts read before are let go first: read again, both would be held at once (tens of thousands each).
+        self.by_claim: dict[str, list[LoadedVerdict]] = {}
         # The run's parse cache (read, never written here): only files saved since the run are parsed.
         verdicts, problems = collect_verdicts(self.out, self.claim_ids, self.cfg, ledger, ParsedVerdicts(self.out, self.cfg))
-        self.by_claim: dict[str, list[LoadedVerdict]] = {}
         for lv in verdicts:
             if not lv.orphaned:
                 self.by_claim.setdefault(lv.verdict.claim, []).append(lv)
