@@ -410,6 +410,39 @@ def test_the_import_encodes_the_imported_claims_once_and_runs_borrow_their_vecto
     assert CachedEncoder(Counting(), run_cache, borrowed=[tmp_path / "missing.npz"]).encode(texts[:1]).shape == (1, 2)
 
 
+def test_an_import_of_claims_the_run_encoded_takes_their_vectors_from_the_run(tmp_path: Path) -> None:
+    """A desk importing its own export (or reviews of claims it holds): the run's matching already encoded
+    those claims, and the import keeps their vectors from the run's file instead of encoding them again
+    (11,945 claims of a desk's own export: 40 s -> 2.4 s); a claim the run never saw is encoded."""
+    import numpy as np
+
+    from factflow.layout import OutputLayout
+    from factflow.matching import normalise_post
+    from factflow.memory.vectors import CachedEncoder
+
+    class Counting:
+        meta = {"name": "fake", "weights_sha256": "0" * 64}
+        dimensions = 2
+
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def encode(self, sentences: list[str]) -> np.ndarray:
+            self.asked += sentences
+            return np.array([[1.0, 0.0] if "bridge" in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
+
+    reviews = [REVIEW | {"url": f"https://checker.example/r/{i}", "claimReviewed": f"The bridge number {i} cost a lot."} for i in range(4)]
+    layout = OutputLayout(tmp_path)
+    run = CachedEncoder(Counting(), layout.vector_cache)  # as a run's matching leaves its claims' vectors
+    run.encode([normalise_post(r["claimReviewed"]) for r in reviews[:3]])
+    run.save()
+    counting = Counting()
+    result = import_files([write(tmp_path / "r.json", json.dumps(reviews))], tmp_path, encoder=counting)
+    assert result.encoded == 1 and counting.asked == [normalise_post(reviews[3]["claimReviewed"])]
+    with np.load(layout.claimreview_vectors) as saved:
+        assert len(saved["keys"]) == 4  # the import's file holds every imported claim's vector: the run's file may drop them
+
+
 def test_a_reimported_review_with_a_new_rating_is_matched_again(tmp_path: Path) -> None:
     import numpy as np
 

@@ -268,7 +268,9 @@ def encode_index(out: Path, reviews: Sequence[ImportedReview], encoder: Any = No
         from factflow.encoder import SentenceEncoder
 
         encoder = SentenceEncoder.load()
-    cached = CachedEncoder(encoder, OutputLayout(out).claimreview_vectors)
+    # The run's own vectors seed it: a desk importing its own export (or reviews of claims it holds) encodes none of them again.
+    layout = OutputLayout(out)
+    cached = CachedEncoder(encoder, layout.claimreview_vectors, seeded=[layout.vector_cache])
     texts = [normalise_post(r.claim) for r in reviews]
     todo = cached.missing(texts)
     if todo and on_encode is not None:

@@ -57,15 +57,20 @@ class CachedEncoder:
 
     ``borrowed`` are files another writer keeps (the imported claims' vectors, written by
     ``factflow import claimreview``): read, never written, and their vectors are not copied into ``path``.
+    ``seeded`` are files another writer keeps too (the run's own vectors, for an import): read, never
+    written, and the vectors of this run's texts found there are kept in ``path`` as if made here.
     """
 
-    def __init__(self, encoder: Encoder, path: Path, borrowed: Sequence[Path] = ()) -> None:
+    def __init__(self, encoder: Encoder, path: Path, borrowed: Sequence[Path] = (), seeded: Sequence[Path] = ()) -> None:
         self.encoder = encoder
         self.path = path
         self.meta = encoder.meta
         self._salt = json.dumps(encoder.meta, sort_keys=True, default=str).encode("utf-8")  # its weights' sha256, export, ...
         width = int(getattr(encoder, "dimensions", 0))
         self._known = _read(path, width)
+        for other in seeded:
+            for key, vector in _read(other, width).items():
+                self._known.setdefault(key, vector)
         self._lent: dict[bytes, np.ndarray] = {}
         for other in borrowed:
             self._lent.update(_read(other, width))
