@@ -18,6 +18,7 @@ from factflow.config import LoadedConfig
 from factflow.errors import OutputLockedError
 from factflow.lock import output_lock
 from factflow.pipeline import run_pipeline
+from factflow.review.files import VERDICT_CACHE_FORMAT
 from tests.conftest import CONFIG, ROOT, SEED, write
 
 
@@ -47,6 +48,11 @@ def every_json_parses(out: Path) -> int:
             assert isinstance(json.loads(head), dict) and len(items) == counts["documents"] + counts["claims"], path
             for item in items:
                 json.loads(item)
+        elif path.name == "verdicts.json":  # the parsed verdict files: a header naming the format, then a JSON a line
+            header, *lines = text.splitlines()
+            assert json.loads(header)["format"] == VERDICT_CACHE_FORMAT, path
+            for line in lines:
+                json.loads(line)
         elif path.name == "claims.json":  # the saved merge: a JSON a line, the first counting the lines that follow
             head, *lines = text.splitlines()
             counts = json.loads(head)
