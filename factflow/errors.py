@@ -9,6 +9,7 @@
     │   └── OutputError             an output path is not safe to write (a link, inside the seeds); the run stops
     ├── OutputLockedError           another run kept the output folder locked past the wait
     ├── ServerError                 the local Prefect server could not be started
+    ├── SchedulerError              the Dask scheduler of run.dask_address could not be reached
     ├── WriteError                  the OS refused a write (disk full, quota); earlier files are whole
     ├── WorkerError                 a worker process of run.workers died (killed, out of memory)
     ├── StaleCacheError             one cache disagrees with another (a file edited by hand); caught: the run redoes the work
@@ -116,6 +117,11 @@ class OutputLockedError(FactflowError):
 
 class ServerError(FactflowError):
     """The local Prefect server could not be started."""
+
+
+class SchedulerError(FactflowError):
+    """The Dask scheduler a run was sent to (``run.dask_address``, ``--task-runner dask=ADDRESS``) could not be
+    reached; checked before the flow starts, so the run stops with one line instead of Dask's tracebacks."""
 
 
 class WriteError(FactflowError):

@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from factflow.config import RunConfig, load_config
+from factflow.errors import SchedulerError
 from factflow.pipeline import ProgressHook, run_pipeline
 from factflow.stages import PREVIEW_CLAIMS, RunResult
 
@@ -37,10 +38,30 @@ def run_factcheck(config: Path, seeds: Path, out: Path, run: RunConfig, refresh:
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
 
+    if run.dask_address:
+        check_scheduler(run.dask_address)
     with contextlib.ExitStack() as stack:
         address = run.dask_address or stack.enter_context(local_dask_cluster(run.dask_workers))
         flow_ = factcheck.with_options(task_runner=DaskTaskRunner(address=address))  # type: ignore[arg-type]
         return flow_(config=str(config), seeds=str(seeds), out=str(out), refresh=refresh, online=online).result
+
+
+#: Seconds a run waits for the Dask scheduler of run.dask_address to answer before it stops.
+SCHEDULER_TIMEOUT_S = 10
+
+
+def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_S) -> None:
+    """SchedulerError (one line) when no Dask scheduler answers at ``address``: found inside the flow, the same
+    failure came after 30 s as two tracebacks, Prefect's log of the crashed flow run and the command's own."""
+    from distributed import Client
+
+    try:
+        with Client(address, timeout=timeout, set_as_default=False):
+            pass
+    except (OSError, TimeoutError, ValueError) as exc:  # refused, timed out, no such host; an address Dask cannot parse
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise SchedulerError(f"no Dask scheduler answered at {address} ({reason}); start one (dask scheduler), "
+                             "or run on threads (--task-runner threads) or a local cluster (--task-runner dask)") from exc
 
 
 @contextlib.contextmanager

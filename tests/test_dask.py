@@ -146,3 +146,24 @@ def test_a_dask_cluster_started_with_the_dask_command_runs_the_flow_as_the_plain
     extracted = _extracted_by(record)
     assert sum(map(len, extracted.values())) == _batches(seeds, config) >= 2, extracted
     assert len([pid for pid, keys in extracted.items() if keys]) == 2, extracted
+
+
+def test_a_dask_scheduler_that_does_not_answer_is_one_line_before_the_flow_starts() -> None:
+    """'--task-runner dask=tcp://127.0.0.1:9' failed inside the flow after 30 s with two tracebacks: Prefect's
+    log of the crashed flow run and the command's own."""
+    import socket
+    import time
+
+    from factflow_flows.factcheck import check_scheduler
+
+    from factflow.errors import SchedulerError
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    started = time.monotonic()
+    with pytest.raises(SchedulerError) as caught:
+        check_scheduler(address, timeout=1)
+    assert time.monotonic() - started < 10
+    assert str(caught.value).startswith(f"no Dask scheduler answered at {address} (")
+    assert "\n" not in str(caught.value)

@@ -104,7 +104,7 @@ def test_every_error_of_the_tree_comes_back_from_pickling_as_itself() -> None:
         errors.UnknownNameError("claims.detector", "detector", "bert", ["minilm", "ngram"]),
         errors.InputError("seeds/a.txt", "unreadable", line=7), errors.OutputError("out", "is a symbolic link"),
         errors.VerdictError.of_many("review/verdicts/reviewer-1/c-1.yaml", [(2, "rating: 'maybe' is not a label"), (None, "no reviewer")]),
-        errors.OutputLockedError("out is locked"), errors.ServerError("no server"),
+        errors.OutputLockedError("out is locked"), errors.ServerError("no server"), errors.SchedulerError("no scheduler"),
         errors.WriteError("out/x.yaml", OSError(errno.ENOSPC, "No space left on device")), errors.WorkerError("a worker died"), errors.StaleCacheError("a row names sentence 3"),
         errors.SourceError("source"), errors.TransientSourceError("timeout"), errors.PermanentSourceError("404"),
     ]
