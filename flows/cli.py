@@ -352,12 +352,17 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
     print_summary(result, loaded.layout(out), waiting_for_adjudicator(result, loaded))
 
 
+#: The longest --interval: a year. Prefect's schedule turned 10**20 seconds into an OverflowError traceback.
+MAX_INTERVAL_S = 366 * 24 * 3600
+
+
 @main.command()
 @config_option()
 @seeds_option
 @out_option("Folder that receives review/ and reports/.")
 @click.option("--cron", default=None, help="Run on this cron schedule, e.g. '0 */6 * * *'.")
-@click.option("--interval", type=click.IntRange(min=1), default=None, help="Run every SECONDS seconds.")
+@click.option("--interval", type=click.IntRange(min=1, max=MAX_INTERVAL_S), default=None,
+              help="Run every SECONDS seconds (at most a year).")
 @click.option("--timezone", default="UTC", show_default=True, help="Time zone of the cron schedule.")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port of the local Prefect server (default: a free one).")
 @handle_errors

@@ -230,3 +230,15 @@ def test_a_cron_or_time_zone_prefect_refuses_is_a_usage_error_before_any_server_
     assert done.returncode == 2, done.stderr
     assert f"Invalid value for --cron / --timezone: {said}" in done.stderr and "Traceback" not in done.stderr
     assert "Prefect UI" not in done.stdout
+
+
+def test_an_interval_past_a_year_is_a_usage_error_before_any_server_starts(tmp_path: Path) -> None:
+    """'--interval 99999999999999999999' reached Prefect's schedule and ended in an OverflowError traceback."""
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(tmp_path), "--out", str(tmp_path / "out"),
+         "--interval", "99999999999999999999"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Invalid value for '--interval': 99999999999999999999 is not in the range 1<=x<=31622400." in done.stderr
+    assert "Traceback" not in done.stderr and "Prefect UI" not in done.stdout
