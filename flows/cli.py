@@ -14,6 +14,7 @@ import errno
 import gc
 import importlib
 import logging
+import math
 import os
 import select
 import signal
@@ -461,11 +462,20 @@ def claims() -> None:
     """
 
 
+def _a_number(value: float | None, param: click.Parameter) -> float | None:
+    """``value``, unless it is NaN, which click's FloatRange lets through (no comparison with NaN is true):
+    '--threshold nan' labelled every sentence No."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("nan is not a number; give one from 0 to 1", param=param)
+    return value
+
+
 @claims.command("score")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--detector", type=click.Choice(registry.names()), default=registry.DEFAULT, show_default=True,
               help="The detector, as in claims.detector: " + registry.describe() + ".")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Label threshold (default: the detector's shipped one).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, callback=lambda ctx, param, value: _a_number(value, param),
+              help="Label threshold (default: the detector's shipped one).")
 @handle_errors
 @collector_paused
 def claims_score(file: Path, detector: str, threshold: float | None) -> None:

@@ -89,3 +89,12 @@ def test_same_scores_as_the_flow(seed_dir: Path, out_dir: Path, loaded: LoadedCo
             writer.writerow([claim["id"], claim["text"]])
     table = rows(score(src)[1])[1:]
     assert [(r[0], float(r[1]), r[2]) for r in table] == [(c["id"], c["checkworthiness"], "Yes") for c in report["claims"]]
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan"])
+def test_a_threshold_that_is_not_a_number_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    """click's FloatRange lets NaN through (no comparison with it is true): every sentence was labelled No."""
+    path = tmp_path / "s.tsv"
+    path.write_text("Sentence_id\tText\n1\tThe army said 300 troops arrived in Syria in 2015.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["claims", "score", str(path), "--detector", "signals", "--threshold", value])
+    assert result.exit_code == 2 and "is not a number; give one from 0 to 1" in result.output
