@@ -492,3 +492,15 @@ def test_a_corpus_of_thousands_of_rows_of_one_id_lists_a_thousand_problems_and_c
     assert [d.id for d in docs] == ["x"] and len(problems) == MAX_PROBLEMS_PER_FILE + 1
     assert problems[0].message.endswith("ids must be unique (ingest.corpus.columns.id); the row was skipped")
     assert problems[-1].line == 1_002 and problems[-1].message.startswith("1,999 more problems like those above, the first at line 1,002")
+
+
+def test_a_json_lines_row_naming_a_column_it_reads_twice_is_a_problem_as_a_csv_header_is(tmp_path: Path) -> None:
+    """json keeps the last of two "id" keys (another reader the first): which id a document got was the reader's
+    choice, where a CSV header naming a column twice is already one problem."""
+    one, two = json.dumps(ROW.format(1)), json.dumps(ROW.format(2))
+    rows = [f'{{"id": "19", "id": "20", "content": {one}}}', f'{{"id": "21", "content": {two}, "extra": 1, "extra": 2, "meta": {{"a": 1, "a": 2}}}}']
+    path = write(tmp_path / "c.jsonl", "\n".join(rows) + "\n")
+    docs, problems = read_corpus(path, IngestConfig())
+    assert [d.id for d in docs] == ["21"]  # a key the run never reads may repeat
+    assert [(p.line, p.message) for p in problems] == [
+        (1, "row names 'id' more than once; write each key once (ingest.corpus.columns says which the run reads)")]

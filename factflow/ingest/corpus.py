@@ -35,6 +35,20 @@ def discover_corpora(seeds: Path, cfg: IngestConfig, tree: Tree | None = None) -
     return sorted(seeds / path for path in files_matching(entries, cfg.corpus.patterns))
 
 
+class _Keys(dict[str, Any]):
+    """A JSON object, and the keys it names more than once (``twice``; json keeps the last of them)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.twice: set[str] = set()
+        if len(self) < len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.twice.add(key)
+                seen.add(key)
+
+
 def row_limit(cfg: IngestConfig) -> int:
     """The longest line (or CSV field) of a corpus file read, in characters: a row holds one document, at
     most ingest.max_file_bytes, and its other fields; twice that, and never under 100,000."""
@@ -64,7 +78,7 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
                 if not line.strip():
                     continue
                 try:
-                    value = json.loads(line)
+                    value = json.loads(line, object_pairs_hook=_Keys)
                 except json.JSONDecodeError as exc:
                     yield number, None, f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
                     continue
@@ -77,6 +91,11 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
                     continue
                 if not isinstance(value, dict):
                     yield number, None, f"a JSON {type(value).__name__}, not an object; each line must be one JSON object"
+                    continue
+                twice = sorted(getattr(value, "twice", set()) & used)
+                if twice:  # which of the two holds it cannot be told: json keeps the last, a reader the first
+                    yield number, None, (f"names {', '.join(map(repr, twice))} more than once; write each key once "
+                                         "(ingest.corpus.columns says which the run reads)")
                     continue
                 yield number, scrub(value), None
         return
