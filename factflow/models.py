@@ -801,6 +801,45 @@ class ReportSummary(BaseModel):
     problems: list[Problem]
 
 
+@dataclass(slots=True, config=_SKIMMED)
+class ExportAppearance:
+    """What the ClaimReview export reads of a claim's appearance: the document it is in."""
+
+    document: str
+
+
+@dataclass(slots=True, config=_SKIMMED)
+class ExportClaim:
+    """What the ClaimReview export reads of a report's claim: its id, text, where it appears and its consensus."""
+
+    id: str
+    document: str
+    text: str
+    appearances: list[ExportAppearance]
+    consensus: Consensus
+
+
+@dataclass(slots=True, config=_SKIMMED)
+class ExportDocument:
+    """What the ClaimReview export reads of a report's document: its URL, outlet and publication date."""
+
+    id: str
+    url: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+
+
+class ReportExport(BaseModel):
+    """A report read for the ClaimReview export (:mod:`factflow.export.claimreview`): the scale, and only the
+    fields of each claim and document that a review shows (the whole report is several times the memory)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    scale: list[RatingLevel]
+    documents: list[ExportDocument]
+    claims: list[ExportClaim]
+
+
 class Report(Model):
     """The verdict report, ``reports/verdicts.yaml``."""
 

@@ -553,7 +553,10 @@ def export_claimreview(report_path: Path, config_path: Path, publisher: str | No
         check_link(publisher_url)
     except ValueError as exc:
         raise click.BadParameter(f"{publisher_url!r}: {exc}", param_hint="--publisher-url / report.publisher_url") from exc
-    reviews = claim_reviews(load_report(report_path), publisher, publisher_url)
+    from factflow.models import ReportExport
+
+    # Only what a review shows of each claim and document is read (the whole report takes several times the memory).
+    reviews = claim_reviews(load_report(report_path, ReportExport), publisher, publisher_url)
     click.echo(to_json(reviews))
 
 

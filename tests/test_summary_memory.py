@@ -83,3 +83,11 @@ def test_the_summary_reads_only_what_it_shows_of_each_claim(desk_report: Path, t
     peak = peak_of("report", "--report", str(desk_report), "--format", fmt, "-o", str(tmp_path / f"summary.{fmt}"))
     print(f"{fmt}: {peak / CLAIMS:.0f} bytes a claim at the peak")
     assert peak / CLAIMS < {"markdown": 5_500, "html": 6_000}[fmt], f"{peak / CLAIMS:.0f} bytes a claim"
+
+
+def test_the_claimreview_export_reads_only_what_a_review_shows(desk_report: Path) -> None:
+    """A review shows a claim's text, where it appeared and its consensus: the rest of each claim (its
+    sources, reasons, anatomy, verdicts) and of each document is skipped as the report is read
+    (451 MB -> 153 MB at 34,000 claims and 100,000 documents)."""
+    peak = peak_of("export", "claimreview", "--report", str(desk_report), "--publisher-url", "https://desk.example/checks")
+    assert peak / CLAIMS < 6_000, f"{peak / CLAIMS:.0f} bytes a claim"

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from factflow.export import RATED
-from factflow.models import Report, ReportClaim, check_link
+from factflow.models import ExportClaim, Report, ReportClaim, ReportExport, check_link
 
 
 def to_json(reviews: list[dict[str, Any]]) -> str:
@@ -32,7 +32,7 @@ def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if v not in (None, [], {})}
 
 
-def claim_reviews(report: Report, publisher: str, publisher_url: str) -> list[dict[str, Any]]:
+def claim_reviews(report: Report | ReportExport, publisher: str, publisher_url: str) -> list[dict[str, Any]]:
     """One ClaimReview per claim whose consensus is agreed or adjudicated, in report order."""
     values = [level.rating_value for level in report.scale if level.rating_value is not None]
     best, worst = (max(values), min(values)) if values else (None, None)
@@ -42,7 +42,7 @@ def claim_reviews(report: Report, publisher: str, publisher_url: str) -> list[di
             for c in report.claims if c.consensus.status in RATED and c.consensus.rating]
 
 
-def _review(claim: ReportClaim, by_label: dict, documents: dict, best: int | None, worst: int | None,
+def _review(claim: ReportClaim | ExportClaim, by_label: dict, documents: dict, best: int | None, worst: int | None,
             publisher: str, publisher_url: str) -> dict[str, Any]:
     label = claim.consensus.rating or ""
     level = by_label.get(label)
