@@ -276,6 +276,13 @@ def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
             id_col, text_col = header.index("Sentence_id"), header.index("Text")
             start = reader.line_num + 1
             for row in reader:
+                if reader.line_num > start and any("\t" in line for field in row for line in field.split("\n")[1:]):
+                    # A sentence opening a quotation that closes in a later one ('"There were 300, I think.'):
+                    # read as a quoted field, it would swallow every line up to the next quote, rows lost unsaid.
+                    # (A field quoted whole may hold a line end, as ClaimBuster's do; not the next rows' tabs.)
+                    raise InputError(path, f"this row opens a quote (\") that closes only on line {reader.line_num}, so the "
+                                     "lines between would be read as part of its text; quote a field whole (\"...\", "
+                                     "inner quotes doubled) or not at all", line=start)
                 if row and len(row) <= max(id_col, text_col):
                     raise InputError(path, f"row has {len(row)} column(s), the header {len(header)}", line=reader.line_num)
                 if row:
@@ -286,6 +293,10 @@ def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
                 raise InputError(path, f'a quoted field (") opened here is never closed: lines {start:,} to {reader.line_num:,}, '
                                  'the end of the file, would be one sentence; close the quote, and double a quote inside a field ("")',
                                  line=start) from exc
+            if reader.line_num > start:  # the quote a row opens closes on a later line, mid-field
+                raise InputError(path, f"this row opens a quote (\") that closes only on line {reader.line_num}, so the "
+                                 "lines between would be read as part of its text; quote a field whole (\"...\", "
+                                 "inner quotes doubled) or not at all", line=start) from exc
             raise InputError(path, f'not valid TSV ({exc}); quote a field that holds a tab, a line end or starts with a quote, '
                              'doubling the quotes inside it ("")', line=start) from exc
         except UnicodeDecodeError as exc:
