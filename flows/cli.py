@@ -665,6 +665,8 @@ def check(config_path: Path, out: Path) -> None:
         for line, message in exc.details:
             stderr.print(printable(f"{exc.path}:{line}: {message}" if line else f"{exc.path}: {message}"), highlight=False)
         sys.exit(1)
+    if not out.is_dir():  # a mistyped --out would check nothing and say all is well
+        raise OutputError(out, "is not a folder; pass the output folder of `factflow run` with --out (default: .)")
     layout = loaded.layout(out)
     claim_ids = {p.stem for p in layout.tasks.glob("c-*.yaml")}
     ledger = load_ledger(out, loaded.config.review)[0] if layout.ledger.exists() else None

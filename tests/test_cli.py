@@ -77,6 +77,12 @@ def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
     assert f"review/verdicts/reviewer-1/{victim.name}:3: rating: 'maybe' is not on the rating scale" in bad.output
 
 
+def test_check_of_a_folder_that_is_not_there_is_an_error(tmp_path: Path) -> None:
+    """A mistyped --out checked nothing and said 'valid, 0 verdict files', exit status 0."""
+    result = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(tmp_path / "no-such-run")])
+    assert result.exit_code == 1 and "no-such-run: is not a folder" in result.output
+
+
 def test_check_parses_only_files_changed_since_the_run_and_writes_nothing(
     seed_dir: Path, out_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
