@@ -752,7 +752,9 @@ def review(person: str, config_path: Path, out: Path) -> None:
     from factflow.review.terminal import review_in_terminal
 
     loaded = _load(config_path)
-    review_in_terminal(ReviewSession(out, loaded.config.review, person, report=loaded.layout(out).report))
+    outcome = review_in_terminal(ReviewSession(out, loaded.config.review, person, report=loaded.layout(out).report))
+    if outcome.stopped:  # a script's answers refused again and again: what was saved is kept, but the script failed
+        sys.exit(1)
 
 
 def entry() -> None:

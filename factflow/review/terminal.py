@@ -32,6 +32,8 @@ class Outcome:
     skipped: int = 0
     left: int = 0
     quit: bool = False
+    #: Stopped because a script's answers were refused again and again (the command then exits 1).
+    stopped: bool = False
 
 
 def _show_scale(cfg: ReviewConfig) -> None:
@@ -130,6 +132,8 @@ def _ask(text: str, default: str | None = None) -> str:
 #: Answers in a row a prompt refuses before a session whose answers come from a pipe or a file stops (a
 #: terminal asks on): ``yes | factflow review`` answered 'y' to the rating prompt for ever.
 MAX_REFUSED_ANSWERS = 5
+#: The message of the click.Abort that stops such a session (end of input is a click.Abort too, and no failure).
+_STOPPED = "answers refused"
 
 
 def _refused(times: int, message: str) -> int:
@@ -140,7 +144,7 @@ def _refused(times: int, message: str) -> int:
     if times >= MAX_REFUSED_ANSWERS and not _is_terminal(sys.stdin):
         click.echo(f"Stopping: {times} answers in a row were refused, and they come from a pipe or a file, not a "
                    "terminal; check the script that writes them.")
-        raise click.Abort
+        raise click.Abort(_STOPPED)
     return times
 
 
@@ -228,8 +232,9 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
             else:
                 rationale = _ask_rationale()
                 evidence = _ask_evidence()
-        except click.Abort:  # end of input (a pipe ran dry, Ctrl-D) or Ctrl-C: stop, keep what was saved
+        except click.Abort as exc:  # end of input (a pipe ran dry, Ctrl-D) or Ctrl-C: stop, keep what was saved
             outcome.quit = True
+            outcome.stopped = str(exc) == _STOPPED
             break
         try:
             saved = session.save(item.task, rating, rationale, evidence, VIA)
