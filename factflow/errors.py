@@ -136,6 +136,11 @@ class WriteError(FactflowError):
         self.errno = exc.errno
         reasons = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file size limit reached"}
         reason = reasons.get(exc.errno or 0, f"cannot write ({exc.strerror or exc})")
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+            # "-o afile/x.html" where afile is a file: mkdir says "File exists", which names neither path.
+            blocking = next((p for p in reversed(Path(path).parents) if p.exists() and not p.is_dir()), None)
+            if blocking is not None:
+                reason = f"{blocking} is a file, where a folder is needed,"
         super().__init__(f"{reason} writing {self.path}; nothing was lost")
 
 

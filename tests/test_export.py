@@ -363,3 +363,10 @@ def test_standard_output_that_refuses_writes_is_named_as_such(rated_report: Path
                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.strip() == "Error: disk full writing standard output; nothing was lost"
+
+
+def test_a_summary_written_below_a_file_names_the_file_in_the_way(rated_report: Path, tmp_path: Path) -> None:
+    """'-o afile/x.html' where afile is a file said 'cannot write (File exists)', naming neither path."""
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    code, out = invoke("report", "--report", str(rated_report), "-o", str(tmp_path / "afile" / "x.html"))
+    assert code == 1 and f"{tmp_path / 'afile'} is a file, where a folder is needed" in out and "Traceback" not in out
