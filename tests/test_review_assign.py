@@ -169,6 +169,12 @@ def test_a_lost_ledger_is_rebuilt_from_the_verdict_files(seed_dir: Path, out_dir
     assert _assigned(out_dir) == before
     assert [p.message for p in result.report.problems] == [
         "unreadable: it holds a number of more than 4,300 digits; rebuilt from the verdict files (the flow rewrites this file)"]
+    # Valid JSON of the wrong shape: what is wrong and where ("1 validation error for Ledger" said neither).
+    write(out_dir / LEDGER_PATH, '{"claims": {"c-1": {"reviewers": ["reviewer-1"]}}}\n')
+    result = run_pipeline(cfg, seed_dir, out_dir)
+    assert _assigned(out_dir) == before
+    assert [p.message.split(";")[0] for p in result.report.problems] == [
+        "not a ledger: claims.c-1.reviewers: Input should be a valid dictionary"]
 
 
 def test_a_rebuilt_ledger_takes_the_text_of_current_claims_so_their_verdicts_keep_it_when_orphaned(tmp_path: Path, out_dir: Path) -> None:

@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from factflow.config import ReviewConfig, Reviewer
 from factflow.errors import InputError
 from factflow.layout import LEDGER, OutputLayout
@@ -202,6 +204,7 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
                     # Python's own words name a setting of its own ("use sys.set_int_max_str_digits()"): not the desk's to change
                     f"unreadable: it holds a number of more than {sys.get_int_max_str_digits():,} digits"
                     if isinstance(exc, ValueError) and "integer string conversion" in str(exc) else
+                    f"not a ledger: {_first_error(exc)}" if isinstance(exc, ValidationError) else
                     f"unreadable: {str(exc).splitlines()[0]}")
             problems.append(Problem(file=LEDGER.as_posix(), line=line,
                                     message=f"{what}; rebuilt from the verdict files (the flow rewrites this file)"))
@@ -263,3 +266,12 @@ def write_ledger(ledger: Ledger, out: Path) -> bool:
         return False
     atomic_write_text(path, text, durable=False)  # the run flushes once after writing its review files
     return True
+
+
+def _first_error(exc: ValidationError) -> str:
+    """What is wrong, and where, in a ledger pydantic refused: "claims.c-1.reviewers: Input should be a valid list"
+    (pydantic's first line names only the model: "1 validation error for Ledger")."""
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"]) or "the top level"
+    more = f" (and {exc.error_count() - 1:,} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {error['msg']}{more}"
