@@ -191,7 +191,7 @@ def test_a_librarys_logged_traceback_is_one_warning_line_without_debug() -> None
     import logging
     import sys
 
-    from factflow_flows.cli import _OneLine
+    from factflow_flows.console import _OneLine
 
     try:
         raise OSError(28, "No space left on device")

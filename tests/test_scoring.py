@@ -31,7 +31,7 @@ def test_unknown_detector_is_a_config_error_with_the_known_names() -> None:
 
 
 def test_config_cli_and_registry_name_the_same_detectors() -> None:
-    from factflow_flows.cli import claims_score
+    from factflow_flows.desk import claims_score
 
     option = next(p for p in claims_score.params if p.name == "detector")
     assert tuple(option.type.choices) == registry.names()  # type: ignore[attr-defined]
