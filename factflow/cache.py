@@ -49,9 +49,10 @@ from factflow.yamlio import atomic_write_chunks, read_lines, with_regular
 log = logging.getLogger("factflow")
 
 
-#: Files outside the claims and sources packages that decide what they produce (names.py and its list of
-#: common words: the capitalised names that anatomy, signals, key terms and searches start from).
-_SHARED = ("models.py", "names.py", "common-words.txt.gz")
+#: Files outside the claims and sources packages that decide what they produce: the data models (a package),
+#: names.py and its list of common words (the capitalised names that anatomy, signals, key terms and
+#: searches start from).
+_SHARED = ("models", "names.py", "common-words.txt.gz")
 
 
 @lru_cache(maxsize=4)
@@ -63,7 +64,10 @@ def _code_version(*packages: str) -> str:
     digest = hashlib.sha256()
     root = resources.files("factflow")
     for module in _SHARED:
-        digest.update(root.joinpath(module).read_bytes())
+        item = root.joinpath(module)
+        for name, file in _files(item, f"{module}/") if item.is_dir() else [(module, item)]:
+            if name.endswith((".py", ".txt.gz")):
+                digest.update(name.encode("utf-8") + b"\x00" + file.read_bytes() + b"\x00")
     for package in packages:
         for name, item in _files(root.joinpath(package)):
             if name.endswith((".py", ".npz", ".onnx", ".json", ".gz")):

@@ -339,17 +339,17 @@ def test_a_rerun_with_the_seeds_folder_named_otherwise_or_moved_reuses_every_ext
 
 def test_the_code_version_of_extraction_covers_the_name_finder_and_the_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cached extraction is only as current as the code that made it: the claims package, and the
-    files outside it that decide what it finds (names.py and its common words, models.py). A change to any of them misses."""
+    files outside it that decide what it finds (names.py and its common words, the models package). A change to any of them misses."""
     import factflow.cache as cache_module
 
     package = tmp_path / "factflow"
     write(package / "claims" / "__init__.py", "# claims\n")
-    write(package / "models.py", "# models\n")
+    write(package / "models" / "__init__.py", "# models\n")
     write(package / "names.py", "# names\n")
     write(package / "common-words.txt.gz", "human\n")
     monkeypatch.setattr(cache_module.resources, "files", lambda name: package)
     versions = []
-    for path, text in [(None, ""), (package / "names.py", "# names, changed\n"), (package / "models.py", "# models, changed\n"),
+    for path, text in [(None, ""), (package / "names.py", "# names, changed\n"), (package / "models" / "claims.py", "# claims models\n"),
                        (package / "claims" / "__init__.py", "# claims, changed\n"), (package / "common-words.txt.gz", "human\nrebels\n")]:
         if path is not None:
             write(path, text)
