@@ -41,10 +41,10 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from factflow import __version__
 from factflow.config import ClaimsConfig, Config
 from factflow.errors import WriteError
+from factflow.fileio import atomic_write_chunks, read_lines, with_regular
 from factflow.layout import OutputLayout
 from factflow.models import Claim, Document, DocumentClaims, Problem, Source, SourceLeftOut
 from factflow.text import shown_name
-from factflow.yamlio import atomic_write_chunks, read_lines, with_regular
 
 log = logging.getLogger("factflow")
 

@@ -32,8 +32,8 @@ from typing import TextIO
 import numpy as np
 
 from factflow.errors import InputError
+from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 from factflow.models import FileProblems, Problem
-from factflow.yamlio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 
 __all__ = [
     "DEFAULT_THRESHOLD", "FIGURE_PENALTY", "Match", "Row", "figures", "figures_conflict",

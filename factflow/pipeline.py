@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from factflow.config import LoadedConfig
 from factflow.errors import OutputError
+from factflow.fileio import files_matching, walk_tree
 from factflow.layout import OutputLayout
 from factflow.lock import output_lock
 from factflow.runtime import collector_paused
@@ -41,7 +42,6 @@ from factflow.stages import (
     write_review,
 )
 from factflow.workers import in_processes, processes
-from factflow.yamlio import files_matching, walk_tree
 
 log = logging.getLogger("factflow")
 

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from factflow.config import CLAIM_TYPES, LoadedConfig
+from factflow.fileio import read_regular, regular_digest
 from factflow.models import (
     Agreement,
     Changes,
@@ -39,7 +40,7 @@ from factflow.models import (
     VerdictRecord,
 )
 from factflow.review import LoadedVerdict, agreement, consensus, reviewer_stats
-from factflow.yamlio import SafeLoader, read_regular, regular_digest
+from factflow.yamlio import SafeLoader
 
 CONSENSUS_STATUSES = ("pending", "agreed", "disputed", "adjudicated")
 

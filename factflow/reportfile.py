@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from factflow import __version__
 from factflow.errors import WriteError
+from factflow.fileio import atomic_write_chunks, read_lines, with_regular
 from factflow.layout import twin_of
 from factflow.models import (
     SCHEMA_VERSION,
@@ -32,7 +33,7 @@ from factflow.models import (
 )
 from factflow.report import ReportStream, snapshot_entry
 from factflow.yamlemit import emit
-from factflow.yamlio import atomic_write_chunks, dump_yaml, read_lines, with_regular
+from factflow.yamlio import dump_yaml
 
 #: A report, or a model of part of one (see :func:`read_twin`).
 R = TypeVar("R", bound=BaseModel)

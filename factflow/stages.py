@@ -35,6 +35,7 @@ from factflow.claims import Unchanged, extract_claims_many, merge_claims
 from factflow.config import LoadedConfig
 from factflow.errors import InputError, OutputError, StaleCacheError
 from factflow.export import load_report
+from factflow.fileio import flush_to_disk
 from factflow.ingest import UrlLine, WebFetcher, fetch_urls, load_documents
 from factflow.layout import OutputLayout
 from factflow.memory import RATED, desk_candidates, imported_candidates, load_index, merge_checks
@@ -60,7 +61,6 @@ from factflow.review import (
 from factflow.runtime import collector_paused, collector_running
 from factflow.sources import link_sources_with_reasons, resolve_sources
 from factflow.workers import batch_size
-from factflow.yamlio import flush_to_disk
 
 log = logging.getLogger("factflow")
 

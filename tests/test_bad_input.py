@@ -360,9 +360,9 @@ def test_a_command_given_a_named_pipe_nobody_writes_to_or_a_device_ends_with_one
     from click.testing import CliRunner
     from factflow_flows.cli import main
 
-    import factflow.yamlio
+    import factflow.fileio
 
-    monkeypatch.setattr(factflow.yamlio, "PIPE_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(factflow.fileio, "PIPE_WAIT_SECONDS", 0.2)
     pipe = tmp_path / "named-pipe"
     os.mkfifo(pipe)
     for file, said in ((pipe, "a named pipe nothing wrote to within 0.2 s"), (Path("/dev/zero"), "a device, not a file")):
@@ -431,7 +431,7 @@ def test_an_output_folder_that_is_not_one_is_one_line_before_anything_starts(tmp
 def test_a_folder_where_a_file_should_be_is_called_a_folder(tmp_path: Path) -> None:
     """A folder named like a verdict file is no pipe, socket or device: the message says what it is."""
     from factflow.errors import VerdictError
-    from factflow.yamlio import read_plain_file
+    from factflow.fileio import read_plain_file
 
     folder = tmp_path / "c-1a2b3c4d.yaml"
     folder.mkdir()
@@ -448,7 +448,7 @@ def test_a_config_or_report_pipe_that_never_ends_is_one_line_not_all_memory(tmp_
     from factflow_flows.cli import main
 
     from factflow.errors import InputError
-    from factflow.yamlio import read_input_bytes
+    from factflow.fileio import read_input_bytes
 
     def endless(name: str) -> Path:
         pipe = tmp_path / name

@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 from factflow.claims.scoring import read_sentences_tsv
 from factflow.config import IngestConfig, LoadedConfig
 from factflow.errors import InputError, VerdictError
+from factflow.fileio import MAX_TSV_LINE_CHARS
 from factflow.ingest import load_documents, read_corpus, read_document, split_front_matter
 from factflow.ingest.web import read_url_list
 from factflow.matching import read_id_text_tsv
@@ -31,7 +32,7 @@ from factflow.models import MAX_PROBLEMS_PER_FILE, Claim, Document
 from factflow.pipeline import run_pipeline
 from factflow.review.files import load_verdict, stub_text
 from factflow.text import scrub, shown_name
-from factflow.yamlio import MAX_TSV_LINE_CHARS, SafeLoader, parse_yaml
+from factflow.yamlio import SafeLoader, parse_yaml
 from tests.conftest import SEED, write
 
 DOCUMENT = TypeAdapter(Document)
@@ -292,7 +293,7 @@ def test_a_pipe_is_never_opened_as_one_of_the_runs_own_files(tmp_path: Path, mon
     about to close: the report a person then reads through it (``--report <(...)``) would never come. The
     run's own files (and the report's hash, taken before the twin is tried) are read only when they are
     plain files, so a pipe is not even opened."""
-    from factflow.yamlio import read_regular, regular_digest
+    from factflow.fileio import read_regular, regular_digest
 
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)

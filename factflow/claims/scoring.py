@@ -25,7 +25,7 @@ from factflow.claims import registry
 from factflow.claims.detector import Detector, default_detector, logistic
 from factflow.claims.signals import Assessment, assess
 from factflow.errors import InputError
-from factflow.yamlio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
+from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 
 #: How far below the threshold a sentence that cannot be checked is placed.
 _NOT_CHECKABLE_MARGIN = 0.01

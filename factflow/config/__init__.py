@@ -20,8 +20,9 @@ from factflow.config.fields import CLAIM_TYPES, ClaimType, EntityKind, Globs, Re
 from factflow.config.review import RatingLevel, ReviewConfig, Reviewer
 from factflow.config.sources import ApisConfig, SourcesConfig, SourceTemplate
 from factflow.errors import ConfigError
+from factflow.fileio import read_text
 from factflow.layout import DEFAULT_HTTP_CACHE, DEFAULT_REPORT, OutputLayout
-from factflow.yamlio import load_model, read_text
+from factflow.yamlio import load_model
 
 __all__ = [
     "CLAIM_TYPES", "ApisConfig", "CacheConfig", "ClaimType", "ClaimsConfig", "Config", "CorpusColumns", "CorpusConfig",

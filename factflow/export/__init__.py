@@ -13,9 +13,10 @@ from typing import overload
 from pydantic import BaseModel
 
 from factflow.errors import InputError
+from factflow.fileio import decode_input, read_input_bytes, regular_digest
 from factflow.models import Report
 from factflow.reportfile import R, read_twin
-from factflow.yamlio import decode_input, load_model, read_input_bytes, regular_digest
+from factflow.yamlio import load_model
 
 #: Consensus states that carry a rating others may publish.
 RATED = frozenset({"agreed", "adjudicated"})

@@ -227,7 +227,7 @@ def write_summary(report: Summarised, fmt: str, output: Path | None) -> tuple[It
     made. Returns the text in blocks of about a megabyte, for the caller to print, when there is no output
     file (nothing when there is), and the files written."""
     from factflow.errors import OutputError
-    from factflow.yamlio import atomic_write_text, is_stream, write_output
+    from factflow.fileio import atomic_write_text, is_stream, write_output
 
     # Markdown's charts are files beside it; a device or pipe has no "beside": text bars then, as on stdout.
     prefix = f"{output.stem}-" if (output is not None and fmt == "markdown" and not is_stream(output)) else None

@@ -19,10 +19,10 @@ from typing import Any
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
+from factflow.fileio import BoundedLines, Tree, files_matching, walk_tree
 from factflow.ingest.parse import parse_document, wide_encoding
 from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check_document_url, clip, unexpected_problem
 from factflow.text import scrub, shown_name
-from factflow.yamlio import BoundedLines, Tree, files_matching, walk_tree
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 

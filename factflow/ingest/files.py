@@ -14,12 +14,12 @@ from pathlib import Path
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
+from factflow.fileio import Tree, files_matching, walk_tree
 from factflow.ingest.corpus import discover_corpora, read_corpus
 from factflow.ingest.parse import decode, extract_article, parse_text_document
 from factflow.ingest.web import WebFetcher, read_url_list
 from factflow.models import Document, FileProblems, Problem, unexpected_problem
 from factflow.text import shown_name
-from factflow.yamlio import Tree, files_matching, walk_tree
 
 _HTML_SUFFIXES = (".html", ".htm")
 

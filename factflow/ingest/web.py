@@ -25,10 +25,10 @@ import httpx
 
 from factflow.config import HttpConfig, IngestConfig
 from factflow.errors import InputError, RefusedAddress
+from factflow.fileio import read_plain_file
 from factflow.http import build_client, run_async
 from factflow.ingest.parse import extract_article, parse_text_document
 from factflow.models import MAX_URL_CHARS, Document, FileProblems, Problem, check_document_url, unexpected_problem
-from factflow.yamlio import read_plain_file
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)

@@ -23,9 +23,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from factflow.errors import InputError
+from factflow.fileio import atomic_write_text, open_input, read_regular
 from factflow.layout import CLAIMREVIEWS, OutputLayout
 from factflow.models import FileProblems, Model, Problem, check_link
-from factflow.yamlio import atomic_write_text, open_input, read_regular
 
 __all__ = ["INDEX_PATH", "ImportResult", "ImportedReview", "ReviewIndex", "import_files", "load_index", "read_claimreviews"]
 

@@ -20,10 +20,10 @@ from typing import Literal, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
+from factflow.fileio import atomic_write_text, read_regular
 from factflow.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
 from factflow.models import ExistingFactCheck, Report, ReportMemory
-from factflow.yamlio import atomic_write_text, read_regular
 
 __all__ = ["RATED", "MemoryCandidate", "recall", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
 

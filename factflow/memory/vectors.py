@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from factflow.yamlio import atomic_write_bytes, read_regular
+from factflow.fileio import atomic_write_bytes, read_regular
 
 
 class Encoder(Protocol):

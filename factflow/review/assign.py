@@ -27,11 +27,12 @@ from pydantic import ValidationError
 
 from factflow.config import ReviewConfig, Reviewer
 from factflow.errors import InputError
+from factflow.fileio import atomic_write_text, read_plain_file, read_regular
 from factflow.layout import LEDGER, OutputLayout
 from factflow.models import AssignmentEntry, Claim, Ledger, Problem
 from factflow.review.files import reviewer_folders, yaml_files
 from factflow.text import scrub
-from factflow.yamlio import atomic_write_text, parse_yaml, read_plain_file, read_regular
+from factflow.yamlio import parse_yaml
 
 # JSON rather than YAML: only the flow writes and reads this file, and at 20,000 claims PyYAML
 # takes seconds to read it where json takes a fraction of one (bench/review.py).

@@ -21,22 +21,12 @@ import yaml
 
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
+from factflow.fileio import atomic_write_chunks, atomic_write_text, create_exclusive, read_plain_file, read_regular, with_regular
 from factflow.layout import TASKS, VERDICTS, OutputLayout
 from factflow.models import Claim, Ledger, PlannedClaim, Problem, Task, Verdict, check_link, unexpected_problem
 from factflow.text import scrub, shown_name
 from factflow.yamlemit import comment
-from factflow.yamlio import (
-    atomic_write_chunks,
-    atomic_write_text,
-    create_exclusive,
-    dump_yaml,
-    load_model,
-    load_model_node,
-    node_line,
-    read_plain_file,
-    read_regular,
-    with_regular,
-)
+from factflow.yamlio import dump_yaml, load_model, load_model_node, node_line
 
 _QUESTIONS = {
     "statistic": "Is the figure in this claim accurate, and does it come from a reliable source?",
@@ -553,7 +543,7 @@ MAX_TASK_FILE_BYTES = 10_000_000
 
 def read_task(path: Path) -> Task:
     """One task file the flow wrote; InputError naming it when it is anything else. Read as the review
-    folder's files are (see :func:`factflow.yamlio.read_plain_file`): a plain file only, never a link
+    folder's files are (see :func:`factflow.fileio.read_plain_file`): a plain file only, never a link
     followed or a pipe opened (it would wait for a writer), and no larger than ``MAX_TASK_FILE_BYTES``."""
     return load_model(path, Task, InputError, text=read_plain_file(path, InputError, max_bytes=MAX_TASK_FILE_BYTES))
 
