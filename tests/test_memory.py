@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from factflow_flows.cli import main
@@ -369,23 +370,26 @@ def test_a_rerun_with_nothing_new_neither_encodes_nor_searches(tmp_path: Path) -
     assert recall([*claims, claim("c-3", "A third bridge claim.")], candidates, 0.8, cache, encoder)["c-3"] and len(made) == 4
 
 
+
+class Counting:
+    """A stand-in encoder that counts what it is asked to encode: "bridge" sentences one way, the rest another."""
+
+    meta = {"name": "fake", "weights_sha256": "0" * 64}
+    dimensions = 2
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def encode(self, sentences: list[str]) -> np.ndarray:
+        self.asked += sentences
+        return np.array([[1.0, 0.0] if "bridge" in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
+
 def test_the_import_encodes_the_imported_claims_once_and_runs_borrow_their_vectors(tmp_path: Path) -> None:
     import numpy as np
 
     from factflow.layout import OutputLayout
     from factflow.matching import normalise_post
     from factflow.memory.vectors import CachedEncoder
-
-    class Counting:
-        meta = {"name": "fake", "weights_sha256": "0" * 64}
-        dimensions = 2
-
-        def __init__(self) -> None:
-            self.asked: list[str] = []
-
-        def encode(self, sentences: list[str]) -> np.ndarray:
-            self.asked += sentences
-            return np.array([[1.0, 0.0] if "bridge" in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
 
     reviews = [REVIEW | {"url": f"https://checker.example/r/{i}", "claimReviewed": f"The bridge number {i} cost a lot."} for i in range(3)]
     announced: list[int] = []
@@ -419,17 +423,6 @@ def test_an_import_of_claims_the_run_encoded_takes_their_vectors_from_the_run(tm
     from factflow.layout import OutputLayout
     from factflow.matching import normalise_post
     from factflow.memory.vectors import CachedEncoder
-
-    class Counting:
-        meta = {"name": "fake", "weights_sha256": "0" * 64}
-        dimensions = 2
-
-        def __init__(self) -> None:
-            self.asked: list[str] = []
-
-        def encode(self, sentences: list[str]) -> np.ndarray:
-            self.asked += sentences
-            return np.array([[1.0, 0.0] if "bridge" in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
 
     reviews = [REVIEW | {"url": f"https://checker.example/r/{i}", "claimReviewed": f"The bridge number {i} cost a lot."} for i in range(4)]
     layout = OutputLayout(tmp_path)

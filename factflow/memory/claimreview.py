@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from factflow.errors import InputError
-from factflow.fileio import atomic_write_text, open_input, read_regular
+from factflow.fileio import atomic_write_text, read_input_bytes, read_regular
 from factflow.layout import CLAIMREVIEWS, OutputLayout
 from factflow.models import FileProblems, Model, Problem, check_link
 
@@ -185,13 +185,7 @@ def _review(item: Any, file: str) -> ImportedReview:
 
 def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
     """The reviews of one file and a problem per bad item; InputError when the file cannot be read at all."""
-    with open_input(path, InputError) as handle:  # a file or a pipe; a named pipe nobody writes to reads as empty
-        try:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(path, f"larger than {MAX_FILE_BYTES:,} bytes; split it")
+    raw = read_input_bytes(path, InputError, MAX_FILE_BYTES, "split it")  # a file or a pipe; a named pipe nobody writes to reads as empty
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
