@@ -102,7 +102,7 @@ def test_json_nested_too_deeply_is_one_clear_error_or_one_bad_item(tmp_path: Pat
     deep = write(tmp_path / "deep.json", "[" * 200_000)
     code, text, err = invoke("import", "claimreview", str(deep), "--out", str(tmp_path / "out"))
     assert code == 1 and "Traceback" not in text + err
-    assert "deep.json: nested too deeply to read" in text + err
+    assert "deep.json:1: nested too deeply to read" in text + err  # the line of the item that nests too deeply
     lines = write(tmp_path / "lines.jsonl", json.dumps(REVIEW) + "\n" + "[" * 200_000 + "\n")
     result = import_files([lines], tmp_path / "out")
     assert result.added == 1
@@ -462,3 +462,27 @@ def test_a_reimported_review_with_a_new_rating_is_matched_again(tmp_path: Path) 
     import_files([write(tmp_path / "r.json", json.dumps([review | {"reviewRating": {"alternateName": "False"}}]))], tmp_path, encoder=Fake())
     second = recall(claims, imported_candidates(load_index(tmp_path)), 0.7, cache, encoder)
     assert [c.rating for c in second["c-1"]] == ["False"] and len(made) == 2  # the cached match is not served stale
+
+
+def test_a_claimreview_feed_is_read_an_item_at_a_time(tmp_path: Path) -> None:
+    """A JSON array of 20,000 reviews (11.7 MB) peaked at 500 MB traced: the file was read into a buffer of
+    the 500 MB limit, and every item's dicts were held at once. Now about six times the file, most of it the
+    reviews read (the item-at-a-time reading alone halved the peak: 108 MB -> 52 MB for 11.7 MB)."""
+    import tracemalloc
+
+    from factflow.memory.claimreview import read_claimreviews
+
+    feed = write(tmp_path / "feed.json", json.dumps([REVIEW | {"url": f"https://checker.example/r/{i}",
+                                                                "claimReviewed": f"Claim {i}: unemployment fell to 4.1 percent."}
+                                                     for i in range(20_000)]))
+    tracemalloc.start()
+    try:
+        reviews, problems = read_claimreviews(feed)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(reviews) == 20_000 and problems == []
+    assert peak < 10 * feed.stat().st_size, f"{peak / 1e6:.0f} MB for a file of {feed.stat().st_size / 1e6:.1f} MB"
+    broken = write(tmp_path / "broken.json", json.dumps([REVIEW, REVIEW])[:-1] + ' "x"]')  # items, then a fault: the file is wrong
+    code, text, err = invoke("import", "claimreview", str(broken), "--out", str(tmp_path / "out"))
+    assert code == 1 and "broken.json:1: not JSON (Expecting ',' delimiter" in err

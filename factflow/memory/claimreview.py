@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -107,8 +108,56 @@ class ImportResult:
 _TOO_LONG = f"a number of more than {sys.get_int_max_str_digits():,} digits, longer than Python reads"
 
 
+def _array_items(text: str, at: list[int]) -> Iterator[Any] | None:
+    """The items of a JSON array, decoded one at a time (None when ``text`` is no array): a feed of tens
+    of thousands of reviews parsed whole held every item's dicts at once. ``at[0]``: where the item
+    being decoded starts, for a message about it."""
+    start = len(text) - len(text.lstrip())
+    if not text.startswith("[", start):
+        return None
+    decoder = json.JSONDecoder()
+
+    def items() -> Iterator[Any]:
+        pos = _skip_space(text, start + 1)
+        if text.startswith("]", pos):
+            return
+        while True:
+            at[0] = pos
+            item, pos = decoder.raw_decode(text, pos)
+            yield item
+            pos = _skip_space(text, pos)
+            if text.startswith("]", pos) and not text[pos + 1:].strip():
+                return
+            if not text.startswith(",", pos):
+                raise json.JSONDecodeError("Expecting ',' delimiter or the end of the array", text, pos)
+            pos = _skip_space(text, pos + 1)
+
+    return items()
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_space(text: str, pos: int) -> int:
+    return _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+
+
 def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
     """(item number from 1, line or None, item) of a JSON document or a JSON Lines file."""
+    at = [0]
+    streamed = _array_items(text, at)
+    if streamed is not None:  # a JSON array, whose items before a fault are not kept: the file is wrong as a whole
+        expected = "expected a ClaimReview list, an object with @graph, or one object per line (JSON Lines)"
+        try:
+            for number, item in enumerate(streamed, start=1):
+                yield number, None, item
+        except json.JSONDecodeError as exc:
+            raise InputError(path, f"not JSON ({exc.msg}, line {exc.lineno} column {exc.colno}); {expected}", line=exc.lineno) from exc
+        except RecursionError as exc:
+            raise InputError(path, f"nested too deeply to read; {expected}", line=text.count("\n", 0, at[0]) + 1) from exc
+        except ValueError as exc:  # a number longer than Python converts
+            raise InputError(path, f"{_TOO_LONG}; {expected}", line=text.count("\n", 0, at[0]) + 1) from exc
+        return
     try:
         data = json.loads(text)
     except RecursionError as exc:
