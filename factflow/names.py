@@ -58,7 +58,6 @@ _RESTART = re.compile(r"[:;.!?](?:(?<=[:;])\s+|(?<=[a-z][.!?])(?=[\"“‘'(\[]*
 _ADVERB = re.compile(r"(?:ally|ingly|ously|ively|edly|fully|ably|ibly|ately|ently|antly|arly|arily)$")
 # A participle that opens a sentence opens no name: "Following Duterte’s visit", "Aiding Trump".
 _PARTICIPLE = re.compile(r"[a-z]{3,}(?:ing|ed)$")
-_POSSESSIVE = re.compile(r"[’']s$")
 _APOSTROPHE = re.compile(r"[’']")
 # A name made into a modifier: "Iranian-backed", "Saudi-led", "Soviet-era" name Iran, the Saudis, the Soviets.
 _MODIFIER = re.compile(
@@ -129,7 +128,7 @@ def name_spans(sentence: str) -> list[tuple[str, int, int]]:
                 text, start = text[dropped:], start + dropped
         for part, at in _parts(text, start):
             if part.endswith(("’s", "'s")):
-                part = _POSSESSIVE.sub("", part)
+                part = part[:-2]
             elif "-" in part:
                 part = _MODIFIER.sub("", part)  # "Iranian-backed militants": Iranian
             part = part.rstrip("-’'")

@@ -55,6 +55,7 @@ _QUANTITY = re.compile(
 )
 _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _MONTH_ABBREVIATIONS = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+_ABBREVIATED_MONTHS = frozenset(_MONTH_ABBREVIATIONS.split("|"))
 _ABSOLUTE_DATE = re.compile(
     rf"\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(?:{_MONTH_NAMES})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d\d)?"
     # "Nov. 15", "Sept 3, 2016": an abbreviated month is a date with its day (alone, "Mar" may be a word)
@@ -156,7 +157,7 @@ def find_entities(sentence: str) -> list[Entity]:
         kind = _kind(text, sentence[max(0, start - _BEFORE_CHARS):start])
         if kind == "person":
             text, start = _split_title(text, start)
-        if _ABSOLUTE_DATE.fullmatch(text) or text.casefold() in _MONTH_ABBREVIATIONS.split("|"):
+        if _ABSOLUTE_DATE.fullmatch(text) or text.casefold() in _ABBREVIATED_MONTHS:
             continue  # month names are dates, found below ("Nov" of "Nov. 15" with its day)
         found.append(Entity(text=text, kind=kind, start=start, end=start + len(text)))  # type: ignore[arg-type]
     for m in _ABSOLUTE_DATE.finditer(sentence):

@@ -254,6 +254,12 @@ def make_scorer(detector: str = registry.DEFAULT, threshold: float | None = None
     return Scorer(detector=detector, threshold=model.threshold if threshold is None else threshold, model=model)
 
 
+def _quote_across_rows(path: Path, start: int, closes: int) -> InputError:
+    """The error of a row whose quote closes only on a later line (``closes``), swallowing the rows between."""
+    return InputError(path, f"this row opens a quote (\") that closes only on line {closes}, so the lines between would be "
+                      "read as part of its text; quote a field whole (\"...\", inner quotes doubled) or not at all", line=start)
+
+
 def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
     """(Sentence_id, Text) rows of a TSV with a ``Sentence_id<TAB>Text`` header (other columns ignored)."""
     csv.field_size_limit(MAX_TSV_LINE_CHARS)  # a quoted field that never closes grows no further
@@ -280,9 +286,7 @@ def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
                     # A sentence opening a quotation that closes in a later one ('"There were 300, I think.'):
                     # read as a quoted field, it would swallow every line up to the next quote, rows lost unsaid.
                     # (A field quoted whole may hold a line end, as ClaimBuster's do; not the next rows' tabs.)
-                    raise InputError(path, f"this row opens a quote (\") that closes only on line {reader.line_num}, so the "
-                                     "lines between would be read as part of its text; quote a field whole (\"...\", "
-                                     "inner quotes doubled) or not at all", line=start)
+                    raise _quote_across_rows(path, start, reader.line_num)
                 if row and len(row) <= max(id_col, text_col):
                     raise InputError(path, f"row has {len(row)} column(s), the header {len(header)}", line=reader.line_num)
                 if row:
@@ -294,9 +298,7 @@ def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
                                  'the end of the file, would be one sentence; close the quote, and double a quote inside a field ("")',
                                  line=start) from exc
             if reader.line_num > start:  # the quote a row opens closes on a later line, mid-field
-                raise InputError(path, f"this row opens a quote (\") that closes only on line {reader.line_num}, so the "
-                                 "lines between would be read as part of its text; quote a field whole (\"...\", "
-                                 "inner quotes doubled) or not at all", line=start) from exc
+                raise _quote_across_rows(path, start, reader.line_num) from exc
             raise InputError(path, f'not valid TSV ({exc}); quote a field that holds a tab, a line end or starts with a quote, '
                              'doubling the quotes inside it ("")', line=start) from exc
         except UnicodeDecodeError as exc:
