@@ -5,7 +5,7 @@ Python's engine backtracks: a repetition nested in another that can match the sa
 exponential in its length, and two repetitions in a row that can match the same characters
 (``.*.*x``, ``\\w+\\d*\\w+x``) try every split point of every pair: on a sentence of 3,000 characters
 ``\\w+\\d*\\w+x`` took 43 s, ``(a*)*$`` 2.8 s on 25. A pattern of either shape is refused when the
-config is read; everything else runs as it is, on sentences bounded by ``claims.max_sentence_chars``.
+config is read; everything else runs, on sentences bounded by ``claims.max_sentence_chars``, in time (below).
 
 The check works on the parse tree Python's own compiler reads (``re._parser``), with each set of
 characters sampled on the characters the pattern names and a few of every class (letters, digits,
@@ -13,14 +13,28 @@ spaces, punctuation, other scripts): two parts *can match the same character* wh
 character matches both. It errs towards letting a pattern through: two alternatives that must
 each match a character are never compared (``(abc|a\\wc)+`` passes), nor what lies between two
 repetitions that must match a character (``.*foo.*bar`` passes, slow only on a text repeating ``foo``).
+
+What the check lets through can still take hours with ``re``: ``.*foo.*bar`` took 5.7 s on one
+sentence of 3,000 characters (``foo foo ...``; the default ``claims.max_sentence_chars``, which may be
+raised to 10,000,000), ``.*a.*b.*c.*d`` more than 2 minutes on 300 (``abc abc ...``), and
+``(abc|a\\wc)+$`` (exponential) about 20 minutes on a byline line of 100. So the run never searches
+with ``re``: :class:`ConfigPattern` compiles each pattern with the third-party ``regex`` module
+(locked; it comes with trafilatura through dateparser), whose syntax and meaning are ``re``'s (its
+VERSION0) and whose searches take a time limit. It is also quicker on these (``.*a.*b.*c.*d``: 0.03 s
+at 3,000 characters, 0.7 s at 12,000), but not always: a search past :data:`SEARCH_SECONDS` stops
+the run with a ConfigError naming the setting, the pattern and the text; no pattern can hang it.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+import regex
+
+from factflow.errors import ConfigError
 
 # The parser Python's own compiler reads (3.11+), and its opcode names; private, so typed loosely.
 P: Any = importlib.import_module("re._parser")
@@ -36,6 +50,41 @@ _NESTED = ("nests a repetition (+, *, {m,n}) in another where both can match the
            "write it so each character can be matched one way only, such as \\w+(?:\\s\\w+)*")
 _IN_A_ROW = ("has two open-ended repetitions in a row that can match the same characters, as .*.* or \\w+\\d*\\w+ "
              "do: a long sentence then takes time growing with its length cubed; keep one of them")
+
+
+#: The longest one search of a config pattern may take; the ones people write take microseconds on the
+#: longest sentence, the ones that backtrack take hours.
+SEARCH_SECONDS = 2.0
+
+_SLOW = ("and was stopped: it backtracks, trying the same characters many ways, as .*a.*b.*c or (abc|a\\wc)+ do; "
+         "write it so each character can be matched one way only, and start it with fixed text or an anchor, "
+         "such as ^Share this or Photo: .*")
+
+
+class ConfigPattern:
+    """One regular expression of the config (``setting`` names where), compiled as the config checked it:
+    alone and case-insensitive; every search is bounded by :data:`SEARCH_SECONDS`."""
+
+    def __init__(self, setting: str, pattern: str) -> None:
+        self.setting = setting
+        self.pattern = pattern
+        self._rx = regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+
+    def search(self, text: str, where: str | Callable[[], str] = "a text") -> bool:
+        """Whether the pattern is found in ``text``; ConfigError if the search takes too long. ``where``
+        says what ``text`` is (a callable: worked out only for the message)."""
+        try:
+            return self._rx.search(text, timeout=SEARCH_SECONDS) is not None
+        except TimeoutError:
+            place = where() if callable(where) else where
+            short = repr(self.pattern) if len(self.pattern) <= 80 else repr(self.pattern[:77] + "...")
+            raise ConfigError(self.setting, f"{short} took more than {SEARCH_SECONDS:g} s on {place} "
+                                            f"({len(text):,} characters) {_SLOW}") from None
+
+
+def compile_patterns(setting: str, patterns: Iterable[str]) -> tuple[ConfigPattern, ...]:
+    """The patterns of one setting, each compiled alone (see :class:`ConfigPattern`)."""
+    return tuple(ConfigPattern(setting, p) for p in patterns)
 
 
 def backtracking_risk(pattern: str) -> str | None:

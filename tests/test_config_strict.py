@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import time
 import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+from factflow_flows.cli import main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from factflow.claims.split import Boilerplate
 from factflow.config import Config, load_config
 from factflow.errors import ConfigError
-from factflow.regexes import backtracking_risk
+from factflow.ingest.parse import parse_document
+from factflow.models import Claim
+from factflow.regexes import SEARCH_SECONDS, backtracking_risk
+from factflow.sources.catalog import applies
+from tests.conftest import write
 
 
 def numeric_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -141,6 +149,7 @@ ORDINARY = [
     r"(\s+\w+)*$", r"foo.*bar", r".*foo.*bar", r"^by \w+(?: \w+)*$", r"\d+(?:,\d{3})*", r"(?:https?://)?\S+",
     r"(a{2})+", r"(?>a+)+", r"a++b*", r"(a|ab)*c", r"(?:\S+\s+){2,5}rights", r"\b(?:w1x|w10x|w100x)+\b",
 ]
+PEOPLE_WRITE = [r"^Share this", r"(?i)subscribe to our newsletter", r"Photo: .*", r"^\s*Advertisement\s*$"]
 
 
 @pytest.mark.parametrize("pattern", CATASTROPHIC)
@@ -166,3 +175,55 @@ def test_the_built_in_patterns_pass_the_backtracking_check() -> None:
     keywords = [k for source in config.sources.catalog for k in source.keywords]
     for pattern in [*BOILERPLATE, *config.ingest.byline_patterns, *keywords]:
         assert backtracking_risk(pattern) is None, pattern
+
+
+# What the check lets through and re cannot finish: ".*a.*b.*c.*d" on 300 characters of "abc abc ..." took more than
+# 2 minutes, "(abc|a\\wc)+$" (exponential) 0.14 s on 61 characters and twice as long for every 3 more.
+# The regex module the run searches with takes 0.03 s on the first at 3,000 characters, more than 5 s at 50,000.
+BACKTRACKING = [(r".*a.*b.*c.*d", "abc " * 12_400 + "abc"), (r"(abc|a\wc)+$", "abc" * 990 + "!")]
+
+
+@pytest.mark.parametrize(("pattern", "sentence"), BACKTRACKING)
+def test_a_boilerplate_pattern_that_backtracks_on_a_long_sentence_stops_the_run_in_seconds_naming_it(
+        tmp_path: Path, pattern: str, sentence: str) -> None:
+    """The pattern passed the config check, then the run hung on one sentence."""
+    seeds = tmp_path / "seeds"
+    write(seeds / "long.txt", f"Title\n\nThe ministry said 300 troops arrived in 2015.\n{sentence}\n")
+    config = write(tmp_path / "config.yaml", f"claims:\n  max_sentence_chars: 50000\n  boilerplate_patterns:\n  - 'ok'\n  - '{pattern}'\n")
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["run", "--engine", "plain", "--config", str(config), "--seeds", str(seeds), "--out", str(tmp_path / "out")])
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Error: claims.boilerplate_patterns: {pattern!r} took more than {SEARCH_SECONDS:g} s on the sentence at " in result.output
+    assert "long.txt:4 (" in result.output and "backtracks" in result.output and "^Share this" in result.output
+
+
+def test_a_byline_pattern_that_backtracks_on_a_line_of_100_characters_is_an_error_naming_line_and_setting(tmp_path: Path) -> None:
+    """Byline lines are at most 100 characters: (abc|a\\wc)+$ took about 20 minutes on one."""
+    config = write(tmp_path / "config.yaml", "ingest:\n  byline_patterns: ['(abc|a\\wc)+$']\n")
+    ingest = load_config(config).config.ingest
+    with pytest.raises(ConfigError) as caught:
+        parse_document("d", "seeds/d.txt", "Title\n\n" + "abc" * 33 + "!\nBody.\n", ingest, sha256="0")
+    assert str(caught.value).startswith("ingest.byline_patterns: '(abc|a\\\\wc)+$' took more than 2 s on the line at seeds/d.txt:3")
+
+
+def test_a_topic_keyword_that_backtracks_is_an_error_naming_the_catalog_entry_and_claim(tmp_path: Path) -> None:
+    config = write(tmp_path / "config.yaml", (
+        "sources:\n  catalog:\n  - id: wars\n    name: Wars\n    kind: topic\n    url: 'https://example.org/?q={query}'\n"
+        "    keywords: ['.*a.*b.*c.*d']\n"))
+    template = load_config(config).config.sources.catalog[0]
+    claim = Claim.model_construct(id="c-1", text="abc " * 12_500, type="event", entities=[], context_before=[], context_after=[])
+    with pytest.raises(ConfigError) as caught:
+        applies(template, claim)
+    assert str(caught.value).startswith("sources.catalog[wars].keywords: '.*a.*b.*c.*d' took more than 2 s on the text and context of claim c-1")
+
+
+@pytest.mark.parametrize("pattern", PEOPLE_WRITE)
+def test_patterns_people_write_are_accepted_and_take_no_time_on_the_longest_sentence(tmp_path: Path, pattern: str) -> None:
+    config = write(tmp_path / "config.yaml", f"claims:\n  boilerplate_patterns: ['{pattern}']\n")
+    boilerplate = Boilerplate(load_config(config).config.claims.boilerplate_patterns)
+    started = time.monotonic()
+    assert not boilerplate("The ministry said " + "this photo and subscription to our news " * 250_000)  # 10 million characters: the most allowed
+    assert time.monotonic() - started < 5
+    assert boilerplate({"^Share this": "Share this story", "Photo: .*": "Photo: AP", "^\\s*Advertisement\\s*$": " Advertisement"}.get(
+        pattern, "Subscribe to our newsletter for more"))

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from factflow.claims.anatomy import find_attribution, find_entities, find_times
 from factflow.claims.dedupe import NearDuplicates
@@ -107,6 +108,10 @@ class _Selected:
     problems: list[Problem] = field(default_factory=list)
 
 
+def _sentence_at(doc: Document, start: int) -> str:
+    return f"the sentence at {doc.path}:{doc.text.count(chr(10), 0, start) + 1}"
+
+
 def _select(doc: Document, cfg: ClaimsConfig) -> _Selected:
     """The document's sentences to score: boilerplate, verbatim repeats and over-long sentences dropped."""
     is_boilerplate = Boilerplate(cfg.boilerplate_patterns)
@@ -117,7 +122,7 @@ def _select(doc: Document, cfg: ClaimsConfig) -> _Selected:
             found.too_long.append(start)
             continue
         text = doc.text[start:end]
-        if is_boilerplate(text):
+        if is_boilerplate(text, partial(_sentence_at, doc, start)):
             found.boilerplate += 1
             continue
         key = normalise(text)

@@ -10,7 +10,9 @@ document.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+from factflow.regexes import compile_patterns
 
 ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "st", "jr", "sr", "inc", "corp", "co", "ltd", "llc", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "no", "nos", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx", "dept", "est", "pres", "sec", "ave", "blvd", "rd", "hon", "messrs", "al", "op", "cf", "ed", "eds", "vol", "pp", "ch", "art"]
@@ -128,11 +130,12 @@ class Boilerplate:
         self._anywhere = re.compile("|".join(f"(?:{p})" for p in floating), re.IGNORECASE)
         # The config's patterns each alone, as the config checked them: joined to the others, an inline flag
         # ("(?i)...") would stop the compile, and a group number (\1) or name would point at another's group.
-        self._extra = tuple(re.compile(p, re.IGNORECASE) for p in extra_patterns or ())
+        self._extra = compile_patterns("claims.boilerplate_patterns", extra_patterns or ())
 
-    def __call__(self, sentence: str) -> bool:
-        """True if the sentence is boilerplate."""
+    def __call__(self, sentence: str, where: str | Callable[[], str] = "a sentence") -> bool:
+        """True if the sentence is boilerplate. ``where``: the sentence's place, for the error a config
+        pattern that takes too long stops the run with."""
         sentence = sentence.strip()
         if self._start.match(sentence) is not None:
             return True
-        return self._anywhere.search(sentence) is not None or any(rx.search(sentence) is not None for rx in self._extra)
+        return self._anywhere.search(sentence) is not None or any(rx.search(sentence, where) for rx in self._extra)

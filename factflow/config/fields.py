@@ -41,8 +41,14 @@ def check_regex(pattern: str) -> str:
     except RecursionError as exc:  # "((((...": groups nested thousands deep
         raise ValueError(f"{_short_pattern(pattern)} is not a valid regular expression: groups nested too deeply "
                          "to compile; nest them a few levels at most") from exc
-    from factflow.regexes import backtracking_risk  # here: the module is read only when a config has patterns
+    import regex  # the engine a run searches with (factflow/regexes.py); here: read only when a config has patterns
 
+    from factflow.regexes import backtracking_risk
+
+    try:
+        regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+    except (regex.error, OverflowError, RecursionError) as exc:
+        raise ValueError(f"{_short_pattern(pattern)} is not a valid regular expression: {exc}") from exc
     try:
         risk = backtracking_risk(pattern)
     except RecursionError as exc:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from factflow.config import IngestConfig
 from factflow.errors import InputError
 from factflow.models import Document, check_document_url
+from factflow.regexes import ConfigPattern, compile_patterns
 from factflow.yamlio import load_model
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -97,9 +98,9 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=8)
-def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+def _compiled(patterns: tuple[str, ...]) -> tuple[ConfigPattern, ...]:
     """The byline patterns, compiled once (not once a document: 100,000 documents looked them up 400,000 times)."""
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    return compile_patterns("ingest.byline_patterns", patterns)
 
 
 def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8",
@@ -113,7 +114,7 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
     body_start = 0
     seen_after_title = 0
     offset = 0
-    for raw_line in text.split("\n"):
+    for number, raw_line in enumerate(text.split("\n"), 1):
         line_end = offset + len(raw_line) + 1
         line = raw_line.strip()
         if line:
@@ -122,7 +123,8 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
                 body_start = min(line_end, len(text))
             elif byline is None and seen_after_title < _BYLINE_SEARCH_LINES:
                 seen_after_title += 1
-                if len(line) <= _BYLINE_MAX_CHARS and any(rx.search(line) for rx in bylines):
+                where = f"the line at {path}:{number}"
+                if len(line) <= _BYLINE_MAX_CHARS and any(rx.search(line, where) for rx in bylines):
                     byline = line
                     body_start = min(line_end, len(text))
                     break

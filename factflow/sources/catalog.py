@@ -12,6 +12,7 @@ from urllib.parse import quote
 from factflow.config import SourcesConfig, SourceTemplate
 from factflow.models import Claim, Document, DocumentRecord, Source, SourceLeftOut
 from factflow.names import common_words, name_spans
+from factflow.regexes import ConfigPattern, compile_patterns
 
 #: The raw values a catalog template can use for one claim.
 Fields = dict[str, str]
@@ -227,10 +228,10 @@ def fill(template: SourceTemplate, fields: Fields, encoded: dict[str, str] | Non
 
 
 @lru_cache(maxsize=64)
-def _keyword_rx(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+def _keyword_rx(template_id: str, patterns: tuple[str, ...]) -> tuple[ConfigPattern, ...]:
     # Each alone, as the config checked it: joined, an inline flag ("(?i)...") would stop the compile and a
     # group number or name would point at another pattern's group.
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    return compile_patterns(f"sources.catalog[{template_id}].keywords", patterns)
 
 
 def applies(template: SourceTemplate, claim: Claim) -> bool:
@@ -241,7 +242,10 @@ def applies(template: SourceTemplate, claim: Claim) -> bool:
         return False
     if template.keywords:
         text = " ".join([*claim.context_before, claim.text, *claim.context_after])
-        return any(rx.search(text) is not None for rx in _keyword_rx(tuple(template.keywords)))
+        def where() -> str:
+            return f"the text and context of claim {claim.id}"
+
+        return any(rx.search(text, where) for rx in _keyword_rx(template.id, tuple(template.keywords)))
     return True
 
 
