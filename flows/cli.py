@@ -259,7 +259,22 @@ def _schedule(cron: str | None, timezone: str, interval: int | None) -> dict[str
     except ValidationError as exc:
         reason = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
         raise click.BadParameter(reason, param_hint="--cron / --timezone") from exc
+    if not _fires(cron, timezone):
+        raise click.BadParameter(
+            f"{cron!r} never fires: Prefect's scheduler finds no date it matches (such as a day its months do not have: "
+            "'0 0 30 2 *' is February 30); give a day those months have, such as '0 0 28 2 *'", param_hint="--cron")
     return {"schedule": Cron(cron, timezone=timezone or None)}
+
+
+def _fires(cron: str, timezone: str) -> bool:
+    """Whether a valid cron expression has a next run, as the Prefect server works it out (its vendored croniter,
+    which gives up after decades: '0 0 31 2 *' passed Prefect's syntax check, then serve waited for ever)."""
+    from prefect.server.schemas.schedules import CronSchedule as ServerCronSchedule
+
+    try:
+        return bool(asyncio.run(ServerCronSchedule(cron=cron, timezone=timezone or None).get_dates(n=1)))
+    except ValueError:  # croniter's "failed to find next date"
+        return False
 
 
 def _stop_serving(signum: int, frame: Any) -> None:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.conftest import CONFIG
@@ -242,3 +243,30 @@ def test_an_interval_past_a_year_is_a_usage_error_before_any_server_starts(tmp_p
     assert done.returncode == 2, done.stderr
     assert "Invalid value for '--interval': 99999999999999999999 is not in the range 1<=x<=31622400." in done.stderr
     assert "Traceback" not in done.stderr and "Prefect UI" not in done.stdout
+
+
+@pytest.mark.parametrize("cron", ["0 0 31 2 *", "0 0 30 2 *", "0 0 31 4,6,9,11 *"])
+def test_a_cron_that_never_fires_is_a_usage_error_naming_the_option(cron: str) -> None:
+    """'0 0 31 2 *' passed Prefect's syntax check and `factflow serve` then waited for ever."""
+    from factflow_flows.cli import _schedule
+
+    with pytest.raises(click.BadParameter) as caught:
+        _schedule(cron, "UTC", None)
+    assert caught.value.param_hint == "--cron" and f"{cron!r} never fires" in caught.value.format_message()
+
+
+@pytest.mark.parametrize("cron", ["0 0 29 2 *", "0 0 L 2 *", "@yearly", "0 0 * * 1#5"])
+def test_a_cron_that_fires_rarely_is_served(cron: str) -> None:
+    from factflow_flows.cli import _schedule
+
+    assert _schedule(cron, "Europe/Paris", None)["schedule"].cron == cron
+
+
+def test_a_cron_that_never_fires_stops_serve_with_one_line_before_any_server_starts(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(tmp_path), "--out", str(tmp_path / "out"),
+         "--cron", "0 0 31 2 *"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "Prefect UI" not in done.stdout
+    assert "Error: Invalid value for --cron: '0 0 31 2 *' never fires" in done.stderr
