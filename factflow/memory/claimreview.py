@@ -13,18 +13,19 @@ replaces the older one.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from factflow.errors import InputError
-from factflow.fileio import atomic_write_text, read_input_bytes, read_regular
+from factflow.fileio import BoundedLines, atomic_write_text, open_input, read_regular
 from factflow.layout import CLAIMREVIEWS, OutputLayout
 from factflow.models import FileProblems, Model, Problem, check_link
 
@@ -34,6 +35,9 @@ __all__ = ["INDEX_PATH", "ImportResult", "ImportedReview", "ReviewIndex", "impor
 INDEX_PATH = CLAIMREVIEWS
 #: Largest file read (a ClaimReview export of 100,000 reviews is about 100 MB).
 MAX_FILE_BYTES = 500_000_000
+#: Longest JSON Lines line read (one review is a few kilobytes); a longer one is a problem and is never held.
+MAX_LINE_CHARS = 10_000_000
+_READ_BLOCK = 1 << 20
 
 
 class _Loose(BaseModel):
@@ -172,14 +176,7 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
             raise InputError(path, f"not JSON ({exc.msg}, line {exc.lineno} column {exc.colno}); expected a ClaimReview list, "
                              "an object with @graph, or one object per line (JSON Lines)", line=exc.lineno) from exc
         for number, (line_no, line) in enumerate(lines, start=1):
-            try:
-                yield number, line_no, json.loads(line)
-            except json.JSONDecodeError as err:
-                yield number, line_no, ValueError(f"not a JSON object ({err.msg}, column {err.colno})")
-            except RecursionError:
-                yield number, line_no, ValueError("nested too deeply to read")
-            except ValueError:
-                yield number, line_no, ValueError(_TOO_LONG)
+            yield number, line_no, _line_item(line)
         return
     if isinstance(data, dict) and "@graph" in data:
         data = data["@graph"]
@@ -189,6 +186,68 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
         raise InputError(path, f"a JSON {type(data).__name__} at the top; expected a ClaimReview list, an object with @graph, or one object per line")
     for number, item in enumerate(data, start=1):
         yield number, None, item
+
+
+def _line_item(line: str) -> Any:
+    """The value of one JSON Lines line, or a ValueError saying why it is none."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as err:
+        return ValueError(f"not a JSON object ({err.msg}, column {err.colno})")
+    except RecursionError:
+        return ValueError("nested too deeply to read")
+    except ValueError:
+        return ValueError(_TOO_LONG)
+
+
+def _file_items(path: Path, handle: IO[str]) -> Iterator[tuple[int, int | None, Any]]:
+    """(item number from 1, line or None, item) of a ClaimReview file. JSON Lines are read a line at a time:
+    read whole, a feed of 20,000 reviews was held three times over (the bytes, the text, a list of its lines).
+    A file is JSON Lines when its first line that is not blank is JSON on its own and another line that is not
+    blank follows (no JSON document goes on after a whole value); anything else (an array, a graph, an object
+    over many lines, a first line that is not JSON) is read whole and told apart as before."""
+    lines = BoundedLines(handle, path, MAX_LINE_CHARS, "a line holds one review; the item was skipped", InputError)
+    read: list[str] = []  # the lines up to the first that is not blank, and blank ones after it
+    first: Any = None
+    while line := handle.readline(MAX_LINE_CHARS + 1):
+        read.append(line)
+        if line.strip():
+            first = ValueError() if line.lstrip().startswith("[") or not line.endswith(("\n", "\r")) else _line_item(line)
+            break
+    lines.number = first_line = len(read)
+    number, size = 0, sum(map(len, read))
+    while first is not None and not isinstance(first, ValueError):
+        try:
+            line = next(lines)
+        except StopIteration:
+            break  # one value on one line: a whole document after all
+        except InputError as exc:  # a line too long to hold: read to its end, never held
+            line, later = "", (exc.line, ValueError(exc.message))
+        else:
+            size += len(line)
+            if size > MAX_FILE_BYTES:
+                raise InputError(path, f"larger than {MAX_FILE_BYTES:,} characters; split it", line=lines.number)
+            if not line.strip():
+                if number == 0:
+                    read.append(line)  # kept while the file may yet be a whole document
+                continue
+            later = (lines.number, _line_item(line))
+        if number == 0:
+            number = 1
+            yield number, first_line, first
+        number += 1
+        yield number, *later
+    if number:
+        return
+    # In blocks: read(n) makes room for n characters at once (500 MB for a feed of 10 MB).
+    while size <= MAX_FILE_BYTES and (block := handle.read(min(_READ_BLOCK, MAX_FILE_BYTES + 1 - size))):
+        read.append(block)
+        size += len(block)
+    if size > MAX_FILE_BYTES:
+        raise InputError(path, f"larger than {MAX_FILE_BYTES:,} characters; split it")
+    text = "".join(read)
+    del read[:]
+    yield from _items(path, text)
 
 
 def _describe(exc: ValidationError) -> str:
@@ -234,23 +293,25 @@ def _review(item: Any, file: str) -> ImportedReview:
 
 def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
     """The reviews of one file and a problem per bad item; InputError when the file cannot be read at all."""
-    raw = read_input_bytes(path, InputError, MAX_FILE_BYTES, "split it")  # a file or a pipe; a named pipe nobody writes to reads as empty
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
     reviews: list[ImportedReview] = []
     problems = FileProblems(str(path))  # a file of a million bad items: a thousand problems and a count
-    for number, line, item in _items(path, text):
+    # A file or a pipe (a named pipe nobody writes to is an error, not a wait); newline="": "\r\n" stays one line end.
+    with io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="") as handle:
         try:
-            reviews.append(_review(item, str(path)))
-        except ValueError as exc:
-            if problems.full:
-                problems.count(line)
-                continue
-            problems.append(Problem(file=str(path), line=line, message=f"item {number}: {exc}; the item was skipped "
-                                    "(a ClaimReview needs claimReviewed, reviewRating with alternateName or ratingValue, "
-                                    "and an http(s) url when it has one)"))
+            for number, line, item in _file_items(path, handle):
+                try:
+                    reviews.append(_review(item, str(path)))
+                except ValueError as exc:
+                    if problems.full:
+                        problems.count(line)
+                        continue
+                    problems.append(Problem(file=str(path), line=line, message=f"item {number}: {exc}; the item was skipped "
+                                            "(a ClaimReview needs claimReviewed, reviewRating with alternateName or ratingValue, "
+                                            "and an http(s) url when it has one)"))
+        except UnicodeDecodeError as exc:
+            raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
     return reviews, problems.listed()
 
 
