@@ -380,11 +380,24 @@ def test_a_csv_quote_in_the_wrong_place_or_never_closed_is_a_problem_at_its_row(
             f'4,"never closed {ROW.format(4)}', "5,x,y", "6,z,w"]
     path = write(tmp_path / "corpus.csv", "id,content,title\n" + "\n".join(rows) + "\n")
     docs, problems = read_corpus(path, IngestConfig())
-    assert [d.id for d in docs] == ["2", "3"]
-    assert [(p.line, p.message.split(";")[0]) for p in problems] == [
-        (2, "row is not valid CSV (',' expected after '\"')"),
-        (6, 'row opens a quoted field (") that is never closed: lines 6 to 8, the end of the file, were read into it'),
+    assert [d.id for d in docs] == ["2", "3", "5", "6"]  # the rows after a quote never closed were lost too
+    assert [(p.file, p.line, p.message.split(";")[0]) for p in problems] == [
+        (str(path), 2, "row is not valid CSV (',' expected after '\"')"),
+        (str(path), 6, 'row opens a quoted field (") that is never closed (it ran to the end of the file, line 8)'),
     ]
+
+
+def test_a_csv_row_with_too_many_fields_or_quotes_never_closed_costs_a_line_each_and_the_rest_are_read(tmp_path: Path) -> None:
+    rows = [f'1,"{ROW.format(1)}",T1', f'2,"{ROW.format(2)}",T2,extra', f'3,"never closed {ROW.format(3)}', f'4,"{ROW.format(4)}",T4',
+            f'5,"also never closed {ROW.format(5)}', f'6,"{ROW.format(6)}\nover two lines",T6']
+    path = write(tmp_path / "corpus.csv", "id,content,title\n" + "\n".join(rows) + "\n")
+    docs, problems = read_corpus(path, IngestConfig())
+    assert [d.id for d in docs] == ["1", "4", "6"]
+    assert [(p.line, p.message.split(";")[0].split(" (")[0]) for p in problems] == [
+        (3, "row has 4 fields, the header 3"), (4, "row is not valid CSV"), (6, "row is not valid CSV")]
+    many = write(tmp_path / "many.csv", "id,content\n" + "".join(f'{i},"open {ROW.format(i)}\n' for i in range(100)))
+    docs, problems = read_corpus(many, IngestConfig())  # lines read again at most 20 times, then faults skip their own lines
+    assert docs == [] and 20 < len(problems) < 100 and all(p.line for p in problems)
 
 
 def test_a_csv_field_past_the_row_limit_stops_the_file_saying_so(tmp_path: Path) -> None:

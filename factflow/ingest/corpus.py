@@ -49,6 +49,11 @@ class _Keys(dict[str, Any]):
                 seen.add(key)
 
 
+#: Quotes never closed after which the lines that follow are read again as rows; past it, the rest of the file
+#: is one problem (each read again runs to the end of the file: a file of thousands would take their square).
+_MAX_REREADS = 20
+
+
 def row_limit(cfg: IngestConfig) -> int:
     """The longest line (or CSV field) of a corpus file read, in characters: a row holds one document, at
     most ingest.max_file_bytes, and its other fields; twice that, and never under 100,000."""
@@ -116,6 +121,7 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
             raise InputError(path, f"the header names {', '.join(map(repr, twice))} more than once; "
                              "name each column once (ingest.corpus.columns says which the run reads)", line=1)
         start = lines.number + 1
+        retries = 0
         while True:
             try:
                 row = next(reader)
@@ -126,17 +132,31 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
                 start = lines.number + 1
                 continue
             except csv.Error as exc:
-                if "end of data" in str(exc):  # the file ended inside a quoted field
-                    yield start, None, (f"opens a quoted field (\") that is never closed: lines {start:,} to {lines.number:,}, "
-                                        "the end of the file, were read into it; close the quote, and double a quote "
-                                        "inside a field (\"\")")
-                    return
                 if "field limit" in str(exc):  # where the next row starts is lost: stop here, saying so
                     yield start, None, (f"has a field longer than {limit:,} characters (a quote never closed?); "
                                         "this row and the rows after it were not read")
                     return
-                yield start, None, f"is not valid CSV ({exc}); close each quoted field before the next comma, and "\
-                                   "double a quote inside a field (\"\"); the row was skipped"
+                # A fault after the row ran over lines: a quote it opened took the lines after it, which were rows
+                # (they were lost with it); the row alone is skipped and those lines are read again.
+                again = lines.number > start and retries < _MAX_REREADS and handle.seekable()
+                if "end of data" in str(exc):  # the file ended inside a quoted field
+                    if not again:
+                        yield start, None, (f"opens a quoted field (\") that is never closed: lines {start:,} to {lines.number:,}, "
+                                            "the end of the file, were read into it; close the quote, and double a quote "
+                                            "inside a field (\"\")")
+                        return
+                    message = f"opens a quoted field (\") that is never closed (it ran to the end of the file, line {lines.number:,})"
+                else:
+                    message = f"is not valid CSV ({exc}{f', line {lines.number:,}' if again else ''})"
+                yield start, None, (f"{message}; the row was skipped{' and the lines after it read as rows' if again else ''}; "
+                                    "close each quoted field before the next comma, and double a quote inside a field (\"\")")
+                if again:
+                    retries += 1
+                    handle.seek(0)
+                    lines = BoundedLines(handle, path, limit, hint, InputError)
+                    for _ in range(start):
+                        next(lines, None)
+                    reader = csv.DictReader(lines, fieldnames=fieldnames, strict=True)
                 start = lines.number + 1
                 continue
             if None in row:
