@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,17 @@ def test_a_threshold_that_is_not_a_number_is_a_usage_error(tmp_path: Path, value
     path.write_text("Sentence_id\tText\n1\tThe army said 300 troops arrived in Syria in 2015.\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["claims", "score", str(path), "--detector", "signals", "--threshold", value])
     assert result.exit_code == 2 and "is not a number; give one from 0 to 1" in result.output
+
+
+def test_scores_piped_into_head_stop_quietly_with_sigpipes_status(tmp_path: Path) -> None:
+    """`factflow claims score big.tsv | head -1`: the reader goes after one line; the command stops at once,
+    status 141 as a Unix tool stopped by SIGPIPE, nothing on stderr (no BrokenPipeError traceback)."""
+    rows = "".join(f"s{i}\tThe unemployment rate rose to {i} percent in 2015, the ministry said.\n" for i in range(20_000))
+    tsv = tmp_path / "big.tsv"
+    tsv.write_text("Sentence_id\tText\n" + rows, encoding="utf-8")
+    done = subprocess.run(
+        ["bash", "-c", '"$0" -m factflow_flows.cli claims score --detector signals "$1" | head -1; exit "${PIPESTATUS[0]}"', sys.executable, str(tsv)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.stdout == "Sentence_id\tscore\tlabel\n"
+    assert done.returncode == 141 and done.stderr == "", done.stderr
