@@ -13,6 +13,7 @@ import select
 import stat
 import tempfile
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import IO, BinaryIO, TypeVar
 
@@ -356,7 +357,13 @@ def atomic_write_bytes(path: Path, data: bytes | memoryview, durable: bool = Tru
 
 def atomic_write_chunks(path: Path, chunks: Iterable[str] | Iterable[bytes | memoryview], durable: bool = True, suffix: str = ".tmp") -> None:
     """Like :func:`atomic_write_text`, for text (or bytes) produced piece by piece (never all in memory)."""
-    tmp = _write_temp(path, chunks, durable, suffix)
+    atomic_write_with(path, partial(_write_chunks, chunks), durable, suffix)
+
+
+def atomic_write_with(path: Path, write: Callable[[BinaryIO], object], durable: bool = True, suffix: str = ".tmp") -> None:
+    """Like :func:`atomic_write_text`, for a writer that writes to a binary file as it goes (a zip archive
+    of arrays, which seeks back to write each member's size)."""
+    tmp = _write_temp(path, write, durable, suffix)
     try:
         os.replace(tmp, path)
     except OSError as exc:
@@ -367,8 +374,13 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str] | Iterable[bytes | mem
         raise
 
 
-def _write_temp(path: Path, chunks: Iterable[str] | Iterable[bytes | memoryview], durable: bool, suffix: str = ".tmp") -> Path:
-    """Write the text (or bytes) to a new temporary file beside ``path`` (``.<name>.<random><suffix>``) and return it."""
+def _write_chunks(chunks: Iterable[str] | Iterable[bytes | memoryview], handle: BinaryIO) -> None:
+    for chunk in chunks:
+        handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+
+
+def _write_temp(path: Path, write: Callable[[BinaryIO], object], durable: bool, suffix: str = ".tmp") -> Path:
+    """Write a new temporary file beside ``path`` (``.<name>.<random><suffix>``) with ``write`` and return it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
@@ -378,8 +390,7 @@ def _write_temp(path: Path, chunks: Iterable[str] | Iterable[bytes | memoryview]
     try:
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+            write(handle)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
@@ -400,7 +411,7 @@ def create_exclusive(path: Path, text: str, durable: bool = True) -> bool:
     """
     if path.exists():
         return False
-    tmp = _write_temp(path, [text], durable)
+    tmp = _write_temp(path, partial(_write_chunks, [text]), durable)
     try:
         os.link(tmp, path)
     except FileExistsError:

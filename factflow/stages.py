@@ -394,6 +394,7 @@ def recall(ctx: RunContext, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:
                 memory = load_report(layout.report, ReportMemory)
         if memory is not None:
             candidates = desk_candidates(memory, cfg.report.publisher, cfg.report.publisher_url) + candidates
+        del memory  # its rated claims, as models: not needed while matching (30 MB at 20,000)
     if not candidates or not plan.items:
         return replace(plan, problems=problems), previous
     from factflow.encoder import SentenceEncoder

@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
 from factflow.fileio import atomic_write_text, read_regular
 from factflow.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
+from factflow.memory.vectors import CachedEncoder
 from factflow.models import ExistingFactCheck, Report, ReportMemory
 
 __all__ = ["RATED", "MemoryCandidate", "recall", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
@@ -80,12 +81,12 @@ def desk_candidates(report: Report | ReportMemory, publisher: str = "Fact-check 
         reviewers = [v.reviewer for v in claim.verdicts if v.rating is not None and v.role == "reviewer"]
         if consensus.adjudicator:
             reviewers.append(consensus.adjudicator)
-        check = ExistingFactCheck(
-            publisher=publisher, rating=consensus.rating, url=f"{publisher_url.rstrip('/')}#{claim.id}" if publisher_url else None,
-            date=consensus.since[:10] if consensus.since else None, claim=" ".join(claim.text.split()),
-            origin="desk", claim_id=claim.id, reviewers=reviewers,
-        )
-        out.append(MemoryCandidate(claim.text, check.model_copy, "desk", check.model_dump_json()))
+        fields: dict[str, Any] = {"publisher": publisher, "rating": consensus.rating,
+                  "url": f"{publisher_url.rstrip('/')}#{claim.id}" if publisher_url else None,
+                  "date": consensus.since[:10] if consensus.since else None, "claim": " ".join(claim.text.split()),
+                  "origin": "desk", "claim_id": claim.id, "reviewers": reviewers}
+        # The entry is made when it matches (few do): tens of thousands of rated claims made as models cost 50 MB.
+        out.append(MemoryCandidate(claim.text, partial(ExistingFactCheck, **fields), "desk", json.dumps(fields, sort_keys=True)))
     return out
 
 
@@ -119,6 +120,8 @@ def find_already_checked(
     q_text = [normalise_post(c.text) for c in claims]
     c_text = [normalise_post(c.text) for c in candidates]
     q_vec, c_vec = encoder.encode(q_text), encoder.encode(c_text)
+    if isinstance(encoder, CachedEncoder):
+        encoder.unload()  # the model is not needed for the search
     # One more than the limit per claim: the claim's own entry may be among them.
     idx, scores = top_k(q_vec, c_vec, limit + 1, [figures(t) for t in q_text], [figures(t) for t in c_text],  # type: ignore[arg-type]
                         floor=threshold)  # only matches at or above the threshold are kept

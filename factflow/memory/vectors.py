@@ -16,11 +16,11 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from factflow.fileio import atomic_write_bytes, read_regular
+from factflow.fileio import atomic_write_with, read_regular
 
 
 class Encoder(Protocol):
@@ -31,6 +31,9 @@ class Encoder(Protocol):
 
 #: What reading a damaged file raises: a short or empty file (EOFError), a broken zip or member
 #: (BadZipFile, zlib.error), a missing array (KeyError), garbage (ValueError).
+#: Vectors stacked at a time when saving.
+_ROWS = 4096
+
 _DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
@@ -45,10 +48,12 @@ def _read(path: Path, width: int = 0) -> dict[bytes, np.ndarray]:
             keys, vectors = data["keys"], data["vectors"]
     except _DAMAGED:  # damaged: encode again
         return {}
-    if not (keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors) and vectors.dtype.kind == "f"
+    if not (keys.dtype == np.dtype("S16") and keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors) and vectors.dtype.kind == "f"
             and (not width or vectors.shape[1] == width) and np.isfinite(vectors).all()):
         return {}
-    return {bytes(k): v for k, v in zip(keys, vectors.astype(np.float32, copy=False), strict=True)}
+    # Keys sliced from the raw bytes: an element of an S16 array drops its trailing zero bytes (one key in 256).
+    raw = keys.tobytes()
+    return {raw[i * 16:(i + 1) * 16]: v for i, v in enumerate(vectors.astype(np.float32, copy=False))}
 
 
 class CachedEncoder:
@@ -62,7 +67,8 @@ class CachedEncoder:
     """
 
     def __init__(self, encoder: Encoder, path: Path, borrowed: Sequence[Path] = (), seeded: Sequence[Path] = ()) -> None:
-        self.encoder = encoder
+        self.encoder: Encoder | None = encoder
+        self.dimensions = int(getattr(encoder, "dimensions", 0))
         self.path = path
         self.meta = encoder.meta
         self._salt = json.dumps(encoder.meta, sort_keys=True, default=str).encode("utf-8")  # its weights' sha256, export, ...
@@ -88,16 +94,21 @@ class CachedEncoder:
         """Unit vectors of ``sentences``, in order: known ones from the files, the others from the encoder."""
         keys = [self._key(s) for s in sentences]
         first = {k: i for i, k in reversed(list(enumerate(keys)))}  # one encoding per distinct text
-        missing = [i for k, i in first.items() if k not in self._known and k not in self._used and k not in self._lent]
-        fresh = self.encoder.encode([sentences[i] for i in missing]) if missing else None
+        missing = sorted(i for k, i in first.items() if k not in self._known and k not in self._used and k not in self._lent)
+        if missing and self.encoder is None:
+            raise RuntimeError("the encoder was let go (unload) before every text was encoded")
+        fresh = self.encoder.encode([sentences[i] for i in missing]) if missing and self.encoder is not None else None
         self.encoded += len(missing)
+        if fresh is not None and len(missing) == len(keys):  # all new, each once (a first run): the encoder's own array, not a copy
+            self._used.update(zip(keys, fresh, strict=True))
+            return fresh
         for row, i in enumerate(missing):
             assert fresh is not None
             self._used[keys[i]] = fresh[row]
         for k in keys:
             if k not in self._used and k not in self._lent:
                 self._used[k] = self._known[k]
-        width = int(getattr(self.encoder, "dimensions", 0))
+        width = self.dimensions
         out: np.ndarray | None = None
         for i, k in enumerate(keys):
             vector = self._used[k] if k in self._used else self._lent[k]
@@ -106,13 +117,26 @@ class CachedEncoder:
             out[i] = vector
         return out if out is not None else np.zeros((0, width), dtype=np.float32)
 
+    def unload(self) -> None:
+        """Let go of the model, keeping the vectors (an encoder's session and tokenizer hold about 90 MB):
+        called once every text is encoded, before the search, which needs the memory more."""
+        self.encoder = None
+
     def save(self) -> None:
-        """Keep the vectors of this run's texts (atomically)."""
+        """Keep the vectors of this run's texts (atomically), written as they are stacked: the archive
+        ``np.load`` reads, with no copy of all the vectors in memory (two, 170 MB at 54,000, before)."""
         if not self._used:
             return
-        keys = np.array(list(self._used), dtype="S16")
-        vectors = np.stack(list(self._used.values()), dtype=np.float32)  # one copy of the vectors, not two
-        buffer = io.BytesIO()
-        np.savez(buffer, keys=keys, vectors=vectors)
-        del vectors
-        atomic_write_bytes(self.path, buffer.getbuffer(), durable=False)  # written from the buffer, not a copy of it
+        atomic_write_with(self.path, self._write, durable=False)
+
+    def _write(self, handle: BinaryIO) -> None:
+        vectors = list(self._used.values())
+        width = len(vectors[0])
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            with archive.open("keys.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.array(list(self._used), dtype="S16"), allow_pickle=False)
+            with archive.open("vectors.npy", "w", force_zip64=True) as member:
+                header = {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")), "fortran_order": False, "shape": (len(vectors), width)}
+                np.lib.format.write_array_header_1_0(member, header)
+                for start in range(0, len(vectors), _ROWS):
+                    member.write(np.stack(vectors[start:start + _ROWS]).astype("<f4", copy=False).tobytes())
