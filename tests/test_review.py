@@ -230,7 +230,8 @@ def test_majority_rule_adjudication_and_reviewer_stats_in_the_report(seed_dir: P
 
     layout = OutputLayout(out_dir)
     memory = remembered(load_previous_report(layout.report, layout.report_snapshot))
-    assert memory is not None and memory == load_report(layout.report, ReportMemory)
+    read = load_report(layout.report, ReportMemory)  # the memory holds the rated claims only
+    assert memory is not None and memory.claims == [m for m in read.claims if m.consensus.status in ("agreed", "adjudicated")]
     checks = {m.check.claim_id: m.check for m in desk_candidates(memory)}
     assert set(checks) == {a, c} and checks[c].reviewers == ["reviewer-1", "reviewer-2", "reviewer-3", "editor"]
     stats = {s["reviewer"]: s for s in report["summary"]["reviewers"]}
