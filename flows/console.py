@@ -170,6 +170,20 @@ def main(debug: bool) -> None:
             log.addHandler(handler)
             log.setLevel(logging.WARNING)
             log.propagate = False
+    if not debug:
+        for name in ("prefect.task_runs", "prefect.flow_runs"):
+            log = logging.getLogger(name)
+            if not any(isinstance(f, _NoTracebackForOurErrors) for f in log.filters):
+                log.addFilter(_NoTracebackForOurErrors())
+
+
+class _NoTracebackForOurErrors(logging.Filter):
+    """Drops Prefect's record of a task or flow run that failed with one of our errors (a config
+    pattern that backtracks, a file that cannot be written): the command prints it as one ``Error:``
+    line, and the record's traceback points into Prefect. Shown with ``--debug``; others pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], FactflowError))
 
 
 class _OneLine(logging.Formatter):

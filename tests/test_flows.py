@@ -225,3 +225,21 @@ def test_the_flow_lets_go_of_the_extractions_once_claims_are_planned(prefect_har
         PROGRESS.reset(token)
     assert alive["Planning tasks"] >= 7  # the extractions, while claims are merged
     assert alive["Writing tasks"] == 0 and alive["Writing the report"] == 0
+
+
+def test_a_config_pattern_that_backtracks_stops_the_flow_with_one_error_line_and_no_traceback(tmp_path: Path) -> None:
+    """Under Prefect the task run's failure was logged with Prefect's traceback before the Error line;
+    our errors are printed once, in one line (the traceback only with --debug)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("Title\n\nThe ministry said 300 troops arrived in 2015.\n" + "abc" * 990 + "!\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text("claims:\n  max_sentence_chars: 50000\n  boilerplate_patterns:\n  - '(abc|a\\wc)+$'\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    command = [sys.executable, "-m", "factflow_flows.cli", "run", "--config", str(config), "--seeds", str(seeds), "--out", str(tmp_path / "out")]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output, output
+    [line] = [x for x in output.splitlines() if x.startswith("Error: ")]
+    assert line.startswith("Error: claims.boilerplate_patterns: ") and " took more than 2 s on the sentence at " in line and "a.txt:4 " in line
