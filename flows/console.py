@@ -170,20 +170,27 @@ def main(debug: bool) -> None:
             log.addHandler(handler)
             log.setLevel(logging.WARNING)
             log.propagate = False
-    if not debug:
-        for name in ("prefect.task_runs", "prefect.flow_runs"):
-            log = logging.getLogger(name)
-            if not any(isinstance(f, _NoTracebackForOurErrors) for f in log.filters):
-                log.addFilter(_NoTracebackForOurErrors())
+    for name in ("prefect.task_runs", "prefect.flow_runs"):  # set for each command (tests run several in one process)
+        log = logging.getLogger(name)
+        for old in [f for f in log.filters if isinstance(f, _NoTracebackForOurErrors)]:
+            log.removeFilter(old)
+        if not debug:
+            log.addFilter(_NoTracebackForOurErrors())
 
 
 class _NoTracebackForOurErrors(logging.Filter):
-    """Drops Prefect's record of a task or flow run that failed with one of our errors (a config
-    pattern that backtracks, a file that cannot be written): the command prints it as one ``Error:``
-    line, and the record's traceback points into Prefect. Shown with ``--debug``; others pass."""
+    """Without ``--debug``, no traceback from Prefect's run loggers: a record of a task or flow run that
+    failed with one of our errors (a config pattern that backtracks, a file that cannot be written) is
+    dropped, since the command prints it as one ``Error:`` line; any other keeps its line, without
+    the traceback (it points into Prefect; ``--debug`` shows it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], FactflowError))
+        if not record.exc_info:
+            return True
+        if isinstance(record.exc_info[1], FactflowError):
+            return False
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 class _OneLine(logging.Formatter):

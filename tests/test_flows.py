@@ -243,3 +243,25 @@ def test_a_config_pattern_that_backtracks_stops_the_flow_with_one_error_line_and
     assert "Traceback" not in output, output
     [line] = [x for x in output.splitlines() if x.startswith("Error: ")]
     assert line.startswith("Error: claims.boilerplate_patterns: ") and " took more than 2 s on the sentence at " in line and "a.txt:4 " in line
+
+
+def test_without_debug_prefects_run_loggers_show_no_traceback_and_our_errors_not_at_all() -> None:
+    import logging
+
+    from factflow_flows.console import _NoTracebackForOurErrors
+
+    from factflow.errors import ConfigError
+
+    def record(exc: BaseException) -> logging.LogRecord:
+        try:
+            raise exc
+        except BaseException:
+            return logging.LogRecord("prefect.task_runs", logging.ERROR, __file__, 1, "Task run failed", None, sys.exc_info())
+
+    keep = _NoTracebackForOurErrors()
+    assert not keep.filter(record(ConfigError("claims.boilerplate_patterns", "took too long")))
+    other = record(RuntimeError("a bug"))
+    assert keep.filter(other) and other.exc_info is None
+    assert "Traceback" not in logging.Formatter().format(other)
+    plain = logging.LogRecord("prefect.task_runs", logging.ERROR, __file__, 1, "Finished in state Failed", None, None)
+    assert keep.filter(plain)
