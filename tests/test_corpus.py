@@ -37,6 +37,21 @@ def test_jsonl_lines_become_documents(tmp_path: Path) -> None:
     assert problems == [] and sorted(d.id for d in docs) == ["7", "a"]
 
 
+def test_a_file_both_pattern_lists_match_is_read_once_as_a_corpus(tmp_path: Path) -> None:
+    # ingest.patterns with *.csv and *.jsonl (the corpus patterns' own): each row once, no whole-file document.
+    write(tmp_path / "corpus.csv", "id,title,content\n1,One,Exports rose 12 percent in 2017.\n2,Two,Prices fell 3 percent.\n")
+    write(tmp_path / "more.jsonl", json.dumps({"id": "j", "content": "The city spent $3 million."}) + "\n")
+    write(tmp_path / "article.txt", "Title\n\nUnemployment fell to 3.5 percent in May.\n")
+    cfg = IngestConfig(patterns=["*.txt", "*.csv", "*.jsonl"])
+    docs, problems = load_documents(tmp_path, cfg)
+    assert problems == []
+    assert sorted(d.id for d in docs) == ["1", "2", "article", "j"]
+    assert {d.path.rpartition("/")[2] for d in docs} == {"corpus.csv:2", "corpus.csv:3", "more.jsonl:1", "article.txt"}
+    # A corpus pattern that matches nothing leaves the documents' patterns as they were.
+    docs, _ = load_documents(tmp_path, IngestConfig(patterns=["*.txt", "*.csv"], corpus=CorpusConfig(patterns=["*.tsv"])))
+    assert sorted(d.id for d in docs) == ["article", "corpus"]
+
+
 def test_a_corpus_of_short_documents_costs_little_memory_a_document(tmp_path: Path) -> None:
     """Every document is held until extraction: a one-sentence one costs about 0.7 kB as a slotted
     dataclass, where a pydantic model (its __dict__ and fields-set) cost 1.9 kB (110 MB more at 100,000)."""

@@ -30,12 +30,19 @@ def discover(seeds: Path, cfg: IngestConfig, tree: Tree | None = None) -> list[P
     A folder whose name matches a pattern (``notes.txt/``) is a folder, not a document: it is
     skipped here and its files are read like any other folder's. Symbolic links to folders are
     not followed (so a link loop cannot make the walk endless); links to files are checked by
-    :func:`read_document`. ``tree``: the folder's :func:`walk_tree`, when walked already.
+    :func:`read_document`. A file the corpus patterns also match (``*.csv`` in both lists) is a
+    corpus, read a row at a time by :func:`~factflow.ingest.corpus.read_corpus`, not a document as
+    well: read both ways, its rows were counted twice and its raw text scored as an article.
+    ``tree``: the folder's :func:`walk_tree`, when walked already.
     """
     if not seeds.is_dir():
         raise InputError(seeds, "seeds folder not found; pass an existing folder with --seeds")
     entries, _ = tree or walk_tree(seeds)  # the folders it could not list are problems of unreadable_folders
-    return sorted(seeds / path for path in files_matching(entries, cfg.patterns) if path.rpartition("/")[2] != cfg.urls_file)
+    corpora = set(files_matching(entries, cfg.corpus.patterns))
+    return sorted(
+        seeds / path for path in files_matching(entries, cfg.patterns)
+        if path.rpartition("/")[2] != cfg.urls_file and path not in corpora
+    )
 
 
 def unreadable_folders(seeds: Path, tree: Tree | None = None) -> list[Problem]:
