@@ -181,6 +181,8 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
             with prefect_api(Path(os.environ["PREFECT_HOME"]), temporary=True,
                              while_starting=lambda: importlib.import_module("factflow_flows.factcheck")) as api, \
                     no_heartbeats(temporary=api.pid is not None):
+                if api.served:
+                    stderr.print(f"Prefect: this run uses the server `factflow serve` started; it shows in its UI at {api.ui}", highlight=False)
                 from factflow_flows.factcheck import PROGRESS, run_factcheck
 
                 token = PROGRESS.set(hook)

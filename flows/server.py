@@ -8,11 +8,16 @@ importing and loading (it takes seconds), (2) this process never imports Prefect
 package (seconds and ~80 MB, only to launch it), and (3) Dask workers can reach it too.
 :func:`prefect_api` uses ``PREFECT_API_URL`` when it is set, and otherwise starts a server on
 127.0.0.1, waits until it answers, and stops it (and only it, by its process id) when the block ends.
+A server that ``factflow serve`` started says where it is in ``$PREFECT_HOME/served-api.json`` while
+it runs; a run started meanwhile in the same project uses it instead of a temporary server of its
+own: the run shows in that server's UI beside the scheduled ones, and skips the seconds a
+temporary server takes to boot.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -35,11 +40,40 @@ class PrefectAPI:
 
     url: str
     pid: int | None
+    #: The server a ``factflow serve`` of this project started and still runs (see :func:`served_api`).
+    served: bool = False
 
     @property
     def ui(self) -> str:
         """The address of the Prefect UI."""
         return self.url.removesuffix("/api")
+
+
+#: In PREFECT_HOME while ``factflow serve`` runs the server it started: ``{"url": ..., "pid": ...}``.
+SERVED_FILE = "served-api.json"
+
+
+def served_api(home: Path, timeout: float = 2) -> str | None:
+    """The API address of the server a ``factflow serve`` started with this PREFECT_HOME, when its
+    record is there, its process is alive and it answers on 127.0.0.1 now; otherwise None (a record
+    that a killed serve left behind, or that someone edited, is ignored)."""
+    try:
+        record = json.loads((home / SERVED_FILE).read_text(encoding="utf-8"))
+        url, pid = record["url"], record["pid"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(url, str) or not url.startswith("http://127.0.0.1:") or type(pid) is not int or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except OSError:
+        pass  # alive, and someone else's to signal
+    try:
+        return url if httpx.get(f"{url}/health", timeout=timeout).status_code == 200 else None
+    except httpx.HTTPError:
+        return None
 
 
 def free_port() -> int:
@@ -104,6 +138,18 @@ def prefect_api(
             while_starting()
         yield PrefectAPI(url=existing.rstrip("/"), pid=None)
         return
+    served = served_api(home) if temporary else None
+    if served:
+        os.environ["PREFECT_API_URL"] = served  # for Prefect imported from now on, and Dask workers
+        try:
+            with _api_setting(served):
+                if while_starting:
+                    while_starting()
+                yield PrefectAPI(url=served, pid=None, served=True)
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+            _send_pending_logs()
+        return
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}/api"
@@ -124,16 +170,42 @@ def prefect_api(
         )
         # Set before waiting: Prefect reads its settings when it is imported, perhaps while starting.
         os.environ["PREFECT_API_URL"] = url  # for Prefect imported from now on, and for processes started from here
+        record: Path | None = None
         try:
             with _api_setting(url):
                 if while_starting:
                     while_starting()
                 wait_healthy(url, process, timeout, log_path)
+                record = None if temporary else _record_served(home, url, process.pid)
                 yield PrefectAPI(url=url, pid=process.pid)
         finally:
             os.environ.pop("PREFECT_API_URL", None)
             _send_pending_logs()
+            if record is not None:
+                _forget_served(record, url)
             stop(process)
+
+
+def _record_served(home: Path, url: str, pid: int) -> Path | None:
+    """Say where the server of ``factflow serve`` is (see :func:`served_api`); None if it cannot be written
+    (runs then start temporary servers of their own, as without it)."""
+    from factflow.errors import WriteError
+    from factflow.fileio import atomic_write_text
+
+    path = home / SERVED_FILE
+    text = json.dumps({"url": url, "pid": pid}) + "\n"
+    try:
+        atomic_write_text(path, text, durable=False)
+    except WriteError:
+        return None
+    return path
+
+
+def _forget_served(path: Path, url: str) -> None:
+    """Remove the record of our server, unless another serve has written its own there since."""
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(path.read_text(encoding="utf-8")).get("url") == url:
+            path.unlink()
 
 
 def _send_pending_logs(timeout: float = 5) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -85,6 +86,25 @@ def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tm
                 time.sleep(0.5)
                 done = asyncio.run(completed())
         assert (tmp_path / "out" / "reports" / "verdicts.yaml").is_file()
+        # Meanwhile a run started by hand in the same project uses this server: it shows in its UI, no temporary server boots.
+        assert json.loads((tmp_path / "prefect-home" / "served-api.json").read_text())["url"] == f"{ui}/api"
+        manual = subprocess.run(
+            [sys.executable, "-m", "factflow_flows.cli", "run", "--config", str(CONFIG), "--seeds", str(seed_dir),
+             "--out", str(tmp_path / "by-hand")],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert manual.returncode == 0, manual.stderr[-3000:]
+        assert f"this run uses the server `factflow serve` started; it shows in its UI at {ui}" in manual.stderr
+        assert not (tmp_path / "prefect-home" / "temporary-server.log").exists()
+
+        async def by_hand() -> int:
+            async with get_client() as client:
+                runs = await client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))))
+                return sum(1 for r in runs if r.deployment_id is None)
+
+        with temporary_settings({PREFECT_API_URL: f"{ui}/api"}):
+            assert asyncio.run(by_hand()) == 1
     finally:
         if serve.poll() is None:
             os.kill(serve.pid, signal.SIGTERM)
@@ -97,6 +117,7 @@ def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tm
     output = (tmp_path / "serve.log").read_text()
     assert "Stopped." in output, output[-3000:]
     assert server_pid is not None
+    assert not (tmp_path / "prefect-home" / "served-api.json").exists()  # runs from now on start their own
     for _ in range(40):
         if not _alive(server_pid):
             break

@@ -1,0 +1,107 @@
+"""A run uses the server `factflow serve` started in the same project (``served-api.json``), and only
+while that server is alive and answering; tested against real HTTP servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from factflow_flows.server import SERVED_FILE, prefect_api, served_api
+
+
+def _server(status: int) -> ThreadingHTTPServer:
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            code = status if self.path == "/api/health" else 404
+            body = b"true" if code == 200 else b'{"detail": "no"}'
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def healthy() -> Iterator[str]:
+    server = _server(200)
+    yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    server.shutdown()
+    server.server_close()
+
+
+def _record(home: Path, url: object, pid: object) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / SERVED_FILE).write_text(json.dumps({"url": url, "pid": pid}), encoding="utf-8")
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_live_answering_server_is_used(healthy: str, tmp_path: Path) -> None:
+    _record(tmp_path, healthy, os.getpid())
+    assert served_api(tmp_path) == healthy
+
+
+def test_a_record_a_killed_serve_left_behind_is_ignored(healthy: str, tmp_path: Path) -> None:
+    _record(tmp_path, healthy, _dead_pid())
+    assert served_api(tmp_path) is None
+
+
+def test_a_server_that_does_not_answer_or_answers_an_error_is_ignored(tmp_path: Path) -> None:
+    failing = _server(503)
+    try:
+        _record(tmp_path, f"http://127.0.0.1:{failing.server_address[1]}/api", os.getpid())
+        assert served_api(tmp_path) is None
+    finally:
+        failing.shutdown()
+        failing.server_close()
+    closed = failing.server_address[1]  # nothing listens there now
+    _record(tmp_path, f"http://127.0.0.1:{closed}/api", os.getpid())
+    assert served_api(tmp_path, timeout=1) is None
+
+
+@pytest.mark.parametrize("record", [
+    "not json", "[]", '{"url": "http://127.0.0.1:1/api"}', '{"url": 5, "pid": 1}',
+    '{"url": "http://example.com:4200/api", "pid": 1}', '{"url": "http://127.0.0.1:4200/api", "pid": "1"}',
+    '{"url": "http://127.0.0.1:4200/api", "pid": -1}',
+])
+def test_a_record_that_is_not_ours_is_ignored(tmp_path: Path, record: str) -> None:
+    (tmp_path / SERVED_FILE).write_text(record, encoding="utf-8")
+    assert served_api(tmp_path) is None
+    assert served_api(tmp_path / "no-such-folder") is None
+
+
+def test_a_run_uses_the_served_server_without_starting_one(healthy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    _record(tmp_path, healthy, os.getpid())
+    seen: list[str | None] = []
+    with prefect_api(tmp_path, temporary=True, while_starting=lambda: seen.append(os.environ.get("PREFECT_API_URL"))) as api:
+        assert (api.url, api.pid, api.served) == (healthy, None, True)
+        assert os.environ["PREFECT_API_URL"] == healthy  # for Prefect imported now, and for Dask workers
+    assert seen == [healthy]
+    assert "PREFECT_API_URL" not in os.environ
+    assert not (tmp_path / "temporary-server.log").exists()  # no server was started
+
+
+def test_prefect_api_url_set_by_the_user_wins_over_the_record(healthy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    _record(tmp_path, healthy, os.getpid())
+    with prefect_api(tmp_path, temporary=True) as api:
+        assert (api.url, api.served) == ("http://127.0.0.1:9/api", False)
