@@ -22,6 +22,9 @@ generated articles, ``--engine plain`` the flow, ``--no-rerun`` the reruns. Targ
 large corpus: rerun <= 25% of the first run, and <= 10% after 1% of the documents changed; the flow
 <= 1.3x the plain pipeline; peak <= 600 MB (with the transformer detector, the default).
 Wall times on a shared machine vary by a quarter from run to run; ``--repeat 3`` keeps each best.
+``--served``: the flow's runs use one long-running local Prefect server, started here as
+``factflow serve`` starts it (and stopped at the end), as a run started while ``serve`` runs does,
+instead of a temporary server each; that server's memory is not in the runs' figures.
 
 The extraction stage alone, on the news sample, with one and two workers (``run.workers``): each in
 a fresh process with the extraction cache off, timing the stage from its first batch to its last
@@ -37,6 +40,7 @@ the temporary Prefect server.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -348,15 +352,24 @@ def main() -> None:
     parser.add_argument("--no-rerun", action="store_true", help="First runs only.")
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "factflow.yaml",
                         help="The config of the corpus runs (e.g. one with claims.detector: ngram).")
+    parser.add_argument("--served", action="store_true",
+                        help="The flow's runs use one long-running Prefect server, as while `factflow serve` runs, not a temporary one each.")
     args = parser.parse_args()
     engines = ("prefect", "plain") if args.engine == "both" else (args.engine,)
     corpus = {"engines": engines, "rerun": not args.no_rerun, "config": args.config.resolve()}
     if not args.news.is_file():
         sys.exit(f"news sample not found: {args.news} (pass --news PATH; it lives in ../shared/data/news/)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    with tempfile.TemporaryDirectory(prefix="factflow-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="factflow-bench-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
         env["PREFECT_HOME"] = str(work / "prefect-home")
+        if args.served:
+            from factflow_flows.server import prefect_api
+
+            saved = os.environ.pop("PREFECT_API_URL", None)  # a server of the bench's own, in its PREFECT_HOME
+            api = stack.enter_context(prefect_api(work / "prefect-home"))
+            stack.callback(lambda: saved is not None and os.environ.__setitem__("PREFECT_API_URL", saved))
+            print(f"flow runs use the long-running Prefect server at {api.url} (its memory is not in the figures)")
         small = work / "news-seeds"
         small.mkdir()
         (small / args.news.name).symlink_to(args.news.resolve())
