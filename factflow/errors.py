@@ -116,7 +116,7 @@ class OutputLockedError(FactflowError):
 
 
 class ServerError(FactflowError):
-    """The local Prefect server could not be started."""
+    """The local Prefect server could not be started, or the Prefect server a run used stopped answering."""
 
 
 class SchedulerError(FactflowError):

@@ -57,6 +57,10 @@ def prefect_defaults(home: Path) -> None:
     # warnings and errors still show.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    if not os.environ.get("PREFECT_API_URL"):
+        # A server on this machine (a run's own, or serve's) that refuses a connection is gone: two retries,
+        # 6 s, not Prefect's five (62 s, for each call the run still makes) before the run says so.
+        os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "2")
 
 
 def no_heartbeats(temporary: bool) -> contextlib.AbstractContextManager[object]:
@@ -172,6 +176,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
             result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
         else:
             prefect_defaults(Path.cwd() / ".prefect")
+            import httpx
             from factflow_flows.server import prefect_api
 
             if hook:
@@ -188,6 +193,13 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
                 token = PROGRESS.set(hook)
                 try:
                     result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh, online=online)
+                except (httpx.TransportError, RuntimeError) as exc:  # online lookups never raise: the Prefect API is gone
+                    from factflow_flows.server import lost_api
+
+                    lost = lost_api(api, exc)
+                    if lost is None:
+                        raise
+                    raise lost from exc
                 finally:
                     PROGRESS.reset(token)
     print_summary(result, loaded.layout(out), waiting_for_adjudicator(result, loaded))
@@ -319,6 +331,15 @@ def entry() -> None:
     """
     try:
         main()
+    except SystemExit as exc:
+        from factflow_flows.server import API_LOST
+
+        if API_LOST.is_set():  # its one Error line is out: end now, not after Prefect tried to reach the lost server
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else 1)
+        raise
     finally:
         gc.freeze()
 

@@ -170,6 +170,9 @@ def main(debug: bool) -> None:
             log.addHandler(handler)
             log.setLevel(logging.WARNING)
             log.propagate = False
+    # A log line that cannot be delivered (Prefect's, to a server that stopped answering) is dropped
+    # without the traceback the logging module prints to stderr; --debug shows it.
+    logging.raiseExceptions = debug
     for name in ("prefect.task_runs", "prefect.flow_runs"):  # set for each command (tests run several in one process)
         log = logging.getLogger(name)
         for old in [f for f in log.filters if isinstance(f, _NoTracebackForOurErrors)]:

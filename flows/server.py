@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,6 +75,33 @@ def served_api(home: Path, timeout: float = 2) -> str | None:
         return url if httpx.get(f"{url}/health", timeout=timeout).status_code == 200 else None
     except httpx.HTTPError:
         return None
+
+
+#: Set when a run lost its Prefect API (see :func:`lost_api`): the command then ends without Prefect's
+#: wait, at exit, to send the events and log lines it still holds to a server that is gone (each
+#: tried for seconds: 67 events took 9 minutes).
+API_LOST = threading.Event()
+
+
+def lost_api(api: PrefectAPI, exc: BaseException) -> ServerError | None:
+    """The error of a run whose Prefect API did not answer (``exc``: httpx's error, or Prefect's
+    "Failed to reach API" with it), naming the server and what to do, and recorded in
+    :data:`API_LOST`; None when ``exc`` is something else."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, httpx.TransportError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None and not (isinstance(exc, RuntimeError) and str(exc).startswith("Failed to reach API")):
+        return None
+    API_LOST.set()
+    if api.served:
+        hint = "`factflow serve` stopped while the run went on; run again (it starts a server of its own) or start serve again"
+    elif api.pid is None:
+        hint = "check that the server PREFECT_API_URL names is running, or unset PREFECT_API_URL to run with a temporary server"
+    else:
+        hint = "the temporary server stopped; its log is $PREFECT_HOME/temporary-server.log; run again"
+    shown = cause or exc
+    reason = f"{type(shown).__name__}: {shown}" if str(shown) else type(shown).__name__
+    return ServerError(f"the Prefect server at {api.url} did not answer ({reason}); the run stopped before its end; {hint}")
 
 
 def free_port() -> int:

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from factflow_flows.server import SERVED_FILE, prefect_api, served_api
 
+from tests.conftest import CONFIG
+
 
 def _server(status: int) -> ThreadingHTTPServer:
     class Health(BaseHTTPRequestHandler):
@@ -105,3 +107,44 @@ def test_prefect_api_url_set_by_the_user_wins_over_the_record(healthy: str, tmp_
     _record(tmp_path, healthy, os.getpid())
     with prefect_api(tmp_path, temporary=True) as api:
         assert (api.url, api.served) == ("http://127.0.0.1:9/api", False)
+
+
+def test_a_run_whose_server_stops_answering_ends_with_one_error_line_in_seconds(seed_dir: Path, tmp_path: Path) -> None:
+    # The served server answers the run's health check, then goes (as when `factflow serve` is stopped
+    # mid-run): one Error line naming the server and what to do, exit 1, no traceback, and no wait at
+    # exit for Prefect to deliver what it holds to a server that is gone (it took minutes).
+    gone = threading.Event()
+
+    class HealthOnce(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            self.send_response(200)
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"true")
+            gone.set()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HealthOnce)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api"
+
+    def close_after_health() -> None:
+        gone.wait(120)
+        server.shutdown()
+        server.server_close()
+
+    threading.Thread(target=close_after_health, daemon=True).start()
+    home = tmp_path / "prefect-home"
+    _record(home, url, os.getpid())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(home)
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "run", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(tmp_path / "out")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert f"Error: the Prefect server at {url} did not answer (ConnectError" in done.stderr, done.stderr[-3000:]
+    assert "run again (it starts a server of its own)" in done.stderr
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
