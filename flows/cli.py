@@ -33,6 +33,7 @@ from factflow_flows.console import (
     openable,
     out_option,
     output_folder,
+    quiet_prefect_console,
     seeds_option,
     stderr,
     stdout,
@@ -42,6 +43,7 @@ from rich.table import Table
 from rich.text import Text
 
 from factflow.config import LoadedConfig, RunConfig
+from factflow.errors import ServerError
 from factflow.layout import OutputLayout
 from factflow.pipeline import ProgressHook, check_output_paths, run_pipeline
 from factflow.stages import RunResult
@@ -190,6 +192,7 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
                     stderr.print(f"Prefect: this run uses the server `factflow serve` started; it shows in its UI at {api.ui}", highlight=False)
                 from factflow_flows.factcheck import PROGRESS, run_factcheck
 
+                quiet_prefect_console()
                 token = PROGRESS.set(hook)
                 try:
                     result = run_factcheck(config_path, seeds, out, run_cfg, refresh=refresh, online=online)
@@ -241,7 +244,14 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
 
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGINT, _stop_serving)
-    from factflow_flows.server import prefect_api
+    from factflow_flows.server import API_LOST, prefect_api, watch_server
+
+    server_exit: list[int] = []
+
+    def server_gone(status: int) -> None:  # from the watching thread: stop serving as Ctrl-C does
+        server_exit.append(status)
+        API_LOST.set()
+        signal.raise_signal(signal.SIGINT)
 
     # Ctrl-C or SIGTERM at any moment (the server booting included): stop serving, then the server, exit 0.
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError), prefect_api(Path(os.environ["PREFECT_HOME"]), port=port) as api:
@@ -251,10 +261,19 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
         stdout.print(f"Serving factcheck {when}; a line per finished run; Ctrl-C to stop.", highlight=False)
         from factflow_flows.factcheck import factcheck
 
+        quiet_prefect_console()
         # announce: each run prints its line (time, claims, verdicts, report path) here.
         parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve()), "announce": True}
-        # limit=1: runs write the same output folder, so they take turns.
-        factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
+        watching = watch_server(api, server_gone)
+        try:
+            # limit=1: runs write the same output folder, so they take turns.
+            factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
+        finally:
+            watching.set()
+    if server_exit:
+        raise ServerError(f"the Prefect server factflow started exited (status {server_exit[0]}); serving stopped, "
+                          f"no scheduled run can start without it; its log is {Path(os.environ['PREFECT_HOME']) / 'server.log'}; "
+                          "start factflow serve again")
     stdout.print("Stopped.")
 
 

@@ -181,6 +181,21 @@ def main(debug: bool) -> None:
             log.addFilter(_NoTracebackForOurErrors())
 
 
+def quiet_prefect_console() -> None:
+    """Without ``--debug``, no traceback from any of Prefect's loggers on the terminal (a websocket
+    closed under a runner, say): the filter of Prefect's run loggers (:class:`_NoTracebackForOurErrors`)
+    set on the console handler Prefect installs when it is imported (call this after). What Prefect
+    sends to its API keeps its traceback."""
+    debug = bool(click.get_current_context().find_root().params.get("debug"))
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ != "PrefectConsoleHandler":
+            continue
+        for old in [f for f in handler.filters if isinstance(f, _NoTracebackForOurErrors)]:
+            handler.removeFilter(old)
+        if not debug:
+            handler.addFilter(_NoTracebackForOurErrors())
+
+
 class _NoTracebackForOurErrors(logging.Filter):
     """Without ``--debug``, no traceback from Prefect's run loggers: a record of a task or flow run that
     failed with one of our errors (a config pattern that backtracks, a file that cannot be written) is

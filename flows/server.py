@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -43,6 +43,8 @@ class PrefectAPI:
     pid: int | None
     #: The server a ``factflow serve`` of this project started and still runs (see :func:`served_api`).
     served: bool = False
+    #: The server process we started, to see whether it is still running (None if we did not start one).
+    process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ui(self) -> str:
@@ -102,6 +104,28 @@ def lost_api(api: PrefectAPI, exc: BaseException) -> ServerError | None:
     shown = cause or exc
     reason = f"{type(shown).__name__}: {shown}" if str(shown) else type(shown).__name__
     return ServerError(f"the Prefect server at {api.url} did not answer ({reason}); the run stopped before its end; {hint}")
+
+
+def watch_server(api: PrefectAPI, gone: Callable[[int], object], every: float = 1.0) -> threading.Event:
+    """Call ``gone(status)`` once, from a daemon thread, if the server we started for ``api`` exits
+    before the returned event is set (set it when done with the server). For ``serve``: without it,
+    a server killed under it (out of memory, by hand) left serve waiting for ever with nothing to
+    schedule its runs."""
+    done = threading.Event()
+    process = api.process
+    if process is None:
+        return done
+
+    def watch() -> None:
+        while not done.wait(every):
+            status = process.poll()
+            if status is not None:
+                if not done.is_set():
+                    gone(status)
+                return
+
+    threading.Thread(target=watch, name="factflow-server-watch", daemon=True).start()
+    return done
 
 
 def free_port() -> int:
@@ -205,7 +229,7 @@ def prefect_api(
                     while_starting()
                 wait_healthy(url, process, timeout, log_path)
                 record = None if temporary else _record_served(home, url, process.pid)
-                yield PrefectAPI(url=url, pid=process.pid)
+                yield PrefectAPI(url=url, pid=process.pid, process=process)
         finally:
             os.environ.pop("PREFECT_API_URL", None)
             _send_pending_logs()

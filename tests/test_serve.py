@@ -291,3 +291,37 @@ def test_a_cron_that_never_fires_stops_serve_with_one_line_before_any_server_sta
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr and "Prefect UI" not in done.stdout
     assert "Error: Invalid value for --cron: '0 0 31 2 *' never fires" in done.stderr
+
+
+def test_serve_whose_server_dies_says_so_and_exits_1(seed_dir: Path, tmp_path: Path) -> None:
+    # A server killed under serve (out of memory, by hand) left serve waiting for ever, a traceback on screen.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    home = tmp_path / "prefect-home"
+    env["PREFECT_HOME"] = str(home)
+    log = (tmp_path / "serve.log").open("w+")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
+         "--out", str(tmp_path / "out"), "--interval", "36000"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        server_pid = None
+        while server_pid is None:
+            assert serve.poll() is None, Path(log.name).read_text()
+            assert time.monotonic() < deadline, "serve did not print the UI address"
+            m = re.search(r"\(started by factflow, pid (\d+)\)", Path(log.name).read_text())
+            server_pid = int(m.group(1)) if m else None
+            time.sleep(0.5)
+        time.sleep(2)  # serving now
+        os.killpg(server_pid, signal.SIGKILL)
+        assert serve.wait(timeout=60) == 1
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait(timeout=10)
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert "Error: the Prefect server factflow started exited (status -9); serving stopped" in output, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert not (home / "served-api.json").exists()
