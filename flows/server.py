@@ -100,7 +100,8 @@ def lost_api(api: PrefectAPI, exc: BaseException) -> ServerError | None:
     elif api.pid is None:
         hint = "check that the server PREFECT_API_URL names is running, or unset PREFECT_API_URL to run with a temporary server"
     else:
-        hint = "the temporary server stopped; its log is $PREFECT_HOME/temporary-server.log; run again"
+        log = Path(os.environ.get("PREFECT_HOME", "$PREFECT_HOME")) / "temporary-server.log"
+        hint = f"the temporary server stopped; its log is {log}; run again"
     shown = cause or exc
     reason = f"{type(shown).__name__}: {shown}" if str(shown) else type(shown).__name__
     return ServerError(f"the Prefect server at {api.url} did not answer ({reason}); the run stopped before its end; {hint}")
