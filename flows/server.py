@@ -17,6 +17,7 @@ temporary server takes to boot.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -203,7 +204,13 @@ def prefect_api(
             os.environ.pop("PREFECT_API_URL", None)
             _send_pending_logs()
         return
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        if home.exists() and not home.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(home))
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ServerError(f"PREFECT_HOME {home}: cannot use it as Prefect's folder ({exc.strerror or exc}); set PREFECT_HOME "
+                          "to a folder you can write, or unset it (factflow then keeps Prefect's state in ./.prefect)") from exc
     port = port or free_port()
     url = f"http://127.0.0.1:{port}/api"
     # PREFECT_UI_API_URL: the UI in the browser must call this server's port, not the default 4200.
@@ -216,7 +223,12 @@ def prefect_api(
     else:
         command = ["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     log_path = home / ("temporary-server.log" if temporary else "server.log")
-    with log_path.open("wb") as log:
+    try:
+        log = log_path.open("wb")
+    except OSError as exc:
+        raise ServerError(f"{log_path}: cannot write the Prefect server's log ({exc.strerror or exc}); set PREFECT_HOME "
+                          "to a folder you can write") from exc
+    with log:
         process = subprocess.Popen(
             [sys.executable, "-m", *command], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,

@@ -148,3 +148,17 @@ def test_a_run_whose_server_stops_answering_ends_with_one_error_line_in_seconds(
     assert f"Error: the Prefect server at {url} did not answer (ConnectError" in done.stderr, done.stderr[-3000:]
     assert "run again (it starts a server of its own)" in done.stderr
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize("home", ["a-file", "a-file/below"])
+def test_a_prefect_home_that_cannot_be_a_folder_is_one_error_line(seed_dir: Path, tmp_path: Path, home: str) -> None:
+    (tmp_path / "a-file").write_text("not a folder\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / home)
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "run", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(tmp_path / "out")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert f"Error: PREFECT_HOME {tmp_path / home}: cannot use it as Prefect's folder (" in done.stderr
+    assert "set PREFECT_HOME to a folder you can write" in done.stderr and "Traceback" not in done.stderr
