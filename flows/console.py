@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from pydantic import ValidationError
 from rich.console import Console
 
 from factflow import __version__
@@ -86,6 +87,19 @@ def handle_errors(func: F) -> F:
             if not _output_closed():
                 raise  # another pipe (a worker's): not ours to hide
             _reader_gone()
+        except ValidationError as exc:
+            # Our own models' errors become ConfigError and the like before they get here: this is
+            # Prefect refusing a setting (PREFECT_* in the environment, or its profile) as it is imported.
+            if click.get_current_context().find_root().params.get("debug") or not exc.title.endswith("Settings"):
+                raise
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc']) or exc.title}: {error['msg']}"
+                + (f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float) else "")
+                for error in exc.errors()[:3]
+            )
+            raise click.ClickException(
+                f"Prefect refused one of its settings ({exc.title}: {problems}); check the PREFECT_* variables in the "
+                "environment and the profile in $PREFECT_HOME/profiles.toml") from exc
         except (FactflowError, OSError) as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise

@@ -1,5 +1,9 @@
-"""A run uses the server `factflow serve` started in the same project (``served-api.json``), and only
-while that server is alive and answering; tested against real HTTP servers on 127.0.0.1."""
+"""The Prefect server a run uses, and one Error line when it cannot use one.
+
+A run uses the server `factflow serve` started in the same project (``served-api.json``), and only
+while that server is alive and answering (tested against real HTTP servers on 127.0.0.1); a server
+that stops answering, a PREFECT_HOME that cannot be a folder and a PREFECT_* setting Prefect refuses
+each end the run with one Error line, no traceback."""
 
 from __future__ import annotations
 
@@ -162,3 +166,20 @@ def test_a_prefect_home_that_cannot_be_a_folder_is_one_error_line(seed_dir: Path
     assert done.returncode == 1, done.stderr[-3000:]
     assert f"Error: PREFECT_HOME {tmp_path / home}: cannot use it as Prefect's folder (" in done.stderr
     assert "set PREFECT_HOME to a folder you can write" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ("PREFECT_CLIENT_MAX_RETRIES=abc", "ClientSettings: max_retries: Input should be a valid integer"),
+    ("PREFECT_LOGGING_LEVEL=LOUD", "LoggingSettings: level: Input should be 'DEBUG'"),
+])
+def test_a_prefect_setting_prefect_refuses_is_one_error_line(seed_dir: Path, tmp_path: Path, setting: str, said: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    name, _, value = setting.partition("=")
+    env.update({"PREFECT_HOME": str(tmp_path / "prefect-home"), name: value})
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "run", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(tmp_path / "out")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert f"Error: Prefect refused one of its settings ({said}" in done.stderr, done.stderr[-3000:]
+    assert "check the PREFECT_* variables" in done.stderr and "Traceback" not in done.stderr
