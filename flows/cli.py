@@ -163,7 +163,8 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
     """Run the pipeline: read seeds, extract claims, write tasks, collect verdicts, write the report.
 
     Offline by default; --online resolves sources with Wikipedia, Wikidata, the Wayback Machine
-    and (with FACTCHECK_API_KEY set) Google Fact Check Tools.
+    and (with FACTCHECK_API_KEY set) Google Fact Check Tools. The flow uses PREFECT_API_URL when
+    set, the server of a `factflow serve` running in this project, or else a temporary server.
 
     Example: factflow run --seeds seeds --out . --online
     """
