@@ -367,8 +367,9 @@ def main() -> None:
             from factflow_flows.server import prefect_api
 
             saved = os.environ.pop("PREFECT_API_URL", None)  # a server of the bench's own, in its PREFECT_HOME
+            if saved is not None:
+                stack.callback(os.environ.__setitem__, "PREFECT_API_URL", saved)
             api = stack.enter_context(prefect_api(work / "prefect-home"))
-            stack.callback(lambda: saved is not None and os.environ.__setitem__("PREFECT_API_URL", saved))
             print(f"flow runs use the long-running Prefect server at {api.url} (its memory is not in the figures)")
         small = work / "news-seeds"
         small.mkdir()

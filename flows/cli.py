@@ -245,7 +245,7 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
 
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGINT, _stop_serving)
-    from factflow_flows.server import API_LOST, prefect_api, watch_server
+    from factflow_flows.server import API_LOST, SERVER_LOG, prefect_api, watch_server
 
     server_exit: list[int] = []
 
@@ -273,7 +273,7 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
             watching.set()
     if server_exit:
         raise ServerError(f"the Prefect server factflow started exited (status {server_exit[0]}); serving stopped, "
-                          f"no scheduled run can start without it; its log is {Path(os.environ['PREFECT_HOME']) / 'server.log'}; "
+                          f"no scheduled run can start without it; its log is {Path(os.environ['PREFECT_HOME']) / SERVER_LOG}; "
                           "start factflow serve again")
     stdout.print("Stopped.")
 

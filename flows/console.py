@@ -90,7 +90,7 @@ def handle_errors(func: F) -> F:
         except ValidationError as exc:
             # Our own models' errors become ConfigError and the like before they get here: this is
             # Prefect refusing a setting (PREFECT_* in the environment, or its profile) as it is imported.
-            if click.get_current_context().find_root().params.get("debug") or not exc.title.endswith("Settings"):
+            if _debugging() or not exc.title.endswith("Settings"):
                 raise
             problems = "; ".join(
                 f"{'.'.join(str(part) for part in error['loc']) or exc.title}: {error['msg']}"
@@ -101,7 +101,7 @@ def handle_errors(func: F) -> F:
                 f"Prefect refused one of its settings ({exc.title}: {problems}); check the PREFECT_* variables in the "
                 "environment and the profile in $PREFECT_HOME/profiles.toml") from exc
         except (FactflowError, OSError) as exc:
-            if click.get_current_context().find_root().params.get("debug"):
+            if _debugging():
                 raise
             if isinstance(exc, OSError):
                 # A write outside our atomic writers (a cache database, the lock file) that the disk refused.
@@ -188,11 +188,12 @@ def main(debug: bool) -> None:
     # without the traceback the logging module prints to stderr; --debug shows it.
     logging.raiseExceptions = debug
     for name in ("prefect.task_runs", "prefect.flow_runs"):  # set for each command (tests run several in one process)
-        log = logging.getLogger(name)
-        for old in [f for f in log.filters if isinstance(f, _NoTracebackForOurErrors)]:
-            log.removeFilter(old)
-        if not debug:
-            log.addFilter(_NoTracebackForOurErrors())
+        _no_tracebacks(logging.getLogger(name), debug)
+
+
+def _debugging() -> bool:
+    """Whether the command runs with ``--debug``."""
+    return bool(click.get_current_context().find_root().params.get("debug"))
 
 
 def quiet_prefect_console() -> None:
@@ -200,14 +201,18 @@ def quiet_prefect_console() -> None:
     closed under a runner, say): the filter of Prefect's run loggers (:class:`_NoTracebackForOurErrors`)
     set on the console handler Prefect installs when it is imported (call this after). What Prefect
     sends to its API keeps its traceback."""
-    debug = bool(click.get_current_context().find_root().params.get("debug"))
     for handler in logging.getLogger().handlers:
-        if type(handler).__name__ != "PrefectConsoleHandler":
-            continue
-        for old in [f for f in handler.filters if isinstance(f, _NoTracebackForOurErrors)]:
-            handler.removeFilter(old)
-        if not debug:
-            handler.addFilter(_NoTracebackForOurErrors())
+        if type(handler).__name__ == "PrefectConsoleHandler":
+            _no_tracebacks(handler, _debugging())
+
+
+def _no_tracebacks(where: logging.Filterer, debug: bool) -> None:
+    """:class:`_NoTracebackForOurErrors` on a logger or handler, once (commands run several times in one
+    process), or taken off with ``--debug``."""
+    for old in [f for f in where.filters if isinstance(f, _NoTracebackForOurErrors)]:
+        where.removeFilter(old)
+    if not debug:
+        where.addFilter(_NoTracebackForOurErrors())
 
 
 class _NoTracebackForOurErrors(logging.Filter):

@@ -55,6 +55,8 @@ class PrefectAPI:
 
 #: In PREFECT_HOME while ``factflow serve`` runs the server it started: ``{"url": ..., "pid": ...}``.
 SERVED_FILE = "served-api.json"
+#: In PREFECT_HOME: the output of the server ``serve`` starts, and of a run's temporary server.
+SERVER_LOG, TEMPORARY_SERVER_LOG = "server.log", "temporary-server.log"
 
 
 def served_api(home: Path, timeout: float = 2) -> str | None:
@@ -101,7 +103,7 @@ def lost_api(api: PrefectAPI, exc: BaseException) -> ServerError | None:
     elif api.pid is None:
         hint = "check that the server PREFECT_API_URL names is running, or unset PREFECT_API_URL to run with a temporary server"
     else:
-        log = Path(os.environ.get("PREFECT_HOME", "$PREFECT_HOME")) / "temporary-server.log"
+        log = Path(os.environ.get("PREFECT_HOME", "$PREFECT_HOME")) / TEMPORARY_SERVER_LOG
         hint = f"the temporary server stopped; its log is {log}; run again"
     shown = cause or exc
     reason = f"{type(shown).__name__}: {shown}" if str(shown) else type(shown).__name__
@@ -194,15 +196,10 @@ def prefect_api(
         return
     served = served_api(home) if temporary else None
     if served:
-        os.environ["PREFECT_API_URL"] = served  # for Prefect imported from now on, and Dask workers
-        try:
-            with _api_setting(served):
-                if while_starting:
-                    while_starting()
-                yield PrefectAPI(url=served, pid=None, served=True)
-        finally:
-            os.environ.pop("PREFECT_API_URL", None)
-            _send_pending_logs()
+        with _pointed_at(served):
+            if while_starting:
+                while_starting()
+            yield PrefectAPI(url=served, pid=None, served=True)
         return
     try:
         if home.exists() and not home.is_dir():
@@ -222,7 +219,7 @@ def prefect_api(
                    "--port", str(port), "--log-level", "error", "--lifespan", "on"]
     else:
         command = ["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    log_path = home / ("temporary-server.log" if temporary else "server.log")
+    log_path = home / (TEMPORARY_SERVER_LOG if temporary else SERVER_LOG)
     try:
         log = log_path.open("wb")
     except OSError as exc:
@@ -233,22 +230,33 @@ def prefect_api(
             [sys.executable, "-m", *command], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
-        # Set before waiting: Prefect reads its settings when it is imported, perhaps while starting.
-        os.environ["PREFECT_API_URL"] = url  # for Prefect imported from now on, and for processes started from here
         record: Path | None = None
         try:
-            with _api_setting(url):
+            # Set before waiting: Prefect reads its settings when it is imported, perhaps while starting.
+            with _pointed_at(url):
                 if while_starting:
                     while_starting()
                 wait_healthy(url, process, timeout, log_path)
                 record = None if temporary else _record_served(home, url, process.pid)
                 yield PrefectAPI(url=url, pid=process.pid, process=process)
         finally:
-            os.environ.pop("PREFECT_API_URL", None)
-            _send_pending_logs()
             if record is not None:
                 _forget_served(record, url)
             stop(process)
+
+
+@contextmanager
+def _pointed_at(url: str) -> Iterator[None]:
+    """Prefect pointed at ``url`` for a block: in the environment (for Prefect imported from now on,
+    and for processes started from here, Dask workers included) and in an already imported Prefect;
+    at the end, the log lines Prefect still holds are sent while the server is up."""
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with _api_setting(url):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        _send_pending_logs()
 
 
 def _record_served(home: Path, url: str, pid: int) -> Path | None:

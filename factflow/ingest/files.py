@@ -24,7 +24,7 @@ from factflow.text import shown_name
 _HTML_SUFFIXES = (".html", ".htm")
 
 
-def discover(seeds: Path, cfg: IngestConfig, tree: Tree | None = None) -> list[Path]:
+def discover(seeds: Path, cfg: IngestConfig, tree: Tree | None = None, corpora: list[Path] | None = None) -> list[Path]:
     """Files under ``seeds`` matching the configured patterns, in a stable (sorted) order.
 
     A folder whose name matches a pattern (``notes.txt/``) is a folder, not a document: it is
@@ -33,15 +33,16 @@ def discover(seeds: Path, cfg: IngestConfig, tree: Tree | None = None) -> list[P
     :func:`read_document`. A file the corpus patterns also match (``*.csv`` in both lists) is a
     corpus, read a row at a time by :func:`~factflow.ingest.corpus.read_corpus`, not a document as
     well: read both ways, its rows were counted twice and its raw text scored as an article.
-    ``tree``: the folder's :func:`walk_tree`, when walked already.
+    ``tree``: the folder's :func:`walk_tree`, when walked already; ``corpora``: its
+    :func:`~factflow.ingest.corpus.discover_corpora`, when found already.
     """
     if not seeds.is_dir():
         raise InputError(seeds, "seeds folder not found; pass an existing folder with --seeds")
-    entries, _ = tree or walk_tree(seeds)  # the folders it could not list are problems of unreadable_folders
-    corpora = set(files_matching(entries, cfg.corpus.patterns))
+    tree = tree or walk_tree(seeds)  # the folders it could not list are problems of unreadable_folders
+    skipped = set(discover_corpora(seeds, cfg, tree) if corpora is None else corpora)
     return sorted(
-        seeds / path for path in files_matching(entries, cfg.patterns)
-        if path.rpartition("/")[2] != cfg.urls_file and path not in corpora
+        path for path in (seeds / found for found in files_matching(tree[0], cfg.patterns))
+        if path.name != cfg.urls_file and path not in skipped
     )
 
 
@@ -111,7 +112,8 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
     ids: dict[str, str] = {}
     texts: dict[str, str] = {}
     found: list[Document] = []
-    for path in discover(seeds, cfg, tree):
+    corpora = discover_corpora(seeds, cfg, tree) if tree is not None else []
+    for path in discover(seeds, cfg, tree, corpora):
         try:
             found.append(read_document(path, seeds, cfg))
         except InputError as exc:
@@ -121,7 +123,7 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
     # Same text in two files is worth a word (likely a copy by mistake); corpora often repeat rows, so not there.
     from_files = {id(doc) for doc in found}
     from_corpora: set[int] = set()
-    for path in discover_corpora(seeds, cfg, tree):
+    for path in corpora:
         try:
             check_file(path)
             corpus_docs, corpus_problems = read_corpus(path, cfg)
