@@ -183,3 +183,34 @@ def test_a_prefect_setting_prefect_refuses_is_one_error_line(seed_dir: Path, tmp
     assert done.returncode == 1, done.stderr[-3000:]
     assert f"Error: Prefect refused one of its settings ({said}" in done.stderr, done.stderr[-3000:]
     assert "check the PREFECT_* variables" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_local_servers_get_two_client_retries_unless_the_user_chose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from factflow_flows.cli import prefect_defaults
+
+    for name in ("PREFECT_API_URL", "PREFECT_CLIENT_MAX_RETRIES", "PREFECT_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    prefect_defaults(tmp_path)
+    assert os.environ["PREFECT_CLIENT_MAX_RETRIES"] == "2"
+    monkeypatch.setenv("PREFECT_CLIENT_MAX_RETRIES", "7")
+    prefect_defaults(tmp_path)
+    assert os.environ["PREFECT_CLIENT_MAX_RETRIES"] == "7"  # the user's own wins
+    monkeypatch.delenv("PREFECT_CLIENT_MAX_RETRIES")
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    prefect_defaults(tmp_path)
+    assert "PREFECT_CLIENT_MAX_RETRIES" not in os.environ  # a server of the user's: Prefect's own retries
+
+
+@pytest.mark.parametrize(("args", "raising"), [([], False), (["--debug"], True)])
+def test_undeliverable_log_lines_print_no_traceback_without_debug(args: list[str], raising: bool) -> None:
+    import logging
+
+    from click.testing import CliRunner
+    from factflow_flows.cli import main
+
+    before = logging.raiseExceptions
+    try:
+        CliRunner().invoke(main, [*args, "check", "--config", str(CONFIG)])
+        assert logging.raiseExceptions is raising
+    finally:
+        logging.raiseExceptions = before
