@@ -31,9 +31,10 @@ from typing import TextIO
 
 import numpy as np
 
-from factflow.errors import InputError
+from factflow.errors import InputError, LocatedError
 from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 from factflow.models import FileProblems, Problem
+from factflow.tsvio import tsv_records
 
 __all__ = [
     "DEFAULT_THRESHOLD", "FIGURE_PENALTY", "Match", "Row", "figures", "figures_conflict",
@@ -271,38 +272,35 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
     A file that cannot be read, or whose header lacks a column, is an :class:`InputError`; a row
     with a missing or empty field, or an id seen before, is a problem and is skipped.
     """
-    csv.field_size_limit(MAX_TSV_LINE_CHARS)
     handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
     rows: list[Row] = []
     problems = FileProblems(str(path))  # a file of millions of bad rows: a thousand problems and a count
     seen: dict[str, int] = {}
     with handle:
-        lines = BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one claim; the row was skipped", InputError)
-        reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+        records = tsv_records(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one claim; the row was skipped", InputError))
         try:
-            header = next(reader, None)
-            if header is None:
-                raise InputError(path, "empty file; expected a header line 'id<TAB>text'", line=1)
-            names = [h.strip().lower() for h in header]
+            header = next(records, None)
+            if isinstance(header, LocatedError):
+                raise header
+            if header is None or not header.fields:
+                what = "empty file" if header is None else "the first line is blank"
+                raise InputError(path, f"{what}; expected a header line 'id<TAB>text'", line=1)
+            names = [h.strip().lower() for h in header.fields]
             missing = [c for c in ("id", "text") if c not in names]
             if missing:
                 raise InputError(path, f"missing column(s) {', '.join(missing)} in the header; found "
-                                 f"{', '.join(repr(h) for h in header) or 'nothing'}; expected 'id<TAB>text'", line=1)
+                                 f"{', '.join(repr(h) for h in header.fields) or 'nothing'}; expected 'id<TAB>text'", line=header.line)
             id_col, text_col = names.index("id"), names.index("text")
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except InputError as exc:  # a line too long to hold: that row only
-                    problems.append(Problem(file=str(path), line=exc.line, message=exc.message))
+            for record in records:
+                if isinstance(record, LocatedError):  # a line too long to hold: that row only
+                    problems.append(Problem(file=str(path), line=record.line, message=record.message))
                     continue
-                line = lines.number
+                row, line = record.fields, record.line
                 if not row or not any(cell.strip() for cell in row):
                     continue
                 if len(row) <= max(id_col, text_col):
                     problems.append(Problem(file=str(path), line=line, message=f"{len(row)} column(s) where the header has "
-                                            f"{len(header)}; write 'id<TAB>text' with one tab; the row was skipped"))
+                                            f"{len(header.fields)}; write 'id<TAB>text' with one tab; the row was skipped"))
                     continue
                 row_id, text = row[id_col].strip(), row[text_col].strip()
                 if not row_id or not text:
@@ -315,8 +313,6 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
                     continue
                 seen[row_id] = line
                 rows.append(Row(row_id, text, line))
-        except csv.Error as exc:
-            raise InputError(path, f"not valid TSV: {exc}", line=lines.number) from exc
         except UnicodeDecodeError as exc:
             raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
     return rows, problems.listed()

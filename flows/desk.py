@@ -27,6 +27,7 @@ from rich.table import Table
 from factflow.claims import registry
 from factflow.errors import OutputError
 from factflow.layout import DEFAULT_REPORT
+from factflow.models import FileProblems, Problem
 from factflow.text import printable
 
 
@@ -59,12 +60,17 @@ def claims_score(file: Path, detector: str, threshold: float | None) -> None:
 
     Writes Sentence_id<TAB>score<TAB>label (Yes/No) to stdout, one row per input row, in order;
     each sentence is scored by the same scorer the flow uses (read in batches, written in order).
+    Fields may be quoted as CSV quotes them; a sentence that starts with a quote needs none. A row
+    that cannot be read (no text column, a line over a million characters) is reported on stderr
+    and has no output row.
 
     Example: factflow claims score sentences.tsv > scores.tsv
     """
     from factflow.claims.scoring import make_scorer, score_tsv
 
-    score_tsv(file, make_scorer(detector, threshold), sys.stdout)
+    problems = FileProblems(str(file))
+    score_tsv(file, make_scorer(detector, threshold), sys.stdout, problems)
+    _print_problems(problems.listed())
 
 
 @claims.command("match")
@@ -84,7 +90,11 @@ def claims_match(queries: Path, candidates: Path, k: int) -> None:
     """
     from factflow.matching import match_tsv
 
-    for problem in match_tsv(queries, candidates, k, sys.stdout):
+    _print_problems(match_tsv(queries, candidates, k, sys.stdout))
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
         stderr.print(printable(f"problem {problem.file}:{problem.line}: {problem.message}"), highlight=False)
 
 

@@ -26,27 +26,38 @@ def rows(output: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(output), delimiter="\t"))
 
 
-def test_a_row_whose_quote_closes_on_a_later_line_is_an_error_not_rows_lost(tmp_path: Path) -> None:
-    """A news sentence often opens a quotation that a later sentence closes; read as a quoted field, it
-    swallowed the rows up to the next quote (46 of 100,000 sentences lost, exit status 0)."""
+def test_a_sentence_that_starts_or_opens_a_quotation_is_scored_as_written_and_no_row_is_lost(tmp_path: Path) -> None:
+    """A news sentence often starts with a quotation or opens one that a later sentence closes. Read as CSV,
+    the first stopped the whole command at its row (100,000 news sentences: exit 1 after 256 rows, at
+    '"Fake news" is now part of the American vernacular...'); the second swallowed the rows up to the next
+    quote. Each is now its line as written, and every row has its output row."""
     src = tmp_path / "in.tsv"
     src.write_text('Sentence_id\tText\n'
                    's1\tThe mayor resigned on Monday.\n'
                    's2\t"There were 300, I think, to begin with.\n'
                    's3\tPrices rose 4 percent in 2019.\n'
-                   's4\tHe said "no" to it.\n', encoding="utf-8")
-    code, out = score(src, "--detector", "ngram")
-    assert code == 1
-    assert "in.tsv:3" in out and "closes only on line 5" in out
-    # The quote closing at a line's end makes a field a strict reader takes: the rows inside it are told apart by their tabs.
-    src.write_text('Sentence_id\tText\n'
-                   's1\tThe mayor resigned on Monday.\n'
-                   's2\t"There were 300, I think, to begin with.\n'
-                   's3\tPrices rose 4 percent in 2019.\n'
                    's4\tHe said no."\n'
-                   's5\tThe end.\n', encoding="utf-8")
+                   's5\t"Fake news" is now part of the American vernacular.\n'
+                   's6\t"Unemployment fell to 3.5 percent," the minister said.\n', encoding="utf-8")
     code, out = score(src, "--detector", "ngram")
-    assert code == 1 and "in.tsv:3" in out and "closes only on line 5" in out
+    assert code == 0, out
+    table = rows(out)
+    assert [r[0] for r in table[1:]] == ["s1", "s2", "s3", "s4", "s5", "s6"]
+    alone = tmp_path / "alone.tsv"  # each row scored on its own: the same score, so the text read is the line's
+    for sid, text in [("s2", '"There were 300, I think, to begin with.'), ("s6", '"Unemployment fell to 3.5 percent," the minister said.')]:
+        alone.write_text(f'Sentence_id\tText\n{sid}\t"{text.replace(chr(34), chr(34) * 2)}"\n', encoding="utf-8")
+        code, single = score(alone, "--detector", "ngram")
+        assert code == 0 and rows(single)[1] == next(r for r in table if r[0] == sid)
+
+
+def test_a_row_without_a_text_is_one_problem_and_the_rest_are_scored(tmp_path: Path) -> None:
+    src = tmp_path / "in.tsv"
+    src.write_text("Sentence_id\tText\ns1\tThe mayor resigned on Monday.\ns2\ns3\tPrices rose 4 percent in 2019.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["claims", "score", str(src), "--detector", "ngram"])
+    assert result.exit_code == 0, result.output
+    assert [r[0] for r in rows(result.stdout)[1:]] == ["s1", "s3"]
+    assert result.stderr.strip() == (f"problem {src}:3: 1 column(s) where the header has 2; write 'Sentence_id<TAB>Text' "
+                                      "with a tab between them; the row was skipped")
 
 
 def test_scores_every_row_in_order_with_quoting(tmp_path: Path) -> None:
@@ -87,7 +98,7 @@ def test_header_only_gives_header_only(tmp_path: Path) -> None:
     [
         ("", "in.tsv:1: empty file; expected a header line 'Sentence_id<TAB>Text'"),
         ("id\tText\n1\tx\n", "in.tsv:1: missing column(s) Sentence_id in the header; found id, Text"),
-        ("Sentence_id\tText\n1\n", "in.tsv:2: row has 1 column(s), the header 2"),
+        ("\n\n", "in.tsv:1: the first line is blank; expected a header line 'Sentence_id<TAB>Text'"),
     ],
 )
 def test_bad_files_give_one_clear_error(tmp_path: Path, content: str, message: str) -> None:

@@ -28,7 +28,7 @@ from factflow.ingest import load_documents, read_corpus, read_document, split_fr
 from factflow.ingest.web import read_url_list
 from factflow.matching import read_id_text_tsv
 from factflow.memory.claimreview import read_claimreviews
-from factflow.models import MAX_PROBLEMS_PER_FILE, Claim, Document
+from factflow.models import MAX_PROBLEMS_PER_FILE, Claim, Document, FileProblems
 from factflow.pipeline import run_pipeline
 from factflow.review.files import load_verdict, stub_text
 from factflow.text import scrub, shown_name
@@ -361,12 +361,13 @@ def test_a_corpus_line_longer_than_a_row_can_be_is_one_problem_never_held(tmp_pa
     assert peak < len(long_line) // 2, f"{peak:,} bytes held for a line of {len(long_line):,}"
 
 
-def test_a_tsv_line_longer_than_a_sentence_can_be_is_an_error_or_a_skipped_row(tmp_path: Path) -> None:
+def test_a_tsv_line_longer_than_a_sentence_can_be_is_a_skipped_row(tmp_path: Path) -> None:
     long_line = "c1\t" + "x" * (MAX_TSV_LINE_CHARS + 10)
-    scores = write(tmp_path / "s.tsv", f"Sentence_id\tText\n{long_line}\n")
-    with pytest.raises(InputError) as caught:
-        list(read_sentences_tsv(scores))
-    assert caught.value.line == 2 and "longer than 1,000,000 characters" in caught.value.message
+    scores = write(tmp_path / "s.tsv", f"Sentence_id\tText\n{long_line}\ns2\t{ROW.format(2)}\n")
+    problems = FileProblems(str(scores))
+    assert list(read_sentences_tsv(scores, problems)) == [("s2", ROW.format(2))]
+    assert [(p.line, p.message) for p in problems.listed()] == [
+        (2, "line longer than 1,000,000 characters; a row holds one sentence; the row was skipped")]
     candidates = write(tmp_path / "c.tsv", f"id\ttext\n{long_line}\nc2\t{ROW.format(2)}\n")
     rows, problems = read_id_text_tsv(candidates)
     assert [r.id for r in rows] == ["c2"] and rows[0].line == 3
@@ -486,17 +487,15 @@ def test_an_html_tag_with_thousands_of_attributes_is_one_problem_not_hours(tmp_p
                                                         "when no tag has more than 200 (no article page has), as reading it would take hours")]
 
 
-def test_a_tsv_quote_never_closed_is_an_error_at_its_row_not_rows_lost(tmp_path: Path) -> None:
+def test_a_tsv_quote_never_closed_is_its_line_as_written_and_no_row_is_lost(tmp_path: Path) -> None:
     """'claims score' writes a row per input row; a quote never closed read every row after it into one
-    sentence, and those rows were missing from the output without a word."""
+    sentence (those rows missing from the output without a word), then stopped the command at its row."""
     path = write(tmp_path / "s.tsv", f'Sentence_id\tText\n1\t{ROW.format(1)}\n2\t"{ROW.format(2)}\n3\t{ROW.format(3)}\n')
-    rows = read_sentences_tsv(path)
-    assert next(rows) == ("1", ROW.format(1))
-    with pytest.raises(InputError) as caught:
-        list(rows)
-    assert caught.value.line == 3 and "never closed: lines 3 to 4, the end of the file" in caught.value.message
+    problems = FileProblems(str(path))
+    assert list(read_sentences_tsv(path, problems)) == [("1", ROW.format(1)), ("2", '"' + ROW.format(2)), ("3", ROW.format(3))]
     quoted = write(tmp_path / "q.tsv", 'Sentence_id\tText\n1\t"He said ""no"" twice.\nThen left."\n2\tx\n')  # CSV quoting, as ClaimBuster's files use it
-    assert list(read_sentences_tsv(quoted)) == [("1", 'He said "no" twice.\nThen left.'), ("2", "x")]
+    assert list(read_sentences_tsv(quoted, problems)) == [("1", 'He said "no" twice.\nThen left.'), ("2", "x")]
+    assert not problems.listed()
 
 
 def test_a_corpus_of_thousands_of_rows_of_one_id_lists_a_thousand_problems_and_counts_the_rest(tmp_path: Path) -> None:

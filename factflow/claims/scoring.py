@@ -24,8 +24,10 @@ from typing import TextIO
 from factflow.claims import registry
 from factflow.claims.detector import Detector, default_detector, logistic
 from factflow.claims.signals import Assessment, assess
-from factflow.errors import InputError
+from factflow.errors import InputError, LocatedError
 from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
+from factflow.models import FileProblems, Problem
+from factflow.tsvio import tsv_records
 
 #: How far below the threshold a sentence that cannot be checked is placed.
 _NOT_CHECKABLE_MARGIN = 0.01
@@ -254,53 +256,41 @@ def make_scorer(detector: str = registry.DEFAULT, threshold: float | None = None
     return Scorer(detector=detector, threshold=model.threshold if threshold is None else threshold, model=model)
 
 
-def _quote_across_rows(path: Path, start: int, closes: int) -> InputError:
-    """The error of a row whose quote closes only on a later line (``closes``), swallowing the rows between."""
-    return InputError(path, f"this row opens a quote (\") that closes only on line {closes}, so the lines between would be "
-                      "read as part of its text; quote a field whole (\"...\", inner quotes doubled) or not at all", line=start)
+def read_sentences_tsv(path: Path, problems: FileProblems) -> Iterator[tuple[str, str]]:
+    """(Sentence_id, Text) rows of a TSV with a ``Sentence_id<TAB>Text`` header (other columns ignored).
 
-
-def read_sentences_tsv(path: Path) -> Iterator[tuple[str, str]]:
-    """(Sentence_id, Text) rows of a TSV with a ``Sentence_id<TAB>Text`` header (other columns ignored)."""
-    csv.field_size_limit(MAX_TSV_LINE_CHARS)  # a quoted field that never closes grows no further
+    Rows are read as :func:`factflow.tsvio.tsv_records` reads them: CSV quoting where it is sound, the
+    line as written where it is not (a sentence that starts or opens a quotation keeps its quotes).
+    A row without a text column, or too long to hold, is a problem in ``problems`` and skipped; a file
+    that cannot be read, or whose header lacks a column, is an :class:`InputError`.
+    """
     handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
     with handle:
-        # Strict: a quote never closed is an error at the row that opens it, not every row after it read into
-        # that one field (rows gone from the output without a word); the ClaimBuster files read the same.
-        reader = csv.reader(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one sentence", InputError), delimiter="\t", strict=True)
-        start = 1
+        records = tsv_records(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one sentence; the row was skipped", InputError))
         try:
-            header = next(reader, None)
-            if header is None:
-                raise InputError(path, "empty file; expected a header line 'Sentence_id<TAB>Text'", line=1)
-            missing = [c for c in ("Sentence_id", "Text") if c not in header]
+            header = next(records, None)
+            if isinstance(header, LocatedError):
+                raise header
+            if header is None or not header.fields:
+                what = "empty file" if header is None else "the first line is blank"
+                raise InputError(path, f"{what}; expected a header line 'Sentence_id<TAB>Text'", line=1)
+            names = [name.strip() for name in header.fields]
+            missing = [c for c in ("Sentence_id", "Text") if c not in names]
             if missing:
                 raise InputError(
-                    path, f"missing column(s) {', '.join(missing)} in the header; found {', '.join(header) or 'nothing'}; "
-                    "expected 'Sentence_id<TAB>Text' (a class_label column may follow)", line=1,
+                    path, f"missing column(s) {', '.join(missing)} in the header; found {', '.join(names) or 'nothing'}; "
+                    "expected 'Sentence_id<TAB>Text' (a class_label column may follow)", line=header.line,
                 )
-            id_col, text_col = header.index("Sentence_id"), header.index("Text")
-            start = reader.line_num + 1
-            for row in reader:
-                if reader.line_num > start and any("\t" in line for field in row for line in field.split("\n")[1:]):
-                    # A sentence opening a quotation that closes in a later one ('"There were 300, I think.'):
-                    # read as a quoted field, it would swallow every line up to the next quote, rows lost unsaid.
-                    # (A field quoted whole may hold a line end, as ClaimBuster's do; not the next rows' tabs.)
-                    raise _quote_across_rows(path, start, reader.line_num)
-                if row and len(row) <= max(id_col, text_col):
-                    raise InputError(path, f"row has {len(row)} column(s), the header {len(header)}", line=reader.line_num)
-                if row:
-                    yield row[id_col], row[text_col]
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            if "end of data" in str(exc):
-                raise InputError(path, f'a quoted field (") opened here is never closed: lines {start:,} to {reader.line_num:,}, '
-                                 'the end of the file, would be one sentence; close the quote, and double a quote inside a field ("")',
-                                 line=start) from exc
-            if reader.line_num > start:  # the quote a row opens closes on a later line, mid-field
-                raise _quote_across_rows(path, start, reader.line_num) from exc
-            raise InputError(path, f'not valid TSV ({exc}); quote a field that holds a tab, a line end or starts with a quote, '
-                             'doubling the quotes inside it ("")', line=start) from exc
+            id_col, text_col = names.index("Sentence_id"), names.index("Text")
+            for record in records:
+                if isinstance(record, LocatedError):
+                    problems.append(Problem(file=str(path), line=record.line, message=record.message))
+                elif len(record.fields) > max(id_col, text_col):
+                    yield record.fields[id_col], record.fields[text_col]
+                elif record.fields and any(field.strip() for field in record.fields):
+                    problems.append(Problem(file=str(path), line=record.line, message=(
+                        f"{len(record.fields)} column(s) where the header has {len(names)}; write "
+                        "'Sentence_id<TAB>Text' with a tab between them; the row was skipped")))
         except UnicodeDecodeError as exc:
             raise InputError(path, "not UTF-8 text; save it as UTF-8") from exc
 
@@ -315,9 +305,10 @@ def _chain(first: tuple[str, str] | None, rest: Iterator[tuple[str, str]]) -> It
 _TSV_BATCH = 256
 
 
-def score_tsv(path: Path, scorer: Scorer, out: TextIO) -> int:
-    """Write ``Sentence_id<TAB>score<TAB>label`` for every input row, in order; returns the row count."""
-    rows = read_sentences_tsv(path)
+def score_tsv(path: Path, scorer: Scorer, out: TextIO, problems: FileProblems) -> int:
+    """Write ``Sentence_id<TAB>score<TAB>label`` for every input row, in order; returns the rows scored.
+    A row that cannot be read is added to ``problems`` and has no output row."""
+    rows = read_sentences_tsv(path, problems)
     first = next(rows, None)  # the header is checked before anything is written
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(["Sentence_id", "score", "label"])
