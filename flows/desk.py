@@ -160,7 +160,7 @@ def import_() -> None:
 @handle_errors
 @collector_paused
 def import_claimreview(files: tuple[Path, ...], out: Path) -> None:
-    """Add schema.org ClaimReview JSON-LD (a list, an @graph, one object, or one object per line) to the index of claims already checked.
+    """Add schema.org ClaimReview JSON-LD (a list, an @graph, a DataFeed, one object, or one object per line) to the index of claims already checked.
 
     Reviews are keyed by URL, so importing a file again changes nothing. Bad items are reported
     (file, item number, line for JSON Lines) and skipped; the others are imported.

@@ -82,6 +82,29 @@ def test_an_import_waits_for_a_run_writing_the_same_folder(tmp_path: Path) -> No
     assert "Imported 1 new" in text
 
 
+def test_import_reads_a_data_feed_of_data_feed_items(tmp_path: Path) -> None:
+    """Data Commons' fact-check feed is a schema.org DataFeed whose elements are DataFeedItems holding the
+    review in ``item`` (a list of one); every review in it was "claimReviewed: missing" and none was imported."""
+    def element(review: object) -> dict[str, object]:
+        return {"@type": "DataFeedItem", "dateCreated": "2020-01-06", "item": review}
+
+    second = REVIEW | {"url": "https://checker.example/r/2", "claimReviewed": "The wall will cost $25 billion."}
+    third = REVIEW | {"url": "https://checker.example/r/3", "claimReviewed": "Crime fell 10 percent in 2018."}
+    fourth = REVIEW | {"url": "https://checker.example/r/4", "claimReviewed": "Exports doubled in 2015."}
+    feed = write(tmp_path / "feed.json", json.dumps({
+        "@context": "http://schema.org", "@type": "DataFeed",
+        "dataFeedElement": [element([REVIEW]), element(second), element([third, {"@type": "ClaimReview"}]), element([]),
+                            element([fourth])],
+    }))
+    lines = write(tmp_path / "feed.jsonl", json.dumps(element([fourth])) + "\n" + json.dumps(element([second])) + "\n")
+    result = import_files([feed, lines], tmp_path / "out")
+    assert (result.added, result.unchanged) == (4, 2)
+    assert sorted(r.claim for r in load_index(tmp_path / "out").reviews) == sorted(
+        r["claimReviewed"] for r in (REVIEW, second, third, fourth))
+    assert [(p.line, p.message.split(";")[0]) for p in result.problems] == [
+        (None, "item 3.2: claimReviewed: missing"), (None, "item 4: a DataFeedItem whose item list is empty")]
+
+
 def test_bad_items_are_problems_with_file_item_and_line(tmp_path: Path) -> None:
     bad = [REVIEW, {"@type": "ClaimReview", "url": "https://x.example/2"}, "text",
            REVIEW | {"url": "javascript:alert(1)"}, REVIEW | {"url": "https://x.example/5", "reviewRating": {}}]

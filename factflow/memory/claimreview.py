@@ -1,7 +1,8 @@
 """``factflow import claimreview``: other fact-checkers' schema.org ClaimReview JSON-LD, kept in an index under the output folder.
 
-Accepted shapes: a JSON list of reviews, an object with ``@graph``, a single review object, or
-JSON Lines (one review object per line). Each review gives a claim text (``claimReviewed``), a
+Accepted shapes: a JSON list of reviews, an object with ``@graph``, a schema.org ``DataFeed`` (Data
+Commons' fact-check feed: each ``dataFeedElement`` a ``DataFeedItem`` whose ``item`` holds the reviews),
+a single review object, or JSON Lines (one review object, or DataFeedItem, per line). Each review gives a claim text (``claimReviewed``), a
 publisher (``author.name``), a rating (``reviewRating.alternateName``, else its ``ratingValue``),
 a URL and a date; ``factflow export claimreview`` writes exactly this, so the desk's own export
 round-trips. A bad item is a problem naming the file, the item number (and the line, for JSON
@@ -109,6 +110,8 @@ class ImportResult:
     encoded: int = 0
 
 
+#: The shapes a ClaimReview file may take, as a problem message says them.
+_EXPECTED = "expected a ClaimReview list, an object with @graph, a DataFeed, or one object per line (JSON Lines)"
 _TOO_LONG = f"a number of more than {sys.get_int_max_str_digits():,} digits, longer than Python reads"
 
 
@@ -151,7 +154,7 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
     at = [0]
     streamed = _array_items(text, at)
     if streamed is not None:  # a JSON array, whose items before a fault are not kept: the file is wrong as a whole
-        expected = "expected a ClaimReview list, an object with @graph, or one object per line (JSON Lines)"
+        expected = _EXPECTED
         try:
             for number, item in enumerate(streamed, start=1):
                 yield number, None, item
@@ -165,25 +168,24 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
     try:
         data = json.loads(text)
     except RecursionError as exc:
-        raise InputError(path, "nested too deeply to read; expected a ClaimReview list, an object with @graph, "
-                         "or one object per line (JSON Lines)") from exc
+        raise InputError(path, f"nested too deeply to read; {_EXPECTED}") from exc
     except ValueError as exc:  # not JSON, or a number longer than Python converts (4,301 digits and more)
         lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
         if len(lines) < 2 and not text.lstrip().startswith("{"):
             if not isinstance(exc, json.JSONDecodeError):
-                raise InputError(path, f"{_TOO_LONG}; expected a ClaimReview list, an object with @graph, "
-                                 "or one object per line (JSON Lines)", line=lines[0][0] if lines else None) from exc
-            raise InputError(path, f"not JSON ({exc.msg}, line {exc.lineno} column {exc.colno}); expected a ClaimReview list, "
-                             "an object with @graph, or one object per line (JSON Lines)", line=exc.lineno) from exc
+                raise InputError(path, f"{_TOO_LONG}; {_EXPECTED}", line=lines[0][0] if lines else None) from exc
+            raise InputError(path, f"not JSON ({exc.msg}, line {exc.lineno} column {exc.colno}); {_EXPECTED}", line=exc.lineno) from exc
         for number, (line_no, line) in enumerate(lines, start=1):
             yield number, line_no, _line_item(line)
         return
     if isinstance(data, dict) and "@graph" in data:
         data = data["@graph"]
+    elif isinstance(data, dict) and isinstance(data.get("dataFeedElement"), list):  # a DataFeed (Data Commons' fact-check feed)
+        data = data["dataFeedElement"]
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        raise InputError(path, f"a JSON {type(data).__name__} at the top; expected a ClaimReview list, an object with @graph, or one object per line")
+        raise InputError(path, f"a JSON {type(data).__name__} at the top; {_EXPECTED}")
     for number, item in enumerate(data, start=1):
         yield number, None, item
 
@@ -291,6 +293,22 @@ def _review(item: Any, file: str) -> ImportedReview:
                           date=review.datePublished.strip() if review.datePublished else None, file=file)
 
 
+def _unwrapped(items: Iterator[tuple[int, int | None, Any]]) -> Iterator[tuple[str, int | None, Any]]:
+    """(item label, line or None, item) with each DataFeedItem replaced by the reviews it holds (``item``: one
+    object or a list of them, as in Data Commons' feed), labelled "3.1", "3.2" when an element holds several."""
+    for number, line, item in items:
+        inner = item.get("item") if isinstance(item, dict) and "claimReviewed" not in item else None
+        if isinstance(inner, list) and len(inner) != 1:
+            if not inner:
+                yield str(number), line, ValueError("a DataFeedItem whose item list is empty")
+            for sub, review in enumerate(inner, start=1):
+                yield f"{number}.{sub}", line, review
+        elif inner is not None:
+            yield str(number), line, inner[0] if isinstance(inner, list) else inner
+        else:
+            yield str(number), line, item
+
+
 def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
     """The reviews of one file and a problem per bad item; InputError when the file cannot be read at all."""
     reviews: list[ImportedReview] = []
@@ -298,14 +316,14 @@ def read_claimreviews(path: Path) -> tuple[list[ImportedReview], list[Problem]]:
     # A file or a pipe (a named pipe nobody writes to is an error, not a wait); newline="": "\r\n" stays one line end.
     with io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="") as handle:
         try:
-            for number, line, item in _file_items(path, handle):
+            for label, line, item in _unwrapped(_file_items(path, handle)):
                 try:
                     reviews.append(_review(item, str(path)))
                 except ValueError as exc:
                     if problems.full:
                         problems.count(line)
                         continue
-                    problems.append(Problem(file=str(path), line=line, message=f"item {number}: {exc}; the item was skipped "
+                    problems.append(Problem(file=str(path), line=line, message=f"item {label}: {exc}; the item was skipped "
                                             "(a ClaimReview needs claimReviewed, reviewRating with alternateName or ratingValue, "
                                             "and an http(s) url when it has one)"))
         except UnicodeDecodeError as exc:
