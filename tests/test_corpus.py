@@ -132,6 +132,41 @@ def test_a_corpus_without_its_text_column_says_which_columns_it_has(tmp_path: Pa
     assert docs == [] and problems[0].message == "no 'content' column (ingest.corpus.columns.text); found id, body"
 
 
+def test_a_header_without_the_text_column_is_one_problem_whatever_its_first_row(tmp_path: Path) -> None:
+    """It was found by looking at the first row: a first row with a bad field count hid it, and every row was a problem."""
+    write(tmp_path / "c.csv", "id,body\n1,Some text, with a comma.\n2,More text.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert docs == [] and [(p.line, p.message) for p in problems] == [(1, "no 'content' column (ingest.corpus.columns.text); found id, body")]
+
+
+@pytest.mark.parametrize("mark", [";", "\t", "|"])
+def test_a_csv_separated_by_semicolons_tabs_or_bars_is_read_by_its_header(tmp_path: Path, mark: str) -> None:
+    """Excel saves a "CSV" with semicolons where the decimal mark is a comma: each row was a problem ('has 2 fields,
+    the header 1') and the file gave nothing."""
+    rows = [["id", "title", "content"], ["1", "Budget", "The state spent 5,2 billion euros on roads in 2020, the ministry said."],
+            ["2", "Jobs", '"Unemployment fell to 4,1 percent"; the office said so.']]
+    quoted = [[f'"{c.replace(chr(34), chr(34) * 2)}"' if mark in c or '"' in c else c for c in row] for row in rows]
+    write(tmp_path / "c.csv", "".join(mark.join(row) + "\n" for row in quoted) + mark.join(["3", "Extra", "A text.", "x"]) + "\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [(d.id, d.title, d.text[d.body_start:].strip()) for d in docs] == [(r[0], r[1], r[2]) for r in rows[1:]]
+    name = {";": "semicolons", "\t": "tabs", "|": "bars"}[mark]
+    assert [(p.line, p.message) for p in problems] == [(4, f"row has 4 fields, the header 3 (separated by {name})")]
+
+
+def test_a_windows_1252_csv_is_read_as_windows_1252_and_a_stray_byte_in_utf8_stays_one(tmp_path: Path) -> None:
+    """Excel on Western Windows saves a "CSV" in Windows-1252: read as UTF-8, its accents and curly quotes were
+    replacement characters."""
+    text = 'id,title,content\n1,Café,"The bureau\u2019s figures show exports rose 12 percent \u2013 the most since 2005."\n'
+    (tmp_path / "excel.csv").write_bytes(text.encode("cp1252"))
+    (tmp_path / "mixed.csv").write_bytes("id,title,content\n2,Café,Prices rose 4 percent in Zürich.\n".encode() + b"3,Bad,A stray \xe9 byte.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    by_id = {d.id: d for d in docs}
+    assert (by_id["1"].encoding, by_id["1"].title) == ("cp1252", "Café") and "bureau\u2019s" in by_id["1"].text and "\u2013" in by_id["1"].text
+    assert (by_id["2"].encoding, by_id["2"].title, by_id["3"].encoding) == ("utf-8", "Café", "utf-8")
+    assert "\ufffd" in by_id["3"].text
+
+
 def test_the_column_mapping_is_configurable(tmp_path: Path) -> None:
     write(tmp_path / "c.csv", "key,body,headline\nk1,Some text here.,A headline\n")
     cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id="key", text="body", title="headline", url=None, outlet=None, published=None)))

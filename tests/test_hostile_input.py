@@ -467,7 +467,7 @@ def test_utf16_and_utf32_files_with_a_byte_order_mark_are_text_and_a_bom_before_
     (seeds / "excel.csv").write_bytes(f"id,content,title\n4,{ROW.format(4)},T4\n".encode("utf-16"))
     docs, problems = load_documents(seeds, IngestConfig())
     assert {d.id: (d.encoding, d.title) for d in docs} == {
-        "notepad": ("utf-16", "Title"), "wide": ("utf-32", "Title"), "marked": ("cp1252", "Caf\u00e9"), "4": ("utf-8", "T4")}
+        "notepad": ("utf-16", "Title"), "wide": ("utf-32", "Title"), "marked": ("cp1252", "Caf\u00e9"), "4": ("utf-16", "T4")}
     assert [(Path(p.file).name, p.message) for p in problems] == [
         ("broken.txt", "starts with a UTF-16 byte-order mark but is not UTF-16 text (byte 2); save it as UTF-8")]
 

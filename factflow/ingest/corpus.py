@@ -25,6 +25,7 @@ from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check
 from factflow.text import scrub, shown_name
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 
 
 def discover_corpora(seeds: Path, cfg: IngestConfig, tree: Tree | None = None) -> list[Path]:
@@ -60,14 +61,71 @@ def row_limit(cfg: IngestConfig) -> int:
     return max(2 * cfg.max_file_bytes, 100_000)
 
 
-def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_000) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line, row, error) for each record; ``error`` explains a record that could not be parsed.
-    A CSV header naming one of the ``used`` columns twice (which of the two holds it cannot be told)
-    raises :class:`InputError` at line 1. A line (or a CSV field) longer than ``limit`` characters is
-    one bad record, never held in memory (:class:`BoundedLines`)."""
-    hint = "a row holds one document (at most ingest.max_file_bytes) and its fields; it was skipped"
+#: Bytes read at a time while looking for a corpus file's first character that is not ASCII.
+_SCAN_BLOCK = 1 << 16
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def corpus_encoding(path: Path) -> str:
+    """A corpus file's encoding: UTF-16 or UTF-32 by its byte-order mark (Excel's "Unicode text"), else UTF-8
+    unless its first character that is not ASCII is not UTF-8: then Windows-1252, what Excel saves a "CSV"
+    in on Western Windows (read as UTF-8, every accent and curly quote of one was a replacement character).
+    A UTF-8 file with a stray bad byte later stays UTF-8 (that byte is a replacement character)."""
     with path.open("rb") as raw:
-        encoding = wide_encoding(raw.read(4)) or "utf-8-sig"  # a UTF-16 export (Excel's "Unicode text") too
+        wide = wide_encoding(raw.read(4))
+        if wide:
+            return wide
+        raw.seek(0)
+        while block := raw.read(_SCAN_BLOCK):
+            found = _NON_ASCII.search(block)
+            if found is None:
+                continue
+            first = block[found.start():found.start() + 4]
+            first += raw.read(4 - len(first))
+            lead = first[0]
+            size = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 0
+            try:
+                first[:size].decode("utf-8") if size else b"\xff".decode("utf-8")
+            except UnicodeDecodeError:
+                return "cp1252"
+            break
+    return "utf-8-sig"
+
+
+#: Characters of a CSV file's first line looked at for its separator.
+_HEADER_CHARS = 65_536
+
+
+def _delimiter(header: str) -> str:
+    """The separator a CSV header line uses: of comma, semicolon (Excel where the decimal mark is a comma),
+    tab and bar, the one it holds most; a comma on a tie, or when it holds none (one column)."""
+    counts = {mark: header.count(mark) for mark in ",;\t|"}
+    best = max(counts, key=lambda mark: counts[mark])  # the first, a comma, on a tie
+    return best if counts[best] else ","
+
+
+def _any_line(lines: BoundedLines) -> bool:
+    """Whether a line that is not blank is left (reading up to it)."""
+    while True:
+        try:
+            if next(lines).strip():
+                return True
+        except StopIteration:
+            return False
+        except InputError:  # a line too long to hold is not blank
+            return True
+
+
+def _rows(
+    path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_000, encoding: str | None = None, required: str | None = None,
+) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line, row, error) for each record; ``error`` explains a record that could not be parsed.
+    A CSV header naming one of the ``used`` columns twice (which of the two holds it cannot be told), or
+    not naming the ``required`` column, raises :class:`InputError` at line 1. A CSV file's separator is
+    the one its header uses (:func:`_delimiter`). A line (or a CSV field) longer than ``limit``
+    characters is one bad record, never held in memory (:class:`BoundedLines`)."""
+    hint = "a row holds one document (at most ingest.max_file_bytes) and its fields; it was skipped"
+    encoding = encoding or corpus_encoding(path)
     if path.suffix.lower() == ".jsonl":
         with path.open(encoding=encoding, errors="replace") as handle:
             lines = BoundedLines(handle, path, limit, hint, InputError)
@@ -106,10 +164,12 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
         return
     csv.field_size_limit(limit)  # a quoted field that never closes grows no further
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        delimiter = _delimiter(handle.readline(_HEADER_CHARS))
+        handle.seek(0)
         lines = BoundedLines(handle, path, limit, hint, InputError)
         # Strict: a quote in the wrong place is an error for that row alone (a lenient reader made '"a"b' the text
         # 'ab'), and a quote never closed is an error at the end, not the rest of the file read into one field.
-        reader = csv.DictReader(lines, strict=True)
+        reader = csv.DictReader(lines, delimiter=delimiter, strict=True)
         try:
             fieldnames = reader.fieldnames
         except csv.Error as exc:
@@ -120,6 +180,11 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
         if twice:
             raise InputError(path, f"the header names {', '.join(map(repr, twice))} more than once; "
                              "name each column once (ingest.corpus.columns says which the run reads)", line=1)
+        if required is not None and required not in fieldnames:
+            if _any_line(lines):  # rows follow a header without the column: said once, not once a row
+                found = ", ".join(name for name in fieldnames if name) or "nothing"
+                raise InputError(path, f"no {required!r} column (ingest.corpus.columns.text); found {found}", line=1)
+            return  # a header alone, or one line of data taken for it: no rows to read
         start = lines.number + 1
         retries = 0
         while True:
@@ -156,11 +221,11 @@ def _rows(path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_00
                     lines = BoundedLines(handle, path, limit, hint, InputError)
                     for _ in range(start):
                         next(lines, None)
-                    reader = csv.DictReader(lines, fieldnames=fieldnames, strict=True)
+                    reader = csv.DictReader(lines, fieldnames=fieldnames, delimiter=delimiter, strict=True)
                 start = lines.number + 1
                 continue
             if None in row:
-                yield start, None, f"has {len(fieldnames) + len(row[None])} fields, the header {len(fieldnames)}"
+                yield start, None, f"has {len(fieldnames) + len(row[None])} fields, the header {len(fieldnames)} (separated by {_NAMES[delimiter]})"
             else:
                 yield start, row, None
             start = lines.number + 1
@@ -193,7 +258,8 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
     problems = FileProblems(shown)  # a file of millions of bad rows: a thousand problems and a count
     line = 0
     try:
-        records = _rows(path, frozenset(c for c in columns.model_dump().values() if c), row_limit(cfg))
+        encoding = corpus_encoding(path)
+        records = _rows(path, frozenset(c for c in columns.model_dump().values() if c), row_limit(cfg), encoding, columns.text)
         first = next(records, None)
         if first is None:  # an empty file, a header alone, or one line of data taken for the header: never lost in silence
             wanted = ("one JSON object per line" if path.suffix.lower() == ".jsonl"
@@ -204,7 +270,7 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
             return [], [Problem(file=shown, line=1, message=f"no {columns.text!r} column (ingest.corpus.columns.text); found {found}")]
         for line, row, error in itertools.chain([first], records):
             try:
-                _read_row(line, row, error, shown, cfg, documents, problems)
+                _read_row(line, row, error, shown, cfg, documents, problems, encoding)
             except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
                 problems.append(unexpected_problem(shown, line, exc))
     except InputError as exc:  # the file as a whole (its header)
@@ -216,7 +282,8 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
 
 
 def _read_row(
-    line: int, row: dict[str, Any] | None, error: str | None, shown: str, cfg: IngestConfig, documents: list[Document], problems: FileProblems
+    line: int, row: dict[str, Any] | None, error: str | None, shown: str, cfg: IngestConfig, documents: list[Document], problems: FileProblems,
+    encoding: str = "utf-8",
 ) -> None:
     """One corpus record: a document appended to ``documents``, or a problem to ``problems``."""
     columns = cfg.corpus.columns
@@ -254,7 +321,7 @@ def _read_row(
     try:
         documents.append(parse_document(
             doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest(),
-            url=url, outlet=outlet,
+            "utf-8" if encoding == "utf-8-sig" else encoding, url=url, outlet=outlet,
             published=published[:10] if published and _DATE.match(published) else None,
         ))
     except InputError as exc:
