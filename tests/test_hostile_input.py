@@ -110,7 +110,7 @@ def test_a_jsonl_row_nested_too_deeply_is_one_problem_and_the_other_rows_are_rea
     documents, problems = read_corpus(path, IngestConfig())
     assert [d.id for d in documents] == ["a", "b"]
     assert [(p.line, p.message) for p in problems] == [
-        (2, "row nested too deeply to read; each line must be one JSON object of plain fields")]
+        (2, "row is nested too deeply to read; each line must be one JSON object of plain fields")]
 
 
 def test_a_jsonl_row_holding_a_number_too_long_to_read_is_one_problem_and_the_other_rows_are_read(tmp_path: Path) -> None:

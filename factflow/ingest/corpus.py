@@ -143,17 +143,17 @@ def _rows(
                 try:
                     value = json.loads(line, object_pairs_hook=_Keys)
                 except json.JSONDecodeError as exc:
-                    yield number, None, f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
+                    yield number, None, f"is not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
                     continue
                 except RecursionError:  # "[[[[..." deeper than the reader goes: this line only, not the whole file
-                    yield number, None, "nested too deeply to read; each line must be one JSON object of plain fields"
+                    yield number, None, "is nested too deeply to read; each line must be one JSON object of plain fields"
                     continue
                 except ValueError:  # a number longer than Python converts ("999..." of 4,301 digits): this line only
                     yield number, None, (f"holds a number of more than {sys.get_int_max_str_digits():,} digits; "
                                          "each line must be one JSON object of plain fields")
                     continue
                 if not isinstance(value, dict):
-                    yield number, None, f"a JSON {type(value).__name__}, not an object; each line must be one JSON object"
+                    yield number, None, f"is a JSON {type(value).__name__}, not an object; each line must be one JSON object"
                     continue
                 twice = sorted(getattr(value, "twice", set()) & used)
                 if twice:  # which of the two holds it cannot be told: json keeps the last, a reader the first
