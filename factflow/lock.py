@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,10 @@ def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None
     """
     make_output_folder(out)
     path = OutputLayout(out).lock
+    try:  # the lock library counts a lock file it cannot open as one held by another run, and waits
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as exc:  # a folder the run may not write in: one line, at once
+        raise WriteError(path, exc) from exc
     lock = FileLock(path)
     try:
         lock.acquire(timeout=0)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from factflow.config import LoadedConfig
-from factflow.errors import OutputLockedError
+from factflow.errors import OutputLockedError, WriteError
 from factflow.lock import output_lock
 from factflow.pipeline import run_pipeline
 from factflow.review.files import VERDICT_CACHE_FORMAT
@@ -197,3 +197,21 @@ def test_ctrl_c_during_a_flow_run_ends_it_without_log_errors_and_the_next_run_go
     again = subprocess.run([*cmd, "--engine", "plain"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert yaml.safe_load((out / "reports" / "verdicts.yaml").read_text(encoding="utf-8"))["summary"]["documents"] == 1_000
+
+
+@pytest.mark.parametrize("case", ["lock is a folder", "folder refuses new files"])
+def test_an_output_folder_where_the_lock_cannot_be_made_is_one_error_at_once(tmp_path: Path, case: str) -> None:
+    """The lock library took a lock file it could not open for one another run held: '--out /proc/self' (or a
+    folder the user may not write in) said "another factflow run is writing" and waited the whole timeout."""
+    if case == "lock is a folder":
+        out = tmp_path / "out"
+        (out / ".factflow.lock").mkdir(parents=True)
+    else:
+        out = Path("/proc/self")  # a folder no one, root included, makes a file in
+        if not out.is_dir():
+            pytest.skip("needs Linux's /proc")
+    messages: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(WriteError, match=r"writing .*\.factflow\.lock"), output_lock(out, 30, messages.append):
+        pass
+    assert time.monotonic() - started < 5 and messages == []
