@@ -23,7 +23,7 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -327,13 +327,17 @@ def match_rows(queries: Sequence[str], candidates: Sequence[str], k: int, encode
     return top_k(q_vec, c_vec, k, [figures(t) for t in q_text], [figures(t) for t in c_text])
 
 
-def match_tsv(queries: Path, candidates: Path, k: int, out: TextIO, encoder: object | None = None) -> list[Problem]:
-    """Write ``query_id<TAB>rank<TAB>candidate_id<TAB>score`` for the top ``k`` candidates of each query; returns the bad rows."""
+def match_tsv(queries: Path, candidates: Path, k: int, out: TextIO, encoder: object | None = None,
+              on_encode: Callable[[int], None] | None = None) -> list[Problem]:
+    """Write ``query_id<TAB>rank<TAB>candidate_id<TAB>score`` for the top ``k`` candidates of each query; returns the bad rows.
+    ``on_encode(n)`` is told how many sentences will be encoded, before they are (minutes for tens of thousands)."""
     q_rows, q_problems = read_id_text_tsv(queries)
     c_rows, c_problems = read_id_text_tsv(candidates)
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(["query_id", "rank", "candidate_id", "score"])
     if q_rows and c_rows:
+        if on_encode is not None:
+            on_encode(len(q_rows) + len(c_rows))
         if encoder is None:
             from factflow.encoder import SentenceEncoder
 

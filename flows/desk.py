@@ -90,7 +90,11 @@ def claims_match(queries: Path, candidates: Path, k: int) -> None:
     """
     from factflow.matching import match_tsv
 
-    _print_problems(match_tsv(queries, candidates, k, sys.stdout))
+    def announce(n: int) -> None:
+        if n >= 1000:  # seconds or more
+            stderr.print(f"Encoding {n:,} sentences (a few hundred a second) ...", highlight=False)
+
+    _print_problems(match_tsv(queries, candidates, k, sys.stdout, on_encode=announce))
 
 
 def _print_problems(problems: list[Problem]) -> None:
