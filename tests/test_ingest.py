@@ -49,6 +49,24 @@ def test_only_document_patterns_are_read_in_path_order(tmp_path: Path) -> None:
     assert problems == []
 
 
+def test_the_resources_of_a_page_a_browser_saved_whole_are_not_articles(tmp_path: Path) -> None:
+    """'Save page as: web page, complete' writes page.html and page_files/ with the page's frames saved as .html
+    (an advertisement, a cookie notice): each was read as an article, its offers scored as claims."""
+    article = "<html><head><title>Floods</title></head><body><article><h1>Floods kill 40</h1>" + (
+        "<p>Officials said 40 people died in the floods on Monday, the ministry reported.</p>" * 3) + "</article></body></html>"
+    ad = "<html><body><p>Save 50% on your first 3 months when you subscribe today. Offer ends 31 December.</p></body></html>"
+    write(tmp_path / "Floods kill 40.html", article)
+    write(tmp_path / "Floods kill 40_files" / "saved_resource.html", ad)
+    write(tmp_path / "Floods kill 40_files" / "sub" / "frame.htm", ad)
+    write(tmp_path / "Floods kill 40_files" / "app.js", "var x = 1;")
+    write(tmp_path / "other_files" / "kept.html", article.replace("Floods kill 40", "Storm"))  # no other.html beside it
+    write(tmp_path / "Page.htm", article.replace("Floods kill 40", "Page"))
+    write(tmp_path / "Page_files" / "ad.html", ad)
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert sorted(Path(d.path).relative_to(tmp_path).as_posix() for d in docs) == ["Floods kill 40.html", "Page.htm", "other_files/kept.html"]
+
+
 def test_bad_files_become_problems_and_the_rest_is_read(tmp_path: Path) -> None:
     write(tmp_path / "good.txt", "Good title\n\nA sentence.")
     write(tmp_path / "empty.txt", "  \n\n")

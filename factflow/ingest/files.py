@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import re
 from pathlib import Path
 
 from factflow.config import IngestConfig
@@ -40,10 +41,24 @@ def discover(seeds: Path, cfg: IngestConfig, tree: Tree | None = None, corpora: 
         raise InputError(seeds, "seeds folder not found; pass an existing folder with --seeds")
     tree = tree or walk_tree(seeds)  # the folders it could not list are problems of unreadable_folders
     skipped = set(discover_corpora(seeds, cfg, tree) if corpora is None else corpora)
+    resources = page_resource_folders(tree[0])
     return sorted(
-        path for path in (seeds / found for found in files_matching(tree[0], cfg.patterns))
-        if path.name != cfg.urls_file and path not in skipped
+        path for path, found in ((seeds / found, found) for found in files_matching(tree[0], cfg.patterns))
+        if path.name != cfg.urls_file and path not in skipped and not found.startswith(resources)
     )
+
+
+#: What a browser's "Save page as: web page, complete" names a page it saves (page.html or page.htm).
+_SAVED_PAGE = re.compile(r"(?i)(.+)\.x?html?")
+
+
+def page_resource_folders(entries: list[tuple[str, bool]]) -> tuple[str, ...]:
+    """The folders of the pages a browser saved whole: ``page_files/`` beside ``page.html`` holds the page's
+    pictures, scripts and frames (advertisements, share buttons, a cookie notice saved as ``.html``), which are
+    not articles. Their prefixes ('page_files/'), for ``str.startswith``."""
+    files = {path for path, is_folder in entries if not is_folder}
+    pages = {m.group(1) for path in files if (m := _SAVED_PAGE.fullmatch(path))}
+    return tuple(f"{path}/" for path, is_folder in entries if is_folder and path.endswith("_files") and path[:-6] in pages)
 
 
 def unreadable_folders(seeds: Path, tree: Tree | None = None) -> list[Problem]:
