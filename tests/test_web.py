@@ -156,17 +156,44 @@ def test_front_matter_sets_metadata(tmp_path: Path) -> None:
     [
         ("title: T\npublished: last week\n", 3, "published: 'last week' is not an ISO 8601 date"),
         ("title: T\nurl: news.example.org/a\n", 3, "url: must be an http:// or https:// URL"),
-        ("title: T\nauthor: Jane\n", 3, "author: unknown key; allowed keys: title, url, published, outlet"),
+        ("title: T\nautor: Jane\n", 3, "front matter: unknown key(s) 'autor', left out; the keys read are title, url, published (or date)"),
         ("title: [unclosed\n", 2, "not valid YAML"),  # where the list opened, not the line after it
     ],
 )
 def test_bad_front_matter_is_a_problem_with_its_line(tmp_path: Path, front: str, line: int, message: str) -> None:
+    """A key or value it cannot take costs its line and the document is read without it (it was dropped
+    whole); front matter that is not YAML at all drops the document."""
     write(tmp_path / "bad.txt", f"---\n{front}---\nBody.\n")
     write(tmp_path / "good.txt", "Good\n\nText.\n")
     docs, problems = load_documents(tmp_path, IngestConfig())
-    assert [d.id for d in docs] == ["good"]
+    assert [d.id for d in docs] == (["good"] if "YAML" in message else ["bad", "good"])
     (problem,) = problems
     assert problem.file == str(tmp_path / "bad.txt") and problem.line == line and message in problem.message
+    if "YAML" not in message:
+        assert docs[0].title == "T" and docs[0].url is None and docs[0].published is None
+
+
+def test_front_matter_as_site_generators_write_it(tmp_path: Path) -> None:
+    """Jekyll's and Hugo's posts: a Jekyll post (layout, categories, tags, author, date) was dropped whole for its
+    'unknown keys', and Hugo's TOML front matter read as text (the title '+++')."""
+    write(tmp_path / "jekyll.md", "---\nlayout: post\ntitle: \"Floods kill 41\"\ndate: 2024-01-06 10:00:00 +0000\n"
+          "categories: news\ntags: [floods, weather]\nauthor: Jane Doe\npublished: true\n---\n\nOfficials said 41 people died.\n")
+    write(tmp_path / "hugo.md", '+++\ntitle = "Floods kill 40"\ndate = 2024-01-05T10:00:00Z\ndraft = false\n'
+          'authors = ["Jane Doe", "John Roe"]\nsource = "Example News"\n+++\n\nOfficials said 40 people died.\n')
+    write(tmp_path / "typo.md", '+++\ntitle = "T"\n\npublsihed = "2024-01-05"\n+++\nBody.\n')
+    write(tmp_path / "broken.md", '+++\ntitle = "T\n+++\nBody.\n')
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    by_id = {d.id: d for d in docs}
+    assert sorted(by_id) == ["hugo", "jekyll", "typo"]
+    jekyll, hugo = by_id["jekyll"], by_id["hugo"]
+    assert (jekyll.title, jekyll.published, jekyll.byline) == ("Floods kill 41", "2024-01-06T10:00:00+00:00", "Jane Doe")
+    assert jekyll.text[jekyll.body_start:].strip() == "Officials said 41 people died."
+    assert (hugo.title, hugo.published, hugo.byline, hugo.outlet) == ("Floods kill 40", "2024-01-05T10:00:00+00:00", "Jane Doe, John Roe", "Example News")
+    assert "+++" not in hugo.text
+    assert [(Path(p.file).name, p.line, p.message.split(";")[0]) for p in problems] == [
+        ("broken.md", 2, "front matter is not TOML: Illegal character '\\n' (at line 2, column 11)"),
+        ("typo.md", 4, "front matter: unknown key(s) 'publsihed', left out"),
+    ]
 
 
 def test_unclosed_front_matter_is_a_problem(tmp_path: Path) -> None:

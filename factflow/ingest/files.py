@@ -71,8 +71,9 @@ def unreadable_folders(seeds: Path, tree: Tree | None = None) -> list[Problem]:
     ]
 
 
-def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
-    """Read one seed file into a document; raises InputError naming the file when it cannot."""
+def read_document(path: Path, seeds: Path, cfg: IngestConfig, problems: list[Problem] | None = None) -> Document:
+    """Read one seed file into a document; raises InputError naming the file when it cannot. What its front
+    matter gets wrong (the document is read without it) is added to ``problems``."""
     shown = shown_name(str(path))
     size = check_file(path)
     if size > cfg.max_file_bytes:
@@ -85,7 +86,7 @@ def read_document(path: Path, seeds: Path, cfg: IngestConfig) -> Document:
     if path.suffix.lower() in _HTML_SUFFIXES:
         return extract_article(raw, shown_name(path.stem), shown, cfg, digest)
     text, encoding = decode(raw, Path(shown))
-    return parse_text_document(shown_name(path.stem), shown, text, cfg, digest, encoding)
+    return parse_text_document(shown_name(path.stem), shown, text, cfg, digest, encoding, problems)
 
 
 def check_file(path: Path) -> int:
@@ -130,7 +131,7 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
     corpora = discover_corpora(seeds, cfg, tree) if tree is not None else []
     for path in discover(seeds, cfg, tree, corpora):
         try:
-            found.append(read_document(path, seeds, cfg))
+            found.append(read_document(path, seeds, cfg, problems))
         except InputError as exc:
             problems.append(Problem(file=exc.path, line=exc.line, message=exc.message))
         except Exception as exc:  # noqa: BLE001 - one bad file is one problem, whatever went wrong in it

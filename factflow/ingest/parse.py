@@ -1,7 +1,7 @@
 """One text, one document: the parsers every way into ingest shares (files, corpora, the web).
 
 Plain text gives its title (the first non-empty line), byline and body; a text file may begin
-with YAML front matter (``title``, ``url``, ``published``, ``outlet``); an HTML page goes through
+with YAML (or Hugo's TOML) front matter (``title``, ``url``, ``published``, ``outlet``, ``author``); an HTML page goes through
 article extraction (trafilatura: main text, title, publication date, outlet). This module is the
 bottom of the ``ingest`` package: ``files``, ``corpus`` and ``web`` build on it, never the reverse.
 """
@@ -12,26 +12,30 @@ import codecs
 import dataclasses
 import logging
 import re
+import tomllib
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
-from factflow.models import Document, check_document_url
+from factflow.models import Document, Problem, check_document_url
 from factflow.regexes import ConfigPattern, compile_patterns
-from factflow.yamlio import load_model
+from factflow.text import scrub
+from factflow.yamlio import describe_error, node_line, parse_yaml
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_TOML_END = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
 _BYLINE_MAX_CHARS = 100
 _BYLINE_SEARCH_LINES = 3
 
 
 class FrontMatter(BaseModel):
-    """The YAML block a text document may begin with, between two '---' lines."""
+    """The block a text document may begin with: YAML between two '---' lines, or TOML between two '+++' lines."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -39,6 +43,14 @@ class FrontMatter(BaseModel):
     url: str | None = Field(default=None, description="Where the article was published (http or https).")
     published: str | None = Field(default=None, description="Publication date or date-time, ISO 8601 (2015-09-14).")
     outlet: str | None = Field(default=None, description="The publication.")
+    author: str | None = Field(default=None, description="Who wrote it (a list is joined); the document's byline.")
+
+    @field_validator("author", mode="before")
+    @classmethod
+    def _authors(cls, value: object) -> object:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return ", ".join(v.strip() for v in value if v.strip()) or None
+        return value
 
     @field_validator("published", mode="before")
     @classmethod
@@ -50,7 +62,12 @@ class FrontMatter(BaseModel):
             try:
                 if len(value.strip()) == 10:
                     return date.fromisoformat(value.strip()).isoformat()
-                return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
+                try:
+                    return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
+                except ValueError:
+                    if value.strip()[10:11] in (" ", "T"):  # a date and a time ISO 8601 does not spell ("2024-01-06 10:00:00 +0000"): the date
+                        return date.fromisoformat(value.strip()[:10]).isoformat()
+                    raise
             except ValueError as exc:
                 raise ValueError(f"{value!r} is not an ISO 8601 date such as 2015-09-14 or 2015-09-14T08:00:00Z") from exc
         return value
@@ -139,23 +156,98 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
     )
 
 
-def split_front_matter(text: str, path: str) -> tuple[FrontMatter | None, str]:
-    """Front matter (validated, errors with file lines) and the text after it; (None, text) when there is none."""
-    if not text.startswith("---\n"):
+#: Keys static site generators (Jekyll, Hugo, Eleventy, Astro, Pelican) write in front matter that say nothing of
+#: the article as a fact-checker reads it: left out without a word. Any other key the model lacks is a problem.
+_SITE_KEYS = frozenset({
+    "layout", "categories", "category", "tags", "keywords", "draft", "slug", "permalink", "aliases", "description",
+    "summary", "excerpt", "image", "images", "cover", "thumbnail", "featured_image", "weight", "toc", "lang",
+    "language", "type", "series", "comments", "lastmod", "updated", "modified", "subtitle", "sitemap", "menu",
+})
+#: Other names of the front matter's keys, as site generators write them.
+_KEY_ALIASES = {"date": "published", "authors": "author", "byline": "author", "source": "outlet", "publication": "outlet"}
+_TOML_FENCE = "+++"
+
+
+def split_front_matter(text: str, path: str, problems: list[Problem] | None = None) -> tuple[FrontMatter | None, str]:
+    """Front matter and the text after it; (None, text) when there is none.
+
+    YAML between '---' lines, or TOML between '+++' lines (Hugo). ``date`` is read as ``published`` and
+    ``author`` (or ``authors``) as the byline; a site generator's own keys (``layout``, ``tags``, ...) are left
+    out; Jekyll's ``published: false`` (a draft flag, not a date) too. A key the model does not know, or a value
+    it refuses, costs one problem in ``problems`` (file and line) and the document is read without it. Front
+    matter that cannot be parsed at all, or is never closed, is an :class:`InputError`."""
+    fence = "---" if text.startswith("---\n") else _TOML_FENCE if text.startswith(_TOML_FENCE + "\n") else None
+    if fence is None:
         return None, text
-    end = _FRONT_MATTER_END.search(text, 4)
+    closing = _FRONT_MATTER_END if fence == "---" else _TOML_END
+    end = closing.search(text, 4)
     if end is None:
-        raise InputError(path, "front matter opened with '---' is never closed; end it with a line '---'", line=1)
-    # A blank first line stands for the opening '---', so YAML line numbers are the file's.
+        raise InputError(path, f"front matter opened with '{fence}' is never closed; end it with a line '{fence}'", line=1)
+    # A blank first line stands for the opening fence, so line numbers are the file's.
     block = "\n" + text[4:end.start()]
-    meta = load_model(Path(path), FrontMatter, InputError, text=block)
+    data, lines = _toml_block(block, path) if fence == _TOML_FENCE else _yaml_block(block, path)
+    meta = _lenient_front_matter(data, lines, path, problems if problems is not None else [])
     return meta, text[end.end():].lstrip("\n")
 
 
-def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8") -> Document:
-    """A text document, with its front matter (when it has one) as metadata."""
+def _yaml_block(block: str, path: str) -> tuple[dict[str, Any], Callable[[str], int | None]]:
+    data, node = parse_yaml(block, path, InputError)
+    data = scrub(data)  # a "\ud800" escape must not reach a model: no file could be written with it
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(path, f"front matter: expected a mapping of keys to values, found {type(data).__name__}", line=2)
+    return data, lambda key: node_line(node, [key])
+
+
+def _toml_block(block: str, path: str) -> tuple[dict[str, Any], Callable[[str], int | None]]:
+    try:
+        data = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        raise InputError(path, f"front matter is not TOML: {exc}", line=int(found.group(1)) if found else 1) from exc
+    starts = {m.group(1): block.count("\n", 0, m.start()) + 1 for m in re.finditer(r"(?m)^[ \t]*([A-Za-z0-9_-]+)[ \t]*=", block)}
+    return scrub(data), starts.get
+
+
+def _lenient_front_matter(
+    data: dict[str, Any], line_of: Callable[[str], int | None], path: str, problems: list[Problem],
+) -> FrontMatter:
+    """The front matter's known keys, validated one by one: a refused value or an unknown key is a problem, not a lost document."""
+    known = set(FrontMatter.model_fields)
+    fields: dict[str, Any] = {}
+    unknown: list[str] = []
+    for key, value in data.items():
+        name = _KEY_ALIASES.get(str(key), str(key))
+        if name == "published" and isinstance(value, bool):
+            continue  # Jekyll's draft flag
+        if name in known:
+            if name == str(key) or name not in fields:  # 'published' itself wins over 'date', wherever it stands
+                fields[name] = (key, value)
+        elif str(key) not in _SITE_KEYS:
+            unknown.append(str(key))
+    if unknown:
+        problems.append(Problem(file=path, line=line_of(unknown[0]), message=(
+            f"front matter: unknown key(s) {', '.join(map(repr, unknown))}, left out; the keys read are title, url, "
+            "published (or date), outlet and author")))
+    kept: dict[str, Any] = {}
+    for name, (key, value) in fields.items():
+        try:
+            FrontMatter.model_validate({name: value})
+        except ValidationError as exc:
+            problems.append(Problem(file=path, line=line_of(key), message=(
+                f"front matter: {describe_error(FrontMatter, exc.errors()[0])}; the document is read without it")))
+            continue
+        kept[name] = value
+    return FrontMatter.model_validate(kept)
+
+
+def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8",
+                        problems: list[Problem] | None = None) -> Document:
+    """A text document, with its front matter (when it has one) as metadata; what the front matter gets
+    wrong is added to ``problems`` (see :func:`split_front_matter`)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    meta, body = split_front_matter(text, path)
+    meta, body = split_front_matter(text, path, problems)
     if meta is None:
         return parse_document(doc_id, path, text, cfg, sha256, encoding)
     if meta.title:
@@ -163,7 +255,8 @@ def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sh
         if first != meta.title.strip():
             body = f"{meta.title.strip()}\n\n{body}"
     doc = parse_document(doc_id, path, body, cfg, sha256, encoding)
-    return dataclasses.replace(doc, url=meta.url, published=meta.published, outlet=meta.outlet)
+    return dataclasses.replace(doc, url=meta.url, published=meta.published, outlet=meta.outlet,
+                               byline=meta.author.strip() if meta.author and meta.author.strip() else doc.byline)
 
 
 @lru_cache(maxsize=1)
