@@ -240,10 +240,7 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
     prefect_defaults(Path.cwd() / ".prefect")
     schedule = _schedule(cron, timezone, interval)  # a cron or time zone Prefect refuses stops here, before any server starts
 
-    def terminate(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGTERM, _stop_serving)  # as Ctrl-C
     signal.signal(signal.SIGINT, _stop_serving)
     from factflow_flows.server import API_LOST, SERVER_LOG, prefect_api, watch_server
 
@@ -260,15 +257,32 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
         stdout.print(f"Prefect UI: {api.ui}{started}", highlight=False)
         when = f"cron '{cron}' ({timezone})" if cron else f"every {interval} s"
         stdout.print(f"Serving factcheck {when}; a line per finished run; Ctrl-C to stop.", highlight=False)
+        stdout.print(f"Reviewers' forms: {api.ui}/deployments, review/by-reviewer, Custom run with your reviewer id.", highlight=False)
         from factflow_flows.factcheck import factcheck
+        from factflow_flows.review import review
+        from prefect.runner import Runner
 
         quiet_prefect_console()
         # announce: each run prints its line (time, claims, verdicts, report path) here.
         parameters = {"config": str(config_path.resolve()), "seeds": str(seeds.resolve()), "out": str(out.resolve()), "announce": True}
+        # Two runners: fact-check runs write the same output folder, so they take turns (limit=1: a run due while
+        # one runs waits in the runner, no process started); a review run pauses for each verdict for as long as
+        # its reviewer takes, so reviews (any number at once) must not hold up the schedule.
+        scheduled = Runner(name="factflow-serve", limit=1)
+        scheduled.add_flow(factcheck, name="factflow-serve", parameters=parameters, **schedule)
+        forms = Runner(name="factflow-review-forms", limit=None)
+        # Reviewers' forms in the UI: Deployments > review/by-reviewer > Custom run, with their id.
+        forms.add_flow(review, name="by-reviewer", parameters={"config": str(config_path.resolve()), "out": str(out.resolve())})
+
+        async def serving() -> None:
+            runners = [asyncio.ensure_future(scheduled.start()), asyncio.ensure_future(forms.start())]
+            await asyncio.sleep(0)  # both have begun, and each has made SIGTERM stop itself alone: both stop on it
+            signal.signal(signal.SIGTERM, _stop_serving)
+            await asyncio.gather(*runners, return_exceptions=True)
+
         watching = watch_server(api, server_gone)
         try:
-            # limit=1: runs write the same output folder, so they take turns.
-            factcheck.serve(name="factflow-serve", parameters=parameters, print_starting_message=False, limit=1, **schedule)
+            asyncio.run(serving())
         finally:
             watching.set()
     if server_exit:
@@ -324,14 +338,16 @@ def _stop_serving(signum: int, frame: Any) -> None:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         raise KeyboardInterrupt from None
-    main_task = next((t for t in asyncio.all_tasks(loop) if t.get_coro() is not None
-                      and getattr(t.get_coro(), "__qualname__", "").endswith("Runner.start")), None)
-    if main_task is None:
+    runners = [t for t in asyncio.all_tasks(loop) if t.get_coro() is not None
+               and getattr(t.get_coro(), "__qualname__", "").endswith("Runner.start")]
+    if not runners:
         raise KeyboardInterrupt
 
     def cancel() -> None:
-        if not main_task.done():
-            main_task.cancel()
+        running = [task for task in runners if not task.done()]
+        for task in running:
+            task.cancel()
+        if running:
             loop.call_later(_CANCEL_AGAIN_S, cancel)
 
     loop.call_soon_threadsafe(cancel)

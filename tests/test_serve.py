@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 
 from tests.conftest import CONFIG
 
@@ -325,3 +326,70 @@ def test_serve_whose_server_dies_says_so_and_exits_1(seed_dir: Path, tmp_path: P
     assert "Error: the Prefect server factflow started exited (status -9); serving stopped" in output, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     assert not (home / "served-api.json").exists()
+
+
+def test_serve_serves_the_review_form_beside_the_schedule(seed_dir: Path, out_dir: Path, tmp_path: Path) -> None:
+    # No `prefect deploy`, work pool or worker: `factflow serve` alone gives reviewers review/by-reviewer.
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.flow_runs import resume_flow_run
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from factflow.config import load_config
+    from factflow.pipeline import run_pipeline
+    from factflow.review.session import ReviewSession
+    from tests.test_review_form import _paused
+
+    loaded = load_config(CONFIG)
+    run_pipeline(loaded, seed_dir, out_dir)
+    tasks = ReviewSession(out_dir, loaded.config.review, "reviewer-1").open_tasks()
+    assert len(tasks) >= 2
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    log = (tmp_path / "serve.log").open("w+")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
+         "--out", str(out_dir), "--cron", "0 0 1 1 *"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        ui = None
+        while ui is None:
+            assert serve.poll() is None, Path(log.name).read_text()
+            assert time.monotonic() < deadline, "serve did not print the UI address"
+            m = re.search(r"Prefect UI: (http://127\.0\.0\.1:\d+) ", Path(log.name).read_text())
+            ui = m.group(1) if m else None
+            time.sleep(0.5)
+        assert f"Reviewers' forms: {ui}/deployments, review/by-reviewer" in Path(log.name).read_text()
+        with temporary_settings({PREFECT_API_URL: f"{ui}/api"}):
+            while True:  # the deployments are registered as serving starts
+                try:
+                    run = run_deployment("review/by-reviewer", parameters={"reviewer": "reviewer-1", "poll_seconds": 1}, timeout=0)
+                    break
+                except Exception:  # noqa: BLE001 - not registered yet
+                    assert time.monotonic() < deadline, Path(log.name).read_text()[-3000:]
+                    time.sleep(0.5)
+            with get_client(sync_client=True) as client:
+                _, key = _paused(client, run.id, None, deadline)
+                resume_flow_run(run.id, run_input={"rating": "mostly-false", "rationale": "The ISW map says otherwise.",
+                                                   "evidence": ["https://example.org/isw-map"]})
+                for _ in tasks[1:]:
+                    _, key = _paused(client, run.id, key, deadline)
+                    resume_flow_run(run.id, run_input={"rating": "true", "rationale": "", "skip": True})
+                while not (state := client.read_flow_run(run.id).state) or not state.is_final():
+                    assert time.monotonic() < deadline, f"the review run did not end: {state}"
+                    time.sleep(0.5)
+                assert state.is_completed(), state
+        saved = yaml.safe_load(tasks[0].file.read_text(encoding="utf-8"))
+        assert (saved["rating"], saved["rationale"]) == ("mostly-false", "The ISW map says otherwise.")
+    finally:
+        if serve.poll() is None:
+            os.kill(serve.pid, signal.SIGTERM)
+            try:
+                serve.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(serve.pid, signal.SIGKILL)
+                serve.wait(timeout=10)
+        log.close()
+    assert "Stopped." in (tmp_path / "serve.log").read_text()
