@@ -326,8 +326,9 @@ def _fires(cron: str, timezone: str) -> bool:
 
 
 def _stop_serving(signum: int, frame: Any) -> None:
-    """Ctrl-C while serving: before the event loop runs, stop at once; while it runs, cancel its main
-    task (Prefect's serve), as Python's own handling would, and again every few seconds until it ends.
+    """Ctrl-C (or SIGTERM) while serving: before the event loop runs, stop at once; while it runs, cancel
+    Prefect's runners (the schedule's and the review forms'), as Python's own handling would cancel a
+    main task, and again every few seconds until they end.
 
     Python's handler cancels the task once and, if that cancellation is absorbed, does nothing more
     until a second Ctrl-C. Prefect's runner absorbed it once in our tests (the Ctrl-C landing as a
