@@ -244,3 +244,18 @@ def test_a_page_with_no_article_is_one_problem_and_no_library_log_lines(tmp_path
         root.removeHandler(console)
     assert documents == [] and [p.message for p in problems] == ["no article text found in the HTML page"]
     assert [f"{r.name}: {r.getMessage()}" for r in shown] == []
+
+
+def test_front_matter_numbers_tables_and_nesting(tmp_path: Path) -> None:
+    """'title: 1984' is a number to YAML and TOML (the title was refused); a TOML table's problem names its line;
+    TOML nested past what the reader takes is one problem naming the front matter, not 'RecursionError'."""
+    write(tmp_path / "orwell.md", "---\ntitle: 1984\noutlet: 2600\n---\nBody text here.\n")
+    write(tmp_path / "table.md", '+++\ntitle = "T"\n[author]\nname = "Jane"\n+++\nOther body text.\n')
+    write(tmp_path / "deep.md", "+++\na = " + "[" * 100_000 + "]" * 100_000 + '\ntitle = "T"\n+++\nBody.\n')
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    by_id = {d.id: d for d in docs}
+    assert sorted(by_id) == ["orwell", "table"] and (by_id["orwell"].title, by_id["orwell"].outlet) == ("1984", "2600")
+    assert [(Path(p.file).name, p.line, p.message.split(";")[0]) for p in problems] == [
+        ("deep.md", 2, "front matter is nested too deeply to read"),
+        ("table.md", 3, "front matter: author: Input should be a valid string"),
+    ]

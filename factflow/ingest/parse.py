@@ -52,6 +52,12 @@ class FrontMatter(BaseModel):
             return ", ".join(v.strip() for v in value if v.strip()) or None
         return value
 
+    @field_validator("title", "outlet", "author", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: object) -> object:
+        # 'title: 1984' is a number to YAML and TOML: the title is the text written.
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
     @field_validator("published", mode="before")
     @classmethod
     def _iso_date(cls, value: object) -> object:
@@ -206,7 +212,11 @@ def _toml_block(block: str, path: str) -> tuple[dict[str, Any], Callable[[str], 
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         raise InputError(path, f"front matter is not TOML: {exc}", line=int(found.group(1)) if found else 1) from exc
-    starts = {m.group(1): block.count("\n", 0, m.start()) + 1 for m in re.finditer(r"(?m)^[ \t]*([A-Za-z0-9_-]+)[ \t]*=", block)}
+    except RecursionError as exc:
+        raise InputError(path, "front matter is nested too deeply to read; it holds a title, url, published date, outlet and author", line=2) from exc
+    # Where each top-level key is written ('key = ...' or a table '[key]'), for a problem's line.
+    starts = {m.group(1) or m.group(2): block.count("\n", 0, m.start()) + 1
+              for m in re.finditer(r"(?m)^[ \t]*(?:([A-Za-z0-9_-]+)[ \t]*=|\[[ \t]*([A-Za-z0-9_-]+)[ \t]*\])", block)}
     return scrub(data), starts.get
 
 
