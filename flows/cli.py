@@ -17,6 +17,7 @@ import gc
 import importlib
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -269,10 +270,7 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
         # one runs waits in the runner, no process started); a review run pauses for each verdict for as long as
         # its reviewer takes, so reviews (any number at once) must not hold up the schedule.
         scheduled = Runner(name="factflow-serve", limit=1)
-        scheduled.add_flow(factcheck, name="factflow-serve", parameters=parameters, **schedule)
         forms = Runner(name="factflow-review-forms", limit=None)
-        # Reviewers' forms in the UI: Deployments > review/by-reviewer > Custom run, with their id.
-        forms.add_flow(review, name="by-reviewer", parameters={"config": str(config_path.resolve()), "out": str(out.resolve())})
 
         async def serving() -> None:
             runners = [asyncio.ensure_future(scheduled.start()), asyncio.ensure_future(forms.start())]
@@ -282,7 +280,17 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
 
         watching = watch_server(api, server_gone)
         try:
+            scheduled.add_flow(factcheck, name="factflow-serve", parameters=parameters, **schedule)
+            # Reviewers' forms in the UI: Deployments > review/by-reviewer > Custom run, with their id.
+            forms.add_flow(review, name="by-reviewer", parameters={"config": str(config_path.resolve()), "out": str(out.resolve())})
             asyncio.run(serving())
+        except Exception:
+            # The server we started gone as the deployments were registered (a refused connection before the
+            # watcher saw it exit): said as the watcher would have said it, not as a traceback.
+            status = _exit_status(api.process)
+            if status is None:
+                raise
+            server_exit.append(status)
         finally:
             watching.set()
     if server_exit:
@@ -290,6 +298,17 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
                           f"no scheduled run can start without it; its log is {Path(os.environ['PREFECT_HOME']) / SERVER_LOG}; "
                           "start factflow serve again")
     stdout.print("Stopped.")
+
+
+def _exit_status(process: subprocess.Popen[bytes] | None, wait: float = 5.0) -> int | None:
+    """The exit status of the server ``serve`` started once it has exited (within ``wait`` seconds), else None
+    (still running, or a server serve did not start)."""
+    if process is None:
+        return None
+    try:
+        return process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _schedule(cron: str | None, timezone: str, interval: int | None) -> dict[str, Any]:
