@@ -34,7 +34,7 @@ import numpy as np
 from factflow.errors import InputError, LocatedError
 from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 from factflow.models import FileProblems, Problem
-from factflow.tsvio import tsv_records
+from factflow.tsvio import tsv_header, tsv_records
 
 __all__ = [
     "DEFAULT_THRESHOLD", "FIGURE_PENALTY", "Match", "Row", "figures", "figures_conflict",
@@ -279,18 +279,7 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
     with handle:
         records = tsv_records(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one claim; the row was skipped", InputError))
         try:
-            header = next(records, None)
-            if isinstance(header, LocatedError):
-                raise header
-            if header is None or not header.fields:
-                what = "empty file" if header is None else "the first line is blank"
-                raise InputError(path, f"{what}; expected a header line 'id<TAB>text'", line=1)
-            names = [h.strip().lower() for h in header.fields]
-            missing = [c for c in ("id", "text") if c not in names]
-            if missing:
-                raise InputError(path, f"missing column(s) {', '.join(missing)} in the header; found "
-                                 f"{', '.join(repr(h) for h in header.fields) or 'nothing'}; expected 'id<TAB>text'", line=header.line)
-            id_col, text_col = names.index("id"), names.index("text")
+            names, (id_col, text_col) = tsv_header(records, path, ("id", "text"), "id<TAB>text", fold=True)
             for record in records:
                 if isinstance(record, LocatedError):  # a line too long to hold: that row only
                     problems.append(Problem(file=str(path), line=record.line, message=record.message))
@@ -300,7 +289,7 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
                     continue
                 if len(row) <= max(id_col, text_col):
                     problems.append(Problem(file=str(path), line=line, message=f"{len(row)} column(s) where the header has "
-                                            f"{len(header.fields)}; write 'id<TAB>text' with one tab; the row was skipped"))
+                                            f"{len(names)}; write 'id<TAB>text' with one tab; the row was skipped"))
                     continue
                 row_id, text = row[id_col].strip(), row[text_col].strip()
                 if not row_id or not text:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import csv
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
-from factflow.errors import LocatedError
+from factflow.errors import InputError, LocatedError
 from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines
 
 #: Lines one quoted field may span (ClaimBuster's longest spans 3): beyond it the opening line is read as written.
@@ -108,3 +109,22 @@ def tsv_records(lines: BoundedLines) -> Iterator[Record | LocatedError]:
                     break
             ahead.extendleft(reversed(taken))
         yield Record(number, fields if fields is not None else stripped.split("\t"))
+
+
+def tsv_header(records: Iterator[Record | LocatedError], path: Path | str, columns: tuple[str, ...], expected: str,
+               fold: bool = False) -> tuple[list[str], list[int]]:
+    """The header of :func:`tsv_records` (its names, stripped; lower-cased with ``fold``) and where each of
+    ``columns`` is in it; an :class:`InputError` at line 1 for an empty file, a blank first line, a line too
+    long, or a missing column (naming the columns found and ``expected``, such as 'id<TAB>text')."""
+    header = next(records, None)
+    if isinstance(header, LocatedError):
+        raise header
+    if header is None or not header.fields:
+        what = "empty file" if header is None else "the first line is blank"
+        raise InputError(path, f"{what}; expected a header line '{expected}'", line=1)
+    names = [name.strip().lower() if fold else name.strip() for name in header.fields]
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)} in the header; found "
+                         f"{', '.join(name for name in names if name) or 'nothing'}; expected '{expected}'", line=header.line)
+    return names, [names.index(c) for c in columns]

@@ -293,6 +293,18 @@ def load_model(
     return load_model_node(path, model, error, context, text)[0]
 
 
+def parse_mapping(text: str, path: Path | str, error: type[LocatedError], what: str = "", line: int = 1) -> tuple[dict[Any, Any], yaml.Node | None]:
+    """:func:`parse_yaml` of a document that must be a mapping (empty: an empty one), its strings scrubbed; else
+    ``error`` at ``line``, its message starting with ``what`` (such as 'front matter: ')."""
+    data, node = parse_yaml(text, path, error)
+    data = scrub(data)  # a "\ud800" escape must not reach a model: no file could be written with it
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise error(path, f"{what}expected a mapping of keys to values, found {type(data).__name__}", line=line)
+    return data, node
+
+
 def load_model_node(
     path: Path,
     model: type[M],
@@ -303,12 +315,7 @@ def load_model_node(
     """Like :func:`load_model`, also returning the YAML node tree for later line look-ups."""
     if text is None:
         text = read_text(path, error)
-    data, node = parse_yaml(text, path, error)
-    data = scrub(data)  # a "\ud800" escape must not reach a model: no file could be written with it
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise error(path, f"expected a mapping of keys to values, found {type(data).__name__}", line=1)
+    data, node = parse_mapping(text, path, error)
     try:
         return model.model_validate(data, context=context), node
     except ValidationError as exc:

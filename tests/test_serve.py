@@ -25,6 +25,31 @@ pytestmark = pytest.mark.prefect
 _QUICK = {"PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1"}
 
 
+def _start_serve(tmp_path: Path, seed_dir: Path, out: Path, *schedule: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """``factflow serve`` in its own session (so a test can kill its group), without the caller's PREFECT_
+    settings and with its own PREFECT_HOME; its output goes to the returned log file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    log = tmp_path / "serve.log"
+    with log.open("w") as handle:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
+             "--out", str(out), *schedule],
+            cwd=tmp_path, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    return serve, log
+
+
+def _wait_for(serve: subprocess.Popen[bytes], log: Path, pattern: str, seconds: float) -> re.Match[str]:
+    """The first match of ``pattern`` in serve's log, waiting up to ``seconds`` (serve still running)."""
+    deadline = time.monotonic() + seconds
+    while not (found := re.search(pattern, log.read_text())):
+        assert serve.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"serve did not print {pattern!r}: {log.read_text()[-3000:]}"
+        time.sleep(0.5)
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -296,24 +321,10 @@ def test_a_cron_that_never_fires_stops_serve_with_one_line_before_any_server_sta
 
 def test_serve_whose_server_dies_says_so_and_exits_1(seed_dir: Path, tmp_path: Path) -> None:
     # A server killed under serve (out of memory, by hand) left serve waiting for ever, a traceback on screen.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     home = tmp_path / "prefect-home"
-    env["PREFECT_HOME"] = str(home)
-    log = (tmp_path / "serve.log").open("w+")
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
-         "--out", str(tmp_path / "out"), "--interval", "36000"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    serve, _ = _start_serve(tmp_path, seed_dir, tmp_path / "out", "--interval", "36000")
     try:
-        deadline = time.monotonic() + 120
-        server_pid = None
-        while server_pid is None:
-            assert serve.poll() is None, Path(log.name).read_text()
-            assert time.monotonic() < deadline, "serve did not print the UI address"
-            m = re.search(r"\(started by factflow, pid (\d+)\)", Path(log.name).read_text())
-            server_pid = int(m.group(1)) if m else None
-            time.sleep(0.5)
+        server_pid = int(_wait_for(serve, tmp_path / "serve.log", r"\(started by factflow, pid (\d+)\)", 120).group(1))
         time.sleep(2)  # serving now
         os.killpg(server_pid, signal.SIGKILL)
         assert serve.wait(timeout=60) == 1
@@ -321,7 +332,6 @@ def test_serve_whose_server_dies_says_so_and_exits_1(seed_dir: Path, tmp_path: P
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait(timeout=10)
-        log.close()
     output = (tmp_path / "serve.log").read_text()
     assert "Error: the Prefect server factflow started exited (status -9); serving stopped" in output, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
@@ -344,31 +354,18 @@ def test_serve_serves_the_review_form_beside_the_schedule(seed_dir: Path, out_di
     run_pipeline(loaded, seed_dir, out_dir)
     tasks = ReviewSession(out_dir, loaded.config.review, "reviewer-1").open_tasks()
     assert len(tasks) >= 2
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    log = (tmp_path / "serve.log").open("w+")
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
-         "--out", str(out_dir), "--cron", "0 0 1 1 *"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    serve, log = _start_serve(tmp_path, seed_dir, out_dir, "--cron", "0 0 1 1 *")
     try:
         deadline = time.monotonic() + 180
-        ui = None
-        while ui is None:
-            assert serve.poll() is None, Path(log.name).read_text()
-            assert time.monotonic() < deadline, "serve did not print the UI address"
-            m = re.search(r"Prefect UI: (http://127\.0\.0\.1:\d+) ", Path(log.name).read_text())
-            ui = m.group(1) if m else None
-            time.sleep(0.5)
-        assert f"Reviewers' forms: {ui}/deployments, review/by-reviewer" in Path(log.name).read_text()
+        ui = _wait_for(serve, log, r"Prefect UI: (http://127\.0\.0\.1:\d+) ", 180).group(1)
+        assert f"Reviewers' forms: {ui}/deployments, review/by-reviewer" in log.read_text()
         with temporary_settings({PREFECT_API_URL: f"{ui}/api"}):
             while True:  # the deployments are registered as serving starts
                 try:
                     run = run_deployment("review/by-reviewer", parameters={"reviewer": "reviewer-1", "poll_seconds": 1}, timeout=0)
                     break
                 except Exception:  # noqa: BLE001 - not registered yet
-                    assert time.monotonic() < deadline, Path(log.name).read_text()[-3000:]
+                    assert time.monotonic() < deadline, log.read_text()[-3000:]
                     time.sleep(0.5)
             with get_client(sync_client=True) as client:
                 _, key = _paused(client, run.id, None, deadline)
@@ -391,5 +388,4 @@ def test_serve_serves_the_review_form_beside_the_schedule(seed_dir: Path, out_di
             except subprocess.TimeoutExpired:
                 os.killpg(serve.pid, signal.SIGKILL)
                 serve.wait(timeout=10)
-        log.close()
-    assert "Stopped." in (tmp_path / "serve.log").read_text()
+    assert "Stopped." in log.read_text()

@@ -27,7 +27,7 @@ from factflow.claims.signals import Assessment, assess
 from factflow.errors import InputError, LocatedError
 from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 from factflow.models import FileProblems, Problem
-from factflow.tsvio import tsv_records
+from factflow.tsvio import tsv_header, tsv_records
 
 #: How far below the threshold a sentence that cannot be checked is placed.
 _NOT_CHECKABLE_MARGIN = 0.01
@@ -268,20 +268,7 @@ def read_sentences_tsv(path: Path, problems: FileProblems) -> Iterator[tuple[str
     with handle:
         records = tsv_records(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one sentence; the row was skipped", InputError))
         try:
-            header = next(records, None)
-            if isinstance(header, LocatedError):
-                raise header
-            if header is None or not header.fields:
-                what = "empty file" if header is None else "the first line is blank"
-                raise InputError(path, f"{what}; expected a header line 'Sentence_id<TAB>Text'", line=1)
-            names = [name.strip() for name in header.fields]
-            missing = [c for c in ("Sentence_id", "Text") if c not in names]
-            if missing:
-                raise InputError(
-                    path, f"missing column(s) {', '.join(missing)} in the header; found {', '.join(names) or 'nothing'}; "
-                    "expected 'Sentence_id<TAB>Text' (a class_label column may follow)", line=header.line,
-                )
-            id_col, text_col = names.index("Sentence_id"), names.index("Text")
+            names, (id_col, text_col) = tsv_header(records, path, ("Sentence_id", "Text"), "Sentence_id<TAB>Text")
             for record in records:
                 if isinstance(record, LocatedError):
                     problems.append(Problem(file=str(path), line=record.line, message=record.message))

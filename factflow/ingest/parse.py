@@ -26,7 +26,7 @@ from factflow.errors import InputError
 from factflow.models import Document, Problem, check_document_url
 from factflow.regexes import ConfigPattern, compile_patterns
 from factflow.text import scrub
-from factflow.yamlio import describe_error, node_line, parse_yaml
+from factflow.yamlio import describe_error, node_line, parse_mapping
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _TOML_END = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
@@ -197,12 +197,7 @@ def split_front_matter(text: str, path: str, problems: list[Problem] | None = No
 
 
 def _yaml_block(block: str, path: str) -> tuple[dict[str, Any], Callable[[str], int | None]]:
-    data, node = parse_yaml(block, path, InputError)
-    data = scrub(data)  # a "\ud800" escape must not reach a model: no file could be written with it
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InputError(path, f"front matter: expected a mapping of keys to values, found {type(data).__name__}", line=2)
+    data, node = parse_mapping(block, path, InputError, "front matter: ", line=2)
     return data, lambda key: node_line(node, [key])
 
 
