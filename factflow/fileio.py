@@ -170,8 +170,10 @@ def files_matching(entries: Iterable[tuple[str, bool]], patterns: Iterable[str])
 
 def glob_match(path: str, pattern: str) -> bool:
     """Whether ``path`` (relative, '/'-separated) is one ``Path.rglob(pattern)`` finds: the pattern's last
-    parts match the path's last parts, each as ``fnmatch`` (case-sensitive), ``**`` standing for any
-    number of folders; a pattern ending in ``**`` finds folders only, so no file."""
+    parts match the path's last parts, each as ``fnmatch``, ``**`` standing for any number of folders; a
+    pattern ending in ``**`` finds folders only, so no file. Case-insensitive, as on Windows and macOS:
+    ``*.html`` finds ``PAGE.HTML`` (a page saved on Windows was skipped without a word)."""
+    path, pattern = path.lower(), pattern.lower()
     wanted = ["**", *(part for part in pattern.split("/") if part not in ("", "."))]
     if wanted[-1] == "**":
         return False

@@ -67,6 +67,16 @@ def test_the_resources_of_a_page_a_browser_saved_whole_are_not_articles(tmp_path
     assert sorted(Path(d.path).relative_to(tmp_path).as_posix() for d in docs) == ["Floods kill 40.html", "Page.htm", "other_files/kept.html"]
 
 
+def test_patterns_find_files_whatever_the_case_of_their_names(tmp_path: Path) -> None:
+    """A page saved on Windows as PAGE.HTM, or a camera-style NOTES.TXT, matched no pattern and was skipped without a word."""
+    write(tmp_path / "PAGE.HTM", "<html><head><title>Storm</title></head><body><article><h1>Storm</h1>"
+          + "<p>Officials said 40 people died in the storm on Monday, the ministry reported.</p>" * 3 + "</article></body></html>")
+    write(tmp_path / "Notes.TXT", "Notes title\n\nPrices rose 4 percent in 2019.\n")
+    write(tmp_path / "DATA.CSV", "id,content\nr1,Exports rose 12 percent in 2019.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and sorted(d.id for d in docs) == ["Notes", "PAGE", "r1"]
+
+
 def test_bad_files_become_problems_and_the_rest_is_read(tmp_path: Path) -> None:
     write(tmp_path / "good.txt", "Good title\n\nA sentence.")
     write(tmp_path / "empty.txt", "  \n\n")
