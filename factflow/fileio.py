@@ -162,18 +162,19 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def files_matching(entries: Iterable[tuple[str, bool]], patterns: Iterable[str]) -> list[str]:
+def files_matching(entries: Iterable[tuple[str, bool]], patterns: Iterable[str], case_sensitive: bool = False) -> list[str]:
     """The files (not folders) among :func:`walk_tree`'s ``entries`` that match any of ``patterns`` (see :func:`glob_match`)."""
     patterns = list(patterns)
-    return [path for path, is_folder in entries if not is_folder and any(glob_match(path, p) for p in patterns)]
+    return [path for path, is_folder in entries if not is_folder and any(glob_match(path, p, case_sensitive) for p in patterns)]
 
 
-def glob_match(path: str, pattern: str) -> bool:
+def glob_match(path: str, pattern: str, case_sensitive: bool = False) -> bool:
     """Whether ``path`` (relative, '/'-separated) is one ``Path.rglob(pattern)`` finds: the pattern's last
     parts match the path's last parts, each as ``fnmatch``, ``**`` standing for any number of folders; a
-    pattern ending in ``**`` finds folders only, so no file. Case-insensitive, as on Windows and macOS:
-    ``*.html`` finds ``PAGE.HTML`` (a page saved on Windows was skipped without a word)."""
-    path, pattern = path.lower(), pattern.lower()
+    pattern ending in ``**`` finds folders only, so no file. Case-insensitive unless ``case_sensitive``, as on
+    Windows and macOS: ``*.html`` finds ``PAGE.HTML`` (a page saved on Windows was skipped without a word)."""
+    if not case_sensitive:
+        path, pattern = path.lower(), pattern.lower()
     wanted = ["**", *(part for part in pattern.split("/") if part not in ("", "."))]
     if wanted[-1] == "**":
         return False

@@ -231,7 +231,7 @@ def remove_stale_temp_files(layout: OutputLayout) -> int:
     removed = 0
     for folder, pattern in layout.temp_files():
         # walk_tree, not rglob: a reviewer's folder nested a thousand deep (rglob recurses) must not stop the run
-        for path in files_matching(walk_tree(folder, hidden=True)[0], [pattern]) if folder.is_dir() else ():
+        for path in files_matching(walk_tree(folder, hidden=True)[0], [pattern], case_sensitive=True) if folder.is_dir() else ():
             (folder / path).unlink(missing_ok=True)
             removed += 1
     return removed
