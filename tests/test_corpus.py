@@ -167,6 +167,23 @@ def test_a_windows_1252_csv_is_read_as_windows_1252_and_a_stray_byte_in_utf8_sta
     assert "\ufffd" in by_id["3"].text
 
 
+def test_a_corpus_without_ids_is_one_problem_or_named_by_its_texts(tmp_path: Path) -> None:
+    """Many corpora (news crawls, dataset dumps) have no id column: each row was a problem ('row has no 'id''), a
+    thousand of them and a count, and nothing said how to read the file."""
+    write(tmp_path / "crawl.csv", "title,content\nA,Exports rose 12 percent in 2019.\nB,Crime fell 10 percent in 2018.\nC,Exports rose 12 percent in 2019.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert docs == [] and [(p.line, p.message) for p in problems] == [(1, (
+        "no 'id' column (ingest.corpus.columns.id); found title, content; name the column that holds each document's id, "
+        "or set ingest.corpus.columns.id to null to name each row by its text"))]
+    cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id=None)))
+    docs, problems = load_documents(tmp_path, cfg)
+    assert [d.title for d in docs] == ["A", "B"] and all(d.id.startswith("crawl-") and len(d.id) == 18 for d in docs)
+    (twice,) = problems  # the same text twice: one document, and a word about the copy
+    assert twice.file.endswith("crawl.csv:4") and twice.message.startswith(f"document id {docs[0].id!r} is already used by")
+    again, _ = load_documents(tmp_path, cfg)
+    assert [d.id for d in again] == [d.id for d in docs]  # named by the text: the same on every run
+
+
 def test_the_column_mapping_is_configurable(tmp_path: Path) -> None:
     write(tmp_path / "c.csv", "key,body,headline\nk1,Some text here.,A headline\n")
     cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id="key", text="body", title="headline", url=None, outlet=None, published=None)))

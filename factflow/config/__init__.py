@@ -34,7 +34,8 @@ __all__ = [
 class CorpusColumns(Strict):
     """Which column (CSV) or key (JSONL) holds each field of a document; the defaults fit FakeNewsCorpus."""
 
-    id: str = Field(default="id", min_length=1, description="The document id (required, unique).")
+    id: str | None = Field(default="id", min_length=1, description=(
+        "The document id (unique); null: a corpus without ids, each row named by its text (file stem and a hash of the text)."))
     text: str = Field(default="content", min_length=1, description="The article text (required).")
     title: str | None = Field(default="title", description="The headline; the first line of the text when absent or empty.")
     url: str | None = Field(default="url", description="Where the article was published.")

@@ -13,11 +13,12 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from factflow.config import IngestConfig
+from factflow.config import CorpusColumns, IngestConfig
 from factflow.errors import InputError
 from factflow.fileio import BoundedLines, Tree, files_matching, walk_tree
 from factflow.ingest.parse import parse_document, wide_encoding
@@ -104,6 +105,18 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+def _lacking(columns: CorpusColumns, names: list[str], id_too: bool = True) -> str | None:
+    """What a corpus whose header (or first JSON object) names ``names`` lacks of the columns the run needs, or None.
+    ``id_too``: the id column is checked too (a CSV header; not a JSON object, whose keys may vary row to row)."""
+    found = ", ".join(name for name in names if name) or "nothing"
+    if columns.text not in names:
+        return f"no {columns.text!r} column (ingest.corpus.columns.text); found {found}"
+    if id_too and columns.id is not None and columns.id not in names:
+        return (f"no {columns.id!r} column (ingest.corpus.columns.id); found {found}; name the column that holds each "
+                "document's id, or set ingest.corpus.columns.id to null to name each row by its text")
+    return None
+
+
 def _any_line(lines: BoundedLines) -> bool:
     """Whether a line that is not blank is left (reading up to it)."""
     while True:
@@ -117,11 +130,12 @@ def _any_line(lines: BoundedLines) -> bool:
 
 
 def _rows(
-    path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_000, encoding: str | None = None, required: str | None = None,
+    path: Path, used: frozenset[str] = frozenset(), limit: int = 10_000_000, encoding: str | None = None,
+    required: Callable[[list[str]], str | None] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line, row, error) for each record; ``error`` explains a record that could not be parsed.
     A CSV header naming one of the ``used`` columns twice (which of the two holds it cannot be told), or
-    not naming the ``required`` column, raises :class:`InputError` at line 1. A CSV file's separator is
+    lacking a column (``required(names)`` says which, or None), raises :class:`InputError` at line 1. A CSV file's separator is
     the one its header uses (:func:`_delimiter`). A line (or a CSV field) longer than ``limit``
     characters is one bad record, never held in memory (:class:`BoundedLines`)."""
     hint = "a row holds one document (at most ingest.max_file_bytes) and its fields; it was skipped"
@@ -180,10 +194,10 @@ def _rows(
         if twice:
             raise InputError(path, f"the header names {', '.join(map(repr, twice))} more than once; "
                              "name each column once (ingest.corpus.columns says which the run reads)", line=1)
-        if required is not None and required not in fieldnames:
+        lacking = required(list(fieldnames)) if required is not None else None
+        if lacking is not None:
             if _any_line(lines):  # rows follow a header without the column: said once, not once a row
-                found = ", ".join(name for name in fieldnames if name) or "nothing"
-                raise InputError(path, f"no {required!r} column (ingest.corpus.columns.text); found {found}", line=1)
+                raise InputError(path, lacking, line=1)
             return  # a header alone, or one line of data taken for it: no rows to read
         start = lines.number + 1
         retries = 0
@@ -259,15 +273,16 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
     line = 0
     try:
         encoding = corpus_encoding(path)
-        records = _rows(path, frozenset(c for c in columns.model_dump().values() if c), row_limit(cfg), encoding, columns.text)
+        records = _rows(path, frozenset(c for c in columns.model_dump().values() if c), row_limit(cfg), encoding,
+                        partial(_lacking, columns))
         first = next(records, None)
         if first is None:  # an empty file, a header alone, or one line of data taken for the header: never lost in silence
             wanted = ("one JSON object per line" if path.suffix.lower() == ".jsonl"
                       else f"a header line naming its columns ({columns.id!r}, {columns.text!r}, ...), then a row per document")
             return [], [Problem(file=shown, message=f"no rows to read; a corpus file holds {wanted}")]
-        if first[1] is not None and columns.text not in first[1]:
-            found = ", ".join(k for k in first[1] if k) or "nothing"
-            return [], [Problem(file=shown, line=1, message=f"no {columns.text!r} column (ingest.corpus.columns.text); found {found}")]
+        lacking = _lacking(columns, list(first[1]), id_too=False) if first[1] is not None else None
+        if lacking is not None:  # JSON Lines: the first object has neither (a CSV header is checked as it is read)
+            return [], [Problem(file=shown, line=first[0], message=lacking)]
         for line, row, error in itertools.chain([first], records):
             try:
                 _read_row(line, row, error, shown, cfg, documents, problems, encoding)
@@ -297,6 +312,8 @@ def _read_row(
     except ValueError as exc:
         problems.append(Problem(file=shown, line=line, message=f"row's {exc}"))
         return
+    if columns.id is None and text is not None:  # no id column: the row is named by its text
+        doc_id = f"{Path(shown).stem}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
     if doc_id is None:
         problems.append(Problem(file=shown, line=line, message=f"row has no {columns.id!r} (ingest.corpus.columns.id); every document needs an id"))
         return
