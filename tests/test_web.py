@@ -259,3 +259,16 @@ def test_front_matter_numbers_tables_and_nesting(tmp_path: Path) -> None:
         ("deep.md", 2, "front matter is nested too deeply to read"),
         ("table.md", 3, "front matter: author: Input should be a valid string"),
     ]
+
+
+def test_a_url_list_takes_urls_as_people_paste_them(tmp_path: Path) -> None:
+    """An autolink, a Markdown link and a URL with a comment after it were each 'not an http:// or https:// URL'."""
+    from factflow.ingest import read_url_list
+
+    path = write(tmp_path / "urls.txt", "\ufeffhttps://news.example.org/a\n# a comment\n<https://news.example.org/b>\n"
+                 "  https://news.example.org/c#part   # the third\n[The fourth](https://news.example.org/d?x=1)\n"
+                 "news.example.org/e\n")
+    urls, problems = read_url_list(path)
+    assert [(u.url, u.line) for u in urls] == [("https://news.example.org/a", 1), ("https://news.example.org/b", 3),
+                                              ("https://news.example.org/c#part", 4), ("https://news.example.org/d?x=1", 5)]
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [(6, "'news.example.org/e' is not an http:// or https:// URL")]

@@ -57,7 +57,7 @@ def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
     seen: set[str] = set()
     bad = FileProblems(str(path))  # 10 MB of bad lines: a thousand problems and a count, not five million
     for number, raw in enumerate(_lines(text), 1):
-        url = raw.split("#", 1)[0].strip() if raw.lstrip().startswith("#") else raw.strip()
+        url = _listed_url(raw)
         if not url:
             continue
         try:
@@ -75,6 +75,23 @@ def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
             seen.add(url)
             urls.append(UrlLine(url=url, file=str(path), line=number))
     return urls, bad.listed()
+
+
+#: A comment after a URL: '#' after a space ('#' inside a URL starts its fragment).
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
+#: A URL as people paste it: an autolink ('<https://...>') or a Markdown link ('[title](https://...)').
+_WRAPPED = re.compile(r"<(\S+)>|\[[^\]]*\]\((\S+)\)")
+
+
+def _listed_url(raw: str) -> str:
+    """The URL of a URL list's line: '' for a blank line or a comment; a comment after it, the '<>' of an autolink
+    and a Markdown link's title and brackets are left out (each was 'not an http:// or https:// URL')."""
+    line = raw.strip().lstrip("\ufeff")
+    if line.startswith("#"):
+        return ""
+    line = _TRAILING_COMMENT.sub("", line)
+    wrapped = _WRAPPED.fullmatch(line)
+    return (wrapped.group(1) or wrapped.group(2)) if wrapped else line
 
 
 #: What ``str.splitlines`` splits on.
