@@ -25,11 +25,17 @@ pytestmark = pytest.mark.prefect
 _QUICK = {"PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1"}
 
 
-def _start_serve(tmp_path: Path, seed_dir: Path, out: Path, *schedule: str) -> tuple[subprocess.Popen[bytes], Path]:
-    """``factflow serve`` in its own session (so a test can kill its group), without the caller's PREFECT_
-    settings and with its own PREFECT_HOME; its output goes to the returned log file."""
+def _serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment without the caller's PREFECT_ settings, with a PREFECT_HOME of its own, and ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), **extra)
+    return env
+
+
+def _start_serve(tmp_path: Path, seed_dir: Path, out: Path, *schedule: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+    """``factflow serve`` in its own session (so a test can kill its group), in ``env`` (default: :func:`_serve_env`);
+    its output goes to the returned log file."""
+    env = env if env is not None else _serve_env(tmp_path)
     log = tmp_path / "serve.log"
     with log.open("w") as handle:
         serve = subprocess.Popen(
@@ -50,6 +56,17 @@ def _wait_for(serve: subprocess.Popen[bytes], log: Path, pattern: str, seconds: 
     return found
 
 
+def _stop_serve(serve: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a service manager stops serve; killed with its group if it has not ended a minute later."""
+    if serve.poll() is None:
+        os.kill(serve.pid, signal.SIGTERM)
+        try:
+            serve.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait(timeout=10)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -59,24 +76,12 @@ def _alive(pid: int) -> bool:
 
 
 def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), **_QUICK)
-    log = (tmp_path / "serve.log").open("w+")
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "factflow_flows.cli", "serve", "--config", str(CONFIG), "--seeds", str(seed_dir),
-         "--out", str(tmp_path / "out"), "--interval", "5"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    env = _serve_env(tmp_path, **_QUICK)
+    serve, log = _start_serve(tmp_path, seed_dir, tmp_path / "out", "--interval", "5", env=env)
     server_pid = None
     try:
-        deadline = time.monotonic() + 120
-        while server_pid is None:
-            assert serve.poll() is None, Path(log.name).read_text()
-            assert time.monotonic() < deadline, "serve did not print the UI address"
-            m = re.search(r"Prefect UI: (http://127\.0\.0\.1:\d+) \(started by factflow, pid (\d+)\)", Path(log.name).read_text())
-            if m:
-                ui, server_pid = m.group(1), int(m.group(2))
-            time.sleep(0.5)
+        found = _wait_for(serve, log, r"Prefect UI: (http://127\.0\.0\.1:\d+) \(started by factflow, pid (\d+)\)", 120)
+        ui, server_pid = found.group(1), int(found.group(2))
         import asyncio
 
         import httpx
@@ -107,8 +112,8 @@ def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tm
         with temporary_settings({PREFECT_API_URL: f"{ui}/api"}):
             deadline = time.monotonic() + 180
             while done < 2:
-                assert serve.poll() is None, Path(log.name).read_text()[-3000:]
-                assert time.monotonic() < deadline, f"only {done} scheduled run(s) completed:\n" + Path(log.name).read_text()[-3000:]
+                assert serve.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, f"only {done} scheduled run(s) completed:\n" + log.read_text()[-3000:]
                 time.sleep(0.5)
                 done = asyncio.run(completed())
         assert (tmp_path / "out" / "reports" / "verdicts.yaml").is_file()
@@ -132,15 +137,8 @@ def test_serve_runs_the_flow_on_schedule_and_stops_its_server(seed_dir: Path, tm
         with temporary_settings({PREFECT_API_URL: f"{ui}/api"}):
             assert asyncio.run(by_hand()) == 1
     finally:
-        if serve.poll() is None:
-            os.kill(serve.pid, signal.SIGTERM)
-            try:
-                serve.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(serve.pid, signal.SIGKILL)
-                serve.wait(timeout=10)
-        log.close()
-    output = (tmp_path / "serve.log").read_text()
+        _stop_serve(serve)
+    output = log.read_text()
     assert "Stopped." in output, output[-3000:]
     assert server_pid is not None
     assert not (tmp_path / "prefect-home" / "served-api.json").exists()  # runs from now on start their own
@@ -381,11 +379,5 @@ def test_serve_serves_the_review_form_beside_the_schedule(seed_dir: Path, out_di
         saved = yaml.safe_load(tasks[0].file.read_text(encoding="utf-8"))
         assert (saved["rating"], saved["rationale"]) == ("mostly-false", "The ISW map says otherwise.")
     finally:
-        if serve.poll() is None:
-            os.kill(serve.pid, signal.SIGTERM)
-            try:
-                serve.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(serve.pid, signal.SIGKILL)
-                serve.wait(timeout=10)
+        _stop_serve(serve)
     assert "Stopped." in log.read_text()
