@@ -153,6 +153,16 @@ def test_a_csv_separated_by_semicolons_tabs_or_bars_is_read_by_its_header(tmp_pa
     assert [(p.line, p.message) for p in problems] == [(4, f"row has 4 fields, the header 3 (separated by {name})")]
 
 
+def test_excels_sep_line_names_the_separator(tmp_path: Path) -> None:
+    """Excel writes 'sep=;' first when asked to: it was taken for the header ('no content column; found sep=')."""
+    write(tmp_path / "excel.csv", "sep=;\r\nid;title;content\r\n1;Budget;The state spent 5,2 billion euros in 2020.\r\n2;Jobs;x;y\r\n")
+    write(tmp_path / "bad.csv", "sep=,\nid,body\n1,Text.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [(d.id, d.title) for d in docs] == [("1", "Budget")]
+    assert sorted((Path(p.file).name, p.line, p.message.split(";")[0]) for p in problems) == [
+        ("bad.csv", 2, "no 'content' column (ingest.corpus.columns.text)"), ("excel.csv", 4, "row has 4 fields, the header 3 (separated by semicolons)")]
+
+
 def test_a_windows_1252_csv_is_read_as_windows_1252_and_a_stray_byte_in_utf8_stays_one(tmp_path: Path) -> None:
     """Excel on Western Windows saves a "CSV" in Windows-1252: read as UTF-8, its accents and curly quotes were
     replacement characters."""

@@ -93,6 +93,8 @@ def corpus_encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
+#: The first line Excel writes to name a CSV file's separator ("sep=;"), when asked to.
+_SEP_LINE = re.compile(r"\ufeff?sep=([,;\t|])")
 #: Characters of a CSV file's first line looked at for its separator.
 _HEADER_CHARS = 65_536
 
@@ -178,26 +180,31 @@ def _rows(
         return
     csv.field_size_limit(limit)  # a quoted field that never closes grows no further
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
-        delimiter = _delimiter(handle.readline(_HEADER_CHARS))
+        first_line = handle.readline(_HEADER_CHARS)
+        excel = _SEP_LINE.fullmatch(first_line.rstrip("\r\n"))
+        delimiter = excel.group(1) if excel else _delimiter(first_line)
         handle.seek(0)
         lines = BoundedLines(handle, path, limit, hint, InputError)
+        if excel:  # Excel's "sep=;" line names the separator; the header follows it
+            next(lines)
+        at = lines.number + 1  # the header's line
         # Strict: a quote in the wrong place is an error for that row alone (a lenient reader made '"a"b' the text
         # 'ab'), and a quote never closed is an error at the end, not the rest of the file read into one field.
         reader = csv.DictReader(lines, delimiter=delimiter, strict=True)
         try:
             fieldnames = reader.fieldnames
         except csv.Error as exc:
-            raise InputError(path, f"the header is not valid CSV: {exc}", line=1) from exc
+            raise InputError(path, f"the header is not valid CSV: {exc}", line=at) from exc
         if fieldnames is None:
             return
         twice = sorted({name for name in fieldnames if name in used and fieldnames.count(name) > 1})
         if twice:
             raise InputError(path, f"the header names {', '.join(map(repr, twice))} more than once; "
-                             "name each column once (ingest.corpus.columns says which the run reads)", line=1)
+                             "name each column once (ingest.corpus.columns says which the run reads)", line=at)
         lacking = required(list(fieldnames)) if required is not None else None
         if lacking is not None:
             if _any_line(lines):  # rows follow a header without the column: said once, not once a row
-                raise InputError(path, lacking, line=1)
+                raise InputError(path, lacking, line=at)
             return  # a header alone, or one line of data taken for it: no rows to read
         start = lines.number + 1
         retries = 0
