@@ -113,8 +113,8 @@ def tsv_records(lines: BoundedLines) -> Iterator[Record | LocatedError]:
 
 def tsv_header(records: Iterator[Record | LocatedError], path: Path | str, columns: tuple[str, ...], expected: str,
                fold: bool = False) -> tuple[list[str], list[int]]:
-    """The header of :func:`tsv_records` (its names, stripped; lower-cased with ``fold``) and where each of
-    ``columns`` is in it; an :class:`InputError` at line 1 for an empty file, a blank first line, a line too
+    """The header of :func:`tsv_records` (its names, stripped) and where each of ``columns`` is in it (with
+    ``fold``, whatever the case: 'sentence_id' is 'Sentence_id'); an :class:`InputError` at line 1 for an empty file, a blank first line, a line too
     long, or a missing column (naming the columns found and ``expected``, such as 'id<TAB>text')."""
     header = next(records, None)
     if isinstance(header, LocatedError):
@@ -122,9 +122,10 @@ def tsv_header(records: Iterator[Record | LocatedError], path: Path | str, colum
     if header is None or not header.fields:
         what = "empty file" if header is None else "the first line is blank"
         raise InputError(path, f"{what}; expected a header line '{expected}'", line=1)
-    names = [name.strip().lower() if fold else name.strip() for name in header.fields]
-    missing = [c for c in columns if c not in names]
+    names = [name.strip() for name in header.fields]
+    keys = [name.lower() for name in names] if fold else names
+    missing = [c for c in columns if (c.lower() if fold else c) not in keys]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)} in the header; found "
                          f"{', '.join(name for name in names if name) or 'nothing'}; expected '{expected}'", line=header.line)
-    return names, [names.index(c) for c in columns]
+    return names, [keys.index(c.lower() if fold else c) for c in columns]

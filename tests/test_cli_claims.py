@@ -148,3 +148,12 @@ def test_scores_piped_into_head_stop_quietly_with_sigpipes_status(tmp_path: Path
     )
     assert done.stdout == "Sentence_id\tscore\tlabel\n"
     assert done.returncode == 141 and done.stderr == "", done.stderr
+
+
+def test_the_header_is_read_whatever_its_case(tmp_path: Path) -> None:
+    """'sentence_id<TAB>text' (as some task files and exports spell it) was 'missing column(s) Sentence_id, Text'."""
+    src = tmp_path / "in.tsv"
+    src.write_text("sentence_id\ttext\tclass_label\ns1\tPrices rose 4 percent in 2019.\tYes\n", encoding="utf-8")
+    code, out = score(src, "--detector", "ngram")
+    assert code == 0, out
+    assert [r[0] for r in rows(out)] == ["Sentence_id", "s1"]

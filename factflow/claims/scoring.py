@@ -268,7 +268,7 @@ def read_sentences_tsv(path: Path, problems: FileProblems) -> Iterator[tuple[str
     with handle:
         records = tsv_records(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one sentence; the row was skipped", InputError))
         try:
-            names, (id_col, text_col) = tsv_header(records, path, ("Sentence_id", "Text"), "Sentence_id<TAB>Text")
+            names, (id_col, text_col) = tsv_header(records, path, ("Sentence_id", "Text"), "Sentence_id<TAB>Text", fold=True)
             for record in records:
                 if isinstance(record, LocatedError):
                     problems.append(Problem(file=str(path), line=record.line, message=record.message))
