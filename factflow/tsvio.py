@@ -114,8 +114,9 @@ def tsv_records(lines: BoundedLines) -> Iterator[Record | LocatedError]:
 def tsv_header(records: Iterator[Record | LocatedError], path: Path | str, columns: tuple[str, ...], expected: str,
                fold: bool = False) -> tuple[list[str], list[int]]:
     """The header of :func:`tsv_records` (its names, stripped) and where each of ``columns`` is in it (with
-    ``fold``, whatever the case: 'sentence_id' is 'Sentence_id'); an :class:`InputError` at line 1 for an empty file, a blank first line, a line too
-    long, or a missing column (naming the columns found and ``expected``, such as 'id<TAB>text')."""
+    ``fold``, whatever the case: 'sentence_id' is 'Sentence_id'); an :class:`InputError` at line 1 for an
+    empty file, a blank first line, a line too long, or a missing column (naming the columns found and
+    ``expected``, such as 'id<TAB>text')."""
     header = next(records, None)
     if isinstance(header, LocatedError):
         raise header

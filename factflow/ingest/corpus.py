@@ -7,6 +7,7 @@ scraped_at). A bad row is a problem naming the file and its line; the other rows
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import itertools
@@ -83,12 +84,11 @@ def corpus_encoding(path: Path) -> str:
                 continue
             first = block[found.start():found.start() + 4]
             first += raw.read(4 - len(first))
-            lead = first[0]
-            size = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 0
-            try:
-                first[:size].decode("utf-8") if size else b"\xff".decode("utf-8")
-            except UnicodeDecodeError:
-                return "cp1252"
+            try:  # not final: a character cut short by the four bytes is no error, one that is not UTF-8 is
+                codecs.utf_8_decode(first, "strict", False)
+            except UnicodeDecodeError as exc:
+                if exc.start == 0:  # the first character itself (a later one in the four bytes: UTF-8 all the same)
+                    return "cp1252"
             break
     return "utf-8-sig"
 
@@ -292,7 +292,7 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
             return [], [Problem(file=shown, line=first[0], message=lacking)]
         for line, row, error in itertools.chain([first], records):
             try:
-                _read_row(line, row, error, shown, cfg, documents, problems, encoding)
+                _read_row(line, row, error, shown, cfg, documents, problems, "utf-8" if encoding == "utf-8-sig" else encoding)
             except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
                 problems.append(unexpected_problem(shown, line, exc))
     except InputError as exc:  # the file as a whole (its header)
@@ -307,7 +307,7 @@ def _read_row(
     line: int, row: dict[str, Any] | None, error: str | None, shown: str, cfg: IngestConfig, documents: list[Document], problems: FileProblems,
     encoding: str = "utf-8",
 ) -> None:
-    """One corpus record: a document appended to ``documents``, or a problem to ``problems``."""
+    """One corpus record: a document appended to ``documents``, or a problem to ``problems``; ``encoding``: the file's."""
     columns = cfg.corpus.columns
     if row is None:
         problems.append(Problem(file=shown, line=line, message=f"row {error}"))
@@ -345,7 +345,7 @@ def _read_row(
     try:
         documents.append(parse_document(
             doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest(),
-            "utf-8" if encoding == "utf-8-sig" else encoding, url=url, outlet=outlet,
+            encoding, url=url, outlet=outlet,
             published=published[:10] if published and _DATE.match(published) else None,
         ))
     except InputError as exc:
