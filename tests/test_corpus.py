@@ -67,15 +67,68 @@ def test_a_corpus_of_short_documents_costs_little_memory_a_document(tmp_path: Pa
     assert held / len(docs) < 1_000, f"{held / len(docs):.0f} bytes a document"
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_json_array_of_articles_is_a_corpus_read_an_item_at_a_time(tmp_path: Path) -> None:
+    """A JSON export (an array of objects, or an API's answer holding one under a key) was left out without a word."""
+    items = [{"id": "a", "content": "The city spent $3 million.", "title": "Bridge"}, {"id": 7, "content": "Prices rose 4 percent."}]
+    write(tmp_path / "export.json", json.dumps(items, indent=2))
+    answer = {"status": "ok", "totalResults": 2, "tags": ["x"], "articles": [
+        {"id": "n1", "content": "Exports rose 12 percent in 2017.", "url": "https://example.com/n1"},
+        {"id": "n2", "content": "Unemployment fell to 3.5 percent in May."}]}
+    write(tmp_path / "api.json", json.dumps(answer))
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert {d.id: d.path.rpartition("/")[2] for d in docs} == {"a": "export.json:2", "7": "export.json:7", "n1": "api.json:1", "n2": "api.json:1"}
+    assert next(d for d in docs if d.id == "n1").url == "https://example.com/n1"
+
+
+def test_a_json_corpus_item_that_is_wrong_is_a_problem_and_where_json_breaks_the_rest_is_one(tmp_path: Path) -> None:
+    good = '{"id": "g", "content": "Prices rose 4 percent."}'
+    write(tmp_path / "a.json", "[\n" + ",\n".join([good, "[1, 2]", '{"id": "h", "content": "x", "id": "i"}', '{"id": "j"}',
+                                                  '{"id": "k", "content": "Fine."}']) + "\n]\n")
+    write(tmp_path / "b.json", '[{"id": "b1", "content": "Exports rose 12 percent."},\n {"id": "b2", "content": "oops" ,,}, {"id": "b3"}]')
+    write(tmp_path / "c.json", '"just a string"')
+    write(tmp_path / "d.json", '{"status": "error", "message": "rate limited"}')
+    write(tmp_path / "e.json", "[" * 100_000 + "]" * 100_000)
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert sorted(d.id for d in docs) == ["b1", "g", "k"]
+    found = {(Path(p.file).name, p.line): p.message for p in problems}
+    assert found[("a.json", 3)].startswith("row (item 2) is a JSON array, not an object; a .json corpus holds one array of objects")
+    assert found[("a.json", 4)].startswith("row (item 3) names 'id' more than once")
+    assert "has no text" in found[("a.json", 5)]
+    assert found[("b.json", 2)].startswith("row is not valid JSON (Expecting property name"), found[("b.json", 2)]
+    assert "the items from here on were not read" in found[("b.json", 2)]
+    assert found[("c.json", 1)].startswith("the file is a JSON value that is neither an array nor an object; a .json corpus holds")
+    assert found[("d.json", 1)].startswith("the file is an object holding no array of objects")
+    assert found[("e.json", 1)].startswith("the file is nested too deeply to read")
+    assert len(problems) == 7
+
+
+def test_a_json_corpus_is_read_in_blocks_whatever_the_block_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Items, strings, escapes and numbers cut by a block's end are read whole: the same documents at any block size."""
+    from factflow import jsonstream
+
+    items = [{"id": f"d{i}", "content": f"Officials said {i * 1234567} people \"were\" hurt \u2014 on Monday.\n\u00e9", "n": 10 ** i}
+             for i in range(12)]
+    write(tmp_path / "c.json", json.dumps({"meta": {"n": 1}, "empty": [], "items": items}, ensure_ascii=True))
+    expected = [(d.id, d.text) for d in load_documents(tmp_path, IngestConfig())[0]]
+    assert len(expected) == 12
+    for block in (1, 2, 3, 5, 7, 64):
+        monkeypatch.setattr(jsonstream, "_BLOCK", block)
+        docs, problems = load_documents(tmp_path, IngestConfig())
+        assert problems == [] and [(d.id, d.text) for d in docs] == expected, block
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
 def test_a_corpus_is_read_a_row_at_a_time(tmp_path: Path, suffix: str) -> None:
     """Rows with columns the run never reads (here 2 kB of keywords each) are let go as they are read:
     reading holds little more than the documents, however many rows the file has."""
     rows = [{"id": str(i), "content": f"Officials said {i} people were hurt.", "keywords": "storm " * 400} for i in range(3_000)]
     if suffix == ".csv":
         write(tmp_path / "c.csv", "id,content,keywords\n" + "".join(f"{r['id']},{r['content']},{r['keywords']}\n" for r in rows))
-    else:
+    elif suffix == ".jsonl":
         write(tmp_path / "c.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    else:
+        write(tmp_path / "c.json", json.dumps(rows, indent=1))
     tracemalloc.start()
     try:
         docs, problems = load_documents(tmp_path, IngestConfig())
@@ -189,7 +242,12 @@ def test_a_corpus_without_ids_is_one_problem_or_named_by_its_texts(tmp_path: Pat
     docs, problems = load_documents(tmp_path, cfg)
     assert [d.title for d in docs] == ["A", "B"] and all(d.id.startswith("crawl-") and len(d.id) == 18 for d in docs)
     (twice,) = problems  # the same text twice: one document, and a word about the copy
-    assert twice.file.endswith("crawl.csv:4") and twice.message.startswith(f"document id {docs[0].id!r} is already used by")
+    assert (Path(twice.file).name, twice.line) == ("crawl.csv", 4)
+    assert twice.message.startswith(f"1 row(s) repeat the text of an earlier row (the first here, as {tmp_path / 'crawl.csv'}:2) and were read once")
+    # A crawl that repeats pages thousands of times: one problem for the file, not one a row.
+    write(tmp_path / "crawl.csv", "title,content\n" + "".join(f"T{i},Story {i % 3} says exports rose 12 percent.\n" for i in range(3_000)))
+    docs, problems = load_documents(tmp_path, cfg)
+    assert len(docs) == 3 and [(p.line, p.message.split(" (")[0]) for p in problems] == [(5, "2,997 row(s) repeat the text of an earlier row")]
     again, _ = load_documents(tmp_path, cfg)
     assert [d.id for d in again] == [d.id for d in docs]  # named by the text: the same on every run
 

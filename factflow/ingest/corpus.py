@@ -1,4 +1,4 @@
-"""Corpus files: many documents in one CSV (a row each) or JSONL (a line each) file.
+"""Corpus files: many documents in one CSV (a row each), JSON Lines (a line each) or JSON (an array item each) file.
 
 The column mapping (``ingest.corpus.columns``) says which column holds the id, the text and the
 metadata; the defaults fit the FakeNewsCorpus layout (id, content, title, url, domain,
@@ -23,6 +23,7 @@ from factflow.config import CorpusColumns, IngestConfig
 from factflow.errors import InputError
 from factflow.fileio import BoundedLines, Tree, files_matching, walk_tree
 from factflow.ingest.parse import parse_document, wide_encoding
+from factflow.jsonstream import array_items
 from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check_document_url, clip, unexpected_problem
 from factflow.text import scrub, shown_name
 
@@ -142,6 +143,9 @@ def _rows(
     characters is one bad record, never held in memory (:class:`BoundedLines`)."""
     hint = "a row holds one document (at most ingest.max_file_bytes) and its fields; it was skipped"
     encoding = encoding or corpus_encoding(path)
+    if path.suffix.lower() == ".json":
+        yield from _array_rows(path, used, limit, encoding)
+        return
     if path.suffix.lower() == ".jsonl":
         with path.open(encoding=encoding, errors="replace") as handle:
             lines = BoundedLines(handle, path, limit, hint, InputError)
@@ -252,6 +256,41 @@ def _rows(
             start = lines.number + 1
 
 
+#: What a JSON corpus file holds, as a problem says it.
+_JSON_SHAPE = "a .json corpus holds one array of objects, a document each (at the top, or under one key of the top object)"
+
+
+def _array_rows(path: Path, used: frozenset[str], limit: int, encoding: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line, row, error) for each item of a JSON corpus (:func:`factflow.jsonstream.array_items`: an item at a
+    time, never the whole file). Where the file stops being JSON, the items after it are lost: one problem."""
+    with path.open(encoding=encoding, errors="replace") as handle:
+        items = array_items(handle, path, limit, _Keys)
+        number = 0
+        while True:
+            try:
+                number, line, value = next(items)
+            except StopIteration:
+                return
+            except InputError as exc:
+                if not number:  # nothing read: the file as a whole
+                    raise InputError(path, f"the file is {exc.message}; {_JSON_SHAPE}", line=exc.line) from None
+                yield exc.line or 1, None, f"is {exc.message}; the items from here on were not read; {_JSON_SHAPE}"
+                return
+            if not isinstance(value, dict):
+                yield line, None, f"(item {number:,}) is a JSON {_json_kind(value)}, not an object; {_JSON_SHAPE}"
+                continue
+            twice = sorted(getattr(value, "twice", set()) & used)
+            if twice:
+                yield line, None, (f"(item {number:,}) names {', '.join(map(repr, twice))} more than once; write each key once "
+                                   "(ingest.corpus.columns says which the run reads)")
+                continue
+            yield line, scrub(value), None
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "true or false", type(None): "null", int: "number", float: "number"}.get(type(value), "value")
+
+
 def _field(row: dict[str, Any], column: str | None) -> str | None:
     """A column's value as text (None when absent or blank). A CSV value is text already; in JSON Lines
     a field may also be a whole number, never an object, a list, true/false or a fraction: ``str`` would
@@ -284,8 +323,8 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
                         partial(_lacking, columns))
         first = next(records, None)
         if first is None:  # an empty file, a header alone, or one line of data taken for the header: never lost in silence
-            wanted = ("one JSON object per line" if path.suffix.lower() == ".jsonl"
-                      else f"a header line naming its columns ({columns.id!r}, {columns.text!r}, ...), then a row per document")
+            wanted = {".jsonl": "one JSON object per line", ".json": "one JSON array of objects, a document each"}.get(
+                path.suffix.lower(), f"a header line naming its columns ({columns.id!r}, {columns.text!r}, ...), then a row per document")
             return [], [Problem(file=shown, message=f"no rows to read; a corpus file holds {wanted}")]
         lacking = _lacking(columns, list(first[1]), id_too=False) if first[1] is not None else None
         if lacking is not None:  # JSON Lines: the first object has neither (a CSV header is checked as it is read)
