@@ -46,7 +46,7 @@ def test_only_document_patterns_are_read_in_path_order(tmp_path: Path) -> None:
     write(tmp_path / ".hidden" / "c.txt", "ignored")
     docs, problems = load_documents(tmp_path, IngestConfig())
     assert [d.path for d in docs] == [str(tmp_path / "b.txt"), str(tmp_path / "notes.md"), str(tmp_path / "sub" / "a.txt")]
-    assert problems == []
+    assert [(Path(p.file).name, p.message.split(";")[0]) for p in problems] == [("notes.docx", "not read: no pattern matches notes.docx")]
 
 
 def test_the_resources_of_a_page_a_browser_saved_whole_are_not_articles(tmp_path: Path) -> None:
@@ -75,6 +75,30 @@ def test_patterns_find_files_whatever_the_case_of_their_names(tmp_path: Path) ->
     write(tmp_path / "DATA.CSV", "id,content\nr1,Exports rose 12 percent in 2019.\n")
     docs, problems = load_documents(tmp_path, IngestConfig())
     assert problems == [] and sorted(d.id for d in docs) == ["Notes", "PAGE", "r1"]
+
+
+def test_files_no_pattern_matches_are_a_problem_for_each_kind(tmp_path: Path) -> None:
+    """A PDF or a Word file put in the seeds folder to be checked was left out without a word."""
+    write(tmp_path / "good.txt", "Good title\n\nPrices rose 4 percent in 2019.\n")
+    for name in ("a.pdf", "sub/B.PDF", "c.pdf", "d.pdf", "e.pdf", "memo.docx", "README"):
+        write(tmp_path / name, "x")
+    write(tmp_path / ".DS_Store", "x")  # hidden: skipped as ever
+    write(tmp_path / "urls.txt", "https://example.com/a\n")  # the URL list (offline here: its own problem)
+    write(tmp_path / "page.html", "<html><head><title>Storm</title></head><body><article><h1>Storm</h1>"
+          + "<p>Officials said 40 people died in the storm on Monday, the ministry reported.</p>" * 3 + "</article></body></html>")
+    write(tmp_path / "page_files" / "app.js", "var x = 1;")  # a saved page's own files
+    (tmp_path / "linked").symlink_to(tmp_path / "sub", target_is_directory=True)  # a link to a folder: no file
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert sorted(d.id for d in docs) == ["good", "page"]
+    unread = {Path(p.file).relative_to(tmp_path).as_posix(): p.message for p in problems if p.message.startswith("not read")}
+    assert sorted(unread) == ["README", "a.pdf", "memo.docx"]
+    assert unread["a.pdf"].startswith("not read: no pattern matches 5 .pdf files (a.pdf, c.pdf, d.pdf and 2 more); "
+                                      "a run reads the files ingest.patterns (*.txt, *.md, *.html, *.htm) and ingest.corpus.patterns")
+    assert unread["memo.docx"].startswith("not read: no pattern matches memo.docx;")
+    assert len(problems) == 4  # and the URL list's, not fetched offline
+    # Read once a pattern matches them: no problem.
+    docs, problems = load_documents(tmp_path, IngestConfig(patterns=["*.txt", "*.html", "*.pdf", "*.docx", "README"]))
+    assert not [p for p in problems if p.message.startswith("not read")]
 
 
 def test_bad_files_become_problems_and_the_rest_is_read(tmp_path: Path) -> None:
@@ -121,3 +145,16 @@ def test_ingest_modules_import_each_other_one_way_and_only_at_the_top() -> None:
                 if node.module and node.module.startswith("factflow.ingest"):
                     used = node.module.removeprefix("factflow.ingest.")
                     assert used in INGEST_LAYERS[position + 1:], f"ingest/{name}.py imports {used}, which is not below it"
+
+
+def test_an_html_page_in_windows_1252_says_so(tmp_path: Path) -> None:
+    """The report's documents said encoding utf-8 for every page, whatever its bytes were."""
+    html = ("<html><head><meta charset='windows-1252'><title>Caf\u00e9 prices</title></head><body><article><h1>Caf\u00e9 prices</h1>"
+            "<p>\u201cPrices rose 4 percent,\u201d said Jos\u00e9 M\u00fcller, the caf\u00e9\u2019s owner, on Monday.</p>"
+            "<p>The r\u00e9sum\u00e9 service cost \u20ac40 in 2019, up from \u20ac30 in 2018.</p></article></body></html>")
+    (tmp_path / "legacy.html").write_bytes(html.encode("cp1252"))
+    (tmp_path / "modern.html").write_bytes(html.replace("Caf\u00e9 prices", "Tea prices").encode("utf-8"))
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert {d.id: d.encoding for d in docs} == {"legacy": "cp1252", "modern": "utf-8"}
+    assert "\u201cPrices rose 4 percent,\u201d said Jos\u00e9 M\u00fcller" in docs[0].text

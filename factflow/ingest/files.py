@@ -71,6 +71,40 @@ def unreadable_folders(seeds: Path, tree: Tree | None = None) -> list[Problem]:
     ]
 
 
+#: Of the files no pattern matches, those named as examples in each problem (by their kind).
+_SHOWN_UNREAD = 3
+
+
+def unread_files(seeds: Path, cfg: IngestConfig, tree: Tree) -> list[Problem]:
+    """A problem for each kind (file extension) of file under ``seeds`` that no pattern matches: a PDF, a Word
+    file or a spreadsheet put there to be checked was left out without a word. Hidden files, the URL list, links
+    to folders and the folders of pages a browser saved whole are not counted; each problem names a few files and counts the rest."""
+    entries = tree[0]
+    read = set(files_matching(entries, [*cfg.patterns, *cfg.corpus.patterns]))
+    resources = page_resource_folders(entries)
+    by_kind: dict[str, list[str]] = {}
+    for path, is_folder in entries:
+        if is_folder or path in read or path.startswith(resources) or path.rpartition("/")[2] == cfg.urls_file:
+            continue
+        if (seeds / path).is_dir():  # a link to a folder: never followed, and no file
+            continue
+        by_kind.setdefault(Path(path).suffix.lower() or "(no extension)", []).append(path)
+    read_by = (f"ingest.patterns ({', '.join(cfg.patterns) or 'none'}) and ingest.corpus.patterns "
+               f"({', '.join(cfg.corpus.patterns) or 'none'})")
+    problems = []
+    for kind, paths in sorted(by_kind.items()):
+        paths.sort()
+        if len(paths) == 1:
+            what = paths[0]
+        else:
+            listed = ", ".join(paths[:_SHOWN_UNREAD]) + (f" and {len(paths) - _SHOWN_UNREAD:,} more" if len(paths) > _SHOWN_UNREAD else "")
+            what = f"{len(paths):,} {kind + ' files' if kind.startswith('.') else 'files without an extension'} ({listed})"
+        problems.append(Problem(file=shown_name(str(seeds / paths[0])), message=(
+            f"not read: no pattern matches {what}; a run reads the files {read_by} match: save it as text or HTML, "
+            "add a pattern, or move it out of the seeds folder")))
+    return problems
+
+
 def read_document(path: Path, seeds: Path, cfg: IngestConfig, problems: list[Problem] | None = None) -> Document:
     """Read one seed file into a document; raises InputError naming the file when it cannot. What its front
     matter gets wrong (the document is read without it) is added to ``problems``."""
@@ -124,7 +158,7 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
     """Read every document under ``seeds`` (and fetch its URL list with ``web``); bad inputs become problems."""
     documents: list[Document] = []
     tree = walk_tree(seeds) if seeds.is_dir() else None  # once, for the documents, the corpora and the unreadable folders
-    problems: list[Problem] = unreadable_folders(seeds, tree) if tree is not None else []
+    problems: list[Problem] = [*unreadable_folders(seeds, tree), *unread_files(seeds, cfg, tree)] if tree is not None else []
     ids: dict[str, str] = {}
     texts: dict[str, str] = {}
     found: list[Document] = []
@@ -165,10 +199,18 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             found.extend(fetched)
             problems.extend(fetch_problems)
     repeated: dict[str, FileProblems] = {}  # by file: a corpus of a million rows of one id is a thousand problems and a count
+    # A corpus read without ids (ingest.corpus.columns.id: null) names each row by its text: a crawl repeats pages
+    # (a cookie notice, a wire story run twice), and each is read once; by file, how many and the first.
+    text_named = cfg.corpus.columns.id is None
+    repeats: dict[str, tuple[int, str, str]] = {}
     for doc in found:
         if doc.id in ids:
             row = id(doc) in from_corpora
             source, _, line = doc.path.rpartition(":") if row else (doc.path, "", "")
+            if row and text_named:
+                count, first, first_of = repeats.get(source, (0, doc.path, ids[doc.id]))
+                repeats[source] = (count + 1, first, first_of)
+                continue
             bucket = repeated.setdefault(source, FileProblems(source))
             if bucket.full:
                 bucket.count(int(line) if line.isdigit() else None)
@@ -191,4 +233,9 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
             texts[digest] = doc.path
     for bucket in repeated.values():
         problems.extend(bucket.listed())
+    for count, first, first_of in repeats.values():
+        source, _, line = first.rpartition(":")
+        problems.append(Problem(file=source, line=int(line) if line.isdigit() else None, message=(
+            f"{count:,} row(s) repeat the text of an earlier row (the first here, as {shown_name(first_of)}) and were read once: "
+            "a corpus read with ingest.corpus.columns.id: null names each row by its text")))
     return documents, problems

@@ -294,6 +294,28 @@ def check_html(html: str | bytes, path: str) -> None:
                              f"more than {MAX_HTML_ATTRIBUTES:,} (no article page has), as reading it would take hours")
 
 
+def page_encoding(html: str | bytes) -> str:
+    """The encoding trafilatura reads a page's bytes in, by its own rule (UTF-8, else the first of its guesses
+    that decodes the page): what the report's ``encoding`` says of the page (it said utf-8 for a Windows-1252 one)."""
+    if isinstance(html, str):
+        return "utf-8"
+    try:
+        html.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8-sig" if html.startswith(codecs.BOM_UTF8) else "utf-8"
+    from trafilatura.utils import detect_encoding
+
+    for guess in detect_encoding(html):
+        try:
+            html.decode(guess)
+            return codecs.lookup(guess).name
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return "utf-8"  # trafilatura's last resort: UTF-8, a bad byte a replacement character
+
+
 def extract_article(
     html: str | bytes, doc_id: str, path: str, cfg: IngestConfig, sha256: str, url: str | None = None
 ) -> Document:
@@ -315,7 +337,7 @@ def extract_article(
     if not title:
         title, _, body = body.partition("\n")
     text = f"{title}\n\n{body}\n"
-    doc = parse_document(doc_id, path, text, cfg, sha256)
+    doc = parse_document(doc_id, path, text, cfg, sha256, page_encoding(html))
     page_url = str(url or extracted.get("url") or "")
     return dataclasses.replace(
         doc,
