@@ -112,7 +112,7 @@ def cache_keys(documents: Iterable[Document], cfg: ClaimsConfig, seeds: Path | N
     for document in documents:
         digest = settings.copy()
         digest.update(json.dumps([document.id, _ROW_LINE.sub("", within(document.path)), document.text, document.body_start,
-                                  document.published], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+                                  document.published, document.lines_from], ensure_ascii=False).encode("utf-8", "surrogatepass"))
         keys.append(digest.hexdigest())
     return keys
 

@@ -197,6 +197,38 @@ def test_a_long_sentence_is_reported_with_its_line(tmp_path: Path) -> None:
     assert [s.text for s in result.sentences] == ["A short sentence about 2015.", "Another one in 2016."]
 
 
+@pytest.mark.parametrize(("head", "line"), [
+    ("---\ntitle: Title\nurl: https://example.com/a\n---\n\nTitle\n\n", 10),  # the body repeats the title
+    ("---\ntitle: Title\nauthor: Ann Lee\ntags: [a, b]\n---\n", 8),  # the title comes from the front matter alone
+    ("+++\ntitle = 'Title'\n+++\n\n\nTitle\n\n", 10),
+])
+def test_a_long_sentence_after_front_matter_is_reported_at_its_line_in_the_file(tmp_path: Path, head: str, line: int) -> None:
+    """Lines were counted in the text after the front matter: a problem pointed lines above the sentence."""
+    from factflow.claims import extract_claims
+
+    write(tmp_path / "d.md", head + "A short sentence about 2015.\n\n" + "y" * 500 + "\n\nAnother one in 2016.\n")
+    (doc,), problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    (problem,) = extract_claims(doc, ClaimsConfig(max_sentence_chars=200)).problems
+    assert (tmp_path / "d.md").read_text().split("\n")[line - 1].startswith("yyy")
+    assert problem.line == line
+
+
+def test_a_long_sentence_in_a_page_or_a_corpus_row_names_the_page_or_the_row(tmp_path: Path) -> None:
+    """An HTML page's extracted text and a corpus row's text have no lines of the file: 'corpus.csv:2:5' was no place."""
+    from factflow.claims import extract_claims
+
+    write(tmp_path / "c.csv", "id,title,content\nr1,Title,\"A short sentence about 2015.\n\n" + "y" * 500 + "\"\n")
+    write(tmp_path / "p.html", "<html><head><title>Page</title></head><body><article><h1>Page</h1><p>A short sentence about 2015.</p>"
+          + "<p>" + "y" * 500 + "</p><p>Another sentence of the page in 2016, said officials on Monday.</p></article></body></html>")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and len(docs) == 2
+    for doc in docs:
+        (problem,) = extract_claims(doc, ClaimsConfig(max_sentence_chars=200)).problems
+        assert (problem.file, problem.line) == (doc.path, None)
+        assert problem.message == ("1 sentence(s) longer than 200 characters were not scored (raise claims.max_sentence_chars to score them)")
+
+
 def test_the_same_text_under_two_names_is_read_once_per_name_and_its_claims_merge(tmp_path: Path, loaded: LoadedConfig) -> None:
     seeds, out = tmp_path / "seeds", tmp_path / "out"
     seeds.mkdir()

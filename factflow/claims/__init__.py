@@ -108,8 +108,14 @@ class _Selected:
     problems: list[Problem] = field(default_factory=list)
 
 
+def line_in_file(doc: Document, offset: int) -> int | None:
+    """The line of the document's file that holds ``offset`` of its text (None when its text's lines are not the file's)."""
+    return None if doc.lines_from is None else doc.text.count("\n", 0, offset) + doc.lines_from
+
+
 def _sentence_at(doc: Document, start: int) -> str:
-    return f"the sentence at {doc.path}:{doc.text.count(chr(10), 0, start) + 1}"
+    line = line_in_file(doc, start)
+    return f"the sentence at {doc.path}:{line}" if line is not None else f"a sentence of {doc.path}"
 
 
 def _select(doc: Document, cfg: ClaimsConfig) -> _Selected:
@@ -163,11 +169,12 @@ def _scored(doc: Document, found: _Selected, results: list[Assessment], scorer: 
         sentences.append(sentence)
     problems = list(found.problems)
     if found.too_long:
+        line = line_in_file(doc, found.too_long[0])
         problems.insert(0, Problem(
-            file=doc.path, line=doc.text.count("\n", 0, found.too_long[0]) + 1,
+            file=doc.path, line=line,
             message=(
-                f"{len(found.too_long):,} sentence(s) longer than {cfg.max_sentence_chars:,} characters were not scored, "
-                "the first starting on this line (raise claims.max_sentence_chars to score them)"
+                f"{len(found.too_long):,} sentence(s) longer than {cfg.max_sentence_chars:,} characters were not scored"
+                f"{', the first starting on this line' if line is not None else ''} (raise claims.max_sentence_chars to score them)"
             ),
         ))
     return DocumentClaims(

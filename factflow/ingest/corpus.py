@@ -385,7 +385,7 @@ def _read_row(
         documents.append(parse_document(
             doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest(),
             encoding, url=url, outlet=outlet,
-            published=published[:10] if published and _DATE.match(published) else None,
+            published=published[:10] if published and _DATE.match(published) else None, lines_from=None,
         ))
     except InputError as exc:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r}: {exc.message}"))

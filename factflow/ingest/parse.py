@@ -127,9 +127,11 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[ConfigPattern, ...]:
 
 
 def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8",
-                   url: str | None = None, outlet: str | None = None, published: str | None = None) -> Document:
+                   url: str | None = None, outlet: str | None = None, published: str | None = None,
+                   lines_from: int | None = 1) -> Document:
     """Split raw text into title, byline and body; the title is the first non-empty line. ``url``,
-    ``outlet``, ``published``: what a corpus row or front matter says of the document, when known."""
+    ``outlet``, ``published``: what a corpus row or front matter says of the document, when known;
+    ``lines_from``: the file's line the text's first line is (None: the text's lines are not the file's)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bylines = _compiled(tuple(cfg.byline_patterns))
     title = ""
@@ -146,7 +148,7 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
                 body_start = min(line_end, len(text))
             elif byline is None and seen_after_title < _BYLINE_SEARCH_LINES:
                 seen_after_title += 1
-                where = f"the line at {path}:{number}"
+                where = f"the line at {path}:{number + lines_from - 1}" if lines_from is not None else f"a line of {path}"
                 if len(line) <= _BYLINE_MAX_CHARS and any(rx.search(line, where) for rx in bylines):
                     byline = line
                     body_start = min(line_end, len(text))
@@ -159,6 +161,7 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
     return Document(
         id=doc_id, path=path, title=title, byline=byline, text=text,
         body_start=body_start, sha256=sha256, encoding=encoding, url=url, outlet=outlet, published=published,
+        lines_from=lines_from,
     )
 
 
@@ -255,11 +258,13 @@ def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sh
     meta, body = split_front_matter(text, path, problems)
     if meta is None:
         return parse_document(doc_id, path, text, cfg, sha256, encoding)
+    lines_from = text.count("\n", 0, len(text) - len(body)) + 1  # the body's first line in the file
     if meta.title:
         first = next((line.strip() for line in body.split("\n") if line.strip()), "")
         if first != meta.title.strip():
             body = f"{meta.title.strip()}\n\n{body}"
-    doc = parse_document(doc_id, path, body, cfg, sha256, encoding)
+            lines_from -= 2  # the two lines put before it
+    doc = parse_document(doc_id, path, body, cfg, sha256, encoding, lines_from=lines_from)
     return dataclasses.replace(doc, url=meta.url, published=meta.published, outlet=meta.outlet,
                                byline=meta.author.strip() if meta.author and meta.author.strip() else doc.byline)
 
@@ -337,7 +342,7 @@ def extract_article(
     if not title:
         title, _, body = body.partition("\n")
     text = f"{title}\n\n{body}\n"
-    doc = parse_document(doc_id, path, text, cfg, sha256, page_encoding(html))
+    doc = parse_document(doc_id, path, text, cfg, sha256, page_encoding(html), lines_from=None)
     page_url = str(url or extracted.get("url") or "")
     return dataclasses.replace(
         doc,

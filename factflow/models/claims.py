@@ -29,6 +29,9 @@ class Document:
     byline: str | None = None
     text: str = Field(description="The whole file text, newlines normalised to \\n.")
     body_start: int = Field(default=0, description="Offset in text where the article body begins (after title and byline).")
+    lines_from: int | None = Field(default=1, description=(
+        "The line of the file the text's first line is (after front matter, later than 1); None when the text's lines "
+        "are not the file's (an HTML page's extracted text, a corpus row: a problem names the file or the row alone)."))
     sha256: str
     encoding: str = "utf-8"
     url: str | None = Field(default=None, description="Where the article was published, when known.")
