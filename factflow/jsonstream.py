@@ -6,8 +6,9 @@ array would be held as text and as objects together), and none of our dependenci
 with the standard decoder's ``raw_decode``: the text held is a block and the item being decoded,
 at most ``limit`` characters (about twice that at the peak).
 
-The array is the file's top value, or the first array of objects one of its top object's keys
-holds (an API's answer or an export: ``{"status": "ok", "articles": [...]}``).
+The array is the file's top value, or the first array of objects its top object holds, or an object
+in it (an API's answer or an export: ``{"status": "ok", "articles": [...]}``, ``{"response":
+{"results": [...]}}``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ __all__ = ["array_items"]
 #: Characters read at a time.
 _BLOCK = 1 << 16
 _SPACE = re.compile(r"[ \t\n\r]*")
+#: Levels of objects searched for the array of items: ``{"response": {"results": [...]}}`` is two.
+_DEPTH = 3
 #: A decoding fault this close to the end of the text held may be the value cut short by the block's end.
 _TAIL = 16
 
@@ -105,7 +108,7 @@ class _Reader:
 def array_items(handle: IO[str], path: Path | str, limit: int, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
                 ) -> Iterator[tuple[int, int, Any]]:
     """(item number from 1, the line the item starts on, the item) of the file's JSON array, or of the first
-    array of objects its top object holds; ``limit``: the longest item, in characters. Raises
+    array of objects its top object holds (or an object in it: see :func:`_wrapped`); ``limit``: the longest item, in characters. Raises
     :class:`~factflow.errors.InputError` (``path``, the line) where reading stops (the items before it were yielded)."""
     reader = _Reader(handle, path, limit, json.JSONDecoder(object_pairs_hook=object_pairs_hook))
     top = reader.peek()
@@ -118,7 +121,11 @@ def array_items(handle: IO[str], path: Path | str, limit: int, object_pairs_hook
         if reader.peek():
             raise reader.error("more text after the array's end")
     elif top == "{":
-        yield from _wrapped(reader)  # the rest of the object, after its array, is not read
+        reader.advance(reader.pos + 1)
+        found = _Found()
+        yield from _wrapped(reader, found, _DEPTH)  # the rest of the object, after its array, is not read
+        if not (found.streamed or found.empty):
+            raise reader.error("an object holding no array of objects")
     elif not top:
         raise reader.error("no JSON value")
     else:
@@ -145,32 +152,44 @@ def _items(reader: _Reader, first: tuple[int, Any] | None = None) -> Iterator[tu
     reader.advance(reader.pos + 1)
 
 
-def _wrapped(reader: _Reader) -> Iterator[tuple[int, int, Any]]:
-    """The items of the first array of objects the top object holds (the values before it are read and let go;
-    none when it holds none but an empty array)."""
-    reader.expect("{", "an object")
-    empty = False  # an empty array was seen: the items may be none
+class _Found:
+    """What the search of an object found: an array of objects (``streamed``), an empty array (``empty``: no items)."""
+
+    def __init__(self) -> None:
+        self.streamed = self.empty = False
+
+
+def _wrapped(reader: _Reader, found: _Found, depth: int) -> Iterator[tuple[int, int, Any]]:
+    """From just after an object's '{': the items of the first array of objects among its values, or in an object
+    among them (``depth`` levels of objects down: ``{"response": {"results": [...]}}``); the values before it are
+    read and let go. Without one, the object is read to its end; an empty array there counts as found (no items)."""
     while True:
         if reader.peek() == "}":
-            if empty:
-                return
-            raise reader.error("an object holding no array of objects")
+            reader.advance(reader.pos + 1)
+            return
         key = reader.value()
         if not isinstance(key, str):
             raise reader.error("not valid JSON (a key that is not a string)")
         reader.expect(":", f"':' after the key {key!r}")
-        if reader.peek() == "[":
+        start = reader.peek()
+        if start == "[":
             reader.advance(reader.pos + 1)
             if reader.peek() == "]":
                 reader.advance(reader.pos + 1)
-                empty = True
+                found.empty = True
             else:
                 line = reader.line
                 first = reader.value()
                 if isinstance(first, dict):
+                    found.streamed = True
                     yield from _items(reader, (line, first))
                     return
                 _rest_of_array(reader)
+        elif start == "{" and depth > 1:
+            reader.advance(reader.pos + 1)
+            yield from _wrapped(reader, found, depth - 1)
+            if found.streamed:
+                return
         else:
             reader.value()
         if reader.peek() != "}":

@@ -81,6 +81,35 @@ def test_a_json_array_of_articles_is_a_corpus_read_an_item_at_a_time(tmp_path: P
     assert next(d for d in docs if d.id == "n1").url == "https://example.com/n1"
 
 
+def test_an_apis_answer_nested_in_objects_is_read_and_columns_name_keys_inside_objects_with_dots(tmp_path: Path) -> None:
+    """News APIs answer with the articles a level or two down and their fields in objects: the New York Times
+    ({"response": {"docs": [...]}}, headline.main), NewsAPI (source.name)."""
+    write(tmp_path / "nyt.json", json.dumps({"status": "OK", "response": {"meta": {"hits": 1}, "docs": [
+        {"_id": "nyt://1", "abstract": "Officials said 40 people died in the floods on Monday.", "headline": {"main": "Floods kill 40"},
+         "web_url": "https://www.nytimes.com/a", "pub_date": "2026-11-30T10:00:00+0000", "source": "The New York Times"}]}}, indent=2))
+    cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(
+        id="_id", text="abstract", title="headline.main", url="web_url", outlet="source", published="pub_date")))
+    (doc,), problems = load_documents(tmp_path, cfg)
+    assert problems == []
+    assert (doc.id, doc.title, doc.url, doc.outlet, doc.published) == (
+        "nyt://1", "Floods kill 40", "https://www.nytimes.com/a", "The New York Times", "2026-11-30")
+    assert doc.path.endswith("nyt.json:8")  # the line the item starts on
+    write(tmp_path / "nyt.json", json.dumps({"status": "ok", "articles": [
+        {"source": {"id": None, "name": "BBC News"}, "content": "Prices rose 4 percent in 2019.", "publishedAt": "2026-11-29T08:00:00Z"}]}))
+    cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id=None, text="content", outlet="source", published="publishedAt")))
+    docs, problems = load_documents(tmp_path, cfg)
+    assert docs == [] and [p.message for p in problems] == [
+        "row's 'source' is an object (name a key inside it, e.g. 'source.name'); a field holds text or a whole number"]
+    cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id=None, text="content", outlet="source.name", published="publishedAt")))
+    (doc,), problems = load_documents(tmp_path, cfg)
+    assert problems == [] and (doc.outlet, doc.published) == ("BBC News", "2026-11-29")
+    # A column the first object lacks lists its keys, those inside objects too.
+    cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id=None, text="abstract")))
+    docs, problems = load_documents(tmp_path, cfg)
+    assert [p.message for p in problems] == [
+        "no 'abstract' column (ingest.corpus.columns.text); found source, source.id, source.name, content, publishedAt"]
+
+
 def test_a_json_corpus_item_that_is_wrong_is_a_problem_and_where_json_breaks_the_rest_is_one(tmp_path: Path) -> None:
     good = '{"id": "g", "content": "Prices rose 4 percent."}'
     write(tmp_path / "a.json", "[\n" + ",\n".join([good, "[1, 2]", '{"id": "h", "content": "x", "id": "i"}', '{"id": "j"}',

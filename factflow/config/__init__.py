@@ -32,7 +32,8 @@ __all__ = [
 
 
 class CorpusColumns(Strict):
-    """Which column (CSV) or key (JSONL) holds each field of a document; the defaults fit FakeNewsCorpus."""
+    """Which column (CSV) or key (JSON) holds each field of a document; the defaults fit FakeNewsCorpus. In JSON a key
+    inside an object is named with dots (``source.name``)."""
 
     id: str | None = Field(default="id", min_length=1, description=(
         "The document id (unique); null: a corpus without ids, each row named by its text (file stem and a hash of the text)."))

@@ -291,18 +291,44 @@ def _json_kind(value: Any) -> str:
     return {list: "array", str: "string", bool: "true or false", type(None): "null", int: "number", float: "number"}.get(type(value), "value")
 
 
+def _nested(row: dict[str, Any], column: str) -> Any:
+    """A row's value of ``column``: its key, or else (JSON) a key inside an object, named with dots:
+    ``source.name`` in ``{"source": {"name": "BBC"}}`` (an API's answer: NewsAPI, the Guardian, the New York Times)."""
+    value = row.get(column)
+    if value is not None or "." not in column:
+        return value
+    value = row
+    for key in column.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _names(row: dict[str, Any], depth: int = 3) -> list[str]:
+    """A JSON row's keys, and those of the objects in it with dots (``source.name``), ``depth`` levels down."""
+    names = []
+    for key, value in row.items():
+        names.append(key)
+        if depth > 1 and isinstance(value, dict):
+            names += [f"{key}.{inner}" for inner in _names(value, depth - 1)]
+    return names
+
+
 def _field(row: dict[str, Any], column: str | None) -> str | None:
     """A column's value as text (None when absent or blank). A CSV value is text already; in JSON Lines
     a field may also be a whole number, never an object, a list, true/false or a fraction: ``str`` would
     make ``{'a': 1}`` an id or a document's text, ``1e400`` the id ``inf``: ValueError, saying so."""
     if column is None:
         return None
-    value = row.get(column)
+    value = _nested(row, column)
     if value is None:
         return None
     if not isinstance(value, str | int) or isinstance(value, bool):
         kind = {dict: "an object", list: "a list", bool: "true or false", float: "a fraction"}.get(type(value), type(value).__name__)
-        raise ValueError(f"{column!r} is {kind}; a field holds text or a whole number")
+        inner = next((key for key, item in value.items() if isinstance(item, str)), None) if isinstance(value, dict) else None
+        hint = f" (name a key inside it, e.g. {column + '.' + inner!r})" if inner else ""
+        raise ValueError(f"{column!r} is {kind}{hint}; a field holds text or a whole number")
     text = str(value).strip()
     return text or None
 
@@ -326,7 +352,7 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
             wanted = {".jsonl": "one JSON object per line", ".json": "one JSON array of objects, a document each"}.get(
                 path.suffix.lower(), f"a header line naming its columns ({columns.id!r}, {columns.text!r}, ...), then a row per document")
             return [], [Problem(file=shown, message=f"no rows to read; a corpus file holds {wanted}")]
-        lacking = _lacking(columns, list(first[1]), id_too=False) if first[1] is not None else None
+        lacking = _lacking(columns, _names(first[1]), id_too=False) if first[1] is not None else None
         if lacking is not None:  # JSON Lines: the first object has neither (a CSV header is checked as it is read)
             return [], [Problem(file=shown, line=first[0], message=lacking)]
         for line, row, error in itertools.chain([first], records):
