@@ -257,7 +257,7 @@ def _rows(
 
 
 #: What a JSON corpus file holds, as a problem says it.
-_JSON_SHAPE = "a .json corpus holds one array of objects, a document each (at the top, or under one key of the top object)"
+_JSON_SHAPE = "a .json corpus holds one array of objects, a document each (at the top, or in an object, up to three levels down)"
 
 
 def _array_rows(path: Path, used: frozenset[str], limit: int, encoding: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:

@@ -100,8 +100,8 @@ def unread_files(seeds: Path, cfg: IngestConfig, tree: Tree) -> list[Problem]:
             listed = ", ".join(paths[:_SHOWN_UNREAD]) + (f" and {len(paths) - _SHOWN_UNREAD:,} more" if len(paths) > _SHOWN_UNREAD else "")
             what = f"{len(paths):,} {kind + ' files' if kind.startswith('.') else 'files without an extension'} ({listed})"
         problems.append(Problem(file=shown_name(str(seeds / paths[0])), message=(
-            f"not read: no pattern matches {what}; a run reads the files {read_by} match: save it as text or HTML, "
-            "add a pattern, or move it out of the seeds folder")))
+            f"not read: no pattern matches {what}; a run reads the files {read_by} match: save {'it' if len(paths) == 1 else 'them'} "
+            f"as text or HTML, add a pattern, or move {'it' if len(paths) == 1 else 'them'} out of the seeds folder")))
     return problems
 
 
