@@ -183,6 +183,14 @@ def test_a_jsonl_field_that_is_no_text_or_whole_number_is_one_problem(tmp_path: 
     assert all(p.message.endswith("a field holds text or a whole number") for p in problems)
 
 
+def test_a_field_of_control_characters_alone_is_blank(tmp_path: Path) -> None:
+    """A row of NUL characters (a binary dump in a CSV) became a document with the id '\\x00'."""
+    write(tmp_path / "c.csv", "id,content\n\x00\x00,Prices rose 4 percent.\nr2,\x01\x02\nr3,Exports rose 12 percent.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.id for d in docs] == ["r3"]
+    assert [(p.line, p.message.split(" (")[0]) for p in problems] == [(2, "row has no 'id'"), (3, "document 'r2' has no text in 'content'")]
+
+
 def test_a_csv_header_naming_a_column_the_run_reads_twice_is_one_problem(tmp_path: Path) -> None:
     """Python's CSV reader would keep the last of two 'content' columns without a word."""
     write(tmp_path / "a.csv", "id,content,tags,content\n1,First text.,x,Second text.\n")

@@ -330,7 +330,8 @@ def _field(row: dict[str, Any], column: str | None) -> str | None:
         hint = f" (name a key inside it, e.g. {column + '.' + inner!r})" if inner else ""
         raise ValueError(f"{column!r} is {kind}{hint}; a field holds text or a whole number")
     text = str(value).strip()
-    return text or None
+    # Nothing a person could read (NUL or other control characters alone: a row of a binary dump) is no value.
+    return text if any(c.isprintable() and not c.isspace() for c in text) else None
 
 
 def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Problem]]:
