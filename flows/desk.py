@@ -25,6 +25,7 @@ from factflow_flows.console import (
 from rich.table import Table
 
 from factflow.claims import registry
+from factflow.config import LoadedConfig
 from factflow.errors import OutputError
 from factflow.layout import DEFAULT_REPORT
 from factflow.models import FileProblems, Problem
@@ -237,13 +238,15 @@ def _same_file(a: Path, b: Path) -> bool:
 @main.command()
 @config_option()
 @out_option("Folder that holds review/.")
+@click.option("--seeds", type=click.Path(path_type=Path), default=None,
+              help="Also read this seeds folder as a run would (no claims, nothing fetched) and list its problems.")
 @handle_errors
 @collector_paused
-def check(config_path: Path, out: Path) -> None:
-    """Validate the config and every verdict file, without running the pipeline.
+def check(config_path: Path, out: Path, seeds: Path | None) -> None:
+    """Validate the config and every verdict file, without running the pipeline; with --seeds, the seeds too.
 
     Lists every problem of every file, each with its file and line; exits 1 when there is one.
-    Example: factflow check --out .
+    Example: factflow check --out . --seeds seeds
     """
     from factflow.errors import ConfigError
     from factflow.review import collect_verdicts, load_ledger
@@ -255,8 +258,11 @@ def check(config_path: Path, out: Path) -> None:
         for line, message in exc.details:
             stderr.print(printable(f"{exc.path}:{line}: {message}" if line else f"{exc.path}: {message}"), highlight=False)
         sys.exit(1)
+    if seeds is not None and not seeds.is_dir():
+        raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
     if not out.is_dir():  # a mistyped --out would check nothing and say all is well
         raise OutputError(out, "is not a folder; pass the output folder of `factflow run` with --out (default: .)")
+    seed_problems = _seed_problems(seeds, loaded) if seeds is not None else []
     layout = loaded.layout(out)
     claim_ids = {p.stem for p in layout.tasks.glob("c-*.yaml")}
     ledger = load_ledger(out, loaded.config.review)[0] if layout.ledger.exists() else None
@@ -266,11 +272,23 @@ def check(config_path: Path, out: Path) -> None:
     bad_files = len({p.file for p in problems})
     stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {bad_files} with problems"
                  + (f" ({len(problems)} problems)." if problems else "."))
+    problems = [*seed_problems, *problems]
     for problem in problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file
         stderr.print(printable(f"{where}: {problem.message}"), highlight=False)
     if problems:
         sys.exit(1)
+
+
+def _seed_problems(seeds: Path, loaded: LoadedConfig) -> list[Problem]:
+    """The problems a run would meet reading ``seeds`` (its documents read, no claims extracted, no URL fetched), said in a line."""
+    from factflow.ingest import load_documents
+
+    documents, problems = load_documents(seeds, loaded.config.ingest, offline_note=False)
+    files = len({p.file.rpartition(":")[0] if p.file.rpartition(":")[2].isdigit() else p.file for p in problems})
+    stdout.print(f"Seeds {seeds}: {len(documents):,} document{'' if len(documents) == 1 else 's'} read"
+                 + (f", {len(problems):,} problems in {files:,} files." if problems else ", no problems."), highlight=False)
+    return problems
 
 
 @main.command()

@@ -77,6 +77,26 @@ def test_check_reports_bad_verdict_files(seed_dir: Path, out_dir: Path) -> None:
     assert f"review/verdicts/reviewer-1/{victim.name}:3: rating: 'maybe' is not on the rating scale" in bad.output
 
 
+def test_check_with_seeds_lists_what_a_run_would_meet_reading_them(seed_dir: Path, tmp_path: Path) -> None:
+    """Before the nightly run: a bad row, a file no pattern reads and the URL list's lines, each with its file and
+    line, without extracting a claim or fetching a URL (the offline run's 'not fetched' is no problem of the files)."""
+    write(seed_dir / "corpus.csv", "id,content\nr1,Prices rose 4 percent in 2019.\n,No id here.\n")
+    write(seed_dir / "scan.pdf", "%PDF-1.4")
+    write(seed_dir / "urls.txt", "https://example.com/a\nnot a url\n")
+    result = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(tmp_path), "--seeds", str(seed_dir)])
+    assert result.exit_code == 1, result.output
+    assert f"Seeds {seed_dir}: 2 documents read, 3 problems in 3 files." in result.output
+    assert f"{seed_dir / 'corpus.csv'}:3: row has no 'id'" in result.output
+    assert f"{seed_dir / 'scan.pdf'}: not read: no pattern matches scan.pdf" in result.output
+    assert f"{seed_dir / 'urls.txt'}:2: " in result.output and "not fetched" not in result.output
+    clean = tmp_path / "clean"
+    write(clean / "a.txt", "Title\n\nPrices rose 4 percent in 2019.\n")
+    ok = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(tmp_path), "--seeds", str(clean)])
+    assert ok.exit_code == 0 and f"Seeds {clean}: 1 document read, no problems." in ok.output
+    missing = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(tmp_path), "--seeds", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "is not a folder" in missing.output
+
+
 def test_check_of_a_folder_that_is_not_there_is_an_error(tmp_path: Path) -> None:
     """A mistyped --out checked nothing and said 'valid, 0 verdict files', exit status 0."""
     result = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(tmp_path / "no-such-run")])

@@ -154,8 +154,9 @@ def _check_link(path: Path) -> None:
         raise InputError(shown, f"broken symbolic link ({exc.strerror or exc}); remove it or point it at a file") from exc
 
 
-def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None) -> tuple[list[Document], list[Problem]]:
-    """Read every document under ``seeds`` (and fetch its URL list with ``web``); bad inputs become problems."""
+def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None, offline_note: bool = True) -> tuple[list[Document], list[Problem]]:
+    """Read every document under ``seeds`` (and fetch its URL list with ``web``); bad inputs become problems.
+    ``offline_note``: without ``web``, a problem says how many listed URLs were not fetched (not for a check of the files)."""
     documents: list[Document] = []
     tree = walk_tree(seeds) if seeds.is_dir() else None  # once, for the documents, the corpora and the unreadable folders
     problems: list[Problem] = [*unreadable_folders(seeds, tree), *unread_files(seeds, cfg, tree)] if tree is not None else []
@@ -189,7 +190,7 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
         urls, url_problems = read_url_list(url_list)
         problems.extend(url_problems)
         if web is None:
-            if urls:
+            if urls and offline_note:
                 problems.append(Problem(
                     file=str(url_list),
                     message=f"{len(urls)} URL(s) not fetched: the run is offline (run with --online or set sources.online: true)",
