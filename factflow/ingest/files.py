@@ -75,16 +75,16 @@ def unreadable_folders(seeds: Path, tree: Tree | None = None) -> list[Problem]:
 _SHOWN_UNREAD = 3
 
 
-def unread_files(seeds: Path, cfg: IngestConfig, tree: Tree) -> list[Problem]:
+def unread_files(seeds: Path, cfg: IngestConfig, tree: Tree, read: set[Path]) -> list[Problem]:
     """A problem for each kind (file extension) of file under ``seeds`` that no pattern matches: a PDF, a Word
     file or a spreadsheet put there to be checked was left out without a word. Hidden files, the URL list, links
-    to folders and the folders of pages a browser saved whole are not counted; each problem names a few files and counts the rest."""
+    to folders and the folders of pages a browser saved whole are not counted; each problem names a few files and counts the rest.
+    ``read``: the documents and corpora the run reads (:func:`discover`, :func:`discover_corpora`), found already."""
     entries = tree[0]
-    read = set(files_matching(entries, [*cfg.patterns, *cfg.corpus.patterns]))
     resources = page_resource_folders(entries)
     by_kind: dict[str, list[str]] = {}
     for path, is_folder in entries:
-        if is_folder or path in read or path.startswith(resources) or path.rpartition("/")[2] == cfg.urls_file:
+        if is_folder or seeds / path in read or path.startswith(resources) or path.rpartition("/")[2] == cfg.urls_file:
             continue
         if (seeds / path).is_dir():  # a link to a folder: never followed, and no file
             continue
@@ -159,12 +159,13 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
     ``offline_note``: without ``web``, a problem says how many listed URLs were not fetched (not for a check of the files)."""
     documents: list[Document] = []
     tree = walk_tree(seeds) if seeds.is_dir() else None  # once, for the documents, the corpora and the unreadable folders
-    problems: list[Problem] = [*unreadable_folders(seeds, tree), *unread_files(seeds, cfg, tree)] if tree is not None else []
+    corpora = discover_corpora(seeds, cfg, tree) if tree is not None else []
+    paths = discover(seeds, cfg, tree, corpora)
+    problems: list[Problem] = [*unreadable_folders(seeds, tree), *unread_files(seeds, cfg, tree, {*corpora, *paths})] if tree is not None else []
     ids: dict[str, str] = {}
     texts: dict[str, str] = {}
     found: list[Document] = []
-    corpora = discover_corpora(seeds, cfg, tree) if tree is not None else []
-    for path in discover(seeds, cfg, tree, corpora):
+    for path in paths:
         try:
             found.append(read_document(path, seeds, cfg, problems))
         except InputError as exc:
