@@ -452,8 +452,10 @@ def test_a_megabyte_id_title_outlet_or_url_is_refused_or_clipped_never_repeated_
     assert "100,018 characters long; a document's URL is at most 8,000" in problems[1].message
     assert all(len(p.message) < 300 for p in problems)
     text_file = write(tmp_path / "one-line.txt", "x" * 2_000_000 + "\n\n" + ROW.format(4) + "\n")
-    doc = read_document(text_file, tmp_path, IngestConfig())
-    assert len(doc.title) == 1_000 and doc.text[doc.body_start:].strip() == ROW.format(4)
+    doc = read_document(text_file, tmp_path, IngestConfig())  # a first line of 2 MB is no headline: body text
+    assert len(doc.title) <= 101 and doc.title.endswith("\u2026") and doc.body_start == 0
+    headed = read_document(write(tmp_path / "headed.md", f"---\ntitle: {'x' * 2_000_000}\n---\n{ROW.format(4)}\n"), tmp_path, IngestConfig())
+    assert len(headed.title) == 1_000 and headed.text[headed.body_start:].strip() == ROW.format(4)
 
 
 def test_utf16_and_utf32_files_with_a_byte_order_mark_are_text_and_a_bom_before_latin1_is_read(tmp_path: Path) -> None:

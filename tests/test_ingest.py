@@ -38,6 +38,56 @@ def test_a_first_body_sentence_is_not_mistaken_for_a_byline() -> None:
     assert doc.byline is None
 
 
+LEDE = "The Senate voted late Thursday to start work on legislation to fund the government until Feb. 16."
+PARAGRAPH = ("Officials said 40 soldiers died in the attack on Tuesday, the deadliest this year. The army said "
+             "it had sent 300 more troops to the province. The governor said 12 villages were evacuated.")
+
+
+@pytest.mark.parametrize(("text", "title"), [
+    (f"{PARAGRAPH}\n\n{LEDE}\n", "Officials said 40 soldiers died in the attack on Tuesday, the deadliest this year. The army said…"),
+    (PARAGRAPH, "Officials said 40 soldiers died in the attack on Tuesday, the deadliest this year. The army said…"),
+    (f"{LEDE}\nMore text follows.", LEDE),
+])
+def test_a_first_line_that_is_no_headline_is_body_text(text: str, title: str) -> None:
+    # A text saved without its headline (a paragraph a line, or the whole article on one line) opened
+    # with body text that was taken for the title: its sentences never reached the claims (a one-line
+    # article gave none, and no problem).
+    doc = parse_document("d", "d.txt", text, IngestConfig(), "0" * 64)
+    assert doc.title == title
+    assert doc.body_start == 0 and doc.byline is None
+    assert doc.text[doc.body_start:].startswith(text.split("\n")[0])
+
+
+@pytest.mark.parametrize("headline", [
+    "Mission must be at the heart of journalism, Pope says",
+    "Stressed? Here are Three Ways to Help Tackle Anxiety",
+    "The Greatest Mystery Unfolds When You See What’s Really Going On…",
+    "Reckless! Putin Just Made a Bold Threat...",
+])
+def test_a_first_line_that_reads_as_a_headline_is_the_title(headline: str) -> None:
+    doc = parse_document("d", "d.txt", f"{headline}\n\n{LEDE}", IngestConfig(), "0" * 64)
+    assert doc.title == headline
+    assert doc.text[doc.body_start:].strip() == LEDE
+
+
+def test_a_title_given_as_such_is_the_title_whatever_it_reads_like(tmp_path: Path) -> None:
+    # Front matter's, a corpus's title column and an HTML page's headline are titles even when long or
+    # ending in a full stop; a corpus row without a title is read as a text file is.
+    long_title = "U.S. Gives Soros Groups Millions to Destabilize Macedonia’s Conservative Govt."
+    write(tmp_path / "fm.md", f"---\ntitle: {long_title}\n---\n{LEDE}\n")
+    write(tmp_path / "corpus.csv", f'id,title,content\nr1,{PARAGRAPH[:250]!s},"{LEDE}"\nr2,,"{PARAGRAPH}"\n'.replace(
+        f",{PARAGRAPH[:250]},", f',"{PARAGRAPH[:250]}",'))
+    write(tmp_path / "page.html", f"<html><body><article><p>{PARAGRAPH}</p><p>{LEDE}</p></article></body></html>")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    by_id = {doc.id: doc for doc in docs}
+    assert by_id["fm"].title == long_title and by_id["fm"].text[by_id["fm"].body_start:].strip() == LEDE
+    assert by_id["r1"].title == PARAGRAPH[:250] and by_id["r1"].text[by_id["r1"].body_start:].strip() == LEDE
+    assert by_id["r2"].title.endswith("…") and by_id["r2"].text[by_id["r2"].body_start:].strip() == PARAGRAPH
+    page = by_id["page"]
+    assert PARAGRAPH in page.text[page.body_start:] and LEDE in page.text[page.body_start:]
+
+
 def test_only_document_patterns_are_read_in_path_order(tmp_path: Path) -> None:
     write(tmp_path / "b.txt", "B title\n\nText.")
     write(tmp_path / "sub" / "a.txt", "A title\n\nText.")

@@ -407,12 +407,13 @@ def _read_row(
     if len(text.encode("utf-8")) > cfg.max_file_bytes:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} is over the limit of {cfg.max_file_bytes:,} bytes (ingest.max_file_bytes)"))
         return
+    title = " ".join(title.split()) if title else title  # a title over several lines is one line of the text
     body = f"{title}\n\n{text}" if title else text
     try:
         documents.append(parse_document(
             doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest(),
             encoding, url=url, outlet=outlet,
-            published=published[:10] if published and _DATE.match(published) else None, lines_from=None,
+            published=published[:10] if published and _DATE.match(published) else None, lines_from=None, titled=bool(title),
         ))
     except InputError as exc:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r}: {exc.message}"))

@@ -126,12 +126,42 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[ConfigPattern, ...]:
     return compile_patterns("ingest.byline_patterns", patterns)
 
 
+#: The longest line read as a headline when the text's first line is taken for one (the news sample's
+#: 250 headlines: 60 characters at the median, 200 the longest).
+HEADLINE_MAX_CHARS = 200
+#: A line that ends as a sentence does: a full stop (not an ellipsis's), closing quotes or brackets after it.
+_SENTENCE_END = re.compile(r"""(?<![.…])\.["'”’)\]]*$""")
+#: Characters of a text's first line kept for its title where that line is not a headline.
+_TITLE_CHARS = 100
+
+
+def is_headline(line: str) -> bool:
+    """Whether a text's first line reads as its headline: at most :data:`HEADLINE_MAX_CHARS` characters
+    and not ending in a full stop. A first line that is a paragraph, or the lede's sentence, is body
+    text: of the news sample's articles, 63 of 250 open with such a line (35 over 200 characters, 28
+    a sentence ending in a full stop: "The Senate voted late Thursday to ..."), and 3 of its 250
+    headlines end in one."""
+    return len(line) <= HEADLINE_MAX_CHARS and not _SENTENCE_END.search(line)
+
+
+def clipped_title(line: str) -> str:
+    """A title made of a line that is not a headline: its start, cut at a word, with an ellipsis."""
+    if len(line) <= _TITLE_CHARS:
+        return line
+    cut = line[:_TITLE_CHARS].rsplit(None, 1)[0] if " " in line[:_TITLE_CHARS] else line[:_TITLE_CHARS]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
 def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8",
                    url: str | None = None, outlet: str | None = None, published: str | None = None,
-                   lines_from: int | None = 1) -> Document:
-    """Split raw text into title, byline and body; the title is the first non-empty line. ``url``,
-    ``outlet``, ``published``: what a corpus row or front matter says of the document, when known;
-    ``lines_from``: the file's line the text's first line is (None: the text's lines are not the file's)."""
+                   lines_from: int | None = 1, titled: bool = False) -> Document:
+    """Split raw text into title, byline and body. ``titled``: the text's first non-empty line is its
+    title (put there from a title column, front matter or the page's headline); otherwise that line is
+    the title only when it reads as a headline (:func:`is_headline`), and where it does not (a paragraph,
+    a lede's sentence: a text saved without its headline, a corpus without titles) the body starts with
+    it and the title is its start (:func:`clipped_title`). ``url``, ``outlet``, ``published``: what a
+    corpus row or front matter says of the document, when known; ``lines_from``: the file's line the
+    text's first line is (None: the text's lines are not the file's)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bylines = _compiled(tuple(cfg.byline_patterns))
     title = ""
@@ -144,6 +174,9 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
         line = raw_line.strip()
         if line:
             if not title:
+                if not titled and not is_headline(line):
+                    title = clipped_title(line)
+                    break  # the body starts at the text's start: no title line, no byline after one
                 title = line
                 body_start = min(line_end, len(text))
             elif byline is None and seen_after_title < _BYLINE_SEARCH_LINES:
@@ -264,7 +297,7 @@ def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sh
         if first != meta.title.strip():
             body = f"{meta.title.strip()}\n\n{body}"
             lines_from -= 2  # the two lines put before it
-    doc = parse_document(doc_id, path, body, cfg, sha256, encoding, lines_from=lines_from)
+    doc = parse_document(doc_id, path, body, cfg, sha256, encoding, lines_from=lines_from, titled=bool(meta.title and meta.title.strip()))
     return dataclasses.replace(doc, url=meta.url, published=meta.published, outlet=meta.outlet,
                                byline=meta.author.strip() if meta.author and meta.author.strip() else doc.byline)
 
@@ -339,10 +372,8 @@ def extract_article(
     first = body.split("\n", 1)[0].strip()
     if title and first == title:  # trafilatura keeps the headline as the body's first line
         body = body.split("\n", 1)[1].strip() if "\n" in body else ""
-    if not title:
-        title, _, body = body.partition("\n")
-    text = f"{title}\n\n{body}\n"
-    doc = parse_document(doc_id, path, text, cfg, sha256, page_encoding(html), lines_from=None)
+    text = f"{title}\n\n{body}\n" if title else f"{body}\n"  # no headline: the body's first line may be one
+    doc = parse_document(doc_id, path, text, cfg, sha256, page_encoding(html), lines_from=None, titled=bool(title))
     page_url = str(url or extracted.get("url") or "")
     return dataclasses.replace(
         doc,
