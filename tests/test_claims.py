@@ -9,6 +9,7 @@ import pytest
 
 from factflow.claims import claim_id, extract_claims, extract_claims_many, key_terms, merge_claims, normalise
 from factflow.claims.signals import assess
+from factflow.claims.split import Boilerplate
 from factflow.config import ClaimsConfig, IngestConfig
 from factflow.ingest import load_documents, parse_document
 from factflow.models import Document
@@ -59,6 +60,34 @@ def test_seed_repeated_caption_counted_once(seed_dir: Path) -> None:
     captions = [s for s in result.sentences if s.text.startswith("Russian Air Force technicians")]
     assert len(captions) == 1 and result.duplicates_dropped == 1
     assert result.boilerplate_dropped == 1
+
+
+@pytest.mark.parametrize("furniture", [
+    "Read More @ Market-Ticker.org", "Related Articles", "Related Report", "Recommended Resources", "Advertisement",
+    "Copyright (c) Marler Clark LLP, PS.", "Copyright 2013 Mercedes Kirkel, All Rights Reserved.", "© 2018 Reuters",
+    "Comment Policy: Please keep comments relevant to the topic.", "12 Comments", "Subscribe to our podcast at iTunes.",
+    "Please subscribe to Canada Free Press for FREE", "Read our privacy policy.", "Click here to see all we share.",
+    "The post Hubble captures rare image appeared first on Redorbit.", "Follow us on Twitter",
+])
+def test_site_furniture_is_boilerplate(furniture: str) -> None:
+    assert Boilerplate()(furniture)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Facebook changed its privacy policy in 2018 after the data of 87 million users was harvested.",
+    "Related charges were filed against 12 people in March.",
+    "Recommended doses of the vaccine rose by 40 percent last year.",
+    "Comments by the minister on Tuesday sent the lira down 3 percent.",
+    "(c) The agency spent $4 million on consultants in 2019.",
+    "Copyright lawsuits rose 40 percent in 2019, the court said.",
+    "Sponsored by Senator Smith, the bill passed 52-48.",
+    "More than 2 million people subscribe to the channel, its owner said.",
+    "Advertisement spending fell 5 percent in 2020.",
+])
+def test_a_sentence_that_names_a_furniture_word_is_no_boilerplate(sentence: str) -> None:
+    # The patterns dropped these before scoring: a topic word is not furniture; its shape is.
+    assert not Boilerplate()(sentence)
+    assert [s.text for s in extract_claims(doc(sentence), ClaimsConfig()).sentences] == [sentence]
 
 
 @pytest.mark.parametrize(

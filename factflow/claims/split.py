@@ -26,22 +26,31 @@ _STARTER = re.compile(r"\s+[\"“‘'«(\[]*[A-Z0-9\u00C0-\u00DE]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 _LINE_END_TERMINAL = re.compile(r"[.!?…:\"”’'»)\]]\s*$")
 
+#: Site furniture: a sentence any of these finds is dropped before scoring. Each names the furniture's own
+#: shape (an imperative, a label alone, a notice's wording), not a topic: "Facebook changed its privacy
+#: policy in 2018", "Related charges were filed against 12 people", "Comments by the minister ..." and
+#: "(c) The agency spent $4 million" (a list item) are sentences, and reach the detector.
 BOILERPLATE = [
     r"\byou must be (logged|signed) in\b",
     r"^(please )?(log ?in|sign ?in|sign up|register)\b.{0,40}\b(to )?(comment|post|reply|continue|read)",
     r"\b(log ?in|sign ?in)$",
     r"^(leave|post|add|write) a (comment|reply)\b",
-    r"^\d*\s*comments?\b",
+    r"^\d+\s*comments?\b",
+    r"^comments?( policy| \(\d+\))?\s*([:|.!]|$)",
     r"^(share|tweet|email|print|pin)( (this|it|on)\b.*)?[:!.]?$",
     r"\bshare (this|on) (article|story|post|facebook|twitter|whatsapp)\b",
     r"^(click|tap) (here|below)\b",
-    r"\bsubscribe\b.{0,40}\b(newsletter|channel|updates|feed|podcast)\b",
-    r"^(advertisement|sponsored( content)?|related( articles| stories| posts)?|read more|continue reading|recommended)\b[:.]?",
+    r"^(please )?subscribe\b",
+    r"\bsubscribe\b.{0,20}\b(our|my)\b.{0,25}\b(newsletter|channel|updates|feed|podcast)\b",
+    r"^(read more|continue reading)\b",
+    r"^(advertisement|sponsored( content| links?| stories| posts)?|related( articles| stories| posts| reports?| links| reading"
+    r"| content| coverage| videos?| topics)?|recommended( reading| for you| resources| articles| stories| videos?)?)\s*([:.!|@]|$)",
     r"\ball rights reserved\b",
-    r"^(©|\(c\)|copyright\b)",
-    r"^follow (us|me)\b",
-    r"\b(this (site|website) uses cookies|accept (all )?cookies|cookie policy)\b",
-    r"\b(privacy policy|terms of (use|service))\b",
+    r"^(©|\(c\)\s*(\d{4}|copyright\b)|copyright\s*(©|\(c\)|\d{4}))",
+    r"^follow (us|me) (on|at)\b",
+    r"\b(this (site|website) uses cookies|accept (all )?cookies|our cookie policy)\b",
+    r"^(read |see |view )?(our |the )?(privacy policy|terms of (use|service))\b",
+    r"\b(our|this site's|this website's) (privacy policy|terms of (use|service))\b",
     # Syndication footers that feeds append to every article (WordPress: "The post <title> appeared
     # first on <site>."), and reprint notices.
     r"^the post\b.{1,400}\bappeared first on\b",
