@@ -71,6 +71,40 @@ def test_hard_wrapped_lines_are_joined() -> None:
     assert sentences(text) == ["The council voted on\nthe budget today.", "It passed."]
 
 
+WRAPPED = ("The minister met President Emmanuel Macron in Paris on Tuesday, and the two leaders agreed that France "
+           "would send 300 more troops to Mali by March. Officials in Bamako said the United Nations had counted "
+           "1,200 civilian deaths in 2019. The Pentagon declined to comment.")
+
+
+@pytest.mark.parametrize("width", [60, 66, 70, 72, 76, 78])
+def test_text_hard_wrapped_at_any_width_splits_into_whole_sentences(width: int) -> None:
+    # A wrapped line that starts with a capital or a figure ("1,200 civilian deaths ...") began a new
+    # paragraph: the sentence before it was cut in two, and neither half read as a claim.
+    import textwrap
+
+    text = "Key figures\n" + "\n".join(textwrap.wrap(WRAPPED, width)) + "\nReporting by Jane Doe\n"
+    one = "Officials in Bamako said the United Nations had counted 1,200 civilian deaths in 2019 and 300 in 2020."
+    assert [" ".join(s.split()) for s in sentences("\n".join(textwrap.wrap(one, width)))] == [one]  # two lines, one sentence
+    assert [" ".join(s.split()) for s in sentences(text)] == [
+        "Key figures",
+        "The minister met President Emmanuel Macron in Paris on Tuesday, and the two leaders agreed that France "
+        "would send 300 more troops to Mali by March.",
+        "Officials in Bamako said the United Nations had counted 1,200 civilian deaths in 2019.",
+        "The Pentagon declined to comment.",
+        "Reporting by Jane Doe",
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "Trump Signs Tax Bill Into Law\nSenate Passes Budget 51-49\nMarkets Rise on Jobs Data\n",  # a list of short headlines
+    "Trump Signs $1.5 Trillion Tax Bill Into Law at the White House\nSenate Passes Budget Resolution 51-49 After Long Session\n"
+    "U.S. Gives Soros Groups Millions to Destabilize Macedonia\n",  # a list of headlines as wide as wrapped text
+    "Officials in Bamako said the United Nations had counted " * 3 + "\nNATO said it would not send troops.\n",  # one paragraph a line
+])
+def test_lines_of_a_block_that_is_not_wrapped_prose_stay_apart(text: str) -> None:
+    assert len(sentences(text)) == len(text.strip().split("\n"))
+
+
 def test_spans_are_substrings_of_the_text() -> None:
     text = "  First one.   Second one.\n\n  Third “one.” Fourth.  "
     for start, end in split_sentences(text):
