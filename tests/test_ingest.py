@@ -88,6 +88,71 @@ def test_a_title_given_as_such_is_the_title_whatever_it_reads_like(tmp_path: Pat
     assert PARAGRAPH in page.text[page.body_start:] and LEDE in page.text[page.body_start:]
 
 
+MARKDOWN = """---
+outlet: The Desk
+---
+# Jobs report: unemployment falls
+
+According to the [Labor Department](https://www.bls.gov/news.release/empsit.nr0.htm), **unemployment
+fell to 4.1 percent** in March, the lowest rate since 2000.
+
+## What changed
+
+- Employers added 303,000 jobs in March, well above *forecasts*.
+- Wages rose 4.1% from a year earlier, [data show][bls].
+
+> "This is a strong report," said `Janet Yellen`, the Treasury Secretary.
+
+![Chart of jobs](chart.png)
+
+| Month | Rate |
+|---|---|
+| Feb | 4.2 |
+
+```python
+print("not prose")
+```
+
+[bls]: https://www.bls.gov
+{long}
+"""
+
+
+def test_a_markdown_document_is_read_as_its_reader_sees_it(tmp_path: Path) -> None:
+    # Its markup was text: the title "# Jobs report ...", a claim "According to the [Labor Department](https://...),
+    # **unemployment ...", table rows and code as sentences. Lines stay the file's: a problem names the right one.
+    from factflow.claims import extract_claims
+    from factflow.config import ClaimsConfig
+
+    write(tmp_path / "jobs.md", MARKDOWN.replace("{long}", "A sentence far too long " * 200 + "ends here."))
+    write(tmp_path / "plain.txt", "Title\n\nSee **this** [link](https://x.example) now.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    jobs, plain = docs
+    assert jobs.title == "Jobs report: unemployment falls" and jobs.outlet == "The Desk"
+    result = extract_claims(jobs, ClaimsConfig())
+    assert [" ".join(s.text.split()) for s in result.sentences] == [
+        "According to the Labor Department, unemployment fell to 4.1 percent in March, the lowest rate since 2000.",
+        "What changed",
+        "Employers added 303,000 jobs in March, well above forecasts.",
+        "Wages rose 4.1% from a year earlier, data show.",
+        "\"This is a strong report,\" said Janet Yellen, the Treasury Secretary.",
+    ]
+    assert [(p.line, p.message.split(" sentence(s)")[0]) for p in result.problems] == [(MARKDOWN.split("\n").index("{long}") + 1, "1")]
+    assert "**this** [link](https://x.example)" in plain.text  # a .txt file is text as written
+
+
+def test_markdown_too_long_to_parse_quickly_is_read_as_plain_text_with_a_problem(tmp_path: Path) -> None:
+    # The parser takes seconds a hundred thousand characters on hostile input: 5 MB of "[" took 100 s.
+    from factflow.ingest.parse import MARKDOWN_MAX_CHARS
+
+    write(tmp_path / "a.md", "# Title\n\n" + "[" * (MARKDOWN_MAX_CHARS + 1) + "\n\nThe army said 40 soldiers died.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.title for d in docs] == ["# Title"] and "The army said 40 soldiers died." in docs[0].text
+    (problem,) = problems
+    assert problem.file.endswith("a.md") and "read as plain text" in problem.message and f"{MARKDOWN_MAX_CHARS:,}" in problem.message
+
+
 def test_only_document_patterns_are_read_in_path_order(tmp_path: Path) -> None:
     write(tmp_path / "b.txt", "B title\n\nText.")
     write(tmp_path / "sub" / "a.txt", "A title\n\nText.")

@@ -75,3 +75,18 @@ def test_any_bytes_decode_or_are_refused_as_binary(raw: bytes) -> None:
     doc = read(text)
     # The title is the first line, or (where that line is no headline) its start cut with an ellipsis.
     assert doc is None or (doc.title and (doc.title in doc.text or doc.title.endswith("…") and doc.title[:-1] in doc.text))
+
+
+MARKUP = st.sampled_from(["# ", "## ", "- ", "* ", "1. ", "> ", "**", "*", "_", "`", "```\n", "[a](http://x)", "![i](p.png)", "[r]: http://x\n",
+                          "| a | b |\n|---|---|\n", "<div>", "&amp;", "\\", "\n", "\n\n", "    ", "===\n", "---\n", "]", "[", "(", ")"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=st.lists(st.one_of(st.text(max_size=20), MARKUP), max_size=40).map("".join))
+def test_markdown_text_keeps_every_line_where_it_was(source: str) -> None:
+    from factflow.ingest.parse import markdown_text
+
+    text = markdown_text(source)
+    assert text.count("\n") == source.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+    for line in text.split("\n"):  # what it keeps is the words of its line, never a line's markup added
+        assert "](" not in line or "](" in source

@@ -17,7 +17,7 @@ from factflow.config import IngestConfig
 from factflow.errors import InputError
 from factflow.fileio import Tree, files_matching, walk_tree
 from factflow.ingest.corpus import discover_corpora, read_corpus
-from factflow.ingest.parse import decode, extract_article, parse_text_document
+from factflow.ingest.parse import MARKDOWN_SUFFIXES, decode, extract_article, parse_text_document
 from factflow.ingest.web import WebFetcher, read_url_list
 from factflow.models import Document, FileProblems, Problem, unexpected_problem
 from factflow.text import shown_name
@@ -120,7 +120,8 @@ def read_document(path: Path, seeds: Path, cfg: IngestConfig, problems: list[Pro
     if path.suffix.lower() in _HTML_SUFFIXES:
         return extract_article(raw, shown_name(path.stem), shown, cfg, digest)
     text, encoding = decode(raw, Path(shown))
-    return parse_text_document(shown_name(path.stem), shown, text, cfg, digest, encoding, problems)
+    return parse_text_document(shown_name(path.stem), shown, text, cfg, digest, encoding, problems,
+                               markdown=path.suffix.lower() in MARKDOWN_SUFFIXES)
 
 
 def check_file(path: Path) -> int:

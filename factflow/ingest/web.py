@@ -31,7 +31,7 @@ from factflow.ingest.parse import extract_article, parse_text_document
 from factflow.models import MAX_URL_CHARS, Document, FileProblems, Problem, check_document_url, unexpected_problem
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_TEXT_TYPES = ("text/plain",)
+_TEXT_TYPES = ("text/plain", "text/markdown")
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,8 @@ async def fetch_article(client: httpx.AsyncClient, url: str, cfg: IngestConfig, 
         if kind in _HTML_TYPES or (not kind and raw.lstrip()[:1] == b"<"):
             return extract_article(raw, url_doc_id(url), url, cfg, digest, url=current)
         if kind in _TEXT_TYPES:
-            doc = parse_text_document(url_doc_id(url), url, raw.decode(charset, errors="replace"), cfg, digest, charset)
+            doc = parse_text_document(url_doc_id(url), url, raw.decode(charset, errors="replace"), cfg, digest, charset,
+                                      markdown=kind == "text/markdown")
             return doc if doc.url else dataclasses.replace(doc, url=current)
         raise InputError(url, f"content type {kind or 'unknown'!r} is not an article; expected HTML or plain text")
     raise InputError(url, f"more than {cfg.max_redirects} redirects (ingest.max_redirects)")
