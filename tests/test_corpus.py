@@ -37,6 +37,28 @@ def test_jsonl_lines_become_documents(tmp_path: Path) -> None:
     assert problems == [] and sorted(d.id for d in docs) == ["7", "a"]
 
 
+def test_a_corpus_field_of_html_is_read_as_its_text(tmp_path: Path) -> None:
+    # A body as a CMS export, an RSS description or an API (the Guardian's fields.body) keeps it: its tags
+    # were words of the sentences ('<p>The army said <a href="...">40 soldiers</a> died.</p>'), its
+    # paragraphs one run-on line, its scripts text; entities in titles stayed escaped.
+    body = ('<p>The army said <a href="https://x.example/a">40 soldiers</a> died on Tuesday.</p>'
+            "<p>Officials&#8217; count rose to 1,200.<br>The ministry said 300 were hurt.</p>"
+            "<script>var tracker = 1;</script><ul><li>Schools closed in 12 towns.</li></ul>")
+    lines = [{"id": "a", "title": "Teacher Tells Student Trump &apos;Is Going To Deport You&apos;", "content": body},
+             {"id": "b", "content": "<div><p></p></div>"},
+             {"id": "c", "content": "Prices rose 4 percent, the index <in brackets> showed."}]
+    write(tmp_path / "c.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    by_id = {d.id: d for d in docs}
+    a = by_id["a"]
+    assert a.title == "Teacher Tells Student Trump 'Is Going To Deport You'"
+    assert a.text[a.body_start:].strip().split("\n") == [
+        "The army said 40 soldiers died on Tuesday.", "", "Officials’ count rose to 1,200.", "The ministry said 300 were hurt.", "",
+        "Schools closed in 12 towns."]
+    assert "<in brackets>" in by_id["c"].text  # text that is not HTML stays as written
+    assert [(p.line, p.message) for p in problems] == [(2, "document 'b': empty document: no text to read")]
+
+
 def test_a_file_both_pattern_lists_match_is_read_once_as_a_corpus(tmp_path: Path) -> None:
     # ingest.patterns with *.csv and *.jsonl (the corpus patterns' own): each row once, no whole-file document.
     write(tmp_path / "corpus.csv", "id,title,content\n1,One,Exports rose 12 percent in 2017.\n2,Two,Prices fell 3 percent.\n")

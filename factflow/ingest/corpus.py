@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import html
 import itertools
 import json
 import re
@@ -22,7 +23,7 @@ from typing import Any
 from factflow.config import CorpusColumns, IngestConfig
 from factflow.errors import InputError
 from factflow.fileio import BoundedLines, Tree, files_matching, walk_tree
-from factflow.ingest.parse import parse_document, wide_encoding
+from factflow.ingest.parse import HTML_FRAGMENT, fragment_text, parse_document, wide_encoding
 from factflow.jsonstream import array_items
 from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check_document_url, clip, unexpected_problem
 from factflow.text import scrub, shown_name
@@ -407,6 +408,10 @@ def _read_row(
     if len(text.encode("utf-8")) > cfg.max_file_bytes:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r} is over the limit of {cfg.max_file_bytes:,} bytes (ingest.max_file_bytes)"))
         return
+    if HTML_FRAGMENT.search(text):  # a body as a CMS or an API keeps it: HTML, not text
+        text = fragment_text(text)
+    if title and ("<" in title or "&" in title):
+        title = fragment_text(title) if HTML_FRAGMENT.search(title) else html.unescape(title)
     title = " ".join(title.split()) if title else title  # a title over several lines is one line of the text
     body = f"{title}\n\n{text}" if title else text
     try:

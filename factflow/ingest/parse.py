@@ -283,6 +283,36 @@ def _lenient_front_matter(
     return FrontMatter.model_validate(kept)
 
 
+#: A corpus field that holds HTML (a CMS export, an RSS description, an API's body), not text: a tag that
+#: opens or closes a paragraph, a break, a list item, a heading or a link.
+HTML_FRAGMENT = re.compile(r"<(?:/?(?:p|div|li|ul|ol|h[1-6]|blockquote|a|span|strong|em|b|i|figure|figcaption|table|tr|td)\b[^<>]{0,500}|br\s*/?)>",
+                           re.IGNORECASE)
+#: Elements a reader sees as blocks of their own: each is a paragraph of the text.
+_BLOCKS = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption", "table", "tr",
+           "section", "article", "header", "footer", "aside", "pre", "dd", "dt", "hr")
+
+
+def fragment_text(html: str) -> str:
+    """The text of a piece of HTML (not a page: a body a corpus row holds), a block element a paragraph,
+    a break a line, scripts and styles left out; the HTML as it is where lxml cannot read it."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return html
+    for gone in root.xpath("//script|//style|//noscript|//template"):
+        gone.drop_tree()
+    for element in root.iter("br"):
+        element.tail = "\n" + (element.tail or "")
+    for element in root.iter(*_BLOCKS):
+        element.text = "\n\n" + (element.text or "")
+        element.tail = "\n\n" + (element.tail or "")
+    text = "\n".join(line.strip() for line in root.text_content().split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
 #: The file names read as Markdown.
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 #: The longest Markdown read as such; a longer text is read as plain text, with a problem saying so. The
