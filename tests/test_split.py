@@ -51,6 +51,12 @@ def test_abbreviations_initials_decimals_urls_and_ellipses_do_not_split(text: st
     assert sentences(text) == [text]
 
 
+@pytest.mark.parametrize("text", ["The report (p. 12) says 40% of homes flooded.", "See pp. 4-6 and para. 3 of the ruling.",
+                                  "The church was built c. 1900 by settlers."])
+def test_a_page_paragraph_or_circa_reference_does_not_split(text: str) -> None:
+    assert sentences(text) == [text]  # "(p." and "12) says ..." were two sentences
+
+
 def test_an_abbreviation_ending_a_sentence_keeps_it_joined_to_the_next() -> None:
     # A known limit shared with most rule-based splitters: "p.m." may or may not end the sentence.
     assert len(sentences("Troops arrived at 5 p.m. Local officials were not told.")) == 1

@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from factflow.regexes import compile_patterns
 
 ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "st", "jr", "sr", "inc", "corp", "co", "ltd", "llc", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "no", "nos", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx", "dept", "est", "pres", "sec", "ave", "blvd", "rd", "hon", "messrs", "al", "op", "cf", "ed", "eds", "vol", "pp", "ch", "art"]
+    ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "st", "jr", "sr", "inc", "corp", "co", "ltd", "llc", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "no", "nos", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx", "dept", "est", "pres", "sec", "ave", "blvd", "rd", "hon", "messrs", "al", "op", "cf", "ed", "eds", "vol", "pp", "ch", "art",
+     # references to a page, paragraph, figure or chapter, and circa: "(p. 12)", "c. 1900"
+     "p", "para", "paras", "figs", "vols", "chap", "ca", "c"]
 )
 
 # A terminal run (., !, ?, ellipsis) with any closing quotes or brackets, before whitespace.
