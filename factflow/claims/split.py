@@ -23,7 +23,18 @@ ABBREVIATIONS = frozenset(
 
 # A terminal run (., !, ?, ellipsis) with any closing quotes or brackets, before whitespace.
 # Matched only from the start of a run, possessively, so a long run of dots costs linear time.
-_TERMINAL = re.compile(r"(?<![.!?…])[.!?…]++[\"”’'»)\]]*+(?=\s)")
+# Or, glued to the next sentence where a newline between paragraphs was lost ("... the immune system.The
+# next ..."): before a capitalised word (see :func:`_glued_boundary`).
+_TERMINAL = re.compile(r"(?<![.!?…])[.!?…]++[\"”’'»)\]]*+(?=\s|[A-Z][a-z]{2})")
+#: The token a glued terminal ends, from the last space (a URL's, an address's, a file's dots are no sentence's end).
+#: (At most 200 characters of it either side are looked at.)
+_REACH = 200
+_WORD_AFTER = re.compile(r"\S*")
+_LETTERS = re.compile(r"[A-Za-z]+")
+#: A dot between letters: an acronym's ("U.S"), a domain's or a file's, not a sentence's end.
+_LETTER_DOT_LETTER = re.compile(r"[A-Za-z]\.[A-Za-z]")
+#: Words after a dot that make a domain or a file name, not a sentence ("Boohoo.Com").
+_NAME_ENDINGS = frozenset({"com", "net", "org", "gov", "edu", "info", "biz", "html", "htm", "php", "aspx", "jsp", "pdf", "jpg", "png"})
 # What may start a new sentence: optional opening quotes/brackets, then an upper-case letter or digit.
 _STARTER = re.compile(r"\s+[\"“‘'«(\[]*[A-Z0-9\u00C0-\u00DE]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
@@ -120,7 +131,25 @@ def _wrapped_at(before: str, line: str, width: int, prose: bool) -> bool:
     return prose or _RUNS_ON.search(before) is not None
 
 
+def _glued_boundary(block: str, match: re.Match[str]) -> bool:
+    """Whether a terminal with no space after it ends a sentence: after a word in lower case, a figure or a
+    bracket, not an abbreviation's or an acronym's dot, nor one inside a URL, an address or a file name."""
+    if match.start() == 0 or not (block[match.start() - 1].islower() or block[match.start() - 1] in "0123456789%)"):
+        return False
+    before = block[max(0, match.start() - _REACH):match.start()]
+    word = before.rsplit(None, 1)[-1] if before and not before[-1].isspace() else ""
+    after = _WORD_AFTER.match(block, match.end(), match.end() + _REACH)
+    whole = word + match.group(0) + (after.group(0) if after else "")
+    if any(mark in whole for mark in ("/", "@", "www", "=", "_")) or _LETTER_DOT_LETTER.search(word) \
+            or word.lower().strip("\"“‘'([") in ABBREVIATIONS:
+        return False
+    following = _LETTERS.match(block, match.end(), match.end() + 40)
+    return following is not None and following.group(0).lower() not in _NAME_ENDINGS
+
+
 def _is_boundary(block: str, match: re.Match[str]) -> bool:
+    if match.end() < len(block) and not block[match.end()].isspace():
+        return _glued_boundary(block, match)
     following = _STARTER.match(block, match.end())
     if following is None:
         return False
