@@ -75,6 +75,21 @@ def test_a_dot_inside_a_name_an_address_or_an_abbreviation_is_no_glued_boundary(
     assert sentences(text) == [text]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The bill authorizes $350 million. $100 million goes to the Baltic States.", ["The bill authorizes $350 million.", "$100 million goes to the Baltic States."]),
+    ("Officials said 40 died. • The UN counted 1,200 deaths.", ["Officials said 40 died.", "• The UN counted 1,200 deaths."]),
+    ("Officials said 40 died. Łódź officials agreed.", ["Officials said 40 died.", "Łódź officials agreed."]),
+    ("It rose 4%. …And then it fell.", ["It rose 4%.", "…And then it fell."]),
+])
+def test_a_sentence_may_open_with_a_currency_sign_a_bullet_or_any_capital(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected  # each was run into the sentence before it
+
+
+def test_a_dash_after_a_quotation_credits_it_and_stays_with_it() -> None:
+    text = "“An undisciplined mind does greater harm.” – The Buddha"
+    assert sentences(text) == [text]
+
+
 def test_an_abbreviation_ending_a_sentence_keeps_it_joined_to_the_next() -> None:
     # A known limit shared with most rule-based splitters: "p.m." may or may not end the sentence.
     assert len(sentences("Troops arrived at 5 p.m. Local officials were not told.")) == 1

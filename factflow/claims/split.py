@@ -36,7 +36,11 @@ _LETTER_DOT_LETTER = re.compile(r"[A-Za-z]\.[A-Za-z]")
 #: Words after a dot that make a domain or a file name, not a sentence ("Boohoo.Com").
 _NAME_ENDINGS = frozenset({"com", "net", "org", "gov", "edu", "info", "biz", "html", "htm", "php", "aspx", "jsp", "pdf", "jpg", "png"})
 # What may start a new sentence: optional opening quotes/brackets, then an upper-case letter or digit.
-_STARTER = re.compile(r"\s+[\"“‘'«(\[]*[A-Z0-9\u00C0-\u00DE]")
+# (Any letter Python calls upper case, "Łódź" as "Élysée"; a currency sign, "$40 million was spent."; a list's
+# bullet, "... died. • The UN counted ...", where scraped lists run on (not a dash: "... harm.” – The Buddha"
+# credits the sentence before it); a hashtag or handle.)
+_STARTER = re.compile(r"\s+(?:[•·▪►*]\s*)?[\"“‘'«(\[¿¡…]*([^\s\"“‘'«(\[])")
+_STARTS = frozenset("0123456789$£€¥#@")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 _LINE_END_TERMINAL = re.compile(r"[.!?…:\"”’'»)\]]\s*$")
 
@@ -151,7 +155,7 @@ def _is_boundary(block: str, match: re.Match[str]) -> bool:
     if match.end() < len(block) and not block[match.end()].isspace():
         return _glued_boundary(block, match)
     following = _STARTER.match(block, match.end())
-    if following is None:
+    if following is None or not (following.group(1).isupper() or following.group(1) in _STARTS):
         return False
     terminal = match.group(0).rstrip("\"”’'»)]")
     if terminal == ".":
