@@ -93,6 +93,8 @@ outlet: The Desk
 ---
 # Jobs report: unemployment falls
 
+*By Jane Doe* | March 3, 2024
+
 According to the [Labor Department](https://www.bls.gov/news.release/empsit.nr0.htm), **unemployment
 fell to 4.1 percent** in March, the lowest rate since 2000.
 
@@ -129,7 +131,7 @@ def test_a_markdown_document_is_read_as_its_reader_sees_it(tmp_path: Path) -> No
     docs, problems = load_documents(tmp_path, IngestConfig())
     assert problems == []
     jobs, plain = docs
-    assert jobs.title == "Jobs report: unemployment falls" and jobs.outlet == "The Desk"
+    assert jobs.title == "Jobs report: unemployment falls" and jobs.outlet == "The Desk" and jobs.byline == "By Jane Doe | March 3, 2024"
     result = extract_claims(jobs, ClaimsConfig())
     assert [" ".join(s.text.split()) for s in result.sentences] == [
         "According to the Labor Department, unemployment fell to 4.1 percent in March, the lowest rate since 2000.",

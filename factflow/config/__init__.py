@@ -77,7 +77,7 @@ class IngestConfig(Strict):
     byline_patterns: Regexes = Field(
         default=[
             r"^special to \S+",
-            r"^by (?-i:[A-Z][\w.'’-]+(?: (?:and )?[A-Z][\w.'’-]+){0,4})(?:,.*)?$",
+            r"^by (?-i:[A-Z][\w.'’-]+(?: (?:and )?[A-Z][\w.'’-]+){0,4})(?:\s*[,|].*)?$",
             r"^(?:staff|wire) report(?:s)?$",
             r"^posted (?:on|by) .{0,60}$",
         ],
