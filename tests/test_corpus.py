@@ -325,3 +325,18 @@ def test_the_news_sample_reads_whole(tmp_path: Path) -> None:
     docs, problems = load_documents(tmp_path, IngestConfig())
     assert len(docs) == 250 and problems == []
     assert all(d.title and d.url for d in docs[:20])
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("2018-01-25 16:17:44.789555", "2018-01-25"), ("2026-12-05T10:00:00Z", "2026-12-05"),
+    ("Sat, 05 Dec 2026 10:00:00 GMT", "2026-12-05"),  # RSS's pubDate
+    ("Sat, 05 Dec 2026 23:30:00 -0500", "2026-12-05"), ("December 5, 2026", "2026-12-05"), ("Tuesday, December 1, 2026", "2026-12-01"),
+    ("5 Dec 2026", "2026-12-05"), ("20261205", "2026-12-05"), ("1764928800", "2025-12-05"), ("1764928800000", "2025-12-05"),
+    ("12/05/2026", None), ("2018-13-45", None), ("yesterday", None), ("99999999", None),
+])
+def test_a_corpus_date_is_read_as_feeds_and_apis_write_it(tmp_path: Path, written: str, read: str | None) -> None:
+    # Only an ISO date was read: an RSS pubDate or an API's epoch seconds left the document undated (no dated
+    # news-archive search for its claims), and "2018-13-45" was kept as it was written.
+    write(tmp_path / "c.jsonl", json.dumps({"id": "a", "content": "Prices rose 4 percent in March.", "scraped_at": written}) + "\n")
+    (doc,), problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and doc.published == read

@@ -8,7 +8,9 @@ scraped_at). A bad row is a problem naming the file and its line; the other rows
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import email.utils
 import hashlib
 import html
 import itertools
@@ -16,6 +18,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,42 @@ from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check
 from factflow.text import scrub, shown_name
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: Dates as feeds and APIs write them besides ISO 8601: "December 5, 2026", "5 Dec 2026" (a weekday before either).
+_WRITTEN_DATES = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
+_WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
+
+
+def corpus_date(value: str | None) -> str | None:
+    """A corpus row's publication date as ISO 8601 (2026-12-05), or None where it says none this reads:
+    ISO 8601 (a date-time's date), RFC 2822 as RSS writes it ("Sat, 05 Dec 2026 10:00:00 GMT"), "December 5,
+    2026" and "5 Dec 2026", a compact 20261205 (GDELT's) and Unix seconds or milliseconds (between 1990 and
+    2100). A date both ways round ("12/05/2026") is not guessed."""
+    if not value:
+        return None
+    text = value.strip()
+    found: date | None = None
+    if _DATE.match(text):
+        try:
+            found = date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    elif text.isdigit() and len(text) in (8, 10, 13):
+        if len(text) == 8:
+            with contextlib.suppress(ValueError):
+                found = datetime.strptime(text, "%Y%m%d").date()
+        else:
+            seconds = int(text) / (1000 if len(text) == 13 else 1)
+            if 631_152_000 <= seconds < 4_102_444_800:  # 1990 to 2100
+                found = datetime.fromtimestamp(seconds, tz=UTC).date()
+    else:
+        with contextlib.suppress(TypeError, ValueError, IndexError):
+            found = email.utils.parsedate_to_datetime(text).date()
+        bare = _WEEKDAY.sub("", text)
+        for pattern in _WRITTEN_DATES if found is None else ():
+            with contextlib.suppress(ValueError):
+                found = datetime.strptime(bare, pattern).date()
+                break
+    return found.isoformat() if found is not None and 1800 <= found.year <= 2100 else None
 _NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 
 
@@ -418,7 +457,7 @@ def _read_row(
         documents.append(parse_document(
             doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest(),
             encoding, url=url, outlet=outlet,
-            published=published[:10] if published and _DATE.match(published) else None, lines_from=None, titled=bool(title),
+            published=corpus_date(published), lines_from=None, titled=bool(title),
         ))
     except InputError as exc:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r}: {exc.message}"))
