@@ -114,23 +114,24 @@ def _block_paragraphs(lines: Sequence[tuple[int, int, str]]) -> Iterator[tuple[i
     A short line (a heading, a list item) in a wrapped block, a list of headlines, and lines of any
     width in a block of one paragraph a line stay paragraphs of their own."""
     width = max(len(text) for _, _, text in lines)
-    prose = len(lines) > 1 and _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1] and (
+    wrappable = len(lines) > 1 and _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1]
+    prose = wrappable and (
         _LINE_END_TERMINAL.search(lines[-1][2]) is not None or any(_ENDS_INSIDE.search(text) for _, _, text in lines)
         or any(line[0].islower() and not _LINE_END_TERMINAL.search(before) for (_, _, before), (_, _, line) in itertools.pairwise(lines)))
     start = lines[0][0]
     for (_, end, before), (next_start, _, line) in itertools.pairwise(lines):
-        if _LINE_END_TERMINAL.search(before) or not (line[0].islower() or _wrapped_at(before, line, width, prose)):
+        if _LINE_END_TERMINAL.search(before) or not (line[0].islower() or wrappable and _wrapped_at(before, line, width, prose)):
             yield start, end
             start = next_start
     yield start, lines[-1][1]
 
 
 def _wrapped_at(before: str, line: str, width: int, prose: bool) -> bool:
-    """Whether a wrap broke the line ``before`` (no sentence's end) at the block's ``width``: the next line's
-    first word would not have fitted on it, and the block reads as prose (``prose``: it ends as a sentence
-    does, a sentence ends inside one of its lines, or a line runs on in lower case) or ``before`` ends on a
-    word no sentence ends on."""
-    if not _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1] or len(before) + 1 + len(line.split(None, 1)[0]) <= width:
+    """Whether a wrap broke the line ``before`` (no sentence's end) at the block's ``width`` (one a wrap may
+    have: :data:`_WRAP_WIDTHS`): the next line's first word would not have fitted on it, and the block reads
+    as prose (``prose``: it ends as a sentence does, a sentence ends inside one of its lines, or a line runs
+    on in lower case) or ``before`` ends on a word no sentence ends on."""
+    if len(before) + 1 + len(line.split(None, 1)[0]) <= width:
         return False
     return prose or _RUNS_ON.search(before) is not None
 
