@@ -339,4 +339,24 @@ def test_a_corpus_date_is_read_as_feeds_and_apis_write_it(tmp_path: Path, writte
     # news-archive search for its claims), and "2018-13-45" was kept as it was written.
     write(tmp_path / "c.jsonl", json.dumps({"id": "a", "content": "Prices rose 4 percent in March.", "scraped_at": written}) + "\n")
     (doc,), problems = load_documents(tmp_path, IngestConfig())
-    assert problems == [] and doc.published == read
+    assert doc.published == read
+    if read is not None:
+        assert problems == []
+    else:  # read undated, and said so
+        (problem,) = problems
+        assert problem.file.endswith("c.jsonl") and problem.line == 1 and f"cannot be read ({written!r})" in problem.message
+
+
+def test_unreadable_corpus_dates_are_one_problem_for_the_file(tmp_path: Path) -> None:
+    # A date this does not read left its row undated in silence: no dated news-archive search for its
+    # claims, and no word of why. A feed writes every row's date alike, so the file has one problem line.
+    rows = [("a", "2026-12-05"), ("b", "12/05/2026"), ("c", ""), ("d", "yesterday"), ("e", "\"Sat, 05 Dec 2026 10:00:00 GMT\"")]
+    rows += [(f"x{i}", "05.12.2026") for i in range(3000)]
+    write(tmp_path / "c.csv", "id,content,scraped_at\n" + "".join(f"{i},Prices rose 4 percent in March.,{d}\n" for i, d in rows))
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert len(docs) == len(rows)
+    assert [d.published for d in docs[:5]] == ["2026-12-05", None, None, None, "2026-12-05"]
+    (problem,) = problems
+    assert problem.file.endswith("c.csv") and problem.line == 3
+    assert problem.message.startswith("3,002 rows' dates in 'scraped_at' (ingest.corpus.columns.published) cannot be read (the first: '12/05/2026')")
+    assert "RFC 2822" in problem.message and "20261205" in problem.message  # what is read

@@ -154,7 +154,7 @@ def test_front_matter_sets_metadata(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("front", "line", "message"),
     [
-        ("title: T\npublished: last week\n", 3, "published: 'last week' is not an ISO 8601 date"),
+        ("title: T\npublished: last week\n", 3, "published: 'last week' is not a date this reads"),
         ("title: T\nurl: news.example.org/a\n", 3, "url: must be an http:// or https:// URL"),
         ("title: T\nautor: Jane\n", 3, "front matter: unknown key(s) 'autor', left out; the keys read are title, url, published (or date)"),
         ("title: [unclosed\n", 2, "not valid YAML"),  # where the list opened, not the line after it
@@ -171,6 +171,17 @@ def test_bad_front_matter_is_a_problem_with_its_line(tmp_path: Path, front: str,
     assert problem.file == str(tmp_path / "bad.txt") and problem.line == line and message in problem.message
     if "YAML" not in message:
         assert docs[0].title == "T" and docs[0].url is None and docs[0].published is None
+
+
+def test_front_matter_dates_as_feeds_write_them(tmp_path: Path) -> None:
+    # Front matter read only ISO 8601; a date as a feed or a CMS writes it was refused, the document undated.
+    for name, written in [("a", "date: December 5, 2026"), ("b", "published: Sat, 05 Dec 2026 10:00:00 GMT"), ("c", "date: 20261205")]:
+        write(tmp_path / f"{name}.md", f"---\ntitle: T\n{written}\n---\nOfficials of {name} said 41 people died.\n")
+    write(tmp_path / "d.md", "---\ntitle: T\ndate: 12/05/2026\n---\nOfficials said 41 people died.\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert [d.published for d in docs] == ["2026-12-05", "2026-12-05", "2026-12-05", None]
+    (problem,) = problems
+    assert problem.file.endswith("d.md") and problem.line == 3 and "'12/05/2026' is not a date this reads; a date reads as ISO 8601" in problem.message
 
 
 def test_front_matter_as_site_generators_write_it(tmp_path: Path) -> None:

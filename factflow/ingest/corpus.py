@@ -8,9 +8,7 @@ scraped_at). A bad row is a problem naming the file and its line; the other rows
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
-import email.utils
 import hashlib
 import html
 import itertools
@@ -18,7 +16,6 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,48 +23,12 @@ from typing import Any
 from factflow.config import CorpusColumns, IngestConfig
 from factflow.errors import InputError
 from factflow.fileio import BoundedLines, Tree, files_matching, walk_tree
+from factflow.ingest.dates import DATE_FORMS, read_date
 from factflow.ingest.parse import HTML_FRAGMENT, fragment_text, parse_document, wide_encoding
 from factflow.jsonstream import array_items
 from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check_document_url, clip, unexpected_problem
 from factflow.text import scrub, shown_name
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-#: Dates as feeds and APIs write them besides ISO 8601: "December 5, 2026", "5 Dec 2026" (a weekday before either).
-_WRITTEN_DATES = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
-_WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
-
-
-def corpus_date(value: str | None) -> str | None:
-    """A corpus row's publication date as ISO 8601 (2026-12-05), or None where it says none this reads:
-    ISO 8601 (a date-time's date), RFC 2822 as RSS writes it ("Sat, 05 Dec 2026 10:00:00 GMT"), "December 5,
-    2026" and "5 Dec 2026", a compact 20261205 (GDELT's) and Unix seconds or milliseconds (between 1990 and
-    2100). A date both ways round ("12/05/2026") is not guessed."""
-    if not value:
-        return None
-    text = value.strip()
-    found: date | None = None
-    if _DATE.match(text):
-        try:
-            found = date.fromisoformat(text[:10])
-        except ValueError:
-            return None
-    elif text.isdigit() and len(text) in (8, 10, 13):
-        if len(text) == 8:
-            with contextlib.suppress(ValueError):
-                found = datetime.strptime(text, "%Y%m%d").date()
-        else:
-            seconds = int(text) / (1000 if len(text) == 13 else 1)
-            if 631_152_000 <= seconds < 4_102_444_800:  # 1990 to 2100
-                found = datetime.fromtimestamp(seconds, tz=UTC).date()
-    else:
-        with contextlib.suppress(TypeError, ValueError, IndexError):
-            found = email.utils.parsedate_to_datetime(text).date()
-        bare = _WEEKDAY.sub("", text)
-        for pattern in _WRITTEN_DATES if found is None else ():
-            with contextlib.suppress(ValueError):
-                found = datetime.strptime(bare, pattern).date()
-                break
-    return found.isoformat() if found is not None and 1800 <= found.year <= 2100 else None
 _NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 
 
@@ -383,6 +344,7 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
     documents: list[Document] = []
     shown = shown_name(str(path))
     problems = FileProblems(shown)  # a file of millions of bad rows: a thousand problems and a count
+    undated = _Undated()
     line = 0
     try:
         encoding = corpus_encoding(path)
@@ -398,20 +360,45 @@ def read_corpus(path: Path, cfg: IngestConfig) -> tuple[list[Document], list[Pro
             return [], [Problem(file=shown, line=first[0], message=lacking)]
         for line, row, error in itertools.chain([first], records):
             try:
-                _read_row(line, row, error, shown, cfg, documents, problems, "utf-8" if encoding == "utf-8-sig" else encoding)
+                _read_row(line, row, error, shown, cfg, documents, problems, "utf-8" if encoding == "utf-8-sig" else encoding, undated)
             except Exception as exc:  # noqa: BLE001 - one bad row is one problem, whatever went wrong in it
                 problems.append(unexpected_problem(shown, line, exc))
     except InputError as exc:  # the file as a whole (its header)
         return [], [Problem(file=shown, line=exc.line, message=exc.message)]
     except OSError as exc:  # the rows read before it stay read
         where = f" after line {line}" if line else ""
-        return documents, [*problems.listed(), Problem(file=shown, line=line or None, message=f"cannot read{where}: {exc.strerror or exc}")]
-    return documents, problems.listed()
+        return documents, [*problems.listed(), *undated.listed(shown, columns.published),
+                           Problem(file=shown, line=line or None, message=f"cannot read{where}: {exc.strerror or exc}")]
+    return documents, [*problems.listed(), *undated.listed(shown, columns.published)]
+
+
+class _Undated:
+    """A corpus file's rows whose date is not read: counted, the first kept, one problem for the file.
+    A feed writes every row's date alike, so a row each would repeat one message thousands of times."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: tuple[int, str] | None = None
+
+    def add(self, line: int, value: str) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = (line, value)
+
+    def listed(self, shown: str, column: str | None) -> list[Problem]:
+        if self.first is None:
+            return []
+        line, value = self.first
+        where = f"{column!r} (ingest.corpus.columns.published)"
+        said = (f"the row's date in {where} cannot be read ({clip(value, 60)!r}): it is read undated, so its" if self.count == 1 else
+                f"{self.count:,} rows' dates in {where} cannot be read (the first: {clip(value, 60)!r}): they are read undated, so their")
+        return [Problem(file=shown, line=line, message=(
+            f"{said} claims' news-archive searches are not dated. A date reads as {DATE_FORMS}"))]
 
 
 def _read_row(
     line: int, row: dict[str, Any] | None, error: str | None, shown: str, cfg: IngestConfig, documents: list[Document], problems: FileProblems,
-    encoding: str = "utf-8",
+    encoding: str = "utf-8", undated: _Undated | None = None,
 ) -> None:
     """One corpus record: a document appended to ``documents``, or a problem to ``problems``; ``encoding``: the file's."""
     columns = cfg.corpus.columns
@@ -453,11 +440,14 @@ def _read_row(
         title = fragment_text(title) if HTML_FRAGMENT.search(title) else html.unescape(title)
     title = " ".join(title.split()) if title else title  # a title over several lines is one line of the text
     body = f"{title}\n\n{text}" if title else text
+    date = read_date(published)
     try:
         documents.append(parse_document(
             doc_id, f"{shown}:{line}", body, cfg, hashlib.sha256(body.encode("utf-8")).hexdigest(),
             encoding, url=url, outlet=outlet,
-            published=corpus_date(published), lines_from=None, titled=bool(title),
+            published=date, lines_from=None, titled=bool(title),
         ))
+        if published and date is None and undated is not None:
+            undated.add(line, published)
     except InputError as exc:
         problems.append(Problem(file=shown, line=line, message=f"document {doc_id!r}: {exc.message}"))

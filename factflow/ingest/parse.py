@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
+from factflow.ingest.dates import DATE_FORMS, read_date
 from factflow.models import Document, Problem, check_document_url
 from factflow.regexes import ConfigPattern, compile_patterns
 from factflow.text import scrub
@@ -63,8 +64,12 @@ class FrontMatter(BaseModel):
     def _iso_date(cls, value: object) -> object:
         if isinstance(value, datetime | date):
             return value.isoformat()
+        if isinstance(value, int) and not isinstance(value, bool):  # 20261205 or Unix seconds, a number to YAML and TOML
+            value = str(value)
         if isinstance(value, str):
             # Read as text (the YAML loader makes no dates) and checked here, so 2015-02-30 is a clear message.
+            if value.strip().isdigit():  # 20261205, Unix seconds: not ISO 8601's basic form to Python
+                value = read_date(value) or value
             try:
                 if len(value.strip()) == 10:
                     return date.fromisoformat(value.strip()).isoformat()
@@ -75,7 +80,10 @@ class FrontMatter(BaseModel):
                         return date.fromisoformat(value.strip()[:10]).isoformat()
                     raise
             except ValueError as exc:
-                raise ValueError(f"{value!r} is not an ISO 8601 date such as 2015-09-14 or 2015-09-14T08:00:00Z") from exc
+                read = read_date(value)  # as feeds write dates: RSS's RFC 2822, "December 5, 2026", ...
+                if read is None:
+                    raise ValueError(f"{value!r} is not a date this reads; a date reads as {DATE_FORMS}") from exc
+                return read
         return value
 
     @field_validator("url")
