@@ -23,15 +23,14 @@ import csv
 import hashlib
 import random
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from factflow.claims import normalise  # noqa: E402
-from factflow.claims.split import Boilerplate, split_sentences  # noqa: E402
+from factflow.claims import normalise, sentences_to_score  # noqa: E402
+from factflow.claims.split import split_sentences  # noqa: E402
 from factflow.config import ClaimsConfig, IngestConfig  # noqa: E402
 from factflow.ingest import read_corpus  # noqa: E402
 from factflow.models import Document  # noqa: E402
@@ -123,19 +122,10 @@ def articles(news_dir: Path = NEWS_DIR) -> list[Document]:
     return docs
 
 
-def document_sentences(doc: Document, boilerplate: Boilerplate | None = None) -> Iterator[str]:
-    """The sentences extract_claims would score: boilerplate and verbatim repeats dropped."""
-    is_boilerplate = boilerplate or Boilerplate(ClaimsConfig().boilerplate_patterns)
-    seen: set[str] = set()
-    for start, end in split_sentences(doc.text, doc.body_start):
-        text = doc.text[start:end]
-        if is_boilerplate(text):
-            continue
-        key = normalise(text)
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        yield text
+def document_sentences(doc: Document, cfg: ClaimsConfig | None = None) -> list[str]:
+    """The sentences extract_claims would score (``factflow.claims.sentences_to_score``): boilerplate,
+    verbatim repeats and repeated fragments dropped."""
+    return sentences_to_score(doc, cfg or ClaimsConfig())
 
 
 def sample(n: int, seed: int, per_article: int, news_dir: Path = NEWS_DIR, skip_labelled: bool = True) -> list[NewsSentence]:
@@ -170,19 +160,18 @@ def load_labelled(labels: Path = LABELS, news_dir: Path = NEWS_DIR) -> list[tupl
     if leaked:
         raise ValueError(f"{labels}: held-out articles must not be labelled: {', '.join(leaked)}")
     texts: dict[tuple[str, str], str] = {}
-    # A labelled sentence that the boilerplate filter now drops (a pattern added after it was labelled)
-    # never reaches a reviewer: it is left out, as the pipeline leaves it out.
+    # A labelled sentence that the pipeline now leaves out (boilerplate by a pattern added after it was
+    # labelled, a repeated fragment) never reaches a reviewer: it is left out here too.
     dropped: set[tuple[str, str]] = set()
-    is_boilerplate = Boilerplate(ClaimsConfig().boilerplate_patterns)
+    cfg = ClaimsConfig()
     for doc in articles(news_dir):
         if doc.id not in {a for a, _ in wanted}:
             continue
-        for text in document_sentences(doc, is_boilerplate):
+        for text in document_sentences(doc, cfg):
             key = (doc.id, sentence_sha(text))
             if key in wanted:
                 texts.setdefault(key, text)
-        dropped.update((doc.id, sentence_sha(doc.text[a:b])) for a, b in split_sentences(doc.text, doc.body_start)
-                       if is_boilerplate(doc.text[a:b]))
+        dropped.update((doc.id, sentence_sha(doc.text[a:b])) for a, b in split_sentences(doc.text, doc.body_start))
     rows = [r for r in rows if (r["article_id"], r["sentence_sha"]) in texts or (r["article_id"], r["sentence_sha"]) not in dropped]
     missing = [f"{a}:{s[:12]}" for a, s in sorted(wanted - dropped) if (a, s) not in texts]
     if missing:

@@ -168,6 +168,36 @@ def test_threshold_decides_what_is_a_claim() -> None:
     assert not merge_claims([extract_claims(text, high)], high)
 
 
+def test_a_repeated_fragment_of_a_sentence_is_not_a_second_claim() -> None:
+    # Scraped pages repeat a sentence's tail as a paragraph of its own (a pull quote, a teaser cut at a
+    # comma, a timeline entry without its date); the fragment was a second claim beside its sentence.
+    text = doc(
+        "Bitcoin exchanges are under fire in India, as many of the nation's top banks have suspended accounts.\n\n"
+        "as many of the nation's top banks have suspended accounts.\n\n"
+        "In April of 2014, Deutsche Bank was forced to raise an additional 1.5 billion of capital.\n\n"
+        ", Deutsche Bank was forced to raise an additional 1.5 billion of capital.\n\n"
+        "Officials deny that Russia sent 400 troops to Syria. Russia sent 400 troops to Syria.\n\n"  # opens as a sentence: kept
+        "the top banks have suspended.\n\n"  # too few words to tell
+        "as many as 40 people died in the floods."  # opens mid-sentence, repeats nothing
+    )
+    result = extract_claims(text, ClaimsConfig())
+    assert [s.text for s in result.sentences] == [
+        "Bitcoin exchanges are under fire in India, as many of the nation's top banks have suspended accounts.",
+        "In April of 2014, Deutsche Bank was forced to raise an additional 1.5 billion of capital.",
+        "Officials deny that Russia sent 400 troops to Syria.", "Russia sent 400 troops to Syria.",
+        "the top banks have suspended.", "as many as 40 people died in the floods.",
+    ]
+    assert result.duplicates_dropped == 2
+
+
+def test_repeated_fragments_stay_linear_on_thousands_of_alike_lines() -> None:
+    # 5,000 different lines, nearly each a fragment of another: "very very same words again 12." holds
+    # "very same words again 12.", and every line shares most of its word triples with hundreds of others.
+    lines = [f"{'very ' * (i % 53)}same words again {i % 97}." for i in range(5000)]
+    result = extract_claims(doc("\n\n".join(lines)), ClaimsConfig(detector="ngram", max_sentences_per_document=10_000))
+    assert result.duplicates_dropped > 4000 and len(result.sentences) + result.duplicates_dropped == 5000
+
+
 def test_sentence_limit_is_reported() -> None:
     result = extract_claims(doc("One fact here. Two facts here. Three facts here."), ClaimsConfig(max_sentences_per_document=2))
     assert len(result.sentences) == 2

@@ -34,6 +34,8 @@ __all__ = [
     "merge_claims",
     "sentence_claim_id",
     "normalise",
+    "repeated_fragments",
+    "sentences_to_score",
 ]
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'"})
@@ -146,7 +148,73 @@ def _select(doc: Document, cfg: ClaimsConfig) -> _Selected:
             break
         seen.add(key)
         found.kept.append((start, end, text))
+    fragments = repeated_fragments([text for _, _, text in found.kept])
+    if fragments:
+        found.kept = [kept for i, kept in enumerate(found.kept) if i not in fragments]
+        found.duplicates += len(fragments)
     return found
+
+
+def sentences_to_score(doc: Document, cfg: ClaimsConfig) -> list[str]:
+    """The sentences of ``doc`` that :func:`extract_claims` scores, in order: what a labelled set labels."""
+    return [text for _, _, text in _select(doc, cfg).kept]
+
+
+_WORDS = re.compile(r"\w+")
+#: A fragment of at least this many words that repeats part of another sentence is dropped.
+FRAGMENT_MIN_WORDS = 4
+#: Sentences a fragment is compared with, at most: a document of thousands of near-alike lines stays linear.
+_FRAGMENT_CANDIDATES = 64
+
+
+def _opens_mid_sentence(text: str) -> bool:
+    """Whether a piece of text starts where no sentence starts: a lower-case word or a comma, semicolon or colon."""
+    first = text.lstrip()[:1]
+    return first.islower() or first in ",;:"
+
+
+def repeated_fragments(texts: Sequence[str]) -> set[int]:
+    """Indexes of the texts that are a fragment of another one: they open mid-sentence and their words
+    stand, in order, inside a longer text of the same document. A page that repeats the tail of a sentence
+    as a paragraph of its own (a scraped pull quote, a teaser cut at a comma, a timeline's entry without
+    its date: "..., as many of the nation's top banks have suspended ...") gave the fragment as a second
+    claim, scored and shown to reviewers beside the sentence it comes from. A sentence that opens as a
+    sentence does is kept even when a longer one quotes it: "Officials deny that Russia sent troops" does
+    not say what "Russia sent troops." says.
+    """
+    candidates = [i for i, text in enumerate(texts) if _opens_mid_sentence(text) and len(_WORDS.findall(text)) >= FRAGMENT_MIN_WORDS]
+    if not candidates:
+        return set()
+    keys = [normalise(text) for text in texts]
+    index: dict[tuple[str, ...], list[int]] = {}
+    for i, key in enumerate(keys):
+        words = _WORDS.findall(key)
+        for gram in set(zip(words, words[1:], words[2:], strict=False)):
+            index.setdefault(gram, []).append(i)
+    found = set()
+    for i in candidates:
+        words = _WORDS.findall(keys[i])
+        grams = list(zip(words, words[1:], words[2:], strict=False))
+        if not grams:
+            continue
+        rarest = min((index[g] for g in grams), key=len)  # every longer text holding this one holds each of its word triples
+        for j in rarest[:_FRAGMENT_CANDIDATES]:
+            if j != i and len(keys[j]) > len(keys[i]) and _holds(keys[j], keys[i]):
+                found.add(i)
+                break
+    return found
+
+
+def _holds(text: str, part: str) -> bool:
+    """Whether ``part`` stands in ``text`` as whole words."""
+    open_left, open_right = part[:1].isalnum(), part[-1:].isalnum()  # ", deutsche bank ..." may follow "2014"
+    at = text.find(part)
+    while at >= 0:
+        end = at + len(part)
+        if (not open_left or at == 0 or not text[at - 1].isalnum()) and (not open_right or end == len(text) or not text[end].isalnum()):
+            return True
+        at = text.find(part, at + 1)
+    return False
 
 
 def _scored(doc: Document, found: _Selected, results: list[Assessment], scorer: Scorer, cfg: ClaimsConfig) -> DocumentClaims:
