@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -85,7 +86,7 @@ class _Reader:
             except RecursionError:
                 raise self.error("nested too deeply to read") from None
             except ValueError:  # a number longer than Python converts (4,301 digits and more)
-                raise self.error("a number longer than Python reads") from None
+                raise self.error(f"a number of more than {sys.get_int_max_str_digits():,} digits, longer than Python reads") from None
             if fault is None and (end < len(self.buf) or self.eof):  # at the very end, a number may go on in the next block
                 self.advance(end)
                 return value

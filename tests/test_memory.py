@@ -108,16 +108,16 @@ def test_import_reads_a_data_feed_of_data_feed_items(tmp_path: Path) -> None:
 def test_bad_items_are_problems_with_file_item_and_line(tmp_path: Path) -> None:
     bad = [REVIEW, {"@type": "ClaimReview", "url": "https://x.example/2"}, "text",
            REVIEW | {"url": "javascript:alert(1)"}, REVIEW | {"url": "https://x.example/5", "reviewRating": {}}]
-    listed = write(tmp_path / "bad.json", json.dumps(bad))
+    listed = write(tmp_path / "bad.json", "[\n" + ",\n".join(json.dumps(item, indent=1) for item in bad) + "\n]\n")  # streamed: lines known
     lines = write(tmp_path / "bad.jsonl", json.dumps(REVIEW) + "\n{not json\n")
     result = import_files([listed, lines], tmp_path / "out")
     assert result.added == 1 and result.unchanged == 1
     messages = [(p.file, p.line, p.message.split(";")[0]) for p in result.problems]
     assert messages == [
-        (str(listed), None, "item 2: claimReviewed: missing"),
-        (str(listed), None, "item 3: a JSON str, not an object"),
-        (str(listed), None, "item 4: url: must be an http:// or https:// URL with a host, such as https://example.org/page"),
-        (str(listed), None, "item 5: reviewRating: no alternateName or ratingValue"),
+        (str(listed), 18, "item 2: claimReviewed: missing"),  # the line each item starts on
+        (str(listed), 22, "item 3: a JSON str, not an object"),
+        (str(listed), 23, "item 4: url: must be an http:// or https:// URL with a host, such as https://example.org/page"),
+        (str(listed), 39, "item 5: reviewRating: no alternateName or ratingValue"),
         (str(lines), 2, "item 2: not a JSON object (Expecting property name enclosed in double quotes, column 2)"),
     ]
 
@@ -579,4 +579,4 @@ def test_a_claimreview_feed_is_read_an_item_at_a_time(tmp_path: Path) -> None:
     assert peak < 10 * feed.stat().st_size, f"{peak / 1e6:.0f} MB for a file of {feed.stat().st_size / 1e6:.1f} MB"
     broken = write(tmp_path / "broken.json", json.dumps([REVIEW, REVIEW])[:-1] + ' "x"]')  # items, then a fault: the file is wrong
     code, text, err = invoke("import", "claimreview", str(broken), "--out", str(tmp_path / "out"))
-    assert code == 1 and "broken.json:1: not JSON (Expecting ',' delimiter" in err
+    assert code == 1 and "broken.json:1: expected ',' or the array's end ']' after item 2, found '\"'" in err

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from factflow.errors import InputError
 from factflow.fileio import BoundedLines, atomic_write_text, open_input, read_regular
+from factflow.jsonstream import array_items
 from factflow.layout import CLAIMREVIEWS, OutputLayout
 from factflow.models import FileProblems, Model, Problem, check_link
 
@@ -115,56 +115,9 @@ _EXPECTED = "expected a ClaimReview list, an object with @graph, a DataFeed, or 
 _TOO_LONG = f"a number of more than {sys.get_int_max_str_digits():,} digits, longer than Python reads"
 
 
-def _array_items(text: str, at: list[int]) -> Iterator[Any] | None:
-    """The items of a JSON array, decoded one at a time (None when ``text`` is no array): a feed of tens
-    of thousands of reviews parsed whole held every item's dicts at once. ``at[0]``: where the item
-    being decoded starts, for a message about it."""
-    start = len(text) - len(text.lstrip())
-    if not text.startswith("[", start):
-        return None
-    decoder = json.JSONDecoder()
-
-    def items() -> Iterator[Any]:
-        pos = _skip_space(text, start + 1)
-        if text.startswith("]", pos):
-            return
-        while True:
-            at[0] = pos
-            item, pos = decoder.raw_decode(text, pos)
-            yield item
-            pos = _skip_space(text, pos)
-            if text.startswith("]", pos) and not text[pos + 1:].strip():
-                return
-            if not text.startswith(",", pos):
-                raise json.JSONDecodeError("Expecting ',' delimiter or the end of the array", text, pos)
-            pos = _skip_space(text, pos + 1)
-
-    return items()
-
-
-_SPACE = re.compile(r"[ \t\n\r]*")
-
-
-def _skip_space(text: str, pos: int) -> int:
-    return _SPACE.match(text, pos).end()  # type: ignore[union-attr]
-
-
 def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
-    """(item number from 1, line or None, item) of a JSON document or a JSON Lines file."""
-    at = [0]
-    streamed = _array_items(text, at)
-    if streamed is not None:  # a JSON array, whose items before a fault are not kept: the file is wrong as a whole
-        expected = _EXPECTED
-        try:
-            for number, item in enumerate(streamed, start=1):
-                yield number, None, item
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"not JSON ({exc.msg}, line {exc.lineno} column {exc.colno}); {expected}", line=exc.lineno) from exc
-        except RecursionError as exc:
-            raise InputError(path, f"nested too deeply to read; {expected}", line=text.count("\n", 0, at[0]) + 1) from exc
-        except ValueError as exc:  # a number longer than Python converts
-            raise InputError(path, f"{_TOO_LONG}; {expected}", line=text.count("\n", 0, at[0]) + 1) from exc
-        return
+    """(item number from 1, line or None, item) of a JSON document (an array is streamed by :func:`_array_file_items`)
+    or JSON Lines held whole."""
     try:
         data = json.loads(text)
     except RecursionError as exc:
@@ -216,6 +169,9 @@ def _file_items(path: Path, handle: IO[str]) -> Iterator[tuple[int, int | None, 
         if line.strip():
             first = ValueError() if line.lstrip().startswith("[") or not line.endswith(("\n", "\r")) else _line_item(line)
             break
+    if isinstance(first, ValueError) and read[-1].lstrip().startswith("["):  # a JSON array: its items one at a time
+        yield from _array_file_items(path, _Resumed("".join(read), handle))
+        return
     lines.number = first_line = len(read)
     number, size = 0, sum(map(len, read))
     while first is not None and not isinstance(first, ValueError):
@@ -250,6 +206,29 @@ def _file_items(path: Path, handle: IO[str]) -> Iterator[tuple[int, int | None, 
     text = "".join(read)
     del read[:]
     yield from _items(path, text)
+
+
+class _Resumed:
+    """A text file read on from where its first lines were taken: ``head``, then the rest of ``handle``."""
+
+    def __init__(self, head: str, handle: IO[str]) -> None:
+        self.head, self.handle = head, handle
+
+    def read(self, size: int = -1) -> str:
+        if self.head:
+            text, self.head = self.head, ""
+            return text
+        return self.handle.read(size)
+
+
+def _array_file_items(path: Path, handle: _Resumed) -> Iterator[tuple[int, int | None, Any]]:
+    """(item number from 1, line, item) of a file holding one JSON array, decoded an item at a time by
+    :func:`factflow.jsonstream.array_items`: held whole, a feed of tens of thousands of reviews was its text
+    and every item's objects at once. A fault anywhere refuses the file (InputError), items read before it too."""
+    try:
+        yield from array_items(handle, path, MAX_LINE_CHARS)  # type: ignore[arg-type] # reads with read(n) only
+    except InputError as exc:
+        raise InputError(path, f"{exc.message}; {_EXPECTED}", line=exc.line) from None
 
 
 def _describe(exc: ValidationError) -> str:
