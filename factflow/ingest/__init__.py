@@ -6,6 +6,7 @@ The modules, top to bottom; each imports only modules below it, so there is no c
     corpus  many documents in one CSV or JSONL file
     web     the URL list, and fetching its articles safely over the shared HTTP layer (factflow.http)
     parse   one text or HTML page to one document: title, byline, body, front matter
+    dates   publication dates as corpus rows and front matter write them
 """
 
 from factflow.ingest.corpus import discover_corpora, read_corpus
