@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from factflow.claims import claim_id, extract_claims, extract_claims_many, key_terms, merge_claims, normalise
+from factflow.claims.scoring import make_scorer
 from factflow.claims.signals import assess
 from factflow.claims.split import Boilerplate
 from factflow.config import ClaimsConfig, IngestConfig
@@ -102,6 +103,31 @@ def test_a_sentence_that_names_a_furniture_word_is_no_boilerplate(sentence: str)
 def test_questions_opinions_and_predictions_are_not_checkable(sentence: str, kind: str) -> None:
     result = assess(sentence)
     assert result.type == kind and not result.checkable and result.score < 0.5
+
+
+@pytest.mark.parametrize("sentence", [
+    "Select Bibles are now 50% OFF plus Free Shipping and a Free Gift.",  # a news article's advert, labelled No
+    "Subscribers get 20% off all books this week.", "Save 40% on a one-year subscription.",
+    "Use promo code SAVE20 for $20 off your first order.", "Get 10% off your next order with code TWEET10.",
+    "Order now and get free shipping on all orders over $50.", "Price: $40.00 per class", "Admission: $15 for adults, free for children.",
+    "Try it with a 30-day money-back guarantee.",
+])
+def test_sales_copy_is_never_a_claim(sentence: str) -> None:
+    # The detector scored "Subscribers get 20% off all books this week." 0.994: a promotion reached reviewers as a statistic.
+    scorer = make_scorer()
+    (result,) = scorer.assess_many([sentence])
+    assert result.type == "promotion" and not result.checkable and not scorer.is_claim(result)
+    assert "sales copy" in {r.signal for r in assess(sentence).reasons}
+
+
+@pytest.mark.parametrize("sentence", [
+    "The store offered 70% off during the sale, the company said.",  # reported: a sale can be checked
+    "Shares closed 5% off their record high on Friday.", "Oil is 30% off its June peak.",  # a market's move
+    "Buy now, pay later loans rose 20% in 2023.", "Switching to LED bulbs can save up to 75% of lighting energy.",
+    "Sales of the book today topped 2 million copies.", "The governor wants to divert 1 out of every $6 off into the stock market.",
+])
+def test_figures_that_read_like_sales_copy_are_not_promotions(sentence: str) -> None:
+    assert assess(sentence).type != "promotion"
 
 
 @pytest.mark.parametrize(

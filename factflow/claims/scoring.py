@@ -4,7 +4,7 @@ The detectors are registered in :mod:`factflow.claims.registry` (``minilm``, the
 fine-tuned transformer; ``ngram``: the trained n-gram model; ``blend``: the n-gram log-odds plus
 fitted weights for the signals against a claim in news; ``signals``: the signals alone). This
 module holds their model classes and the :class:`Scorer` that applies the rules common to all:
-the signals give the ``reasons`` and the type, and a question, prediction or opinion is never a
+the signals give the ``reasons`` and the type, and a question, prediction, opinion or promotion is never a
 claim: its score is capped below the threshold. The flow and ``factflow claims score`` use it.
 """
 
@@ -246,7 +246,7 @@ class TransformerModel:
 
     def scores(self, sentences: Sequence[str], signals: Sequence[Assessment]) -> list[float]:
         """Calibrated probabilities; the n-gram model's sure negatives and the sentences the gate keeps out
-        (questions, predictions, opinions: see :class:`Scorer`) skip the transformer."""
+        (questions, predictions, opinions, promotions: see :class:`Scorer`) skip the transformer."""
         return self.transformer.scores(sentences, [self.ngram.logit(s) for s in sentences], [not found.checkable for found in signals])
 
 

@@ -96,6 +96,17 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("credit line", -1.5,
            pattern=_rx(r"^\W*(?:by|via|source|sources|credit|credits|photo|image|filed under|tagged|contributed by|republished|reprinted|originally published|this (?:article|post|content) (?:was|has been|may be|is)|the post\b.*\bappeared first)\b"),
            gate=_words("by via source sources credit credits photo image filed tagged contributed republished reprinted originally article post content")),
+    # Sales copy is never a claim (a gate, as a question is): a price cut, free shipping, a call to buy, a
+    # discount code, a listing's price. "off" followed by its/their/the is a market's move ("5% off its high").
+    Signal("sales copy", -2.0, pattern=_rx(
+        r"(?:\d+\s?%|[$€£]\s?\d[\d.,]*)\s+off\b(?!\s+(?:its|their|the|his|her|a|an|from|of|into)\b)"
+        r"|^\W*save\s+(?:up\s+to\s+)?(?:\d|[$€£])"
+        r"|\bfree\s+(?:shipping|delivery|gift|trial|returns|e-?book)s?\b"
+        r"|\b(?:order|shop|subscribe|sign\s+up)\s+(?:now|today)\b|\bbuy\s+now\b(?!,?\s*(?:and\s+)?pay)"
+        r"|\b(?:promo|coupon|discount|voucher|offer)\s+code\b|\bwith\s+(?:the\s+)?code\s+[a-z]*\d\w*"
+        r"|\blimited[- ]time\s+(?:offer|only|deal)s?\b|\badd\s+to\s+(?:cart|basket)\b|\bwhile\s+(?:supplies|stocks)\s+last\b"
+        r"|\bmoney[- ]back\s+guarantee\b|^\W*(?:price|prices|admission|tickets?|tuition|fees?)\s*:\s*(?:[$€£]\s?\d|\d|free\b)"),
+        gate=_words("off save free now today code limited cart basket last guarantee price prices admission ticket tickets tuition fee fees")),
     Signal("promotional", -1.0, words=_words("download downloadable discount buy shop premium exclusive guaranteed amazing incredible perfect offers")),
     Signal("advice", -1.0, pattern=_rx(r"\b(?:how to|you can|you need|you should|you want|you will|you[’']ll|make sure|be sure|tips? (?:for|on|to)|(?:we|i) (?:highly )?recommend)\b"),
            gate=_words("how you make be tips tip recommend")),
@@ -110,8 +121,8 @@ _FRAGMENT_WEIGHT = -1.5
 # A sentence of news prose ends in punctuation; headings, captions, datelines and list items do not.
 _END = re.compile(r"[.!?…;\"”’'»)\]]\s*$")
 _HEADING_WEIGHT = -1.0
-#: Claim types that cannot be fact-checked: nothing has happened yet, or it is a view, or it asks.
-NOT_CHECKABLE_TYPES = frozenset({"question", "prediction", "opinion"})
+#: Claim types that cannot be fact-checked: nothing has happened yet, or it is a view, or it asks, or it sells.
+NOT_CHECKABLE_TYPES = frozenset({"question", "prediction", "opinion", "promotion"})
 
 
 @dataclass(frozen=True)
@@ -260,6 +271,8 @@ def claim_type(found: dict[str, str]) -> str:
         return "question"
     # "X said ... will ..." reports what someone said, which can be checked; so does a reported view.
     reported = "attribution" in found
+    if "sales copy" in found and not reported:  # "The store offered 70% off, the company said" reports a sale
+        return "promotion"
     if "prediction" in found and not reported:
         return "prediction"
     if "first-person opinion" in found or ("normative" in found and "event" not in found and not reported):

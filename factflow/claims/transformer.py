@@ -109,7 +109,7 @@ class TransformerDetector:
     def scores(self, sentences: Sequence[str], ngram_logits: Sequence[float] | None = None,
                settled: Sequence[bool] | None = None) -> list[float]:
         """Calibrated probabilities; sentences the n-gram model screens out keep its calibrated probability,
-        and so do those ``settled`` says are decided without a score (a question, prediction or opinion:
+        and so do those ``settled`` says are decided without a score (a question, prediction, opinion or promotion:
         never a claim, whatever the model would say), so the model runs only where its score decides."""
         if ngram_logits is None:
             return [self.calibration(z) for z in self.logits(sentences)]

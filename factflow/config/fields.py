@@ -24,7 +24,7 @@ SourceKind = Literal[
     "encyclopedia", "knowledge-base", "fact-check", "news-archive", "archive", "statistics", "topic"
 ]
 ClaimType = Literal[
-    "statistic", "quantity", "event", "quote", "causal", "prediction", "opinion", "question", "other"
+    "statistic", "quantity", "event", "quote", "causal", "prediction", "opinion", "question", "promotion", "other"
 ]
 CLAIM_TYPES: tuple[str, ...] = ClaimType.__args__  # type: ignore[attr-defined]
 
