@@ -152,6 +152,27 @@ def _glued_boundary(block: str, match: re.Match[str]) -> bool:
     return following is not None and following.group(0).lower() not in _NAME_ENDINGS
 
 
+#: Words that go on a sentence after "a.m." or "p.m.": a time zone ("3:20 p.m. EDT", "11 a.m. Central",
+#: "7:30 p.m. Washington time"), a day or a month ("10 a.m. Tuesday", as news style writes it).
+_CLOCK_GOES_ON = frozenset(
+    "eastern central pacific mountain atlantic alaska hawaii greenwich monday tuesday wednesday thursday friday "
+    "saturday sunday mon tue tues wed thu thur thurs fri sat sun today tomorrow yesterday tonight january february "
+    "march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct "
+    "nov dec".split())
+_CLOCK_NEXT = re.compile(r"([A-Za-z]+)[^\w\n]*(\w*)")
+
+
+def _ends_after_clock(block: str, at: int) -> bool:
+    """Whether "a.m."/"p.m." before ``at`` (a capital) ends a sentence: it does unless a time zone, a day or a
+    month follows ("a.m. EDT", "p.m. Washington time", "a.m. Tuesday"); a figure after it is not guessed."""
+    found = _CLOCK_NEXT.match(block, at, at + 60)
+    if found is None:
+        return False
+    word, after = found.group(1), found.group(2)
+    zone = word.isupper() and len(word) <= 5  # EDT, GMT, UTC, CEST
+    return not (zone or word.lower() in _CLOCK_GOES_ON or after.lower() == "time")
+
+
 def _is_boundary(block: str, match: re.Match[str]) -> bool:
     if match.end() < len(block) and not block[match.end()].isspace():
         return _glued_boundary(block, match)
@@ -163,6 +184,8 @@ def _is_boundary(block: str, match: re.Match[str]) -> bool:
         word = _WORD_BEFORE.search(block, max(0, match.start() - 40), match.start() + 1)
         if word:
             token = word.group(1)
+            if token.lower() in ("a.m", "p.m"):  # "at 5 p.m. Officials said": a clock time may end a sentence
+                return _ends_after_clock(block, following.start(1))
             if token.lower().rstrip(".") in ABBREVIATIONS:
                 return False
             if len(token) == 1 and token.isupper():  # an initial, as in "George W. Bush"
