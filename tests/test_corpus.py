@@ -59,6 +59,18 @@ def test_a_corpus_field_of_html_is_read_as_its_text(tmp_path: Path) -> None:
     assert [(p.line, p.message) for p in problems] == [(2, "document 'b': empty document: no text to read")]
 
 
+def test_a_corpus_field_of_html_nested_deeper_than_the_parser_reads_keeps_its_text(tmp_path: Path) -> None:
+    """Nested more than 256 deep (unclosed tags, a scraper's wrappers), lxml read a body as empty: the row was
+    'empty document: no text to read'."""
+    body = "<p>The army said 40 soldiers died on Tuesday.</p><p>The ministry said 300 were hurt.</p>"
+    lines = [{"id": "deep", "content": "<div>" * 300 + body + "</div>" * 300}, {"id": "unclosed", "content": "<font>" * 5_000 + body}]
+    write(tmp_path / "c.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert [d.text.strip().split("\n") for d in docs] == [
+        ["The army said 40 soldiers died on Tuesday.", "", "The ministry said 300 were hurt."]] * 2
+
+
 def test_a_file_both_pattern_lists_match_is_read_once_as_a_corpus(tmp_path: Path) -> None:
     # ingest.patterns with *.csv and *.jsonl (the corpus patterns' own): each row once, no whole-file document.
     write(tmp_path / "corpus.csv", "id,title,content\n1,One,Exports rose 12 percent in 2017.\n2,Two,Prices fell 3 percent.\n")

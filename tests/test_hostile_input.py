@@ -25,6 +25,8 @@ from factflow.config import IngestConfig, LoadedConfig
 from factflow.errors import InputError, VerdictError
 from factflow.fileio import MAX_TSV_LINE_CHARS
 from factflow.ingest import load_documents, read_corpus, read_document, split_front_matter
+from factflow.ingest.nesting import flatten_nesting
+from factflow.ingest.parse import extract_article
 from factflow.ingest.web import read_url_list
 from factflow.matching import read_id_text_tsv
 from factflow.memory.claimreview import read_claimreviews
@@ -34,6 +36,7 @@ from factflow.review.files import load_verdict, stub_text
 from factflow.text import scrub, shown_name
 from factflow.yamlio import SafeLoader, parse_yaml
 from tests.conftest import SEED, write
+from tests.test_web import ARTICLE_HTML
 
 DOCUMENT = TypeAdapter(Document)
 
@@ -489,6 +492,35 @@ def test_an_html_tag_with_thousands_of_attributes_is_one_problem_not_hours(tmp_p
     assert [d.id for d in docs] == ["fine"]
     assert [(p.file, p.message) for p in problems] == [(shown_name(str(page)), "a tag at byte 12 has 50,000 attributes; a page is read "
                                                         "when no tag has more than 200 (no article page has), as reading it would take hours")]
+
+
+@pytest.mark.parametrize("wrap", [
+    ('<div class="w">' * 300, "</div>" * 300),  # nested deeper than the HTML parser reads (256)
+    ('<font size="2">' * 5_000, ""),  # unclosed, as an old template leaves them
+    ("<div>" * 100_000 + "<span>" * 1_000, ""),  # a hostile page: deeper than lxml's huge_tree (2,048)
+])
+def test_an_html_page_nested_deeper_than_the_parser_reads_keeps_its_article(wrap: tuple[str, str]) -> None:
+    """libxml2 stops at 256 nested elements and gives back an empty document: a page with a few hundred
+    unclosed tags lost all of its text ("no article text found in the HTML page")."""
+    plain = extract_article(ARTICLE_HTML, "a", "a.html", IngestConfig(), "x")
+    page = ARTICLE_HTML.replace("<article>", wrap[0] + "<article>").replace("</article>", "</article>" + wrap[1])
+    for source in (page, page.encode("utf-8")):
+        deep = extract_article(source, "a", "a.html", IngestConfig(), "x")
+        assert (deep.text, deep.title, deep.published, deep.url) == (plain.text, plain.title, plain.published, plain.url)
+        assert "Pentagon said on Monday" in deep.text
+
+
+def test_flattening_takes_out_only_the_deep_tags_and_keeps_blocks_apart_and_scripts_whole() -> None:
+    assert flatten_nesting(ARTICLE_HTML) is ARTICLE_HTML  # an article page is read as it came
+    assert flatten_nesting("<div><div><div><div>a</div>b</div>c</div>d</div>", 2) == "<div><div><br>a<br>b<br>c</div>d</div>"
+    assert flatten_nesting("<div><b><i><u>one</u> two</i></b></div>", 1) == "<div>one two</div>"  # inline tags leave nothing
+    # void elements, optional end tags and self-closed tags open nothing; a script's text is not markup
+    assert flatten_nesting("<div><p>a<br><img src=x><p>b<div/><script>x = '<div><div>';</script></div>", 1) == (
+        "<div><p>a<br><img src=x><p>b<div/><script>x = '<div><div>';</script></div>")
+    assert flatten_nesting(b"<!-- <div><div> --><div><div><div>q</div></div></div>", 2) == b"<!-- <div><div> --><div><div><br>q<br></div></div>"
+    # a '>' inside a quoted attribute value does not end the tag; an unterminated comment or script ends the scan
+    assert flatten_nesting('<div title="a>b"><div>x</div></div>', 1) == '<div title="a>b"><br>x<br></div>'
+    assert flatten_nesting("<div><div><!-- <div>" + "<div>" * 200, 1) == "<div><br><!-- <div>" + "<div>" * 200
 
 
 def test_a_tsv_quote_never_closed_is_its_line_as_written_and_no_row_is_lost(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from factflow.ingest import load_documents, parse_document
 from tests.conftest import ROOT, SEED, write
 
 #: The ingest package's modules, top to bottom: each may import only modules after it in this list.
-INGEST_LAYERS = ("files", "corpus", "web", "parse", "dates")
+INGEST_LAYERS = ("files", "corpus", "web", "parse", "dates", "nesting")
 
 
 def test_seed_title_byline_and_id(seed_dir: Path) -> None:

@@ -7,6 +7,7 @@ The modules, top to bottom; each imports only modules below it, so there is no c
     web     the URL list, and fetching its articles safely over the shared HTTP layer (factflow.http)
     parse   one text or HTML page to one document: title, byline, body, front matter
     dates   publication dates as corpus rows and front matter write them
+    nesting HTML nested deeper than the HTML parser reads, flattened so that its text is kept
 """
 
 from factflow.ingest.corpus import discover_corpora, read_corpus
