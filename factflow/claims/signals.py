@@ -195,20 +195,58 @@ _MONTH_BEFORE = re.compile(rf"\b{_MONTH}\.?\s+(?:\d{{1,2}}{_DAY_JOIN})?$|(?<!\d)
 _MONTH_AFTER = re.compile(rf"(?:{_DAY_JOIN}\d{{1,2}})?(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}")
 # Neither is an age ("a 27-year-old man") or a rank ("the 44th interceptor", "76TH ANNUAL").
 _AGE_OR_RANK_AFTER = re.compile(r"(?i:[- ]years?[- ]olds?\b|(?:st|nd|rd|th)\b)")
+# A year of an era ("in 79 A.D.", "AD 410", "300 BC", "70 CE") and a decade ("the '80s", "the 1990s").
+_ERA_AFTER = re.compile(r"\s*(?:A\.?\s?D\.?|B\.?\s?C\.?(?:\s?E\.?)?|C\.?\s?E\.?)(?![\w])")
+_ERA_BEFORE = re.compile(r"\bA\.?\s?D\.?\s+$")
+_DECADE = re.compile(r"(?:1[6-9]|20)?\d0s\b")
+# A date written with slashes: with its year ("12/05/2026", "5/12/17") wherever it stands; a month and day
+# ("9/11", "3/14") after a word that introduces a date ("since 9/11", "on 3/14", "the 9/11 attacks",
+# "post-9/11"), not a fraction ("3/4 of voters", "scored 7/10").
+_SLASH_DATE = re.compile(r"(?<![\w./])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\w/]|[.,]\d)")
+_DATE_WORD_BEFORE = re.compile(r"(?i:\b(?:on|since|after|before|until|till|by|from|of|the|post|pre)[\s-]+)$")
+_FRACTION_AFTER = re.compile(r"\s+of\b|\s*(?:%|percent)")
+#: Written with a slash, but a name or a phrase wherever they stand: the attacks of 11 September 2001, "around the clock".
+_SLASH_NAMES = frozenset({"9/11", "24/7"})
+
+
+def _slash_dates(sentence: str) -> list[tuple[int, int]]:
+    """The spans of the dates written with slashes in ``sentence`` (see :data:`_SLASH_DATE`)."""
+    spans = []
+    for m in _SLASH_DATE.finditer(sentence):
+        first, second = int(m.group(1)), int(m.group(2))
+        if m.group(3):
+            dated = 1 <= min(first, second) <= 12 and 1 <= max(first, second) <= 31
+        else:
+            dated = (1 <= first <= 12 and 1 <= second <= 31 and _DATE_WORD_BEFORE.search(sentence, max(0, m.start() - 8), m.start()) is not None
+                     and not _FRACTION_AFTER.match(sentence, m.end()))
+        if dated or m.group(0) in _SLASH_NAMES:
+            spans.append(m.span())
+    return spans
 
 
 def _numbers_that_count(sentence: str, found: dict[str, str]) -> None:
     """Keep the ``number`` signal only for numbers that state a quantity: not a year or a day of the
     month, not part of a name, not an age or a rank.
 
-    A bare year or a day is a date (``like it was 1984``, ``on March 5``), and a number inside a name
+    A bare year or a day is a date (``like it was 1984``, ``on March 5``, ``in 79 A.D.``, ``since 9/11``,
+    ``the '80s``), and a number inside a name
     (``MiG 29``), an age (``a 27-year-old``) or a rank (``the 44th``) is no figure to check; none
     makes a sentence a ``statistic``.
     """
     kept: str | None = None
     year: str | None = None
+    dates = _slash_dates(sentence) if "/" in sentence else []
     for m in _NUMBER.finditer(sentence):  # type: ignore[union-attr]
         value = m.group(0).rstrip(",")  # "In July 2008, ...": the comma ends the clause, not the number
+        dated = next((sentence[start:end] for start, end in dates if start <= m.start() < end), None)
+        if dated is not None:
+            if dated != "24/7":
+                year = year or dated
+            continue
+        if value.isdigit() and (_ERA_AFTER.match(sentence, m.end()) or _ERA_BEFORE.search(sentence, max(0, m.start() - 6), m.start())
+                                or _DECADE.match(sentence, m.start())):
+            year = year or value
+            continue
         if _NAME_BEFORE.search(sentence, max(0, m.start() - 40), m.start()) or _AGE_OR_RANK_AFTER.match(sentence, m.end()):
             continue
         if _YEAR.fullmatch(value) or (value.isdigit() and len(value) <= 2 and (
