@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from factflow.config import IngestConfig
 from factflow.errors import InputError
 from factflow.ingest.dates import DATE_FORMS, read_date
-from factflow.ingest.nesting import flatten_nesting
+from factflow.ingest.nesting import readable_nesting
 from factflow.models import Document, Problem, check_document_url
 from factflow.regexes import ConfigPattern, compile_patterns
 from factflow.text import scrub
@@ -308,7 +308,7 @@ def fragment_text(html: str) -> str:
     from lxml import html as lxml_html
 
     try:
-        root = lxml_html.fragment_fromstring(flatten_nesting(html), create_parent="div")  # nested too deep, it read as empty
+        root = lxml_html.fragment_fromstring(readable_nesting(html), create_parent="div")  # nested too deep, it read as empty
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return html
     for gone in root.xpath("//script|//style|//noscript|//template"):
@@ -449,7 +449,7 @@ def extract_article(
     _quiet_html_libraries()
 
     # Nested deeper than the HTML parser reads, a page would come back empty: its deep tags go, its text stays.
-    result = trafilatura.bare_extraction(flatten_nesting(html), url=url, with_metadata=True, include_comments=False, include_tables=False)
+    result = trafilatura.bare_extraction(readable_nesting(html), url=url, with_metadata=True, include_comments=False, include_tables=False)
     extracted: dict[str, Any] = {} if result is None else result if isinstance(result, dict) else result.as_dict()
     if not str(extracted.get("text") or "").strip():
         raise InputError(path, "no article text found in the HTML page")
