@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -88,5 +89,6 @@ def test_markdown_text_keeps_every_line_where_it_was(source: str) -> None:
 
     text = markdown_text(source)
     assert text.count("\n") == source.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+    bare = re.sub(r"<[^<>]*>", "", source)  # an inline HTML tag goes, and the text around it closes up ("]<A>(")
     for line in text.split("\n"):  # what it keeps is the words of its line, never a line's markup added
-        assert "](" not in line or "](" in source
+        assert "](" not in line or "](" in bare
