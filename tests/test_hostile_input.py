@@ -586,6 +586,16 @@ def test_deep_tag_soup_keeps_its_text_and_nests_within_what_the_parser_reads() -
         assert "The END marker." in lxml.html.document_fromstring(flatten_nesting(page)).text_content(), tags
 
 
+def test_misplaced_document_tags_under_a_deep_page_take_no_longer_than_any_tag() -> None:
+    """Whether a <head> is misplaced was decided by listing the open elements: 20,000 of them under 20,000
+    open <div> took 8 s, a 2 MB page of them 15 minutes."""
+    page = "<div>" * 100_000 + "<head><body><html>" * 100_000 + ARTICLE_HTML
+    started = time.monotonic()
+    flat = flatten_nesting(page)
+    assert time.monotonic() - started < 10
+    assert "Pentagon said on Monday" in flat and flat.count("<") < page.count("<")
+
+
 def test_a_parser_rule_the_scan_does_not_know_costs_a_second_try_not_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
     """Should libxml2 keep open what the scan takes as closed (here: the scan made to forget that an end tag
     is ignored while a <div> is open inside its element), the scan counts the page shallow and leaves it

@@ -226,7 +226,7 @@ def _flatten(html: str, max_depth: int, explicit: bool) -> str:
             continue
         if name in _DOCUMENT and (
             (name == "html" and opened)  # libxml2 has opened <html> by then
-            or (name == "head" and [open_[0] for open_ in stack] not in ([], ["html"]))  # a <head> only under <html>
+            or (name == "head" and (len(stack) > 1 or stack and stack[0][0] != "html"))  # a <head> only under <html>
             or (name == "body" and where.get("body"))  # a second <body> while one is open
         ):
             discarded += 1
