@@ -106,10 +106,10 @@ def flatten_nesting(html: str, max_depth: int = ..., *, explicit: bool = ...) ->
 @overload
 def flatten_nesting(html: bytes, max_depth: int = ..., *, explicit: bool = ...) -> bytes: ...
 def flatten_nesting(html: str | bytes, max_depth: int = MAX_DEPTH, *, explicit: bool = False) -> str | bytes:
-    """``html`` with the tags of elements holding more than ``max_depth`` levels taken out (see the module);
-    the same object when there are none. ``explicit`` writes the end tags the page leaves to the parser
-    even then: whatever libxml2 makes of the page, it then nests no deeper than the scan counted (the
-    second try when a page with many tags read as empty)."""
+    """``html`` with the tags of elements holding more than ``max_depth`` levels taken out and every end tag
+    it leaves to the parser written out (see the module): whatever libxml2 makes of it, it nests no deeper
+    than the scan counted. The same object when nothing is taken out, unless ``explicit``, which writes
+    the end tags out even then (:func:`readable_nesting`'s second try)."""
     if isinstance(html, bytes):
         text = html.decode("latin-1")  # byte for byte: markup is ASCII in every encoding a page is read in
         flat = _flatten(text, max_depth, explicit)
@@ -122,11 +122,12 @@ def readable_nesting(html: str) -> str: ...
 @overload
 def readable_nesting(html: bytes) -> bytes: ...
 def readable_nesting(html: str | bytes) -> str | bytes:
-    """``html`` as libxml2 reads it whole: :func:`flatten_nesting`'s, checked by parsing it when it has tags
-    enough to go too deep (a few per cent of what extracting the article costs); should libxml2 still
-    stop (a rule of the parser's the scan does not know), the page with every end tag written out."""
+    """``html`` as libxml2 reads it whole: :func:`flatten_nesting`'s. A page the scan left as it came is
+    checked by parsing it when it has tags enough to go too deep (a few per cent of what extracting the
+    article costs; a page it rewrote needs no check); should libxml2 still stop (a rule of the parser's
+    the scan does not know), the page with every end tag written out."""
     flat = flatten_nesting(html)
-    if (flat.count(b"<") if isinstance(flat, bytes) else flat.count("<")) <= PARSER_DEPTH:
+    if flat is not html or (html.count(b"<") if isinstance(html, bytes) else html.count("<")) <= PARSER_DEPTH:
         return flat
     from lxml import etree  # imported here: the scan itself needs none of it
 
