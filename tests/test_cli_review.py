@@ -259,3 +259,23 @@ def test_answers_from_a_script_refused_five_times_in_a_row_stop_the_session(queu
     assert "Stopping: 5 answers in a row were refused, and they come from a pipe or a file" in done.stdout
     assert f"Saved {kept}, skipped 0, {len(queue) - kept} still open." in done.stdout
     assert done.stdout.count("Rating (") <= kept + 5
+
+
+def test_a_verdict_too_large_to_read_back_is_refused_before_it_is_saved(queue: list[str], out_dir: Path, loaded: LoadedConfig) -> None:
+    """The terminal and the Prefect form save through the same check; a file the next run would refuse
+    (over the verdict file limit) is not written, and the reviewer is told why, not told it was saved."""
+    from factflow.errors import VerdictError
+    from factflow.fileio import MAX_REVIEW_FILE_BYTES
+
+    session = ReviewSession(out_dir, loaded.config.review, "reviewer-1")
+    task = session.open_tasks()[0].task
+    links = [f"https://example.org/{i}/" + "a" * 99_000 for i in range(12)]
+    stub = (out_dir / "review" / "verdicts" / "reviewer-1" / f"{task.claim}.yaml").read_bytes()
+    with pytest.raises(VerdictError, match="over the limit of 1,000,000 bytes of a verdict file; shorten"):
+        session.save(task, "true", "Checked.", links, "terminal")
+    assert (out_dir / "review" / "verdicts" / "reviewer-1" / f"{task.claim}.yaml").read_bytes() == stub
+    # just under the limit: saved, and read back by the run
+    fits = [f"https://example.org/{i}/" + "a" * ((MAX_REVIEW_FILE_BYTES - 20_000) // 12) for i in range(12)]
+    session.save(task, "true", "Checked.", fits, "terminal")
+    path = out_dir / "review" / "verdicts" / "reviewer-1" / f"{task.claim}.yaml"
+    assert load_verdict(path, out_dir, set(queue), loaded.config.review).verdict.evidence == fits

@@ -21,7 +21,7 @@ import yaml
 
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
-from factflow.fileio import atomic_write_chunks, atomic_write_text, create_exclusive, read_plain_file, read_regular, with_regular
+from factflow.fileio import MAX_REVIEW_FILE_BYTES, atomic_write_chunks, atomic_write_text, create_exclusive, read_plain_file, read_regular, with_regular
 from factflow.layout import TASKS, VERDICTS, OutputLayout
 from factflow.models import Claim, Ledger, PlannedClaim, Problem, Task, Verdict, check_link, unexpected_problem
 from factflow.text import scrub, shown_name
@@ -530,6 +530,10 @@ def save_verdict(out: Path, verdict: Verdict, cfg: ReviewConfig, claim_ids: set[
     """
     path = verdict_path(out, verdict.reviewer, verdict.claim)
     text = verdict_text(verdict, cfg, via)
+    size = len(text.encode("utf-8"))
+    if size > MAX_REVIEW_FILE_BYTES:  # a run would refuse the file it reads back: the verdict would be lost
+        raise VerdictError(path, f"this verdict would be a {size:,}-byte file, over the limit of {MAX_REVIEW_FILE_BYTES:,} "
+                           "bytes of a verdict file; shorten the rationale or give fewer, shorter evidence links")
     loaded = load_verdict(path, out, claim_ids, cfg, text=text)
     # Not ".tmp": a run clears stale ".tmp" files of killed runs in the verdict folders, and would
     # delete this one mid-save (found by tests/test_review_concurrency.py).
