@@ -252,6 +252,28 @@ def test_overdue_needs_the_due_time_to_pass(seed_dir: Path, out_dir: Path, loade
     assert report["summary"]["agreement"]["krippendorff_alpha"] is None
 
 
+@pytest.mark.parametrize("when", ["2020-01-01T00:00:00", "2020-01-01", "2020-01-01T00:00:00+05:00"])
+def test_an_assignment_time_without_a_time_zone_is_read_as_utc(first_run: dict, seed_dir: Path, out_dir: Path, loaded: LoadedConfig,
+                                                                 when: str) -> None:
+    """A hand-edited ledger time with no zone compared with the flow's own (UTC) times: a TypeError in the
+    run and in `factflow status` once; now it is read as UTC, and the task is overdue as it says."""
+    from click.testing import CliRunner
+    from factflow_flows.cli import main
+
+    from tests.conftest import CONFIG
+
+    ledger = out_dir / "review" / "assignments.json"
+    data = json.loads(ledger.read_text(encoding="utf-8"))
+    for entry in data["claims"].values():
+        entry["reviewers"] = dict.fromkeys(entry["reviewers"], when)
+    ledger.write_text(json.dumps(data), encoding="utf-8")
+    report = rerun(seed_dir, out_dir, loaded)  # due_hours: 72, long past
+    assert all(s["overdue"] == s["open"] == s["assigned"] > 0 for s in report["summary"]["reviewers"])
+    shown = CliRunner().invoke(main, ["status", "--config", str(CONFIG), "--out", str(out_dir)])  # due_hours: 72
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.count("[overdue]") >= 2  # the next open tasks of both reviewers, each overdue
+
+
 def test_rerun_rewrites_no_unchanged_task_but_restores_an_edited_one(first_run: dict, seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
     again = run_pipeline(loaded, seed_dir, out_dir)
     assert again.tasks_written == 0

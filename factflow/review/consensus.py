@@ -10,7 +10,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import combinations
 
 from factflow.config import ReviewConfig
@@ -118,11 +118,14 @@ def _alpha(units: Sequence[Mapping[str, str]], cfg: ReviewConfig) -> float | Non
     return None if math.isnan(alpha) else round(alpha, 4)
 
 
-def _parse_time(value: str) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 time as the flow writes it (UTC); one without a time zone (a hand edit) is read as UTC,
+    so it compares with the flow's own times; None when it is no time."""
     try:
-        return datetime.fromisoformat(value)
+        at = datetime.fromisoformat(value) if value else None
     except (TypeError, ValueError):
         return None
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def reviewer_stats(
@@ -134,7 +137,7 @@ def reviewer_stats(
     now: str,
 ) -> list[ReviewerStats]:
     """Per configured reviewer: tasks assigned, done, open, overdue, and agreement with the consensus."""
-    at = _parse_time(now)
+    at = parse_time(now)
     due = timedelta(hours=cfg.due_hours) if cfg.due_hours is not None else None
     stats = []
     for reviewer in cfg.reviewers:
@@ -147,7 +150,7 @@ def reviewer_stats(
             if mine is not None:
                 done += 1
             elif due is not None and at is not None and ledger is not None and cid in ledger.claims:
-                since = _parse_time(ledger.claims[cid].reviewers.get(reviewer.id, ""))
+                since = parse_time(ledger.claims[cid].reviewers.get(reviewer.id, ""))
                 if since is not None and at - since > due:
                     overdue += 1
         for cid, recs in records.items():

@@ -21,7 +21,15 @@ import yaml
 
 from factflow.config import ReviewConfig
 from factflow.errors import InputError, VerdictError
-from factflow.fileio import MAX_REVIEW_FILE_BYTES, atomic_write_chunks, atomic_write_text, create_exclusive, read_plain_file, read_regular, with_regular
+from factflow.fileio import (
+    MAX_REVIEW_FILE_BYTES,
+    atomic_write_chunks,
+    atomic_write_text,
+    create_exclusive,
+    read_plain_file,
+    read_regular,
+    with_regular,
+)
 from factflow.layout import TASKS, VERDICTS, OutputLayout
 from factflow.models import Claim, Ledger, PlannedClaim, Problem, Task, Verdict, check_link, unexpected_problem
 from factflow.text import scrub, shown_name

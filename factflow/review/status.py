@@ -17,7 +17,7 @@ from factflow.errors import InputError
 from factflow.layout import OutputLayout
 from factflow.models import Problem, QueuedClaim, ReportQueue, VerdictRecord
 from factflow.review.assign import load_ledger
-from factflow.review.consensus import consensus
+from factflow.review.consensus import consensus, parse_time
 from factflow.review.files import ParsedVerdicts, collect_verdicts
 from factflow.review.session import queue_order
 
@@ -63,13 +63,6 @@ class DeskStatus:
     report_time: str
 
 
-def _time(value: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def load_claims(out: Path, loaded: LoadedConfig) -> tuple[list[QueuedClaim], str]:
     """The claims of the last run, in queue order (most check-worthy first, ties by document and position), and when that run was."""
     from factflow.export import load_report
@@ -101,7 +94,7 @@ def desk_status(out: Path, loaded: LoadedConfig, now: datetime) -> DeskStatus:
     waiting: list[QueueItem] = []
 
     def item(claim: QueuedClaim, since: str | None) -> QueueItem:
-        started = _time(since)
+        started = parse_time(since)
         late = due is not None and started is not None and now - started > due
         return QueueItem(claim.id, claim.text, claim.document, since, late)
 
