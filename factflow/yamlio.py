@@ -39,6 +39,8 @@ class SafeLoader(_BaseLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         """A mapping; a key written twice is an error at its second line (YAML forbids it, PyYAML keeps the last)."""
+        if not isinstance(node, yaml.MappingNode):  # '!!map [1]': PyYAML would unpack the list's items as pairs
+            raise yaml.constructor.ConstructorError(None, None, f"expected a mapping, but found a {node.id}", node.start_mark)
         seen: dict[tuple[str, str], int] = {}
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
@@ -61,12 +63,20 @@ class SafeLoader(_BaseLoader):
         except ValueError:
             return text
 
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
-        """A YAML 1.2 float (the resolver below admits only 1.2 forms)."""
-        text = str(self.construct_scalar(node)).lower()
-        if text.endswith((".inf", ".nan")):
-            return float(text.replace(".", ""))
-        return float(text)
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float | str:
+        """A YAML 1.2 float (the resolver below admits only 1.2 forms); text tagged ``!!float`` that is no
+        number stays text (validation then says what is allowed)."""
+        text = str(self.construct_scalar(node))
+        low = text.lower()
+        try:
+            return float(low.replace(".", "") if low.endswith((".inf", ".nan")) else low.replace("_", ""))
+        except ValueError:
+            return text
+
+    def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool | str:
+        """true or false; text tagged ``!!bool`` that is neither stays text."""
+        text = str(self.construct_scalar(node))
+        return {"true": True, "false": False}.get(text.lower(), text)
 
 
 def _core_schema() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
@@ -95,6 +105,15 @@ def _core_schema() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 
 
 SafeLoader.yaml_implicit_resolvers = _core_schema()
+# The core schema's types only: PyYAML's safe loader also builds !!timestamp (a date, or a ValueError for
+# '2015-02-30'), !!binary (bytes), !!set, !!omap and !!pairs when a file names them; here such a tag is
+# refused like any other (see parse_yaml), and nothing but text, numbers, true/false, null, lists and
+# mappings reaches a model.
+SafeLoader.yaml_constructors = {
+    tag: constructor for tag, constructor in _BaseLoader.yaml_constructors.items()
+    if tag is None or tag.removeprefix("tag:yaml.org,2002:") in ("null", "str", "seq", "map")
+}
+SafeLoader.add_constructor("tag:yaml.org,2002:bool", SafeLoader.construct_yaml_bool)
 SafeLoader.add_constructor("tag:yaml.org,2002:int", SafeLoader.construct_yaml_int)
 SafeLoader.add_constructor("tag:yaml.org,2002:float", SafeLoader.construct_yaml_float)
 
@@ -175,7 +194,7 @@ def parse_yaml(text: str, path: Path | str, error: type[LocatedError]) -> tuple[
         line = _syntax_line(exc, text)
         problem = exc.problem or "invalid YAML"
         if problem.startswith("could not determine a constructor for the tag "):
-            tag = problem.removeprefix("could not determine a constructor for the tag ")
+            tag = problem.removeprefix("could not determine a constructor for the tag ").replace("tag:yaml.org,2002:", "!!")
             raise error(
                 path, f"the tag {tag} is not allowed; only plain YAML is read (mappings, lists, strings, numbers, "
                 "true/false, null), nothing is constructed or run", line=line,

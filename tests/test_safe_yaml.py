@@ -131,3 +131,39 @@ def test_the_alias_cap_counts_what_aliases_expand_to(tmp_path: Path) -> None:
     over = f"a: &a {block}\nb: [" + ", ".join(["*a"] * (MAX_YAML_VALUES // 1000 + 1)) + "]\n"
     with pytest.raises(InputError, match="expand to more than"):
         parse_yaml(over, tmp_path / "o.yaml", InputError)
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("!!timestamp 2015-02-30", "the tag '!!timestamp' is not allowed"),  # was a ValueError traceback: day out of range
+    ("!!timestamp 2015-02-01", "the tag '!!timestamp' is not allowed"),  # a date object was no number either
+    ("!!binary aGVsbG8=", "the tag '!!binary' is not allowed"),
+    ("!!set {1, 2}", "the tag '!!set' is not allowed"),
+    ("!!omap [a: 1]", "the tag '!!omap' is not allowed"),
+    ("!!pairs [a: 1]", "the tag '!!pairs' is not allowed"),
+    ("!!float abc", "run.batch_size"),  # was a ValueError traceback; now text, which validation refuses
+    ("!!bool maybe", "run.batch_size"),  # was a KeyError traceback
+    ("!!map [1]", "expected a mapping, but found a sequence"),  # was a TypeError traceback
+])
+def test_a_yaml_1_1_tag_or_an_explicit_tag_on_a_wrong_value_is_one_clear_error(tmp_path: Path, value: str, says: str) -> None:
+    """Only the core schema's types are built; an explicitly tagged value that is not of its type is a
+    message with its line, never a traceback."""
+    path = write(tmp_path / "factflow.yaml", f"run:\n  batch_size: {value}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.line == 2 and says in str(info.value), str(info.value)
+
+
+def test_explicit_core_tags_still_read_as_their_type(tmp_path: Path) -> None:
+    from factflow.errors import InputError
+    from factflow.yamlio import parse_yaml
+
+    text = "a: !!int 12\nb: !!float 1.5\nc: !!bool TRUE\nd: !!str 12\ne: !!null ''\nf: !!seq [1]\ng: !!map {h: 1}\ni: !!float .inf\n"
+    data, _ = parse_yaml(text, tmp_path / "t.yaml", InputError)
+    assert data == {"a": 12, "b": 1.5, "c": True, "d": "12", "e": None, "f": [1], "g": {"h": 1}, "i": float("inf")}
+
+
+def test_a_binary_rationale_in_a_verdict_is_a_problem(loaded: LoadedConfig, seed_dir: Path, out_dir: Path) -> None:
+    """A !!binary rationale was read as bytes and a !!set of evidence as a set; now each is one problem."""
+    text = "claim: {claim}\nreviewer: {reviewer}\nrating: 'false'\nrationale: !!binary aGVsbG8=\n"
+    ((file, (line, message)),) = verdict_problems(loaded, seed_dir, out_dir, "{claim}.yaml", text).items()
+    assert file.startswith("review/verdicts/") and line == 4 and "the tag '!!binary' is not allowed" in message
