@@ -110,7 +110,7 @@ SafeLoader.yaml_implicit_resolvers = _core_schema()
 # refused like any other (see parse_yaml), and nothing but text, numbers, true/false, null, lists and
 # mappings reaches a model.
 SafeLoader.yaml_constructors = {
-    tag: constructor for tag, constructor in _BaseLoader.yaml_constructors.items()
+    tag: constructor for tag, constructor in yaml.constructor.SafeConstructor.yaml_constructors.items()
     if tag is None or tag.removeprefix("tag:yaml.org,2002:") in ("null", "str", "seq", "map")
 }
 SafeLoader.add_constructor("tag:yaml.org,2002:bool", SafeLoader.construct_yaml_bool)
