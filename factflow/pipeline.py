@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from factflow.config import LoadedConfig
 from factflow.errors import OutputError
 from factflow.fileio import files_matching, walk_tree
-from factflow.layout import OutputLayout
+from factflow.layout import CLAIMREVIEWS, DEFAULT_HTTP_CACHE, STATE, OutputLayout
 from factflow.lock import output_lock
 from factflow.runtime import collector_paused
 from factflow.stages import (
@@ -214,6 +214,31 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
             raise OutputError(out, f"{key}: {shown!r} lies in review/, where tasks and reviewers' verdicts live; choose e.g. reports/verdicts.yaml")
         if _inside(target, seeds_root):
             raise OutputError(out, f"{key}: {shown!r} lies in the seeds folder {seeds}; the run never writes there")
+    # Nor where the flow keeps other files: imported fact-checks (kept, not rebuilt), its own state, the lock.
+    memory = layout.claimreview_index.parent.resolve()
+    state = layout.state.resolve()
+    http_cache = layout.http_cache.resolve()
+    files = [layout.lock, layout.claimreview_index, layout.claimreview_vectors, layout.extractions, layout.claims_cache,
+             layout.tasks_manifest, layout.verdict_cache, layout.match_cache, layout.vector_cache,
+             layout.passage_vector_cache, layout.report_snapshot]
+    taken = {f.resolve(): layout.shown(f) for f in files}
+    for target in (report, layout.report_json.resolve()):
+        if _inside(target, memory):
+            raise OutputError(out, f"report.path: {cfg.report.path!r} lies in {CLAIMREVIEWS.parent}/, where imported fact-checks "
+                              "are kept; choose e.g. reports/verdicts.yaml")
+        if _inside(target, state) or target in taken:
+            raise OutputError(out, f"report.path: {cfg.report.path!r} lies in {STATE}/ or names a file the flow keeps there "
+                              f"({taken.get(target, STATE)}); choose e.g. reports/verdicts.yaml")
+        if _inside(target, http_cache):
+            raise OutputError(out, f"report.path: {cfg.report.path!r} lies in the HTTP cache folder (http.cache_dir: "
+                              f"{cfg.http.cache_dir!r}); choose e.g. reports/verdicts.yaml")
+    if _inside(http_cache, memory):
+        raise OutputError(out, f"http.cache_dir: {cfg.http.cache_dir!r} lies in {CLAIMREVIEWS.parent}/, where imported fact-checks "
+                          f"are kept; choose e.g. {DEFAULT_HTTP_CACHE}")
+    clash = next((shown for path, shown in taken.items() if _inside(http_cache, path) or _inside(path, http_cache)), None)
+    if clash is not None or http_cache == state:
+        raise OutputError(out, f"http.cache_dir: {cfg.http.cache_dir!r} would hold or replace a file the flow keeps "
+                          f"({clash or STATE}); choose a folder of its own, e.g. {DEFAULT_HTTP_CACHE}")
     if report.is_dir():
         raise OutputError(out, f"report.path: {cfg.report.path!r} is a folder; name a file such as reports/verdicts.yaml")
     if _inside(review, seeds_root) or _inside(seeds_root, review):

@@ -249,6 +249,7 @@ def check(config_path: Path, out: Path, seeds: Path | None) -> None:
     Example: factflow check --out . --seeds seeds
     """
     from factflow.errors import ConfigError
+    from factflow.pipeline import check_output_paths
     from factflow.review import collect_verdicts, load_ledger
     from factflow.review.files import ParsedVerdicts
 
@@ -262,6 +263,7 @@ def check(config_path: Path, out: Path, seeds: Path | None) -> None:
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
     if not out.is_dir():  # a mistyped --out would check nothing and say all is well
         raise OutputError(out, "is not a folder; pass the output folder of `factflow run` with --out (default: .)")
+    check_output_paths(out, seeds if seeds is not None else Path("seeds"), loaded)  # where the run would refuse to write
     seed_problems = _seed_problems(seeds, loaded) if seeds is not None else []
     layout = loaded.layout(out)
     claim_ids = {p.stem for p in layout.tasks.glob("c-*.yaml")}

@@ -97,6 +97,16 @@ def test_check_with_seeds_lists_what_a_run_would_meet_reading_them(seed_dir: Pat
     assert missing.exit_code == 2 and "is not a folder" in missing.output
 
 
+def test_check_refuses_a_report_path_the_run_would_refuse(tmp_path: Path) -> None:
+    """`check` said 'valid' of a report.path on memory/claimreviews.json, which the run then overwrote."""
+    settings = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    settings["report"]["path"] = "memory/claimreviews.json"
+    config = write(tmp_path / "c.yaml", yaml.safe_dump(settings))
+    result = CliRunner().invoke(main, ["check", "--config", str(config), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "valid" not in result.output, result.output
+    assert "report.path: 'memory/claimreviews.json' lies in memory/, where imported fact-checks are kept" in result.output
+
+
 def test_check_of_a_folder_that_is_not_there_is_an_error(tmp_path: Path) -> None:
     """A mistyped --out checked nothing and said 'valid, 0 verdict files', exit status 0."""
     result = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(tmp_path / "no-such-run")])

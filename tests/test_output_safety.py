@@ -55,7 +55,10 @@ def test_a_folder_of_the_output_that_is_a_link_is_refused_before_anything_is_wri
     assert not (out / "reports").exists()
 
 
-@pytest.mark.parametrize("path", ["review/verdicts/reviewer-1/c-x.yaml", "review/report.yaml", ".", "seeds/report.yaml", "reports"])
+@pytest.mark.parametrize("path", ["review/verdicts/reviewer-1/c-x.yaml", "review/report.yaml", ".", "seeds/report.yaml", "reports",
+                                  # where the flow keeps other files: imported fact-checks, its state, its lock
+                                  "memory/claimreviews.json", "memory/report.yaml", ".factflow.lock", ".factflow-cache/verdicts.json",
+                                  ".factflow-cache/report.yaml", ".factflow-cache/http/report.yaml"])
 def test_a_report_path_on_a_verdict_the_seeds_or_a_folder_is_refused(path: str, tmp_path: Path, loaded: LoadedConfig) -> None:
     out = tmp_path
     seeds = tmp_path / "seeds"
@@ -66,6 +69,21 @@ def test_a_report_path_on_a_verdict_the_seeds_or_a_folder_is_refused(path: str, 
     with pytest.raises(OutputError, match="report.path"):
         run_pipeline(loaded.with_changes("report", path=path), seeds, out)
     assert sorted(p for p in out.rglob("*") if p.name != ".factflow.lock") == before  # nothing written
+
+
+@pytest.mark.parametrize("folder", ["memory", "memory/http", ".factflow.lock", ".factflow-cache", ".factflow-cache/claims.json",
+                                    "reports/verdicts.yaml"])
+def test_an_http_cache_on_a_file_the_flow_keeps_is_refused(folder: str, tmp_path: Path, loaded: LoadedConfig) -> None:
+    """report.path once overwrote memory/claimreviews.json (every later run and import then failed: the
+    imported reviews were gone); the HTTP cache folder may not hold or replace such files either."""
+    out = tmp_path
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("Title\n\nThe army said 1,200 troops arrived in 2015.\n", encoding="utf-8")
+    before = sorted(p for p in out.rglob("*"))
+    with pytest.raises(OutputError, match="cache_dir|report.path"):
+        run_pipeline(loaded.with_changes("http", cache_dir=folder), seeds, out)
+    assert sorted(p for p in out.rglob("*") if p.name != ".factflow.lock") == before
 
 
 def test_an_http_cache_outside_the_output_folder_is_a_config_error(tmp_path: Path) -> None:
