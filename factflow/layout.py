@@ -182,3 +182,24 @@ class OutputLayout:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+_KEPT = (
+    (REVIEW, "lies in review/, where tasks and reviewers' verdicts live"),
+    (CLAIMREVIEWS.parent, "lies in memory/, where imported fact-checks are kept"),
+    (STATE, "lies in .factflow-cache/, the flow's own state"),
+    (LOCK, "is the lock of the run writing there"),
+)
+
+
+def kept_there(path: Path) -> str | None:
+    """Where ``path`` lies when an output folder keeps files there that a command's output must not replace
+    (reviewers' verdicts, imported fact-checks, the flow's state, its lock), said for a message; else None.
+
+    An output folder is recognised by its ``review/`` folder holding ``tasks/`` or ``verdicts/``.
+    """
+    target = path.resolve()
+    for root in target.parents:
+        if (root / TASKS).is_dir() or (root / VERDICTS).is_dir():
+            return next((what for part, what in _KEPT if target.is_relative_to(root / part)), None)
+    return None

@@ -208,13 +208,17 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
     """
     from factflow.export import load_report
     from factflow.export.summary import write_summary
-    from factflow.layout import twin_of
+    from factflow.layout import kept_there, twin_of
 
     if output == Path("-"):  # the usual name of standard output, not a file called "-"
         output = None
     if output is not None and any(_same_file(output, p) for p in (report_path, twin_of(report_path))):
         # The summary would replace the report it is made from (or its twin): the desk's record, gone.
         raise click.BadParameter(f"{output} is the report this command reads; name another file, such as reports/summary.{'md' if fmt == 'markdown' else 'html'}",
+                                 param_hint="-o / --output")
+    kept = kept_there(output) if output is not None else None
+    if kept is not None:  # a reviewer's verdict replaced by a summary, its charts written beside it
+        raise click.BadParameter(f"{output} {kept}; name a file elsewhere, such as reports/summary.{'md' if fmt == 'markdown' else 'html'}",
                                  param_hint="-o / --output")
     from factflow.models import ReportSummary
 

@@ -331,6 +331,25 @@ def test_a_summary_never_replaces_the_report_it_is_made_from(rated_report: Path,
     assert code == 0
 
 
+@pytest.mark.parametrize(("where", "says"), [
+    ("review/verdicts/reviewer-1/{claim}.yaml", "lies in review/, where tasks and reviewers' verdicts live"),
+    ("review/tasks/summary.md", "lies in review/, where tasks and reviewers' verdicts live"),
+    ("memory/claimreviews.json", "lies in memory/, where imported fact-checks are kept"),
+    (".factflow-cache/claims.json", "lies in .factflow-cache/, the flow's own state"),
+    (".factflow.lock", "is the lock of the run writing there"),
+])
+def test_a_summary_never_replaces_a_reviewers_verdict_or_the_flows_files(rated_report: Path, where: str, says: str) -> None:
+    """`factflow report --format markdown -o review/verdicts/reviewer-1/c-....yaml` replaced a rated verdict with
+    the summary (and wrote its charts beside it): a usage error now, for every place an output folder keeps files."""
+    out = rated_report.parent.parent
+    claim = next((out / "review" / "verdicts" / "reviewer-1").glob("c-*.yaml")).stem
+    target = out / where.format(claim=claim)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(main, ["report", "--report", str(rated_report), "--format", "markdown", "-o", str(target)])
+    assert result.exit_code == 2 and says in " ".join(result.output.split()), result.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "http://", "https://desk.example/a b", 'https://desk.example/"><script>'])
 def test_a_publisher_url_that_may_not_be_a_link_is_a_usage_error(rated_report: Path, url: str) -> None:
     """report.publisher_url is checked as an http(s) URL, but --publisher-url was taken as given: every
