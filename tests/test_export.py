@@ -331,6 +331,27 @@ def test_a_summary_never_replaces_the_report_it_is_made_from(rated_report: Path,
     assert code == 0
 
 
+@pytest.mark.parametrize(("edit", "says"), [
+    (lambda r: r["summary"]["by_type"].update({r"$\frac{1}{$": 2}), None),  # matplotlib read it as a formula and failed
+    (lambda r: r["summary"]["by_type"].update({"statistic": 10**30}), "summary.by_type.statistic"),  # an OverflowError drawing
+    (lambda r: r["summary"]["by_type"].update({"statistic": -3}), "summary.by_type.statistic"),  # drawn as a bar to the left
+])
+def test_a_hand_edited_report_is_summarised_or_refused_in_one_line(rated_report: Path, tmp_path: Path, edit, says: str | None) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    data = yaml.safe_load(rated_report.read_text(encoding="utf-8"))
+    edit(data)
+    edited = write(tmp_path / "edited.yaml", yaml.safe_dump(data, allow_unicode=True))
+    result = CliRunner().invoke(main, ["report", "--report", str(edited), "--format", "markdown", "-o", str(tmp_path / "s.md")])
+    if says is None:
+        assert result.exit_code == 0, result.output
+        svg = (tmp_path / "s-types.svg").read_text(encoding="utf-8")
+        assert svg.startswith("<svg") and "frac" in svg  # drawn as text (matplotlib names each string in a comment)
+    else:
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert says in result.output and "Traceback" not in result.output, result.output
+
+
 @pytest.mark.parametrize(("where", "says"), [
     ("review/verdicts/reviewer-1/{claim}.yaml", "lies in review/, where tasks and reviewers' verdicts live"),
     ("review/tasks/summary.md", "lies in review/, where tasks and reviewers' verdicts live"),

@@ -46,6 +46,7 @@ def _bar_chart(title: str, counts: dict[str, int], colour: str) -> str:
     labels = list(counts)
     values = [counts[k] for k in labels]
     plt.rcParams["svg.hashsalt"] = "factflow"
+    plt.rcParams["text.parse_math"] = False  # a label is text: '$x$' in a claim type or rating label is no formula
     fig, ax = plt.subplots(figsize=(6.4, 0.45 * max(len(labels), 2) + 0.9))
     bars = ax.barh(labels[::-1], values[::-1], color=colour)
     ax.bar_label(bars, padding=3)

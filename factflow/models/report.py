@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
@@ -89,19 +89,23 @@ class ConfigRef(Model):
     sha256: str | None
 
 
+#: A count of the report: never negative, and exact in a JSON reader's float (a hand-edited 10**30 broke the summary's charts).
+Count = Annotated[int, Field(ge=0, le=2**53)]
+
+
 class Summary(Model):
     """Totals an editor reads first."""
 
-    documents: int
-    sentences: int
-    claims: int
-    tasks: int
-    verdicts: int
-    by_type: dict[str, int]
-    by_consensus: dict[str, int]
-    by_rating: dict[str, int]
-    problems: int
-    orphaned_verdicts: int = 0
+    documents: Count
+    sentences: Count
+    claims: Count
+    tasks: Count
+    verdicts: Count
+    by_type: dict[str, Count]
+    by_consensus: dict[str, Count]
+    by_rating: dict[str, Count]
+    problems: Count
+    orphaned_verdicts: Count = 0
     agreement: Agreement
     reviewers: list[ReviewerStats]
 
