@@ -195,6 +195,29 @@ def three_reviewer_config(**review: object) -> LoadedConfig:
     return LoadedConfig(config=Config.model_validate({"review": cfg}), path=None, sha256=None)
 
 
+def test_a_verdict_from_a_reviewer_not_assigned_the_claim_counts_and_assigns_them(seed_dir: Path, out_dir: Path) -> None:
+    """reviewer-3 rated a claim given to reviewer-1 and reviewer-2: the rating changed the consensus while
+    reviewer-3's stats said done 0 and the task did not name them. Now their file assigns them the claim,
+    so the consensus, their stats, the task and `status` tell one story."""
+    loaded = three_reviewer_config(reviewers_per_claim=2)
+    first = run_pipeline(loaded, seed_dir, out_dir).report
+    claim = next(c for c in first.claims if "reviewer-3" not in c.assigned_to)
+    for person in claim.assigned_to:
+        fill(out_dir, person, claim.id, "true")
+    fill(out_dir, "reviewer-3", claim.id, "'false'")
+    report = rerun(seed_dir, out_dir, loaded)
+    rated = next(c for c in report["claims"] if c["id"] == claim.id)
+    assert sorted(rated["assigned_to"]) == ["reviewer-1", "reviewer-2", "reviewer-3"]
+    assert rated["consensus"]["status"] == "disputed" and len(rated["verdicts"]) == 3
+    stats = {s["reviewer"]: s for s in report["summary"]["reviewers"]}
+    assert stats["reviewer-3"]["done"] == 1 and sum(s["done"] for s in stats.values()) == 3
+    task = yaml.safe_load((out_dir / "review" / "tasks" / f"{claim.id}.yaml").read_text(encoding="utf-8"))
+    assert sorted(task["assigned_to"]) == ["reviewer-1", "reviewer-2", "reviewer-3"]
+    ledger = json.loads((out_dir / "review" / "assignments.json").read_text(encoding="utf-8"))
+    assert set(ledger["claims"][claim.id]["reviewers"]) == {"reviewer-1", "reviewer-2", "reviewer-3"}
+    assert rerun(seed_dir, out_dir, loaded)["summary"] == report["summary"]  # settled: a rerun changes nothing
+
+
 def test_majority_rule_adjudication_and_reviewer_stats_in_the_report(seed_dir: Path, out_dir: Path) -> None:
     loaded = three_reviewer_config(consensus="majority", adjudicators=[{"id": "editor", "name": "The Editor"}], due_hours=1)
     first = run_pipeline(loaded, seed_dir, out_dir).report

@@ -220,6 +220,11 @@ def load_ledger(out: Path, cfg: ReviewConfig) -> tuple[Ledger, list[Problem]]:
         for name in yaml_files(root / person):
             cid = name[:-5]
             if cid in entries:
+                if person not in entries[cid].reviewers:
+                    # A configured reviewer's file on a claim given to others: their verdict counts in the
+                    # consensus, so they are assigned it too (their stats and `status` then agree with it).
+                    entry = entries[cid]
+                    entries[cid] = entry.model_copy(update={"reviewers": {**entry.reviewers, person: _written_at(root / person / name)}})
                 continue
             # When the file was last written: for a task still open, when its stub was made, so it can fall overdue.
             recovered.setdefault(cid, {})[person] = _written_at(root / person / name)
