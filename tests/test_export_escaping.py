@@ -59,8 +59,12 @@ def hostile_report(report: Report, text: str, url: str) -> Report:
     problem = report.problems[0].model_copy(update={"file": text, "message": text}) if report.problems else None
     from factflow.models import Problem
 
-    return report.model_copy(update={"claims": [claim], "documents": [document],
-                                     "problems": [problem or Problem(file=text, line=1, message=text)]})
+    # What a hand-edited report or a config controls beyond claims: reviewer names, type and status keys, the run's time.
+    reviewers = [r.model_copy(update={"name": text}) for r in report.summary.reviewers]
+    summary = report.summary.model_copy(update={"reviewers": reviewers, "by_type": {**report.summary.by_type, text: 1},
+                                                "by_consensus": {**report.summary.by_consensus, text: 1}})
+    return report.model_copy(update={"claims": [claim], "documents": [document], "summary": summary, "generated_at": text,
+                                     "schema_version": text, "problems": [problem or Problem(file=text, line=1, message=text)]})
 
 
 class Links(HTMLParser):
