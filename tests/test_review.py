@@ -527,3 +527,24 @@ def test_a_review_session_reads_the_verdicts_again_without_holding_both_readings
         tracemalloc.stop()
     assert sum(map(len, session.by_claim.values())) == len(ids)
     assert peak < 2.5 * held, f"peak {peak / 1e6:.1f} MB where the verdicts hold {held / 1e6:.1f} MB"
+
+
+def test_a_verdict_saved_as_yml_is_a_problem_not_silence(first_run: dict, seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    """A reviewer's editor saved c-x.yml: the run counted 0 verdicts and 0 problems, `check` said all was valid."""
+    from click.testing import CliRunner
+    from factflow_flows.cli import main
+
+    from tests.conftest import CONFIG
+
+    cid = first_run["claims"][0]["id"]
+    folder = out_dir / "review" / "verdicts" / "reviewer-1"
+    write(folder / f"{cid}.yml", f"claim: {cid}\nreviewer: reviewer-1\nrating: 'false'\nrationale: Checked.\n")
+    write(folder / f"{cid}.YAML", f"claim: {cid}\nreviewer: reviewer-1\nrating: 'false'\nrationale: Checked.\n")
+    write(folder / f"{cid}.yaml~", "an editor's backup: not a verdict, not a problem\n")
+    report = rerun(seed_dir, out_dir, loaded)
+    assert [(p["file"], p["message"]) for p in report["problems"]] == [
+        (f"review/verdicts/reviewer-1/{cid}.YAML", f"not read: verdict files are named <claim-id>.yaml; rename it to {cid}.yaml"),
+        (f"review/verdicts/reviewer-1/{cid}.yml", f"not read: verdict files are named <claim-id>.yaml; rename it to {cid}.yaml"),
+    ]
+    checked = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert checked.exit_code == 1 and f"{cid}.yml: not read" in checked.output, checked.output

@@ -59,6 +59,17 @@ def yaml_files(folder: Path | str, prefix: str = "c-") -> list[str]:
         return []
 
 
+def _misnamed(folder: str) -> list[str]:
+    """Files in a reviewer's folder named as YAML but not ``.yaml`` (``.yml``, ``.YAML``), sorted; an editor's
+    hidden or backup files (``.c-x.yaml.swp``, ``c-x.yaml~``) are none of these."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if not e.name.startswith(".") and not e.name.endswith(".yaml")
+                          and e.name.lower().endswith((".yml", ".yaml")))
+    except OSError:
+        return []
+
+
 def reviewer_folders(out: Path) -> list[str]:
     """Names of the folders under ``review/verdicts/``, sorted."""
     try:
@@ -468,6 +479,10 @@ def collect_verdicts(
         return verdicts, problems
     for person in reviewer_folders(out):
         folder = os.path.join(root, person)  # strings, not pathlib's paths: tens of thousands of files
+        for name in _misnamed(folder):  # a verdict saved as .yml would be ignored without a word
+            stem = name[: -4 if name.lower().endswith(".yml") else -5]
+            problems.append(Problem(file=shown_name(_shown(os.path.join(folder, name), out)), message=(
+                f"not read: verdict files are named <claim-id>.yaml; rename it to {shown_name(stem)}.yaml")))
         for name in yaml_files(folder, prefix=""):
             if name.startswith("."):
                 continue  # an editor's or our own temporary file
