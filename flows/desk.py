@@ -138,10 +138,10 @@ def export_claimreview(report_path: Path, config_path: Path, publisher: str | No
     publisher_url = publisher_url or (defaults.publisher_url if defaults else None)
     if not publisher_url:
         raise click.UsageError("a ClaimReview needs the publisher's url: pass --publisher-url or set report.publisher_url in the config")
-    from factflow.models import check_link
+    from factflow.links import check_publisher_url
 
     try:  # every review's url is built on it: the rule of every link the desk publishes, as report.publisher_url's
-        check_link(publisher_url)
+        check_publisher_url(publisher_url)
     except ValueError as exc:
         raise click.BadParameter(f"{publisher_url!r}: {exc}", param_hint="--publisher-url / report.publisher_url") from exc
     from factflow.models import ReportExport

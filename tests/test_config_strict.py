@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import typing
 from pathlib import Path
@@ -227,3 +228,19 @@ def test_patterns_people_write_are_accepted_and_take_no_time_on_the_longest_sent
     assert time.monotonic() - started < 5
     assert boilerplate({"^Share this": "Share this story", "Photo: .*": "Photo: AP", "^\\s*Advertisement\\s*$": " Advertisement"}.get(
         pattern, "Subscribe to our newsletter for more"))
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("https://desk.example/checks#top", "may not hold a '#fragment'"),
+    ("https://editor:secret@desk.example/", "may not hold a user name or password"),
+    ("https://desk.example:99999/", "Port out of range"),
+])
+def test_a_publisher_url_that_would_make_bad_review_urls_is_a_config_error(tmp_path: Path, url: str, says: str) -> None:
+    from factflow.config import load_config
+    from factflow.errors import ConfigError
+
+    path = tmp_path / "c.yaml"
+    path.write_text(f"report:\n  publisher_url: '{url}'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(says)) as info:
+        load_config(path)
+    assert info.value.line == 2

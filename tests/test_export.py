@@ -371,7 +371,10 @@ def test_a_summary_never_replaces_a_reviewers_verdict_or_the_flows_files(rated_r
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "http://", "https://desk.example/a b", 'https://desk.example/"><script>'])
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "http://", "https://desk.example/a b", 'https://desk.example/"><script>',
+                                 "https://desk.example/checks#frag",  # each review's url was '...#frag#c-...'
+                                 "https://editor:secret@desk.example/checks",  # the password published in every review
+                                 "https://desk.example:99999/checks"])
 def test_a_publisher_url_that_may_not_be_a_link_is_a_usage_error(rated_report: Path, url: str) -> None:
     """report.publisher_url is checked as an http(s) URL, but --publisher-url was taken as given: every
     review's url became 'javascript:alert(1)#c-...'. The url passes the rule of every link the desk publishes."""

@@ -127,7 +127,8 @@ def test_claimreview_json_embeds_safely_and_links_only_web_urls(base_report: Rep
 
 
 @pytest.mark.parametrize("url", ["https://a.example/x\n", "https://a.example/x) [x](javascript:alert(1)", "javascript:alert(1)",
-                                 "https://a.example/\u202e", "https://a.example/a b", "https://a.example/\x7f"])
+                                 "https://a.example/\u202e", "https://a.example/a b", "https://a.example/\x7f",
+                                 "https://news.example@evil.example/x", "https://a.example:99999/x", "https://a.example:0/x"])
 def test_evidence_urls_with_whitespace_controls_or_other_schemes_are_refused(tmp_path: Path, url: str) -> None:
     from factflow.errors import VerdictError
     from factflow.review.files import load_verdict

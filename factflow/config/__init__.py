@@ -22,6 +22,7 @@ from factflow.config.sources import ApisConfig, SourcesConfig, SourceTemplate
 from factflow.errors import ConfigError
 from factflow.fileio import read_text
 from factflow.layout import DEFAULT_HTTP_CACHE, DEFAULT_REPORT, OutputLayout
+from factflow.links import check_publisher_url
 from factflow.yamlio import load_model
 
 __all__ = [
@@ -218,6 +219,11 @@ class ReportConfig(Strict):
     @classmethod
     def _relative(cls, path: str) -> str:
         return relative_inside(path)
+
+    @field_validator("publisher_url")
+    @classmethod
+    def _publisher_link(cls, url: str | None) -> str | None:
+        return None if url is None else check_publisher_url(url)
 
 
 class Config(Strict):

@@ -4,10 +4,10 @@ the checks of links and ids, and the schema's version."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from factflow.links import check_link
 from factflow.text import scrub, shown_name
 
 SCHEMA_VERSION = "1.0"
@@ -21,10 +21,6 @@ def is_none(value: object) -> bool:
 def is_empty(value: object) -> bool:
     """A list left out of the output when empty or None."""
     return not value
-
-
-#: Characters no URL holds raw (RFC 3986): in a link they could end it and start markup.
-_NOT_IN_URLS = frozenset('"<>\\^`{|}')
 
 
 #: The longest document id and URL a document may have, and the longest title and outlet kept (longer ones
@@ -45,23 +41,6 @@ def check_document_url(url: str) -> str:
     if len(url) > MAX_URL_CHARS:
         raise ValueError(f"the URL is {len(url):,} characters long; a document's URL is at most {MAX_URL_CHARS:,}")
     return check_link(url)
-
-
-def check_link(url: str) -> str:
-    """``url`` when it may become a link (http or https with a host, no whitespace, controls or markup characters); else ValueError.
-
-    The one rule for every URL shown as a link (evidence, API answers, exports): ``javascript:``,
-    ``data:`` and text that would break out of an attribute or a Markdown link never pass.
-    """
-    if any(ch.isspace() or not ch.isprintable() or ch in _NOT_IN_URLS for ch in url):
-        raise ValueError("a URL may not hold whitespace, control characters or any of \" < > \\ ^ ` { | }")
-    try:
-        parsed = urlsplit(url)
-    except ValueError as exc:
-        raise ValueError(f"not a valid URL ({exc})") from exc
-    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
-        raise ValueError("must be an http:// or https:// URL with a host, such as https://example.org/page")
-    return url
 
 
 class Model(BaseModel):
