@@ -580,3 +580,13 @@ def test_a_claimreview_feed_is_read_an_item_at_a_time(tmp_path: Path) -> None:
     broken = write(tmp_path / "broken.json", json.dumps([REVIEW, REVIEW])[:-1] + ' "x"]')  # items, then a fault: the file is wrong
     code, text, err = invoke("import", "claimreview", str(broken), "--out", str(tmp_path / "out"))
     assert code == 1 and "broken.json:1: expected ',' or the array's end ']' after item 2, found '\"'" in err
+
+
+@pytest.mark.parametrize(("value", "says"), [("true", "true or false is no rating"), ("false", "true or false is no rating"),
+                                             ("NaN", "nan is no rating"), ("1e999", "inf is no rating"), ("-Infinity", "-inf is no rating")])
+def test_a_rating_value_that_is_no_rating_is_a_bad_item(tmp_path: Path, value: str, says: str) -> None:
+    """ratingValue true was imported as the rating "1", NaN as "nan" and 1e999 as "inf"."""
+    text = json.dumps(REVIEW | {"reviewRating": {"ratingValue": 0}}).replace('"ratingValue": 0', f'"ratingValue": {value}')
+    result = import_files([write(tmp_path / "r.jsonl", text + "\n")], tmp_path / "out")
+    assert result.added == 0 and len(result.problems) == 1
+    assert result.problems[0].message.startswith(f"item 1: reviewRating.ratingValue: {says}; give a number or a label; the item was skipped")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,16 @@ class _Rating(_Loose):
     alternateName: str | None = None  # noqa: N815 - the schema.org names
     ratingValue: str | int | float | None = None  # noqa: N815
     name: str | None = None
+
+    @field_validator("ratingValue", mode="before")
+    @classmethod
+    def _a_value(cls, value: Any) -> Any:
+        # Lax parsing took true for the rating "1", and NaN or 1e999 for the ratings "nan" and "inf".
+        if isinstance(value, bool):
+            raise ValueError("true or false is no rating; give a number or a label")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{value} is no rating; give a number or a label")
+        return value
 
 
 class _ClaimReviewIn(_Loose):
@@ -235,7 +246,7 @@ def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{where}: {'missing' if err['type'] == 'missing' else err['msg']}")
+        parts.append(f"{where}: {'missing' if err['type'] == 'missing' else err['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)
 
 
