@@ -277,7 +277,7 @@ def check(config_path: Path, out: Path, seeds: Path | None) -> None:
     verdicts, problems = collect_verdicts(out, claim_ids, loaded.config.review, ledger, ParsedVerdicts(out, loaded.config.review))
     bad_files = len({p.file for p in problems})
     stdout.print(f"Config {config_path}: valid. Verdict files: {len(verdicts)} valid, {bad_files} with problems"
-                 + (f" ({len(problems)} problems)." if problems else "."))
+                 + (f" ({len(problems)} problem{'' if len(problems) == 1 else 's'})." if problems else "."))
     problems = [*seed_problems, *problems]
     for problem in problems:
         where = f"{problem.file}:{problem.line}" if problem.line else problem.file

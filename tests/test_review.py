@@ -548,3 +548,23 @@ def test_a_verdict_saved_as_yml_is_a_problem_not_silence(first_run: dict, seed_d
     ]
     checked = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
     assert checked.exit_code == 1 and f"{cid}.yml: not read" in checked.output, checked.output
+
+
+def test_an_empty_verdict_file_or_a_verdicts_path_that_is_a_file_is_said_so(first_run: dict, out_dir: Path) -> None:
+    """An empty verdict file was 'claim: required key is missing' and 'reviewer: ...' with no line; a file at
+    review/verdicts made `check` say '0 valid, 0 with problems' and exit 0."""
+    from click.testing import CliRunner
+    from factflow_flows.cli import main
+
+    from tests.conftest import CONFIG
+
+    cid = first_run["claims"][0]["id"]
+    write(out_dir / "review" / "verdicts" / "reviewer-1" / f"{cid}.yaml", "\n  \n")
+    empty = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert empty.exit_code == 1 and "(1 problem)." in empty.output, empty.output
+    assert f"{cid}.yaml:1: the file is empty; a verdict file holds claim, reviewer, rating" in empty.output
+    folder = out_dir / "review" / "verdicts"
+    folder.rename(out_dir / "review" / "moved")
+    write(folder, "not a folder\n")
+    result = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--out", str(out_dir)])
+    assert result.exit_code == 1 and "review/verdicts: not a folder; review/verdicts/ holds a folder per reviewer" in result.output

@@ -329,8 +329,7 @@ class ParsedVerdicts:
     def parse(self, path: Path, cfg: ReviewConfig) -> tuple[Verdict, yaml.Node | None]:
         """Parse ``path`` (the file's identity is taken first: a change while reading means a new parse next time)."""
         identity = self._identity(path)
-        text = read_plain_file(path, VerdictError)
-        verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
+        verdict, node = parse_verdict(path, read_plain_file(path, VerdictError), cfg)
         if identity is not None:
             self._remember(path, identity, verdict)
         return verdict, node
@@ -396,6 +395,14 @@ def _entry_of(line: bytes) -> tuple[str, _Entry] | None:
     return item[0], (tuple(identity), *values)
 
 
+def parse_verdict(path: Path, text: str, cfg: ReviewConfig) -> tuple[Verdict, yaml.Node | None]:
+    """A verdict file's text as a Verdict and its YAML nodes (for line numbers); VerdictError saying what is wrong."""
+    if not text.strip():  # each field was "required key is missing", with no word of the file being empty
+        raise VerdictError(path, "the file is empty; a verdict file holds claim, reviewer, rating, rationale and evidence "
+                           "(delete it and the next run writes a fresh one to fill in)", line=1)
+    return load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
+
+
 def load_verdict(
     path: Path | str,
     out: Path,
@@ -424,7 +431,7 @@ def load_verdict(
         path = Path(path)
         if text is None:
             text = read_plain_file(path, VerdictError)
-        verdict, node = load_model_node(path, Verdict, VerdictError, context={"labels": cfg.labels}, text=text)
+        verdict, node = parse_verdict(path, text, cfg)
     return _checked(verdict, node, path, out, claim_ids, cfg, ledger)
 
 
@@ -476,6 +483,9 @@ def collect_verdicts(
     problems: list[Problem] = []
     root = OutputLayout(out).verdicts
     if not root.is_dir():
+        if root.exists() or root.is_symlink():  # 'check' said "0 valid, 0 with problems" of a file here
+            problems.append(Problem(file=VERDICTS.as_posix(), message="not a folder; review/verdicts/ holds a folder per reviewer "
+                                    "(move the file away and the next run writes the folders again)"))
         return verdicts, problems
     for person in reviewer_folders(out):
         folder = os.path.join(root, person)  # strings, not pathlib's paths: tens of thousands of files
