@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -280,6 +281,8 @@ def _model_in(annotation: Any) -> Any:
 
 def _short(value: Any, limit: int = 60) -> str:
     """``repr(value)``, cut to ``limit`` characters (a 5,000-digit number is not worth echoing)."""
+    if isinstance(value, date | datetime):  # a TOML date: as written, not 'datetime.date(1, 1, 1)'
+        return repr(value.isoformat())
     text = repr(value) if not isinstance(value, int) or value.bit_length() < 200 else f"a {len(str(abs(value))):,}-digit number"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -297,7 +300,7 @@ def describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
         return f"{dotted}: required key is missing"
     msg = str(err["msg"]).removeprefix("Value error, ")
     got = err.get("input")
-    shown = "" if isinstance(got, dict | list) or got is None else f" (got {_short(got)})"
+    shown = "" if isinstance(got, dict | list) or got is None or _short(got) in msg else f" (got {_short(got)})"  # said once
     return f"{dotted}: {msg}{shown}" if dotted else f"{msg}{shown}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -158,6 +159,9 @@ def test_front_matter_sets_metadata(tmp_path: Path) -> None:
         ("title: T\nurl: news.example.org/a\n", 3, "url: must be an http:// or https:// URL"),
         ("title: T\nautor: Jane\n", 3, "front matter: unknown key(s) 'autor', left out; the keys read are title, url, published (or date)"),
         ("title: [unclosed\n", 2, "not valid YAML"),  # where the list opened, not the line after it
+        # A placeholder year passed, and the run then ended in an OverflowError counting days from it.
+        ("title: T\npublished: 9999-12-31\n", 3, "published: the year 9999 is no year of publication; a date here falls in 1800-2100"),
+        ("title: T\ndate: 0001-01-01T00:00:00Z\n", 3, "published: the year 1 is no year of publication"),
     ],
 )
 def test_bad_front_matter_is_a_problem_with_its_line(tmp_path: Path, front: str, line: int, message: str) -> None:
@@ -182,6 +186,38 @@ def test_front_matter_dates_as_feeds_write_them(tmp_path: Path) -> None:
     assert [d.published for d in docs] == ["2026-12-05", "2026-12-05", "2026-12-05", None]
     (problem,) = problems
     assert problem.file.endswith("d.md") and problem.line == 3 and "'12/05/2026' is not a date this reads; a date reads as ISO 8601" in problem.message
+
+
+@pytest.mark.parametrize("published", ["9999-12-31", "0001-01-01", "0001-01-03"])
+@pytest.mark.parametrize("engine", ["front matter", "toml", "model"])
+def test_a_date_at_the_ends_of_the_calendar_never_stops_the_run(tmp_path: Path, published: str, engine: str) -> None:
+    """'last month' of 0001-01-03, 'this week' of 9999-12-31, a search window around either: each a traceback
+    and no report once. Front matter refuses such a year; a document that still carries one (made in code,
+    or by an older cache) has its times left unresolved and no search window."""
+    from factflow.config import ClaimsConfig, SourcesConfig, load_config
+    from factflow.pipeline import run_pipeline
+    from tests.conftest import CONFIG
+
+    body = "Headline\n\nThe unemployment rate rose to 7.5 percent last month, officials said on Monday this week.\n"
+    if engine == "model":  # a document dated so in code: its times unresolved, no search window
+        from factflow.claims import extract_claims, merge_claims
+        from factflow.claims.anatomy import find_times
+        from factflow.ingest.parse import parse_document
+        from factflow.sources.catalog import template_fields
+
+        times = find_times("Prices rose last month, this week, this year and on Monday.", published)
+        assert len(times) == 4
+        doc = dataclasses.replace(parse_document("d", "d.txt", body, IngestConfig(), "0" * 64), published=published)
+        (claim,) = merge_claims([extract_claims(doc, ClaimsConfig())], ClaimsConfig())
+        fields = template_fields(claim, doc, SourcesConfig())  # type: ignore[arg-type]
+        assert fields["query"] and fields["date_from"] == ""
+        return
+    seeds = tmp_path / "seeds"
+    fence = "+++" if engine == "toml" else "---"
+    key = f"date = {published}" if engine == "toml" else f"published: {published}"
+    write(seeds / "a.md", f"{fence}\n{key}\n{fence}\n{body}")
+    result = run_pipeline(load_config(CONFIG), seeds, tmp_path / "out")
+    assert [p.line for p in result.report.problems] == [2] and result.report.summary.claims == 1
 
 
 def test_front_matter_as_site_generators_write_it(tmp_path: Path) -> None:

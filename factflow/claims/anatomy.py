@@ -255,7 +255,10 @@ def find_times(sentence: str, published: str | None) -> list[TimeExpression]:
             ref = None
     out: list[TimeExpression] = []
     for m in _RELATIVE.finditer(sentence):
-        resolved = _resolve(m, ref) if ref else None
+        try:
+            resolved = _resolve(m, ref) if ref else None
+        except (OverflowError, ValueError):  # counted back or forward past year 1 or 9999 ('last month' of 0001-01-03)
+            resolved = None
         out.append(TimeExpression(
             text=m.group(0), start=m.start(), end=m.end(),
             resolved=resolved is not None,

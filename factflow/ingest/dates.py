@@ -25,6 +25,10 @@ _WRITTEN = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d
 _WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
 
 
+#: The years a publication date may fall in: a date outside them is a typo or a placeholder (0001-01-01, 9999-12-31).
+MIN_YEAR, MAX_YEAR = 1800, 2100
+
+
 def read_date(value: str | None) -> str | None:
     """A publication date as ISO 8601 (2026-12-05), or None where ``value`` holds none this reads:
     ISO 8601 (a date-time's date), RFC 2822 as RSS writes it ("Sat, 05 Dec 2026 10:00:00 GMT"), "December 5,
@@ -55,4 +59,4 @@ def read_date(value: str | None) -> str | None:
             with contextlib.suppress(ValueError):
                 found = datetime.strptime(bare, pattern).date()
                 break
-    return found.isoformat() if found is not None and 1800 <= found.year <= 2100 else None
+    return found.isoformat() if found is not None and MIN_YEAR <= found.year <= MAX_YEAR else None

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from factflow.config import IngestConfig
 from factflow.errors import InputError
-from factflow.ingest.dates import DATE_FORMS, read_date
+from factflow.ingest.dates import DATE_FORMS, MAX_YEAR, MIN_YEAR, read_date
 from factflow.ingest.nesting import readable_nesting
 from factflow.models import Document, Problem, check_document_url
 from factflow.regexes import ConfigPattern, compile_patterns
@@ -63,6 +63,13 @@ class FrontMatter(BaseModel):
     @field_validator("published", mode="before")
     @classmethod
     def _iso_date(cls, value: object) -> object:
+        read = cls._read_date(value)
+        if isinstance(read, str) and not MIN_YEAR <= int(read[:4]) <= MAX_YEAR:  # '9999-12-31' overflowed date sums later
+            raise ValueError(f"the year {int(read[:4])} is no year of publication; a date here falls in {MIN_YEAR}-{MAX_YEAR}")
+        return read
+
+    @staticmethod
+    def _read_date(value: object) -> object:
         if isinstance(value, datetime | date):
             return value.isoformat()
         if isinstance(value, int) and not isinstance(value, bool):  # 20261205 or Unix seconds, a number to YAML and TOML
