@@ -656,3 +656,30 @@ def test_a_json_lines_row_naming_a_column_it_reads_twice_is_a_problem_as_a_csv_h
     assert [d.id for d in docs] == ["21"]  # a key the run never reads may repeat
     assert [(p.line, p.message) for p in problems] == [
         (1, "row names 'id' more than once; write each key once (ingest.corpus.columns says which the run reads)")]
+
+
+def _article_above_a_table(rows: int) -> str:
+    article = "".join(f"<p>The council approved a budget of ${i}.2 million for road repairs on Tuesday, item {i}, officials said.</p>"
+                      for i in range(4))
+    table = "".join(f"<tr><td>Row {i}</td><td>{i * 3}</td><td>x</td></tr>" for i in range(rows))
+    return f"<html><head><title>Budget</title></head><body><article><h1>Budget</h1>{article}<table>{table}</table></article></body></html>"
+
+
+def test_a_page_of_thousands_of_blocks_is_read_in_linear_time_with_its_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short article above a 10,000-row table (500 KB) took 88 s: trafilatura's jusText fallback weighs every short
+    block against its neighbours. Past FALLBACK_BLOCKS the page is read without the fallbacks: the same article text."""
+    import trafilatura
+
+    from factflow.ingest.parse import FALLBACK_BLOCKS, block_count
+
+    small, large = _article_above_a_table(100), _article_above_a_table(10_000)
+    assert block_count(small) < FALLBACK_BLOCKS < block_count(large)
+    calls: list[bool] = []
+    real = trafilatura.bare_extraction
+    monkeypatch.setattr(trafilatura, "bare_extraction", lambda *a, **k: calls.append(k["fast"]) or real(*a, **k))
+    few = extract_article(small, "a", "a.html", IngestConfig(), "0" * 64)
+    start = time.perf_counter()
+    many = extract_article(large, "a", "a.html", IngestConfig(), "0" * 64)
+    assert time.perf_counter() - start < 15  # 1.2 s here; 88 s before
+    assert calls == [False, True]
+    assert many.text == few.text and "$3.2 million" in many.text and "Row 9999" not in many.text
