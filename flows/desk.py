@@ -293,7 +293,8 @@ def _seed_problems(seeds: Path, loaded: LoadedConfig) -> list[Problem]:
     documents, problems = load_documents(seeds, loaded.config.ingest, offline_note=False)
     files = len({p.file.rpartition(":")[0] if p.file.rpartition(":")[2].isdigit() else p.file for p in problems})
     stdout.print(f"Seeds {seeds}: {len(documents):,} document{'' if len(documents) == 1 else 's'} read"
-                 + (f", {len(problems):,} problems in {files:,} files." if problems else ", no problems."), highlight=False)
+                 + (f", {len(problems):,} problem{'' if len(problems) == 1 else 's'} in {files:,} file{'' if files == 1 else 's'}."
+                    if problems else ", no problems."), highlight=False)
     return problems
 
 

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from factflow.config import CorpusColumns, IngestConfig
 from factflow.errors import InputError
@@ -223,14 +223,19 @@ def _rows(
                 start = lines.number + 1
                 continue
             except csv.Error as exc:
-                if "field limit" in str(exc):  # where the next row starts is lost: stop here, saying so
-                    yield start, None, (f"has a field longer than {limit:,} characters (a quote never closed?); "
-                                        "this row and the rows after it were not read")
-                    return
                 # A fault after the row ran over lines: a quote it opened took the lines after it, which were rows
                 # (they were lost with it); the row alone is skipped and those lines are read again.
                 again = lines.number > start and retries < _MAX_REREADS and handle.seekable()
-                if "end of data" in str(exc):  # the file ended inside a quoted field
+                if "field limit" in str(exc):  # a quote never closed ran past the longest field (a file over ~10 MB)
+                    # ... or a field that long, over lines: read again only when the line after the row's first
+                    # is a row itself (the header's number of fields), not a line of one long field's text.
+                    again = again and _row_at(handle, path, limit, hint, start + 1, delimiter, len(fieldnames))
+                    if not again:
+                        yield start, None, (f"has a field longer than {limit:,} characters (a quote never closed?); "
+                                            "this row and the rows after it were not read")
+                        return
+                    message = f"has a field longer than {limit:,} characters (a quote never closed?)"
+                elif "end of data" in str(exc):  # the file ended inside a quoted field
                     if not again:
                         yield start, None, (f"opens a quoted field (\") that is never closed: lines {start:,} to {lines.number:,}, "
                                             "the end of the file, were read into it; close the quote, and double a quote "
@@ -255,6 +260,19 @@ def _rows(
             else:
                 yield start, row, None
             start = lines.number + 1
+
+
+def _row_at(handle: IO[str], path: Path, limit: int, hint: str, number: int, delimiter: str, fields: int) -> bool:
+    """Whether line ``number`` of the file reads as a CSV row of ``fields`` fields on its own."""
+    handle.seek(0)
+    lines = BoundedLines(handle, path, limit, hint, InputError)
+    try:
+        for _ in range(number - 1):
+            next(lines, None)
+        line = next(lines, None)
+        return line is not None and len(next(csv.reader([line], delimiter=delimiter), [])) == fields
+    except (InputError, csv.Error):
+        return False
 
 
 #: What a JSON corpus file holds, as a problem says it.
