@@ -132,8 +132,9 @@ def test_an_apis_answer_nested_in_objects_is_read_and_columns_name_keys_inside_o
         {"source": {"id": None, "name": "BBC News"}, "content": "Prices rose 4 percent in 2019.", "publishedAt": "2026-11-29T08:00:00Z"}]}))
     cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id=None, text="content", outlet="source", published="publishedAt")))
     docs, problems = load_documents(tmp_path, cfg)
-    assert docs == [] and [p.message for p in problems] == [
-        "row's 'source' is an object (name a key inside it, e.g. 'source.name'); a field holds text or a whole number"]
+    assert [d.outlet for d in docs] == [None] and [p.message for p in problems] == [  # read without its outlet
+        "row's 'source' is an object (name a key inside it, e.g. 'source.name'); a field holds text or a whole number; "
+        "the document is read without it"]
     cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(id=None, text="content", outlet="source.name", published="publishedAt")))
     (doc,), problems = load_documents(tmp_path, cfg)
     assert problems == [] and (doc.outlet, doc.published) == ("BBC News", "2026-11-29")
@@ -209,12 +210,29 @@ def test_a_jsonl_field_that_is_no_text_or_whole_number_is_one_problem(tmp_path: 
            '{"id": 1e400, "content": "D."}', '{"id": "e", "content": {"a": 1}}', '{"id": "f", "content": "F.", "title": 1.5}']
     write(tmp_path / "c.jsonl", "\n".join([good, *bad]) + "\n")
     docs, problems = load_documents(tmp_path, IngestConfig())
-    assert [d.id for d in docs] == ["7"]
+    assert [d.id for d in docs] == ["7", "f"]  # a title of the wrong kind costs the title, not the document
     assert [p.line for p in problems] == [2, 3, 4, 5, 6, 7]
     assert [p.message.split(";")[0] for p in problems] == [
         "row's 'id' is an object", "row's 'id' is a list", "row's 'id' is true or false", "row's 'id' is a fraction",
         "row's 'content' is an object", "row's 'title' is a fraction"]
-    assert all(p.message.endswith("a field holds text or a whole number") for p in problems)
+    assert all(p.message.endswith("a field holds text or a whole number; the row was skipped") for p in problems[:5])
+    assert problems[5].message.endswith("a field holds text or a whole number; the document is read without it")
+    assert "F." in docs[1].text
+
+
+def test_metadata_of_the_wrong_kind_costs_the_field_not_the_document(tmp_path: Path) -> None:
+    """A float Unix time ('scraped_at': 1609459200.5, as exporters write it) or an object where the outlet's name
+    was expected dropped the whole article; id and text stay strict."""
+    row = {"id": "a", "content": "Officials said 40 people died in the floods on Monday.", "scraped_at": 1_609_459_200.5,
+           "domain": {"name": "BBC"}, "url": ["https://a.example/x"]}
+    write(tmp_path / "c.jsonl", json.dumps(row) + "\n")
+    cfg = IngestConfig(corpus=CorpusConfig(columns=CorpusColumns(published="scraped_at", outlet="domain", url="url")))
+    (doc,), problems = load_documents(tmp_path, cfg)
+    assert (doc.id, doc.published, doc.outlet, doc.url) == ("a", "2021-01-01", None, None)
+    assert [p.message for p in problems] == [
+        "row's 'url' is a list; a field holds text or a whole number; the document is read without it",
+        "row's 'domain' is an object (name a key inside it, e.g. 'domain.name'); a field holds text or a whole number; "
+        "the document is read without it"]
 
 
 def test_a_field_of_control_characters_alone_is_blank(tmp_path: Path) -> None:

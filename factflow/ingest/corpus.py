@@ -13,6 +13,7 @@ import hashlib
 import html
 import itertools
 import json
+import math
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -334,15 +335,18 @@ def _names(row: dict[str, Any], depth: int = 3) -> list[str]:
     return names
 
 
-def _field(row: dict[str, Any], column: str | None) -> str | None:
+def _field(row: dict[str, Any], column: str | None, seconds: bool = False) -> str | None:
     """A column's value as text (None when absent or blank). A CSV value is text already; in JSON Lines
     a field may also be a whole number, never an object, a list, true/false or a fraction: ``str`` would
-    make ``{'a': 1}`` an id or a document's text, ``1e400`` the id ``inf``: ValueError, saying so."""
+    make ``{'a': 1}`` an id or a document's text, ``1e400`` the id ``inf``: ValueError, saying so.
+    ``seconds``: a fraction is taken as Unix seconds (a date's column: exporters write 1609459200.5)."""
     if column is None:
         return None
     value = _nested(row, column)
     if value is None:
         return None
+    if seconds and isinstance(value, float) and math.isfinite(value) and abs(value) < 1e15:
+        value = int(value)
     if not isinstance(value, str | int) or isinstance(value, bool):
         kind = {dict: "an object", list: "a list", bool: "true or false", float: "a fraction"}.get(type(value), type(value).__name__)
         inner = next((key for key, item in value.items() if isinstance(item, str)), None) if isinstance(value, dict) else None
@@ -425,11 +429,18 @@ def _read_row(
         return
     try:
         doc_id, text = _field(row, columns.id), _field(row, columns.text)
-        title, published = _field(row, columns.title), _field(row, columns.published)
-        url, outlet = _field(row, columns.url), _field(row, columns.outlet)
     except ValueError as exc:
-        problems.append(Problem(file=shown, line=line, message=f"row's {exc}"))
+        problems.append(Problem(file=shown, line=line, message=f"row's {exc}; the row was skipped"))
         return
+
+    def optional(column: str | None, seconds: bool = False) -> str | None:
+        # Metadata of the wrong kind ('scraped_at': 1609459200.5, 'domain': {...}) costs that field, not the document.
+        try:
+            return _field(row, column, seconds)
+        except ValueError as exc:
+            problems.append(Problem(file=shown, line=line, message=f"row's {exc}; the document is read without it"))
+            return None
+
     if columns.id is None and text is not None:  # no id column: the row is named by its text
         doc_id = f"{Path(shown).stem}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
     if doc_id is None:
@@ -439,6 +450,7 @@ def _read_row(
         problems.append(Problem(file=shown, line=line, message=f"row's {columns.id!r} is {len(doc_id):,} characters long "
                                 f"({clip(doc_id, 40)!r}); an id is at most {MAX_ID_CHARS:,}; the row was skipped"))
         return
+    title, published, url, outlet = optional(columns.title), optional(columns.published, True), optional(columns.url), optional(columns.outlet)
     if url is not None:
         try:
             check_document_url(url)
