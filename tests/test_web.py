@@ -319,3 +319,11 @@ def test_a_url_list_takes_urls_as_people_paste_them(tmp_path: Path) -> None:
     assert [(u.url, u.line) for u in urls] == [("https://news.example.org/a", 1), ("https://news.example.org/b", 3),
                                               ("https://news.example.org/c#part", 4), ("https://news.example.org/d?x=1", 5)]
     assert [(p.line, p.message.split(";")[0]) for p in problems] == [(6, "'news.example.org/e' is not an http:// or https:// URL")]
+
+
+@pytest.mark.parametrize("written", ["1.10", "007", "1e3", ".nan", "1e999", "1984", "3.0"])
+def test_a_front_matter_title_that_reads_as_a_number_is_the_text_written(tmp_path: Path, written: str) -> None:
+    """'title: 1.10' became the title '1.1', '007' became '7', '1e999' became 'inf'."""
+    write(tmp_path / "a.md", f"---\ntitle: {written}\noutlet: {written}\n---\nOfficials said 41 people died on Monday.\n")
+    (doc,), problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and (doc.title, doc.outlet) == (written, written)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from factflow.config import IngestConfig
@@ -250,7 +251,17 @@ def split_front_matter(text: str, path: str, problems: list[Problem] | None = No
 
 def _yaml_block(block: str, path: str) -> tuple[dict[str, Any], Callable[[str], int | None]]:
     data, node = parse_mapping(block, path, InputError, "front matter: ", line=2)
+    if isinstance(node, yaml.MappingNode):  # 'title: 1.10' is the text written, not the number 1.1 ('007', '1e3' too)
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in _TEXT_KEYS and isinstance(value_node, yaml.ScalarNode) and isinstance(data.get(key), int | float) \
+                    and not isinstance(data.get(key), bool):
+                data[key] = value_node.value
     return data, lambda key: node_line(node, [key])
+
+
+#: Front matter keys whose value is text even when it reads as a number.
+_TEXT_KEYS = frozenset({"title", "outlet", "author", "authors", "byline", "source", "publication"})
 
 
 def _toml_block(block: str, path: str) -> tuple[dict[str, Any], Callable[[str], int | None]]:
