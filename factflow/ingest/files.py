@@ -220,7 +220,8 @@ def load_documents(seeds: Path, cfg: IngestConfig, web: WebFetcher | None = None
                 continue
             fix = ("ids must be unique (ingest.corpus.columns.id); the row was skipped" if row
                    else "rename one of the files (ids are file stems)")
-            bucket.append(Problem(file=doc.path, message=f"document id {doc.id!r} is already used by {ids[doc.id]}; {fix}"))
+            bucket.append(Problem(file=source, line=int(line) if line.isdigit() else None,
+                                  message=f"document id {doc.id!r} is already used by {ids[doc.id]}; {fix}"))
             continue
         ids[doc.id] = doc.path
         documents.append(doc)
