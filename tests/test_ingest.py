@@ -275,3 +275,14 @@ def test_an_html_page_in_windows_1252_says_so(tmp_path: Path) -> None:
     assert problems == []
     assert {d.id: d.encoding for d in docs} == {"legacy": "cp1252", "modern": "utf-8"}
     assert "\u201cPrices rose 4 percent,\u201d said Jos\u00e9 M\u00fcller" in docs[0].text
+
+
+def test_a_url_list_in_a_subfolder_is_a_problem_not_silence(tmp_path: Path) -> None:
+    """seeds/sub/urls.txt was neither read as the URL list nor as a document, and not reported: 'no problems'."""
+    write(tmp_path / "a.txt", "Title\n\nPrices rose 4 percent in 2019.\n")
+    write(tmp_path / "urls.txt", "https://example.com/a\n")
+    write(tmp_path / "sub" / "urls.txt", "https://example.com/b\n")
+    docs, problems = load_documents(tmp_path, IngestConfig(), offline_note=False)
+    assert [d.id for d in docs] == ["a"]
+    assert [(p.file, p.message.split(";")[0]) for p in problems] == [
+        (str(tmp_path / "sub" / "urls.txt"), "not read: the URL list is read from urls.txt at the top of the seeds folder alone (ingest.urls_file)")]

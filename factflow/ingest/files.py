@@ -83,8 +83,12 @@ def unread_files(seeds: Path, cfg: IngestConfig, tree: Tree, read: set[Path]) ->
     entries = tree[0]
     resources = page_resource_folders(entries)
     by_kind: dict[str, list[str]] = {}
+    lists: list[str] = []  # URL lists in subfolders: a run reads the one at the top alone
     for path, is_folder in entries:
-        if is_folder or seeds / path in read or path.startswith(resources) or path.rpartition("/")[2] == cfg.urls_file:
+        if is_folder or seeds / path in read or path.startswith(resources) or path == cfg.urls_file:
+            continue
+        if path.rpartition("/")[2] == cfg.urls_file:
+            lists.append(path)
             continue
         if (seeds / path).is_dir():  # a link to a folder: never followed, and no file
             continue
@@ -102,6 +106,9 @@ def unread_files(seeds: Path, cfg: IngestConfig, tree: Tree, read: set[Path]) ->
         problems.append(Problem(file=shown_name(str(seeds / paths[0])), message=(
             f"not read: no pattern matches {what}; a run reads the files {read_by} match: save {'it' if len(paths) == 1 else 'them'} "
             f"as text or HTML, add a pattern, or move {'it' if len(paths) == 1 else 'them'} out of the seeds folder")))
+    problems += [Problem(file=shown_name(str(seeds / path)), message=(
+        f"not read: the URL list is read from {cfg.urls_file} at the top of the seeds folder alone (ingest.urls_file); "
+        "move its lines there")) for path in sorted(lists)]
     return problems
 
 
