@@ -64,7 +64,7 @@ def test_private_link_local_and_non_http_urls_are_refused(api_server: HTTPServer
     by_line = {p.line: p.message for p in problems}
     assert "refused" in by_line[1] and "private" in by_line[1] and "10.1.2.3" in by_line[1]
     assert "refused" in by_line[2] and "link-local" in by_line[2]
-    assert "not an http:// or https:// URL" in by_line[3]
+    assert "is refused: must be an http:// or https:// URL with a host" in by_line[3]
     assert "refused" in by_line[4] and "private" in by_line[4]
     assert all(p.file == str(seeds / "urls.txt") for p in problems)
     assert api_server.log == []
@@ -318,7 +318,7 @@ def test_a_url_list_takes_urls_as_people_paste_them(tmp_path: Path) -> None:
     urls, problems = read_url_list(path)
     assert [(u.url, u.line) for u in urls] == [("https://news.example.org/a", 1), ("https://news.example.org/b", 3),
                                               ("https://news.example.org/c#part", 4), ("https://news.example.org/d?x=1", 5)]
-    assert [(p.line, p.message.split(";")[0]) for p in problems] == [(6, "'news.example.org/e' is not an http:// or https:// URL")]
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [(6, "'news.example.org/e' is refused: must be an http:// or https:// URL with a host, such as https://example.org/page")]
 
 
 @pytest.mark.parametrize("written", ["1.10", "007", "1e3", ".nan", "1e999", "1984", "3.0"])
@@ -327,3 +327,19 @@ def test_a_front_matter_title_that_reads_as_a_number_is_the_text_written(tmp_pat
     write(tmp_path / "a.md", f"---\ntitle: {written}\noutlet: {written}\n---\nOfficials said 41 people died on Monday.\n")
     (doc,), problems = load_documents(tmp_path, IngestConfig())
     assert problems == [] and (doc.title, doc.outlet) == (written, written)
+
+
+def test_a_refused_url_in_the_list_says_why() -> None:
+    """Every refused URL was 'not an http:// or https:// URL', an https URL with a password or a bad port too."""
+    import tempfile
+
+    from factflow.ingest.web import read_url_list
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / "urls.txt", "https://editor:pw@a.example/x\nhttps://a.example:99999/\nhttps://a.example/ok\n")
+        urls, problems = read_url_list(path)
+    assert [u.url for u in urls] == ["https://a.example/ok"]
+    assert [(p.line, p.message) for p in problems] == [
+        (1, "'https://editor:pw@a.example/x' is refused: a link may not hold a user name or password before its host "
+            "('user:password@'); give the page's own address"),
+        (2, "'https://a.example:99999/' is refused: not a valid URL (Port out of range 0-65535)")]

@@ -63,13 +63,14 @@ def read_url_list(path: Path) -> tuple[list[UrlLine], list[Problem]]:
         try:
             check_document_url(url)
             httpx.URL(url)  # what the client will parse: an odd port or IPv6 literal fails here, as a problem
-        except (ValueError, httpx.InvalidURL):
+        except (ValueError, httpx.InvalidURL) as exc:
             if bad.full:
                 bad.count(number)
             else:
-                what = f"is {len(url):,} characters long" if len(url) > MAX_URL_CHARS else "is not an http:// or https:// URL"
-                bad.append(Problem(file=str(path), line=number, message=f"{_clipped(url)!r} {what}; only http:// and https:// "
-                                   f"URLs of at most {MAX_URL_CHARS:,} characters are fetched"))
+                # Why, as the link rule says it ('a link may not hold a user name or password', 'Port out of range').
+                message = (f"{_clipped(url)!r} is {len(url):,} characters long; only http:// and https:// URLs of at most "
+                           f"{MAX_URL_CHARS:,} characters are fetched" if len(url) > MAX_URL_CHARS else f"{_clipped(url)!r} is refused: {exc}")
+                bad.append(Problem(file=str(path), line=number, message=message))
             continue
         if url not in seen:
             seen.add(url)
