@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from factflow.errors import InputError
 
-__all__ = ["array_items"]
+__all__ = ["array_items", "json_kind"]
 
 #: Characters read at a time.
 _BLOCK = 1 << 16
@@ -203,3 +203,9 @@ def _rest_of_array(reader: _Reader) -> None:
         reader.expect(",", "',' or the array's end ']'")
         reader.value()
     reader.advance(reader.pos + 1)
+
+
+def json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words (a message says 'a JSON string', not 'a JSON str')."""
+    return {list: "array", dict: "object", str: "string", bool: "true or false", type(None): "null", int: "number",
+            float: "number"}.get(type(value), "value")

@@ -115,7 +115,7 @@ def test_bad_items_are_problems_with_file_item_and_line(tmp_path: Path) -> None:
     messages = [(p.file, p.line, p.message.split(";")[0]) for p in result.problems]
     assert messages == [
         (str(listed), 18, "item 2: claimReviewed: missing"),  # the line each item starts on
-        (str(listed), 22, "item 3: a JSON str, not an object"),
+        (str(listed), 22, "item 3: a JSON string, not an object"),
         (str(listed), 23, "item 4: url: must be an http:// or https:// URL with a host, such as https://example.org/page"),
         (str(listed), 39, "item 5: reviewRating: no alternateName or ratingValue"),
         (str(lines), 2, "item 2: not a JSON object (Expecting property name enclosed in double quotes, column 2)"),
@@ -184,7 +184,7 @@ def test_json_lines_read_a_line_at_a_time_keep_their_line_numbers_and_problems(t
     assert [(p.line, p.message.split(";")[0]) for p in problems] == [
         (5, f"item 3: line longer than {MAX_LINE_CHARS:,} characters"),
         (6, "item 4: not a JSON object (Expecting property name enclosed in double quotes, column 2)"),
-        (7, "item 5: a JSON list, not an object"),
+        (7, "item 5: a JSON array, not an object"),
     ]
     assert all(p.file == str(path) for p in problems)
     one = write(tmp_path / "one.json", json.dumps({"@graph": [REVIEW, REVIEW | {"url": "https://x.example/2"}]}) + "\n\n")

@@ -26,7 +26,7 @@ from factflow.errors import InputError
 from factflow.fileio import BoundedLines, Tree, files_matching, walk_tree
 from factflow.ingest.dates import DATE_FORMS, read_date
 from factflow.ingest.parse import HTML_FRAGMENT, fragment_text, parse_document, wide_encoding
-from factflow.jsonstream import array_items
+from factflow.jsonstream import array_items, json_kind
 from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check_document_url, clip, unexpected_problem
 from factflow.text import scrub, shown_name
 
@@ -175,7 +175,7 @@ def _rows(
                                          "each line must be one JSON object of plain fields")
                     continue
                 if not isinstance(value, dict):
-                    yield number, None, f"is a JSON {type(value).__name__}, not an object; each line must be one JSON object"
+                    yield number, None, f"is a JSON {json_kind(value)}, not an object; each line must be one JSON object"
                     continue
                 twice = sorted(getattr(value, "twice", set()) & used)
                 if twice:  # which of the two holds it cannot be told: json keeps the last, a reader the first
@@ -297,7 +297,7 @@ def _array_rows(path: Path, used: frozenset[str], limit: int, encoding: str) -> 
                 yield exc.line or 1, None, f"is {exc.message}; the items from here on were not read; {_JSON_SHAPE}"
                 return
             if not isinstance(value, dict):
-                yield line, None, f"(item {number:,}) is a JSON {_json_kind(value)}, not an object; {_JSON_SHAPE}"
+                yield line, None, f"(item {number:,}) is a JSON {json_kind(value)}, not an object; {_JSON_SHAPE}"
                 continue
             twice = sorted(getattr(value, "twice", set()) & used)
             if twice:
@@ -307,8 +307,6 @@ def _array_rows(path: Path, used: frozenset[str], limit: int, encoding: str) -> 
             yield line, scrub(value), None
 
 
-def _json_kind(value: Any) -> str:
-    return {list: "array", str: "string", bool: "true or false", type(None): "null", int: "number", float: "number"}.get(type(value), "value")
 
 
 def _nested(row: dict[str, Any], column: str) -> Any:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from factflow.errors import InputError
 from factflow.fileio import BoundedLines, atomic_write_text, open_input, read_regular
-from factflow.jsonstream import array_items
+from factflow.jsonstream import array_items, json_kind
 from factflow.layout import CLAIMREVIEWS, OutputLayout
 from factflow.models import FileProblems, Model, Problem, check_link
 
@@ -149,7 +149,7 @@ def _items(path: Path, text: str) -> Iterator[tuple[int, int | None, Any]]:
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        raise InputError(path, f"a JSON {type(data).__name__} at the top; {_EXPECTED}")
+        raise InputError(path, f"a JSON {json_kind(data)} at the top; {_EXPECTED}")
     for number, item in enumerate(data, start=1):
         yield number, None, item
 
@@ -255,7 +255,7 @@ def _review(item: Any, file: str) -> ImportedReview:
     if isinstance(item, ValueError):
         raise item
     if not isinstance(item, dict):
-        raise ValueError(f"a JSON {type(item).__name__}, not an object")
+        raise ValueError(f"a JSON {json_kind(item)}, not an object")
     try:
         review = _ClaimReviewIn.model_validate(item)
     except ValidationError as exc:
