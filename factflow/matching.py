@@ -34,7 +34,7 @@ import numpy as np
 from factflow.errors import InputError, LocatedError
 from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 from factflow.models import FileProblems, Problem
-from factflow.tsvio import tsv_header, tsv_records
+from factflow.tsvio import NOT_UTF8_ROW, tsv_header, tsv_records, undecodable
 
 __all__ = [
     "DEFAULT_THRESHOLD", "FIGURE_PENALTY", "Match", "Row", "figures", "figures_conflict",
@@ -272,7 +272,7 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
     A file that cannot be read, or whose header lacks a column, is an :class:`InputError`; a row
     with a missing or empty field, or an id seen before, is a problem and is skipped.
     """
-    handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
+    handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", errors="surrogateescape", newline="")  # a pipe too
     rows: list[Row] = []
     problems = FileProblems(str(path))  # a file of millions of bad rows: a thousand problems and a count
     seen: dict[str, int] = {}
@@ -286,6 +286,9 @@ def read_id_text_tsv(path: Path) -> tuple[list[Row], list[Problem]]:
                     continue
                 row, line = record.fields, record.line
                 if not row or not any(cell.strip() for cell in row):
+                    continue
+                if undecodable(row):  # a byte that is no UTF-8: that row only
+                    problems.append(Problem(file=str(path), line=line, message=NOT_UTF8_ROW))
                     continue
                 if len(row) <= max(id_col, text_col):
                     problems.append(Problem(file=str(path), line=line, message=f"{len(row)} column(s) where the header has "

@@ -15,6 +15,7 @@ line is its text as written, split at its tabs: the row is kept, with its quotes
 from __future__ import annotations
 
 import csv
+import re
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,6 +112,17 @@ def tsv_records(lines: BoundedLines) -> Iterator[Record | LocatedError]:
         yield Record(number, fields if fields is not None else stripped.split("\t"))
 
 
+#: What a byte that is no UTF-8 becomes when a TSV is read with errors="surrogateescape" (U+DC80 to U+DCFF).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+#: The problem of a row that holds such a byte (it is skipped; the rows around it are read).
+NOT_UTF8_ROW = "not UTF-8 text (bytes that make no UTF-8 character); the row was skipped; save the file as UTF-8"
+
+
+def undecodable(fields: list[str]) -> bool:
+    """Whether a row read with errors="surrogateescape" holds a byte that was no UTF-8."""
+    return any(_UNDECODABLE.search(field) for field in fields)
+
+
 def tsv_header(records: Iterator[Record | LocatedError], path: Path | str, columns: tuple[str, ...], expected: str,
                fold: bool = False) -> tuple[list[str], list[int]]:
     """The header of :func:`tsv_records` (its names, stripped) and where each of ``columns`` is in it (with
@@ -123,6 +135,8 @@ def tsv_header(records: Iterator[Record | LocatedError], path: Path | str, colum
     if header is None or not header.fields:
         what = "empty file" if header is None else "the first line is blank"
         raise InputError(path, f"{what}; expected a header line '{expected}'", line=1)
+    if undecodable(header.fields):
+        raise InputError(path, "not UTF-8 text; save it as UTF-8", line=header.line)
     names = [name.strip() for name in header.fields]
     keys = [name.lower() for name in names] if fold else names
     missing = [c for c in columns if (c.lower() if fold else c) not in keys]

@@ -8,6 +8,7 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 from factflow_flows.console import (
@@ -70,7 +71,7 @@ def claims_score(file: Path, detector: str, threshold: float | None) -> None:
     from factflow.claims.scoring import make_scorer, score_tsv
 
     problems = FileProblems(str(file))
-    score_tsv(file, make_scorer(detector, threshold), sys.stdout, problems)
+    score_tsv(file, make_scorer(detector, threshold), _standard_output("factflow claims score FILE > scores.tsv"), problems)
     _print_problems(problems.listed())
 
 
@@ -95,7 +96,16 @@ def claims_match(queries: Path, candidates: Path, k: int) -> None:
         if n >= 1000:  # seconds or more
             stderr.print(f"Encoding {n:,} sentences (a few hundred a second) ...", highlight=False)
 
-    _print_problems(match_tsv(queries, candidates, k, sys.stdout, on_encode=announce))
+    _print_problems(match_tsv(queries, candidates, k, _standard_output("factflow claims match QUERIES CANDIDATES > matches.tsv"),
+                              on_encode=announce))
+
+
+def _standard_output(example: str) -> TextIO:
+    """Standard output, where the command writes its table; a usage error when it was closed (``>&-``):
+    the table would go nowhere (it was a TypeError traceback from the CSV writer)."""
+    if sys.stdout is None:
+        raise click.UsageError(f"standard output is closed, and the table is written there; redirect it to a file: {example}")
+    return sys.stdout
 
 
 def _print_problems(problems: list[Problem]) -> None:

@@ -157,3 +157,32 @@ def test_the_header_is_read_whatever_its_case(tmp_path: Path) -> None:
     code, out = score(src, "--detector", "ngram")
     assert code == 0, out
     assert [r[0] for r in rows(out)] == ["Sentence_id", "s1"]
+
+
+def test_a_row_that_is_not_utf8_costs_that_row_and_the_rest_are_scored(tmp_path: Path) -> None:
+    """One Latin-1 byte in row 601 stopped 'claims score' after 600 rows were written, with an error naming no line."""
+    src = tmp_path / "in.tsv"
+    body = "".join(f"{i}\tPrices rose {i} percent in 2019.\n" for i in range(1, 601))
+    src.write_bytes(b"Sentence_id\tText\n" + body.encode() + b"bad\tcaf\xe9 said 50 percent\nlast\tExports rose 3 percent.\n")
+    code, out = score(src, "--detector", "ngram")
+    assert code == 0, out
+    table = [r for r in rows(out) if len(r) == 3]
+    assert [r[0] for r in table][-2:] == ["600", "last"] and len(table) == 602  # the header and 601 rows
+    assert f"{src}:602: not UTF-8 text (bytes that make no UTF-8 character); the row was skipped" in out
+    header = tmp_path / "header.tsv"
+    header.write_bytes(b"Sentence_id\tT\xe9xt\n1\tx\n")
+    code, out = score(header)
+    assert code == 1 and f"{header}:1: not UTF-8 text; save it as UTF-8" in out
+
+
+@pytest.mark.parametrize("command", [["claims", "score", "{tsv}", "--detector", "ngram"], ["claims", "match", "{ids}", "{ids}"]])
+def test_a_closed_standard_output_is_one_usage_error(tmp_path: Path, command: list[str]) -> None:
+    """'factflow claims score FILE >&-' was a TypeError traceback from the CSV writer."""
+    tsv = tmp_path / "s.tsv"
+    tsv.write_text("Sentence_id\tText\n1\tPrices rose 4 percent in 2019.\n", encoding="utf-8")
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("id\ttext\n1\tPrices rose 4 percent in 2019.\n", encoding="utf-8")
+    argv = [sys.executable, "-m", "factflow_flows.cli", *(a.format(tsv=tsv, ids=ids) for a in command)]
+    done = subprocess.run(["bash", "-c", '"$@" >&-', "bash", *argv], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "standard output is closed, and the table is written there; redirect it to a file" in done.stderr

@@ -27,7 +27,7 @@ from factflow.claims.signals import Assessment, assess
 from factflow.errors import InputError, LocatedError
 from factflow.fileio import MAX_TSV_LINE_CHARS, BoundedLines, open_input
 from factflow.models import FileProblems, Problem
-from factflow.tsvio import tsv_header, tsv_records
+from factflow.tsvio import NOT_UTF8_ROW, tsv_header, tsv_records, undecodable
 
 #: How far below the threshold a sentence that cannot be checked is placed.
 _NOT_CHECKABLE_MARGIN = 0.01
@@ -264,7 +264,8 @@ def read_sentences_tsv(path: Path, problems: FileProblems) -> Iterator[tuple[str
     A row without a text column, or too long to hold, is a problem in ``problems`` and skipped; a file
     that cannot be read, or whose header lacks a column, is an :class:`InputError`.
     """
-    handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", newline="")  # a pipe too; never a hang
+    # A byte that is no UTF-8 costs its row (scores already written stay right): surrogateescape marks it.
+    handle = io.TextIOWrapper(open_input(path, InputError), encoding="utf-8-sig", errors="surrogateescape", newline="")  # a pipe too
     with handle:
         records = tsv_records(BoundedLines(handle, path, MAX_TSV_LINE_CHARS, "a row holds one sentence; the row was skipped", InputError))
         try:
@@ -272,6 +273,8 @@ def read_sentences_tsv(path: Path, problems: FileProblems) -> Iterator[tuple[str
             for record in records:
                 if isinstance(record, LocatedError):
                     problems.append(Problem(file=str(path), line=record.line, message=record.message))
+                elif undecodable(record.fields):
+                    problems.append(Problem(file=str(path), line=record.line, message=NOT_UTF8_ROW))
                 elif len(record.fields) > max(id_col, text_col):
                     yield record.fields[id_col], record.fields[text_col]
                 elif record.fields and any(field.strip() for field in record.fields):
