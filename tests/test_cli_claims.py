@@ -186,3 +186,16 @@ def test_a_closed_standard_output_is_one_usage_error(tmp_path: Path, command: li
     done = subprocess.run(["bash", "-c", '"$@" >&-', "bash", *argv], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "standard output is closed, and the table is written there; redirect it to a file" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["claims", "score", "{tsv}", "--detector", "ngram"], ["claims", "match", "{ids}", "{ids}"]])
+def test_a_full_disk_under_standard_output_is_named_so(tmp_path: Path, command: list[str]) -> None:
+    """'> /dev/full' was 'disk full writing the output folder', which these commands never write."""
+    tsv = tmp_path / "s.tsv"
+    tsv.write_text("Sentence_id\tText\n" + "".join(f"{i}\tPrices rose {i} percent in 2019.\n" for i in range(3000)), encoding="utf-8")
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("id\ttext\n1\tPrices rose 4 percent in 2019.\n", encoding="utf-8")
+    argv = [sys.executable, "-m", "factflow_flows.cli", *(a.format(tsv=tsv, ids=ids) for a in command)]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.strip() == "Error: disk full writing standard output; nothing was lost", done.stderr
