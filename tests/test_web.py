@@ -88,6 +88,18 @@ def test_a_redirect_to_a_private_address_is_refused(api_server: HTTPServer, tmp_
     docs, problems = load_stage(seeds, online_config(api_server, tmp_path / "out"), tmp_path / "out")
     assert docs == [] and "192.168.1.1" in problems[0].message and "refused" in problems[0].message
     assert len(api_server.log) == 1
+    assert problems[0].message.startswith(api_server.url_for("/moved") + ": redirected to http://192.168.1.1/admin: refused")
+
+
+def test_a_redirect_to_a_file_url_names_the_listed_url_and_the_hop(api_server: HTTPServer, tmp_path: Path) -> None:
+    """A page that redirected to file:///etc/passwd was 'file:/etc/passwd: only http:// and https:// URLs are fetched'
+    on the listed line, as if the list held that URL."""
+    api_server.expect_request("/moved").respond_with_data("", status=302, headers={"Location": "file:///etc/passwd"})
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", api_server.url_for("/moved") + "\n")
+    docs, problems = load_stage(seeds, online_config(api_server, tmp_path / "out"), tmp_path / "out")
+    assert docs == [] and [(p.line, p.message) for p in problems] == [
+        (1, api_server.url_for("/moved") + ": redirected to file:/etc/passwd: only http:// and https:// URLs are fetched")]
 
 
 def test_oversized_failing_and_non_article_pages_are_problems(api_server: HTTPServer, tmp_path: Path) -> None:

@@ -233,7 +233,12 @@ async def fetch_article(client: httpx.AsyncClient, url: str, cfg: IngestConfig, 
     """Fetch one article URL (redirects checked hop by hop, size limited) and extract it."""
     current = url
     for _ in range(cfg.max_redirects + 1):
-        await check_url(current, cfg)
+        try:
+            await check_url(current, cfg)
+        except InputError as exc:  # a redirect's target is refused: the problem names the listed URL and the hop
+            if current == url:
+                raise
+            raise InputError(url, f"redirected to {current}: {exc.message}") from exc
         try:
             async with client.stream("GET", current) as response:
                 if response.is_redirect and "location" in response.headers:
