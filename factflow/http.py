@@ -103,7 +103,7 @@ def retry_after(response: httpx.Response, now: float | None = None) -> float | N
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # '²' is a digit to str.isdigit, and no number to float
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -205,7 +205,9 @@ class PoliteTransport(httpx.AsyncBaseTransport):
         """Send one request and read its body whole, decoded and capped (the layers above get plain bytes)."""
         streamed = await self.inner.handle_async_request(request)
         body = await read_capped(streamed, self.cfg.max_response_bytes)
-        headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _DROPPED_HEADERS]
+        # As received, in bytes: a header value of a byte past ASCII ('Retry-After: \xb2') decoded and encoded
+        # again was a UnicodeEncodeError, which every source of that host reported as its reason.
+        headers = [(k, v) for k, v in streamed.headers.raw if k.decode("latin-1").lower() not in _DROPPED_HEADERS]
         extensions = {k: v for k, v in streamed.extensions.items() if k in ("http_version", "reason_phrase")}
         return httpx.Response(streamed.status_code, headers=headers, content=body, request=request, extensions=extensions)
 

@@ -205,3 +205,32 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after(when, now=1767225600.0) == 10.0
     assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
     assert retry_after(httpx.Response(503)) is None
+    assert retry_after(httpx.Response(429, headers=[(b"Retry-After", b"\xb2")])) is None  # '\xb2' is a digit to str.isdigit
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_header_with_a_byte_past_ascii_is_a_status_not_an_encoding_error(tmp_path: Path, cache: bool) -> None:
+    """'Retry-After: \xb2' (a byte no ASCII) on a 429: every source of the host gave "'ascii' codec can't encode
+    character '\xb2'" as its reason; the header is passed on as received, and the answer is the 429 it was."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: \xb2\r\nX-Note: caf\xe9\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    async def main() -> BaseException | None:
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with build_client(http(retries=1), tmp_path / "cache" if cache else None) as client:
+                await get_json(client, f"http://127.0.0.1:{port}/x")
+        except Exception as exc:  # noqa: BLE001 - the error itself is what is checked
+            return exc
+        finally:
+            server.close()
+        return None
+
+    error = asyncio.run(main())
+    assert isinstance(error, TransientSourceError) and "HTTP 429 after retries" in str(error), repr(error)
