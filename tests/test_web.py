@@ -102,6 +102,16 @@ def test_a_redirect_to_a_file_url_names_the_listed_url_and_the_hop(api_server: H
         (1, api_server.url_for("/moved") + ": redirected to file:/etc/passwd: only http:// and https:// URLs are fetched")]
 
 
+def test_a_binary_page_declared_as_text_is_refused_as_a_seed_file_would_be(api_server: HTTPServer, tmp_path: Path) -> None:
+    """A page served as text/plain that held NUL bytes and random binary became a document of garbage sentences."""
+    api_server.expect_request("/blob").respond_with_data(b"\x00\x01\x02PK\x03\x04" * 500 + b" 45 percent.", content_type="text/plain")
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", api_server.url_for("/blob") + "\n")
+    docs, problems = load_stage(seeds, online_config(api_server, tmp_path / "out"), tmp_path / "out")
+    assert docs == [] and [(p.line, p.message) for p in problems] == [
+        (1, api_server.url_for("/blob") + ": declared 'text/plain' but binary (contains NUL bytes); only text documents are read")]
+
+
 def test_oversized_failing_and_non_article_pages_are_problems(api_server: HTTPServer, tmp_path: Path) -> None:
     api_server.expect_request("/big").respond_with_data("<html><body>" + "<p>word</p>" * 5000 + "</body></html>", content_type="text/html")
     api_server.expect_request("/missing").respond_with_data("no", status=404)
