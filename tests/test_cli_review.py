@@ -279,3 +279,11 @@ def test_a_verdict_too_large_to_read_back_is_refused_before_it_is_saved(queue: l
     session.save(task, "true", "Checked.", fits, "terminal")
     path = out_dir / "review" / "verdicts" / "reviewer-1" / f"{task.claim}.yaml"
     assert load_verdict(path, out_dir, set(queue), loaded.config.review).verdict.evidence == fits
+
+
+def test_input_ending_inside_a_verdict_says_that_verdict_was_not_saved(queue: list[str], out_dir: Path) -> None:
+    """A rating and a rationale typed, then the input ended at the evidence prompt: 'Saved 0' and nothing more."""
+    done = review(out_dir, "2\nMatches the record.\n")
+    assert done.returncode == 0, done.stderr
+    assert f"The verdict on {queue[0]} (mostly-true) was not saved: the input ended before it was complete." in done.stdout
+    assert "Saved 0, skipped 0" in done.stdout

@@ -219,6 +219,7 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
             continue
         show_task(item, number, len(tasks), session)
         adoption = adoptable(item.task, session.cfg)
+        rating = ""
         try:
             rating = _ask_rating(session.cfg, can_adopt=adoption is not None)
             if rating in ("s", "q"):
@@ -235,6 +236,9 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
         except click.Abort as exc:  # end of input (a pipe ran dry, Ctrl-D) or Ctrl-C: stop, keep what was saved
             outcome.quit = True
             outcome.stopped = str(exc) == _STOPPED
+            if rating and rating not in ("s", "q"):  # the input ended with a verdict half given: say it was not saved
+                click.echo(click.style(printable(f"The verdict on {item.task.claim} ({rating}) was not saved: the input ended "
+                                                 "before it was complete."), fg="yellow"))
             break
         try:
             saved = session.save(item.task, rating, rationale, evidence, VIA)
