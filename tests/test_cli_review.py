@@ -287,3 +287,13 @@ def test_input_ending_inside_a_verdict_says_that_verdict_was_not_saved(queue: li
     assert done.returncode == 0, done.stderr
     assert f"The verdict on {queue[0]} (mostly-true) was not saved: the input ended before it was complete." in done.stdout
     assert "Saved 0, skipped 0" in done.stdout
+
+
+def test_a_verdicts_folder_that_is_a_file_stops_the_session_before_a_verdict_is_typed(queue: list[str], out_dir: Path) -> None:
+    """The session took a whole verdict, then failed to save it and said 'nothing was lost': the verdict was."""
+    folder = out_dir / "review" / "verdicts" / "reviewer-1"
+    folder.rename(out_dir / "moved")
+    folder.write_text("not a folder\n", encoding="utf-8")
+    done = review(out_dir, "2\nChecked.\n\nq\n")
+    assert done.returncode == 1 and "Rating" not in done.stdout, done.stdout
+    assert "reviewer-1: is not a folder, where your verdict files go; move it away" in done.stderr + done.stdout
