@@ -247,6 +247,16 @@ def test_latin1_and_bom_crlf_files_are_decoded(tmp_path: Path) -> None:
     assert by_id["bom"].title == "BOM title" and "\r" not in by_id["bom"].text
 
 
+def test_a_utf8_file_with_one_stray_byte_stays_utf8(tmp_path: Path) -> None:
+    """One Latin-1 byte late in a UTF-8 article made the whole file Windows-1252: 'Café' became 'CafÃ©' and every
+    curly quote three letters, in tasks and claims. Read as corpora are: that byte alone is a replacement character."""
+    text = "Café prices\n\nThe café\u2019s owner said \u201cprices rose 4 percent\u201d in 2019."
+    (tmp_path / "mixed.txt").write_bytes(text.encode("utf-8") + b" Caf\xe9 closed.\n")
+    (doc,), problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and doc.encoding == "utf-8" and doc.title == "Café prices"
+    assert "The café\u2019s owner said \u201cprices rose 4 percent\u201d in 2019. Caf\ufffd closed." in doc.text
+
+
 def test_missing_seeds_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="seeds folder not found"):
         load_documents(tmp_path / "nope", IngestConfig())

@@ -7,7 +7,6 @@ scraped_at). A bad row is a problem naming the file and its line; the other rows
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import html
@@ -25,7 +24,7 @@ from factflow.config import CorpusColumns, IngestConfig
 from factflow.errors import InputError
 from factflow.fileio import BoundedLines, Tree, files_matching, walk_tree
 from factflow.ingest.dates import DATE_FORMS, read_date
-from factflow.ingest.parse import HTML_FRAGMENT, fragment_text, parse_document, wide_encoding
+from factflow.ingest.parse import HTML_FRAGMENT, NON_ASCII, fragment_text, parse_document, utf8_at, wide_encoding
 from factflow.jsonstream import array_items, json_kind
 from factflow.models import MAX_ID_CHARS, Document, FileProblems, Problem, check_document_url, clip, unexpected_problem
 from factflow.text import scrub, shown_name
@@ -68,7 +67,6 @@ def row_limit(cfg: IngestConfig) -> int:
 
 #: Bytes read at a time while looking for a corpus file's first character that is not ASCII.
 _SCAN_BLOCK = 1 << 16
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def corpus_encoding(path: Path) -> str:
@@ -82,16 +80,13 @@ def corpus_encoding(path: Path) -> str:
             return wide
         raw.seek(0)
         while block := raw.read(_SCAN_BLOCK):
-            found = _NON_ASCII.search(block)
+            found = NON_ASCII.search(block)
             if found is None:
                 continue
             first = block[found.start():found.start() + 4]
             first += raw.read(4 - len(first))
-            try:  # not final: a character cut short by the four bytes is no error, one that is not UTF-8 is
-                codecs.utf_8_decode(first, "strict", False)
-            except UnicodeDecodeError as exc:
-                if exc.start == 0:  # the first character itself (a later one in the four bytes: UTF-8 all the same)
-                    return "cp1252"
+            if not utf8_at(first, final=len(first) < 4):
+                return "cp1252"
             break
     return "utf-8-sig"
 

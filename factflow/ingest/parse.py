@@ -110,6 +110,21 @@ def wide_encoding(head: bytes) -> str | None:
     return next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
 
 
+#: A byte past ASCII.
+NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def utf8_at(first: bytes, final: bool) -> bool:
+    """Whether ``first`` (up to four bytes from a text's first byte past ASCII) starts with a UTF-8 character; one
+    cut short by the four bytes is no error unless they are the text's last (``final``), a later character
+    that is not UTF-8 does not count."""
+    try:
+        codecs.utf_8_decode(first, "strict", final)
+    except UnicodeDecodeError as exc:
+        return exc.start != 0
+    return True
+
+
 def decode(raw: bytes, path: Path) -> tuple[str, str]:
     """Decode file bytes as UTF-8 (BOM allowed), or UTF-16 or UTF-32 with their byte-order mark, falling back
     to Windows-1252; returns text and encoding."""
@@ -131,6 +146,12 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # Read as corpora are (corpus_encoding): a text whose first character past ASCII is UTF-8 is UTF-8 with a stray
+    # bad byte later (that byte alone is a replacement character); read as Windows-1252, its every accent and curly
+    # quote was two or three wrong letters ('Café' became 'CafÃ©').
+    found = NON_ASCII.search(raw)
+    if found is not None and utf8_at(raw[found.start():found.start() + 4], final=found.start() + 4 >= len(raw)):
+        return raw.decode("utf-8", errors="replace"), "utf-8"
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
