@@ -178,6 +178,40 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+#: Seconds a server PREFECT_API_URL names has to answer its health check: Prefect's own client waits 60 s a
+#: request and retries five times, so a server that took connections and never answered was 7 minutes of silence.
+EXTERNAL_TIMEOUT = 10.0
+
+
+def check_external_api(url: str, timeout: float = EXTERNAL_TIMEOUT) -> None:
+    """ServerError, in one line, unless ``url`` (PREFECT_API_URL) answers as a Prefect 3 API: its health check
+    within ``timeout``, and its version, where it tells one, 3.x. A refused or silent address, a web server that
+    is not Prefect's, or a Prefect 2 server ended the run or ``serve`` in a traceback of Prefect's client."""
+    hint = "start the Prefect 3 server it names (prefect server start), or unset PREFECT_API_URL to run with a temporary server"
+    key = os.environ.get("PREFECT_API_KEY")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        with httpx.Client(timeout=timeout, headers=headers, follow_redirects=False) as client:
+            health = client.get(f"{url}/health")
+            if health.status_code != 200:
+                raise ServerError(f"PREFECT_API_URL {url}: its health check answered HTTP {health.status_code}, so it is no "
+                                  f"Prefect API (a Prefect API URL ends in /api); {hint}")
+            answer = client.get(f"{url}/admin/version")
+    except httpx.HTTPError as exc:
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise ServerError(f"PREFECT_API_URL {url}: no answer within {timeout:g} s ({reason}); {hint}") from exc
+    if answer.status_code != 200:
+        return  # a server that does not tell its version (Prefect Cloud's workspaces): the client checks it
+    try:
+        version = answer.json()
+    except ValueError:
+        version = None
+    if not isinstance(version, str) or not version[:1].isdigit():
+        raise ServerError(f"PREFECT_API_URL {url}: it does not answer as a Prefect server (its version is {str(version)[:40]!r}); {hint}")
+    if version.split(".")[0] != "3":
+        raise ServerError(f"PREFECT_API_URL {url}: it is Prefect {version}, and factflow runs with Prefect 3; {hint}")
+
+
 @contextmanager
 def prefect_api(
     home: Path, port: int | None = None, timeout: float = 120, temporary: bool = False,
@@ -190,6 +224,7 @@ def prefect_api(
     """
     existing = os.environ.get("PREFECT_API_URL")
     if existing:
+        check_external_api(existing.rstrip("/"))
         if while_starting:
             while_starting()
         yield PrefectAPI(url=existing.rstrip("/"), pid=None)

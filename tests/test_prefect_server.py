@@ -107,10 +107,70 @@ def test_a_run_uses_the_served_server_without_starting_one(healthy: str, tmp_pat
 
 
 def test_prefect_api_url_set_by_the_user_wins_over_the_record(healthy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    mine = _server(200)
+    url = f"http://127.0.0.1:{mine.server_address[1]}/api"
+    monkeypatch.setenv("PREFECT_API_URL", url)
     _record(tmp_path, healthy, os.getpid())
-    with prefect_api(tmp_path, temporary=True) as api:
-        assert (api.url, api.served) == ("http://127.0.0.1:9/api", False)
+    try:
+        with prefect_api(tmp_path, temporary=True) as api:
+            assert (api.url, api.served) == (url, False)
+    finally:
+        mine.shutdown()
+        mine.server_close()
+
+
+def _answering(health: int, version: bytes | None, delay: float = 0.0) -> ThreadingHTTPServer:
+    """A server that answers /api/health with ``health`` and /api/admin/version with ``version`` (404 when None)."""
+    import time
+
+    class Api(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            time.sleep(delay)
+            code, body = (health, b"true") if self.path == "/api/health" else (200, version) if version is not None else (404, b"{}")
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # the client gave up: a broken pipe
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize(("health", "version", "delay", "says"), [
+    (404, None, 0.0, "its health check answered HTTP 404, so it is no Prefect API"),
+    (200, b"{}", 0.0, "it does not answer as a Prefect server (its version is '{}')"),  # was InvalidVersion, a traceback
+    (200, b'"2.14.0"', 0.0, "it is Prefect 2.14.0, and factflow runs with Prefect 3"),  # was a RuntimeError traceback
+    (200, b'"3.9.1"', 3.0, "no answer within 1 s (ReadTimeout"),  # was 7 minutes of silence, then one line
+    (None, None, 0.0, "no answer within 1 s (ConnectError"),  # serve printed a traceback after announcing itself
+    (200, b'"3.9.1"', 0.0, None),
+    (200, None, 0.0, None),  # a server that does not tell its version (Prefect Cloud's workspaces): left to the client
+])
+def test_a_prefect_api_url_that_is_no_prefect_3_api_is_one_line_at_once(
+    health: int | None, version: bytes | None, delay: float, says: str | None,
+) -> None:
+    from factflow_flows.server import check_external_api
+
+    from factflow.errors import ServerError
+
+    server = _answering(health or 200, version, delay) if health is not None else None
+    url = f"http://127.0.0.1:{server.server_address[1] if server else 9}/api"
+    try:
+        if says is None:
+            check_external_api(url, timeout=1)
+            return
+        with pytest.raises(ServerError) as info:
+            check_external_api(url, timeout=1)
+        assert str(info.value).startswith(f"PREFECT_API_URL {url}: {says}") and "unset PREFECT_API_URL" in str(info.value), str(info.value)
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
 
 
 def test_a_run_whose_server_stops_answering_ends_with_one_error_line_in_seconds(seed_dir: Path, tmp_path: Path) -> None:
