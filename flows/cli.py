@@ -241,9 +241,17 @@ def serve(config_path: Path, seeds: Path, out: Path, cron: str | None, interval:
     prefect_defaults(Path.cwd() / ".prefect")
     schedule = _schedule(cron, timezone, interval)  # a cron or time zone Prefect refuses stops here, before any server starts
 
+    from factflow_flows.server import API_LOST, SERVER_LOG, prefect_api, served_api, watch_server
+
+    if not os.environ.get("PREFECT_API_URL"):
+        # A second serve on this PREFECT_HOME started a second server on the same database; when it stopped,
+        # Prefect paused the deployment they share and the first served nothing more, without a word.
+        running = served_api(Path(os.environ["PREFECT_HOME"]))
+        if running:
+            raise ServerError(f"a `factflow serve` of this project is running already (its Prefect server: {running}); "
+                              "stop it first (Ctrl-C), or leave it: it runs the flow on its schedule, and `factflow run` uses its server")
     signal.signal(signal.SIGTERM, _stop_serving)  # as Ctrl-C
     signal.signal(signal.SIGINT, _stop_serving)
-    from factflow_flows.server import API_LOST, SERVER_LOG, prefect_api, watch_server
 
     server_exit: list[int] = []
 

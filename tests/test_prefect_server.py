@@ -274,3 +274,17 @@ def test_undeliverable_log_lines_print_no_traceback_without_debug(args: list[str
         assert logging.raiseExceptions is raising
     finally:
         logging.raiseExceptions = before
+
+
+def test_a_second_serve_of_the_project_is_refused_while_the_first_runs(healthy: str, tmp_path: Path) -> None:
+    """A second serve on one PREFECT_HOME started a second server on the same database; when it stopped, Prefect
+    paused the deployment both served and the first ran nothing more, without a word."""
+    home = tmp_path / "prefect-home"
+    _record(home, healthy, os.getpid())  # a live serve's record: its process alive, its server answering
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(home)
+    done = subprocess.run([sys.executable, "-m", "factflow_flows.cli", "serve", "--interval", "60", "--config", str(CONFIG),
+                           "--out", str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert f"a `factflow serve` of this project is running already (its Prefect server: {healthy}); stop it first" in done.stderr
+    assert "Prefect UI" not in done.stdout  # refused before any server starts
