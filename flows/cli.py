@@ -324,6 +324,10 @@ def _schedule(cron: str | None, timezone: str, interval: int | None) -> dict[str
     zone of its own: a schedule object carries it). A usage error when Prefect refuses the cron
     expression or the time zone."""
     if not cron:
+        if timezone and timezone != "UTC":  # taken and ignored, 'Mars/X' too
+            raise click.BadParameter(f"{timezone!r}: --timezone is the time zone of a --cron schedule; an --interval "
+                                     "runs every so many seconds in any zone (leave --timezone out, or give --cron)",
+                                     param_hint="--timezone")
         return {"interval": interval}
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.schedules import Cron

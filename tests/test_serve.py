@@ -267,6 +267,8 @@ def test_the_schedule_is_one_flow_serve_takes(cron: str | None, timezone: str) -
     (["--cron", "nonsense"], 'Invalid cron string: "nonsense"'),
     (["--cron", "61 * * * *"], 'Invalid cron string: "61 * * * *"'),
     (["--cron", "0 * * * *", "--timezone", "Mars/Olympus"], 'Invalid timezone: "Mars/Olympus"'),
+    # Taken and ignored with an interval, an unknown zone too.
+    (["--interval", "5", "--timezone", "Mars/Olympus"], "'Mars/Olympus': --timezone is the time zone of a --cron schedule"),
 ])
 def test_a_cron_or_time_zone_prefect_refuses_is_a_usage_error_before_any_server_starts(tmp_path: Path, args: list[str], said: str) -> None:
     done = subprocess.run(
