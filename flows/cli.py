@@ -327,7 +327,7 @@ def _schedule(cron: str | None, timezone: str, interval: int | None) -> dict[str
         if timezone and timezone != "UTC":  # taken and ignored, 'Mars/X' too
             raise click.BadParameter(f"{timezone!r}: --timezone is the time zone of a --cron schedule; an --interval "
                                      "runs every so many seconds in any zone (leave --timezone out, or give --cron)",
-                                     param_hint="--timezone")
+                                     param_hint="--cron / --timezone")
         return {"interval": interval}
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.schedules import Cron
