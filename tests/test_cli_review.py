@@ -58,7 +58,7 @@ def test_rate_skip_quit_and_resume(queue: list[str], out_dir: Path, loaded: Load
 def test_the_run_collects_what_the_terminal_saved(queue: list[str], seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
     answers = "".join(f"{i % 6 + 1}\nReason {i}.\nhttps://example.org/{i}\n\n" for i in range(len(queue)))
     done = review(out_dir, answers)
-    assert f"Saved {len(queue)}, skipped 0, 0 still open." in done.stdout
+    assert f"Saved {len(queue)}, skipped 0, 0 still open. Nothing is left for you; the next run collects your verdicts." in done.stdout
     assert "No open tasks for reviewer-1." in review(out_dir, "").stdout
     report = run_pipeline(loaded, seed_dir, out_dir).report
     ratings = {c.id: v.rating for c in report.claims for v in c.verdicts if v.reviewer == "reviewer-1"}

@@ -257,6 +257,6 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
     session.refresh(queue=False)  # the verdict files, which others may have saved meanwhile; the queue stays
     outcome.left = len(session.open_queue())
     click.echo("")
-    click.echo(f"Saved {outcome.saved}, skipped {outcome.skipped}, {outcome.left} still open. "
-               "Run `factflow review` again to continue; the next run collects your verdicts.")
+    again = "Run `factflow review` again to continue; " if outcome.left else "Nothing is left for you; "  # not 'continue' with 0 open
+    click.echo(f"Saved {outcome.saved}, skipped {outcome.skipped}, {outcome.left} still open. {again}the next run collects your verdicts.")
     return outcome
