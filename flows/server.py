@@ -20,6 +20,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -139,13 +140,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: A Python exception's last line in a log ("sqlite3.DatabaseError: file is not a database"): the cause, said once.
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception): ")
+
+
 def wait_healthy(url: str, process: subprocess.Popen[bytes] | None, timeout: float, log: Path | None = None) -> None:
     """Wait until ``url``/health answers; raise ServerError if the process dies or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-            raise ServerError(f"prefect server exited with status {process.returncode}:\n{tail}")
+            # The log's last error line, not its last 2,000 characters (a traceback cut mid-word): the log is named.
+            lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()] if log and log.exists() else []
+            said = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line) or "already in use" in line),
+                        next((line for line in reversed(lines) if "error" in line.lower()), lines[-1] if lines else ""))
+            where = f"; its log is {log}" if log else ""
+            raise ServerError(f"prefect server exited with status {process.returncode}: {said[:300]}{where}")
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return

@@ -288,3 +288,20 @@ def test_a_second_serve_of_the_project_is_refused_while_the_first_runs(healthy: 
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert f"a `factflow serve` of this project is running already (its Prefect server: {healthy}); stop it first" in done.stderr
     assert "Prefect UI" not in done.stdout  # refused before any server starts
+
+
+def test_a_damaged_prefect_database_is_one_line_naming_the_cause_and_the_log(seed_dir: Path, tmp_path: Path) -> None:
+    """The error pasted the server log's last 2,000 characters: 33 lines of a traceback starting mid-word."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    (home / "prefect.db").write_bytes(bytes(range(256)) * 400)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(home)
+    done = subprocess.run(
+        [sys.executable, "-m", "factflow_flows.cli", "run", "-q", "--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(tmp_path / "out")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    (line,) = [line for line in done.stderr.splitlines() if line.strip()]
+    assert line.startswith("Error: prefect server exited with status") and "file is not a database" in line, line
+    assert line.endswith(f"its log is {home / 'temporary-server.log'}")
