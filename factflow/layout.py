@@ -159,6 +159,13 @@ class OutputLayout:
     def lock(self) -> Path:
         return self.root / LOCK
 
+    def kept_files(self) -> list[Path]:
+        """The files the flow and the import keep beside the report and the review folder (the lock, the imported
+        fact-checks and their vectors, the flow's state): no configured path may land on one."""
+        return [self.lock, self.claimreview_index, self.claimreview_vectors, self.extractions, self.claims_cache,
+                self.tasks_manifest, self.verdict_cache, self.match_cache, self.vector_cache, self.passage_vector_cache,
+                self.report_snapshot]
+
     def owned_folders(self) -> list[Path]:
         """The folders a run writes into, relative to the root (each must be a real folder, not a link)."""
         return [REVIEW, TASKS, VERDICTS, STATE, Path(self.report_name).parent, Path(self.http_cache_name)]

@@ -218,10 +218,7 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
     memory = layout.claimreview_index.parent.resolve()
     state = layout.state.resolve()
     http_cache = layout.http_cache.resolve()
-    files = [layout.lock, layout.claimreview_index, layout.claimreview_vectors, layout.extractions, layout.claims_cache,
-             layout.tasks_manifest, layout.verdict_cache, layout.match_cache, layout.vector_cache,
-             layout.passage_vector_cache, layout.report_snapshot]
-    taken = {f.resolve(): layout.shown(f) for f in files}
+    taken = {f.resolve(): layout.shown(f) for f in layout.kept_files()}
     for target in (report, layout.report_json.resolve()):
         if _inside(target, memory):
             raise OutputError(out, f"report.path: {cfg.report.path!r} lies in {CLAIMREVIEWS.parent}/, where imported fact-checks "
@@ -236,9 +233,9 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
         raise OutputError(out, f"http.cache_dir: {cfg.http.cache_dir!r} lies in {CLAIMREVIEWS.parent}/, where imported fact-checks "
                           f"are kept; choose e.g. {DEFAULT_HTTP_CACHE}")
     clash = next((shown for path, shown in taken.items() if _inside(http_cache, path) or _inside(path, http_cache)), None)
-    if clash is not None or http_cache == state:
+    if clash is not None:  # .factflow-cache/ itself holds them all
         raise OutputError(out, f"http.cache_dir: {cfg.http.cache_dir!r} would hold or replace a file the flow keeps "
-                          f"({clash or STATE}); choose a folder of its own, e.g. {DEFAULT_HTTP_CACHE}")
+                          f"({clash}); choose a folder of its own, e.g. {DEFAULT_HTTP_CACHE}")
     if report.is_dir():
         raise OutputError(out, f"report.path: {cfg.report.path!r} is a folder; name a file such as reports/verdicts.yaml")
     if _inside(review, seeds_root) or _inside(seeds_root, review):

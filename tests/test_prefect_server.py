@@ -22,11 +22,17 @@ from factflow_flows.server import SERVED_FILE, prefect_api, served_api
 from tests.conftest import CONFIG
 
 
-def _server(status: int) -> ThreadingHTTPServer:
+def _server(status: int, version: bytes | None = None, delay: float = 0.0) -> ThreadingHTTPServer:
+    """A server that answers /api/health with ``status`` and /api/admin/version with ``version`` (404 when None),
+    each after ``delay`` seconds."""
+    import time
+
     class Health(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
-            code = status if self.path == "/api/health" else 404
-            body = b"true" if code == 200 else b'{"detail": "no"}'
+            time.sleep(delay)
+            asks_version = self.path == "/api/admin/version"
+            code = status if self.path == "/api/health" else 200 if asks_version and version is not None else 404
+            body = b'{"detail": "no"}' if code != 200 else version if asks_version and version is not None else b"true"
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -37,6 +43,7 @@ def _server(status: int) -> ThreadingHTTPServer:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # the client gave up: a broken pipe
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -119,29 +126,6 @@ def test_prefect_api_url_set_by_the_user_wins_over_the_record(healthy: str, tmp_
         mine.server_close()
 
 
-def _answering(health: int, version: bytes | None, delay: float = 0.0) -> ThreadingHTTPServer:
-    """A server that answers /api/health with ``health`` and /api/admin/version with ``version`` (404 when None)."""
-    import time
-
-    class Api(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
-            time.sleep(delay)
-            code, body = (health, b"true") if self.path == "/api/health" else (200, version) if version is not None else (404, b"{}")
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # the client gave up: a broken pipe
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 @pytest.mark.parametrize(("health", "version", "delay", "says"), [
     (404, None, 0.0, "its health check answered HTTP 404, so it is no Prefect API"),
     (200, b"{}", 0.0, "it does not answer as a Prefect server (its version is '{}')"),  # was InvalidVersion, a traceback
@@ -158,7 +142,7 @@ def test_a_prefect_api_url_that_is_no_prefect_3_api_is_one_line_at_once(
 
     from factflow.errors import ServerError
 
-    server = _answering(health or 200, version, delay) if health is not None else None
+    server = _server(health, version, delay) if health is not None else None
     url = f"http://127.0.0.1:{server.server_address[1] if server else 9}/api"
     try:
         if says is None:

@@ -302,8 +302,6 @@ def _array_rows(path: Path, used: frozenset[str], limit: int, encoding: str) -> 
             yield line, scrub(value), None
 
 
-
-
 def _nested(row: dict[str, Any], column: str) -> Any:
     """A row's value of ``column``: its key, or else (JSON) a key inside an object, named with dots:
     ``source.name`` in ``{"source": {"name": "BBC"}}`` (an API's answer: NewsAPI, the Guardian, the New York Times)."""

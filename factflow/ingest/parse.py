@@ -125,6 +125,12 @@ def utf8_at(first: bytes, final: bool) -> bool:
     return True
 
 
+def is_binary(raw: bytes) -> bool:
+    """Whether bytes are no text: NUL bytes near the start, where UTF-16 and UTF-32 (whose every ASCII character
+    has one) have no byte-order mark."""
+    return b"\x00" in raw[:8192] and wide_encoding(raw[:4]) is None
+
+
 def decode(raw: bytes, path: Path) -> tuple[str, str]:
     """Decode file bytes as UTF-8 (BOM allowed), or UTF-16 or UTF-32 with their byte-order mark, falling back
     to Windows-1252; returns text and encoding."""
@@ -135,7 +141,7 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise InputError(path, f"starts with a {wide.upper()} byte-order mark but is not {wide.upper()} text "
                              f"(byte {exc.start:,}); save it as UTF-8") from exc
-    if b"\x00" in raw[:8192]:
+    if is_binary(raw):
         raise InputError(path, "binary file (contains NUL bytes); only text documents are read")
     if raw.startswith(codecs.BOM_UTF8):
         try:

@@ -27,7 +27,7 @@ from factflow.config import HttpConfig, IngestConfig
 from factflow.errors import InputError, RefusedAddress
 from factflow.fileio import read_plain_file
 from factflow.http import build_client, run_async
-from factflow.ingest.parse import extract_article, parse_text_document, wide_encoding
+from factflow.ingest.parse import extract_article, is_binary, parse_text_document
 from factflow.models import MAX_URL_CHARS, Document, FileProblems, Problem, check_document_url, unexpected_problem
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -269,7 +269,7 @@ async def fetch_article(client: httpx.AsyncClient, url: str, cfg: IngestConfig, 
         if kind in _HTML_TYPES or (not kind and raw.lstrip()[:1] == b"<"):
             return extract_article(raw, url_doc_id(url), url, cfg, digest, url=current)
         if kind in _TEXT_TYPES:
-            if b"\x00" in raw[:8192] and not wide_encoding(raw[:4]):  # as a seed file of NUL bytes is: no text to read
+            if is_binary(raw):  # as a seed file of NUL bytes is: no text to read
                 raise InputError(url, f"declared {kind!r} but binary (contains NUL bytes); only text documents are read")
             doc = parse_text_document(url_doc_id(url), url, raw.decode(charset, errors="replace"), cfg, digest, charset,
                                       markdown=kind == "text/markdown")

@@ -46,28 +46,30 @@ _QUESTIONS = {
 }
 
 
-def yaml_files(folder: Path | str, prefix: str = "c-") -> list[str]:
-    """Names of the ``<prefix>*.yaml`` files in ``folder``, sorted; none if it is missing.
+def yaml_files(folder: Path | str) -> list[str]:
+    """Names of the ``c-*.yaml`` files (a claim's) in ``folder``, sorted; none if it is missing.
 
     os.scandir rather than Path.glob: a run lists tens of thousands of verdict files several
     times, and pathlib's globbing and sorting cost seconds there.
     """
     try:
         with os.scandir(folder) as entries:
-            return sorted(e.name for e in entries if e.name.startswith(prefix) and e.name.endswith(".yaml"))
+            return sorted(e.name for e in entries if e.name.startswith("c-") and e.name.endswith(".yaml"))
     except OSError:
         return []
 
 
-def _misnamed(folder: str) -> list[str]:
-    """Files in a reviewer's folder named as YAML but not ``.yaml`` (``.yml``, ``.YAML``), sorted; an editor's
-    hidden or backup files (``.c-x.yaml.swp``, ``c-x.yaml~``) are none of these."""
+def _reviewer_files(folder: str) -> tuple[list[str], list[str]]:
+    """A reviewer's folder in one listing: its ``*.yaml`` files, sorted, and those named as YAML but not
+    ``.yaml`` (``.yml``, ``.YAML``), sorted; an editor's hidden or backup files (``.c-x.yaml.swp``,
+    ``c-x.yaml~``) are among neither."""
     try:
         with os.scandir(folder) as entries:
-            return sorted(e.name for e in entries if not e.name.startswith(".") and not e.name.endswith(".yaml")
-                          and e.name.lower().endswith((".yml", ".yaml")))
+            names = [e.name for e in entries if not e.name.startswith(".")]
     except OSError:
-        return []
+        return [], []
+    return (sorted(n for n in names if n.endswith(".yaml")),
+            sorted(n for n in names if not n.endswith(".yaml") and n.lower().endswith((".yml", ".yaml"))))
 
 
 def reviewer_folders(out: Path) -> list[str]:
@@ -489,13 +491,12 @@ def collect_verdicts(
         return verdicts, problems
     for person in reviewer_folders(out):
         folder = os.path.join(root, person)  # strings, not pathlib's paths: tens of thousands of files
-        for name in _misnamed(folder):  # a verdict saved as .yml would be ignored without a word
+        named, misnamed = _reviewer_files(folder)  # hidden ones left out: an editor's or our own temporary files
+        for name in misnamed:  # a verdict saved as .yml would be ignored without a word
             stem = name[: -4 if name.lower().endswith(".yml") else -5]
             problems.append(Problem(file=shown_name(_shown(os.path.join(folder, name), out)), message=(
                 f"not read: verdict files are named <claim-id>.yaml; rename it to {shown_name(stem)}.yaml")))
-        for name in yaml_files(folder, prefix=""):
-            if name.startswith("."):
-                continue  # an editor's or our own temporary file
+        for name in named:
             try:
                 verdicts.append(load_verdict(os.path.join(folder, name), out, claim_ids, cfg, ledger, parsed=parsed))
             except VerdictError as exc:

@@ -87,7 +87,7 @@ class ReviewSession:
             raise VerdictError(OutputLayout(out).tasks, "no task files here; run `factflow run` first (or pass the right --out)")
         # Where the verdicts go must take them before a verdict is typed: found at the first save, it lost that verdict.
         for folder in (OutputLayout(out).verdicts, OutputLayout(out).reviewer_folder(person)):
-            if (folder.exists() or folder.is_symlink()) and (folder.is_symlink() or not folder.is_dir()):
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
                 raise VerdictError(folder, "is not a folder, where your verdict files go; move it away (the next "
                                    "`factflow run` writes the folder again), then start again")
         self.out, self.cfg, self.person, self.report = out, cfg, person, report

@@ -188,13 +188,13 @@ def _anatomy_fields(claim: Claim, document: Document | DocumentRecord | None, cf
         "published": "", "date_from": "", "date_to": "", "datetime_from": "", "datetime_to": "",
     }
     day = publication_date(document.published if document else None)
-    try:
+    if day is not None:
         window = timedelta(days=cfg.news_window_days)
-        start = datetime.combine(day - window, datetime.min.time(), UTC) if day is not None else None
-        end = datetime.combine(day + window, datetime.max.time(), UTC) if day is not None else None
-    except OverflowError:  # a window past year 1 or 9999: no dates to search between
-        day = start = end = None
-    if day is not None and start is not None and end is not None:
+        try:
+            start = datetime.combine(day - window, datetime.min.time(), UTC)
+            end = datetime.combine(day + window, datetime.max.time(), UTC)
+        except OverflowError:  # a window past year 1 or 9999: no dates to search between
+            return fields, linked
         fields.update(
             published=day.isoformat(), date_from=start.date().isoformat(), date_to=end.date().isoformat(),
             datetime_from=start.strftime("%Y%m%d%H%M%S"), datetime_to=end.strftime("%Y%m%d%H%M%S"),
