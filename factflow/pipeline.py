@@ -39,7 +39,8 @@ from factflow.stages import (
     report,
     resolve,
     reuse,
-    write_review,
+    write_task_files,
+    write_verdict_stubs,
 )
 from factflow.workers import in_processes, processes
 
@@ -87,11 +88,13 @@ PIPELINE: tuple[Stage, ...] = (
     Stage("build-tasks", "Planning tasks", plan, inputs=("documents", "extractions", "merged", "claims_key", "linked", "cached"),
           outputs=("plan",)),
     Stage("resolve-sources", "Resolving sources online", resolve, inputs=("plan", "documents"), outputs=("plan",), when=_online),
-    Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan",), outputs=("plan", "previous")),
-    Stage("write-review-files", "Writing tasks", write_review, inputs=("plan",), outputs=("written", "created")),
+    Stage("write-verdict-stubs", "Writing verdict stubs", write_verdict_stubs, inputs=("plan",), outputs=("created",)),
     Stage("collect-verdicts", "Collecting verdicts", collect, inputs=("plan",), outputs=("verdicts", "review_problems", "plan")),
+    Stage("match-checked-claims", "Matching checked claims", recall, inputs=("plan", "verdicts"),
+          outputs=("plan", "previous", "remembered")),
+    Stage("write-tasks", "Writing tasks", write_task_files, inputs=("plan",), outputs=("written",)),
     Stage("write-report", "Writing the report", report,
-          inputs=("documents", "plan", "verdicts", "problems", "review_problems", "previous"),
+          inputs=("documents", "plan", "verdicts", "problems", "review_problems", "previous", "remembered"),
           outputs=("report", "report_path")),
 )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 from collections import Counter
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NotRequired
 
@@ -15,9 +15,9 @@ import yaml
 from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict  # pydantic reads typing's TypedDict only from Python 3.12
 
-from factflow.config import CLAIM_TYPES, LoadedConfig
+from factflow.config import CLAIM_TYPES, LoadedConfig, ReviewConfig
 from factflow.fileio import read_regular, regular_digest
-from factflow.memory.desk import RATED
+from factflow.memory.desk import RATED, RatedClaim
 from factflow.models import (
     Agreement,
     Changes,
@@ -34,7 +34,6 @@ from factflow.models import (
     Report,
     ReportClaim,
     ReportDocument,
-    ReportMemory,
     ReviewerStats,
     Summary,
     VerdictChange,
@@ -136,21 +135,16 @@ def build_report(
                 orphans.append(OrphanedVerdict(claim=v.claim, claim_text=lv.claim_text, reviewer=v.reviewer, rating=v.rating,
                                                rationale=v.rationale, evidence=v.evidence, file=lv.file))
             continue
-        by_claim.setdefault(v.claim, []).append(VerdictRecord(
-            reviewer=v.reviewer, rating=v.rating, rationale=v.rationale, evidence=v.evidence, file=lv.file,
-            role="adjudicator" if cfg.review.is_adjudicator(v.reviewer) else "reviewer",
-        ))
-    adjudicators = [a.id for a in cfg.review.adjudicators]
+        by_claim.setdefault(v.claim, []).append(_record(lv, cfg.review))
     consensus_of: dict[str, Consensus] = {}
     earlier = _previous_consensus(previous)
     claim_counts = Counter(item.claim.document for item in items)
     outcomes = []
     for item in items:
         c = item.claim
-        records = sorted(by_claim.get(c.id, []), key=lambda r: (r.role != "reviewer", r.reviewer))
+        records = sorted(by_claim.get(c.id, []), key=_record_order)
         by_claim[c.id] = records
-        consensus_of[c.id] = _dated(consensus(records, cfg.review.reviewers_per_claim, cfg.review.consensus, adjudicators),
-                                    earlier.get(c.id), generated_at)
+        consensus_of[c.id] = _dated(_consensus(records, cfg.review), earlier.get(c.id), generated_at)
         outcomes.append(ClaimOutcome(c.id, c.type, records, consensus_of[c.id]))
     del earlier
     current = {item.claim.id for item in items}
@@ -199,12 +193,68 @@ def build_report(
     return ReportStream(head, report_documents, report_claims)
 
 
+def _record(lv: LoadedVerdict, review: ReviewConfig) -> VerdictRecord:
+    v = lv.verdict
+    return VerdictRecord(reviewer=v.reviewer, rating=v.rating, rationale=v.rationale, evidence=v.evidence, file=lv.file,
+                         role="adjudicator" if review.is_adjudicator(v.reviewer) else "reviewer")
+
+
+def _record_order(record: VerdictRecord) -> tuple[bool, str]:
+    """A claim's verdicts in the report's order: reviewers by name, then adjudicators."""
+    return record.role != "reviewer", record.reviewer
+
+
+def _consensus(records: Sequence[VerdictRecord], review: ReviewConfig) -> Consensus:
+    return consensus(records, review.reviewers_per_claim, review.consensus, [a.id for a in review.adjudicators])
+
+
+def desk_ratings(
+    items: Sequence[PlannedClaim], verdicts: Iterable[LoadedVerdict], review: ReviewConfig,
+    previous: dict[str, Any] | None, today: str,
+) -> tuple[list[RatedClaim], dict[str, list[Any]]]:
+    """Every claim the desk has rated (consensus ``agreed`` or ``adjudicated``), as its verdict files say now.
+
+    This run's claims first (their order), with the consensus the report gives them; then the claims
+    no document holds any more (by id), whose verdict files still make a rated consensus: reviewers'
+    files are never deleted, so the desk remembers what it checked after the articles leave the seeds.
+    A rating keeps the date it was first reached (``since``): from the last report, or, for claims
+    it no longer listed, from its snapshot's ``remembered``. Also returns those departed claims'
+    (status, rating, since), for the report's snapshot to keep.
+    """
+    earlier = _previous_consensus(previous)
+    by_claim: dict[str, list[VerdictRecord]] = {}
+    texts: dict[str, str] = {}
+    for lv in verdicts:
+        by_claim.setdefault(lv.verdict.claim, []).append(_record(lv, review))
+        if lv.orphaned and lv.claim_text and " ".join(lv.claim_text.split()):
+            texts.setdefault(lv.verdict.claim, lv.claim_text)
+    current = [(item.claim.id, item.claim.text) for item in items]
+    known = {cid for cid, _ in current}
+    departed = sorted((cid, text) for cid, text in texts.items() if cid not in known)
+    rated: list[RatedClaim] = []
+    remembered: dict[str, list[Any]] = {}
+    for cid, text in [*current, *departed]:
+        records = sorted(by_claim.get(cid, ()), key=_record_order)
+        agreed = _dated(_consensus(records, review), earlier.get(cid), today)
+        if agreed.status not in RATED or not agreed.rating:
+            continue
+        reviewers = [r.reviewer for r in records if r.rating is not None and r.role == "reviewer"]
+        rated.append(RatedClaim(cid, text, agreed.rating, agreed.since, (*reviewers, *([agreed.adjudicator] if agreed.adjudicator else []))))
+        if cid not in known:
+            remembered[cid] = [agreed.status, agreed.rating, agreed.since]
+    return rated, remembered
+
+
 def _previous_consensus(previous: dict[str, Any] | None) -> dict[str, tuple[Any, Any, Any]]:
-    """Each claim's consensus in the previous report: (status, rating, since), ``since`` defaulting to that report's date."""
+    """Each claim's consensus in the previous report: (status, rating, since), ``since`` defaulting to that report's date;
+    and of the rated claims it no longer listed, as its snapshot remembered them."""
     if not previous:
         return {}
     default = previous.get("generated_at")
     found: dict[str, tuple[Any, Any, Any]] = {}
+    for cid, kept in (previous.get("remembered") or {}).items():
+        if isinstance(kept, list) and len(kept) == 3:
+            found[str(cid)] = (kept[0], kept[1], kept[2])
     for claim in previous.get("claims") or []:
         if isinstance(claim, dict) and isinstance(claim.get("consensus"), dict):
             old = claim["consensus"]
@@ -275,19 +325,6 @@ def load_previous_report(path: Path, snapshot: Path | None = None) -> dict[str, 
     return _previous_shape(data)
 
 
-def remembered(previous: dict[str, Any] | None) -> ReportMemory | None:
-    """The desk's memory of the last report from what :func:`load_previous_report` read of it, without
-    reading the report again; None when that does not hold all the memory needs (a snapshot written
-    before it kept verdicts' roles, or a report whose verdicts do not say theirs): read the report then."""
-    if previous is None:
-        return None
-    try:  # its rated claims: the memory holds no others
-        return ReportMemory.model_validate({"claims": [c for c in previous.get("claims") or ()
-                                                       if (c.get("consensus") or {}).get("status") in RATED]})
-    except ValidationError:
-        return None
-
-
 # The members of a previous report that ``changes`` and the desk's memory read, with their types: an
 # edited or odd report is ignored. Typed dicts, not models: pydantic validates the snapshot's JSON
 # straight into plain dicts (at 34,000 claims a model and its dump peaked at 177 MB, 4.4 s; these at 53 MB, 0.7 s).
@@ -318,6 +355,8 @@ class _PreviousClaim(TypedDict):
 class _PreviousReport(TypedDict, total=False):
     generated_at: str | None
     claims: list[_PreviousClaim]
+    #: (the snapshot's) The rated claims the report no longer lists, as :func:`desk_ratings` kept them: id -> [status, rating, since].
+    remembered: dict[str, list[Any]] | None
     #: (the snapshot's) Where each run of the documents' list lies in the report: [key of its content, byte offset, byte length].
     documents_spans: list[Any] | None
 
@@ -338,7 +377,7 @@ def _previous_shape(data: Any) -> dict[str, Any] | None:
 def snapshot_entry(claim: ReportClaim, span: list[Any] | None) -> dict[str, Any]:
     """What the next run's ``changes`` compares of one claim, and (``span``) where its YAML lies in the
     report file ([key of its content, byte offset, byte length]), so the next run copies unchanged claims' text.
-    It is also all the desk's memory reads of the claim (:func:`remembered`)."""
+"""
     return {"id": claim.id, "text": claim.text,
             "verdicts": [{"reviewer": v.reviewer, "rating": v.rating, "role": v.role} for v in claim.verdicts],
             "consensus": {"status": claim.consensus.status, "rating": claim.consensus.rating, "adjudicator": claim.consensus.adjudicator,

@@ -224,8 +224,10 @@ def _documents_json(stream: ReportStream, into: IO[bytes]) -> list[tuple[str, in
     return runs
 
 
-def write_report(report: Report | ReportStream, path: Path, snapshot: Path | None = None, previous: dict[str, Any] | None = None) -> None:
-    """Write the report atomically, a claim at a time (and, with ``snapshot``, what the next run's ``changes`` needs of it).
+def write_report(report: Report | ReportStream, path: Path, snapshot: Path | None = None, previous: dict[str, Any] | None = None,
+                 remembered: dict[str, list[Any]] | None = None) -> None:
+    """Write the report atomically, a claim at a time (and, with ``snapshot``, what the next run's ``changes`` needs of it,
+    and ``remembered``: the desk's rated claims the report no longer lists, ``factflow.report.desk_ratings``).
 
     ``previous``, the snapshot of the report now at ``path`` (from :func:`load_previous_report`,
     which checks it belongs to that file): unchanged claims' text is copied from that file rather
@@ -268,14 +270,15 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
         counts = {"documents": sum(count for _, count in runs), "claims": len(entries)}
         atomic_write_chunks(twin_path(path), _twin_chunks(stream, digest.hexdigest(), counts, claims_json, documents_json), durable=False)
     if snapshot is not None:
-        atomic_write_chunks(snapshot, _snapshot_chunks(stream.head, digest.hexdigest(), entries, documents_spans))
+        atomic_write_chunks(snapshot, _snapshot_chunks(stream.head, digest.hexdigest(), entries, documents_spans, remembered))
 
 
 def _snapshot_chunks(head: Report, report_sha256: str, entries: Sequence[dict[str, Any]],
-                     documents_spans: Sequence[list[Any]] = ()) -> Iterator[str]:
+                     documents_spans: Sequence[list[Any]] = (), remembered: dict[str, list[Any]] | None = None) -> Iterator[str]:
     """The snapshot's JSON, a claim at a time: the fields of a report that the next run's ``changes``
     compares, tied to the report's text by its hash; and where each run of the documents' list lies in it."""
-    start = {"report_sha256": report_sha256, "generated_at": head.generated_at, **({"documents_spans": documents_spans} if documents_spans else {})}
+    start = {"report_sha256": report_sha256, "generated_at": head.generated_at, **({"documents_spans": documents_spans} if documents_spans else {}),
+             **({"remembered": remembered} if remembered else {})}
     yield json.dumps(start, ensure_ascii=False)[:-1] + ', "claims": ['
     for i, entry in enumerate(entries):
         yield (", " if i else "") + json.dumps(entry, ensure_ascii=False)

@@ -5,7 +5,6 @@ calls them (the plain runner in this process, the Prefect runner as tasks)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -38,11 +37,11 @@ from factflow.export import load_report
 from factflow.fileio import flush_to_disk
 from factflow.ingest import UrlLine, WebFetcher, fetch_urls, load_documents
 from factflow.layout import OutputLayout
-from factflow.memory import RATED, desk_candidates, imported_candidates, load_index, merge_checks
+from factflow.memory import desk_candidates, imported_candidates, load_index, merge_checks
 from factflow.memory.desk import recall as recall_matches
 from factflow.memory.vectors import CachedEncoder
-from factflow.models import Document, DocumentClaims, DocumentRecord, Ledger, PlannedClaim, Problem, Report, ReportMemory, Summary
-from factflow.report import TopClaims, build_report, load_previous_report, remembered
+from factflow.models import Document, DocumentClaims, DocumentRecord, Ledger, PlannedClaim, Problem, Report, Summary
+from factflow.report import TopClaims, build_report, desk_ratings, load_previous_report
 from factflow.reportfile import write_report
 from factflow.review import (
     LoadedVerdict,
@@ -374,11 +373,30 @@ def resolve(ctx: RunContext, plan: Plan, documents: Sequence[DocumentRecord]) ->
                 requests_sent=batch.requests_sent)
 
 
-def recall(ctx: RunContext, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:
-    """Stage: what each claim repeats of the claims already rated, by this desk (the last report's agreed
-    and adjudicated claims) or by other fact-checkers (``factflow import claimreview``), as
-    ``already_checked`` entries with their similarity, highest first. Nothing to match, nothing to do.
-    Also returns what the report stage compares with: the last report, as :func:`load_previous_report` reads it."""
+def write_verdict_stubs(ctx: RunContext, plan: Plan) -> int:
+    """Stage: the assignments ledger and a verdict stub for every assignment that has no file yet; returns
+    how many stubs were created. Before the verdicts are collected, so a first run's report lists them."""
+    if plan.ledger is not None:
+        write_ledger(plan.ledger, ctx.out)
+    return write_stubs(plan.items, ctx.loaded.config.review, ctx.out, plan.verdict_files)
+
+
+def collect(ctx: RunContext, plan: Plan) -> tuple[list[LoadedVerdict], list[Problem], Plan]:
+    """Stage: read every reviewer's verdict file; a bad one is a problem. The plan goes on without
+    its parsed verdict files: saved for the next run, no later stage reads them."""
+    parsed = plan.verdict_files or ParsedVerdicts(ctx.out, ctx.loaded.config.review)
+    verdicts, problems = collect_verdicts(ctx.out, plan.claim_ids(), ctx.loaded.config.review, plan.ledger, parsed)
+    parsed.save()
+    return verdicts, problems, replace(plan, verdict_files=None)
+
+
+def recall(ctx: RunContext, plan: Plan, verdicts: Sequence[LoadedVerdict]) -> tuple[Plan, dict[str, Any] | None, dict[str, list[Any]]]:
+    """Stage: what each claim repeats of the claims already rated, by this desk (every claim whose
+    verdict files make a consensus ``agreed`` or ``adjudicated`` now, this run's and those no document
+    holds any more) or by other fact-checkers (``factflow import claimreview``), as ``already_checked``
+    entries with their similarity, highest first. Nothing to match, nothing to do.
+    Also returns what the report stage compares with (the last report, as :func:`load_previous_report`
+    reads it) and the rated claims it no longer lists, with their dates, for its snapshot to keep."""
     cfg, layout = ctx.loaded.config, ctx.layout
     problems = list(plan.problems)
     try:
@@ -387,16 +405,11 @@ def recall(ctx: RunContext, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:
         problems.append(Problem(file=str(exc.path), line=exc.line, message=exc.message))
         candidates = []
     previous = load_previous_report(layout.report, layout.report_snapshot)  # its snapshot: read in a moment, once a run
-    if previous and any((c.get("consensus") or {}).get("status") in RATED for c in previous.get("claims") or []):
-        memory = remembered(previous)  # the snapshot holds what the memory reads: the report (55 MB at 100,000 documents) is not read
-        if memory is None:
-            with contextlib.suppress(InputError):  # a report edited into something else: the report stage writes a new one
-                memory = load_report(layout.report, ReportMemory)
-        if memory is not None:
-            candidates = desk_candidates(memory, cfg.report.publisher, cfg.report.publisher_url) + candidates
-        del memory  # its rated claims, as models: not needed while matching (30 MB at 20,000)
+    rated, remembered = desk_ratings(plan.items, verdicts, cfg.review, previous, now())
+    candidates = desk_candidates(rated, cfg.report.publisher, cfg.report.publisher_url) + candidates
+    del rated
     if not candidates or not plan.items:
-        return replace(plan, problems=problems), previous
+        return replace(plan, problems=problems), previous, remembered
     from factflow.encoder import SentenceEncoder
 
     encoders: list[CachedEncoder] = []
@@ -409,42 +422,31 @@ def recall(ctx: RunContext, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:
     for made in encoders:
         made.save()
     items = [replace(item, already_checked=merge_checks(item.already_checked, found[item.claim.id])) for item in plan.items]
-    return replace(plan, items=items, problems=problems), previous
+    return replace(plan, items=items, problems=problems), previous, remembered
 
 
-def write_review(ctx: RunContext, plan: Plan) -> tuple[int, int]:
-    """Stage: write task files, the ledger and missing verdict stubs; returns (tasks written, stubs created)."""
+def write_task_files(ctx: RunContext, plan: Plan) -> int:
+    """Stage: write a task file for every claim (those whose text changed); returns how many were written."""
     written = write_tasks(iter_tasks(plan.items), ctx.out)
-    if plan.ledger is not None:
-        write_ledger(plan.ledger, ctx.out)
-    created = write_stubs(plan.items, ctx.loaded.config.review, ctx.out, plan.verdict_files)
     flush_to_disk()  # one flush for the task files, stubs and cached extractions written without fsync
-    return written, created
-
-
-def collect(ctx: RunContext, plan: Plan) -> tuple[list[LoadedVerdict], list[Problem], Plan]:
-    """Stage: read every reviewer's verdict file; a bad one is a problem. The plan goes on without
-    its parsed verdict files: saved for the next run, no later stage reads them."""
-    parsed = plan.verdict_files or ParsedVerdicts(ctx.out, ctx.loaded.config.review)
-    verdicts, problems = collect_verdicts(ctx.out, plan.claim_ids(), ctx.loaded.config.review, plan.ledger, parsed)
-    parsed.save()
-    return verdicts, plan.problems + problems, replace(plan, verdict_files=None)
+    return written
 
 
 def report(
     ctx: RunContext, documents: Sequence[DocumentRecord], plan: Plan,
     verdicts: Sequence[LoadedVerdict], problems: Sequence[Problem], review_problems: Sequence[Problem],
-    previous: dict[str, Any] | None,
+    previous: dict[str, Any] | None, remembered: dict[str, list[Any]],
 ) -> tuple[RunResult, Path]:
     """Stage: build the report and write it atomically, a claim at a time, with its JSON twin and the
-    snapshot the next run compares with; returns what the run ends with (the summary, the problems)."""
+    snapshot the next run compares with (and the desk's rated claims the report no longer lists,
+    ``remembered``); returns what the run ends with (the summary, the problems)."""
     layout = ctx.layout
     built = build_report(
         loaded=ctx.loaded, documents=documents, items=plan.items, verdicts=verdicts,
-        problems=[*problems, *review_problems], generated_at=now(), previous=previous, ledger=plan.ledger,
+        problems=[*problems, *plan.problems, *review_problems], generated_at=now(), previous=previous, ledger=plan.ledger,
     )
     top = TopClaims(PREVIEW_CLAIMS)
-    write_report(replace(built, claims=lambda: top.watch(built.claims())), layout.report, layout.report_snapshot, previous)
+    write_report(replace(built, claims=lambda: top.watch(built.claims())), layout.report, layout.report_snapshot, previous, remembered)
     shown = top.claims()
     listed = {c.document for c in shown}
     preview = built.head.model_copy(update={"claims": shown, "documents": list(built.documents(listed))})

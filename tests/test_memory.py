@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from click.testing import CliRunner
 from factflow_flows.cli import main
 
@@ -17,15 +18,17 @@ from factflow.layout import OutputLayout
 from factflow.memory import (
     INDEX_PATH,
     RATED,
+    RatedClaim,
     desk_candidates,
     find_already_checked,
     import_files,
     imported_candidates,
     load_index,
 )
-from factflow.models import Claim, ReportMemory
+from factflow.models import Claim
 from factflow.pipeline import run_pipeline
-from factflow.report import load_previous_report, remembered
+from factflow.report import desk_ratings
+from factflow.review import collect_verdicts, load_ledger
 from tests.conftest import write
 
 REVIEW = {
@@ -241,44 +244,71 @@ def claim(cid: str, text: str) -> Claim:
     return Claim(id=cid, document="b", text=text, sentence_index=0, checkworthiness=0.9, reasons=[], type="statistic", appearances=[])
 
 
-def test_the_desks_earlier_verdict_matches_a_paraphrase_and_not_a_changed_figure(rated_desk: Path) -> None:
-    report = load_report(rated_desk / "reports" / "verdicts.yaml")
-    candidates = desk_candidates(report, "Desk", "https://desk.example/checks")
+def desk_memory(out: Path, loaded: LoadedConfig) -> list[RatedClaim]:
+    """What the desk remembers of ``out`` when no document holds its claims any more: every verdict orphaned."""
+    ledger, _ = load_ledger(out, loaded.config.review)
+    verdicts, _ = collect_verdicts(out, set(), loaded.config.review, ledger)
+    rated, departed = desk_ratings([], verdicts, loaded.config.review, None, "2026-12-06T05:00:00+00:00")
+    assert set(departed) == {r.id for r in rated}  # for the snapshot to keep their dates
+    return rated
+
+
+def test_the_desks_earlier_verdict_matches_a_paraphrase_and_not_a_changed_figure(rated_desk: Path, loaded: LoadedConfig) -> None:
+    candidates = desk_candidates(desk_memory(rated_desk, loaded), "Desk", "https://desk.example/checks")
     assert len(candidates) == 1
     bridge = candidates[0].check.claim_id
     new = [claim("c-new", "In 2019 the city paid 3.2 million dollars for its new bridge."),
            claim("c-changed", "The city spent $8.2 million on the new bridge in 2019, officials said."),
-           claim(bridge or "", report.claims[0].text)]  # the claim itself is not its own earlier check
+           claim(bridge or "", candidates[0].text)]  # the claim itself is not its own earlier check
     found = find_already_checked(new, candidates, threshold=0.70)
     assert found["c-changed"] == [] and found[bridge or ""] == []
     [check] = found["c-new"]
     assert check.origin == "desk" and check.claim_id == bridge and check.rating == "mostly-true"
     assert check.reviewers == ["reviewer-1", "reviewer-2"] and check.url == f"https://desk.example/checks#{bridge}"
-    assert check.similarity is not None and 0.70 <= check.similarity <= 1.0 and check.date
+    assert check.similarity is not None and 0.70 <= check.similarity <= 1.0 and check.date == "2026-12-06"
 
 
-def test_the_memory_comes_from_the_runs_snapshot_and_from_the_report_when_the_snapshot_lacks_roles(
-    rated_desk: Path, loaded: LoadedConfig, tmp_path: Path
-) -> None:
-    """A run reads the desk's memory from its snapshot of the last report (at 100,000 documents the
-    report is 55 MB); a snapshot written before verdicts kept their roles is not enough, and the report
-    is read instead, with the same matches."""
-    layout = OutputLayout(rated_desk)
-    memory = remembered(load_previous_report(layout.report, layout.report_snapshot))
-    report = load_report(layout.report, ReportMemory)
-    assert memory is not None and memory.claims  # the rated claims: the memory holds no others
-    assert memory.claims == [c for c in report.claims if c.consensus.status in RATED]
-    data = json.loads(layout.report_snapshot.read_text(encoding="utf-8"))
-    for entry in data["claims"]:
-        for verdict in entry["verdicts"]:
-            del verdict["role"]
-    layout.report_snapshot.write_text(json.dumps(data), encoding="utf-8")
-    previous = load_previous_report(layout.report, layout.report_snapshot)
-    assert previous is not None and previous["claims"] and remembered(previous) is None
-    write(rated_desk.parent / "seeds" / "b.txt", "Bridge spending\n\nIn 2019 the city paid 3.2 million dollars for its new bridge.\n")
-    report = run_pipeline(loaded, rated_desk.parent / "seeds", rated_desk).report
-    [new] = [c for c in report.claims if c.text.startswith("In 2019 the city paid")]
-    assert [(x.origin, x.rating) for x in new.already_checked or []] == [("desk", "mostly-true")]
+def test_the_desk_remembers_a_rated_claim_after_its_document_leaves_the_seeds(rated_desk: Path, loaded: LoadedConfig) -> None:
+    """A desk whose seeds change every day: the claims it rated stay its memory, run after run, with the
+    date their rating was reached, as long as their verdict files say so (the memory was the last
+    report's claims, so a rated claim was forgotten one run after its article left the seeds)."""
+    seeds = rated_desk.parent / "seeds"
+    [rated] = [c for c in load_report(OutputLayout(rated_desk).report).claims if c.consensus.status in RATED]
+    (seeds / "a.txt").unlink()
+    write(seeds / "b.txt", "Bridge spending\n\nIn 2019 the city paid 3.2 million dollars for its new bridge.\n")
+    for _ in range(3):
+        report = run_pipeline(loaded, seeds, rated_desk).report
+        [new] = report.claims
+        assert [(x.origin, x.claim_id, x.rating, x.date) for x in new.already_checked or []] == [
+            ("desk", rated.id, "mostly-true", (rated.consensus.since or "")[:10])]
+        assert {v.claim for v in report.orphaned_verdicts} == {rated.id}
+    snapshot = json.loads(OutputLayout(rated_desk).report_snapshot.read_text(encoding="utf-8"))
+    assert snapshot["remembered"] == {rated.id: ["agreed", "mostly-true", rated.consensus.since]}
+    # A reviewer changes their mind on it: the desk no longer holds a rating, and the task says so at once.
+    write(rated_desk / "review" / "verdicts" / "reviewer-2" / f"{rated.id}.yaml",
+          f"claim: {rated.id}\nreviewer: reviewer-2\nrating: 'false'\nrationale: The audit says 8.2.\nevidence: []\n")
+    [new] = run_pipeline(loaded, seeds, rated_desk).report.claims
+    assert new.already_checked is None
+    task = yaml.safe_load((rated_desk / "review" / "tasks" / f"{new.id}.yaml").read_text(encoding="utf-8"))
+    assert task["already_checked"] is None
+
+
+def test_a_rating_reached_in_this_run_is_on_its_repeats_task_in_the_same_run(tmp_path: Path, loaded: LoadedConfig) -> None:
+    """The memory is the verdicts as this run collects them, not the last report's: the run that first
+    reads an agreed verdict puts it on the claims repeating it, and the next run changes no file."""
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    write(seeds / "a.txt", "Bridge costs\n\nThe city spent $3.2 million on the new bridge in 2019, officials said.\n")
+    write(seeds / "b.txt", "Bridge again\n\nIn 2019 the city paid 3.2 million dollars for its new bridge, the council said.\n")
+    first = run_pipeline(loaded, seeds, out).report
+    spent = next(c.id for c in first.claims if "spent" in c.text)
+    for reviewer in ("reviewer-1", "reviewer-2"):
+        write(out / "review" / "verdicts" / reviewer / f"{spent}.yaml",
+              f"claim: {spent}\nreviewer: {reviewer}\nrating: mostly-true\nrationale: The minutes say so.\nevidence: []\n")
+    second = run_pipeline(loaded, seeds, out)
+    paid = next(c for c in second.report.claims if "paid" in c.text)
+    assert [(x.origin, x.claim_id) for x in paid.already_checked or []] == [("desk", spent)]
+    assert second.tasks_written == 1  # the repeat's task, with the desk's check
+    assert run_pipeline(loaded, seeds, out).tasks_written == 0
 
 
 def test_imported_reviews_are_candidates_too_highest_first(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -244,19 +245,19 @@ def test_majority_rule_adjudication_and_reviewer_stats_in_the_report(seed_dir: P
     assert by_id[c]["consensus"] == {"status": "adjudicated", "rating": "mostly-false", "adjudicator": "editor", "since": when}
     assert by_id[c]["verdicts"][-1]["role"] == "adjudicator"
     assert report["summary"]["by_consensus"]["adjudicated"] == 1
-    # The desk's memory reads the run's snapshot of the report, adjudicator included, as it would read the report.
-    from factflow.export import load_report
-    from factflow.layout import OutputLayout
+    # The desk's memory: the rated claims, from the verdict files as they are now, the adjudicator named last.
     from factflow.memory import desk_candidates
-    from factflow.models import ReportMemory
-    from factflow.report import load_previous_report, remembered
+    from factflow.report import desk_ratings
+    from factflow.review import collect_verdicts, load_ledger
 
-    layout = OutputLayout(out_dir)
-    memory = remembered(load_previous_report(layout.report, layout.report_snapshot))
-    read = load_report(layout.report, ReportMemory)  # the memory holds the rated claims only
-    assert memory is not None and memory.claims == [m for m in read.claims if m.consensus.status in ("agreed", "adjudicated")]
-    checks = {m.check.claim_id: m.check for m in desk_candidates(memory)}
+    ledger, _ = load_ledger(out_dir, loaded.config.review)
+    verdicts, _ = collect_verdicts(out_dir, set(by_id), loaded.config.review, ledger)
+    items = [SimpleNamespace(claim=claim) for claim in first.claims]
+    rated, departed = desk_ratings(items, verdicts, loaded.config.review, None, when)  # type: ignore[arg-type]
+    assert [r.id for r in rated] == [x for x in by_id if x in (a, c)] and departed == {}
+    checks = {m.check.claim_id: m.check for m in desk_candidates(rated)}
     assert set(checks) == {a, c} and checks[c].reviewers == ["reviewer-1", "reviewer-2", "reviewer-3", "editor"]
+    assert checks[a].rating == "false" and checks[c].rating == "mostly-false" and checks[a].date == when[:10]
     stats = {s["reviewer"]: s for s in report["summary"]["reviewers"]}
     n = len(by_id)
     assert stats["reviewer-1"] == {"reviewer": "reviewer-1", "name": "reviewer-1", "assigned": n, "done": 3, "open": n - 3,

@@ -8,9 +8,17 @@
 """
 
 from factflow.memory.claimreview import INDEX_PATH, ImportResult, ReviewIndex, import_files, load_index
-from factflow.memory.desk import RATED, MemoryCandidate, desk_candidates, find_already_checked, imported_candidates, merge_checks
+from factflow.memory.desk import (
+    RATED,
+    MemoryCandidate,
+    RatedClaim,
+    desk_candidates,
+    find_already_checked,
+    imported_candidates,
+    merge_checks,
+)
 
 __all__ = [
-    "INDEX_PATH", "RATED", "ImportResult", "MemoryCandidate", "ReviewIndex", "desk_candidates", "find_already_checked",
+    "INDEX_PATH", "RATED", "ImportResult", "MemoryCandidate", "RatedClaim", "ReviewIndex", "desk_candidates", "find_already_checked",
     "import_files", "imported_candidates", "load_index", "merge_checks",
 ]

@@ -1,7 +1,7 @@
 """The desk's memory: which new claims repeat a claim already rated by the desk or by another fact-checker.
 
-Candidates are the claims of an earlier report whose consensus is ``agreed`` or ``adjudicated``
-(:func:`desk_candidates`) and the imported ClaimReview items (:func:`imported_candidates`).
+Candidates are the claims whose verdicts make a consensus ``agreed`` or ``adjudicated``
+(:func:`desk_candidates`, of ``factflow.report.desk_ratings``) and the imported ClaimReview items (:func:`imported_candidates`).
 :func:`find_already_checked` scores every new claim against them with the packaged sentence
 encoder and the figure rule of :mod:`factflow.matching`, and returns, per claim, the
 candidates at or above the threshold as :class:`~factflow.models.ExistingFactCheck` entries,
@@ -24,9 +24,9 @@ from factflow.fileio import atomic_write_text, read_regular
 from factflow.matching import figures, normalise_post, top_k
 from factflow.memory.claimreview import ReviewIndex
 from factflow.memory.vectors import CachedEncoder
-from factflow.models import ExistingFactCheck, Report, ReportMemory
+from factflow.models import ExistingFactCheck
 
-__all__ = ["RATED", "MemoryCandidate", "recall", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
+__all__ = ["RATED", "MemoryCandidate", "RatedClaim", "recall", "desk_candidates", "find_already_checked", "imported_candidates", "merge_checks"]
 
 #: Matches kept per claim: enough to show the best earlier verdicts, few enough to read.
 MAX_MATCHES = 5
@@ -66,25 +66,32 @@ class MemoryCandidate:
         return self.make()
 
 
-def desk_candidates(report: Report | ReportMemory, publisher: str = "Fact-check desk", publisher_url: str | None = None) -> list[MemoryCandidate]:
-    """Every claim of ``report`` with an agreed or adjudicated rating, as a candidate (report order).
+@dataclass(frozen=True, slots=True)
+class RatedClaim:
+    """A claim the desk rated (consensus ``agreed`` or ``adjudicated``): what its entry in the memory says."""
+
+    id: str
+    text: str
+    rating: str
+    #: When the rating was reached (the report's ``consensus.since``).
+    since: str | None
+    #: The reviewers who rated it, then the adjudicator who settled it.
+    reviewers: tuple[str, ...]
+
+
+def desk_candidates(rated: Iterable[RatedClaim], publisher: str = "Fact-check desk", publisher_url: str | None = None) -> list[MemoryCandidate]:
+    """Every claim the desk rated (``factflow.report.desk_ratings``), as a candidate, in its order.
 
     ``publisher`` and ``publisher_url`` (``report.publisher`` and ``report.publisher_url`` of the
     config) name the desk; with a URL, the entry links to ``<publisher_url>#<claim id>``, the
     ``url`` that ``factflow export claimreview`` gives the same claim.
     """
     out = []
-    for claim in report.claims:
-        consensus = claim.consensus
-        if consensus.status not in RATED or not consensus.rating:
-            continue
-        reviewers = [v.reviewer for v in claim.verdicts if v.rating is not None and v.role == "reviewer"]
-        if consensus.adjudicator:
-            reviewers.append(consensus.adjudicator)
-        fields: dict[str, Any] = {"publisher": publisher, "rating": consensus.rating,
+    for claim in rated:
+        fields: dict[str, Any] = {"publisher": publisher, "rating": claim.rating,
                   "url": f"{publisher_url.rstrip('/')}#{claim.id}" if publisher_url else None,
-                  "date": consensus.since[:10] if consensus.since else None, "claim": " ".join(claim.text.split()),
-                  "origin": "desk", "claim_id": claim.id, "reviewers": reviewers}
+                  "date": claim.since[:10] if claim.since else None, "claim": " ".join(claim.text.split()),
+                  "origin": "desk", "claim_id": claim.id, "reviewers": list(claim.reviewers)}
         # The entry is made when it matches (few do): tens of thousands of rated claims made as models cost 50 MB.
         out.append(MemoryCandidate(claim.text, partial(ExistingFactCheck, **fields), "desk", json.dumps(fields, sort_keys=True)))
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
@@ -131,37 +131,6 @@ class ReportQueue(BaseModel):
 
     generated_at: str
     claims: list[QueuedClaim]
-
-
-class RememberedVerdict(BaseModel):
-    """What the desk's memory reads of a verdict in the report: who rated, how, in which role."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    reviewer: str
-    rating: str | None = None
-    role: Literal["reviewer", "adjudicator"]  # required: a record that does not say cannot tell an adjudicator
-
-
-class RememberedClaim(BaseModel):
-    """What the desk's memory reads of a report's claim: its text and where its reviewers stand."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    text: str
-    verdicts: list[RememberedVerdict]
-    consensus: Consensus
-
-
-class ReportMemory(BaseModel):
-    """A report read for the desk's memory (its rated claims): documents and sources are skipped, which at
-    a hundred thousand documents saves most of the time and a few hundred megabytes of reading it all.
-    The run's snapshot of its report holds all of it too (``factflow.report.remembered``)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    claims: list[RememberedClaim]
 
 
 #: A record read for part of its fields: the others are skipped.
