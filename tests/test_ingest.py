@@ -287,6 +287,39 @@ def test_an_html_page_in_windows_1252_says_so(tmp_path: Path) -> None:
     assert "\u201cPrices rose 4 percent,\u201d said Jos\u00e9 M\u00fcller" in docs[0].text
 
 
+def test_a_page_without_a_meta_charset_is_read_as_windows_1252_not_guessed(tmp_path: Path) -> None:
+    """trafilatura's guess read a Windows-1252 page without <meta charset> as Windows-1250: 'apr\u010ds', 'S\u0103o Paulo'."""
+    html = ("<html><head><title>La r\u00e9forme</title></head><body><article><h1>La r\u00e9forme adopt\u00e9e</h1>"
+            "<p>Le texte a \u00e9t\u00e9 adopt\u00e9 par 287 voix apr\u00e8s un d\u00e9bat tr\u00e8s tendu, \u00e0 S\u00e3o Paulo comme \u00e0 Paris.</p>"
+            "<p>Le co\u00fbt atteindra 13,5 milliards d\u2019euros en 2030, selon le minist\u00e8re.</p></article></body></html>")
+    labelled = html.replace("<head>", "<head><meta charset=iso-8859-1>")
+    (tmp_path / "legacy.htm").write_bytes(html.encode("cp1252"))
+    (tmp_path / "latin.html").write_bytes(labelled.replace("287", "288").encode("cp1252"))
+    (tmp_path / "mislabelled.html").write_bytes(labelled.replace("287", "289").encode("utf-8"))
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert {d.id: d.encoding for d in docs} == {"latin": "cp1252", "legacy": "cp1252", "mislabelled": "utf-8"}
+    for doc in docs:
+        assert "apr\u00e8s un d\u00e9bat tr\u00e8s tendu, \u00e0 S\u00e3o Paulo" in doc.text and "d\u2019euros" in doc.text
+
+
+def test_a_pages_date_is_the_one_its_markup_states_never_one_from_its_text(tmp_path: Path) -> None:
+    """htmldate's extensive search dated a page without date metadata by its text: 'in March 2020' gave
+    2020-01-01, a footer's copyright years their last year. Dates in meta tags, JSON-LD and the URL stay."""
+    body = ("<article><h1>Jobs</h1><p>Unemployment rose to 5.1 percent in March 2020, the ministry said on Monday.</p>"
+            "<p>It was the highest rate since January 2017, when it reached 5.4 percent, officials added.</p></article>"
+            "<footer>\u00a9 2009-2024 Example News</footer>")
+    write(tmp_path / "undated.html", f"<html><head><title>Jobs</title></head><body>{body}</body></html>")
+    write(tmp_path / "meta.html", "<html><head><title>Jobs</title><meta property='article:published_time' content='2020-04-03T09:00:00Z'>"
+                                  f"</head><body>{body.replace('5.1', '5.2')}</body></html>")
+    write(tmp_path / "jsonld.html", "<html><head><title>Jobs</title><script type='application/ld+json'>"
+                                    '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Jobs", "datePublished": "2020-04-05"}'
+                                    f"</script></head><body>{body.replace('5.1', '5.3')}</body></html>")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert {d.id: d.published for d in docs} == {"jsonld": "2020-04-05", "meta": "2020-04-03", "undated": None}
+
+
 def test_a_url_list_in_a_subfolder_is_a_problem_not_silence(tmp_path: Path) -> None:
     """seeds/sub/urls.txt was neither read as the URL list nor as a document, and not reported: 'no problems'."""
     write(tmp_path / "a.txt", "Title\n\nPrices rose 4 percent in 2019.\n")

@@ -112,6 +112,34 @@ def test_a_binary_page_declared_as_text_is_refused_as_a_seed_file_would_be(api_s
         (1, api_server.url_for("/blob") + ": declared 'text/plain' but binary (contains NUL bytes); only text documents are read")]
 
 
+FRENCH = ("<html><head><title>La r\u00e9forme</title></head><body><article><h1>La r\u00e9forme des retraites adopt\u00e9e</h1>"
+          "<p>Le texte a \u00e9t\u00e9 adopt\u00e9 par 287 voix apr\u00e8s un d\u00e9bat tr\u00e8s tendu \u00e0 l\u2019Assembl\u00e9e, a dit le ministre.</p>"
+          "<p>\u201cC\u2019est une r\u00e9forme n\u00e9cessaire,\u201d a d\u00e9clar\u00e9 le ministre \u00e0 S\u00e3o Paulo lundi.</p>"
+          "</article></body></html>")
+
+
+def test_pages_are_read_in_the_charset_their_server_declares_or_else_as_seed_files_are(api_server: HTTPServer, tmp_path: Path) -> None:
+    """trafilatura guessed a page's encoding and read Windows-1252 as Windows-1250 ('apr\u010ds'), whatever the
+    server declared; text/plain without a charset was read as UTF-8 ('Caf\ufffd'), UTF-16 as NUL characters."""
+    legacy = FRENCH.encode("cp1252")
+    api_server.expect_request("/declared").respond_with_data(legacy, content_type="text/html; charset=windows-1252")
+    api_server.expect_request("/undeclared").respond_with_data(legacy, content_type="text/html")
+    api_server.expect_request("/plain").respond_with_data("Caf\u00e9 prices\n\nA coffee cost \u20ac3 in 2019, the caf\u00e9 said.\n".encode("cp1252"),
+                                                         content_type="text/plain")
+    api_server.expect_request("/wide").respond_with_data("Tea prices\n\nTea cost \u00a33 in 2019, the caf\u00e9 said.\n".encode("utf-16"),
+                                                        content_type="text/plain")
+    seeds = tmp_path / "seeds"
+    write(seeds / "urls.txt", "".join(api_server.url_for(p) + "\n" for p in ("/declared", "/undeclared", "/plain", "/wide")))
+    docs, problems = load_stage(seeds, online_config(api_server, tmp_path / "out"), tmp_path / "out")
+    assert problems == []
+    by_path = {d.path.rsplit("/", 1)[1]: d for d in docs}
+    for name in ("declared", "undeclared"):
+        assert "apr\u00e8s un d\u00e9bat tr\u00e8s tendu \u00e0 l\u2019Assembl\u00e9e" in by_path[name].text
+        assert "S\u00e3o Paulo" in by_path[name].text and by_path[name].encoding == "cp1252"
+    assert by_path["plain"].title == "Caf\u00e9 prices" and "\u20ac3" in by_path["plain"].text and by_path["plain"].encoding == "cp1252"
+    assert by_path["wide"].title == "Tea prices" and "\x00" not in by_path["wide"].text and by_path["wide"].encoding == "utf-16"
+
+
 def test_oversized_failing_and_non_article_pages_are_problems(api_server: HTTPServer, tmp_path: Path) -> None:
     api_server.expect_request("/big").respond_with_data("<html><body>" + "<p>word</p>" * 5000 + "</body></html>", content_type="text/html")
     api_server.expect_request("/missing").respond_with_data("no", status=404)

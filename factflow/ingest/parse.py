@@ -462,26 +462,43 @@ def check_html(html: str | bytes, path: str) -> None:
                              f"more than {MAX_HTML_ATTRIBUTES:,} (no article page has), as reading it would take hours")
 
 
-def page_encoding(html: str | bytes) -> str:
-    """The encoding trafilatura reads a page's bytes in, by its own rule (UTF-8, else the first of its guesses
-    that decodes the page): what the report's ``encoding`` says of the page (it said utf-8 for a Windows-1252 one)."""
-    if isinstance(html, str):
-        return "utf-8"
-    try:
-        html.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return "utf-8-sig" if html.startswith(codecs.BOM_UTF8) else "utf-8"
-    from trafilatura.utils import detect_encoding
+#: A page's own statement of its encoding: ``<meta charset=...>`` or the ``content`` of ``<meta http-equiv=Content-Type>``.
+_META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
+#: Where a page's meta charset is looked for (HTML requires it in the first 1,024 bytes; some pages are late).
+_META_WINDOW = 4096
+#: Labels that browsers read as Windows-1252 (the WHATWG Encoding Standard): pages so labelled use its curly quotes.
+_READ_AS_CP1252 = frozenset({"ascii", "latin-1", "iso8859-1", "cp819"})
 
-    for guess in detect_encoding(html):
+
+def _known(label: str | None) -> str | None:
+    try:
+        name = codecs.lookup(label).name if label else None
+    except LookupError:
+        return None
+    return "cp1252" if name in _READ_AS_CP1252 else name
+
+
+def page_text(html: bytes, path: str, declared: str | None = None) -> tuple[str, str]:
+    """A page's bytes as text, and the encoding read: a byte-order mark's; UTF-8 when the bytes are UTF-8 (a page
+    labelled ISO-8859-1 often is); else the charset the server ``declared``, else the page's ``<meta charset>``,
+    when the bytes decode in it; else the rule seed files follow (:func:`decode`: Windows-1252, or UTF-8 with a
+    stray byte). trafilatura guessed, and read a Windows-1252 page without a meta charset as Windows-1250
+    ('après' became 'aprčs', 'São' 'Săo'), and a server's charset was never asked."""
+    wide = wide_encoding(html[:4])
+    if wide is None and not html.startswith(codecs.BOM_UTF8):
         try:
-            html.decode(guess)
-            return codecs.lookup(guess).name
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return "utf-8"  # trafilatura's last resort: UTF-8, a bad byte a replacement character
+            return html.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        meta = _META_CHARSET.search(html[:_META_WINDOW])
+        for label in (declared, meta.group(1).decode("ascii") if meta else None):
+            name = _known(label)
+            if name is not None and name not in ("utf-8", "utf-16", "utf-32"):
+                try:
+                    return html.decode(name), name
+                except UnicodeDecodeError:
+                    continue
+    return decode(html, Path(path))
 
 
 #: Block elements (paragraphs, cells, list items, ...) past which a page is read by trafilatura's own extractor
@@ -499,19 +516,28 @@ def block_count(html: str | bytes) -> int:
     return sum(1 for _ in _BLOCK_START.finditer(raw))
 
 
+#: htmldate's settings: the dates the page's markup states, never one found in its text (see extract_article).
+_DATE_PARAMS = {"original_date": True, "extensive_search": False}
+
+
 def extract_article(
-    html: str | bytes, doc_id: str, path: str, cfg: IngestConfig, sha256: str, url: str | None = None
+    html: str | bytes, doc_id: str, path: str, cfg: IngestConfig, sha256: str, url: str | None = None, charset: str | None = None,
 ) -> Document:
-    """A document from an HTML page: main text, title, publication date and outlet, by trafilatura."""
+    """A document from an HTML page: main text, title, publication date and outlet, by trafilatura.
+    ``charset``: the encoding the server declared for the page's bytes (:func:`page_text`)."""
     check_html(html, path)
+    html, encoding = page_text(html, path, charset) if isinstance(html, bytes) else (html, "utf-8")
     import trafilatura  # imported here: it costs a third of a second and only HTML needs it
 
     _quiet_html_libraries()
 
     # Nested deeper than the HTML parser reads, a page would come back empty: its deep tags go, its text stays.
     # A page of thousands of blocks is read without trafilatura's fallback extractors (see FALLBACK_BLOCKS).
+    # The date is the one the page's markup states (meta tags, JSON-LD, <time>, the URL): htmldate's
+    # extensive search took any date in the text ("in March 2020" gave 2020-01-01, a footer's
+    # "(c) 2009-2024" 2024-01-01), and the search windows and "last week" were built on it.
     result = trafilatura.bare_extraction(readable_nesting(html), url=url, with_metadata=True, include_comments=False, include_tables=False,
-                                         fast=block_count(html) > FALLBACK_BLOCKS)
+                                         fast=block_count(html) > FALLBACK_BLOCKS, date_extraction_params=_DATE_PARAMS)
     extracted: dict[str, Any] = {} if result is None else result if isinstance(result, dict) else result.as_dict()
     if not str(extracted.get("text") or "").strip():
         raise InputError(path, "no article text found in the HTML page")
@@ -521,7 +547,7 @@ def extract_article(
     if title and first == title:  # trafilatura keeps the headline as the body's first line
         body = body.split("\n", 1)[1].strip() if "\n" in body else ""
     text = f"{title}\n\n{body}\n" if title else f"{body}\n"  # no headline: the body's first line may be one
-    doc = parse_document(doc_id, path, text, cfg, sha256, page_encoding(html), lines_from=None, titled=bool(title))
+    doc = parse_document(doc_id, path, text, cfg, sha256, encoding, lines_from=None, titled=bool(title))
     page_url = str(url or extracted.get("url") or "")
     return dataclasses.replace(
         doc,

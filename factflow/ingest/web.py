@@ -27,7 +27,7 @@ from factflow.config import HttpConfig, IngestConfig
 from factflow.errors import InputError, RefusedAddress
 from factflow.fileio import read_plain_file
 from factflow.http import build_client, run_async
-from factflow.ingest.parse import extract_article, is_binary, parse_text_document
+from factflow.ingest.parse import decode, extract_article, is_binary, parse_text_document, wide_encoding
 from factflow.models import MAX_URL_CHARS, Document, FileProblems, Problem, check_document_url, unexpected_problem
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -215,13 +215,12 @@ async def check_url(url: str, cfg: IngestConfig) -> None:
         raise InputError(url, f"refused: {address} is {refusal}")
 
 
-def _charset(response: httpx.Response) -> str:
-    """The response's declared charset when Python knows it, else UTF-8 (read with replacement characters)."""
-    name = response.charset_encoding or "utf-8"
+def _charset(response: httpx.Response) -> str | None:
+    """The response's declared charset when Python knows it."""
     try:
-        return codecs.lookup(name).name
+        return codecs.lookup(response.charset_encoding).name if response.charset_encoding else None
     except (LookupError, ValueError):
-        return "utf-8"
+        return None
 
 
 def url_doc_id(url: str) -> str:
@@ -267,12 +266,15 @@ async def fetch_article(client: httpx.AsyncClient, url: str, cfg: IngestConfig, 
             raise InputError(url, f"cannot fetch {current}: {type(exc).__name__}: {exc}") from exc
         digest = hashlib.sha256(raw).hexdigest()
         if kind in _HTML_TYPES or (not kind and raw.lstrip()[:1] == b"<"):
-            return extract_article(raw, url_doc_id(url), url, cfg, digest, url=current)
+            return extract_article(raw, url_doc_id(url), url, cfg, digest, url=current, charset=charset)
         if kind in _TEXT_TYPES:
             if is_binary(raw):  # as a seed file of NUL bytes is: no text to read
                 raise InputError(url, f"declared {kind!r} but binary (contains NUL bytes); only text documents are read")
-            doc = parse_text_document(url_doc_id(url), url, raw.decode(charset, errors="replace"), cfg, digest, charset,
-                                      markdown=kind == "text/markdown")
+            # A declared charset is read (a byte-order mark first); without one, as a seed file is: UTF-8, UTF-16 by
+            # its mark, else Windows-1252 ('Café' was 'Caf\ufffd', UTF-16 text NUL characters).
+            text, encoding = (raw.decode(charset, errors="replace"), charset) if charset and not wide_encoding(raw[:4]) \
+                and not raw.startswith(codecs.BOM_UTF8) else decode(raw, Path(url))
+            doc = parse_text_document(url_doc_id(url), url, text, cfg, digest, encoding, markdown=kind == "text/markdown")
             return doc if doc.url else dataclasses.replace(doc, url=current)
         raise InputError(url, f"content type {kind or 'unknown'!r} is not an article; expected HTML or plain text")
     raise InputError(url, f"more than {cfg.max_redirects} redirects (ingest.max_redirects)")
