@@ -408,3 +408,18 @@ def test_a_reported_event_with_will_in_a_subordinate_clause_is_not_a_prediction(
 )
 def test_a_main_clause_will_is_still_a_prediction(sentence: str) -> None:
     assert assess(sentence).type == "prediction"
+
+
+def test_characters_no_reader_sees_make_no_second_claim(tmp_path: Path) -> None:
+    """Soft hyphens and zero-width spaces from a CMS made one sentence two claims and stayed in the claim's text;
+    a line separator glued the title to the first sentence."""
+    sentence = "The White House has informally extended an invitation to 300 delegates, officials said."
+    (tmp_path / "a.txt").write_text(f"Invitation\n\n{sentence}\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Invitation again\u2028\u2028" + sentence.replace("informally", "in\u00adfor\u00admal\u200bly")
+                                    .replace("officials", "\ufeffofficials\u2060") + "\n", encoding="utf-8")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and [d.title for d in docs] == ["Invitation", "Invitation again"]
+    cfg = ClaimsConfig(threshold=0.0)
+    claims = merge_claims(extract_claims_many(docs, cfg), cfg)
+    [claim] = [c for c in claims if "White House" in c.text]
+    assert claim.text == sentence and {a.document for a in claim.appearances} == {"a", "b"}

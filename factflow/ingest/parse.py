@@ -196,6 +196,12 @@ def clipped_title(line: str) -> str:
     return cut.rstrip(" ,;:-–—") + "…"
 
 
+#: Characters a CMS leaves in text that no reader sees: soft hyphens ('in\u00adfor\u00admal\u00adly'), zero-width spaces,
+#: word joiners and a byte-order mark inside the text. They made one sentence two claims (its id is its text) and broke
+#: search terms. Unicode's line and paragraph separators are line breaks (a title was glued to the first sentence).
+_INVISIBLE = {**dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff")), ord("\u2028"): "\n", ord("\u2029"): "\n\n"}
+
+
 def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8",
                    url: str | None = None, outlet: str | None = None, published: str | None = None,
                    lines_from: int | None = 1, titled: bool = False) -> Document:
@@ -206,7 +212,7 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
     it and the title is its start (:func:`clipped_title`). ``url``, ``outlet``, ``published``: what a
     corpus row or front matter says of the document, when known; ``lines_from``: the file's line the
     text's first line is (None: the text's lines are not the file's)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
     bylines = _compiled(tuple(cfg.byline_patterns))
     title = ""
     byline: str | None = None
