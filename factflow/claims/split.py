@@ -65,6 +65,7 @@ BOILERPLATE = [
     r"| content| coverage| videos?| topics)?|recommended( reading| for you| resources| articles| stories| videos?)?)\s*([:.!|@]|$)",
     r"\ball rights reserved\b",
     r"^(©|\(c\)\s*(\d{4}|copyright\b)|copyright\s*(©|\(c\)|\d{4}))",
+    r"^follow (us|me|@\w+|[\w.'’-]+( [\w.'’-]+){0,3}) (on|at) (twitter|x|facebook|instagram|threads|bluesky|linkedin|tiktok|youtube)\b",
     r"^follow (us|me) (on|at)\b",
     r"\b(this (site|website) uses cookies|accept (all )?cookies|our cookie policy)\b",
     r"^(read |see |view )?(our |the )?(privacy policy|terms of (use|service))\b",
@@ -73,6 +74,15 @@ BOILERPLATE = [
     # first on <site>."), and reprint notices.
     r"^the post\b.{1,400}\bappeared first on\b",
     r"^this (article|story|post|piece) (was )?(originally|first) (appeared|published) (on|at|in|by)\b",
+    # Wire copy's furniture: the credit line, the rights notice, a contributor's note, photo credits, and the
+    # page's "story continues" marker.
+    r"^\(?((additional )?reporting|writing|compiled) by\b.{0,300}\b(editing|edited) by\b",
+    r"^this material may not be published, broadcast, rewritten,? or redistributed\b",
+    r"^(the )?(associated press|ap|reuters|afp|bloomberg)( staff)? (writers?|reporters?|correspondents?)\b.{0,200}\bcontributed\b",
+    r"^\(?((ap|afp|reuters|epa|getty|file) )?(photo|image|picture)s?( by\b|/).{0,100}\)?\.?$",
+    r"^\(?(photo|image|picture|video)s?( credits?| courtesy| source)?\s*:\s*.{0,40}$",
+    r"^\(?(photo|image|picture|video)s? (credits?|courtesy|source)\b.{0,100}$",
+    r"^(story|article) continues (below|after)\b",
 ]
 
 
