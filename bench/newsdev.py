@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from factflow.claims import normalise, sentences_to_score  # noqa: E402
-from factflow.claims.split import split_sentences  # noqa: E402
+from factflow.claims.split import list_markers, split_sentences  # noqa: E402
 from factflow.config import ClaimsConfig, IngestConfig  # noqa: E402
 from factflow.ingest import read_corpus  # noqa: E402
 from factflow.models import Document  # noqa: E402
@@ -161,7 +161,8 @@ def load_labelled(labels: Path = LABELS, news_dir: Path = NEWS_DIR) -> list[tupl
         raise ValueError(f"{labels}: held-out articles must not be labelled: {', '.join(leaked)}")
     texts: dict[tuple[str, str], str] = {}
     # A labelled sentence that the pipeline now leaves out (boilerplate by a pattern added after it was
-    # labelled, a repeated fragment) never reaches a reviewer: it is left out here too.
+    # labelled, a repeated fragment, a list's number read as a sentence before) never reaches a reviewer:
+    # it is left out here too.
     dropped: set[tuple[str, str]] = set()
     cfg = ClaimsConfig()
     for doc in articles(news_dir):
@@ -172,6 +173,7 @@ def load_labelled(labels: Path = LABELS, news_dir: Path = NEWS_DIR) -> list[tupl
             if key in wanted:
                 texts.setdefault(key, text)
         dropped.update((doc.id, sentence_sha(doc.text[a:b])) for a, b in split_sentences(doc.text, doc.body_start))
+        dropped.update((doc.id, sentence_sha(marker)) for marker in list_markers(doc.text, doc.body_start))  # '1.', '* * *': no sentences now
     rows = [r for r in rows if (r["article_id"], r["sentence_sha"]) in texts or (r["article_id"], r["sentence_sha"]) not in dropped]
     missing = [f"{a}:{s[:12]}" for a, s in sorted(wanted - dropped) if (a, s) not in texts]
     if missing:

@@ -210,3 +210,17 @@ def test_news_sentences_are_not_boilerplate(sentence: str) -> None:
 
 def test_extra_boilerplate_patterns_from_config() -> None:
     assert Boilerplate([r"^this story was produced by"])("This story was produced by Example Wire.")
+
+
+def test_a_list_items_bullet_or_number_is_no_part_of_its_sentence() -> None:
+    """'1. Turnbull was invited ...' was two sentences, '1.' and the rest; a bullet stayed in the claim's text
+    ('• Australia is ...'), and '3) Eleven countries ...' was typed a statistic by its '3'."""
+    text = ("Key points:\n\n• Australia is one of 11 countries still in the deal.\n- The deal covers 13.5 percent of trade.\n"
+            "* Eleven countries remain.\n1. Turnbull was invited in February.\n2) The meeting was postponed twice.\n"
+            "(3) Eleven countries signed in March.\n10. The vote passed 52-48.\n(a) The first item.\n4.\n\n* * *\n\n"
+            "-5 degrees was the low, a record.\n2019 was a record year.\n")
+    assert sentences(text) == [
+        "Key points:", "Australia is one of 11 countries still in the deal.", "The deal covers 13.5 percent of trade.",
+        "Eleven countries remain.", "Turnbull was invited in February.", "The meeting was postponed twice.",
+        "Eleven countries signed in March.", "The vote passed 52-48.", "The first item.",
+        "-5 degrees was the low, a record.", "2019 was a record year."]

@@ -205,10 +205,34 @@ def _is_boundary(block: str, match: re.Match[str]) -> bool:
     return True
 
 
+#: A list item's marker at a paragraph's start: a bullet or dash, or a number or letter with a dot or bracket ('1.',
+#: '2)', '(3)', '(a)'), then a space. It was read as a sentence of its own ('1.') or kept in the claim ('• Australia
+#: is ...'; '3) Eleven countries ...' typed a statistic by its '3').
+_LIST_MARKER = re.compile(r"\s*(?:[•●▪◦‣∙*–—-]|\d{1,3}[.)]|\(\d{1,3}\)|\(?[a-z]\))[ \t]+(?=\S)")
+
+
+_MARKER_ALONE = re.compile(r"\s*(?:(?:[•●▪◦‣∙*–—-]|\d{1,3}[.)]|\(\d{1,3}\))\s*)+")
+
+
+def list_markers(text: str, start: int = 0) -> Iterator[str]:
+    """The list markers :func:`split_sentences` passes over, as written ('1.', '*', '* * *'): what an earlier
+    splitter read as sentences of their own (a labelled set's rows for them are left out, not lost)."""
+    for p_start, p_end in paragraphs(text, start):
+        if _MARKER_ALONE.fullmatch(text, p_start, p_end):
+            yield text[p_start:p_end].strip()
+        elif (marker := _LIST_MARKER.match(text, p_start, p_end)) is not None:
+            yield marker.group().strip()
+
+
 def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
     """Spans (start, end) of the sentences of ``text`` from offset ``start``, whitespace trimmed."""
     spans: list[tuple[int, int]] = []
     for p_start, p_end in paragraphs(text, start):
+        if _MARKER_ALONE.fullmatch(text, p_start, p_end):  # a number on its own line ('1.'), a section break ('* * *')
+            continue
+        marker = _LIST_MARKER.match(text, p_start, p_end)
+        if marker is not None:  # a list item's bullet or number is no part of its sentence
+            p_start = marker.end()
         block = text[p_start:p_end]
         cursor = 0
         for match in _TERMINAL.finditer(block):
