@@ -367,8 +367,26 @@ def test_a_url_list_takes_urls_as_people_paste_them(tmp_path: Path) -> None:
                  "news.example.org/e\n")
     urls, problems = read_url_list(path)
     assert [(u.url, u.line) for u in urls] == [("https://news.example.org/a", 1), ("https://news.example.org/b", 3),
-                                              ("https://news.example.org/c#part", 4), ("https://news.example.org/d?x=1", 5)]
+                                              ("https://news.example.org/c", 4), ("https://news.example.org/d?x=1", 5)]
     assert [(p.line, p.message.split(";")[0]) for p in problems] == [(6, "'news.example.org/e' is refused: must be an http:// or https:// URL with a host, such as https://example.org/page")]
+
+
+def test_a_url_list_names_each_page_once_without_its_tracking_or_the_sentence_around_it(tmp_path: Path) -> None:
+    """The same article pasted from a newsletter, a post and a search result ('?utm_source=...', '#comments') was
+    fetched as separate documents with the tracking kept in its URL; 'https://.../i,' fetched '/i,'; a title after
+    the URL, a list's bullet or number before it were refused ('may not hold whitespace')."""
+    from factflow.ingest import read_url_list
+
+    path = write(tmp_path / "urls.txt", "https://news.example.org/visit?utm_source=twitter&utm_medium=social\n"
+                 "https://news.example.org/visit?utm_source=newsletter#comments\n- https://news.example.org/visit\n"
+                 "https://news.example.org/story?id=3&fbclid=XyZ\tTrump to meet Turnbull\n"
+                 "1. https://news.example.org/other, and more\n(https://news.example.org/paren)\n"
+                 "https://en.wikipedia.org/wiki/Foo_(bar).\nhttps://app.example.org/#!/article/7\n")
+    urls, problems = read_url_list(path)
+    assert problems == []
+    assert [(u.url, u.line) for u in urls] == [
+        ("https://news.example.org/visit", 1), ("https://news.example.org/story?id=3", 4), ("https://news.example.org/other", 5),
+        ("https://news.example.org/paren", 6), ("https://en.wikipedia.org/wiki/Foo_(bar)", 7), ("https://app.example.org/#!/article/7", 8)]
 
 
 @pytest.mark.parametrize("written", ["1.10", "007", "1e3", ".nan", "1e999", "1984", "3.0"])

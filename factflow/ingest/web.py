@@ -84,15 +84,47 @@ _TRAILING_COMMENT = re.compile(r"\s+#.*$")
 _WRAPPED = re.compile(r"<(\S+)>|\[[^\]]*\]\((\S+)\)")
 
 
+#: A list's bullet or number before a URL ('- https://...', '1. https://...').
+_LIST_MARKER = re.compile(r"(?:[-*•]|\d{1,4}[.)])\s+(?=\S)")
+#: A URL followed by words on its line (a title after a tab or a space): the URL is read, the words are a comment.
+_URL_THEN_WORDS = re.compile(r"(https?://\S+)\s+\S.*", re.IGNORECASE)
+#: Query parameters that say where a reader came from, not which page: the same article pasted from a newsletter,
+#: a post and a search result was fetched three times, as three documents.
+_TRACKING = re.compile(r"utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|igshid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|ref_src",
+                       re.IGNORECASE)
+
+
 def _listed_url(raw: str) -> str:
-    """The URL of a URL list's line: '' for a blank line or a comment; a comment after it, the '<>' of an autolink
-    and a Markdown link's title and brackets are left out (each was 'not an http:// or https:// URL')."""
+    """The URL of a URL list's line: '' for a blank line or a comment; a comment after it, the '<>' of an autolink,
+    a Markdown link's title and brackets, a list's bullet or number and words after the URL are left out (each was
+    'not an http:// or https:// URL'); then :func:`canonical_url`."""
     line = raw.strip().lstrip("\ufeff")
     if line.startswith("#"):
         return ""
     line = _TRAILING_COMMENT.sub("", line)
+    line = _LIST_MARKER.sub("", line, count=1) if _LIST_MARKER.match(line) else line
     wrapped = _WRAPPED.fullmatch(line)
-    return (wrapped.group(1) or wrapped.group(2)) if wrapped else line
+    line = (wrapped.group(1) or wrapped.group(2)) if wrapped else line
+    line = line[1:] if line[:1] in "(\"'" and line[1:9].lower().startswith(("http://", "https://")) else line  # '(https://...)'
+    words = _URL_THEN_WORDS.fullmatch(line)
+    return canonical_url(words.group(1) if words else line)
+
+
+def canonical_url(url: str) -> str:
+    """The page a pasted URL names: punctuation that ended the sentence it was pasted from (a trailing '.', ',',
+    ';', or a ')' that opens nowhere in it), its fragment (a place in the page; '#!' routes stay) and its
+    tracking parameters (``utm_*``, ``fbclid``, ...) left out. Anything else is kept as written."""
+    url = url.rstrip(".,;:!?'\"")
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1].rstrip(".,;:!?'\"")
+    base, hashed, fragment = url.partition("#")
+    if hashed and not fragment.startswith("!"):
+        url = base
+    if "?" in url and not url.startswith("?"):
+        path, _, query = url.partition("?")
+        kept = [pair for pair in query.split("&") if pair and not _TRACKING.fullmatch(pair.split("=", 1)[0])]
+        url = path + ("?" + "&".join(kept) if kept else "")
+    return url
 
 
 #: What ``str.splitlines`` splits on.
