@@ -390,3 +390,10 @@ def test_unreadable_corpus_dates_are_one_problem_for_the_file(tmp_path: Path) ->
     assert problem.file.endswith("c.csv") and problem.line == 3
     assert problem.message.startswith("3,002 rows' dates in 'scraped_at' (ingest.corpus.columns.published) cannot be read (the first: '12/05/2026')")
     assert "RFC 2822" in problem.message and "20261205" in problem.message  # what is read
+
+
+def test_a_row_of_html_with_a_control_character_is_read(tmp_path: Path) -> None:
+    """lxml refuses control characters: a row whose HTML held one (a scraper's \\x1f) was skipped, 'could not be read'."""
+    (tmp_path / "c.csv").write_text('id,title,content\n1,T,"<p>Officials said 40 people\x1f died on Monday.</p>"\n', encoding="utf-8")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and "Officials said 40 people died on Monday." in " ".join(docs[0].text.split())

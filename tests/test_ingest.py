@@ -144,6 +144,25 @@ def test_a_markdown_document_is_read_as_its_reader_sees_it(tmp_path: Path) -> No
     assert "**this** [link](https://x.example)" in plain.text  # a .txt file is text as written
 
 
+def test_raw_html_in_markdown_is_read_as_its_reader_sees_it(tmp_path: Path) -> None:
+    """A Markdown article whose paragraphs are raw HTML blocks ('<p>...</p>', '<div class="lede">') lost them
+    without a word: with front matter, a document of 0 sentences; without, 'empty document'."""
+    from factflow.claims import sentences_to_score
+    from factflow.config import ClaimsConfig
+
+    write(tmp_path / "a.md", "---\ntitle: Trade deal\n---\n<p>The TPP covers 13.5 percent of the global economy, officials said.</p>\n\n"
+                             '<div class="lede">\nEleven countries signed the deal in Chile in March.\n</div>\n\n'
+                             "<p>One.</p><p>Two.</p>\n\n<!-- an editor's note -->\n<script>var x = 1;</script>\n\nPlain text closes it.\n")
+    write(tmp_path / "b.md", "<p>Officials said 40 people died in the floods on Monday.</p>\n")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert [sentences_to_score(d, ClaimsConfig()) for d in docs] == [
+        ["The TPP covers 13.5 percent of the global economy, officials said.", "Eleven countries signed the deal in Chile in March.",
+         "One.", "Two.", "Plain text closes it."],
+        ["Officials said 40 people died in the floods on Monday."],
+    ]
+
+
 def test_markdown_too_long_to_parse_quickly_is_read_as_plain_text_with_a_problem(tmp_path: Path) -> None:
     # The parser takes seconds a hundred thousand characters on hostile input: 5 MB of "[" took 100 s.
     from factflow.ingest.parse import MARKDOWN_MAX_CHARS

@@ -352,12 +352,16 @@ _BLOCKS = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "bl
            "section", "article", "header", "footer", "aside", "pre", "dd", "dt", "hr")
 
 
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def fragment_text(html: str) -> str:
     """The text of a piece of HTML (not a page: a body a corpus row holds), a block element a paragraph,
     a break a line, scripts and styles left out; the HTML as it is where lxml cannot read it."""
     from lxml import etree
     from lxml import html as lxml_html
 
+    html = _NOT_IN_XML.sub(" ", html)  # lxml refuses a control character anywhere in the text it holds
     try:
         root = lxml_html.fragment_fromstring(readable_nesting(html), create_parent="div")  # nested too deep, it read as empty
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
@@ -393,8 +397,8 @@ def _markdown() -> Any:
 def markdown_text(source: str) -> str:
     """The text a reader of a Markdown document sees, line for line with the source: each paragraph,
     heading, list item or quotation on its first line (its lines are one paragraph in Markdown, soft
-    wrapped) with the markup gone: "#", "**", "- ", "> " and a link's URL (its words stay), and the
-    lines that hold no prose blank: code, tables, images, raw HTML, rules. Lines stay where they were,
+    wrapped) with the markup gone: "#", "**", "- ", "> " and a link's URL (its words stay), a block of
+    raw HTML as its text, and the lines that hold no prose blank: code, tables, images, rules. Lines stay where they were,
     so a problem's line is the file's. Hand-written over markdown-it's tokens, not its renderer: the
     renderer writes HTML, and what the pipeline wants is the prose, on its lines."""
     source = source.replace("\r\n", "\n").replace("\r", "\n")  # markdown-it's own line ends: its lines are these
@@ -409,6 +413,15 @@ def markdown_text(source: str) -> str:
             out[token.map[0]] = "".join(
                 child.content if child.type in ("text", "code_inline") else " " if child.type in ("softbreak", "hardbreak") else ""
                 for child in token.children or ())
+        elif token.type == "html_block" and not tables and token.map:
+            # A block of raw HTML ('<p>...</p>', '<div class="lede">') is prose as its reader sees it: it was left out
+            # without a word. Its paragraphs on its lines; more paragraphs than lines share the last.
+            first, end = token.map
+            found = [" ".join(p.split()) for p in fragment_text(token.content).split("\n\n") if p.strip()]
+            for offset, paragraph in enumerate(found[:end - first - 1]):
+                out[first + offset] = paragraph
+            if len(found) >= end - first:
+                out[end - 1] = " ".join(found[end - first - 1:])
     return "\n".join(out)
 
 
