@@ -341,6 +341,19 @@ def test_a_reported_prediction_is_a_checkable_quote() -> None:
         ("Rome was sacked in AD 410 by the Visigoths.", "event"),
         ("The city was founded in 300 BC.", "event"),
         ("Crime peaked in the '80s in New York.", "event"),  # a decade
+        # Numbers that label, tell the time, sit in a link or give an age: each made a sentence a statistic.
+        ("Around 7:30 p.m. Washington time, the convoy left the base.", "other"),
+        ("The convoy left at 7 a.m. for the border.", "other"),
+        ("Workers can put money in a 401(k) plan.", "other"),
+        ("The term is defined in 6 U.S.C. 101 and in 15 USC.", "other"),
+        ("For details see page 22 of the report and note 8.", "other"),
+        ("Source: http://example.org/2015/07/15/story/?p=125330", "other"),
+        ("Donald Sterling, 80, sued the league.", "event"),  # the event, not his age
+        ("Children under the age of 13 were barred from the site.", "other"),
+        ("He was diagnosed with stage 4 cancer.", "other"),
+        ("Voters backed Proposition 64 to legalise cannabis.", "other"),
+        ("Flight 370 vanished over the Indian Ocean.", "other"),
+        ("Back in \u201987 the plant closed.", "event"),  # a year with an apostrophe
     ],
 )
 def test_a_number_inside_a_name_or_a_bare_year_is_not_a_statistic(sentence: str, kind: str) -> None:
@@ -348,7 +361,22 @@ def test_a_number_inside_a_name_or_a_bare_year_is_not_a_statistic(sentence: str,
     assert result.type == kind
     number = {r.signal: r.evidence for r in result.reasons}.get("number")
     assert number not in {"29", "52", "400", "737", "1984", "1977", "2015", "2013", "2013,", "27", "19", "5", "97", "2", "44",
-                          "17", "18", "21", "22", "6", "7", "9", "11", "12", "05", "24", "79", "410", "80"}
+                          "17", "18", "21", "22", "6", "7", "9", "11", "12", "05", "24", "79", "410", "80", "30", "401", "101",
+                          "15", "8", "125330", "13", "4", "64", "370", "87"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "number"),
+    [
+        ("Some 300 troops arrived at 7 a.m., officials said.", "300"),  # a sentence's first word is no name: "Some 300" counts
+        ("About 40 people died in the floods.", "40"),
+        ("Nearly 200 people were evacuated from the coast.", "200"),
+        ("Donald Sterling, 80, paid 2.5 million dollars.", "2.5"),
+        ("Flight 370 vanished with 239 people on board.", "239"),
+    ],
+)
+def test_the_figure_a_sentence_states_is_its_number(sentence: str, number: str) -> None:
+    assert {r.signal: r.evidence for r in assess(sentence).reasons}.get("number") == number
 
 
 @pytest.mark.parametrize(

@@ -186,7 +186,11 @@ _YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
 # A number right after a capitalised word (not a month) or a capitalised word and a hyphen is part of a
 # name: "MiG 29", "Boeing 737", "Division 52", "S-400", "COVID-19", "Apollo 11".
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"
-_NAME_BEFORE = re.compile(rf"(?:^|[\s(\"“'‘])(?!{_MONTH})[A-Z][\w’'.]*[ -]$")
+# A sentence's first word is capitalised for being first: "Some 300 troops", "About 40 people", "Nearly 200" count.
+_CAPITALISED_FIRST = (r"(?:Some|About|Nearly|Almost|Around|Roughly|Approximately|Over|Under|More|Fewer|Less|Only|Just|Up|Another|"
+                      r"All|The|Those|These|At|By|In|On|For|With|From|To|And|But|Or|Since|After|Before|During|Between|Among|"
+                      r"Exactly|Barely|Fully|Least|Most|Every|Each|That|This|Even|Still|Also|Then|Now|Of|Than|Another)\s")
+_NAME_BEFORE = re.compile(rf"(?:^|[\s(\"“'‘])(?!{_MONTH})(?!{_CAPITALISED_FIRST})[A-Z][\w’'.]*[ -]$")
 # A day of the month ("March 5", "Jan. 22", "5 March", "the 5th of March") and the end of a span of
 # years ("2012-14", "1996-97", "2017/18") are a date, not a figure.
 # Days listed together are dates too: "Jan. 17 and 18", "21 and 22 October", "June 6/7".
@@ -224,6 +228,22 @@ def _slash_dates(sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A number that labels a thing rather than counting it: a section, page or note ("section 12", "page 22",
+# "[note 8]"), a stage, flight or ballot measure ("stage 4", "Flight 370", "Proposition 64"), a code of law
+# ("6 U.S.C. 101", "15 USC", "401(k)"). None is a figure a reviewer checks.
+_LABEL_BEFORE = re.compile(
+    r"(?i:\b(?:sections?|sec\.|§+|articles?|art\.|chapters?|ch\.|pages?|p\.|pp\.|notes?|footnotes?|figures?|fig\.|tables?|"
+    r"no\.|nos\.|stage|phase|level|version|episode|season|volume|vol\.|route|highway|interstate|flight|room|suite|apt\.|"
+    r"platform|gate|exit|channel|proposition|prop\.|measure|u\.?\s?s\.?\s?c\.?|c\.?f\.?r\.?)\s*)$")
+_LABEL_AFTER = re.compile(r"\s*(?:U\.?\s?S\.?\s?C\.?|C\.?F\.?R\.?)(?!\w)|\([a-z]\)")
+# An age said beside a name ("Donald Sterling, 80, said") or after "age" ("at the age of 13", "aged 7").
+_AGE_BEFORE = re.compile(r"(?:[A-Z][\w’'-]+,\s|(?i:\b(?:age|aged|ages)(?:\s+of)?\s+))$")
+# A clock time ("7:30 p.m.", "04:26 am") and anything inside a link ("?p=125330") count nothing.
+_CLOCK_OR_LINK = re.compile(r"(?<![\d:])\d{1,2}(?::\d{2}(?::\d{2})?(?![\d:])|\s?[ap]\.?m\.?(?!\w))|\b(?:https?://|www\.)\S+", re.IGNORECASE)
+# A year written with an apostrophe ("in ’87").
+_APOSTROPHE_YEAR = re.compile(r"(?<!\w)[’'](\d\d)(?![\w’'])")
+
+
 def _numbers_that_count(sentence: str, found: dict[str, str]) -> None:
     """Keep the ``number`` signal only for numbers that state a quantity: not a year or a day of the
     month, not part of a name, not an age or a rank.
@@ -236,12 +256,24 @@ def _numbers_that_count(sentence: str, found: dict[str, str]) -> None:
     kept: str | None = None
     year: str | None = None
     dates = _slash_dates(sentence) if "/" in sentence else []
+    unread = [m.span() for m in _CLOCK_OR_LINK.finditer(sentence)]
     for m in _NUMBER.finditer(sentence):  # type: ignore[union-attr]
         value = m.group(0).rstrip(",")  # "In July 2008, ...": the comma ends the clause, not the number
         dated = next((sentence[start:end] for start, end in dates if start <= m.start() < end), None)
         if dated is not None:
             if dated != "24/7":
                 year = year or dated
+            continue
+        if any(start <= m.start() < end for start, end in unread):
+            continue
+        if len(value) == 2 and _APOSTROPHE_YEAR.match(sentence, m.start() - 1):
+            year = year or value
+            continue
+        if _LABEL_BEFORE.search(sentence, max(0, m.start() - 12), m.start()) or _LABEL_AFTER.match(sentence, m.end()):
+            continue
+        age = _AGE_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
+        if value.isdigit() and int(value) <= 120 and age and (not age.group().endswith(", ")
+                                                               or sentence[m.start() + len(value):m.start() + len(value) + 1] == ","):
             continue
         if value.isdigit() and (_ERA_AFTER.match(sentence, m.end()) or _ERA_BEFORE.search(sentence, max(0, m.start() - 6), m.start())
                                 or _DECADE.match(sentence, m.start())):
