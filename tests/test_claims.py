@@ -463,3 +463,15 @@ def test_characters_no_reader_sees_make_no_second_claim(tmp_path: Path) -> None:
     claims = merge_claims(extract_claims_many(docs, cfg), cfg)
     [claim] = [c for c in claims if "White House" in c.text]
     assert claim.text == sentence and {a.document for a in claim.appearances} == {"a", "b"}
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ('"Is there a Catch-22 about striking oil trucks?" a reporter asked.', "question"),
+    ("\u201cWhy now?\u201d asked the senator.", "question"),
+    ('"Will prices rise?" she wondered aloud.', "question"),
+    ('"Who did this?" asked the senator, who said 40 people died on Monday.', "event"),  # the attribution goes on to a claim
+    ("The minister asked parliament to approve 40 million dollars.", "statistic"),
+])
+def test_a_question_with_its_asker_after_it_is_a_question(sentence: str, kind: str) -> None:
+    """A reporter's question reached reviewers as a claim when its attribution followed the question mark."""
+    assert assess(sentence).type == kind

@@ -79,7 +79,9 @@ SIGNALS: tuple[Signal, ...] = (
         fired shot destroyed built opened closed resigned appointed sued charged convicted""")),
     Signal("causal", 0.4, words=_words("because caused causes"), pattern=_rx(r"\b(?:due to|led to|leads to|resulted in|results in|as a result)\b"),
            gate=_words("due led leads resulted results result")),
-    Signal("question", -2.5, pattern=_rx(r"\?[\"”’'»)\]]*\s*$")),
+    # A question, also when a short attribution follows it: '"Is there a catch?" a reporter asked.'
+    Signal("question", -2.5, pattern=_rx(r"\?[\"”’'»)\]]*(?:,?\s+(?:[\w.’'-]+\s+){0,4}(?:asked|asks|wondered|wonders|inquired|inquires)"
+                                         r"\b[^?!.,;:]{0,40}[.!]?[\"”’'»)\]]*)?\s*$")),
     Signal("first-person opinion", -2.5,
            pattern=_rx(r"\b(?:I|we)(?:\s+\w+){0,2}\s+(?:think|believe|feel|hope|guess|suppose|doubt|can[’']?t see|cannot see|don[’']?t see|am sure|wish|love|hate)\b|\bin my (?:view|opinion)\b|\bI[’']m (?:sure|convinced|afraid)\b"),
            gate=_words("i we my i'm i’m")),
