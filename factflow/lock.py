@@ -33,8 +33,10 @@ def output_lock(out: Path, timeout: float, on_wait: Callable[[str], None] | None
     """
     make_output_folder(out)
     path = OutputLayout(out).lock
+    if path.is_symlink():  # opening it made the file it names, outside the output folder, and then failed
+        raise OutputError(path, "is a symbolic link; the lock is a file of the output folder's own (remove the link)")
     try:  # the lock library counts a lock file it cannot open as one held by another run, and waits
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644))
     except OSError as exc:  # a folder the run may not write in: one line, at once
         raise WriteError(path, exc) from exc
     lock = FileLock(path)

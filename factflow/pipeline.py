@@ -186,6 +186,15 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
 
+def _resolved(path: Path) -> Path:
+    """``path`` with its symbolic links followed; a link that leads back to itself is an :class:`OutputError`
+    (Python raised RuntimeError, a traceback on every run until the link went)."""
+    try:
+        return path.resolve()
+    except RuntimeError as exc:
+        raise OutputError(path, "is a symbolic link that leads back to itself; remove it (the run writes a file there)") from exc
+
+
 def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
     """Refuse to start when a path the run writes is not ours alone; raises OutputError before anything is written.
 
@@ -195,7 +204,7 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
     """
     cfg = loaded.config
     layout = loaded.layout(out)
-    root = out.resolve()
+    root = _resolved(out)
     owned = layout.owned_folders()
     if layout.verdicts.is_dir() and not layout.verdicts.is_symlink():
         owned += [layout.verdicts.relative_to(out) / name for name in sorted(os.listdir(layout.verdicts))]
@@ -206,10 +215,10 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
             if current.is_symlink():
                 raise OutputError(current, "is a symbolic link; the folders a run writes into must be real folders "
                                   "inside the output folder (replace the link with a folder)")
-    seeds_root = seeds.resolve()
-    report = layout.report.resolve()
-    review = layout.review.resolve()
-    for key, target in (("report.path", report), ("http.cache_dir", layout.http_cache.resolve())):
+    seeds_root = _resolved(seeds)
+    report = _resolved(layout.report)
+    review = _resolved(layout.review)
+    for key, target in (("report.path", report), ("http.cache_dir", _resolved(layout.http_cache))):
         shown = cfg.report.path if key == "report.path" else cfg.http.cache_dir
         if not _inside(target, root) or target == root:
             raise OutputError(out, f"{key}: {shown!r} must name a path inside the output folder, not the folder itself")
@@ -218,11 +227,11 @@ def check_output_paths(out: Path, seeds: Path, loaded: LoadedConfig) -> None:
         if _inside(target, seeds_root):
             raise OutputError(out, f"{key}: {shown!r} lies in the seeds folder {seeds}; the run never writes there")
     # Nor where the flow keeps other files: imported fact-checks (kept, not rebuilt), its own state, the lock.
-    memory = layout.claimreview_index.parent.resolve()
-    state = layout.state.resolve()
-    http_cache = layout.http_cache.resolve()
-    taken = {f.resolve(): layout.shown(f) for f in layout.kept_files()}
-    for target in (report, layout.report_json.resolve()):
+    memory = _resolved(layout.claimreview_index.parent)
+    state = _resolved(layout.state)
+    http_cache = _resolved(layout.http_cache)
+    taken = {_resolved(f): layout.shown(f) for f in layout.kept_files()}
+    for target in (report, _resolved(layout.report_json)):
         if _inside(target, memory):
             raise OutputError(out, f"report.path: {cfg.report.path!r} lies in {CLAIMREVIEWS.parent}/, where imported fact-checks "
                               "are kept; choose e.g. reports/verdicts.yaml")

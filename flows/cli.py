@@ -175,7 +175,8 @@ def run(config_path: Path, seeds: Path, out: Path, engine: str, refresh: bool, r
         raise click.BadParameter(f"{seeds} is not a folder", param_hint="--seeds")
     output_folder(out)
     check_output_paths(out, seeds, loaded)  # fail fast, before Prefect starts; the run checks again under its lock
-    with progress_bar(enabled=not quiet and sys.stderr.isatty() or os.environ.get("FACTFLOW_PROGRESS") == "1") as hook:
+    shown = not quiet and sys.stderr is not None and sys.stderr.isatty()  # closed (2>&-), it is None
+    with progress_bar(enabled=shown or os.environ.get("FACTFLOW_PROGRESS") == "1") as hook:
         if engine == "plain":
             result = run_pipeline(loaded, seeds, out, progress=hook, refresh=refresh)
         else:

@@ -174,6 +174,13 @@ def main(debug: bool) -> None:
 
     Example: factflow run --config config/factflow.yaml --seeds seeds --out .
     """
+    try:
+        os.getcwd()
+    except OSError as exc:  # every relative path, the Prefect home, the paths shown, hang on it
+        raise click.UsageError("the current folder no longer exists (it was deleted or moved); cd to a folder that does") from exc
+    for stream in (sys.stdout, sys.stderr):  # a claim's curly quote on an ASCII terminal (LC_ALL=C) was a UnicodeEncodeError
+        if stream is not None and hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="backslashreplace")
     # The domain's warnings (a run waiting for another) reach the terminal, and so do those of the HTTP
     # cache library (a cache it cannot write), as one line each: the traceback it logs only with --debug.
     for name in ("factflow", "hishel"):

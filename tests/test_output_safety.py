@@ -209,3 +209,47 @@ def test_names_and_text_from_outside_reach_the_terminal_as_text_never_as_markup_
     assert "troops \\x1b[2J arrived" in status.stdout and "Title \\x1b]0;PWNED\\x07 here" in review.stdout
     for done in (run, status, review):
         assert "\x1b" not in done.stdout + done.stderr and "Traceback" not in done.stderr
+
+
+FLOW = [sys.executable, "-m", "factflow_flows.cli"]
+
+
+def test_a_link_looping_at_a_kept_file_or_the_lock_is_one_error_line(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    """A symbolic link that leads back to itself where the flow keeps a file was a RuntimeError traceback on every
+    run and 'check'; a link at the lock made the file it names, outside the output folder, then failed."""
+    run_pipeline(loaded, seed_dir, out_dir)
+    claims = out_dir / ".factflow-cache" / "claims.json"
+    claims.unlink()
+    claims.symlink_to("claims.json")
+    args = ["--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out_dir)]
+    for command in (["run", "--engine", "plain", "-q"], ["check"]):
+        done = subprocess.run([*FLOW, *command, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert "claims.json: is a symbolic link that leads back to itself; remove it" in done.stderr
+    claims.unlink()
+    lock, elsewhere = out_dir / ".factflow.lock", out_dir.parent / "elsewhere.lock"
+    lock.unlink()
+    lock.symlink_to(elsewhere)
+    with pytest.raises(OutputError, match="is a symbolic link; the lock is a file of the output folder's own"):
+        run_pipeline(loaded, seed_dir, out_dir)
+    assert not elsewhere.exists()
+
+
+def test_a_deleted_working_folder_a_closed_stderr_and_an_ascii_terminal_cost_no_traceback(seed_dir: Path, tmp_path: Path) -> None:
+    """A run from a folder deleted under the shell wrote everything, then ended in FileNotFoundError (exit 1);
+    with stderr closed (2>&-) 'run' exited 1 without a word or a run; 'status' on an ASCII terminal (LC_ALL=C)
+    died on a claim's curly quote."""
+    out = tmp_path / "out"
+    args = ["--config", str(CONFIG), "--seeds", str(seed_dir), "--out", str(out)]
+    done = subprocess.run([*FLOW, "run", "--engine", "plain", *args], stderr=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                          cwd=ROOT, timeout=120, preexec_fn=lambda: os.close(2))
+    assert done.returncode == 0 and (out / "reports" / "verdicts.yaml").is_file()
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run([*FLOW, "status", "--config", str(CONFIG), "--out", str(out)], capture_output=True, cwd=ROOT, timeout=120, env=env)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr and b"\\u2019" in done.stdout
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    done = subprocess.run(["sh", "-c", f'cd "{gone}" && rmdir "{gone}" && exec "$@"', "sh", *FLOW, "run", "--engine", "plain", *args],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "the current folder no longer exists (it was deleted or moved); cd to a folder that does" in done.stderr
