@@ -181,6 +181,8 @@ class OutputLayout:
             (self.state, ".*.json.*.tmp"),  # the claims cache, the report snapshot
             (self.state, ".*.npz.*.tmp"),  # the vector caches
             (self.claimreview_index.parent, ".claimreviews.vectors.npz.*.tmp"),
+            (self.claimreview_index.parent, f".{self.claimreview_index.name}.*.tmp"),  # an import's index (".import.tmp")
+            (self.ledger.parent, f".{self.ledger.name}.*.tmp"),
         ]
 
     def shown(self, path: Path) -> str:

@@ -253,3 +253,16 @@ def test_a_deleted_working_folder_a_closed_stderr_and_an_ascii_terminal_cost_no_
                           capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "the current folder no longer exists (it was deleted or moved); cd to a folder that does" in done.stderr
+
+
+def test_the_temporary_files_a_killed_run_or_import_left_go_with_the_next_run(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    """A run killed while writing the ledger, or an import killed while writing the index, left their temporary
+    files for good (the README says the next run clears them); a file of the same shape that is not ours stays."""
+    run_pipeline(loaded, seed_dir, out_dir)
+    left = [out_dir / "review" / ".assignments.json.k3j2.tmp", out_dir / "memory" / ".claimreviews.json.x81q.import.tmp"]
+    ours_not = [out_dir / "review" / ".notes.tmp", out_dir / "memory" / "mine.json.tmp"]
+    for path in left + ours_not:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half", encoding="utf-8")
+    run_pipeline(loaded, seed_dir, out_dir)
+    assert [p.exists() for p in left] == [False, False] and all(p.exists() for p in ours_not)
