@@ -141,6 +141,11 @@ class WriteError(FactflowError):
             blocking = next((p for p in reversed(Path(path).parents) if p.exists() and not p.is_dir()), None)
             if blocking is not None:
                 reason = f"{blocking} is a file, where a folder is needed,"
+        elif exc.errno == errno.EISDIR and Path(path).is_dir():
+            # A folder made where the flow keeps a file stopped every run with "cannot write (Is a directory)".
+            super().__init__(f"{self.path} is a folder, where the flow writes a file; move it away "
+                             "and run again; nothing was lost")
+            return
         super().__init__(f"{reason} writing {self.path}; nothing was lost")
 
 

@@ -266,3 +266,12 @@ def test_the_temporary_files_a_killed_run_or_import_left_go_with_the_next_run(se
         path.write_text("half", encoding="utf-8")
     run_pipeline(loaded, seed_dir, out_dir)
     assert [p.exists() for p in left] == [False, False] and all(p.exists() for p in ours_not)
+
+
+def test_a_folder_where_the_flow_writes_a_file_says_what_to_do(seed_dir: Path, out_dir: Path, loaded: LoadedConfig) -> None:
+    """A folder made at .factflow-cache/claims.json stopped every run with 'cannot write (Is a directory)'."""
+    run_pipeline(loaded, seed_dir, out_dir)
+    (out_dir / ".factflow-cache" / "claims.json").unlink()
+    (out_dir / ".factflow-cache" / "claims.json").mkdir()
+    with pytest.raises(WriteError, match=r"claims.json is a folder, where the flow writes a file; move it away and run again; nothing was lost"):
+        run_pipeline(loaded, seed_dir, out_dir)
