@@ -297,3 +297,14 @@ def test_a_verdicts_folder_that_is_a_file_stops_the_session_before_a_verdict_is_
     done = review(out_dir, "2\nChecked.\n\nq\n")
     assert done.returncode == 1 and "Rating" not in done.stdout, done.stdout
     assert "reviewer-1: is not a folder, where your verdict files go; move it away" in done.stderr + done.stdout
+
+
+def test_a_verdict_file_that_is_a_folder_is_skipped_before_a_verdict_is_typed(queue: list[str], out_dir: Path) -> None:
+    """'Saving here replaces it', then the typed verdict failed to save ('Is a directory') and was lost."""
+    stub = out_dir / "review" / "verdicts" / "reviewer-1" / f"{queue[0]}.yaml"
+    stub.unlink()
+    stub.mkdir()
+    done = review(out_dir, "2\nChecked against the record.\n\nq\n")
+    assert done.returncode == 0, done.stderr
+    assert f"Task 1 of {len(queue)} skipped: " in done.stdout and f"{queue[0]}.yaml is a folder, where your verdict file goes" in done.stdout
+    assert "Saved 1" in done.stdout and stub.is_dir()  # the answers went to the next task

@@ -217,6 +217,11 @@ def review_in_terminal(session: ReviewSession) -> Outcome:
             click.echo(click.style(printable(f"Task {number} of {len(tasks)} skipped: {exc} (the next `factflow run` writes it again)."), fg="yellow"))
             outcome.skipped += 1
             continue
+        if item.file.is_dir():  # asked for, the verdict was typed and then could not be saved there
+            click.echo(click.style(printable(f"Task {number} of {len(tasks)} skipped: {item.file} is a folder, where your verdict "
+                                             "file goes; move it away to rate this claim."), fg="yellow"))
+            outcome.skipped += 1
+            continue
         show_task(item, number, len(tasks), session)
         adoption = adoptable(item.task, session.cfg)
         rating = ""
