@@ -118,11 +118,11 @@ def _writing_to_standard_output() -> Iterator[None]:
         raise
 
 
-def _standard_output(example: str) -> TextIO:
-    """Standard output, where the command writes its table; a usage error when it was closed (``>&-``):
-    the table would go nowhere (it was a TypeError traceback from the CSV writer)."""
+def _standard_output(example: str, what: str = "the table") -> TextIO:
+    """Standard output, where the command writes ``what``; a usage error when it was closed (``>&-``): it would
+    go nowhere (a TypeError traceback from the CSV writer; 'report' and 'status' exited 0 having written nothing)."""
     if sys.stdout is None:
-        raise click.UsageError(f"standard output is closed, and the table is written there; redirect it to a file: {example}")
+        raise click.UsageError(f"standard output is closed, and {what} is written there; redirect it to a file: {example}")
     return sys.stdout
 
 
@@ -160,6 +160,8 @@ def export_claimreview(report_path: Path, config_path: Path, publisher: str | No
 
     from factflow.export import load_report
     from factflow.export.claimreview import claim_reviews, to_json
+
+    _standard_output("factflow export claimreview > reviews.json", "the ClaimReview JSON")
 
     defaults = loaded_config(config_path).config.report if config_path.exists() else None
     publisher = publisher or (defaults.publisher if defaults else "Fact-check desk")
@@ -240,6 +242,8 @@ def report_summary(report_path: Path, fmt: str, output: Path | None) -> None:
 
     if output == Path("-"):  # the usual name of standard output, not a file called "-"
         output = None
+    if output is None:
+        _standard_output("factflow report -o reports/summary.html", "the summary")  # '>&-': it exited 0, nothing written
     if output is not None and any(_same_file(output, p) for p in (report_path, twin_of(report_path))):
         # The summary would replace the report it is made from (or its twin): the desk's record, gone.
         raise click.BadParameter(f"{output} is the report this command reads; name another file, such as reports/summary.{'md' if fmt == 'markdown' else 'html'}",
@@ -345,6 +349,7 @@ def status(person: str | None, config_path: Path, out: Path, shown: int) -> None
 
     from factflow.review.status import desk_status
 
+    _standard_output("factflow status > status.txt", "the status")
     loaded = loaded_config(config_path)
     if person is not None and person not in loaded.config.review.people:
         raise click.BadParameter(f"{person!r} is not a configured reviewer or adjudicator; known: "

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from factflow_flows.cli import main
 
-from tests.conftest import CONFIG, alone, write
+from factflow.config import LoadedConfig
+from factflow.pipeline import run_pipeline
+from tests.conftest import CONFIG, ROOT, alone, write
 
 
 def verdict_ratings(out: Path) -> dict[tuple[str, str], str | None]:
@@ -135,3 +140,20 @@ def test_the_queue_from_the_report_is_the_queue_of_the_task_files(seed_dir: Path
     slow = ReviewSession(out_dir, cfg, "reviewer-2")  # every task file read
     assert len(fast.open_tasks()) == len(claims) - 1
     assert [t.task for t in fast.open_tasks()] == [t.task for t in slow.open_tasks()]
+
+
+@pytest.mark.parametrize(("command", "what"), [
+    (["status", "--config", "{config}", "--out", "{out}"], "the status"),
+    (["report", "--report", "{report}"], "the summary"),
+    (["export", "claimreview", "--report", "{report}", "--config", "{config}", "--publisher-url", "https://desk.example/checks"],
+     "the ClaimReview JSON"),
+])
+def test_a_closed_standard_output_is_a_usage_error_not_a_silent_success(seed_dir: Path, out_dir: Path, loaded: LoadedConfig,
+                                                                        command: list[str], what: str) -> None:
+    """'factflow status >&-' and 'factflow report >&-' exited 0 having written nothing."""
+    run_pipeline(loaded, seed_dir, out_dir)
+    fill = {"config": str(CONFIG), "out": str(out_dir), "report": str(out_dir / "reports" / "verdicts.yaml")}
+    argv = [sys.executable, "-m", "factflow_flows.cli", *(a.format(**fill) for a in command)]
+    done = subprocess.run(["bash", "-c", '"$@" >&-', "bash", *argv], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"standard output is closed, and {what} is written there; redirect it to a file" in done.stderr
