@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import itertools
 import json
@@ -235,6 +236,16 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
     is made once: its YAML goes to the report, its JSON to an unnamed temporary file that becomes
     the end of the JSON twin once the YAML's digest, the twin's first line, is known.
     """
+    try:
+        _write_report(report, path, snapshot, previous, remembered)
+    except OSError as exc:  # a full disk under the twin's unnamed temporary files: no file name, 'the output folder' was said
+        if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise WriteError(path, exc) from exc
+        raise
+
+
+def _write_report(report: Report | ReportStream, path: Path, snapshot: Path | None, previous: dict[str, Any] | None,
+                  remembered: dict[str, list[Any]] | None) -> None:
     stream = _stream(report)
     digest = hashlib.sha256()
     entries: list[dict[str, Any]] = []
