@@ -75,6 +75,9 @@ def test_seed_repeated_caption_counted_once(seed_dir: Path) -> None:
     "Associated Press writer Jane Doe in Canberra contributed to this report.", "(AP Photo/Rick Rycroft)",
     "Photo credit: Getty Images", "(Photo by John Moore/Getty Images)", "Image courtesy of NASA.", "(Photo: NRA News)",
     "Follow Jane Doe on Twitter @janedoe", "Story continues below advertisement",
+    # A dateline alone, a press release's end mark and contact line.
+    "January 24, 2018", "Tue, 24 Jan 2018 09:15 AM", "24 January 2018", "Jan. 5, 2019 at 3:30 p.m.", "###", "-30-",
+    "Contact: John Smith, 555-0100, press@springfield.example", "MEDIA CONTACT: Jane Doe, Media Relations",
 ])
 def test_site_furniture_is_boilerplate(furniture: str) -> None:
     assert Boilerplate()(furniture)
@@ -95,6 +98,8 @@ def test_site_furniture_is_boilerplate(furniture: str) -> None:
     "Photo radar cameras issued 40,000 tickets in 2019, the city said.",
     "Associated Press reporters counted 1,200 dead in the region, and the ministry confirmed the toll.",
     "Image analysis showed 30 tanks at the base, the ministry said.",
+    "January 24, 2018 was the coldest day on record, the weather service said.",
+    "Contact tracing found 40 cases in March.",
 ])
 def test_a_sentence_that_names_a_furniture_word_is_no_boilerplate(sentence: str) -> None:
     # The patterns dropped these before scoring: a topic word is not furniture; its shape is.

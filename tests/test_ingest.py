@@ -339,6 +339,22 @@ def test_a_pages_date_is_the_one_its_markup_states_never_one_from_its_text(tmp_p
     assert {d.id: d.published for d in docs} == {"jsonld": "2020-04-05", "meta": "2020-04-03", "undated": None}
 
 
+def test_a_press_release_is_titled_by_its_headline_not_its_label(tmp_path: Path) -> None:
+    """'FOR IMMEDIATE RELEASE' was the title, the real headline a claim; its dateline, contact line and '###' sentences."""
+    from factflow.claims import sentences_to_score
+    from factflow.config import ClaimsConfig
+
+    write(tmp_path / "release.txt", "FOR IMMEDIATE RELEASE\n\nCity Council Approves $4.2 Million Bridge Repair\n\nJanuary 24, 2018\n\n"
+                                    "The City Council voted 7-2 on Tuesday to approve $4.2 million for the bridge, Mayor Jane Doe said.\n\n"
+                                    "Contact: John Smith, 555-0100, press@springfield.example\n\n###\n")
+    write(tmp_path / "embargo.txt", "Embargoed until 10:00 ET, March 3, 2024\n\nJobs report shows gains\n\nEmployers added 303,000 jobs.\n")
+    (embargo, release), problems = load_documents(tmp_path, IngestConfig())  # in file name order
+    assert problems == [] and (release.title, embargo.title) == ("City Council Approves $4.2 Million Bridge Repair", "Jobs report shows gains")
+    assert sentences_to_score(release, ClaimsConfig()) == [
+        "The City Council voted 7-2 on Tuesday to approve $4.2 million for the bridge, Mayor Jane Doe said."]
+    assert sentences_to_score(embargo, ClaimsConfig()) == ["Employers added 303,000 jobs."]
+
+
 def test_a_url_list_in_a_subfolder_is_a_problem_not_silence(tmp_path: Path) -> None:
     """seeds/sub/urls.txt was neither read as the URL list nor as a document, and not reported: 'no problems'."""
     write(tmp_path / "a.txt", "Title\n\nPrices rose 4 percent in 2019.\n")

@@ -179,6 +179,11 @@ _SENTENCE_END = re.compile(r"""(?<![.…])\.["'”’)\]]*$""")
 _TITLE_CHARS = 100
 
 
+#: The label a press release opens with, above its headline ("FOR IMMEDIATE RELEASE", "Embargoed until 10:00 ET").
+_RELEASE_LINE = re.compile(r"(?i:(?:for immediate release|immediate release|(?:press|news|media) release|for release\b.{0,60}|"
+                           r"embargoed\b.{0,60})[.:!]?)")
+
+
 def is_headline(line: str) -> bool:
     """Whether a text's first line reads as its headline: at most :data:`HEADLINE_MAX_CHARS` characters
     and not ending in a full stop. A first line that is a paragraph, or the lede's sentence, is body
@@ -222,7 +227,9 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
     for number, raw_line in enumerate(text.split("\n"), 1):
         line_end = offset + len(raw_line) + 1
         line = raw_line.strip()
-        if line:
+        if line and not title and not titled and _RELEASE_LINE.fullmatch(line):
+            pass  # a press release's label above its headline: neither its title nor a sentence (the title comes next)
+        elif line:
             if not title:
                 if not titled and not is_headline(line):
                     title = clipped_title(line)
