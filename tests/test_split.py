@@ -224,3 +224,14 @@ def test_a_list_items_bullet_or_number_is_no_part_of_its_sentence() -> None:
         "Eleven countries remain.", "Turnbull was invited in February.", "The meeting was postponed twice.",
         "Eleven countries signed in March.", "The vote passed 52-48.", "The first item.",
         "-5 degrees was the low, a record.", "2019 was a record year."]
+
+
+def test_titles_before_several_names_and_footnote_numbers_do_not_cut_or_glue_sentences() -> None:
+    """'Reps. Jim Jordan and Ron DeSantis ...' was cut after 'Reps.'; 'in oysters.[2,3] The infective dose ...'
+    glued two sentences (a footnote's number between the full stop and the space)."""
+    assert sentences("In a letter from Reps. Jim Jordan and Ron DeSantis, Congress demanded 40 documents.") == [
+        "In a letter from Reps. Jim Jordan and Ron DeSantis, Congress demanded 40 documents."]
+    assert sentences("Sens. John McCain and Lindsey Graham visited 3 bases.") == ["Sens. John McCain and Lindsey Graham visited 3 bases."]
+    assert sentences("Winters enhance survival in oysters.[2,3] The infective dose is 18 particles.[2] We postulate more.") == [
+        "Winters enhance survival in oysters.[2,3]", "The infective dose is 18 particles.[2]", "We postulate more."]
+    assert sentences("The list [1] is long. The end.") == ["The list [1] is long.", "The end."]

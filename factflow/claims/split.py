@@ -18,14 +18,16 @@ from factflow.regexes import compile_patterns
 ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "st", "jr", "sr", "inc", "corp", "co", "ltd", "llc", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "no", "nos", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx", "dept", "est", "pres", "sec", "ave", "blvd", "rd", "hon", "messrs", "al", "op", "cf", "ed", "eds", "vol", "pp", "ch", "art",
      # references to a page, paragraph, figure or chapter, and circa: "(p. 12)", "c. 1900"
-     "p", "para", "paras", "figs", "vols", "chap", "ca", "c"]
+     "p", "para", "paras", "figs", "vols", "chap", "ca", "c",
+     # titles before several names: "Reps. Jim Jordan and Ron DeSantis", "Sens. McCain and Graham"
+     "reps", "sens", "govs", "gens", "drs", "profs", "mmes", "atty", "attys", "supt", "insp"]
 )
 
-# A terminal run (., !, ?, ellipsis) with any closing quotes or brackets, before whitespace.
+# A terminal run (., !, ?, ellipsis) with any closing quotes or brackets and a footnote's number ("[2,3]"), before whitespace.
 # Matched only from the start of a run, possessively, so a long run of dots costs linear time.
 # Or, glued to the next sentence where a newline between paragraphs was lost ("... the immune system.The
 # next ..."): before a capitalised word (see :func:`_glued_boundary`).
-_TERMINAL = re.compile(r"(?<![.!?…])[.!?…]++[\"”’'»)\]]*+(?=\s|[A-Z][a-z]{2})")
+_TERMINAL = re.compile(r"(?<![.!?…])[.!?…]++[\"”’'»)\]]*+(?:\[\d{1,3}(?:[,–-]\s?\d{1,3})*\])?(?=\s|[A-Z][a-z]{2})")
 #: The token a glued terminal ends, from the last space (a URL's, an address's, a file's dots are no sentence's end).
 #: (At most 200 characters of it either side are looked at.)
 _REACH = 200
