@@ -355,6 +355,27 @@ def test_a_press_release_is_titled_by_its_headline_not_its_label(tmp_path: Path)
     assert sentences_to_score(embargo, ClaimsConfig()) == ["Employers added 303,000 jobs."]
 
 
+def test_a_text_saved_from_a_mail_program_is_read_as_its_reader_sees_it(tmp_path: Path) -> None:
+    """A press release forwarded by mail: 'From: Jane Doe <...>' was its title, its headers sentences, and each quoted
+    line ('> '), wrapped at 70 columns, a sentence of its own."""
+    from factflow.claims import sentences_to_score
+    from factflow.config import ClaimsConfig
+
+    write(tmp_path / "fwd.txt", "From: Jane Doe <jane@example.org>\nDate: Tue, 24 Jan 2018 09:15:00 -0500\nTo: desk@example.org\n"
+                                "Subject: Fwd: Council approves bridge repair\n\n"
+                                "> The City Council voted 7-2 on Tuesday to approve $4.2 million for\n"
+                                "> repairs to the Main Street bridge, Mayor Jane Doe said.\n>\n"
+                                "> The bridge carries 40,000 vehicles a day, according to the state\n> transportation department.\n")
+    write(tmp_path / "plain.txt", "Title line\n\nFrom: the start, 40 people came.\n\n> A quoted line among others.\n\nMore text here.\n")
+    (fwd, plain), problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and fwd.title == "Council approves bridge repair"
+    assert [" ".join(t.split()) for t in sentences_to_score(fwd, ClaimsConfig())] == [
+        "The City Council voted 7-2 on Tuesday to approve $4.2 million for repairs to the Main Street bridge, Mayor Jane Doe said.",
+        "The bridge carries 40,000 vehicles a day, according to the state transportation department."]
+    assert plain.title == "Title line" and "From: the start, 40 people came." in sentences_to_score(plain, ClaimsConfig())
+    assert "> A quoted line among others." in plain.text  # a quote among other lines keeps its mark
+
+
 def test_a_url_list_in_a_subfolder_is_a_problem_not_silence(tmp_path: Path) -> None:
     """seeds/sub/urls.txt was neither read as the URL list nor as a document, and not reported: 'no problems'."""
     write(tmp_path / "a.txt", "Title\n\nPrices rose 4 percent in 2019.\n")

@@ -432,6 +432,51 @@ def markdown_text(source: str) -> str:
     return "\n".join(out)
 
 
+#: A mail's header line, as a mail program saves or forwards it.
+_MAIL_HEADER = re.compile(r"(?i:(from|to|cc|bcc|date|sent|subject|reply-to)):[ \t]*(.*)")
+#: The line a forwarded or quoted mail starts with.
+_FORWARDED = re.compile(r"(?i:-{2,}\s*(forwarded message|original message)\s*-{2,}|begin forwarded message:)")
+#: A quoted line's marks ("> ", ">> ").
+_QUOTED = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+
+
+def mail_text(text: str) -> str:
+    """A text saved from a mail program (a press release sent by mail, a tip forwarded) as its reader sees it,
+    line for line: its header block ("From:", "Date:", "Subject:") is no text, its subject is its title (on the
+    header block's first line), a "Forwarded message" line goes, and when most lines are quoted ("> "), the quote
+    marks go. Their headers were the title ("From: Jane Doe <...>") and sentences, and each quoted line, wrapped
+    at 70 columns, a sentence of its own. Any other text is returned as it is."""
+    lines = text.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if not filled:
+        return text
+    quoted = sum(1 for i in filled if lines[i].lstrip().startswith(">"))
+    if quoted * 2 > len(filled):
+        lines = _QUOTED.sub("", "\n".join(lines)).split("\n")
+    subject: str | None = None
+    block: list[int] = []
+    for i in filled[:12]:  # the header block: header lines (and a forwarding line) from the text's first line on
+        line = lines[i].strip()
+        found = _MAIL_HEADER.fullmatch(line)
+        if _FORWARDED.fullmatch(line) or found:
+            block.append(i)
+            if found and found.group(1).lower() == "subject" and subject is None:
+                subject = re.sub(r"^(?i:(?:re|fwd?|aw|wg)\s*:\s*)+", "", found.group(2)).strip()
+        elif block and i > block[-1] + 1 and subject is not None:
+            break  # a blank line ends the block
+        elif not block:
+            return "\n".join(lines)
+        else:
+            break
+    headers = sum(1 for i in block if _MAIL_HEADER.fullmatch(lines[i].strip()))
+    if headers < 2 or not subject:
+        return "\n".join(lines)
+    for i in block:
+        lines[i] = ""
+    lines[block[0]] = subject
+    return "\n".join(lines)
+
+
 def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256: str, encoding: str = "utf-8",
                         problems: list[Problem] | None = None, markdown: bool = False) -> Document:
     """A text document, with its front matter (when it has one) as metadata; what the front matter gets
@@ -446,6 +491,8 @@ def parse_text_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sh
                                     "Markdown: read as plain text (its markup, '#', '**', links' URLs, stays in the text)"))
     elif markdown:
         body = markdown_text(body)
+    else:
+        body = mail_text(body)
     if meta is None:
         return parse_document(doc_id, path, body, cfg, sha256, encoding)
     if meta.title:
