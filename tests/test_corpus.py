@@ -397,3 +397,10 @@ def test_a_row_of_html_with_a_control_character_is_read(tmp_path: Path) -> None:
     (tmp_path / "c.csv").write_text('id,title,content\n1,T,"<p>Officials said 40 people\x1f died on Monday.</p>"\n', encoding="utf-8")
     docs, problems = load_documents(tmp_path, IngestConfig())
     assert problems == [] and "Officials said 40 people died on Monday." in " ".join(docs[0].text.split())
+
+
+def test_a_tab_separated_corpus_is_read_as_a_corpus(tmp_path: Path) -> None:
+    """A .tsv corpus (a spreadsheet's tab-separated export) was 'not read: ... save it as text or HTML'."""
+    (tmp_path / "c.tsv").write_text("id\ttitle\tcontent\n1\tFloods\tOfficials said 40 people died in the floods on Monday.\n", encoding="utf-8")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and [(d.id, d.title) for d in docs] == [("1", "Floods")]

@@ -88,7 +88,7 @@ BOILERPLATE = [
     # A date alone on its line (a page's or a release's dateline): "January 24, 2018", "Tue, 24 Jan 2018 09:15 AM".
     r"^((mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?((jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?,?"
     r"\s+\d{4}|\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d{4})"
-    r"(\s*[|/,@-]?\s*(at\s+)?\d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?(\s*[a-z]{2,4})?)?\.?$",
+    r"([ ,|/@-]{1,4}(at )?\d{1,2}[:.]\d{2}( ?[ap]\.?m\.?)?( [a-z]{2,4})?)?\.?$",
     # A press release's end mark and its contact line.
     r"^(#{3,}|-\s?30\s?-|- ?end ?-|ends)\.?$",
     r"^(media |press )?(contacts?|enquiries|inquiries)\s*:\s*.{0,160}$",

@@ -48,7 +48,7 @@ class CorpusColumns(Strict):
 class CorpusConfig(Strict):
     """Corpus files in the seeds folder: one document per row (CSV) or per line (JSONL)."""
 
-    patterns: Globs = Field(default=["*.csv", "*.jsonl", "*.json"], description="Glob patterns of corpus files under the seeds folder.")
+    patterns: Globs = Field(default=["*.csv", "*.tsv", "*.jsonl", "*.json"], description="Glob patterns of corpus files under the seeds folder.")
     columns: CorpusColumns = Field(default_factory=CorpusColumns, description="Where each document field is found.")
 
 
