@@ -376,6 +376,22 @@ def test_a_text_saved_from_a_mail_program_is_read_as_its_reader_sees_it(tmp_path
     assert "> A quoted line among others." in plain.text  # a quote among other lines keeps its mark
 
 
+def test_a_hard_wrapped_text_without_a_headline_keeps_its_first_words(tmp_path: Path) -> None:
+    """Text wrapped at 60 columns without a headline (pdftotext, a mail): its first line, under 200 characters
+    and without a full stop, was taken as the title, and its words were lost from the first sentence."""
+    from factflow.claims import sentences_to_score
+    from factflow.config import ClaimsConfig
+
+    write(tmp_path / "a.txt", "The White House has informally extended an invitation to\nAustralian Prime Minister Malcolm Turnbull to "
+                              "visit Washington,\nD.C., in February, according to local reports.\n")
+    write(tmp_path / "b.txt", "Trump to meet Turnbull\nBy Jane Doe\n\nThe White House extended an invitation.\n")  # a headline stays one
+    (a, b), problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and b.title == "Trump to meet Turnbull"
+    assert [" ".join(t.split()) for t in sentences_to_score(a, ClaimsConfig())] == [
+        "The White House has informally extended an invitation to Australian Prime Minister Malcolm Turnbull to visit Washington, "
+        "D.C., in February, according to local reports."]
+
+
 def test_a_url_list_in_a_subfolder_is_a_problem_not_silence(tmp_path: Path) -> None:
     """seeds/sub/urls.txt was neither read as the URL list nor as a document, and not reported: 'no problems'."""
     write(tmp_path / "a.txt", "Title\n\nPrices rose 4 percent in 2019.\n")

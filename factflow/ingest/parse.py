@@ -193,6 +193,19 @@ def is_headline(line: str) -> bool:
     return len(line) <= HEADLINE_MAX_CHARS and not _SENTENCE_END.search(line)
 
 
+#: Words a headline does not end on, and a sentence that goes on to the next line does.
+_RUNS_ON_WORD = re.compile(r"(?i:\b(?:a|an|the|of|to|in|on|at|by|for|from|with|into|and|or|but|that|which|who|as|than|is|are|was|were|"
+                           r"has|have|had|will|would|its|their|his|her|our|said)|[,;])$")
+
+
+def _runs_on(line: str, following: str) -> bool:
+    """Whether a first line is the start of a sentence wrapped onto the next line (text hard-wrapped by a mail
+    program or pdftotext, without a headline): the next line follows at once and starts in lower case, or the
+    line ends where no headline does ("... extended an invitation to"). Taken as the title, its words were lost."""
+    following = following.strip()
+    return bool(following) and (following[0].islower() or _RUNS_ON_WORD.search(line) is not None)
+
+
 def clipped_title(line: str) -> str:
     """A title made of a line that is not a headline: its start, cut at a word, with an ellipsis."""
     if len(line) <= _TITLE_CHARS:
@@ -224,14 +237,15 @@ def parse_document(doc_id: str, path: str, text: str, cfg: IngestConfig, sha256:
     body_start = 0
     seen_after_title = 0
     offset = 0
-    for number, raw_line in enumerate(text.split("\n"), 1):
+    lines = text.split("\n")
+    for number, raw_line in enumerate(lines, 1):
         line_end = offset + len(raw_line) + 1
         line = raw_line.strip()
         if line and not title and not titled and _RELEASE_LINE.fullmatch(line):
             pass  # a press release's label above its headline: neither its title nor a sentence (the title comes next)
         elif line:
             if not title:
-                if not titled and not is_headline(line):
+                if not titled and (not is_headline(line) or _runs_on(line, lines[number] if number < len(lines) else "")):
                     title = clipped_title(line)
                     break  # the body starts at the text's start: no title line, no byline after one
                 title = line
