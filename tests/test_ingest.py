@@ -385,8 +385,9 @@ def test_a_hard_wrapped_text_without_a_headline_keeps_its_first_words(tmp_path: 
     write(tmp_path / "a.txt", "The White House has informally extended an invitation to\nAustralian Prime Minister Malcolm Turnbull to "
                               "visit Washington,\nD.C., in February, according to local reports.\n")
     write(tmp_path / "b.txt", "Trump to meet Turnbull\nBy Jane Doe\n\nThe White House extended an invitation.\n")  # a headline stays one
-    (a, b), problems = load_documents(tmp_path, IngestConfig())
-    assert problems == [] and b.title == "Trump to meet Turnbull"
+    write(tmp_path / "c.txt", "Trump to meet Turnbull\nby Jane Doe\n\nThe White House extended an invitation.\n")
+    (a, b, c), problems = load_documents(tmp_path, IngestConfig())
+    assert problems == [] and b.title == c.title == "Trump to meet Turnbull"
     assert [" ".join(t.split()) for t in sentences_to_score(a, ClaimsConfig())] == [
         "The White House has informally extended an invitation to Australian Prime Minister Malcolm Turnbull to visit Washington, "
         "D.C., in February, according to local reports."]

@@ -203,7 +203,9 @@ def _runs_on(line: str, following: str) -> bool:
     program or pdftotext, without a headline): the next line follows at once and starts in lower case, or the
     line ends where no headline does ("... extended an invitation to"). Taken as the title, its words were lost."""
     following = following.strip()
-    return bool(following) and (following[0].islower() or _RUNS_ON_WORD.search(line) is not None)
+    if not following or following.startswith(("by ", "via ")):  # a byline in lower case below a headline
+        return False
+    return following[0].islower() or _RUNS_ON_WORD.search(line) is not None
 
 
 def clipped_title(line: str) -> str:
