@@ -404,3 +404,13 @@ def test_a_tab_separated_corpus_is_read_as_a_corpus(tmp_path: Path) -> None:
     (tmp_path / "c.tsv").write_text("id\ttitle\tcontent\n1\tFloods\tOfficials said 40 people died in the floods on Monday.\n", encoding="utf-8")
     docs, problems = load_documents(tmp_path, IngestConfig())
     assert problems == [] and [(d.id, d.title) for d in docs] == [("1", "Floods")]
+
+
+def test_a_csv_header_naming_the_columns_in_other_case_is_read(tmp_path: Path) -> None:
+    """A spreadsheet's export ('ID', 'Title', ' Content ') was refused whole: "no 'content' column; found ID, Title, Content"."""
+    (tmp_path / "c.csv").write_text("ID,Title, Content ,URL\n1,Floods,Officials said 40 people died on Monday.,https://x.example/a\n",
+                                    encoding="utf-8")
+    (tmp_path / "d.csv").write_text("id,Content,content\n2,Other text here.,Officials said 30 people died on Tuesday.\n", encoding="utf-8")
+    docs, problems = load_documents(tmp_path, IngestConfig())
+    assert problems == []
+    assert [(d.id, d.title, d.url) for d in docs] == [("1", "Floods", "https://x.example/a"), ("2", "Officials said 30 people died on Tuesday.", None)]

@@ -105,6 +105,20 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+def _named_as_used(names: list[str], used: frozenset[str]) -> list[str]:
+    """A CSV header with each column the run reads named as the config names it when the header writes it in
+    other case or with spaces around it ('Content', ' title '): a spreadsheet's export was refused whole for
+    'no 'content' column; found Content'. A name the header has as written is left as it is."""
+    named = list(names)
+    for wanted in used:
+        if wanted in names:
+            continue
+        alike = [i for i, name in enumerate(names) if name is not None and name.strip().casefold() == wanted.casefold()]
+        if len(alike) == 1:
+            named[alike[0]] = wanted
+    return named
+
+
 def _lacking(columns: CorpusColumns, names: list[str], id_too: bool = True) -> str | None:
     """What a corpus whose header (or first JSON object) names ``names`` lacks of the columns the run needs, or None.
     ``id_too``: the id column is checked too (a CSV header; not a JSON object, whose keys may vary row to row)."""
@@ -198,6 +212,9 @@ def _rows(
             raise InputError(path, f"the header is not valid CSV: {exc}", line=at) from exc
         if fieldnames is None:
             return
+        named = _named_as_used(list(fieldnames), used)
+        if named != fieldnames:
+            reader.fieldnames = fieldnames = named
         twice = sorted({name for name in fieldnames if name in used and fieldnames.count(name) > 1})
         if twice:
             raise InputError(path, f"the header names {', '.join(map(repr, twice))} more than once; "
