@@ -411,3 +411,14 @@ def test_a_refused_url_in_the_list_says_why() -> None:
         (1, "'https://editor:pw@a.example/x' is refused: a link may not hold a user name or password before its host "
             "('user:password@'); give the page's own address"),
         (2, "'https://a.example:99999/' is refused: not a valid URL (Port out of range 0-65535)")]
+
+
+def test_a_url_line_of_a_million_closing_brackets_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Trailing ')' were taken off one at a time, counting every bracket again each time: hours for such a line."""
+    from factflow.ingest import read_url_list
+    from tests.test_bad_input import deadline
+
+    path = write(tmp_path / "urls.txt", "https://news.example.org/a" + ")" * 1_000_000 + "\nhttps://news.example.org/b\n")
+    with deadline(20):
+        urls, problems = read_url_list(path)
+    assert [u.url for u in urls] == ["https://news.example.org/a", "https://news.example.org/b"] and problems == []

@@ -114,9 +114,11 @@ def canonical_url(url: str) -> str:
     """The page a pasted URL names: punctuation that ended the sentence it was pasted from (a trailing '.', ',',
     ';', or a ')' that opens nowhere in it), its fragment (a place in the page; '#!' routes stay) and its
     tracking parameters (``utm_*``, ``fbclid``, ...) left out. Anything else is kept as written."""
-    url = url.rstrip(".,;:!?'\"")
-    while url.endswith(")") and url.count(")") > url.count("("):
-        url = url[:-1].rstrip(".,;:!?'\"")
+    end, surplus = len(url), url.count(")") - url.count("(")  # one pass: a hostile line of a million ')' stays linear
+    while end and (url[end - 1] in ".,;:!?'\"" or (url[end - 1] == ")" and surplus > 0)):
+        surplus -= url[end - 1] == ")"
+        end -= 1
+    url = url[:end]
     base, hashed, fragment = url.partition("#")
     if hashed and not fragment.startswith("!"):
         url = base
