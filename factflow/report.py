@@ -376,8 +376,7 @@ def _previous_shape(data: Any) -> dict[str, Any] | None:
 
 def snapshot_entry(claim: ReportClaim, span: list[Any] | None) -> dict[str, Any]:
     """What the next run's ``changes`` compares of one claim, and (``span``) where its YAML lies in the
-    report file ([key of its content, byte offset, byte length]), so the next run copies unchanged claims' text.
-"""
+    report file ([key of its content, byte offset, byte length]), so the next run copies unchanged claims' text."""
     return {"id": claim.id, "text": claim.text,
             "verdicts": [{"reviewer": v.reviewer, "rating": v.rating, "role": v.role} for v in claim.verdicts],
             "consensus": {"status": claim.consensus.status, "rating": claim.consensus.rating, "adjudicator": claim.consensus.adjudicator,

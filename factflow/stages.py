@@ -426,7 +426,7 @@ def recall(ctx: RunContext, plan: Plan, verdicts: Sequence[LoadedVerdict]) -> tu
 
 
 def write_task_files(ctx: RunContext, plan: Plan) -> int:
-    """Stage: write a task file for every claim (those whose text changed); returns how many were written."""
+    """Stage: write the task file of every claim whose task changed since it was written; returns how many were written."""
     written = write_tasks(iter_tasks(plan.items), ctx.out)
     flush_to_disk()  # one flush for the task files, stubs and cached extractions written without fsync
     return written
