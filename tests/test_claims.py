@@ -78,6 +78,12 @@ def test_seed_repeated_caption_counted_once(seed_dir: Path) -> None:
     # A dateline alone, a press release's end mark and contact line.
     "January 24, 2018", "Tue, 24 Jan 2018 09:15 AM", "24 January 2018", "Jan. 5, 2019 at 3:30 p.m.", "###", "-30-",
     "Contact: John Smith, 555-0100, press@springfield.example", "MEDIA CONTACT: Jane Doe, Media Relations",
+    # A page's furniture copied with its article.
+    "SIGN UP FOR OUR NEWSLETTER", "Enter your email address", "Get unlimited access for $1 a week.", "Most Popular", "Trending Now",
+    "You may also like", "Donate now to support our journalism.", "Skip to main content", "Loading...",
+    "This article is more than 5 years old", "Image 1 of 12", "Listen to this article", "Reading time: 4 minutes",
+    "Updated: January 24, 2018 10:00 AM", "Posted by Jane Doe", "Tags: politics, trade", "Filed under: Politics | 10 Comments",
+    "Like this:", "We value your privacy", "Have a news tip? Email us.",
 ])
 def test_site_furniture_is_boilerplate(furniture: str) -> None:
     assert Boilerplate()(furniture)
@@ -100,6 +106,12 @@ def test_site_furniture_is_boilerplate(furniture: str) -> None:
     "Image analysis showed 30 tanks at the base, the ministry said.",
     "January 24, 2018 was the coldest day on record, the weather service said.",
     "Contact tracing found 40 cases in March.",
+    "Published on March 3, 2019, the report found that 40 percent of voters agreed.",
+    "Support for the bill fell to 40 percent in 2019.",
+    "Most popular among voters was the 2019 tax cut, polls showed.",
+    "Loading of the ship took 40 hours, the port said.",
+    "Written by hand, the 2019 letter listed 40 names.",
+    "Updated census figures show 40 percent growth since 2010.",
 ])
 def test_a_sentence_that_names_a_furniture_word_is_no_boilerplate(sentence: str) -> None:
     # The patterns dropped these before scoring: a topic word is not furniture; its shape is.

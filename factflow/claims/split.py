@@ -89,6 +89,26 @@ BOILERPLATE = [
     r"^((mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?((jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?,?"
     r"\s+\d{4}|\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d{4})"
     r"([ ,|/@-]{1,4}(at )?\d{1,2}[:.]\d{2}( ?[ap]\.?m\.?)?( [a-z]{2,4})?)?\.?$",
+    # A page's furniture around the article, copied with it: newsletter and paywall prompts, lists of other
+    # stories, navigation, the reading time, a byline or tags alone on their line.
+    r"^(please )?sign up (for|to) (our|the|my)\b.{0,40}\b(newsletters?|e-?mails?|alerts|updates|digest)\b",
+    r"^enter your e-?mail( address)?\b",
+    r"^(get|try|unlock) (unlimited|full|digital|premium) access\b",
+    r"^(most (popular|read|viewed|shared)|trending( now| stories)?|top stories|you (may|might) also like|editor'?s picks)\s*([:.!|]|$)",
+    r"^(please )?(donate|support)( now| today)?( to support)? (our|us|independent|this)\b.{0,40}$",
+    r"^(skip|jump) to (the )?(main )?(content|navigation|comments|footer)\b",
+    r"^loading\W*$",
+    r"^this (article|story|content) is more than \d+ (years?|months?) old\b",
+    r"^(image|photo|slide|picture) \d+ (of|/) \d+$",
+    r"^listen to (this|the) (article|story)\b",
+    r"^(estimated )?reading time:?\s?\d+\s?(min|mins|minutes?)\b",
+    r"^(last )?(updated|published|posted)(:|\s(on|at)\b)[^.!?]{0,40}\b(1[89]|20)\d\d\b"
+    r"([ ,|/@-]{1,4}(at )?\d{1,2}[:.]\d{2}( ?[ap]\.?m\.?)?( [a-z]{2,4})?)?\.?$",
+    r"^(posted|written) by [\w.'’-]+( [\w.'’-]+){0,3}$",
+    r"^(tags|filed under|categories|topics)\s?:.{0,200}$",
+    r"^like this:?$",
+    r"^we value your privacy\b",
+    r"^(have|got) a (news )?tip\b.{0,60}$",
     # A press release's end mark and its contact line.
     r"^(#{3,}|-\s?30\s?-|- ?end ?-|ends)\.?$",
     r"^(media |press )?(contacts?|enquiries|inquiries)\s*:\s*.{0,160}$",
