@@ -39,7 +39,8 @@ both drawings and checks them against the classes below, so they cannot drift.
 from __future__ import annotations
 
 import errno
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -141,12 +142,23 @@ class WriteError(FactflowError):
             blocking = next((p for p in reversed(Path(path).parents) if p.exists() and not p.is_dir()), None)
             if blocking is not None:
                 reason = f"{blocking} is a file, where a folder is needed,"
-        elif exc.errno == errno.EISDIR and Path(path).is_dir():
+        message = f"{reason} writing {self.path}; nothing was lost"
+        if exc.errno == errno.EISDIR and Path(path).is_dir():
             # A folder made where the flow keeps a file stopped every run with "cannot write (Is a directory)".
-            super().__init__(f"{self.path} is a folder, where the flow writes a file; move it away "
-                             "and run again; nothing was lost")
-            return
-        super().__init__(f"{reason} writing {self.path}; nothing was lost")
+            message = f"{self.path} is a folder, where the flow writes a file; move it away and run again; nothing was lost"
+        super().__init__(message)
+
+
+@contextmanager
+def refused_writes(name: Path | str) -> Iterator[None]:
+    """A full disk, a quota or a file size limit met while writing ``name`` through something that names no file
+    (a temporary file, standard output) is a :class:`WriteError` naming it, not the catch-all 'the output folder'."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise WriteError(name, exc) from exc
+        raise
 
 
 class WorkerError(FactflowError):

@@ -225,11 +225,13 @@ def desk_ratings(
     by_claim: dict[str, list[VerdictRecord]] = {}
     texts: dict[str, str] = {}
     for lv in verdicts:
+        if lv.verdict.rating is None:  # a consensus counts ratings alone; most files of a desk are stubs not yet rated
+            continue
         by_claim.setdefault(lv.verdict.claim, []).append(_record(lv, review))
         if lv.orphaned and lv.claim_text and " ".join(lv.claim_text.split()):
             texts.setdefault(lv.verdict.claim, lv.claim_text)
-    current = [(item.claim.id, item.claim.text) for item in items]
-    known = {cid for cid, _ in current}
+    current = [(item.claim.id, item.claim.text) for item in items if item.claim.id in by_claim]
+    known = {item.claim.id for item in items}
     departed = sorted((cid, text) for cid, text in texts.items() if cid not in known)
     rated: list[RatedClaim] = []
     remembered: dict[str, list[Any]] = {}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import hashlib
 import itertools
 import json
@@ -23,7 +22,7 @@ from typing import IO, Any, TypeVar, get_args
 from pydantic import BaseModel, TypeAdapter
 
 from factflow import __version__
-from factflow.errors import WriteError
+from factflow.errors import WriteError, refused_writes
 from factflow.fileio import atomic_write_chunks, read_lines, with_regular
 from factflow.layout import twin_of
 from factflow.models import (
@@ -236,12 +235,8 @@ def write_report(report: Report | ReportStream, path: Path, snapshot: Path | Non
     is made once: its YAML goes to the report, its JSON to an unnamed temporary file that becomes
     the end of the JSON twin once the YAML's digest, the twin's first line, is known.
     """
-    try:
+    with refused_writes(path):  # a full disk under the twin's unnamed temporary files names the report
         _write_report(report, path, snapshot, previous, remembered)
-    except OSError as exc:  # a full disk under the twin's unnamed temporary files: no file name, 'the output folder' was said
-        if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            raise WriteError(path, exc) from exc
-        raise
 
 
 def _write_report(report: Report | ReportStream, path: Path, snapshot: Path | None, previous: dict[str, Any] | None,

@@ -4,12 +4,9 @@ None imports Prefect: each stays fast and works without a Prefect server."""
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import math
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -30,7 +27,7 @@ from rich.table import Table
 
 from factflow.claims import registry
 from factflow.config import LoadedConfig
-from factflow.errors import OutputError, WriteError
+from factflow.errors import OutputError, refused_writes
 from factflow.layout import DEFAULT_REPORT
 from factflow.models import FileProblems, Problem
 from factflow.text import printable
@@ -74,7 +71,7 @@ def claims_score(file: Path, detector: str, threshold: float | None) -> None:
     from factflow.claims.scoring import make_scorer, score_tsv
 
     problems = FileProblems(str(file))
-    with _writing_to_standard_output():
+    with refused_writes("standard output"):  # '> /dev/full' named no file
         score_tsv(file, make_scorer(detector, threshold), _standard_output("factflow claims score FILE > scores.tsv"), problems)
     _print_problems(problems.listed())
 
@@ -100,22 +97,10 @@ def claims_match(queries: Path, candidates: Path, k: int) -> None:
         if n >= 1000:  # seconds or more
             stderr.print(f"Encoding {n:,} sentences (a few hundred a second) ...", highlight=False)
 
-    with _writing_to_standard_output():
+    with refused_writes("standard output"):  # '> /dev/full' named no file
         found = match_tsv(queries, candidates, k, _standard_output("factflow claims match QUERIES CANDIDATES > matches.tsv"),
                           on_encode=announce)
     _print_problems(found)
-
-
-@contextlib.contextmanager
-def _writing_to_standard_output() -> Iterator[None]:
-    """A disk that refuses the table (``> /dev/full``) is named as standard output: the CSV writer's
-    refusal carries no file name, and was said as 'writing the output folder', which these commands never write."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            raise WriteError("standard output", exc) from exc
-        raise
 
 
 def _standard_output(example: str, what: str = "the table") -> TextIO:

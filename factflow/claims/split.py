@@ -237,10 +237,10 @@ def _is_boundary(block: str, match: re.Match[str]) -> bool:
 #: A list item's marker at a paragraph's start: a bullet or dash, or a number or letter with a dot or bracket ('1.',
 #: '2)', '(3)', '(a)'), then a space. It was read as a sentence of its own ('1.') or kept in the claim ('• Australia
 #: is ...'; '3) Eleven countries ...' typed a statistic by its '3').
-_LIST_MARKER = re.compile(r"\s*(?:[•●▪◦‣∙*–—-]|\d{1,3}[.)]|\(\d{1,3}\)|\(?[a-z]\))[ \t]+(?=\S)")
-
-
-_MARKER_ALONE = re.compile(r"\s*(?:(?:[•●▪◦‣∙*–—-]|\d{1,3}[.)]|\(\d{1,3}\))\s*)+")
+_MARKER = r"[•●▪◦‣∙*–—-]|\d{1,3}[.)]|\(\d{1,3}\)"
+_LIST_MARKER = re.compile(rf"\s*(?:{_MARKER}|\(?[a-z]\))[ \t]+(?=\S)")
+#: Markers alone on their line: a number whose item follows on the next ('1.'), a section break ('* * *').
+_MARKER_ALONE = re.compile(rf"\s*(?:(?:{_MARKER})\s*)+")
 
 
 def list_markers(text: str, start: int = 0) -> Iterator[str]:

@@ -471,20 +471,16 @@ def mail_text(text: str) -> str:
         lines = _QUOTED.sub("", "\n".join(lines)).split("\n")
     subject: str | None = None
     block: list[int] = []
+    headers = 0
     for i in filled[:12]:  # the header block: header lines (and a forwarding line) from the text's first line on
         line = lines[i].strip()
         found = _MAIL_HEADER.fullmatch(line)
-        if _FORWARDED.fullmatch(line) or found:
-            block.append(i)
-            if found and found.group(1).lower() == "subject" and subject is None:
-                subject = re.sub(r"^(?i:(?:re|fwd?|aw|wg)\s*:\s*)+", "", found.group(2)).strip()
-        elif block and i > block[-1] + 1 and subject is not None:
-            break  # a blank line ends the block
-        elif not block:
-            return "\n".join(lines)
-        else:
-            break
-    headers = sum(1 for i in block if _MAIL_HEADER.fullmatch(lines[i].strip()))
+        if not found and not _FORWARDED.fullmatch(line):
+            break  # the first line of text ends the block
+        block.append(i)
+        headers += found is not None
+        if found and found.group(1).lower() == "subject" and subject is None:
+            subject = re.sub(r"^(?i:(?:re|fwd?|aw|wg)\s*:\s*)+", "", found.group(2)).strip()
     if headers < 2 or not subject:
         return "\n".join(lines)
     for i in block:
