@@ -276,3 +276,40 @@ def test_a_folder_where_the_flow_writes_a_file_says_what_to_do(seed_dir: Path, o
     (out_dir / ".factflow-cache" / "claims.json").mkdir()
     with pytest.raises(WriteError, match=r"claims.json is a folder, where the flow writes a file; move it away and run again; nothing was lost"):
         run_pipeline(loaded, seed_dir, out_dir)
+
+
+def test_a_full_disk_under_the_reports_temporary_files_names_the_report(seed_dir: Path, out_dir: Path, loaded: LoadedConfig,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's JSON twin is built in unnamed temporary files: a full disk there was said as 'disk full writing
+    the output folder'. The report file stays as the last run left it."""
+    import errno
+    import tempfile
+
+    from factflow import reportfile
+
+    run_pipeline(loaded, seed_dir, out_dir)
+    before = (out_dir / "reports" / "verdicts.yaml").read_bytes()
+    real = tempfile.TemporaryFile
+
+    class Full:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self._inner = real()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._inner, name)
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._inner.close()
+
+    monkeypatch.setattr(reportfile.tempfile, "TemporaryFile", Full)
+    (out_dir / ".factflow-cache" / "report-snapshot.json").unlink()  # so the rerun writes the report's text again
+    with pytest.raises(WriteError) as caught:
+        run_pipeline(loaded, seed_dir, out_dir)
+    assert str(caught.value) == f"disk full writing {out_dir / 'reports' / 'verdicts.yaml'}; nothing was lost"
+    assert (out_dir / "reports" / "verdicts.yaml").read_bytes() == before
